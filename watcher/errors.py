@@ -75,7 +75,9 @@ class LayoutChanged(ParseError):
         self.found = found
         self.expected = expected
         super().__init__(
-            source, f"layout changed: selector {selector} found {found} (expected {expected})", url=url
+            source,
+            f"layout changed: selector {selector} found {found} (expected {expected})",
+            url=url,
         )
 
 
@@ -97,5 +99,5 @@ class DraftError(OpcoWatchError):
     kind = "draft"
 
 
-class SkipNotice(Exception):  # noqa: N818 - control flow, not an error
+class SkipNotice(Exception):
     """Raised by a row parser to drop one row on purpose (an ad, a header row)."""

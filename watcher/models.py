@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -103,7 +103,8 @@ class Notice:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (dates as ISO strings, decimals as strings)."""
-        return _jsonable(asdict(self))
+        # field by field rather than dataclasses.asdict, which deep-copies (2x slower upserts)
+        return {name: _jsonable(getattr(self, name)) for name in _NOTICE_FIELDS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Notice:
@@ -192,6 +193,10 @@ def _is_absolute_http(url: str) -> bool:
 
 
 def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, Lot):
+        return {name: _jsonable(getattr(value, name)) for name in _LOT_FIELDS}
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -225,5 +230,8 @@ def _lot_from_json(data: dict[str, Any]) -> Lot:
     values["places"] = tuple(values.get("places") or ())
     return Lot(**values)
 
+
+_NOTICE_FIELDS = tuple(f.name for f in fields(Notice))
+_LOT_FIELDS = tuple(f.name for f in fields(Lot))
 
 __all__ = ["PARIS", "Lot", "Match", "Notice", "NoticeKind", "Tender"]

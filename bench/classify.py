@@ -1,0 +1,196 @@
+"""Benchmark of the classifier: notices per second with reasons, and memory over a long stream.
+
+    .venv/bin/python bench/classify.py [--n 100000] [--profile example|empty] [--tracemalloc]
+
+Notices are synthetic (titles, summaries and lots assembled from training and non-training
+fragments, CPV codes, places, deadlines) with the development set's real notices mixed in
+(one notice in ten). They are generated lazily, so the stream itself holds no memory. Figures:
+
+- ``classify_record``: record -> verdict (Match with reasons and blockers), one core;
+- ``classify_jsonl``: the same through JSON parsing and writing (the ``classify`` command),
+  on 100k lines cycling over 10k pre-rendered ones;
+- peak RSS of the process after 10k, 50k and 100k notices (flat = no growth), and with
+  ``--tracemalloc`` the Python heap traced at the same points (slower, separate pass).
+
+``--cv`` prints instead the cross-validation of the learned model on the development set:
+rules alone, model alone, rules + model, for stage 1 and for one organisation's relevance.
+
+Prints figures; never fails a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO, cast
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from watcher.classify import (
+    Classifier,
+    Profile,
+    classify_jsonl,
+    cross_validate,
+    cross_validate_profile,
+    load_example_profile,
+)
+
+DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev-notices.jsonl"
+TODAY = date(2026, 3, 2)
+CHECKPOINTS = (10_000, 50_000, 100_000)
+
+HEADS = [
+    "Formation", "Prestations de formation", "Fourniture", "Travaux de rénovation",
+    "Accord-cadre de prestations", "Maintenance", "Bilans de compétences", "Accompagnement",
+    "Location de salles", "Marché d'insertion", "Étude", "Cours",
+]  # fmt: skip
+SUBJECTS = [
+    "à la bureautique Excel et Word", "SST et gestes et postures", "d'anglais professionnel",
+    "du logiciel de gestion", "des managers de proximité", "de mobilier scolaire",
+    "habilitation électrique", "du bâtiment administratif", "FIMO FCO", "au management",
+    "des espaces verts", "de la démarche qualité ISO 9001", "numérique", "FLE pour adultes",
+]  # fmt: skip
+PUBLICS = ["des agents", "des salariés", "des demandeurs d'emploi", "du personnel", "des élus", ""]
+CPVS = [["80530000"], ["80500000"], ["45210000"], ["30200000"], ["79632000"], ["72000000"], []]
+REGIONS = ["Bretagne", "Normandie", "Île-de-France", "Occitanie", "Corse", "35", "France entière"]
+
+
+def synthetic(rng: random.Random, i: int) -> dict[str, Any]:
+    title = f"{rng.choice(HEADS)} {rng.choice(SUBJECTS)} {rng.choice(PUBLICS)} {i % 997}"
+    summary = f"{rng.choice(HEADS)} {rng.choice(SUBJECTS)} pour la collectivité, lot {i % 7}."
+    lots = [f"Lot {k} : {rng.choice(SUBJECTS)}" for k in range(rng.randrange(3))] or None
+    deadline = f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+    return {
+        "id": f"synthetic-{i}",
+        "title": title,
+        "summary": summary,
+        "buyer": "Ville de Test",
+        "lots": lots,
+        "cpv": rng.choice(CPVS),
+        "region": rng.choice(REGIONS),
+        "published": "2026-01-15",
+        "deadline": deadline,
+    }
+
+
+def records(n: int, seed: int = 0) -> Iterator[dict[str, Any]]:
+    real = _dev_records()
+    rng = random.Random(seed)
+    for i in range(n):
+        yield real[i // 10 % len(real)] if real and i % 10 == 0 else synthetic(rng, i)
+
+
+def _dev_records() -> list[dict[str, Any]]:
+    if not DEV_SET.is_file():
+        return []
+    with DEV_SET.open(encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream if line.strip()]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_records(classifier: Classifier, n: int) -> tuple[float, dict[int, float]]:
+    marks: dict[int, float] = {}
+    elapsed = 0.0
+    for i, record in enumerate(records(n), start=1):
+        start = time.perf_counter()
+        classifier.classify_record(record, today=TODAY)
+        elapsed += time.perf_counter() - start
+        if i in CHECKPOINTS:
+            marks[i] = rss_mb()
+    return n / elapsed, marks
+
+
+class _Lines:
+    """JSONL input of n lines cycling over a pool of pre-rendered lines (so that rendering
+    JSON is not timed); iteration is all ``classify_jsonl`` needs."""
+
+    def __init__(self, n: int, pool: int = 10_000) -> None:
+        self.n = n
+        self.lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in records(pool, seed=1)]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.lines[i % len(self.lines)] for i in range(self.n))
+
+
+class _Sink:
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def bench_jsonl(classifier: Classifier, n: int) -> float:
+    lines = _Lines(n)
+    start = time.perf_counter()
+    classify_jsonl(
+        classifier,
+        cast(TextIO, lines),
+        cast(TextIO, _Sink()),
+        today=TODAY,
+        on_error=lambda line, msg: None,
+    )
+    return n / (time.perf_counter() - start)
+
+
+def bench_tracemalloc(classifier: Classifier, n: int) -> dict[int, tuple[float, float]]:
+    tracemalloc.start()
+    marks: dict[int, tuple[float, float]] = {}
+    for i, record in enumerate(records(n), start=1):
+        classifier.classify_record(record, today=TODAY)
+        if i in CHECKPOINTS:
+            current, peak = tracemalloc.get_traced_memory()
+            marks[i] = (current / 1e6, peak / 1e6)
+    tracemalloc.stop()
+    return marks
+
+
+#: The example profile's domains in the general taxonomy, for the simulated users.
+EXAMPLE_TOPICS = {"management", "numerique", "langues", "securite", "bilans"}
+
+
+def print_cross_validation() -> None:
+    if not DEV_SET.is_file():
+        print(f"no development set at {DEV_SET}")
+        return
+    print(cross_validate(DEV_SET).format())
+    print()
+    result = cross_validate_profile(DEV_SET, load_example_profile(), EXAMPLE_TOPICS)
+    print(result.format())
+    print("(organisation figures: AUC ranks the score; Brier is not a calibrated figure there)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="notices to classify")
+    parser.add_argument("--profile", choices=("example", "empty"), default="example")
+    parser.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap")
+    parser.add_argument("--cv", action="store_true", help="cross-validate the learned model")
+    args = parser.parse_args()
+    if args.cv:
+        print_cross_validation()
+        return
+    profile = load_example_profile() if args.profile == "example" else Profile()
+    classifier = Classifier(profile)
+    print(f"{args.n} notices ({'with' if DEV_SET.is_file() else 'without'} dev-set notices), "
+          f"profile={args.profile}, reasons computed")  # fmt: skip
+    rate, marks = bench_records(classifier, args.n)
+    print(f"classify_record : {rate:,.0f} notices/s")
+    for count, mb in marks.items():
+        print(f"  peak RSS after {count:>7,} notices: {mb:6.1f} MB")
+    print(f"classify_jsonl  : {bench_jsonl(classifier, args.n):,.0f} notices/s (JSON in and out)")
+    if args.tracemalloc:
+        for count, (current, peak) in bench_tracemalloc(classifier, args.n).items():
+            print(f"  heap after {count:>7,}: current {current:5.1f} MB, peak {peak:5.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

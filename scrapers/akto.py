@@ -1,0 +1,85 @@
+"""AKTO — the OPCO of services with a strong labour intensity (propreté, sécurité, intérim,
+hôtellerie-restauration…). Its calls are HTML cards on akto.fr, each with a detail page.
+
+Selectors from shared/sources.md §3 (a third-party scraper's, not verified on a live capture):
+cards ``div.posts-card``, title ``h3.h3``, meta lines ``p.metas`` (one holds "Limite de
+réponse … dd/mm/yyyy"), link ``a.btn.bg-primary``, short text ``.posts-card__content p``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from scrapers.base import HtmlSource, Select, absolute, clean_text, texts
+from scrapers.dates import fold, parse_deadline, parse_french_date
+from watcher.errors import SkipNotice
+from watcher.fetch import Request
+from watcher.models import Notice
+
+TITLE = Select("h3.h3", min=1, max=1)
+METAS = Select("p.metas")
+LINK = Select("a.btn.bg-primary", min=1)
+TEXT = Select(".posts-card__content p:not(.metas)")
+DETAIL_BODY = Select("main article, main .entry-content, main", min=1)
+DOCUMENT_EXTENSIONS = (".pdf", ".zip", ".doc", ".docx", ".xls", ".xlsx", ".odt")
+
+
+class Akto(HtmlSource):
+    """AKTO — appels d'offres publiés sur akto.fr."""
+
+    name = "akto"
+    hosts = ("www.akto.fr",)
+    list_urls = ("https://www.akto.fr/appels-d-offres/",)
+    rows = Select("div.posts-card", min=1)
+    next_page = Select("a.next.page-numbers, .pagination a[rel=next]")
+
+    def parse_row(self, row: Tag, base_url: str) -> Notice:
+        link = LINK.one(row, source=self.name, url=base_url)
+        href = link.get("href") if link else None
+        if not isinstance(href, str):
+            raise SkipNotice("card without a link")
+        url = absolute(base_url, href)
+        metas = texts(METAS.all(row, source=self.name, url=base_url))
+        deadline_text = next((m for m in metas if "limite" in fold(m)), "")
+        published_text = next((m for m in metas if "publi" in fold(m)), "")
+        return Notice(
+            source=self.name,
+            ref=url,
+            title=TITLE.text(row, source=self.name, url=base_url),
+            url=url,
+            buyer="AKTO",
+            published=parse_french_date(published_text) if published_text else None,
+            deadline=parse_deadline(deadline_text) if deadline_text else None,
+            deadline_text=deadline_text,
+            summary=" ".join(texts(TEXT.all(row, source=self.name, url=base_url))),
+        )
+
+    def detail_request(self, notice: Notice) -> Request | None:
+        return Request(notice.url) if self.allows(notice.url) else None
+
+    def parse_detail_soup(self, soup: BeautifulSoup, notice: Notice) -> Notice:
+        body = DETAIL_BODY.one(soup, source=self.name, url=notice.url)
+        assert body is not None  # min=1 guarantees it
+        documents = [absolute(notice.url, str(a.get("href"))) for a in body.select("a[href]")]
+        documents = [d for d in documents if d.lower().split("?")[0].endswith(DOCUMENT_EXTENSIONS)]
+        text = clean_text(body.get_text(" "))
+        changes = {"body": text[:20_000], "documents": tuple(dict.fromkeys(documents))}
+        if notice.deadline is None:
+            changes |= _deadline_in(text, notice.published)
+        return notice.with_changes(**changes)
+
+
+def _deadline_in(text: str, published: date | None) -> dict[str, Any]:
+    """The deadline written in a detail page, with its wording. A date without a year is read
+    as the next one after the publication date (a call's deadline follows its publication)."""
+    index = fold(text).find("date limite")
+    if index < 0:
+        index = fold(text).find("limite de")
+    if index < 0:
+        return {}
+    wording = text[index : index + 90]
+    found = parse_deadline(wording, today=published)
+    return {"deadline": found, "deadline_text": wording} if found else {}

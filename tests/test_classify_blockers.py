@@ -1,0 +1,133 @@
+"""Blockers at their boundaries: deadline, lead time, region, Qualiopi category and expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from watcher.classify import Classifier, Document, Profile
+from watcher.classify.blockers import french_date
+from watcher.models import PARIS
+
+TODAY = date(2026, 3, 2)  # a Monday
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
+
+
+def blockers(doc: Document, **profile: object) -> tuple[str, ...]:
+    return Classifier(Profile.model_validate(profile)).assess(doc, today=TODAY).match.blockers
+
+
+TRAINING = Document(title="Formation des agents à la bureautique")
+
+
+def test_french_date() -> None:
+    assert french_date(date(2026, 3, 2)) == "lundi 2 mars 2026"
+    assert french_date(date(2026, 8, 15)) == "samedi 15 août 2026"
+
+
+def test_deadline_passed() -> None:
+    doc = Document(title=TRAINING.title, deadline=at(TODAY - timedelta(days=1), 23))
+    assert blockers(doc) == ("date limite dépassée (dimanche 1 mars 2026)",)
+
+
+def test_deadline_today_is_too_close_not_passed() -> None:
+    doc = Document(title=TRAINING.title, deadline=at(TODAY, 9))
+    assert blockers(doc, min_lead_days=10) == ("délai trop court : 0 jour (minimum 10)",)
+    assert blockers(doc, min_lead_days=0) == ()
+
+
+def test_lead_days_boundary() -> None:
+    exactly = Document(title=TRAINING.title, deadline=at(TODAY + timedelta(days=10)))
+    one_short = Document(title=TRAINING.title, deadline=at(TODAY + timedelta(days=9)))
+    assert blockers(exactly, min_lead_days=10) == ()
+    assert blockers(one_short, min_lead_days=10) == ("délai trop court : 9 jours (minimum 10)",)
+
+
+def test_deadline_read_in_paris_time() -> None:
+    # 23:30 UTC on Sunday is 00:30 on Monday in Paris: due today, not passed
+    doc = Document(title=TRAINING.title, deadline=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    assert blockers(doc, min_lead_days=0) == ()
+
+
+def test_region_not_served() -> None:
+    doc = Document(title=TRAINING.title, places=("Corse",))
+    assert blockers(doc, regions=["Bretagne"]) == ("région non desservie : Corse",)
+
+
+def test_region_served_by_region_department_or_nation() -> None:
+    assert blockers(Document(title="x", places=("bretagne",)), regions=["Bretagne"]) == ()
+    assert blockers(Document(title="x", places=("Rennes (35)",)), regions=["Bretagne"]) == ()
+    assert blockers(Document(title="x", places=("72",)), departments=["72"]) == ()
+    assert blockers(Document(title="x", places=("France entière",)), regions=["Bretagne"]) == ()
+    assert blockers(Document(title="x", places=("Corse",)), regions=["France entière"]) == ()
+
+
+def test_unknown_place_or_open_profile_never_blocks() -> None:
+    assert blockers(Document(title="x", places=("Burkina Faso",)), regions=["Bretagne"]) == ()
+    assert blockers(Document(title="x", places=("Corse",))) == ()
+
+
+def test_served_place_is_a_reason() -> None:
+    reasons = (
+        Classifier(Profile(regions=["Bretagne"]))
+        .assess(Document(title=TRAINING.title, places=("Bretagne",)), today=TODAY)
+        .match.reasons
+    )
+    assert "région Bretagne desservie" in reasons
+
+
+def qualiopi(*categories: str, expires: date | None = None) -> dict[str, object]:
+    return {"certificate_number": "Q-1", "categories": list(categories), "expires_on": expires}
+
+
+def test_missing_qualiopi_category() -> None:
+    doc = Document(title="Bilans de compétences des agents")
+    assert blockers(doc, qualiopi=qualiopi("actions de formation")) == (
+        "catégorie Qualiopi requise absente : bilans de compétences",
+    )
+    assert blockers(doc, qualiopi=qualiopi("bilans de compétences")) == ()
+
+
+def test_vae_and_apprenticeship_categories() -> None:
+    vae = Document(title="Accompagnement VAE des agents")
+    cfa = Document(title="Formation par apprentissage de 12 apprentis")
+    assert "catégorie Qualiopi requise absente : VAE" in blockers(vae, qualiopi=qualiopi())
+    assert blockers(cfa, qualiopi=qualiopi("actions de formation")) == (
+        "catégorie Qualiopi requise absente : apprentissage",
+    )
+
+
+def test_no_qualiopi_section_means_no_qualiopi_blocker() -> None:
+    assert blockers(Document(title="Bilans de compétences")) == ()
+
+
+def test_qualiopi_not_checked_for_non_training_notices() -> None:
+    doc = Document(title="Fourniture de mobilier de bureau")
+    assert blockers(doc, qualiopi=qualiopi()) == ()
+
+
+def test_certificate_expiry_boundaries() -> None:
+    deadline = TODAY + timedelta(days=30)
+    doc = Document(title=TRAINING.title, deadline=at(deadline))
+    valid_on_deadline = qualiopi("actions de formation", expires=deadline)
+    expires_before = qualiopi("actions de formation", expires=deadline - timedelta(days=1))
+    expired = qualiopi("actions de formation", expires=TODAY - timedelta(days=1))
+    assert blockers(doc, qualiopi=valid_on_deadline) == ()
+    assert blockers(doc, qualiopi=expires_before) == (
+        "certificat Qualiopi expiré avant la date limite (il expire le mardi 31 mars 2026)",
+    )
+    assert blockers(doc, qualiopi=expired) == ("certificat Qualiopi expiré (dimanche 1 mars 2026)",)
+
+
+def test_award_notice_is_blocked() -> None:
+    assert blockers(Document(title=TRAINING.title, kind="award")) == (
+        "avis d'attribution : consultation close",
+    )
+
+
+def test_blockers_do_not_change_relevance_but_go() -> None:
+    doc = Document(title=TRAINING.title, deadline=at(TODAY - timedelta(days=3)))
+    match = Classifier().assess(doc, today=TODAY).match
+    assert match.relevant and match.blockers and not match.go

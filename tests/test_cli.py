@@ -1,0 +1,115 @@
+"""The CLI through its real entry point (``python -m watcher``), in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_config
+from watcher.devserver import DevServer, Fault
+
+
+def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("OPCO_WATCH_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def assert_clean_error(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_then_check(tmp_path: Path) -> None:
+    assert cli(tmp_path, "init").returncode == 0
+    assert (tmp_path / "opco-watch.toml").exists()
+    checked = cli(tmp_path, "config", "check")
+    assert checked.returncode == 0 and "is valid" in checked.stdout
+    assert_clean_error(cli(tmp_path, "init"), 2, "already exists")
+
+
+def test_check_reports_each_problem_with_its_key(tmp_path: Path) -> None:
+    write_config(tmp_path, "[sources.bomap]\n[store]\ndata_dri = 'x'\n")
+    result = cli(tmp_path, "config", "check")
+    assert_clean_error(result, 2, "sources.bomap: unknown source 'bomap'")
+    assert (
+        "store.data_dri: unknown key" in result.stderr
+        and "did you mean 'data_dir'" in result.stderr
+    )
+
+
+def test_missing_config_is_explained(tmp_path: Path) -> None:
+    assert_clean_error(cli(tmp_path, "list"), 2, "run `opco-watch init`")
+    assert_clean_error(cli(tmp_path, "config", "check"), 2, "no configuration file")
+
+
+@pytest.fixture
+def polled(tmp_path: Path, demo_server: DevServer) -> Path:
+    write_config(tmp_path)
+    result = cli(tmp_path, "poll", "--mirror", demo_server.base_url, "--json")
+    assert result.returncode == 0, result.stderr
+    reports = json.loads(result.stdout)
+    assert {r["source"]: r["new"] for r in reports} == {"boamp": 6, "akto": 4}
+    return tmp_path
+
+
+def test_list_json_is_parseable_and_filters(polled: Path) -> None:
+    everything = json.loads(cli(polled, "list", "--json").stdout)
+    assert len(everything) == 10 and {"id", "key", "title", "deadline"} <= set(everything[0])
+    assert len(json.loads(cli(polled, "list", "--json", "--source", "akto").stdout)) == 4
+    clea = json.loads(cli(polled, "list", "--json", "--text", "clea").stdout)
+    assert sorted(n["key"] for n in clea) == [  # accent- and case-insensitive
+        "akto:https://www.akto.fr/appels-d-offres/parcours-clea-hauts-de-france/",
+        "boamp:26-90210",
+    ]
+    assert json.loads(cli(polled, "list", "--json", "--since", "1d").stdout)
+
+
+def test_list_table_and_show(polled: Path) -> None:
+    table = cli(polled, "list")
+    assert table.returncode == 0 and "OPCO ATLAS" in table.stdout
+    shown = cli(polled, "show", "26-91551")
+    assert shown.returncode == 0 and "180\u202f000 € HT" in shown.stdout
+    assert "Prise de poste du manager de proximité" in shown.stdout
+    assert_clean_error(cli(polled, "show", "999"), 4, "no notice '999'")
+
+
+def test_sources_health_json(polled: Path) -> None:
+    rows = {r["source"]: r for r in json.loads(cli(polled, "sources", "--json").stdout)}
+    assert rows["akto"]["last_success"] and rows["akto"]["items_last"] == 4
+    assert rows["boamp"]["consecutive_failures"] == 0
+
+
+def test_poll_exit_code_says_a_source_failed(tmp_path: Path, demo_server: DevServer) -> None:
+    write_config(tmp_path)
+    demo_server.script("/www.akto.fr/appels-d-offres/", [Fault.status(503)] * 3)
+    result = cli(tmp_path, "poll", "--mirror", demo_server.base_url)
+    assert result.returncode == 1
+    assert "HTTP 503" in result.stdout
+    health = cli(tmp_path, "sources")
+    assert "HTTP 503" in health.stdout
+
+
+def test_unknown_source_and_bad_since(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    assert_clean_error(cli(tmp_path, "poll", "--source", "nope"), 2, "unknown source 'nope'")
+    assert_clean_error(cli(tmp_path, "list", "--since", "yesterday"), 2, "is not a date")
+
+
+def test_unusable_database_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where the data folder should be")
+    write_config(tmp_path, "[store]\ndata_dir = 'blocker'\n")
+    assert_clean_error(cli(tmp_path, "list"), 3, "cannot open database")

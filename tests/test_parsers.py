@@ -1,0 +1,123 @@
+"""Every parser on every saved page: golden output, invariants, and loud layout changes.
+
+Golden files live in tests/pages/golden/; regenerate them after a deliberate change with
+``UPDATE_GOLDEN=1 pytest tests/test_parsers.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from importlib import resources
+
+import pytest
+
+from scrapers.base import Source
+from scrapers.registry import SOURCES
+from tests.conftest import PAGE_DAY, PAGES
+from watcher.demo import fill_dates
+from watcher.errors import LayoutChanged, ParseError
+from watcher.models import Notice
+
+DEMO = resources.files("watcher") / "demo_data"
+GOLDEN = PAGES / "golden"
+BOAMP_URL = (
+    "https://boamp-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/boamp/records"
+    "?limit=100&offset=0&order_by=dateparution+desc&where=search%28objet%2C+%22formation%22%29"
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    source: str
+    file: str
+    url: str
+    detail_of: str | None = None  # a detail page: the key of the listing notice it completes
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}-{self.file.replace('/', '-')}"
+
+    def text(self) -> str:
+        return fill_dates((DEMO / self.file).read_text("utf-8"), PAGE_DAY)
+
+
+AKTO = "https://www.akto.fr/appels-d-offres/"
+LISTINGS = [
+    Page("boamp", "boamp/records.json", BOAMP_URL),
+    Page("akto", "akto/listing.html", AKTO),
+]
+DETAILS = [
+    Page("akto", "akto/manager.html", AKTO + "actions-collectives-2027-manager-proximite/", "x"),
+    Page("akto", "akto/clea.html", AKTO + "parcours-clea-hauts-de-france/", "x"),
+    Page("akto", "akto/cac.html", AKTO + "commissariat-aux-comptes-2027/", "x"),
+    Page("akto", "akto/sst.html", AKTO + "sst-prevention-hcr/", "x"),
+]
+
+
+def parse_listing(page: Page) -> list[Notice]:
+    return SOURCES[page.source]().parse(page.text(), page.url).notices
+
+
+def parse_detail(page: Page) -> Notice:
+    source: Source = SOURCES[page.source]()
+    listing = parse_listing(next(p for p in LISTINGS if p.source == page.source))
+    notice = next(n for n in listing if n.url == page.url)
+    return source.parse_detail(page.text(), notice)
+
+
+def check_golden(name: str, notices: list[Notice]) -> None:
+    file = GOLDEN / f"{name}.json"
+    produced = [n.to_json() for n in notices]
+    if os.environ.get("UPDATE_GOLDEN"):
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(produced, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    assert file.exists(), f"no golden file {file}: run with UPDATE_GOLDEN=1 and review it"
+    assert produced == json.loads(file.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("page", LISTINGS, ids=lambda p: p.id)
+def test_listing_matches_golden(page: Page) -> None:
+    check_golden(page.id, parse_listing(page))
+
+
+@pytest.mark.parametrize("page", DETAILS, ids=lambda p: p.id)
+def test_detail_matches_golden(page: Page) -> None:
+    check_golden(page.id, [parse_detail(page)])
+
+
+@pytest.mark.parametrize("page", LISTINGS, ids=lambda p: p.id)
+def test_listing_invariants(page: Page) -> None:
+    notices = parse_listing(page)
+    assert notices, "a saved listing yields notices"
+    assert len({n.key for n in notices}) == len(notices), "keys are unique"
+    for notice in notices:
+        assert notice.url.startswith("https://")
+        assert notice.title.strip()
+        assert notice.deadline is None or notice.deadline.tzinfo is not None
+        assert (
+            notice.deadline is not None
+            or notice.kind != "call"
+            or notice.deadline_text == ""
+            or "voir" in notice.deadline_text
+        ), "an unreadable deadline keeps its raw text"
+
+
+def test_every_registered_source_has_a_saved_page() -> None:
+    assert {p.source for p in LISTINGS} == set(SOURCES)
+
+
+def test_emptied_html_listing_raises_layout_changed() -> None:
+    page = LISTINGS[1]
+    emptied = page.text().replace('class="posts-card"', 'class="teaser"')
+    with pytest.raises(LayoutChanged) as caught:
+        SOURCES["akto"]().parse(emptied, page.url)
+    assert "div.posts-card found 0" in str(caught.value)
+
+
+def test_api_answer_without_results_raises_parse_error() -> None:
+    with pytest.raises(ParseError, match="no 'results'"):
+        SOURCES["boamp"]().parse('{"error": "quota"}', BOAMP_URL)
+    with pytest.raises(ParseError, match="did not return JSON"):
+        SOURCES["boamp"]().parse("<html>maintenance</html>", BOAMP_URL)

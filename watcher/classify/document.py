@@ -1,0 +1,183 @@
+"""``Document``: what the classifier reads, built from a ``Notice`` or from a JSONL record.
+
+A JSONL record has the fields id, title, summary, buyer, lots, cpv, region, published, deadline
+(any may be missing or null); ``body``, ``places``, ``departments`` and ``kind`` are read too.
+A field of the wrong type raises ``RecordError`` naming the field, never a bare ``TypeError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from watcher.classify import cpv as cpv_codes
+from watcher.models import PARIS, Notice
+
+#: A deadline given as a date only is taken as the end of that day, Paris time.
+END_OF_DAY = time(23, 59)
+
+
+class RecordError(ValueError):
+    """A JSONL record cannot be read; the message names the field and what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The text and facts of one notice, as the classifier reads them."""
+
+    id: str | None = None
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+    buyer: str = ""
+    lots: tuple[str, ...] = ()
+    cpv: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    published: date | None = None
+    deadline: datetime | None = None
+    kind: str = "call"
+
+    def text(self) -> str:
+        """All the free text (title, summary, body, lots): used by the baseline."""
+        return "\n".join(p for p in (self.title, self.summary, self.body, *self.lots) if p)
+
+
+def from_notice(notice: Notice) -> Document:
+    lots = tuple(" — ".join(p for p in (lot.title, lot.description) if p) for lot in notice.lots)
+    codes = [*notice.cpv, *(code for lot in notice.lots for code in lot.cpv)]
+    places = [*notice.places, *(place for lot in notice.lots for place in lot.places)]
+    return Document(
+        id=notice.key,
+        title=notice.title,
+        summary=notice.summary,
+        body=notice.body,
+        buyer=notice.buyer,
+        lots=lots,
+        cpv=_clean_cpv(codes),
+        places=tuple(dict.fromkeys(places)),
+        published=notice.published,
+        deadline=notice.deadline or _earliest_lot_deadline(notice),
+        kind=str(notice.kind),
+    )
+
+
+def from_record(record: Any) -> Document:
+    """Read one decoded JSON line; raises ``RecordError`` on a wrong type or value."""
+    if not isinstance(record, dict):
+        raise RecordError(f"expected a JSON object, got {_type(record)}")
+    return Document(
+        id=_id(record.get("id")),
+        title=_text(record, "title"),
+        summary=_text(record, "summary"),
+        body=_text(record, "body"),
+        buyer=_text(record, "buyer"),
+        lots=_lots(record.get("lots")),
+        cpv=_cpv(record.get("cpv")),
+        places=_places(record),
+        published=_date(record, "published"),
+        deadline=_deadline(record.get("deadline")),
+        kind=_text(record, "kind") or "call",
+    )
+
+
+def _type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    names |= {int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _id(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise RecordError(f"field 'id': expected a string or an integer, got {_type(value)}")
+
+
+def _text(record: dict[str, Any], name: str) -> str:
+    value = record.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"field {name!r}: expected a string, got {_type(value)}")
+    return value
+
+
+def _lots(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RecordError(f"field 'lots': expected a list, got {_type(value)}")
+    return tuple(_lot(item) for item in value)
+
+
+def _lot(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict) and all(
+        isinstance(item.get(k, ""), str) for k in ("title", "description")
+    ):
+        return " — ".join(p for p in (item.get("title"), item.get("description")) if p)
+    raise RecordError("field 'lots': each lot must be a string or an object with a 'title'")
+
+
+def _cpv(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(c, str | int) for c in items):
+        raise RecordError(f"field 'cpv': expected a list of codes, got {_type(value)}")
+    codes = _clean_cpv(str(c) for c in items)
+    if len(codes) != len(items):
+        raise RecordError(f"field 'cpv': expected 8-digit codes (e.g. 80530000), got {value!r}")
+    return codes
+
+
+def _clean_cpv(codes: Any) -> tuple[str, ...]:
+    cleaned = (cpv_codes.clean_code(code) for code in codes)
+    return tuple(dict.fromkeys(c for c in cleaned if c))
+
+
+def _places(record: dict[str, Any]) -> tuple[str, ...]:
+    found: list[str] = []
+    for name in ("region", "places", "departments"):
+        value = record.get(name)
+        items = [value] if isinstance(value, str) else value
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise RecordError(f"field {name!r}: expected a string or a list of strings")
+        found += items
+    return tuple(dict.fromkeys(found))
+
+
+def _date(record: dict[str, Any], name: str) -> date | None:
+    value = _text(record, name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise RecordError(f"field {name!r}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _deadline(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"field 'deadline': expected a string, got {_type(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise RecordError(
+            f"field 'deadline': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {value!r}"
+        ) from None
+    if len(value) == 10:
+        parsed = datetime.combine(parsed.date(), END_OF_DAY)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=PARIS)
+
+
+def _earliest_lot_deadline(notice: Notice) -> datetime | None:
+    deadlines = [lot.deadline for lot in notice.lots if lot.deadline is not None]
+    return min(deadlines) if deadlines else None

@@ -1,0 +1,95 @@
+"""French regions and departments: validation of the profile and reading of a notice's places.
+
+A notice's place may be a region name (any case or accents), a department code (``"35"``,
+``"2A"``, ``"971"``), a string containing a code in brackets (``"Rennes (35)"``), or
+``"France entière"``. Anything else is unknown and never blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from watcher.classify.text import fold
+
+NATIONAL = "France entière"
+
+#: The 18 regions (13 metropolitan, 5 overseas) and their departments.
+# fmt: off
+REGION_DEPARTMENTS: dict[str, tuple[str, ...]] = {
+    "Auvergne-Rhône-Alpes": (
+        "01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74",
+    ),
+    "Bourgogne-Franche-Comté": ("21", "25", "39", "58", "70", "71", "89", "90"),
+    "Bretagne": ("22", "29", "35", "56"),
+    "Centre-Val de Loire": ("18", "28", "36", "37", "41", "45"),
+    "Corse": ("2A", "2B"),
+    "Grand Est": ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88"),
+    "Hauts-de-France": ("02", "59", "60", "62", "80"),
+    "Île-de-France": ("75", "77", "78", "91", "92", "93", "94", "95"),
+    "Normandie": ("14", "27", "50", "61", "76"),
+    "Nouvelle-Aquitaine": (
+        "16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87",
+    ),
+    "Occitanie": ("09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"),
+    "Pays de la Loire": ("44", "49", "53", "72", "85"),
+    "Provence-Alpes-Côte d'Azur": ("04", "05", "06", "13", "83", "84"),
+    "Guadeloupe": ("971",),
+    "Martinique": ("972",),
+    "Guyane": ("973",),
+    "La Réunion": ("974",),
+    "Mayotte": ("976",),
+}
+# fmt: on
+
+REGIONS: tuple[str, ...] = tuple(REGION_DEPARTMENTS)
+
+DEPARTMENT_REGION: dict[str, str] = {
+    code: region for region, codes in REGION_DEPARTMENTS.items() for code in codes
+}
+#: Saint-Pierre-et-Miquelon has an INSEE department-style code but no region.
+DEPARTMENT_REGION["975"] = "Saint-Pierre-et-Miquelon"
+
+DEPARTMENTS: tuple[str, ...] = tuple(sorted(DEPARTMENT_REGION))
+
+_REGION_BY_KEY = {re.sub(r"[^a-z]", "", fold(name)): name for name in (*REGIONS, NATIONAL)}
+_REGION_BY_KEY["reunion"] = "La Réunion"
+_REGION_BY_KEY["france"] = NATIONAL
+_REGION_BY_KEY["national"] = NATIONAL
+_CODE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(97[1-6]|2[AaBb]|[0-9]{2})(?![0-9A-Za-z])")
+
+
+def region_key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", fold(name))
+
+
+def canonical_region(name: str) -> str | None:
+    """The official spelling of a region name written loosely, or None."""
+    return _REGION_BY_KEY.get(region_key(name))
+
+
+def canonical_department(code: str) -> str | None:
+    """``"2a"`` -> ``"2A"``, ``"5"`` -> ``"05"``; None when not a French department code."""
+    code = code.strip().upper()
+    if code.isdigit() and len(code) == 1:
+        code = "0" + code
+    return code if code in DEPARTMENT_REGION else None
+
+
+def describe_departments() -> str:
+    return "01 to 19, 2A, 2B, 21 to 95, 971 to 976"
+
+
+@lru_cache(maxsize=4096)
+def read_place(place: str) -> tuple[str | None, str | None]:
+    """(region, department) read from one place string; (None, None) when unknown."""
+    region = canonical_region(place)
+    if region is not None:
+        return region, None
+    code = canonical_department(place)
+    if code is None:
+        found = _CODE_IN_TEXT.search(place)
+        code = canonical_department(found.group(1)) if found else None
+    if code is not None:
+        return DEPARTMENT_REGION[code], code
+    return None, None

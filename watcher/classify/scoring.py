@@ -1,0 +1,190 @@
+"""Stage 2: does a training call fit this organisation? Domains, catalogue, topics, score.
+
+- A profile domain collects points from its phrases, each counted once at its best field
+  (title 3, lot 2, summary 1.5, body 1, buyer 0.5), plus 2 for a CPV code under one of its
+  codes. An excluded phrase anywhere rules the domain out. Strength = 1 - exp(-points / 3):
+  one phrase in the title gives 0.63, title and CPV 0.81.
+- A catalogue course is compared with the notice on content stems (words too general to tell
+  courses apart, like "formation" or "agents", are ignored): similarity = 0.7 x the share of
+  the course title's stems found in the notice + 0.3 x the share of its description's. Citing
+  the course's RNCP/RS code counts as a full match. A course at 0.4 or more is a reason.
+- fit = max(best domain strength, 0.9 x best course similarity); 1 when the profile declares
+  neither domains nor catalogue (any training call fits).
+- score = round(100 x p x (0.3 + 0.7 x fit)), p the probability of a training call. A certain
+  training call outside every domain scores about 30, one with a title phrase of a domain 73.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from watcher.classify import topics as tx
+from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry
+from watcher.classify.profile import Profile
+from watcher.classify.text import AND, PhraseIndex, stems
+
+DOMAIN_FIELD_WEIGHTS = {"title": 3.0, "lots": 2.0, "summary": 1.5, "body": 1.0, "buyer": 0.5}
+DOMAIN_CPV_POINTS = 2.0
+DOMAIN_SCALE = 3.0
+MIN_DOMAIN_STRENGTH = 0.35
+COURSE_WEIGHT = 0.9
+MIN_COURSE_SIMILARITY = 0.4
+TITLE_SHARE = 0.7
+BASE_SHARE = 0.3
+
+#: Words shared by most training calls: they say nothing about which course fits.
+GENERIC_WORDS = (
+    "formation former formateur cours module session stage action prestation marché lot agent "
+    "agents personnel salariés professionnel professionnelle public publics niveau jour jours "
+    "heure heures initiation perfectionnement accord-cadre objet service services collectivité "
+    "organisation mise oeuvre réalisation intervention programme"
+)
+GENERIC_STEMS = frozenset(stems(GENERIC_WORDS))
+_TOPIC_CPV = [(prefix, topic.key) for topic in tx.TOPICS for prefix in topic.cpv]
+
+
+@dataclass(slots=True)
+class Fit:
+    """How well a training call fits the profile."""
+
+    fit: float
+    domains: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def add_profile_phrases(index: PhraseIndex[Entry], profile: Profile) -> None:
+    for i, domain in enumerate(profile.domains):
+        index.add_all((p, Entry("domain", (i, p))) for p in domain.phrases)
+        index.add_all((p, Entry("exclude", (i, p))) for p in domain.excluded_phrases)
+    for i, course in enumerate(profile.catalogue):
+        code = course.certification
+        if code:
+            spaced = code.replace("RNCP", "RNCP ") if code.startswith("RNCP") else "RS " + code[2:]
+            index.add_all([(code, Entry("certification", i)), (spaced, Entry("certification", i))])
+
+
+def topics_of(an: Analysed) -> list[str]:
+    """Keys of the general topics of the notice, best first (see ``topics.py``)."""
+    best: dict[tuple[str, str], float] = {}
+    for seg, hit in an.hits("topic", buyer=True):
+        pts = tx.FIELD_WEIGHTS[seg.field]
+        if pts > best.get(hit.payload.ref, 0.0):
+            best[hit.payload.ref] = pts
+    points: dict[str, float] = defaultdict(float)
+    for (key, _phrase), pts in best.items():
+        points[key] += pts
+    for code in an.doc.cpv:
+        for key in {key for prefix, key in _TOPIC_CPV if code.startswith(prefix)}:
+            points[key] += tx.CPV_POINTS
+    if not points or max(points.values()) < tx.MIN_POINTS:
+        return []
+    top = max(points.values())
+    ranked = sorted(points.items(), key=lambda kv: -kv[1])
+    return [key for key, pts in ranked if pts >= top / 2]
+
+
+class ProfileScorer:
+    """Precomputed profile data: domain CPV prefixes and the catalogue's inverted index."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._cpv = [tuple(_prefix(c) for c in d.cpv) for d in profile.domains]
+        self._courses: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, course in enumerate(profile.catalogue):
+            self._index_course(i, course.title, course.description)
+
+    @property
+    def open(self) -> bool:
+        """True when the profile has neither domains nor catalogue: every call fits."""
+        return not self.profile.domains and not self.profile.catalogue
+
+    def _index_course(self, i: int, title: str, description: str) -> None:
+        weights: dict[str, float] = defaultdict(float)
+        for share, words in (
+            (TITLE_SHARE, _content(title)),
+            (1 - TITLE_SHARE, _content(description)),
+        ):
+            for s in words:
+                weights[s] += share / len(words)
+        for s, w in weights.items():
+            self._courses[s].append((i, w))
+
+    def fit(self, an: Analysed) -> Fit:
+        if self.open:
+            return Fit(1.0)
+        result = Fit(0.0)
+        strengths = self._domains(an, result.reasons)
+        for i, strength in sorted(strengths.items(), key=lambda kv: -kv[1]):
+            if strength >= MIN_DOMAIN_STRENGTH:
+                result.domains.append(self.profile.domains[i].name)
+            result.fit = max(result.fit, strength)
+        course, similarity = self._best_course(an)
+        if course is not None and similarity >= MIN_COURSE_SIMILARITY:
+            result.reasons.append(f"ressemble au cours « {self.profile.catalogue[course].title} »")
+            result.fit = max(result.fit, COURSE_WEIGHT * similarity)
+        return result
+
+    def _domains(self, an: Analysed, reasons: list[str]) -> dict[int, float]:
+        excluded = self._excluded(an, reasons)
+        best: dict[tuple[int, str], tuple[float, str]] = {}
+        for seg, hit in an.hits("domain", buyer=True):
+            pts = DOMAIN_FIELD_WEIGHTS[seg.field]
+            if hit.payload.ref[0] not in excluded and pts > best.get(hit.payload.ref, (0.0,))[0]:
+                best[hit.payload.ref] = (pts, seg.field)
+        points: dict[int, float] = defaultdict(float)
+        for (i, phrase), (pts, fld) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+            points[i] += pts
+            name = self.profile.domains[i].name
+            reasons.append(f"domaine « {name} » : « {phrase} » dans {FIELD_NAMES[fld]}")
+        self._cpv_points(an, excluded, points, reasons)
+        return {i: 1.0 - math.exp(-pts / DOMAIN_SCALE) for i, pts in points.items()}
+
+    def _excluded(self, an: Analysed, reasons: list[str]) -> set[int]:
+        excluded: set[int] = set()
+        for seg, hit in an.hits("exclude", buyer=True):
+            i, phrase = hit.payload.ref
+            if i not in excluded:
+                excluded.add(i)
+                name = self.profile.domains[i].name
+                reasons.append(
+                    f"domaine « {name} » écarté : « {phrase} » dans {FIELD_NAMES[seg.field]}"
+                )
+        return excluded
+
+    def _cpv_points(
+        self, an: Analysed, excluded: set[int], points: dict[int, float], reasons: list[str]
+    ) -> None:
+        for i, prefixes in enumerate(self._cpv):
+            code = next((c for c in an.doc.cpv if prefixes and c.startswith(prefixes)), None)
+            if code is not None and i not in excluded:
+                points[i] += DOMAIN_CPV_POINTS
+                reasons.append(f"domaine « {self.profile.domains[i].name} » : CPV {code}")
+
+    def _best_course(self, an: Analysed) -> tuple[int | None, float]:
+        if not self.profile.catalogue:
+            return None, 0.0
+        for _seg, hit in an.hits("certification", buyer=True):
+            return hit.payload.ref, 1.0
+        seen = {s for seg in an.content_segments() for s in seg.seq}
+        scores: dict[int, float] = defaultdict(float)
+        for s in seen:
+            for i, weight in self._courses.get(s, ()):
+                scores[i] += weight
+        if not scores:
+            return None, 0.0
+        best = max(scores, key=lambda i: scores[i])
+        return best, scores[best]
+
+
+def _prefix(code: str) -> str:
+    return code.rstrip("0") or code
+
+
+def _content(text: str) -> set[str]:
+    return {s for s in stems(text) if s != AND and s not in GENERIC_STEMS and len(s) > 1}
+
+
+def score(probability: float, fit: float) -> int:
+    return max(0, min(100, round(100 * probability * (BASE_SHARE + (1 - BASE_SHARE) * fit))))

@@ -1,0 +1,260 @@
+"""The ``opco-watch`` command line.
+
+Exit codes a script can trust:
+    0  everything worked
+    1  the command ran but part of it failed (a source could not be polled)
+    2  bad usage or bad configuration
+    3  the database could not be opened or written
+    4  the thing asked for does not exist (``show ID``)
+    5  any other opco-watch error (network, parse, mail, draft)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+
+from watcher import __version__, views
+from watcher.config import Config, config_path, load_config, validate_file
+from watcher.errors import ConfigError, OpcoWatchError, StoreError
+from watcher.pipeline import poll as run_poll
+from watcher.starter import write_starter
+from watcher.store import Store
+
+EXIT_PARTIAL, EXIT_CONFIG, EXIT_STORE, EXIT_NOT_FOUND, EXIT_ERROR = 1, 2, 3, 4, 5
+
+# piped output gets a readable width rather than rich's 80 columns
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn every OpcoWatchError into its message and an exit code: never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as error:
+            fail(str(error), EXIT_CONFIG)
+        except StoreError as error:
+            fail(str(error), EXIT_STORE)
+        except OpcoWatchError as error:
+            fail(str(error), EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str, code: int) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    envvar="OPCO_WATCH_CONFIG",
+    help="Configuration file (default: ./opco-watch.toml).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(__version__, prog_name="opco-watch")
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None, verbose: int) -> None:
+    """Watch OPCO calls for tenders, match them to your organisation, alert and draft answers."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    ctx.obj = config_file
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.find_root().obj)
+
+
+# ----------------------------------------------------------------------------- configuration
+
+
+@main.command()
+@click.option("--path", type=click.Path(path_type=Path), default=None, help="Where to write it.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_context
+def init(ctx: click.Context, path: Path | None, force: bool) -> None:
+    """Write a commented starter configuration file."""
+    target = path or config_path(ctx.find_root().obj)
+    try:
+        write_starter(target, force=force)
+    except FileExistsError:
+        fail(f"{target} already exists (use --force to overwrite it)", EXIT_CONFIG)
+    out.print(f"Wrote {target}. Edit it, then run: opco-watch config check")
+
+
+@main.group()
+def config() -> None:
+    """Check the configuration."""
+
+
+@config.command("check")
+@click.pass_context
+@friendly
+def config_check(ctx: click.Context) -> None:
+    """Validate the configuration file and explain each problem."""
+    file = config_path(ctx.find_root().obj)
+    if not file.exists():
+        raise ConfigError(f"no configuration file at {file}", hint="run `opco-watch init`")
+    problems = validate_file(file)
+    for problem in problems:
+        err.print(f"[red]✗[/] {problem}", highlight=False)
+    if problems:
+        sys.exit(EXIT_CONFIG)
+    cfg = load_config(file)
+    out.print(
+        f"[green]✓[/] {file} is valid: {len(cfg.enabled_sources())} source(s) enabled, "
+        f"data in {cfg.data_dir}"
+    )
+
+
+# ------------------------------------------------------------------------------------ polling
+
+
+@main.command()
+@click.option("--source", "-s", "names", multiple=True, help="Poll only this source (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.option("--mirror", hidden=True, help="Fetch every URL from this base URL (offline demo).")
+@click.pass_context
+@friendly
+def poll(ctx: click.Context, names: tuple[str, ...], as_json: bool, mirror: str | None) -> None:
+    """Fetch the sources once and store what is new."""
+    cfg = _config(ctx)
+    _check_names(cfg, names)
+    with views.PollProgress(err, enabled=not as_json) as progress:
+        reports = run_poll(cfg, names=names or None, mirror=mirror, progress=progress.update)
+    if as_json:
+        click.echo(
+            json.dumps([views.report_json(r) for r in reports], ensure_ascii=False, indent=2)
+        )
+    else:
+        out.print(views.reports_table(reports))
+    if not all(r.ok for r in reports):
+        sys.exit(EXIT_PARTIAL)
+
+
+def _check_names(cfg: Config, names: tuple[str, ...]) -> None:
+    from scrapers.registry import SOURCES
+
+    for name in names:
+        if name not in SOURCES:
+            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(SOURCES)}")
+
+
+# ------------------------------------------------------------------------------------ reading
+
+
+@main.command("list")
+@click.option("--source", "-s", help="Only notices of this source.")
+@click.option("--since", help="Only notices first seen since: 2026-03-01, or 7d / 24h.")
+@click.option("--text", "-t", help="Only notices whose title, buyer or summary contain this.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
+@click.pass_context
+@friendly
+def list_notices(
+    ctx: click.Context,
+    source: str | None,
+    since: str | None,
+    text: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List stored notices: new first, with deadline, buyer and title."""
+    cfg = _config(ctx)
+    with Store.open(cfg.database) as store:
+        rows = store.list_notices(source=source, since=parse_since(since), text=text, limit=limit)
+    if as_json:
+        click.echo(json.dumps([views.stored_json(r) for r in rows], ensure_ascii=False, indent=2))
+    elif rows:
+        out.print(views.notices_table(rows))
+    else:
+        out.print("No notice matches. Run `opco-watch poll` first, or widen the filters.")
+
+
+@main.command()
+@click.argument("ident")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly
+def show(ctx: click.Context, ident: str, as_json: bool) -> None:
+    """Show one notice in full (by number, key or reference)."""
+    cfg = _config(ctx)
+    with Store.open(cfg.database) as store:
+        row = store.find_notice(ident)
+        history = store.history(row.notice.key) if row else []
+    if row is None:
+        fail(f"no notice '{ident}' (see `opco-watch list`)", EXIT_NOT_FOUND)
+    if as_json:
+        click.echo(json.dumps(views.stored_json(row, history), ensure_ascii=False, indent=2))
+    else:
+        out.print(views.notice_panel(row, history))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@friendly
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """The sources and their health: last success, items, failures, last error."""
+    cfg = _config(ctx)
+    with Store.open(cfg.database) as store:
+        states = {s.source: s for s in store.source_states()}
+    rows = views.source_rows(cfg, states)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        out.print(views.sources_table(rows))
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Keep the demo's data here (default: a new temporary folder).",
+)
+@friendly
+def demo(directory: Path | None) -> None:
+    """Run a complete offline demo on bundled snapshots of the sources."""
+    from watcher.demo import run_demo
+
+    sys.exit(run_demo(out, directory))
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    units = {"d": "days", "h": "hours", "w": "weeks"}
+    if value[-1:] in units and value[:-1].isdigit():
+        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"--since: '{value}' is not a date (2026-03-01) nor a span (7d, 24h)"
+        ) from None
+    return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,289 @@
+"""The configuration: one TOML file layered over defaults that live here, with a help text per
+setting (the ``description`` of each field: shown by ``opco-watch init`` and in the README).
+
+Secrets never live in the file: the SMTP password comes from ``OPCO_WATCH_SMTP_PASSWORD``.
+Every problem is reported with its dotted key and what to do (``ConfigError``), never as a
+traceback; ``load_config`` collects all problems of a file before raising.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+
+from scrapers.registry import SOURCES
+from watcher.classify.profile import Profile
+from watcher.errors import ConfigError
+from watcher.fetch import FetchSettings
+
+CONFIG_ENV = "OPCO_WATCH_CONFIG"
+DEFAULT_CONFIG = Path("opco-watch.toml")
+VERSION = "0.1.0"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class OrganisationConfig(Section):
+    name: str = Field("Mon organisme de formation", description="Legal name of the organisation.")
+    siret: str = Field("", description="SIRET number (14 digits), printed on response drafts.")
+    nda: str = Field("", description="Numéro de déclaration d'activité (11 digits).")
+    contact_email: EmailStr = Field(
+        "veille@example.org",
+        description="Contact address sent in the User-Agent so site owners can reach you.",
+    )
+
+    @field_validator("siret")
+    @classmethod
+    def _siret(cls, value: str) -> str:
+        digits = value.replace(" ", "")
+        if digits and (len(digits) != 14 or not digits.isdigit()):
+            raise ValueError("a SIRET has 14 digits")
+        return digits
+
+    @field_validator("nda")
+    @classmethod
+    def _nda(cls, value: str) -> str:
+        digits = value.replace(" ", "")
+        if digits and (len(digits) != 11 or not digits.isdigit()):
+            raise ValueError("an NDA has 11 digits")
+        return digits
+
+
+class FetchConfig(Section):
+    timeout_seconds: float = Field(20.0, gt=0, le=300, description="Timeout of one request.")
+    retries: int = Field(3, ge=0, le=10, description="Extra attempts on errors, 5xx and 429.")
+    per_host: int = Field(4, ge=1, le=32, description="Concurrent requests to one host.")
+    max_body_mb: float = Field(10.0, gt=0, le=500, description="Largest page or file downloaded.")
+    respect_robots: bool = Field(True, description="Obey robots.txt (keep it on).")
+
+
+class StoreConfig(Section):
+    data_dir: Path = Field(
+        Path("data"), description="Folder for the database and outbox (relative to this file)."
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of another database (PostgreSQL); empty = SQLite file."
+    )
+
+
+class SourceConfig(BaseModel):
+    """Common settings of a source; its own settings (``Options``) sit beside them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = Field(True, description="Poll this source.")
+    interval_minutes: int = Field(60, ge=5, le=10080, description="Minutes between two polls.")
+
+
+def _default_sources() -> dict[str, SourceConfig]:
+    return {name: SourceConfig() for name in SOURCES}
+
+
+class Config(Section):
+    organisation: OrganisationConfig = Field(default_factory=OrganisationConfig)
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    sources: dict[str, SourceConfig] = Field(default_factory=_default_sources)
+    profile: Profile = Field(default_factory=Profile)
+
+    #: where the file was read from (relative paths are resolved against its folder)
+    base_dir: Path = Field(Path("."), exclude=True)
+
+    @property
+    def data_dir(self) -> Path:
+        return (self.base_dir / self.store.data_dir).expanduser().resolve()
+
+    @property
+    def database(self) -> str:
+        return self.store.database_url or str(self.data_dir / "opco-watch.db")
+
+    def fetch_settings(self, *, mirror: str | None = None) -> FetchSettings:
+        contact = self.organisation.contact_email
+        return FetchSettings(
+            timeout=self.fetch.timeout_seconds,
+            retries=self.fetch.retries,
+            per_host=self.fetch.per_host,
+            max_body_bytes=int(self.fetch.max_body_mb * 1_000_000),
+            user_agent=f"opco-watch/{VERSION} (+mailto:{contact})",
+            respect_robots=self.fetch.respect_robots,
+            mirror=mirror,
+        )
+
+    def enabled_sources(self) -> list[str]:
+        return [name for name in SOURCES if self.sources.get(name, SourceConfig()).enabled]
+
+    def source_options(self, name: str) -> BaseModel:
+        extra = self.sources.get(name, SourceConfig()).model_extra or {}
+        return SOURCES[name].Options.model_validate(extra)
+
+
+# ------------------------------------------------------------------------------------ loading
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """The file to read: ``--config``, else ``$OPCO_WATCH_CONFIG``, else ./opco-watch.toml."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(path: str | Path | None = None, *, required: bool = True) -> Config:
+    """Read and validate the file; all problems are reported at once in one ConfigError."""
+    file = config_path(path)
+    if not file.exists():
+        if required:
+            raise ConfigError(
+                f"no configuration file at {file}",
+                hint="run `opco-watch init` to create one, or pass --config PATH",
+            )
+        return Config()
+    problems = validate_file(file)
+    if problems:
+        lines = "\n".join(f"- {p}" for p in problems)
+        raise ConfigError(f"{file} has {len(problems)} problem(s):\n{lines}")
+    return _build(file, _read_toml(file))
+
+
+def validate_file(file: Path) -> list[ConfigError]:
+    """Every problem in the file, each with its key and what to do."""
+    try:
+        raw = _read_toml(file)
+    except ConfigError as error:
+        return [error]
+    problems = _source_problems(raw.get("sources"))
+    try:
+        _build(file, raw)
+    except ValidationError as error:
+        problems = [_explain(item) for item in error.errors()] + problems
+    return problems
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"{file} is not valid TOML: {error}", hint="fix the syntax there"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {file}: {error.strerror}") from None
+
+
+def _build(file: Path, raw: dict[str, Any]) -> Config:
+    defaults = _default_sources()
+    sources = {**{k: v.model_dump() for k, v in defaults.items()}, **raw.get("sources", {})}
+    return Config.model_validate({**raw, "sources": sources, "base_dir": file.parent})
+
+
+def _source_problems(sources: Any) -> list[ConfigError]:
+    """Unknown sources and bad source-specific settings ([sources.NAME] beyond the common keys)."""
+    if not isinstance(sources, dict):
+        return []  # reported by the model validation ("must be a table")
+    problems: list[ConfigError] = []
+    for name, table in sources.items():
+        if name not in SOURCES:
+            problems.append(_unknown_source(name))
+        elif isinstance(table, dict):
+            own = {k: v for k, v in table.items() if k not in SourceConfig.model_fields}
+            problems += _option_problems(name, own)
+    return problems
+
+
+def _option_problems(name: str, options: dict[str, Any]) -> list[ConfigError]:
+    try:
+        SOURCES[name].Options.model_validate(options)
+    except ValidationError as error:
+        return [_explain(item, prefix=("sources", name)) for item in error.errors()]
+    return []
+
+
+def _unknown_source(name: str) -> ConfigError:
+    close = difflib.get_close_matches(name, list(SOURCES), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"known sources: {', '.join(SOURCES)}"
+    return ConfigError(f"unknown source '{name}'", key=f"sources.{name}", hint=hint)
+
+
+# ------------------------------------------------------------------------- error explanations
+
+_BOUNDS = {
+    "greater_than": "more than",
+    "greater_than_equal": "at least",
+    "less_than": "less than",
+    "less_than_equal": "at most",
+    "too_short": "at least this long:",
+    "too_long": "at most this long:",
+}
+_TYPE_WORDS = {
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "text in quotes",
+    "list_type": 'a list, like ["a", "b"]',
+    "dict_type": "a table, like [section]",
+    "model_type": "a table, like [section]",
+    "date_type": "a date, like 2027-03-31",
+    "date_from_datetime_parsing": "a date, like 2027-03-31",
+    "date_parsing": "a date, like 2027-03-31",
+}
+
+
+def _explain(item: Any, prefix: tuple[Any, ...] = ()) -> ConfigError:
+    loc = (*prefix, *item["loc"])
+    key = ".".join(str(part) for part in loc)
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        return _unknown_key(loc)
+    if kind == "missing":
+        return ConfigError("this setting is required", key=key, hint="add it to the file")
+    if kind in _BOUNDS:
+        limit = next(iter((item.get("ctx") or {"": "?"}).values()))
+        return ConfigError(f"must be {_BOUNDS[kind]} {limit} (got {item.get('input')!r})", key=key)
+    if kind in _TYPE_WORDS:
+        got = item.get("input")
+        return ConfigError(f"must be {_TYPE_WORDS[kind]} (got {got!r})", key=key)
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return ConfigError(f"{message} (got {item.get('input')!r})", key=key)
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> ConfigError:
+    key = ".".join(str(part) for part in loc)
+    known = _known_keys(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    if close:
+        hint = f"did you mean '{close[0]}'?"
+    else:
+        hint = f"known keys here: {', '.join(known)}" if known else "remove it"
+    return ConfigError("unknown key", key=key, hint=hint)
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model found at ``loc`` (for "did you mean")."""
+    if len(loc) == 2 and loc[0] == "sources" and loc[1] in SOURCES:
+        return [*SourceConfig.model_fields, *SOURCES[loc[1]].Options.model_fields]
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        model = model_of(field.annotation) if field else None
+    return [k for k in getattr(model, "model_fields", {}) if k != "base_dir"]
+
+
+def model_of(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = model_of(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,151 @@
+"""The offline demo: a local HTTP server on 127.0.0.1 serves bundled snapshots of the sources,
+the sources are pointed at it (the fetch layer's mirror), and the real pipeline runs into a fresh
+data directory — twice, to show that an unchanged site costs a 304 and stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+
+from watcher import views
+from watcher.config import load_config
+from watcher.devserver import DevServer
+from watcher.models import PARIS
+from watcher.pipeline import SourceReport, poll
+from watcher.starter import write_starter
+from watcher.store import Store
+
+DATA = resources.files("watcher") / "demo_data"
+TOKEN = re.compile(r"@(DATE|DATETIME|FRDATE|FRWORDS)([+-]\d+)(?:T(\d{2}):(\d{2}))?@")
+DAYS = ("LUNDI", "MARDI", "MERCREDI", "JEUDI", "VENDREDI", "SAMEDI", "DIMANCHE")
+MONTHS = (
+    "JANVIER",
+    "FÉVRIER",
+    "MARS",
+    "AVRIL",
+    "MAI",
+    "JUIN",
+    "JUILLET",
+    "AOÛT",
+    "SEPTEMBRE",
+    "OCTOBRE",
+    "NOVEMBRE",
+    "DÉCEMBRE",
+)
+CONTENT_TYPES = {".json": "application/json; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+
+
+def run_demo(console: Console, directory: Path | None = None, *, today: date | None = None) -> int:
+    """Run the demo; returns the exit code (0 when both polls went as expected)."""
+    day = today or datetime.now(PARIS).date()
+    with _workdir(directory) as workdir, snapshot_server(day) as server:
+        config_file = workdir / "opco-watch.toml"
+        write_starter(config_file, force=True)
+        config = load_config(config_file)
+        console.rule("opco-watch — offline demo")
+        console.print(f"Snapshots served on {server.base_url}; data in {config.data_dir}\n")
+        first = _poll_step(console, "1. First poll: everything is new", config, server)
+        second = _poll_step(console, "2. Second poll: nothing changed", config, server)
+        _show_notices(console, config.database)
+        _explain_second_poll(console, second)
+        _next_steps(console, config_file)
+        return 0 if _went_as_expected(first, second) else 1
+
+
+def _poll_step(
+    console: Console, title: str, config: object, server: DevServer
+) -> list[SourceReport]:
+    console.rule(title, align="left")
+    with views.PollProgress(console) as progress:
+        reports = poll(config, mirror=server.base_url, progress=progress.update)  # type: ignore[arg-type]
+    console.print(views.reports_table(reports))
+    return reports
+
+
+def _show_notices(console: Console, database: str) -> None:
+    console.rule("3. What was stored (`opco-watch list`)", align="left")
+    with Store.open(database) as store:
+        console.print(views.notices_table(store.list_notices(limit=20)))
+
+
+def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
+    pages = sum(r.pages for r in second)
+    unchanged = sum(r.not_modified for r in second)
+    console.print(
+        f"Second poll: {pages} listing request(s), {unchanged} answered 304 Not Modified, "
+        f"{sum(r.details for r in second)} detail page(s) fetched, "
+        f"{sum(r.new for r in second)} new."
+    )
+
+
+def _next_steps(console: Console, config_file: Path) -> None:
+    console.print(
+        "\nTry next:\n"
+        f"  opco-watch --config {config_file} list --json\n"
+        f"  opco-watch --config {config_file} show 1\n"
+        f"  opco-watch --config {config_file} sources\n"
+    )
+
+
+def _went_as_expected(first: list[SourceReport], second: list[SourceReport]) -> bool:
+    return (
+        all(r.ok for r in first + second)
+        and sum(r.new for r in first) > 0
+        and sum(r.new + r.changed for r in second) == 0
+    )
+
+
+@contextmanager
+def _workdir(directory: Path | None) -> Iterator[Path]:
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        yield directory
+        return
+    # the demo's data must outlive the command so the user can explore it
+    yield Path(tempfile.mkdtemp(prefix="opco-watch-demo-"))
+
+
+@contextmanager
+def snapshot_server(day: date) -> Iterator[DevServer]:
+    """A DevServer serving every bundled snapshot, dates made relative to ``day``."""
+    routes = json.loads((DATA / "routes.json").read_text("utf-8"))["routes"]
+    with DevServer() as server:
+        for path, name in routes:
+            text = fill_dates((DATA / name).read_text("utf-8"), day)
+            server.add(path, text, content_type=_content_type(name), last_modified=_midnight(day))
+        yield server
+
+
+def fill_dates(text: str, day: date) -> str:
+    """Replace the date tokens of a snapshot (see demo_data/PROVENANCE.md)."""
+
+    def replace(match: re.Match[str]) -> str:
+        kind, offset, hours, minutes = match.groups()
+        target = day + timedelta(days=int(offset))
+        if kind == "DATE":
+            return target.isoformat()
+        if kind == "FRDATE":
+            return target.strftime("%d/%m/%Y")
+        if kind == "FRWORDS":
+            return f"{DAYS[target.weekday()]} {target.day} {MONTHS[target.month - 1]}"
+        moment = datetime.combine(target, time(int(hours or 12), int(minutes or 0)), tzinfo=PARIS)
+        return moment.isoformat()
+
+    return TOKEN.sub(replace, text)
+
+
+def _content_type(name: str) -> str:
+    return CONTENT_TYPES.get(Path(name).suffix, "text/html; charset=utf-8")
+
+
+def _midnight(day: date) -> float:
+    return datetime.combine(day, time(), tzinfo=PARIS).timestamp()

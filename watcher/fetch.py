@@ -1,0 +1,417 @@
+"""The one fetch layer: a shared ``httpx.AsyncClient`` with the manners of a good crawler.
+
+Declared hosts only (every redirect hop checked), robots.txt, an honest User-Agent, a
+concurrency cap per host, retries with backoff on transient failures (honouring Retry-After),
+conditional requests, and a body size limit. Every failure is a ``FetchError`` whose reason a
+person understands. With ``mirror`` set, ``https://HOST/PATH?Q`` is fetched from
+``MIRROR/HOST/PATH?Q`` (the offline demo) while pages keep their real, logical URLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from watcher.errors import FetchError
+
+log = logging.getLogger(__name__)
+
+ROBOTS_AGENT = "opco-watch"
+MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout: float = 20.0  # seconds, per request (connect/read)
+    retries: int = 3  # extra attempts on connect errors, timeouts, resets, 5xx, 429
+    backoff_base: float = 0.5  # seconds; exponential with full jitter, capped by backoff_max
+    backoff_max: float = 30.0
+    per_host: int = 4  # concurrent requests per (logical) host
+    max_body_bytes: int = 10_000_000
+    user_agent: str = "opco-watch/0.1 (+https://github.com/opco-watch/opco-watch)"
+    respect_robots: bool = True
+    mirror: str | None = None  # "http://127.0.0.1:8123": https://HOST/P?Q -> MIRROR/HOST/P?Q
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    method: str = "GET"
+    params: Mapping[str, str | int] | None = None  # merged into the URL query
+    json: Any = None  # POST body (TED API)
+    headers: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # the logical URL (real host, never the mirror), after redirects, with params
+    status: int  # 2xx, or 304
+    text: str  # decoded body ("" on 304)
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool  # True on 304: nothing to parse
+    size: int  # body bytes received
+
+
+@dataclass
+class FetchStats:
+    """Cumulative over the Fetcher's life; robots.txt and retries count as requests."""
+
+    requests: int = 0
+    bytes: int = 0  # bytes received on the wire
+    retries: int = 0
+    not_modified: int = 0
+    by_host: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class _Call:
+    url: str  # logical
+    method: str = "GET"
+    json: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    url: str  # logical
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+class _Transient(Exception):
+    """One attempt failed in a way worth retrying."""
+
+    def __init__(self, reason: str, status: int | None = None, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.status, self.wait = reason, status, wait
+
+
+class Fetcher:
+    """One per poll: ``async with Fetcher(settings) as f: page = await f.fetch(...)``."""
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.stats = FetchStats()
+        self._sleep = sleep
+        self._random = random.Random()
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout),
+            headers={"User-Agent": settings.user_agent},
+            follow_redirects=False,  # followed by hand: every hop must be on a declared host
+            # httpx keeps 20 idle connections by default: with a cap of 4 on each of a dozen
+            # hosts, the rest were closed and reopened for every request
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
+        )
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self, exc: type[BaseException] | None, val: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self,
+        request: Request,
+        *,
+        source: str,
+        allowed_hosts: Collection[str],
+        validators: tuple[str | None, str | None] = (None, None),
+    ) -> Page:
+        """Fetch ``request``; ``validators`` = (etag, last_modified) of the stored copy."""
+        allowed = frozenset(host.lower() for host in allowed_hosts)
+        url = with_params(request.url, request.params)
+        headers = httpx.Headers({**(request.headers or {}), **_conditional(*validators)})
+        headers["User-Agent"] = self.settings.user_agent  # honest, whatever the caller set
+        call = _Call(url, request.method.upper(), request.json, headers)
+        try:
+            self._check_url(call.url, source, allowed, "not a declared host")
+            raw = await self._follow(call, source, allowed, self.settings.retries, robots=True)
+            return self._page(raw, source)
+        except FetchError as error:
+            log.warning("[%s] giving up on %s: %s", source, error.url, error.reason)
+            raise
+
+    # -- redirects, robots.txt ----------------------------------------------------------------
+
+    async def _follow(
+        self, call: _Call, source: str, allowed: frozenset[str], retries: int, *, robots: bool
+    ) -> _Raw:
+        """Send ``call``, following redirects by hand; returns the first non-redirect answer."""
+        for _ in range(MAX_REDIRECTS + 1):
+            if robots and self.settings.respect_robots:
+                await self._check_robots(call.url, source, allowed)
+            raw = await self._with_retries(call, source, retries)
+            if raw.status not in REDIRECTS:
+                return raw
+            call = self._next_hop(call, raw, source, allowed)
+        raise FetchError(source, call.url, f"more than {MAX_REDIRECTS} redirects")
+
+    def _next_hop(self, call: _Call, raw: _Raw, source: str, allowed: frozenset[str]) -> _Call:
+        location = raw.headers.get("location")
+        if not location:
+            raise FetchError(source, raw.url, f"HTTP {raw.status} without Location")
+        # Mirrored pages carry the real site's Location: resolve it against the logical URL;
+        # only an absolute URL on the mirror itself is mapped back.
+        url = urljoin(raw.url, from_wire(location, self.settings.mirror, urlsplit(raw.url).scheme))
+        self._check_url(url, source, allowed, "redirect off declared hosts")
+        if raw.status == 303 or (raw.status in (301, 302) and call.method == "POST"):
+            return _Call(url, "GET", None, call.headers)
+        return _Call(url, call.method, call.json, call.headers)
+
+    def _check_url(self, url: str, source: str, allowed: frozenset[str], reason: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(source, url, f"unsupported URL scheme {parts.scheme!r}")
+        if (parts.hostname or "") not in allowed:
+            raise FetchError(source, url, reason)
+
+    async def _check_robots(self, url: str, source: str, allowed: frozenset[str]) -> None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+            if origin not in self._robots:
+                self._robots[origin] = await self._load_robots(origin, source, allowed)
+        rules = self._robots[origin]
+        if rules is not None and not rules.can_fetch(ROBOTS_AGENT, url):
+            raise FetchError(source, url, "blocked by robots.txt")
+
+    async def _load_robots(
+        self, origin: str, source: str, allowed: frozenset[str]
+    ) -> RobotFileParser | None:
+        """The host's rules, or None to allow all (4xx: no rules; 5xx, unreachable: warn)."""
+        url = origin + "/robots.txt"
+        try:
+            raw = await self._follow(_Call(url), source, allowed, 0, robots=False)
+        except FetchError as error:
+            log.warning(
+                "[%s] robots.txt unavailable (%s), allowing all: %s", source, error.reason, url
+            )
+            return None
+        if 400 <= raw.status < 500:
+            log.debug("[%s] no robots.txt (HTTP %d): %s", source, raw.status, url)
+            return None
+        if not 200 <= raw.status < 300:
+            log.warning(
+                "[%s] robots.txt answered HTTP %d, allowing all: %s", source, raw.status, url
+            )
+            return None
+        rules = RobotFileParser(url)
+        rules.parse(decode(raw.body, raw.headers.get("content-type", "")).splitlines())
+        return rules
+
+    # -- attempts -----------------------------------------------------------------------------
+
+    async def _with_retries(self, call: _Call, source: str, retries: int) -> _Raw:
+        attempt = 0
+        while True:
+            try:
+                return await self._attempt(call, source)
+            except _Transient as failure:
+                if attempt >= retries:
+                    error = FetchError(source, call.url, failure.reason, status=failure.status)
+                    raise error from failure.__cause__
+                attempt += 1
+                await self._back_off(call, source, failure, attempt, retries)
+
+    async def _back_off(
+        self, call: _Call, source: str, failure: _Transient, attempt: int, retries: int
+    ) -> None:
+        delay = self._delay(attempt, failure.wait)
+        log.info(
+            "[%s] %s %s: %s, retry %d/%d in %.2f s",
+            *(source, call.method, call.url, failure.reason, attempt, retries, delay),
+        )
+        self.stats.retries += 1
+        await self._sleep(delay)  # outside the host slot: a backing-off request holds nothing
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Retry-After when the server gave one, else full jitter; both capped."""
+        cap = self.settings.backoff_max
+        if retry_after is not None:
+            return min(retry_after, cap)
+        return self._random.uniform(0, min(cap, self.settings.backoff_base * 2 ** (attempt - 1)))
+
+    async def _attempt(self, call: _Call, source: str) -> _Raw:
+        try:
+            raw = await self._send(call, source)
+        except httpx.TimeoutException as exc:
+            raise _Transient("timed out") from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise _Transient("site unreachable") from exc
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise FetchError(source, call.url, f"request failed ({exc})") from exc
+        if raw.status == 429 or raw.status >= 500:
+            wait = retry_after_seconds(raw.headers.get("retry-after"))
+            raise _Transient(status_reason(raw.status), raw.status, wait)
+        return raw
+
+    async def _send(self, call: _Call, source: str) -> _Raw:
+        """One HTTP exchange, holding one of the host's slots; reads the body of a 2xx."""
+        host = urlsplit(call.url).hostname or ""
+        async with self._slot(host):
+            started = time.monotonic()
+            self.stats.requests += 1
+            self.stats.by_host[host] += 1
+            wire = to_wire(call.url, self.settings.mirror)
+            async with self._client.stream(
+                call.method, wire, json=call.json, headers=call.headers
+            ) as response:
+                try:
+                    body = await self._read(response, call.url, source)
+                finally:
+                    self.stats.bytes += response.num_bytes_downloaded
+        elapsed = time.monotonic() - started
+        log.debug(
+            "[%s] %s %s -> %d (%.1f kB, %.2f s)",
+            *(source, call.method, call.url, response.status_code, len(body) / 1000, elapsed),
+        )
+        return _Raw(call.url, response.status_code, response.headers, body)
+
+    def _slot(self, host: str) -> asyncio.Semaphore:
+        return self._slots.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+
+    async def _read(self, response: httpx.Response, url: str, source: str) -> bytes:
+        """The body of a 2xx, streamed, refused as soon as it passes the size limit."""
+        if not response.is_success:
+            return b""  # nothing to parse; closing the stream drops the connection
+        limit = self.settings.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(source, url, f"response larger than {limit} bytes")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():  # decompressed: a gzip bomb counts in full
+            body += chunk
+            if len(body) > limit:
+                raise FetchError(source, url, f"response larger than {limit} bytes")
+        return bytes(body)
+
+    def _page(self, raw: _Raw, source: str) -> Page:
+        etag, modified = raw.headers.get("etag"), raw.headers.get("last-modified")
+        content_type = raw.headers.get("content-type", "")
+        if raw.status == 304:
+            self.stats.not_modified += 1
+            return Page(raw.url, 304, "", content_type, etag, modified, True, 0)
+        if not 200 <= raw.status < 300:
+            raise FetchError(source, raw.url, status_reason(raw.status), status=raw.status)
+        text = decode(raw.body, content_type)
+        return Page(raw.url, raw.status, text, content_type, etag, modified, False, len(raw.body))
+
+
+# -- pure helpers -------------------------------------------------------------------------------
+
+
+def with_params(url: str, params: Mapping[str, str | int] | None) -> str:
+    """``url`` with ``params`` merged into its query, sorted: one canonical URL per request."""
+    if not params:
+        return url
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    pairs += [(key, str(value)) for key, value in params.items()]
+    return parts._replace(query=urlencode(sorted(pairs))).geturl()
+
+
+def to_wire(url: str, mirror: str | None) -> str:
+    """Where ``url`` is really fetched: itself, or ``MIRROR/HOST/PATH?Q``."""
+    if not mirror:
+        return url
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{mirror.rstrip('/')}/{parts.netloc}{parts.path or '/'}{query}"
+
+
+def from_wire(url: str, mirror: str | None, scheme: str) -> str:
+    """The logical URL of ``url``: a URL on the mirror maps back to ``scheme://HOST/PATH?Q``."""
+    prefix = f"{mirror.rstrip('/')}/" if mirror else None
+    if prefix is None or not url.startswith(prefix):
+        return url
+    return f"{scheme}://{url[len(prefix) :]}"
+
+
+def _conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {"If-None-Match": etag} if etag else {}
+    return headers | ({"If-Modified-Since": last_modified} if last_modified else {})
+
+
+def status_reason(status: int) -> str:
+    """A short phrase for a failed status: "HTTP 500", "rate limited (HTTP 429)", "HTTP 404 not
+    found"."""
+    if status == 429:
+        return "rate limited (HTTP 429)"
+    if 400 <= status < 500:
+        try:
+            return f"HTTP {status} {HTTPStatus(status).phrase.lower()}"
+        except ValueError:
+            pass
+    return f"HTTP {status}"
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), None if absent."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def decode(body: bytes, content_type: str) -> str:
+    """The charset from Content-Type, else UTF-8, else Windows-1252 (French sites that do not
+    declare theirs are almost always one of the two)."""
+    charset = _charset(content_type)
+    if charset:
+        try:
+            return body.decode(charset, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: fall back as if none was given
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", errors="replace")
+
+
+def _charset(content_type: str) -> str | None:
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None

@@ -1,0 +1,58 @@
+"""French wording for users: dates ("lundi 2 mars 2026"), times ("à 12h00"), amounts
+("12 000 € HT"), notice kinds. Independent of the system locale."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from watcher.models import PARIS, NoticeKind
+
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+KINDS = {
+    NoticeKind.CALL: "avis de marché",
+    NoticeKind.CORRIGENDUM: "rectificatif",
+    NoticeKind.AWARD: "avis d'attribution",
+    NoticeKind.CANCELLATION: "annulation",
+}
+NARROW_NBSP = "\u202f"  # French typography: thin non-breaking space between thousands
+
+
+def long_date(day: date) -> str:
+    """'lundi 2 mars 2026' ('1er' for the first of the month)."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{DAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
+
+
+def long_datetime(moment: datetime) -> str:
+    """'vendredi 6 mars 2026 à 12h00', in Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{long_date(local.date())} à {local.hour}h{local.minute:02d}"
+
+
+def amount(value: Decimal | int | float, *, suffix: str = "€ HT") -> str:
+    """'12 000 € HT'; cents only when there are some ('1 234,50 € HT')."""
+    quantized = Decimal(value).quantize(Decimal("0.01"))
+    units, cents = f"{quantized:,.2f}".split(".")
+    text = units.replace(",", NARROW_NBSP)
+    if cents != "00":
+        text += f",{cents}"
+    return f"{text} {suffix}".strip()
+
+
+def kind_label(kind: NoticeKind) -> str:
+    return KINDS[kind]

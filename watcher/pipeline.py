@@ -1,0 +1,262 @@
+"""The pipeline: fetch -> parse -> store, per source, each source isolated from the others.
+
+This is the only module that calls across stages. A source that fails (site down, layout
+changed, even a bug in its parser) is recorded as failing in the store and reported; the other
+sources complete. HTTP validators (ETag, Last-Modified) are saved only after the notices of a
+page are stored, so a crash between fetch and store can never hide a page behind a 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
+
+from scrapers.base import Source
+from scrapers.registry import SOURCES
+from watcher.config import Config
+from watcher.errors import FetchError, OpcoWatchError
+from watcher.fetch import Fetcher, Request
+from watcher.models import PARIS, Notice
+from watcher.store import Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    """What one source's poll did, for the CLI and the logs."""
+
+    source: str
+    ok: bool
+    pages: int = 0
+    not_modified: int = 0
+    details: int = 0
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    same: int = 0
+    error: str = ""
+    error_kind: str = ""
+    consecutive_failures: int = 0
+    seconds: float = 0.0
+    new_keys: tuple[str, ...] = ()
+
+
+@dataclass
+class RunContext:
+    store: Store
+    fetcher: Fetcher
+    today: date
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    progress: Progress | None = None
+
+    def say(self, source: str, event: str) -> None:
+        if self.progress:
+            self.progress(source, event)
+
+
+@dataclass
+class _Harvest:
+    """The notices of one source's listings, and the validators to save once stored."""
+
+    notices: dict[str, Notice] = field(default_factory=dict)
+    validators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    pages: int = 0
+    not_modified: int = 0
+
+
+async def run_once(sources: Iterable[Source], ctx: RunContext) -> list[SourceReport]:
+    """Poll the sources concurrently; a failure in one never stops the others."""
+    return list(await asyncio.gather(*(run_source(s, ctx) for s in sources)))
+
+
+async def run_source(source: Source, ctx: RunContext) -> SourceReport:
+    started = time.perf_counter()
+    ctx.say(source.name, "start")
+    try:
+        report = await _poll_source(source, ctx)
+    except OpcoWatchError as error:
+        report = _failure(source, ctx, _error_kind(error), _error_words(error))
+    except Exception as error:  # a bug in one parser must not stop the other sources
+        log.exception("[%s] unexpected error", source.name)
+        report = _failure(source, ctx, "bug", f"internal error: {error!r}")
+    ctx.say(source.name, "done" if report.ok else "failed")
+    return _timed(report, time.perf_counter() - started)
+
+
+async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
+    harvest = await _harvest_listings(source, ctx)
+    known = ctx.store.listing_hashes(harvest.notices)
+    todo = [n for k, n in harvest.notices.items() if known.get(k) != n.fingerprint()]
+    unchanged = [k for k in harvest.notices if known.get(k) == harvest.notices[k].fingerprint()]
+    completed, hashes = await _complete_details(source, todo, ctx)
+    seen_at = ctx.now()
+    result = ctx.store.upsert(completed, seen_at=seen_at, listing_hashes=hashes)
+    ctx.store.touch(unchanged, seen_at)
+    if len(hashes) == len(todo):  # a failed detail page must not hide behind a 304 next time
+        for url, etag, modified in harvest.validators:
+            ctx.store.save_validators(url, etag, modified)
+    new_keys = tuple(n.key for n in result.new)
+    ctx.store.record_success(
+        source.name,
+        at=seen_at,
+        items=_items_listed(source, harvest, ctx),
+        new=len(result.new),
+        changed=len(result.changed),
+    )
+    log.info(
+        "[%s] %d items: %d new, %d changed",
+        source.name,
+        len(harvest.notices),
+        len(new_keys),
+        len(result.changed),
+    )
+    return SourceReport(
+        source.name,
+        True,
+        pages=harvest.pages,
+        not_modified=harvest.not_modified,
+        details=len([n for n in todo if source.detail_request(n)]),
+        items=len(harvest.notices),
+        new=len(result.new),
+        changed=len(result.changed),
+        same=result.same + len(unchanged),
+        new_keys=new_keys,
+    )
+
+
+async def _harvest_listings(source: Source, ctx: RunContext) -> _Harvest:
+    """Fetch the listing pages (following pagination) and parse them."""
+    harvest = _Harvest()
+    queue = list(source.start_requests(ctx.today))
+    while queue and harvest.pages < source.max_pages:
+        request = queue.pop(0)
+        key = request_key(request)
+        validators = ctx.store.validators(key) if request.method == "GET" else (None, None)
+        page = await ctx.fetcher.fetch(
+            request, source=source.name, allowed_hosts=source.hosts, validators=validators
+        )
+        harvest.pages += 1
+        if page.not_modified:
+            harvest.not_modified += 1
+            continue
+        parsed = source.parse(page.text, page.url)
+        for notice in parsed.notices:
+            harvest.notices.setdefault(notice.key, notice)
+        queue.extend(parsed.next_requests)
+        harvest.validators.append((key, page.etag, page.last_modified))
+        ctx.say(source.name, f"page {harvest.pages}: {len(parsed.notices)} items")
+    return harvest
+
+
+async def _complete_details(
+    source: Source, notices: list[Notice], ctx: RunContext
+) -> tuple[list[Notice], dict[str, str]]:
+    """Fetch the detail pages of new or changed notices, concurrently (capped per host).
+
+    A notice whose detail page fails is stored from its listing only, without a listing hash
+    (and the listing's validators are not saved), so the next poll tries its detail page again.
+    """
+    results = await asyncio.gather(*(_with_detail(source, n, ctx) for n in notices))
+    hashes = {
+        listing.key: listing.fingerprint()
+        for listing, ok in zip(notices, results, strict=True)
+        if ok[1]
+    }
+    return [notice for notice, _ in results], hashes
+
+
+async def _with_detail(source: Source, notice: Notice, ctx: RunContext) -> tuple[Notice, bool]:
+    request = source.detail_request(notice)
+    if request is None:
+        return notice, True
+    try:
+        page = await ctx.fetcher.fetch(request, source=source.name, allowed_hosts=source.hosts)
+        return source.parse_detail(page.text, notice), True
+    except OpcoWatchError as error:
+        log.warning("[%s] detail page skipped for %s: %s", source.name, notice.key, error)
+        return notice, False
+
+
+def _items_listed(source: Source, harvest: _Harvest, ctx: RunContext) -> int:
+    """Items on the listings; when every page answered 304, the count of the last read."""
+    if harvest.pages > harvest.not_modified:
+        return len(harvest.notices)
+    state = ctx.store.source_state(source.name)
+    return state.items_seen_last if state else 0
+
+
+def request_key(request: Request) -> str:
+    """The URL a request stands for, with its query: the key of its HTTP validators."""
+    if not request.params:
+        return request.url
+    sep = "&" if "?" in request.url else "?"
+    return request.url + sep + urlencode(sorted((k, str(v)) for k, v in request.params.items()))
+
+
+def _failure(source: Source, ctx: RunContext, kind: str, words: str) -> SourceReport:
+    count = ctx.store.record_failure(source.name, at=ctx.now(), error_kind=kind, error=words)
+    log.warning("[%s] poll failed (%d in a row): %s", source.name, count, words)
+    return SourceReport(
+        source.name, False, error=words, error_kind=kind, consecutive_failures=count
+    )
+
+
+def _error_kind(error: OpcoWatchError) -> str:
+    return error.kind
+
+
+def _error_words(error: OpcoWatchError) -> str:
+    """The error as a person reads it in the health table ("site unreachable: URL")."""
+    if isinstance(error, FetchError):
+        return f"{error.reason}: {error.url}"
+    return str(error).split("] ", 1)[-1]
+
+
+def _timed(report: SourceReport, seconds: float) -> SourceReport:
+    from dataclasses import replace
+
+    return replace(report, seconds=round(seconds, 3))
+
+
+# ------------------------------------------------------------------------------- entry point
+
+
+def build_sources(config: Config, names: Iterable[str] | None = None) -> list[Source]:
+    chosen = list(names) if names else config.enabled_sources()
+    return [SOURCES[name](config.source_options(name)) for name in chosen]
+
+
+def poll(
+    config: Config,
+    *,
+    names: Iterable[str] | None = None,
+    mirror: str | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> list[SourceReport]:
+    """One poll of the chosen (default: enabled) sources into the configured store."""
+    sources = build_sources(config, names)
+    with Store.open(config.database) as store:
+        return asyncio.run(_poll_all(config, store, sources, mirror, progress, today))
+
+
+async def _poll_all(
+    config: Config,
+    store: Store,
+    sources: list[Source],
+    mirror: str | None,
+    progress: Progress | None,
+    today: date | None,
+) -> list[SourceReport]:
+    async with Fetcher(config.fetch_settings(mirror=mirror)) as fetcher:
+        day = today or datetime.now(PARIS).date()
+        ctx = RunContext(store=store, fetcher=fetcher, today=day, progress=progress)
+        return await run_once(sources, ctx)

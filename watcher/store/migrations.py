@@ -1,0 +1,215 @@
+"""Schema migrations: an ordered list of steps, applied in one transaction on open.
+
+Step N brings the schema from version N-1 to N and is never edited once released: a
+schema change is a new step at the end. The ``schema_version`` table has one row per
+applied step. DDL goes through alembic's ``Operations`` so it is portable (SQLite and
+PostgreSQL); no alembic env.py or ini file is involved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from watcher.errors import StoreError
+from watcher.store.schema import schema_version
+
+logger = logging.getLogger(__name__)
+
+Migration = Callable[[Operations], None]
+
+
+def _stamp(name: str, nullable: bool = False) -> sa.Column[datetime]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def _v1_initial(op: Operations) -> None:
+    """Notices and their history, tenders and matches, source health, HTTP cache, outbox."""
+    _v1_tenders(op)
+    _v1_notices(op)
+    _v1_health(op)
+    _v1_outbox(op)
+
+
+def _v1_tenders(op: Operations) -> None:
+    op.create_table(
+        "tenders",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("buyer", sa.Text, nullable=False, server_default=""),
+        _stamp("deadline", nullable=True),
+        sa.Column("status", sa.String(32), nullable=False, server_default="new"),
+        sa.Column("closed", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("winner", sa.Text, nullable=False, server_default=""),
+        _stamp("created_at"),
+        _stamp("updated_at"),
+    )
+    op.create_index("ix_tenders_deadline", "tenders", ["deadline"])
+    op.create_index("ix_tenders_status", "tenders", ["status"])
+    op.create_table(
+        "matches",
+        sa.Column("tender_id", sa.Integer, primary_key=True),
+        sa.Column("relevant", sa.Boolean, nullable=False),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.Column("domains", sa.JSON, nullable=False),
+        sa.Column("reasons", sa.JSON, nullable=False),
+        sa.Column("blockers", sa.JSON, nullable=False),
+        _stamp("computed_at"),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["tenders.id"], name="fk_matches_tender", ondelete="CASCADE"
+        ),
+    )
+
+
+def _v1_notices(op: Operations) -> None:
+    op.create_table(
+        "notices",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("key", sa.String, nullable=False),
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("ref", sa.String, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("buyer", sa.Text, nullable=False),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("published", sa.Date),
+        _stamp("deadline", nullable=True),
+        sa.Column("folder_id", sa.String, nullable=False),
+        sa.Column("fingerprint", sa.String(32), nullable=False),
+        sa.Column("listing_hash", sa.String),
+        sa.Column("search_text", sa.Text, nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        _stamp("first_seen"),
+        _stamp("last_seen"),
+        _stamp("last_changed"),
+        sa.Column("tender_id", sa.Integer),
+        sa.UniqueConstraint("key", name="uq_notices_key"),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["tenders.id"], name="fk_notices_tender", ondelete="SET NULL"
+        ),
+    )
+    for column in ("source", "deadline", "first_seen", "folder_id", "tender_id"):
+        op.create_index(f"ix_notices_{column}", "notices", [column])
+    op.create_table(
+        "notice_changes",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("notice_id", sa.Integer, nullable=False),
+        _stamp("changed_at"),
+        sa.Column("fields", sa.JSON, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["notice_id"], ["notices.id"], name="fk_notice_changes_notice", ondelete="CASCADE"
+        ),
+    )
+    op.create_index("ix_notice_changes_notice", "notice_changes", ["notice_id", "changed_at"])
+
+
+def _v1_health(op: Operations) -> None:
+    op.create_table(
+        "source_state",
+        sa.Column("source", sa.String(64), primary_key=True),
+        _stamp("last_run", nullable=True),
+        _stamp("last_success", nullable=True),
+        sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("last_error_kind", sa.String(32)),
+        sa.Column("last_error", sa.Text),
+        sa.Column("items_seen_last", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("new_last", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("changed_last", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("on_fallback", sa.Boolean, nullable=False, server_default=sa.false()),
+    )
+    op.create_table(
+        "http_cache",
+        sa.Column("url", sa.String, primary_key=True),
+        sa.Column("etag", sa.Text),
+        sa.Column("last_modified", sa.Text),
+        _stamp("saved_at"),
+    )
+
+
+def _v1_outbox(op: Operations) -> None:
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("message_id", sa.String, nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("recipient", sa.Text, nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("payload", sa.JSON, nullable=False),
+        _stamp("created_at"),
+        _stamp("sent_at", nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("last_error", sa.Text),
+        _stamp("next_attempt_at", nullable=True),
+        sa.UniqueConstraint("message_id", name="uq_outbox_message_id"),
+    )
+    # the sender drains unsent messages whose next attempt is due
+    op.create_index("ix_outbox_pending", "outbox", ["sent_at", "next_attempt_at"])
+
+
+def _v2_feedback(op: Operations) -> None:
+    """Relevance judgements by users (the latest per notice wins), to tune the classifier."""
+    op.create_table(
+        "feedback",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("notice_id", sa.Integer, nullable=False),
+        sa.Column("relevant", sa.Boolean, nullable=False),
+        sa.Column("note", sa.Text, nullable=False, server_default=""),
+        _stamp("at"),
+        sa.ForeignKeyConstraint(
+            ["notice_id"], ["notices.id"], name="fk_feedback_notice", ondelete="CASCADE"
+        ),
+    )
+    op.create_index("ix_feedback_notice", "feedback", ["notice_id", "at"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_feedback)
+HEAD = len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version of the database (0 when it has never been migrated)."""
+    if not sa.inspect(conn).has_table(schema_version.name):
+        return 0
+    return int(conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0)
+
+
+def migrate(conn: Connection, target: int | None = None) -> int:
+    """Apply the missing steps up to ``target`` (default: head); return the version reached.
+
+    Run it inside a transaction: a step that fails leaves the database as it was.
+    """
+    target = HEAD if target is None else target
+    if not 0 <= target <= HEAD:
+        raise ValueError(f"schema version {target} is outside 0..{HEAD}")
+    version = current_version(conn)
+    if version > HEAD:
+        raise StoreError(
+            f"the database has schema version {version}, newer than this opco-watch knows "
+            f"({HEAD}); upgrade opco-watch, or point it at another data directory"
+        )
+    ops = Operations(MigrationContext.configure(conn))
+    if target > version and not sa.inspect(conn).has_table(schema_version.name):
+        _create_version_table(ops)
+    for step in range(version + 1, target + 1):
+        _apply(conn, ops, step)
+    return max(version, target)
+
+
+def _create_version_table(ops: Operations) -> None:
+    ops.create_table(
+        schema_version.name,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        _stamp("applied_at"),
+    )
+
+
+def _apply(conn: Connection, ops: Operations, step: int) -> None:
+    logger.info("migrating the database to schema version %d", step)
+    MIGRATIONS[step - 1](ops)
+    conn.execute(sa.insert(schema_version).values(version=step, applied_at=datetime.now(UTC)))

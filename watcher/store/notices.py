@@ -1,0 +1,286 @@
+"""Notices: the batched upsert and the queries. Functions of an open connection.
+
+The upsert reads its input in chunks: one ``IN`` query per chunk finds the stored
+fingerprints, then one executemany per kind of write. No per-row SELECT, and a generator
+of notices is never materialised (only the new and changed ones are kept, for the result).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from itertools import islice
+from typing import Any, NamedTuple, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from watcher.models import Notice
+from watcher.store.engine import executemany
+from watcher.store.records import (
+    NoticeChange,
+    Prepared,
+    StoredNotice,
+    UpsertResult,
+    changed_fields,
+    fold,
+    like_escape,
+    notice_from_data,
+)
+from watcher.store.schema import notice_changes, notices
+
+T = TypeVar("T")
+
+#: notices per chunk: bounds memory and the size of the IN lists
+CHUNK = 500
+
+
+class _Existing(NamedTuple):
+    id: int
+    fingerprint: str
+    listing_hash: str | None
+
+
+class _Batch:
+    """The outcome of upserting several chunks, gathered into one result."""
+
+    def __init__(self) -> None:
+        self.new: list[Notice] = []
+        self.changed: list[tuple[Notice, tuple[str, ...]]] = []
+        self.same = 0
+
+    def result(self) -> UpsertResult:
+        return UpsertResult(self.new, self.changed, self.same)
+
+
+def upsert(
+    conn: Connection,
+    items: Iterable[Notice],
+    seen_at: datetime,
+    hashes: Mapping[str, str],
+) -> UpsertResult:
+    batch = _Batch()
+    for chunk in _chunks(items, CHUNK):
+        _upsert_chunk(conn, chunk, seen_at, hashes, batch)
+    return batch.result()
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _upsert_chunk(
+    conn: Connection,
+    chunk: list[Notice],
+    seen_at: datetime,
+    hashes: Mapping[str, str],
+    batch: _Batch,
+) -> None:
+    # a key given twice in one chunk: the last one wins
+    prepared = {p.notice.key: p for p in map(Prepared.of, chunk)}
+    existing = _lookup(conn, list(prepared))
+    fresh = [p for key, p in prepared.items() if key not in existing]
+    known = [(p, existing[key]) for key, p in prepared.items() if key in existing]
+    same = [(p, old) for p, old in known if p.fingerprint == old.fingerprint]
+    moved = [(p, old) for p, old in known if p.fingerprint != old.fingerprint]
+    _insert(conn, fresh, seen_at, hashes)
+    _touch_same(conn, same, seen_at, hashes)
+    batch.changed += _apply_changes(conn, moved, seen_at, hashes)
+    batch.new += [p.notice for p in fresh]
+    batch.same += len(same)
+
+
+def _lookup(conn: Connection, keys: list[str]) -> dict[str, _Existing]:
+    query = sa.select(
+        notices.c.key, notices.c.id, notices.c.fingerprint, notices.c.listing_hash
+    ).where(notices.c.key.in_(keys))
+    return {
+        row.key: _Existing(row.id, row.fingerprint, row.listing_hash) for row in conn.execute(query)
+    }
+
+
+def _insert(
+    conn: Connection, fresh: list[Prepared], seen_at: datetime, hashes: Mapping[str, str]
+) -> None:
+    if not fresh:
+        return
+    stamps = {"first_seen": seen_at, "last_seen": seen_at, "last_changed": seen_at}
+    rows = [
+        {"key": p.notice.key, **p.columns(), **stamps, "listing_hash": hashes.get(p.notice.key)}
+        for p in fresh
+    ]
+    executemany(conn, sa.insert(notices), rows)
+
+
+def _touch_same(
+    conn: Connection,
+    same: list[tuple[Prepared, _Existing]],
+    seen_at: datetime,
+    hashes: Mapping[str, str],
+) -> None:
+    if not same:
+        return
+    rows = [
+        {
+            "b_id": old.id,
+            "last_seen": seen_at,
+            "listing_hash": hashes.get(p.notice.key, old.listing_hash),
+        }
+        for p, old in same
+    ]
+    executemany(conn, _BY_ID, rows)
+
+
+_BY_ID = sa.update(notices).where(notices.c.id == sa.bindparam("b_id"))
+
+
+def _apply_changes(
+    conn: Connection,
+    moved: list[tuple[Prepared, _Existing]],
+    seen_at: datetime,
+    hashes: Mapping[str, str],
+) -> list[tuple[Notice, tuple[str, ...]]]:
+    if not moved:
+        return []
+    old_data = _stored_data(conn, [old.id for _, old in moved])
+    diffs = [changed_fields(old_data[old.id], p.data()) for p, old in moved]
+    executemany(conn, _BY_ID, [_changed_row(p, old, seen_at, hashes) for p, old in moved])
+    history = [
+        {"notice_id": old.id, "changed_at": seen_at, "fields": diff}
+        for (_, old), diff in zip(moved, diffs, strict=True)
+    ]
+    conn.execute(sa.insert(notice_changes), history)
+    return [(p.notice, tuple(diff)) for (p, _), diff in zip(moved, diffs, strict=True)]
+
+
+def _changed_row(
+    p: Prepared, old: _Existing, seen_at: datetime, hashes: Mapping[str, str]
+) -> dict[str, Any]:
+    return {
+        "b_id": old.id,
+        **p.columns(),
+        "last_seen": seen_at,
+        "last_changed": seen_at,
+        "listing_hash": hashes.get(p.notice.key, old.listing_hash),
+    }
+
+
+def _stored_data(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    query = sa.select(notices.c.id, notices.c.data).where(notices.c.id.in_(ids))
+    return {row.id: json.loads(row.data) for row in conn.execute(query)}
+
+
+def touch(conn: Connection, keys: Iterable[str], seen_at: datetime) -> None:
+    for chunk in _chunks(keys, CHUNK):
+        conn.execute(sa.update(notices).where(notices.c.key.in_(chunk)).values(last_seen=seen_at))
+
+
+def listing_hashes(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(keys, CHUNK):
+        query = sa.select(notices.c.key, notices.c.listing_hash).where(
+            notices.c.key.in_(chunk), notices.c.listing_hash.is_not(None)
+        )
+        found.update({row.key: row.listing_hash for row in conn.execute(query)})
+    return found
+
+
+# ------------------------------------------------------------------------------ queries
+
+_STORED = sa.select(
+    notices.c.id,
+    notices.c.data,
+    notices.c.first_seen,
+    notices.c.last_seen,
+    notices.c.last_changed,
+    notices.c.tender_id,
+)
+
+
+def _stored(row: Row[*tuple[Any, ...]]) -> StoredNotice:
+    return StoredNotice(
+        id=row.id,
+        notice=notice_from_data(row.data),
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        last_changed=row.last_changed,
+        tender_id=row.tender_id,
+    )
+
+
+def get(conn: Connection, key: str) -> StoredNotice | None:
+    row = conn.execute(_STORED.where(notices.c.key == key)).first()
+    return _stored(row) if row else None
+
+
+def get_by_id(conn: Connection, notice_id: int) -> StoredNotice | None:
+    row = conn.execute(_STORED.where(notices.c.id == notice_id)).first()
+    return _stored(row) if row else None
+
+
+def candidates(conn: Connection, ident: str, limit: int = 10) -> list[StoredNotice]:
+    """Notices ``ident`` may designate: its id, its key, else the keys ending with
+    ":ident" (a ref), else any key ending with ``ident``. Several when ambiguous."""
+    ident = ident.strip()
+    by_id = get_by_id(conn, int(ident)) if ident.isdigit() else None
+    exact = by_id or get(conn, ident)
+    if exact or not ident:
+        return [exact] if exact else []
+    for pattern in (f"%:{like_escape(ident)}", f"%{like_escape(ident)}"):
+        query = _STORED.where(notices.c.key.like(pattern, escape="\\"))
+        rows = conn.execute(query.order_by(notices.c.id).limit(limit)).all()
+        if rows:
+            return [_stored(row) for row in rows]
+    return []
+
+
+def search(
+    conn: Connection,
+    *,
+    source: str | None,
+    since: datetime | None,
+    text: str | None,
+    limit: int | None,
+) -> list[StoredNotice]:
+    query = _STORED
+    if source is not None:
+        query = query.where(notices.c.source == source)
+    if since is not None:
+        query = query.where(notices.c.first_seen >= since)
+    if text:
+        pattern = f"%{like_escape(fold(text.strip()))}%"
+        query = query.where(notices.c.search_text.like(pattern, escape="\\"))
+    query = query.order_by(
+        notices.c.first_seen.desc(), notices.c.deadline.asc().nulls_last(), notices.c.id.desc()
+    )
+    return [_stored(row) for row in conn.execute(query.limit(limit))]
+
+
+def history(conn: Connection, key: str) -> list[NoticeChange]:
+    query = (
+        sa.select(notice_changes.c.changed_at, notice_changes.c.fields)
+        .join(notices, notices.c.id == notice_changes.c.notice_id)
+        .where(notices.c.key == key)
+        .order_by(notice_changes.c.changed_at, notice_changes.c.id)
+    )
+    return [
+        NoticeChange(
+            key, row.changed_at, {name: (old, new) for name, (old, new) in row.fields.items()}
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def count(conn: Connection, source: str | None) -> int:
+    query = sa.select(sa.func.count()).select_from(notices)
+    if source is not None:
+        query = query.where(notices.c.source == source)
+    return int(conn.execute(query).scalar_one())
+
+
+def id_of(conn: Connection, key: str) -> int | None:
+    found = conn.execute(sa.select(notices.c.id).where(notices.c.key == key)).scalar()
+    return int(found) if found is not None else None

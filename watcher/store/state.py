@@ -1,0 +1,113 @@
+"""Source health, HTTP validators and feedback: small tables, functions of a connection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from watcher.models import Notice
+from watcher.store.records import SourceState, notice_from_data
+from watcher.store.schema import feedback, http_cache, notices, source_state
+
+#: longest error text kept in source_state (tracebacks are logged, not stored)
+ERROR_TEXT_MAX = 2000
+
+
+def _merge(conn: Connection, table: sa.Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Update the row with ``key``, or insert it: portable, and race-free under the write
+    lock SQLite takes at BEGIN IMMEDIATE."""
+    match = [table.c[name] == value for name, value in key.items()]
+    if conn.execute(sa.update(table).where(*match).values(**values)).rowcount == 0:
+        conn.execute(sa.insert(table).values(**key, **values))
+
+
+def record_success(conn: Connection, source: str, values: dict[str, Any]) -> None:
+    _merge(conn, source_state, {"source": source}, {**values, "consecutive_failures": 0})
+
+
+def record_failure(conn: Connection, source: str, at: datetime, error_kind: str, error: str) -> int:
+    query = sa.select(source_state.c.consecutive_failures).where(source_state.c.source == source)
+    failures = int(conn.execute(query).scalar() or 0) + 1
+    values = {
+        "last_run": at,
+        "consecutive_failures": failures,
+        "last_error_kind": error_kind,
+        "last_error": error[:ERROR_TEXT_MAX],
+    }
+    _merge(conn, source_state, {"source": source}, values)
+    return failures
+
+
+def _totals() -> sa.Subquery:
+    return (
+        sa.select(notices.c.source, sa.func.count().label("total"))
+        .group_by(notices.c.source)
+        .subquery()
+    )
+
+
+def source_states(conn: Connection, source: str | None = None) -> list[SourceState]:
+    totals = _totals()
+    query = (
+        sa.select(source_state, sa.func.coalesce(totals.c.total, 0).label("total_items"))
+        .outerjoin(totals, totals.c.source == source_state.c.source)
+        .order_by(source_state.c.source)
+    )
+    if source is not None:
+        query = query.where(source_state.c.source == source)
+    return [_state(row) for row in conn.execute(query)]
+
+
+def _state(row: Row[Any]) -> SourceState:
+    return SourceState(
+        source=row.source,
+        last_run=row.last_run,
+        last_success=row.last_success,
+        consecutive_failures=row.consecutive_failures,
+        last_error_kind=row.last_error_kind,
+        last_error=row.last_error,
+        items_seen_last=row.items_seen_last,
+        new_last=row.new_last,
+        changed_last=row.changed_last,
+        total_items=int(row.total_items),
+        on_fallback=bool(row.on_fallback),
+    )
+
+
+def validators(conn: Connection, url: str) -> tuple[str | None, str | None]:
+    query = sa.select(http_cache.c.etag, http_cache.c.last_modified).where(http_cache.c.url == url)
+    row = conn.execute(query).first()
+    return (row.etag, row.last_modified) if row else (None, None)
+
+
+def save_validators(
+    conn: Connection, url: str, etag: str | None, last_modified: str | None
+) -> None:
+    if etag is None and last_modified is None:
+        conn.execute(sa.delete(http_cache).where(http_cache.c.url == url))
+        return
+    values = {"etag": etag, "last_modified": last_modified, "saved_at": datetime.now(UTC)}
+    _merge(conn, http_cache, {"url": url}, values)
+
+
+def add_feedback(conn: Connection, notice_id: int, relevant: bool, at: datetime, note: str) -> None:
+    values = {"notice_id": notice_id, "relevant": relevant, "at": at, "note": note}
+    conn.execute(sa.insert(feedback).values(**values))
+
+
+def latest_feedback(conn: Connection) -> list[tuple[Notice, bool]]:
+    """The latest judgement per notice (by time, then by insertion), oldest notice first."""
+    rank = sa.func.row_number().over(
+        partition_by=feedback.c.notice_id, order_by=(feedback.c.at.desc(), feedback.c.id.desc())
+    )
+    ranked = sa.select(feedback.c.notice_id, feedback.c.relevant, rank.label("rank")).subquery()
+    query = (
+        sa.select(notices.c.data, ranked.c.relevant)
+        .join(ranked, ranked.c.notice_id == notices.c.id)
+        .where(ranked.c.rank == 1)
+        .order_by(notices.c.id)
+    )
+    return [(notice_from_data(row.data), bool(row.relevant)) for row in conn.execute(query)]

@@ -1,0 +1,247 @@
+"""``Store``: the one entry point to the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy.engine import Connection, Engine
+
+from watcher.errors import StoreError
+from watcher.models import Notice
+from watcher.store import engine as db
+from watcher.store import notices as notice_sql
+from watcher.store import state
+from watcher.store.migrations import migrate
+from watcher.store.records import NoticeChange, SourceState, StoredNotice, UpsertResult
+
+logger = logging.getLogger(__name__)
+
+InTransaction = Callable[[Connection, UpsertResult], None]
+
+
+class Store:
+    """Notices, their history, source health, HTTP validators and feedback, in one database
+    (a SQLite file by default; any SQLAlchemy URL, e.g. PostgreSQL, works too).
+
+    Every method runs in its own transaction and raises ``StoreError`` when the database
+    fails. Datetimes must be timezone-aware; they come back aware (UTC).
+    """
+
+    def __init__(self, engine: Engine, version: int, where: str) -> None:
+        self._engine = engine
+        self._version = version
+        self._where = where
+
+    @classmethod
+    def open(cls, url_or_path: str | Path) -> Store:
+        """Open (creating it if needed) and migrate to the latest schema.
+
+        A path means a SQLite file (its directory is created); a string with ``://`` is a
+        SQLAlchemy URL. Raises ``StoreError`` saying what to check when it cannot.
+        """
+        url = db.resolve_url(url_or_path)
+        where = db.describe(url)
+        try:
+            engine = db.create(url)
+        except db.OPEN_ERRORS as exc:
+            raise db.open_error(where, exc) from exc
+        version = _migrated(engine, where)
+        logger.debug("opened database at %s (schema version %d)", where, version)
+        return cls(engine, version, where)
+
+    @property
+    def schema_version(self) -> int:
+        return self._version
+
+    @property
+    def engine(self) -> Engine:
+        """For later modules that add their own tables' queries (tenders, matches, outbox)."""
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Connection]:
+        """A connection in a transaction; database errors become ``StoreError``."""
+        action = "write" if write else "read"
+        try:
+            with db.transaction(self._engine, write=write) as conn:
+                yield conn
+        except db.DATABASE_ERRORS as exc:
+            raise db.store_error(self._where, action, exc) from exc
+
+    # ------------------------------------------------------------------------ notices
+
+    def upsert(
+        self,
+        notices: Iterable[Notice],
+        *,
+        seen_at: datetime,
+        listing_hashes: Mapping[str, str] | None = None,
+        in_transaction: InTransaction | None = None,
+    ) -> UpsertResult:
+        """Store the notices; say which are new, changed (and which fields) or the same.
+
+        A changed notice gets one history row; a same one only ``last_seen`` (and its
+        listing hash, when given). ``in_transaction(conn, result)`` runs before the commit,
+        in the same transaction: if it raises, nothing of the upsert is committed.
+        """
+        _require_aware("seen_at", seen_at)
+        with self.transaction(write=True) as conn:
+            result = notice_sql.upsert(conn, notices, seen_at, listing_hashes or {})
+            if in_transaction is not None:
+                in_transaction(conn, result)
+        logger.debug(
+            "upsert: %d new, %d changed, %d same", len(result.new), len(result.changed), result.same
+        )
+        return result
+
+    def touch(self, keys: Iterable[str], seen_at: datetime) -> None:
+        """Mark notices as still listed (``last_seen``) without re-reading them."""
+        _require_aware("seen_at", seen_at)
+        with self.transaction(write=True) as conn:
+            notice_sql.touch(conn, keys, seen_at)
+
+    def listing_hashes(self, keys: Iterable[str]) -> dict[str, str]:
+        """key -> the listing hash stored at upsert, for the keys that have one."""
+        with self.transaction() as conn:
+            return notice_sql.listing_hashes(conn, keys)
+
+    def get_notice(self, key: str) -> StoredNotice | None:
+        with self.transaction() as conn:
+            return notice_sql.get(conn, key)
+
+    def find_notice(self, ident: str) -> StoredNotice | None:
+        """By numeric id, key, or a key suffix ("26-1234"); None if unknown or ambiguous."""
+        found = self.find_notices(ident)
+        return found[0] if len(found) == 1 else None
+
+    def find_notices(self, ident: str, limit: int = 10) -> list[StoredNotice]:
+        """What ``ident`` may designate: one notice, or the candidates when ambiguous."""
+        with self.transaction() as conn:
+            return notice_sql.candidates(conn, ident, limit)
+
+    def list_notices(
+        self,
+        *,
+        source: str | None = None,
+        since: datetime | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredNotice]:
+        """Newest first seen first, then earliest deadline. ``since`` filters on first seen;
+        ``text`` is a case- and accent-insensitive substring of title, buyer or summary."""
+        if since is not None:
+            _require_aware("since", since)
+        with self.transaction() as conn:
+            return notice_sql.search(conn, source=source, since=since, text=text, limit=limit)
+
+    def history(self, key: str) -> list[NoticeChange]:
+        """The changes of a notice, oldest first."""
+        with self.transaction() as conn:
+            return notice_sql.history(conn, key)
+
+    def count_notices(self, source: str | None = None) -> int:
+        with self.transaction() as conn:
+            return notice_sql.count(conn, source)
+
+    # ------------------------------------------------------------------ HTTP validators
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """(etag, last_modified) saved for ``url``, or (None, None)."""
+        with self.transaction() as conn:
+            return state.validators(conn, url)
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Save the validators of a response; two Nones forget the URL."""
+        with self.transaction(write=True) as conn:
+            state.save_validators(conn, url, etag, last_modified)
+
+    # -------------------------------------------------------------------- source health
+
+    def record_success(
+        self,
+        source: str,
+        *,
+        at: datetime,
+        items: int,
+        new: int,
+        changed: int,
+        on_fallback: bool = False,
+    ) -> None:
+        """A run that worked: resets the consecutive failures (the last error is kept)."""
+        _require_aware("at", at)
+        values = {
+            "last_run": at,
+            "last_success": at,
+            "items_seen_last": items,
+            "new_last": new,
+            "changed_last": changed,
+            "on_fallback": on_fallback,
+        }
+        with self.transaction(write=True) as conn:
+            state.record_success(conn, source, values)
+
+    def record_failure(self, source: str, *, at: datetime, error_kind: str, error: str) -> int:
+        """A run that failed; returns the number of consecutive failures, this one included."""
+        _require_aware("at", at)
+        with self.transaction(write=True) as conn:
+            return state.record_failure(conn, source, at, error_kind, error)
+
+    def source_states(self) -> list[SourceState]:
+        with self.transaction() as conn:
+            return state.source_states(conn)
+
+    def source_state(self, source: str) -> SourceState | None:
+        with self.transaction() as conn:
+            found = state.source_states(conn, source)
+        return found[0] if found else None
+
+    # ------------------------------------------------------------------------ feedback
+
+    def add_feedback(self, key: str, relevant: bool, *, at: datetime, note: str = "") -> None:
+        """A user's judgement on a stored notice; the latest per notice wins."""
+        _require_aware("at", at)
+        with self.transaction(write=True) as conn:
+            notice_id = notice_sql.id_of(conn, key)
+            if notice_id is None:
+                raise StoreError(f"no stored notice with key {key!r}; check the key or the id")
+            state.add_feedback(conn, notice_id, relevant, at, note)
+
+    def feedback(self) -> list[tuple[Notice, bool]]:
+        """The latest judgement per notice."""
+        with self.transaction() as conn:
+            return state.latest_feedback(conn)
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {value!r}")
+
+
+def _migrated(engine: Engine, where: str) -> int:
+    """Migrate to head; on failure dispose of the engine and say what to check."""
+    try:
+        with db.transaction(engine, write=True) as conn:
+            return migrate(conn)
+    except BaseException as exc:
+        engine.dispose()
+        if isinstance(exc, StoreError):
+            raise StoreError(f"cannot open database at {where}: {exc}") from exc
+        if isinstance(exc, db.DATABASE_ERRORS):
+            raise db.open_error(where, exc) from exc
+        raise
