@@ -84,8 +84,10 @@ class Source(ABC):
     #: a bound on pagination, whatever the site says
     max_pages: ClassVar[int] = 20
 
-    def __init__(self, options: BaseModel | None = None) -> None:
+    def __init__(self, options: BaseModel | None = None, *, name: str | None = None) -> None:
         self.options = options if options is not None else self.Options()
+        if name is not None:  # a platform source configured by the user under its own name
+            self.name = name
 
     @classmethod
     def description(cls) -> str:

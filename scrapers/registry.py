@@ -1,4 +1,9 @@
-"""The explicit list of sources: one line per source. Order is the display order."""
+"""The explicit list of sources: one line per source. Order is the display order.
+
+``SOURCES`` are the built-in sources, by name. ``PLATFORMS`` are the platform kinds a user can
+instantiate from the config without code (``[sources.my-feed] kind = "rss"`` plus the kind's
+own settings); such a class takes its hosts and URLs from its options.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ SOURCES: dict[str, type[Source]] = {
         Akto,
     )
 }
+
+PLATFORMS: dict[str, type[Source]] = {}
 
 
 def source_class(name: str) -> type[Source]:

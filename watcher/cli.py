@@ -152,11 +152,10 @@ def poll(ctx: click.Context, names: tuple[str, ...], as_json: bool, mirror: str 
 
 
 def _check_names(cfg: Config, names: tuple[str, ...]) -> None:
-    from scrapers.registry import SOURCES
-
+    known = cfg.source_names()
     for name in names:
-        if name not in SOURCES:
-            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(SOURCES)}")
+        if name not in known:
+            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(known)}")
 
 
 # ------------------------------------------------------------------------------------ reading

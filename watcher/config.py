@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 
-from scrapers.registry import SOURCES
+from scrapers.base import Source
+from scrapers.registry import PLATFORMS, SOURCES
 from watcher.classify.profile import Profile
 from watcher.errors import ConfigError
 from watcher.fetch import FetchSettings
@@ -79,6 +80,9 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     enabled: bool = Field(True, description="Poll this source.")
+    kind: str = Field(
+        "", description="Only for a source you add: its platform kind (see the README's sources)."
+    )
     interval_minutes: int = Field(60, ge=5, le=10080, description="Minutes between two polls.")
 
 
@@ -116,12 +120,24 @@ class Config(Section):
             mirror=mirror,
         )
 
+    def source_names(self) -> list[str]:
+        """Built-in sources first (registry order), then the ones the user added."""
+        return [*SOURCES, *(name for name in self.sources if name not in SOURCES)]
+
     def enabled_sources(self) -> list[str]:
-        return [name for name in SOURCES if self.sources.get(name, SourceConfig()).enabled]
+        return [n for n in self.source_names() if self.sources.get(n, SourceConfig()).enabled]
+
+    def source_class(self, name: str) -> type[Source]:
+        if name in SOURCES:
+            return SOURCES[name]
+        return PLATFORMS[self.sources[name].kind]
 
     def source_options(self, name: str) -> BaseModel:
         extra = self.sources.get(name, SourceConfig()).model_extra or {}
-        return SOURCES[name].Options.model_validate(extra)
+        return self.source_class(name).Options.model_validate(extra)
+
+    def build_source(self, name: str) -> Source:
+        return self.source_class(name)(self.source_options(name), name=name)
 
 
 # ------------------------------------------------------------------------------------ loading
@@ -187,17 +203,26 @@ def _source_problems(sources: Any) -> list[ConfigError]:
         return []  # reported by the model validation ("must be a table")
     problems: list[ConfigError] = []
     for name, table in sources.items():
-        if name not in SOURCES:
-            problems.append(_unknown_source(name))
+        kind = table.get("kind", "") if isinstance(table, dict) else ""
+        cls = SOURCES.get(name) or PLATFORMS.get(kind)
+        if cls is None:
+            problems.append(_unknown_kind(name, kind) if kind else _unknown_source(name))
         elif isinstance(table, dict):
             own = {k: v for k, v in table.items() if k not in SourceConfig.model_fields}
-            problems += _option_problems(name, own)
+            problems += _option_problems(name, cls, own)
     return problems
 
 
-def _option_problems(name: str, options: dict[str, Any]) -> list[ConfigError]:
+def _unknown_kind(name: str, kind: str) -> ConfigError:
+    known = ", ".join(PLATFORMS) or "none yet"
+    return ConfigError(
+        f"unknown platform kind '{kind}'", key=f"sources.{name}.kind", hint=f"known kinds: {known}"
+    )
+
+
+def _option_problems(name: str, cls: type[Source], options: dict[str, Any]) -> list[ConfigError]:
     try:
-        SOURCES[name].Options.model_validate(options)
+        cls.Options.model_validate(options)
     except ValidationError as error:
         return [_explain(item, prefix=("sources", name)) for item in error.errors()]
     return []
@@ -206,6 +231,8 @@ def _option_problems(name: str, options: dict[str, Any]) -> list[ConfigError]:
 def _unknown_source(name: str) -> ConfigError:
     close = difflib.get_close_matches(name, list(SOURCES), n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"known sources: {', '.join(SOURCES)}"
+    if PLATFORMS and not close:
+        hint += f"; to add a source, set kind = one of {', '.join(PLATFORMS)}"
     return ConfigError(f"unknown source '{name}'", key=f"sources.{name}", hint=hint)
 
 

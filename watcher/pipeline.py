@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from scrapers.base import Source
-from scrapers.registry import SOURCES
 from watcher.config import Config
 from watcher.errors import FetchError, OpcoWatchError
 from watcher.fetch import Fetcher, Request
@@ -231,7 +230,7 @@ def _timed(report: SourceReport, seconds: float) -> SourceReport:
 
 def build_sources(config: Config, names: Iterable[str] | None = None) -> list[Source]:
     chosen = list(names) if names else config.enabled_sources()
-    return [SOURCES[name](config.source_options(name)) for name in chosen]
+    return [config.build_source(name) for name in chosen]
 
 
 def poll(

@@ -127,3 +127,20 @@ def sources_table() -> str:
         hosts = ", ".join(cls.hosts)
         rows.append(f"| `{name}` | {cls.description()} | {cls.platform} | {hosts} |")
     return "\n".join(rows)
+
+
+def refresh_readme(readme: Path) -> None:
+    """Rewrite the settings and sources tables of the README from the code."""
+    text = readme.read_text("utf-8")
+    for table in (settings_table(), sources_table()):
+        header = table.split("\n", 1)[0]
+        start = text.index(header)
+        end = text.find("\n\n", start)
+        text = text[:start] + table + (text[end:] if end >= 0 else "\n")
+    readme.write_text(text, "utf-8")
+
+
+if __name__ == "__main__":  # developers: python -m watcher.starter README.md
+    import sys
+
+    refresh_readme(Path(sys.argv[1] if len(sys.argv) > 1 else "README.md"))

@@ -13,7 +13,6 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 from rich.text import Text
 
-from scrapers.registry import SOURCES
 from watcher import fr
 from watcher.config import Config
 from watcher.models import PARIS
@@ -136,8 +135,8 @@ def stored_json(row: StoredNotice, history: list[NoticeChange] | None = None) ->
 
 def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str, Any]]:
     rows = []
-    for name, cls in SOURCES.items():
-        state = states.get(name)
+    for name in config.source_names():
+        cls, state = config.source_class(name), states.get(name)
         rows.append(
             {
                 "source": name,
