@@ -83,6 +83,8 @@ class Source(ABC):
     Options: ClassVar[type[BaseModel]] = NoOptions
     #: a bound on pagination, whatever the site says
     max_pages: ClassVar[int] = 20
+    #: detail pages are binary documents (PDF calls): read with ``parse_detail_bytes``
+    binary_details: ClassVar[bool] = False
 
     def __init__(self, options: BaseModel | None = None, *, name: str | None = None) -> None:
         self.options = options if options is not None else self.Options()
@@ -109,6 +111,10 @@ class Source(ABC):
     def parse_detail(self, text: str, notice: Notice) -> Notice:
         """Complete a notice from its detail page."""
         return notice
+
+    def parse_detail_bytes(self, content: bytes, notice: Notice) -> Notice:
+        """Complete a notice from a binary detail document (when ``binary_details``)."""
+        raise NotImplementedError(f"{self.name} declares binary_details without a reader")
 
     def allows(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in self.hosts

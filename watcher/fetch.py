@@ -68,6 +68,7 @@ class Page:
     last_modified: str | None
     not_modified: bool  # True on 304: nothing to parse
     size: int  # body bytes received
+    content: bytes = b""  # the raw body, for binary documents (PDF calls)
 
 
 @dataclass
@@ -328,7 +329,8 @@ class Fetcher:
         if not 200 <= raw.status < 300:
             raise FetchError(source, raw.url, status_reason(raw.status), status=raw.status)
         text = decode(raw.body, content_type)
-        return Page(raw.url, raw.status, text, content_type, etag, modified, False, len(raw.body))
+        size = len(raw.body)
+        return Page(raw.url, raw.status, text, content_type, etag, modified, False, size, raw.body)
 
 
 # -- pure helpers -------------------------------------------------------------------------------

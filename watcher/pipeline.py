@@ -178,6 +178,8 @@ async def _with_detail(source: Source, notice: Notice, ctx: RunContext) -> tuple
         return notice, True
     try:
         page = await ctx.fetcher.fetch(request, source=source.name, allowed_hosts=source.hosts)
+        if source.binary_details:
+            return source.parse_detail_bytes(page.content, notice), True
         return source.parse_detail(page.text, notice), True
     except OpcoWatchError as error:
         log.warning("[%s] detail page skipped for %s: %s", source.name, notice.key, error)
