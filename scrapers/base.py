@@ -75,7 +75,7 @@ class Select:
 class Source(ABC):
     """Base of every source. The class docstring is the user-facing description."""
 
-    name: ClassVar[str]
+    name: str  # an instance may override it (a platform source configured by the user)
     hosts: ClassVar[tuple[str, ...]]
     #: the kind of platform, shown in ``opco-watch sources``
     platform: ClassVar[str] = "html"

@@ -14,6 +14,10 @@ from tests.conftest import write_config
 from watcher.devserver import DevServer, Fault
 
 
+#: the sources the CLI tests poll (each source has parser tests of its own)
+FOUNDATION = ("--source", "boamp", "--source", "akto")
+
+
 def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     env.pop("OPCO_WATCH_CONFIG", None)
@@ -59,7 +63,7 @@ def test_missing_config_is_explained(tmp_path: Path) -> None:
 @pytest.fixture
 def polled(tmp_path: Path, demo_server: DevServer) -> Path:
     write_config(tmp_path)
-    result = cli(tmp_path, "poll", "--mirror", demo_server.base_url, "--json")
+    result = cli(tmp_path, "poll", *FOUNDATION, "--mirror", demo_server.base_url, "--json")
     assert result.returncode == 0, result.stderr
     reports = json.loads(result.stdout)
     assert {r["source"]: r["new"] for r in reports} == {"boamp": 6, "akto": 4}
@@ -96,7 +100,7 @@ def test_sources_health_json(polled: Path) -> None:
 def test_poll_exit_code_says_a_source_failed(tmp_path: Path, demo_server: DevServer) -> None:
     write_config(tmp_path)
     demo_server.script("/www.akto.fr/appels-d-offres/", [Fault.status(503)] * 3)
-    result = cli(tmp_path, "poll", "--mirror", demo_server.base_url)
+    result = cli(tmp_path, "poll", *FOUNDATION, "--mirror", demo_server.base_url)
     assert result.returncode == 1
     assert "HTTP 503" in result.stdout
     health = cli(tmp_path, "sources")

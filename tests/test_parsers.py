@@ -104,8 +104,14 @@ def test_listing_invariants(page: Page) -> None:
         ), "an unreadable deadline keeps its raw text"
 
 
-def test_every_registered_source_has_a_saved_page() -> None:
-    assert {p.source for p in LISTINGS} == set(SOURCES)
+def test_every_registered_source_has_saved_pages_and_golden_output() -> None:
+    """Each source is served by the demo (routes.json) and has golden parser output."""
+    routes = json.loads((DEMO / "routes.json").read_text("utf-8"))["routes"]
+    served = [file for _, file in routes]
+    goldens = [file.name for file in GOLDEN.glob("*.json")]
+    for name in SOURCES:
+        assert any(name in file for file in served), f"{name}: no page in demo_data/routes.json"
+        assert any(g.startswith(f"{name}-") for g in goldens), f"{name}: no golden output"
 
 
 def test_emptied_html_listing_raises_layout_changed() -> None:

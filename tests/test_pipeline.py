@@ -21,8 +21,12 @@ def config(tmp_path: Path) -> Config:
     return load_config(write_config(tmp_path))
 
 
+#: the sources these tests count on; the others have tests of their own
+FOUNDATION = ("boamp", "akto")
+
+
 def run(config: Config, server: DevServer, *names: str) -> dict[str, object]:
-    reports = poll(config, names=names or None, mirror=server.base_url, today=PAGE_DAY)
+    reports = poll(config, names=names or FOUNDATION, mirror=server.base_url, today=PAGE_DAY)
     return {r.source: r for r in reports}
 
 
@@ -133,4 +137,5 @@ def test_a_crash_before_storing_loses_nothing(
 
 def test_disabled_source_is_not_polled(tmp_path: Path, demo_server: DevServer) -> None:
     config = load_config(write_config(tmp_path, "[sources.akto]\nenabled = false\n"))
-    assert set(run(config, demo_server)) == {"boamp"}
+    polled = poll(config, mirror=demo_server.base_url, today=PAGE_DAY)
+    assert "akto" not in {r.source for r in polled} and "boamp" in {r.source for r in polled}

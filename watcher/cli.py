@@ -14,50 +14,28 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
 
 from watcher import __version__, views
+from watcher.cli_common import (
+    EXIT_CONFIG,
+    EXIT_NOT_FOUND,
+    EXIT_PARTIAL,
+    err,
+    fail,
+    friendly,
+    load,
+    out,
+)
+from watcher.cli_matching import classify_command, eval_command, feedback_command
 from watcher.config import Config, config_path, load_config, validate_file
-from watcher.errors import ConfigError, OpcoWatchError, StoreError
+from watcher.errors import ConfigError
 from watcher.pipeline import poll as run_poll
 from watcher.starter import write_starter
 from watcher.store import Store
-
-EXIT_PARTIAL, EXIT_CONFIG, EXIT_STORE, EXIT_NOT_FOUND, EXIT_ERROR = 1, 2, 3, 4, 5
-
-# piped output gets a readable width rather than rich's 80 columns
-out = Console(width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly(func: F) -> F:
-    """Turn every OpcoWatchError into its message and an exit code: never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as error:
-            fail(str(error), EXIT_CONFIG)
-        except StoreError as error:
-            fail(str(error), EXIT_STORE)
-        except OpcoWatchError as error:
-            fail(str(error), EXIT_ERROR)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,10 +56,6 @@ def main(ctx: click.Context, config_file: Path | None, verbose: int) -> None:
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     ctx.obj = config_file
-
-
-def _config(ctx: click.Context) -> Config:
-    return load_config(ctx.find_root().obj)
 
 
 # ----------------------------------------------------------------------------- configuration
@@ -137,7 +111,7 @@ def config_check(ctx: click.Context) -> None:
 @friendly
 def poll(ctx: click.Context, names: tuple[str, ...], as_json: bool, mirror: str | None) -> None:
     """Fetch the sources once and store what is new."""
-    cfg = _config(ctx)
+    cfg = load(ctx)
     _check_names(cfg, names)
     with views.PollProgress(err, enabled=not as_json) as progress:
         reports = run_poll(cfg, names=names or None, mirror=mirror, progress=progress.update)
@@ -178,7 +152,7 @@ def list_notices(
     as_json: bool,
 ) -> None:
     """List stored notices: new first, with deadline, buyer and title."""
-    cfg = _config(ctx)
+    cfg = load(ctx)
     with Store.open(cfg.database) as store:
         rows = store.list_notices(source=source, since=parse_since(since), text=text, limit=limit)
     if as_json:
@@ -196,7 +170,7 @@ def list_notices(
 @friendly
 def show(ctx: click.Context, ident: str, as_json: bool) -> None:
     """Show one notice in full (by number, key or reference)."""
-    cfg = _config(ctx)
+    cfg = load(ctx)
     with Store.open(cfg.database) as store:
         row = store.find_notice(ident)
         history = store.history(row.notice.key) if row else []
@@ -214,7 +188,7 @@ def show(ctx: click.Context, ident: str, as_json: bool) -> None:
 @friendly
 def sources(ctx: click.Context, as_json: bool) -> None:
     """The sources and their health: last success, items, failures, last error."""
-    cfg = _config(ctx)
+    cfg = load(ctx)
     with Store.open(cfg.database) as store:
         states = {s.source: s for s in store.source_states()}
     rows = views.source_rows(cfg, states)
@@ -253,6 +227,11 @@ def parse_since(value: str | None) -> datetime | None:
             f"--since: '{value}' is not a date (2026-03-01) nor a span (7d, 24h)"
         ) from None
     return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+main.add_command(classify_command)
+main.add_command(eval_command)
+main.add_command(feedback_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,7 +17,8 @@ from pathlib import Path
 from rich.console import Console
 
 from watcher import views
-from watcher.config import load_config
+from watcher.classify import Classifier
+from watcher.config import Config, load_config
 from watcher.devserver import DevServer
 from watcher.models import PARIS
 from watcher.pipeline import SourceReport, poll
@@ -57,6 +58,7 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         second = _poll_step(console, "2. Second poll: nothing changed", config, server)
         _show_notices(console, config.database)
         _explain_second_poll(console, second)
+        _show_verdicts(console, config, day)
         _next_steps(console, config_file)
         return 0 if _went_as_expected(first, second) else 1
 
@@ -66,7 +68,7 @@ def _poll_step(
 ) -> list[SourceReport]:
     console.rule(title, align="left")
     with views.PollProgress(console) as progress:
-        reports = poll(config, mirror=server.base_url, progress=progress.update)  # type: ignore[arg-type]
+        reports = poll(config, mirror=server.base_url, progress=progress.update)
     console.print(views.reports_table(reports))
     return reports
 
@@ -75,6 +77,18 @@ def _show_notices(console: Console, database: str) -> None:
     console.rule("3. What was stored (`opco-watch list`)", align="left")
     with Store.open(database) as store:
         console.print(views.notices_table(store.list_notices(limit=20)))
+
+
+def _show_verdicts(console: Console, config: Config, day: date) -> None:
+    """What the classifier makes of each stored call, for the example profile of init."""
+    console.rule("4. Which calls fit the organisation (`opco-watch classify`)", align="left")
+    classifier = Classifier(config.profile)
+    with Store.open(config.database) as store:
+        notices = [row.notice for row in store.list_notices()]
+    verdicts = sorted(
+        ((classifier.classify(n, today=day), n) for n in notices), key=lambda pair: -pair[0].score
+    )
+    console.print(views.verdicts_table(verdicts))
 
 
 def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from watcher import fr
 from watcher.config import Config
-from watcher.models import PARIS
+from watcher.models import PARIS, Match, Notice
 from watcher.pipeline import SourceReport
 from watcher.store import NoticeChange, SourceState, StoredNotice
 
@@ -121,6 +121,27 @@ def notice_panel(row: StoredNotice, history: list[NoticeChange]) -> Panel:
         for c in history
     ]
     return Panel(Group(*parts), title=f"#{row.id} {n.title[:90]}", title_align="left")
+
+
+def verdicts_table(verdicts: list[tuple[Match, Notice]]) -> Table:
+    table = Table(show_lines=True)
+    for column in ("score", "verdict", "call", "why", "blockers"):
+        table.add_column(
+            column, overflow="fold", ratio=None if column in ("score", "verdict") else 1
+        )
+    for match, notice in verdicts:
+        verdict = (
+            Text("go", "green")
+            if match.go
+            else Text("relevant", "yellow")
+            if match.relevant
+            else Text("no", "dim")
+        )
+        call = f"{notice.buyer} — {notice.title[:90]}"
+        table.add_row(
+            str(match.score), verdict, call, "\n".join(match.reasons[:4]), "\n".join(match.blockers)
+        )
+    return table
 
 
 def stored_json(row: StoredNotice, history: list[NoticeChange] | None = None) -> dict[str, Any]:

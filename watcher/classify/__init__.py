@@ -6,6 +6,8 @@ Stage 1 asks whether a notice is a call a training organisation can answer at al
 them together; ``learn.py`` refines the verdict with the users' judgements.
 """
 
+from typing import Any
+
 from watcher.classify.batch import BatchStats, classify_jsonl, verdict_json
 from watcher.classify.classifier import Classifier, Verdict
 from watcher.classify.document import Document, RecordError, from_notice, from_record
@@ -15,13 +17,6 @@ from watcher.classify.evaluate import (
     evaluate_jsonl,
     format_report,
     label_topics,
-)
-from watcher.classify.learn import (
-    MIN_PER_CLASS,
-    CrossValidation,
-    LearnedModel,
-    cross_validate,
-    cross_validate_profile,
 )
 from watcher.classify.profile import (
     QUALIOPI_CATEGORIES,
@@ -33,6 +28,19 @@ from watcher.classify.profile import (
     load_example_profile,
 )
 from watcher.classify.text import fold, stem, stems
+
+# learn.py pulls in scikit-learn (about a second to import): loaded on first use only, so
+# that every CLI command (and the config loader, which reads the profile) starts fast
+_LAZY = {"MIN_PER_CLASS", "CrossValidation", "LearnedModel", "cross_validate", "cross_validate_profile"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from watcher.classify import learn
+
+        return getattr(learn, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MIN_PER_CLASS",

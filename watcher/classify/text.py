@@ -197,7 +197,8 @@ class PhraseIndex(Generic[T]):
                         hits.append(Hit(i, end, payload))
             payloads = single.get(first)
             if payloads is not None:
-                hits.extend(Hit(i, i + 1, payload) for payload in payloads)
+                for payload in payloads:
+                    hits.append(Hit(i, i + 1, payload))
         return hits
 
     def __len__(self) -> int:

@@ -1,0 +1,97 @@
+"""CLI commands of the matching: ``classify``, ``eval``, ``feedback``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from typing import TextIO
+
+import click
+
+from watcher.classify import Classifier, classify_jsonl, evaluate_jsonl, format_report
+from watcher.cli_common import EXIT_NOT_FOUND, EXIT_PARTIAL, err, fail, friendly, load
+from watcher.config import Config
+from watcher.store import Store
+
+
+def build_classifier(cfg: Config) -> Classifier:
+    """The profile's classifier, refined by the users' judgements when there are enough."""
+    from watcher.classify.learn import LearnedModel  # scikit-learn: only when judged
+
+    if not cfg.data_dir.exists() and not cfg.store.database_url:
+        return Classifier(cfg.profile)
+    with Store.open(cfg.database) as store:
+        judgements = store.feedback()
+    model = LearnedModel.train(judgements, profile=cfg.profile) if judgements else None
+    return Classifier(cfg.profile, model=model)
+
+
+@click.command("classify")
+@click.option(
+    "--input",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    required=True,
+    help="Notices, one JSON object a line ('-' for stdin).",
+)
+@click.option(
+    "--output",
+    "target",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Verdicts, one JSON object a line (default: stdout).",
+)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Judge deadlines as of this day.")
+@click.pass_context
+@friendly
+def classify_command(
+    ctx: click.Context, source: TextIO, target: TextIO, today: datetime | None
+) -> None:
+    """Classify notices in bulk: id, relevant, score, domains, reasons, blockers."""
+    cfg = load(ctx, required=False)
+    day = today.date() if today else date.today()
+
+    def report(line: int, message: str) -> None:
+        err.print(f"line {line}: {message} (skipped)", highlight=False, markup=False)
+
+    stats = classify_jsonl(build_classifier(cfg), source, target, today=day, on_error=report)
+    err.print(
+        f"{stats.read} read, {stats.written} verdicts written, {stats.skipped} skipped",
+        highlight=False,
+    )
+    if stats.skipped:
+        sys.exit(EXIT_PARTIAL)
+
+
+@click.command("eval")
+@click.option(
+    "--input",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    required=True,
+    help="Labelled notices (label_training, domain), one JSON object a line.",
+)
+@click.pass_context
+@friendly
+def eval_command(ctx: click.Context, source: TextIO) -> None:
+    """Measure the classifier on labelled notices, beside a naive baseline."""
+    cfg = load(ctx, required=False)
+    click.echo(format_report(evaluate_jsonl(Classifier(cfg.profile), source)))
+
+
+@click.command("feedback")
+@click.argument("ident")
+@click.argument("judgement", type=click.Choice(["relevant", "irrelevant"]))
+@click.option("--note", default="", help="Why, in a few words.")
+@click.pass_context
+@friendly
+def feedback_command(ctx: click.Context, ident: str, judgement: str, note: str) -> None:
+    """Record whether a notice was relevant: the classifier learns from these."""
+    cfg = load(ctx)
+    with Store.open(cfg.database) as store:
+        row = store.find_notice(ident)
+        if row is None:
+            fail(f"no notice '{ident}' (see `opco-watch list`)", EXIT_NOT_FOUND)
+        store.add_feedback(row.key, judgement == "relevant", at=datetime.now(UTC), note=note)
+        count = len(store.feedback())
+    click.echo(f"Recorded: #{row.id} {judgement}. {count} judgement(s) so far.")
