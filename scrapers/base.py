@@ -76,7 +76,7 @@ class Source(ABC):
     """Base of every source. The class docstring is the user-facing description."""
 
     name: str  # an instance may override it (a platform source configured by the user)
-    hosts: ClassVar[tuple[str, ...]]
+    hosts: tuple[str, ...]  # a platform source configured by the user derives them from options
     #: the kind of platform, shown in ``opco-watch sources``
     platform: ClassVar[str] = "html"
     #: settings of this source under ``[sources.NAME]`` in the config (validated)

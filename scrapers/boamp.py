@@ -133,7 +133,7 @@ def record_to_notice(record: dict[str, Any]) -> Notice:
         estimated_value=extra.estimated_value,
         documents=extra.documents,
         kind=_kind(fields),
-        folder_id=fields.get("contractfolderid") or "",
+        folder_id=str(fields.get("contractfolderid") or "").lower(),  # as TED's, for grouping
         related_refs=tuple(
             _as_list(fields.get("annonce_lie")) + _as_list(fields.get("annonces_anterieures"))
         ),
@@ -144,7 +144,11 @@ def record_to_notice(record: dict[str, Any]) -> Notice:
 
 def _records_request(where: str, offset: int) -> Request:
     params: dict[str, str | int] = {
-        "where": where, "order_by": "dateparution desc", "limit": PAGE_SIZE, "offset": offset}
+        "where": where,
+        "order_by": "dateparution desc",
+        "limit": PAGE_SIZE,
+        "offset": offset,
+    }
     return Request(RECORDS_URL, params=params)
 
 

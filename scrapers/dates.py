@@ -8,6 +8,7 @@ Wordings seen on the real sources (see shared/sources.md):
     Date limite de réception des offres : 12 Mars 2026 à 10 h 00
     DATE LIMITE DE DEPOT DES PLIS : LUNDI 31 JANVIER A 12H   (no year: the next such date)
     Clôture de l'appel à projets : 21 avril – 12h00          (no year)
+    Date limite : 3 mars 2026 à midi                    "midi" is 12:00
     31/01/26                                            dd/mm/yy (marches-publics.info)
     2026-08-25+02:00 and 23:59:00+02:00                 ISO date and time with offsets (TED)
 
@@ -56,6 +57,7 @@ _ISO = re.compile(
     r"\b(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2}))?)?([+-]\d{2}:\d{2}|z)?"
 )
 _TIME = re.compile(r"(?<![\d/])(\d{1,2})\s*(?:h|:)\s*(\d{2})?(?!\s*(?:/|\d{2}/))", re.IGNORECASE)
+_NOON = re.compile(r"(?<!apres-)(?<!apres )\bmidi\b")  # "le 3 mars 2026 à midi"
 _END_OF_DAY = time(23, 59)
 
 
@@ -182,10 +184,10 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 
 def _find_time(rest: str) -> time | None:
-    """The first 'HHhMM', 'HH h MM', 'HH:MM' or 'HHh' shortly after the date."""
+    """The first 'HHhMM', 'HH h MM', 'HH:MM', 'HHh' or 'midi' shortly after the date."""
     match = _TIME.search(rest[:40])
     if not match:
-        return None
+        return time(12, 0) if _NOON.search(rest[:40]) else None
     hours, minutes = int(match.group(1)), int(match.group(2) or 0)
     if hours > 23 or minutes > 59:
         return None

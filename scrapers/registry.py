@@ -7,19 +7,51 @@ own settings); such a class takes its hosts and URLs from its options.
 
 from __future__ import annotations
 
+from scrapers.afdas import Afdas
 from scrapers.akto import Akto
+from scrapers.atlas import Atlas
 from scrapers.base import Source
 from scrapers.boamp import Boamp
+from scrapers.constructys import Constructys
+from scrapers.marches_publics_info import MarchesPublicsInfo
+from scrapers.ocapiat import Ocapiat
+from scrapers.opco2i import Opco2i
+from scrapers.opco_ep import OpcoEp
+from scrapers.opco_mobilites import OpcoMobilites
+from scrapers.opco_sante import OpcoSante
+from scrapers.opcommerce import Opcommerce
+from scrapers.rss import Rss
+from scrapers.ted import Ted
+from scrapers.uniformation import Uniformation
+from scrapers.wordpress import WordPress
 
 SOURCES: dict[str, type[Source]] = {
     cls.name: cls
     for cls in (
         Boamp,
+        Afdas,
+        OpcoEp,
         Akto,
+        Atlas,
+        Constructys,
+        Opco2i,
+        Ocapiat,
+        OpcoMobilites,
+        OpcoSante,
+        Uniformation,
+        Opcommerce,
+        Ted,
     )
 }
 
-PLATFORMS: dict[str, type[Source]] = {}
+PLATFORMS: dict[str, type[Source]] = {
+    cls.platform: cls
+    for cls in (
+        MarchesPublicsInfo,
+        WordPress,
+        Rss,
+    )
+}
 
 
 def source_class(name: str) -> type[Source]:

@@ -139,3 +139,27 @@ def test_disabled_source_is_not_polled(tmp_path: Path, demo_server: DevServer) -
     config = load_config(write_config(tmp_path, "[sources.akto]\nenabled = false\n"))
     polled = poll(config, mirror=demo_server.base_url, today=PAGE_DAY)
     assert "akto" not in {r.source for r in polled} and "boamp" in {r.source for r in polled}
+
+
+def test_redesigned_site_runs_on_the_fallback(config: Config, demo_server: DevServer) -> None:
+    import httpx
+
+    listing = httpx.get(demo_server.base_url + AKTO_LIST).text
+    demo_server.add(AKTO_LIST, listing.replace('class="posts-card"', 'class="teaser"'))
+    report = run(config, demo_server, "akto")["akto"]
+    assert not report.ok and report.error_kind == "layout"  # type: ignore[attr-defined]
+    assert "candidate(s) kept by the fallback extractor" in report.error  # type: ignore[attr-defined]
+    with Store.open(config.database) as store:
+        state = store.source_state("akto")
+        kept = store.list_notices(source="akto")
+    assert state is not None and state.on_fallback and state.consecutive_failures == 1
+    assert kept and all(row.notice.via_fallback and row.notice.buyer == "AKTO" for row in kept)
+
+
+def test_a_listing_that_goes_empty_is_reported(config: Config, demo_server: DevServer) -> None:
+    assert run(config, demo_server, "boamp")["boamp"].items == 6  # type: ignore[attr-defined]
+    demo_server.add(BOAMP_API, '{"total_count": 0, "results": []}',
+                    content_type="application/json")  # fmt: skip
+    report = run(config, demo_server, "boamp")["boamp"]
+    assert not report.ok  # type: ignore[attr-defined]
+    assert report.error == "listing empty: 6 items last time, 0 now"  # type: ignore[attr-defined]

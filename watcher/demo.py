@@ -42,7 +42,13 @@ MONTHS = (
     "NOVEMBRE",
     "DÉCEMBRE",
 )
-CONTENT_TYPES = {".json": "application/json; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {
+    ".json": "application/json; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".pdf": "application/pdf",
+}
+BINARY = {".pdf"}
 
 
 def run_demo(console: Console, directory: Path | None = None, *, today: date | None = None) -> int:
@@ -134,8 +140,8 @@ def snapshot_server(day: date) -> Iterator[DevServer]:
     routes = json.loads((DATA / "routes.json").read_text("utf-8"))["routes"]
     with DevServer() as server:
         for path, name in routes:
-            text = fill_dates((DATA / name).read_text("utf-8"), day)
-            server.add(path, text, content_type=_content_type(name), last_modified=_midnight(day))
+            body = _snapshot(name, day)
+            server.add(path, body, content_type=_content_type(name), last_modified=_midnight(day))
         yield server
 
 
@@ -155,6 +161,15 @@ def fill_dates(text: str, day: date) -> str:
         return moment.isoformat()
 
     return TOKEN.sub(replace, text)
+
+
+def _snapshot(name: str, day: date) -> bytes | str:
+    """A snapshot's body: text with its date tokens filled, binary files (PDF) as they are."""
+    if Path(name).suffix in BINARY:
+        # latin-1 maps each byte to one character: the tokens are filled, the rest is
+        # byte-exact (the PDFs use tokens that keep their length, so offsets stay valid)
+        return fill_dates((DATA / name).read_bytes().decode("latin-1"), day).encode("latin-1")
+    return fill_dates((DATA / name).read_text("utf-8"), day)
 
 
 def _content_type(name: str) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from watcher.models import PARIS, NoticeKind
@@ -56,3 +56,20 @@ def amount(value: Decimal | int | float, *, suffix: str = "€ HT") -> str:
 
 def kind_label(kind: NoticeKind) -> str:
     return KINDS[kind]
+
+
+def countdown(deadline: datetime, today: date) -> str:
+    """Days left before a deadline, as bid teams write it: 'J-5', 'aujourd'hui', 'dépassée'."""
+    days = (deadline.astimezone(PARIS).date() - today).days
+    if days > 0:
+        return f"J-{days}"
+    return "aujourd'hui" if days == 0 else "dépassée"
+
+
+def week_span(monday: date) -> str:
+    """'semaine 10, du lundi 2 au dimanche 8 mars 2026' for the ISO week starting ``monday``."""
+    sunday = monday + timedelta(days=6)
+    first = long_date(monday)
+    if monday.year == sunday.year:  # drop what the Sunday repeats: the year, then the month
+        first = first.rsplit(" ", 2 if monday.month == sunday.month else 1)[0]
+    return f"semaine {monday.isocalendar().week}, du {first} au {long_date(sunday)}"

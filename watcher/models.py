@@ -155,7 +155,11 @@ class Tender:
 
     @property
     def deadline(self) -> datetime | None:
-        """The latest known deadline: a corrigendum that moves it wins."""
+        """The deadline in force: the last corrigendum's that sets one, else the latest a
+        call gives (two sources may round it differently)."""
+        amended = [n.deadline for n in self.notices if n.kind == NoticeKind.CORRIGENDUM]
+        if any(amended):
+            return [d for d in amended if d is not None][-1]
         deadlines = [n.deadline for n in self.notices if n.deadline is not None]
         return max(deadlines) if deadlines else None
 

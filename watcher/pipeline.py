@@ -12,20 +12,28 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-from scrapers.base import Source
+from sqlalchemy.engine import Connection
+
+from scrapers.base import ParseResult, Source
+from scrapers.fallback import fallback_notices
+from watcher import tenders
+from watcher.classify import Classifier
 from watcher.config import Config
-from watcher.errors import FetchError, OpcoWatchError
+from watcher.errors import FetchError, LayoutChanged, OpcoWatchError, ParseError
 from watcher.fetch import Fetcher, Request
-from watcher.models import PARIS, Notice
-from watcher.store import Store
+from watcher.models import PARIS, Match, Notice, Tender
+from watcher.store import Store, UpsertResult
+from watcher.tenders import TenderEvent
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, str], None]
+#: a listing that drops to 0 items after this many is reported (a silent redesign)
+EMPTY_ALERT_AFTER = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,7 @@ class SourceReport:
     consecutive_failures: int = 0
     seconds: float = 0.0
     new_keys: tuple[str, ...] = ()
+    events: tuple[TenderEvent, ...] = ()
 
 
 @dataclass
@@ -55,6 +64,10 @@ class RunContext:
     today: date
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     progress: Progress | None = None
+    #: judges new and changed tenders; None leaves them unjudged
+    classifier: Classifier | None = None
+    #: the verdicts of this run, by tender id
+    verdicts: dict[int, Match] = field(default_factory=dict)
 
     def say(self, source: str, event: str) -> None:
         if self.progress:
@@ -69,6 +82,8 @@ class _Harvest:
     validators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     pages: int = 0
     not_modified: int = 0
+    layout_error: LayoutChanged | None = None
+    on_fallback: bool = False
 
 
 async def run_once(sources: Iterable[Source], ctx: RunContext) -> list[SourceReport]:
@@ -92,43 +107,80 @@ async def run_source(source: Source, ctx: RunContext) -> SourceReport:
 
 async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
     harvest = await _harvest_listings(source, ctx)
+    problem = _listing_problem(source, harvest, ctx)
     known = ctx.store.listing_hashes(harvest.notices)
     todo = [n for k, n in harvest.notices.items() if known.get(k) != n.fingerprint()]
     unchanged = [k for k in harvest.notices if known.get(k) == harvest.notices[k].fingerprint()]
     completed, hashes = await _complete_details(source, todo, ctx)
     seen_at = ctx.now()
-    result = ctx.store.upsert(completed, seen_at=seen_at, listing_hashes=hashes)
+    result, events = _store(completed, hashes, seen_at, ctx)
     ctx.store.touch(unchanged, seen_at)
-    if len(hashes) == len(todo):  # a failed detail page must not hide behind a 304 next time
+    # a failed detail page, or a page read by the fallback, must not hide behind a 304 later
+    if len(hashes) == len(todo) and problem is None:
         for url, etag, modified in harvest.validators:
             ctx.store.save_validators(url, etag, modified)
-    new_keys = tuple(n.key for n in result.new)
-    ctx.store.record_success(
-        source.name,
-        at=seen_at,
-        items=_items_listed(source, harvest, ctx),
-        new=len(result.new),
-        changed=len(result.changed),
+    report = SourceReport(
+        source.name, problem is None, pages=harvest.pages, not_modified=harvest.not_modified,
+        details=sum(1 for n in todo if source.detail_request(n)), items=len(harvest.notices),
+        new=len(result.new), changed=len(result.changed), same=result.same + len(unchanged),
+        new_keys=tuple(n.key for n in result.new), events=tuple(events),
+    )  # fmt: skip
+    return _record(source, harvest, report, problem, ctx, seen_at)
+
+
+def _store(
+    completed: list[Notice], hashes: dict[str, str], seen_at: datetime, ctx: RunContext
+) -> tuple[UpsertResult, list[TenderEvent]]:
+    """Store the notices; group and judge them in the same transaction (both or neither)."""
+    events: list[TenderEvent] = []
+
+    def group_and_judge(conn: Connection, result: UpsertResult) -> None:
+        stored = [*result.new, *(notice for notice, _ in result.changed)]
+        events.extend(tenders.assign(conn, stored, at=seen_at))
+        _judge(conn, events, ctx, seen_at)
+
+    result = ctx.store.upsert(
+        completed, seen_at=seen_at, listing_hashes=hashes, in_transaction=group_and_judge
     )
-    log.info(
-        "[%s] %d items: %d new, %d changed",
-        source.name,
-        len(harvest.notices),
-        len(new_keys),
-        len(result.changed),
-    )
-    return SourceReport(
-        source.name,
-        True,
-        pages=harvest.pages,
-        not_modified=harvest.not_modified,
-        details=len([n for n in todo if source.detail_request(n)]),
-        items=len(harvest.notices),
-        new=len(result.new),
-        changed=len(result.changed),
-        same=result.same + len(unchanged),
-        new_keys=new_keys,
-    )
+    return result, events
+
+
+def _record(
+    source: Source,
+    harvest: _Harvest,
+    report: SourceReport,
+    problem: OpcoWatchError | None,
+    ctx: RunContext,
+    at: datetime,
+) -> SourceReport:
+    """Source health: a success, or a failure (layout changed, emptied listing) whose calls the
+    fallback extractor may still have surfaced."""
+    log.info("[%s] %d items: %d new, %d changed", source.name, report.items, report.new,
+             report.changed)  # fmt: skip
+    if problem is None:
+        items = _items_listed(source, harvest, ctx)
+        ctx.store.record_success(source.name, at=at, items=items, new=report.new,
+                                 changed=report.changed)  # fmt: skip
+        return report
+    words = _error_words(problem)
+    if harvest.on_fallback:
+        words += f" — {report.items} candidate(s) kept by the fallback extractor"
+    count = ctx.store.record_failure(source.name, at=at, error_kind=problem.kind, error=words,
+                                     on_fallback=harvest.on_fallback)  # fmt: skip
+    log.warning("[%s] %s (%d in a row)", source.name, words, count)
+    return replace(report, error=words, error_kind=problem.kind, consecutive_failures=count)
+
+
+def _listing_problem(source: Source, harvest: _Harvest, ctx: RunContext) -> OpcoWatchError | None:
+    """A changed layout, or a listing that went empty where it used to list many calls."""
+    if harvest.layout_error is not None:
+        return harvest.layout_error
+    parsed = harvest.pages > harvest.not_modified
+    state = ctx.store.source_state(source.name)
+    before = state.items_seen_last if state else 0
+    if parsed and not harvest.notices and before >= EMPTY_ALERT_AFTER:
+        return ParseError(source.name, f"listing empty: {before} items last time, 0 now")
+    return None
 
 
 async def _harvest_listings(source: Source, ctx: RunContext) -> _Harvest:
@@ -146,13 +198,27 @@ async def _harvest_listings(source: Source, ctx: RunContext) -> _Harvest:
         if page.not_modified:
             harvest.not_modified += 1
             continue
-        parsed = source.parse(page.text, page.url)
+        parsed = _parse_or_fall_back(source, page.text, page.url, harvest)
         for notice in parsed.notices:
             harvest.notices.setdefault(notice.key, notice)
         queue.extend(parsed.next_requests)
         harvest.validators.append((key, page.etag, page.last_modified))
         ctx.say(source.name, f"page {harvest.pages}: {len(parsed.notices)} items")
     return harvest
+
+
+def _parse_or_fall_back(source: Source, text: str, url: str, harvest: _Harvest) -> ParseResult:
+    """The source's parser; when its selectors no longer match, the generic extractor."""
+    try:
+        return source.parse(text, url)
+    except LayoutChanged as error:
+        harvest.layout_error = harvest.layout_error or error
+        if source.platform == "api" or not text.lstrip().startswith("<"):
+            return ParseResult([])
+        found = fallback_notices(text, url, source.name)
+        harvest.on_fallback = harvest.on_fallback or bool(found)
+        buyer = source.description().split(" — ")[0]
+        return ParseResult([n if n.buyer else n.with_changes(buyer=buyer) for n in found])
 
 
 async def _complete_details(
@@ -184,6 +250,29 @@ async def _with_detail(source: Source, notice: Notice, ctx: RunContext) -> tuple
     except OpcoWatchError as error:
         log.warning("[%s] detail page skipped for %s: %s", source.name, notice.key, error)
         return notice, False
+
+
+def _judge(conn: Connection, events: list[TenderEvent], ctx: RunContext, at: datetime) -> None:
+    """Classify each tender that is new or changed, and keep the verdict."""
+    if ctx.classifier is None:
+        return
+    for tender_id in dict.fromkeys(e.tender_id for e in events if e.kind != "merged"):
+        tender = tenders.load_tender(conn, tender_id)
+        if tender is not None:
+            match = ctx.classifier.classify(tender_notice(tender), today=ctx.today)
+            tenders.save_match(conn, tender_id, match, at=at)
+            ctx.verdicts[tender_id] = match
+
+
+def tender_notice(tender: Tender) -> Notice:
+    """The notice a tender is judged on: its main call, with the deadline in force and every
+    lot and document its notices list."""
+    main = tender.main
+    lots = {lot.title: lot for n in tender.notices for lot in n.lots}
+    documents = dict.fromkeys(d for n in tender.notices for d in n.documents)
+    return main.with_changes(
+        deadline=tender.deadline, lots=tuple(lots.values()), documents=tuple(documents)
+    )
 
 
 def _items_listed(source: Source, harvest: _Harvest, ctx: RunContext) -> int:
@@ -222,8 +311,6 @@ def _error_words(error: OpcoWatchError) -> str:
 
 
 def _timed(report: SourceReport, seconds: float) -> SourceReport:
-    from dataclasses import replace
-
     return replace(report, seconds=round(seconds, 3))
 
 
@@ -245,8 +332,9 @@ def poll(
 ) -> list[SourceReport]:
     """One poll of the chosen (default: enabled) sources into the configured store."""
     sources = build_sources(config, names)
+    classifier = Classifier(config.profile)
     with Store.open(config.database) as store:
-        return asyncio.run(_poll_all(config, store, sources, mirror, progress, today))
+        return asyncio.run(_poll_all(config, store, sources, mirror, progress, today, classifier))
 
 
 async def _poll_all(
@@ -256,8 +344,11 @@ async def _poll_all(
     mirror: str | None,
     progress: Progress | None,
     today: date | None,
+    classifier: Classifier,
 ) -> list[SourceReport]:
     async with Fetcher(config.fetch_settings(mirror=mirror)) as fetcher:
         day = today or datetime.now(PARIS).date()
-        ctx = RunContext(store=store, fetcher=fetcher, today=day, progress=progress)
+        ctx = RunContext(
+            store=store, fetcher=fetcher, today=day, progress=progress, classifier=classifier
+        )
         return await run_once(sources, ctx)

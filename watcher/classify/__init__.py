@@ -31,7 +31,13 @@ from watcher.classify.text import fold, stem, stems
 
 # learn.py pulls in scikit-learn (about a second to import): loaded on first use only, so
 # that every CLI command (and the config loader, which reads the profile) starts fast
-_LAZY = {"MIN_PER_CLASS", "CrossValidation", "LearnedModel", "cross_validate", "cross_validate_profile"}
+_LAZY = {
+    "MIN_PER_CLASS",
+    "CrossValidation",
+    "LearnedModel",
+    "cross_validate",
+    "cross_validate_profile",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -168,7 +168,53 @@ def _v2_feedback(op: Operations) -> None:
     op.create_index("ix_feedback_notice", "feedback", ["notice_id", "at"])
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_initial, _v2_feedback)
+def _v3_tender_keys(op: Operations) -> None:
+    """Grouping notices into tenders: the exact keys of each tender (eForms folder id, buyer
+    reference, notice keys), and normalised buyer/title for the fuzzy match."""
+    op.create_table(
+        "tender_keys",
+        sa.Column("key", sa.String, primary_key=True),
+        sa.Column(
+            "tender_id", sa.Integer, sa.ForeignKey("tenders.id", ondelete="CASCADE"), nullable=False
+        ),
+    )
+    op.create_index("ix_tender_keys_tender", "tender_keys", ["tender_id"])
+    with op.batch_alter_table("tenders") as batch:
+        batch.add_column(sa.Column("buyer_norm", sa.Text, nullable=False, server_default=""))
+        batch.add_column(sa.Column("title_norm", sa.Text, nullable=False, server_default=""))
+    op.create_index("ix_tenders_buyer_norm", "tenders", ["buyer_norm"])
+
+
+def _v4_notify(op: Operations) -> None:
+    """Alerts: the outbox's claim and failure marks, who was alerted of which tender, and the
+    small state of scheduled jobs (last digest week, sources reported down)."""
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(_stamp("claimed_at", nullable=True))
+        batch.add_column(_stamp("failed_at", nullable=True))
+    op.create_table(
+        "alert_log",
+        sa.Column("tender_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("recipient", sa.String, primary_key=True),
+        sa.Column("message_id", sa.String, nullable=False),
+        _stamp("created_at"),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["tenders.id"], name="fk_alert_log_tender", ondelete="CASCADE"
+        ),
+    )
+    op.create_table(
+        "jobs_state",
+        sa.Column("name", sa.String, primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+        _stamp("updated_at"),
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_initial,
+    _v2_feedback,
+    _v3_tender_keys,
+    _v4_notify,
+)
 HEAD = len(MIGRATIONS)
 
 

@@ -71,6 +71,9 @@ tenders = sa.Table(
     sa.Column("winner", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # migration 3
+    sa.Column("buyer_norm", sa.Text, nullable=False),
+    sa.Column("title_norm", sa.Text, nullable=False),
 )
 
 notices = sa.Table(
@@ -160,6 +163,9 @@ outbox = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("last_error", sa.Text),
     sa.Column("next_attempt_at", UTCDateTime),
+    # migration 4
+    sa.Column("claimed_at", UTCDateTime),
+    sa.Column("failed_at", UTCDateTime),
 )
 
 # migration 2
@@ -173,4 +179,38 @@ feedback = sa.Table(
     sa.Column("relevant", sa.Boolean, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
+)
+
+# migration 3
+tender_keys = sa.Table(
+    "tender_keys",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column(
+        "tender_id", sa.Integer, sa.ForeignKey("tenders.id", ondelete="CASCADE"), nullable=False
+    ),
+)
+
+# migration 4
+alert_log = sa.Table(
+    "alert_log",
+    metadata,
+    sa.Column(
+        "tender_id",
+        sa.Integer,
+        sa.ForeignKey("tenders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("recipient", sa.String, primary_key=True),
+    sa.Column("message_id", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+jobs_state = sa.Table(
+    "jobs_state",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )

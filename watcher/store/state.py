@@ -28,7 +28,9 @@ def record_success(conn: Connection, source: str, values: dict[str, Any]) -> Non
     _merge(conn, source_state, {"source": source}, {**values, "consecutive_failures": 0})
 
 
-def record_failure(conn: Connection, source: str, at: datetime, error_kind: str, error: str) -> int:
+def record_failure(
+    conn: Connection, source: str, at: datetime, error_kind: str, error: str, on_fallback: bool
+) -> int:
     query = sa.select(source_state.c.consecutive_failures).where(source_state.c.source == source)
     failures = int(conn.execute(query).scalar() or 0) + 1
     values = {
@@ -36,6 +38,7 @@ def record_failure(conn: Connection, source: str, at: datetime, error_kind: str,
         "consecutive_failures": failures,
         "last_error_kind": error_kind,
         "last_error": error[:ERROR_TEXT_MAX],
+        "on_fallback": on_fallback,
     }
     _merge(conn, source_state, {"source": source}, values)
     return failures

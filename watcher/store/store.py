@@ -196,11 +196,14 @@ class Store:
         with self.transaction(write=True) as conn:
             state.record_success(conn, source, values)
 
-    def record_failure(self, source: str, *, at: datetime, error_kind: str, error: str) -> int:
-        """A run that failed; returns the number of consecutive failures, this one included."""
+    def record_failure(
+        self, source: str, *, at: datetime, error_kind: str, error: str, on_fallback: bool = False
+    ) -> int:
+        """A run that failed; returns the number of consecutive failures, this one included.
+        ``on_fallback``: the generic extractor kept surfacing the source's calls meanwhile."""
         _require_aware("at", at)
         with self.transaction(write=True) as conn:
-            return state.record_failure(conn, source, at, error_kind, error)
+            return state.record_failure(conn, source, at, error_kind, error, on_fallback)
 
     def source_states(self) -> list[SourceState]:
         with self.transaction() as conn:

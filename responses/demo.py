@@ -1,0 +1,135 @@
+"""The demo's drafting step: a vault of labelled demonstration documents, dated relative to
+the demo day, and a draft of the call the classifier likes best.
+
+The documents are one-page PDFs that say "DOCUMENT DE DEMONSTRATION" and nothing else; their
+dates make every status visible: the URSSAF attestation ends about 11 days after the demo day
+(expiring for a call due later: not copied), the Kbis is older than 3 months (a note), the
+Qualiopi certificate is in its surveillance-audit window (a note), the rest is valid.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from responses.context import Organisation
+from responses.draft import DraftResult, draft_folder_name, make_draft
+from responses.settings import DocumentItem, DocumentsConfig, load_example
+from responses.vault import Vault
+from watcher.classify.classifier import Classifier
+from watcher.classify.profile import Profile
+from watcher.models import Match, Notice, NoticeKind
+
+log = logging.getLogger(__name__)
+
+#: days before the demo day each example document was issued (None: keep undated)
+AGES = {"qualiopi": 600, "nda": 2400, "urssaf": 170, "fiscale": 40, "kbis": 120,
+        "rc_pro": 60, "bpf": 300}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoDraft:
+    notice: Notice
+    match: Match
+    result: DraftResult
+
+
+def demo_documents(today: date) -> DocumentsConfig:
+    """The example ``[documents]`` with issue dates relative to ``today``."""
+    example, _settings = load_example()
+    items = [_shifted(item, today) for item in example.items]
+    return example.model_copy(update={"items": items})
+
+
+def _shifted(item: DocumentItem, today: date) -> DocumentItem:
+    age = AGES.get(item.kind.value)
+    if age is None:
+        return item
+    issued = today - timedelta(days=age)
+    expires = issued + timedelta(days=365) if item.expires else None
+    return item.model_copy(update={"issued": issued, "expires": expires})
+
+
+def write_demo_files(section: DocumentsConfig, folder: Path) -> list[Path]:
+    """One labelled one-page PDF per document of ``section``, under ``folder``."""
+    written = []
+    for item in section.items:
+        path = folder / item.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(demo_pdf(f"DOCUMENT DE DEMONSTRATION - {item.title or item.kind.value}"))
+        written.append(path)
+    return written
+
+
+def demo_pdf(text: str) -> bytes:
+    """A minimal valid one-page PDF showing ``text`` (ASCII; accents are dropped)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    safe = ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 14 Tf 56 780 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def best_call(
+    notices: Iterable[Notice], profile: Profile, today: date
+) -> tuple[Notice, Match] | None:
+    """The open call with the best verdict (relevant and unblocked first, then score)."""
+    classifier = Classifier(profile)
+    calls = [n for n in notices if n.kind == NoticeKind.CALL]
+    verdicts = [(classifier.classify(n, today=today), n) for n in calls]
+    if not verdicts:
+        return None
+    match, notice = max(verdicts, key=lambda v: (v[0].go, v[0].relevant, v[0].score))
+    return notice, match
+
+
+def run_demo_draft(
+    notices: Iterable[Notice],
+    *,
+    organisation: Organisation,
+    profile: Profile,
+    workdir: Path,
+    today: date,
+) -> DemoDraft | None:
+    """Write the demo vault under ``workdir/documents`` and draft the best call into
+    ``workdir/drafts/<name>``; None when there is no call at all."""
+    found = best_call(notices, profile, today)
+    if found is None:
+        return None
+    notice, match = found
+    documents = demo_documents(today)
+    write_demo_files(documents, workdir / documents.folder)
+    result = make_draft(
+        notice,
+        organisation=organisation,
+        profile=profile,
+        responses_settings=load_example()[1],
+        vault=Vault.load(documents, workdir),
+        out_dir=workdir / "drafts" / draft_folder_name(notice, today),
+        today=today,
+        match=match,
+        overwrite=True,
+    )
+    return DemoDraft(notice, match, result)

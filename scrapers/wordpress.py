@@ -1,0 +1,252 @@
+"""WordPress REST API — the posts of one post type, written once and configured per site.
+OPCO 2i is built in (``scrapers/opco2i.py``); a user adds any other WordPress site::
+
+    [sources.mon-site]
+    kind = "wordpress"
+    endpoint = "https://www.example.fr/wp-json/wp/v2/posts"
+    buyer = "Mon OPCO"
+
+The endpoint answers a JSON array of posts: ``id``, ``date`` (site-local time), ``link``,
+``title.rendered``, ``content.rendered``, ``excerpt.rendered`` (HTML). There is no deadline
+field: it is read from the wording of the content ("Date et heure limite de réception des
+PLIS : 5 mars 2026 à 12h00"). Links to documents in the content (PDF…) become ``documents``;
+they are stored, never followed.
+
+Pagination: the page count is in the ``X-WP-TotalPages`` header, which ``parse`` does not see,
+so a full page (``per_page`` posts) asks for the next one, bounded by ``max_pages``. The next
+page is asked with ``offset=`` rather than ``page=``: WordPress answers ``page=`` past the last
+page with HTTP 400 (``rest_post_invalid_page_number``), which would fail the whole poll whenever
+the post count is a multiple of ``per_page``; an ``offset`` past the end answers ``[]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scrapers.base import JsonApiSource, ParseResult, clean_text
+from scrapers.dates import fold, parse_deadline
+from watcher.errors import ParseError, SkipNotice
+from watcher.fetch import Request
+from watcher.models import Notice, NoticeKind
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 100
+BLOCKS = (
+    "p",
+    "div",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "ul",
+    "ol",
+    "section",
+)
+DOCUMENT_EXTENSIONS = (".pdf", ".zip", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods")
+#: where a deadline is worded (folded text): "date limite", "heure limite", "clôture"…
+DEADLINE_WORDS = re.compile(
+    r"(?:dates?|heure) (?:et heure )?limite|limite de (?:reponse|depot|remise|reception)"
+    r"|cloture|date de (?:remise|depot)|remise des (?:offres|plis|candidatures)"
+)
+#: how a title says what kind of notice it is (folded text), first match wins
+KIND_WORDS = (
+    (re.compile(r"\brectificati|\bmodificati\w* de l.avis"), NoticeKind.CORRIGENDUM),
+    (re.compile(r"\bannulation\b|\binfructueu|\bsans suite\b"), NoticeKind.CANCELLATION),
+    (
+        re.compile(r"avis d.attribution|\battribution du marche|resultats? d[eu] (?:la )?marche"),
+        NoticeKind.AWARD,
+    ),
+)
+
+
+class WordPressOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str = Field(
+        description="Address of the REST endpoint, like https://site/wp-json/wp/v2/posts."
+    )
+    buyer: str = Field("", description="Buyer name given to the site's notices.")
+
+    @field_validator("endpoint")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        return absolute_http_url(value)
+
+
+class WordPress(JsonApiSource):
+    """WordPress (API REST) — publications d'un site (réglage endpoint)."""
+
+    name = "wordpress"
+    platform = "wordpress"
+    hosts: tuple[str, ...] = ()
+    Options: ClassVar[type[BaseModel]] = WordPressOptions
+    max_pages = 5
+    #: a built-in site (subclass) sets these instead of taking options
+    site_endpoint: ClassVar[str] = ""
+    site_buyer: ClassVar[str] = ""
+
+    def __init__(self, options: BaseModel | None = None, *, name: str | None = None) -> None:
+        super().__init__(options, name=name)
+        if isinstance(self.options, WordPressOptions):
+            self.hosts = (urlsplit(self.options.endpoint).hostname or "",)
+
+    @property
+    def endpoint(self) -> str:
+        if isinstance(self.options, WordPressOptions):
+            return self.options.endpoint
+        return self.site_endpoint
+
+    @property
+    def buyer(self) -> str:
+        return self.options.buyer if isinstance(self.options, WordPressOptions) else self.site_buyer
+
+    def start_requests(self, today: date) -> list[Request]:
+        return [self._page(0)]
+
+    def parse_json(self, data: Any, url: str) -> ParseResult:
+        if isinstance(data, dict) and "code" in data:
+            message = f"WordPress answered an error: {data['code']}: {data.get('message', '')}"
+            raise ParseError(self.name, message, url=url)
+        if not isinstance(data, list):
+            raise ParseError(self.name, "unexpected API answer: not a list of posts", url=url)
+        notices, skipped = [], []
+        for item in data:
+            try:
+                notices.append(self.post_to_notice(item))
+            except SkipNotice as skip:
+                skipped.append(str(skip))
+        if data and not notices:
+            raise ParseError(
+                self.name, f"no readable post among {len(data)}: {skipped[0]}", url=url
+            )
+        return ParseResult(notices, self._next_requests(url, len(data)), skipped)
+
+    def post_to_notice(self, post: Any) -> Notice:
+        if not isinstance(post, dict) or "id" not in post or not post.get("link"):
+            raise SkipNotice(f"post without id or link: {str(post)[:80]}")
+        link = str(post["link"])
+        title = html_to_text(_rendered(post, "title"))
+        if not title:
+            raise SkipNotice(f"post {post['id']} without a title")
+        content = html_to_text(_rendered(post, "content"))
+        published = _wp_date(post.get("date"))
+        deadline, wording = deadline_in_text(content, published)
+        return Notice(
+            source=self.name,
+            ref=str(post["id"]),
+            title=title,
+            url=link,
+            buyer=self.buyer,
+            published=published,
+            deadline=deadline,
+            deadline_text=wording,
+            summary=html_to_text(_rendered(post, "excerpt")),
+            body=content[:20_000],
+            documents=document_links(_rendered(post, "content"), link),
+            kind=kind_from_title(title),
+        )
+
+    def _page(self, offset: int) -> Request:
+        params: dict[str, str | int] = {"per_page": PER_PAGE, "orderby": "date", "order": "desc"}
+        return Request(self.endpoint, params={**params, "offset": offset} if offset else params)
+
+    def _next_requests(self, url: str, count: int) -> list[Request]:
+        query = parse_qs(urlsplit(url).query)
+        per_page = int(query.get("per_page", [PER_PAGE])[0])
+        offset = int(query.get("offset", [0])[0]) + per_page
+        if count < per_page or offset >= per_page * self.max_pages:
+            return []
+        return [self._page(offset)]
+
+
+# -------------------------------------------------- helpers shared with the other platforms
+
+
+def absolute_http_url(value: str) -> str:
+    """A config value that must be a full http(s) address."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be a full http(s) address, like https://www.example.fr/…")
+    return value.strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Rendered HTML -> text, one line per block, entities decoded."""
+    if not fragment:
+        return ""
+    if "<" not in fragment and "&" not in fragment:
+        return clean_text(fragment)
+    soup = BeautifulSoup(fragment, "lxml")
+    for block in soup.find_all(BLOCKS):
+        block.insert_after("\n")  # inline tags (<strong>, <a>) stay within their line
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    return "\n".join(line for line in map(clean_text, soup.get_text().splitlines()) if line)
+
+
+def deadline_in_text(text: str, published: date | None) -> tuple[datetime | None, str]:
+    """The first worded deadline in ``text`` and its wording; a date without a year is read as
+    the next one after the publication date. (None, "") when nothing is worded."""
+    folded = fold(text)
+    unread = ""
+    for found in DEADLINE_WORDS.finditer(folded):
+        line_end = folded.find("\n", found.start())
+        wording = text[found.start() : line_end if line_end >= 0 else None][:120].strip()
+        deadline = parse_deadline(wording, today=published)
+        if deadline is not None:
+            return deadline, wording
+        unread = unread or (wording if "limite" in found.group() else "")
+    return None, unread  # a worded "date limite" that could not be read is kept, not guessed
+
+
+def document_links(fragment: str, base_url: str) -> tuple[str, ...]:
+    """Absolute links to documents (PDF, office files, archives) in an HTML fragment."""
+    if "<a" not in fragment:
+        return ()
+    soup = BeautifulSoup(fragment, "lxml")
+    links = (urljoin(base_url, str(a.get("href"))) for a in soup.select("a[href]"))
+    kept = (u for u in links if urlsplit(u).path.lower().endswith(DOCUMENT_EXTENSIONS))
+    return tuple(dict.fromkeys(kept))
+
+
+def kind_from_title(title: str) -> NoticeKind:
+    """Sites without a notice type say it in the title ("Avis d'attribution…")."""
+    folded = fold(title)
+    return next((kind for words, kind in KIND_WORDS if words.search(folded)), NoticeKind.CALL)
+
+
+def _rendered(post: dict[str, Any], key: str) -> str:
+    value = post.get(key)
+    if isinstance(value, dict):
+        value = value.get("rendered")
+    return value if isinstance(value, str) else ""
+
+
+def _wp_date(value: Any) -> date | None:
+    try:
+        return datetime.fromisoformat(str(value)).date() if value else None
+    except ValueError:
+        return None
+
+
+__all__ = [
+    "WordPress",
+    "WordPressOptions",
+    "deadline_in_text",
+    "document_links",
+    "html_to_text",
+    "kind_from_title",
+]

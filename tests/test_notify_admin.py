@@ -1,0 +1,66 @@
+"""Admin alerts: a source failing N times in a row is reported once, its recovery once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.notify_data import ADMIN, T0, Collect, parts, settings
+from watcher.notify.admin import check_sources
+from watcher.notify.sender import drain
+from watcher.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store.open(tmp_path / "db.sqlite") as opened:
+        yield opened
+
+
+def fail(store: Store, times: int, start: int = 0) -> None:
+    for k in range(start, start + times):
+        store.record_failure("akto", at=T0 + timedelta(hours=k), error_kind="fetch",
+                             error="site unreachable: https://www.akto.fr/")  # fmt: skip
+
+
+def succeed(store: Store, hours: int) -> None:
+    store.record_success("akto", at=T0 + timedelta(hours=hours), items=3, new=0, changed=0)
+
+
+def test_reported_once_after_three_failures_then_once_on_recovery(
+    tmp_path: Path, store: Store
+) -> None:
+    config = settings(tmp_path)
+    succeed(store, -1)
+    fail(store, 2)
+    assert check_sources(store, config, T0) == 0
+    fail(store, 1, start=2)
+    assert check_sources(store, config, T0) == 1
+    fail(store, 5, start=3)
+    assert check_sources(store, config, T0) == 0  # no storm while it stays down
+    succeed(store, 9)
+    assert check_sources(store, config, T0) == 1
+    succeed(store, 10)
+    assert check_sources(store, config, T0) == 0
+    down, up = Collect(), Collect()
+    drain(store, config, down, limit=1)
+    drain(store, config, up)
+    assert [m["To"] for m in down.sent + up.sent] == [ADMIN, ADMIN]
+    assert down.sent[0]["Subject"] == "[opco-watch] [admin] source akto en échec"
+    assert up.sent[0]["Subject"] == "[opco-watch] [admin] source akto fonctionne de nouveau"
+    text, html = parts(down.sent[0])
+    assert "a échoué 3 fois de suite" in text and "site unreachable: https://www.akto.fr/" in html
+    assert "lundi 2 mars 2026 à 8h00" in text  # the last success
+
+
+def test_a_new_failure_streak_is_reported_again(tmp_path: Path, store: Store) -> None:
+    config = settings(tmp_path, admin_after_failures=2)
+    fail(store, 2)
+    assert check_sources(store, config, T0) == 1
+    succeed(store, 3)
+    assert check_sources(store, config, T0) == 1
+    fail(store, 2, start=4)
+    assert check_sources(store, config, T0) == 1
+    assert check_sources(store, config, T0 + timedelta(hours=1)) == 0

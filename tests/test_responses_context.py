@@ -1,0 +1,202 @@
+"""Context assembly: course ranking, trainers, lots, coverage, Qualiopi indicators, wording,
+and the demo's drafting step."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from responses.context import build_context, select
+from responses.demo import best_call, demo_pdf, run_demo_draft
+from responses.matching import coverage, fitting_trainers, lot_key, rank_courses, select_lots
+from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_inputs, sample_notice
+from responses.settings import Trainer
+from responses.skeleton import INDICATORS, SECTIONS, applicable
+from responses.wording import block, duration, line, markdown_escape, safe_name, safe_suffix
+from watcher.classify.profile import Course, Profile, load_example_profile
+from watcher.errors import DraftError
+from watcher.models import Lot, Notice
+
+CATALOGUE = load_example_profile().catalogue
+
+
+def titles(*texts: str) -> list[str]:
+    return [r.course.title for r in rank_courses(CATALOGUE, *texts)]
+
+
+# ---------------------------------------------------------------------------------- courses
+
+
+def test_courses_are_found_by_title_part_acronym_or_certification_code() -> None:
+    assert titles("Formation SST pour les agents") == ["Sauveteur secouriste du travail (SST)"]
+    excel = "Excel perfectionnement : tableaux croisés dynamiques"
+    assert titles("Perfectionnement Excel") == [excel]
+    assert titles("Parcours certifiant RS 6201") == ["Anglais professionnel"]
+    assert titles("Bilans de compétences pour salariés") == ["Bilan de compétences"]
+    assert titles("Nettoyage des locaux et entretien des espaces verts") == []
+
+
+def test_generic_words_alone_do_not_make_a_course_fit() -> None:
+    assert titles("Formation professionnelle des agents, modules de perfectionnement") == []
+
+
+def test_thematic_lots_get_their_own_courses_geographic_lots_the_calls() -> None:
+    notice = replace(
+        sample_notice(),
+        title="Formations : manager une équipe de proximité ; SST",
+        summary="",
+        lots=(Lot("Sauveteurs secouristes du travail", "1"), Lot("Bretagne", "2")),
+    )
+    inputs = replace(sample_inputs(notice), lots=select_lots(notice, None))
+    blocks = select(inputs).blocks
+    assert [r.course.title for r in blocks[0][1]] == ["Sauveteur secouriste du travail (SST)"]
+    assert {r.course.title for r in blocks[1][1]} == {
+        "Sauveteur secouriste du travail (SST)",
+        "Manager une équipe de proximité",
+    }
+
+
+def test_trainers_fit_by_domain_or_skill_phrase() -> None:
+    trainers = [
+        Trainer(name="A", skills=["Management"]),
+        Trainer(name="B", skills=["gestes et postures", "SST"]),
+        Trainer(name="C", skills=["Excel"]),
+        Trainer(name="D"),
+    ]
+    found = fitting_trainers(trainers, "Formation gestes et postures et SST", ["Management"], [])
+    assert [t.name for t in found] == ["B", "A"]  # two skills found before one domain
+    sst = Course(title="Sauveteur secouriste du travail (SST)")
+    assert [t.name for t in fitting_trainers(trainers, "Appel", [], [sst])] == ["B"]
+
+
+# ------------------------------------------------------------------------------ lots, places
+
+
+@pytest.mark.parametrize(
+    ("number", "index", "key"),
+    [("1", 0, "1"), ("Lot 03", 2, "3"), ("lot n°12", 11, "12"), (None, 4, "5"), ("A", 0, "a")],
+)
+def test_lot_keys(number: str | None, index: int, key: str) -> None:
+    assert lot_key(Lot("x", number), index) == key
+
+
+def test_select_lots() -> None:
+    notice = sample_notice(lots=3)
+    assert [i for i, _ in select_lots(notice, None)] == [0, 1, 2]
+    assert [i for i, _ in select_lots(notice, "Lot 3")] == [2]
+    with pytest.raises(DraftError, match="lots: 1, 2, 3"):
+        select_lots(notice, "4")
+
+
+def test_coverage_of_a_lot() -> None:
+    profile = load_example_profile()  # Bretagne, Pays de la Loire, Normandie, 53, 72
+    assert coverage(["Rennes (35)"], profile) == "région Bretagne desservie"
+    assert coverage(["Le Mans (72)"], profile) == "département 72 desservi"
+    assert coverage(["Nantes (44)"], profile) == "région Pays de la Loire desservie"
+    assert coverage(["Paris (75)"], profile).startswith("hors de la zone déclarée")
+    assert coverage([], profile) == "lieu non précisé"
+    assert coverage(["quelque part"], profile) == "lieu non reconnu : à vérifier"
+    assert coverage(["Paris (75)"], Profile()) == "zone desservie"
+
+
+# -------------------------------------------------------------------------------- Qualiopi
+
+
+def test_indicators_apply_by_category_and_certification() -> None:
+    assert len(INDICATORS) == 32
+    af = {"actions de formation"}
+    assert [i.number for i in applicable((26, 20), af, False)] == [26]
+    assert [i.number for i in applicable((26, 20), {"apprentissage"}, False)] == [26, 20]
+    assert [i.number for i in applicable((8, 11, 3, 16), af, False)] == [8, 11]
+    assert [i.number for i in applicable((8, 11, 3, 16), af, True)] == [8, 11, 3, 16]
+    assert [i.number for i in applicable((8, 11), {"bilans de compétences"}, False)] == [11]
+    assert [s.number for s in SECTIONS] == list(range(1, 13))
+
+
+def test_sections_list_the_indicators_of_the_certified_categories() -> None:
+    inputs = sample_inputs()
+    context = build_context(inputs, select(inputs))
+    sections = context["sections"]
+    assert [i["number"] for i in sections["handicap"]["indicators"]] == ["26"]
+    assert sections["besoin"]["indicators_text"] == (
+        "4 (Analyse du besoin); 24 (Veille sur les emplois et les métiers)"
+    )
+    need = {"section": "2. Compréhension du besoin", "indicators": "4, 24"}
+    assert need in context["quality_map"]
+    assert context["qualiopi"]["valid_until"] == "mercredi 31 mars 2027"
+
+
+# ---------------------------------------------------------------------------------- wording
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("A & B", "A & B"),
+        ("<b>x</b>", "\\<b\\>x\\</b\\>"),
+        ("{{ 7*7 }}", "{{ 7\\*7 }}"),
+        ("a | b", "a \\| b"),
+        ("&lt;", "&amp;lt;"),
+        ("# titre", "\\# titre"),
+        ("- puce\n12. liste", "\\- puce\n12\\. liste"),
+        ("[lien](javascript:x)", "\\[lien\\](javascript:x)"),
+    ],
+)
+def test_markdown_escape(raw: str, escaped: str) -> None:
+    assert markdown_escape(raw) == escaped
+
+
+def test_cleaning_drops_control_characters() -> None:
+    assert line("  Titre\x07 sur\n deux\tlignes\x0c ") == "Titre sur deux lignes"
+    assert block("Ligne 1\r\nLigne 2\x00\n\n\n\nFin") == "Ligne 1\nLigne 2\n\nFin"
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [(14, "14 h (2 jours)"), (7, "7 h (1 jour)"), (10.5, "10,5 h"), (None, "durée à préciser")],
+)
+def test_duration(hours: float | None, text: str) -> None:
+    assert duration(hours) == text
+
+
+def test_safe_names() -> None:
+    assert safe_name("Lot n°3 — Île-de-France") == "lot-n3-ile-de-france"
+    assert safe_name("../../etc/passwd") == "etc-passwd"
+    assert safe_name("«»") == "document"
+    assert safe_name("attestation d'assurance responsabilité", size=20) == "attestation-d"
+    assert safe_suffix("CV.PDF") == ".pdf" and safe_suffix("x.tar/../y") == ""
+
+
+# ------------------------------------------------------------------------------------- demo
+
+
+def test_demo_pdf_is_a_pdf() -> None:
+    pdf = demo_pdf("DOCUMENT DE DÉMONSTRATION (test)")
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    assert b"(DOCUMENT DE DEMONSTRATION \\(test\\)) Tj" in pdf
+    xref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert pdf[xref:].startswith(b"xref")
+
+
+def test_best_call_prefers_a_relevant_unblocked_call() -> None:
+    cleaning = Notice("boamp", "26-1", "Nettoyage des locaux", "https://x.fr/1", buyer="AKTO")
+    best = best_call([cleaning, sample_notice()], load_example_profile(), SAMPLE_DAY)
+    assert best is not None and best[0].ref == sample_notice().ref and best[1].relevant
+    assert best_call([], Profile(), SAMPLE_DAY) is None
+
+
+def test_run_demo_draft_writes_a_vault_and_a_draft(tmp_path: Path) -> None:
+    demo = run_demo_draft(
+        [sample_notice()], organisation=SampleOrganisation(), profile=load_example_profile(),
+        workdir=tmp_path, today=SAMPLE_DAY,
+    )  # fmt: skip
+    assert demo is not None
+    assert demo.result.folder == (tmp_path / "drafts" / "2026-03-02-boamp-26-02123").resolve()
+    assert (tmp_path / "documents" / "certificat-qualiopi.pdf").read_bytes().startswith(b"%PDF")
+    assert demo.result.warnings == [
+        "Attestation de vigilance URSSAF (moins de 6 mois) : expire avant la date limite"
+    ]
+    assert date(2026, 3, 2) == SAMPLE_DAY

@@ -1,0 +1,149 @@
+"""One call, one record: grouping notices into tenders in a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from watcher import grouping, tenders
+from watcher.models import PARIS, Lot, Notice, NoticeKind
+from watcher.store import Store
+from watcher.tenders import TenderEvent
+
+AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
+DEADLINE = datetime(2026, 3, 20, 12, tzinfo=PARIS)
+
+
+def notice(source: str, ref: str, title: str, **extra: object) -> Notice:
+    values: dict[str, object] = {"buyer": "AKTO", "deadline": DEADLINE}
+    values.update(extra)
+    return Notice(source, ref, title, f"https://{source}.example.org/{ref}", **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "t.db") as opened:
+        yield opened
+
+
+def store_and_group(store: Store, *batch: Notice) -> list[TenderEvent]:
+    events: list[TenderEvent] = []
+
+    def group(conn: object, result: object) -> None:
+        stored = [*result.new, *(n for n, _ in result.changed)]  # type: ignore[attr-defined]
+        events.extend(tenders.assign(conn, stored, at=AT))  # type: ignore[arg-type]
+
+    store.upsert(batch, seen_at=AT, in_transaction=group)
+    return events
+
+
+CALL = notice("akto", "manager", "Formation « Manager une équipe de proximité » — Île-de-France")
+
+
+def test_a_new_call_makes_a_new_tender(store: Store) -> None:
+    (event,) = store_and_group(store, CALL)
+    assert event.kind == "new"
+    tender = tenders.get_tender(store, event.tender_id)
+    assert tender is not None and tender.notices == (CALL,)
+
+
+def test_same_call_on_boamp_merges_by_folder_id(store: Store) -> None:
+    first = CALL.with_changes(folder_id="5B1E3D2A-7C4F")
+    copy = notice("boamp", "26-1", "Avis de marché : autre intitulé", folder_id="5b1e3d2a-7c4f")
+    (created,) = store_and_group(store, first)
+    (merged,) = store_and_group(store, copy)
+    assert merged.kind == "merged" and merged.tender_id == created.tender_id
+
+
+def test_buyer_reference_links_two_sources(store: Store) -> None:
+    on_platform = notice("opco-ep", "p1", "[réf. 48213] Formations CQP assistant dentaire",
+                         buyer="OPCO EP")  # fmt: skip
+    on_site = notice("opcoep-site", "x", "CQP assistant(e) dentaire — réf. 48213", buyer="OPCO EP")
+    (a,) = store_and_group(store, on_platform)
+    (b,) = store_and_group(store, on_site)
+    assert a.tender_id == b.tender_id
+
+
+def test_corrigendum_moving_the_deadline_updates_the_tender(store: Store) -> None:
+    initial = notice("boamp", "26-100", "Parcours CléA numérique", buyer="UNIFORMATION")
+    later = datetime(2026, 4, 3, 12, tzinfo=PARIS)
+    corrigendum = notice("boamp", "26-200", "Rectificatif — Parcours CléA numérique",
+                         buyer="UNIFORMATION", kind=NoticeKind.CORRIGENDUM,
+                         related_refs=("26-100",), deadline=later,
+                         lots=(Lot("Lot 2 — Rhône"),))  # fmt: skip
+    (created,) = store_and_group(store, initial)
+    (update,) = store_and_group(store, corrigendum)
+    assert update.kind == "updated" and update.tender_id == created.tender_id
+    assert update.changes == (
+        "date limite repoussée au vendredi 3 avril 2026 à 12h00",
+        "lot ajouté : Lot 2 — Rhône",
+    )
+    tender = tenders.get_tender(store, created.tender_id)
+    assert tender is not None and tender.deadline == later
+
+
+def test_award_closes_the_tender_and_records_the_winner(store: Store) -> None:
+    (created,) = store_and_group(store, notice("boamp", "26-71002", "Rénovation énergétique BTP",
+                                               buyer="CONSTRUCTYS"))  # fmt: skip
+    award = notice("boamp", "26-89004", "Rénovation énergétique BTP — attribution",
+                   buyer="CONSTRUCTYS", kind=NoticeKind.AWARD, related_refs=("26-71002",),
+                   winner="Bâti Formation Conseil", deadline=None)  # fmt: skip
+    (closed,) = store_and_group(store, award)
+    assert closed.kind == "closed" and closed.changes == ("attribué à Bâti Formation Conseil",)
+    tender = tenders.get_tender(store, created.tender_id)
+    assert tender is not None and tender.winner == "Bâti Formation Conseil"
+
+
+def test_same_title_on_two_sources_merges_fuzzily(store: Store) -> None:
+    boamp = notice("boamp", "26-5", "Avis de marché — Formation « Manager une équipe de proximité » "
+                   "— Île-de-France", buyer="AKTO")  # fmt: skip
+    (a,) = store_and_group(store, CALL)
+    (b,) = store_and_group(store, boamp)
+    assert (b.kind, b.tender_id) == ("merged", a.tender_id)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("POEC Couvreur — région Bretagne", "POEC Couvreur — région Normandie"),
+        ("Formation SST lot 1", "Formation SST lot 2"),
+        ("POEC Coffreur-bancheur et Maçon VRD", "POEC Couvreur et Plaquiste"),
+        ("Bilans de compétences 2026", "Bilans de compétences 2027"),
+    ],
+)
+def test_similar_but_different_calls_do_not_merge(store: Store, first: str, second: str) -> None:
+    (a,) = store_and_group(store, notice("x", "1", first, buyer="Constructys Siège"))
+    (b,) = store_and_group(store, notice("x", "2", second, buyer="CONSTRUCTYS"))
+    assert b.kind == "new" and b.tender_id != a.tender_id
+
+
+def test_same_title_other_deadline_is_another_call(store: Store) -> None:
+    later = datetime(2026, 9, 1, 12, tzinfo=PARIS)
+    (a,) = store_and_group(store, CALL)
+    (b,) = store_and_group(store, notice("boamp", "9", CALL.title, deadline=later))
+    assert b.kind == "new" and a.tender_id != b.tender_id
+
+
+def test_an_edited_notice_reports_what_changed(store: Store) -> None:
+    (created,) = store_and_group(store, CALL)
+    moved = CALL.with_changes(deadline=datetime(2026, 3, 13, 12, tzinfo=PARIS))
+    (event,) = store_and_group(store, moved)
+    assert event.kind == "updated" and event.changes[0].startswith("date limite avancée au")
+    assert not store_and_group(store, moved.with_changes(summary="typo fixed"))
+
+
+def test_status_is_checked(store: Store) -> None:
+    (created,) = store_and_group(store, CALL)
+    tenders.set_status(store, created.tender_id, "go", at=AT)
+    assert tenders.get_tender(store, created.tender_id).status == "go"  # type: ignore[union-attr]
+    with pytest.raises(Exception, match="unknown status"):
+        tenders.set_status(store, created.tender_id, "maybe", at=AT)
+
+
+def test_buyer_names_are_normalised() -> None:
+    assert grouping.normalise_buyer("Constructys Siège") == "constructys"
+    assert grouping.normalise_buyer("OPCO ATLAS") == grouping.normalise_buyer("Atlas") == "atlas"
+    assert grouping.normalise_buyer("Ville de Paris") == "ville de paris"

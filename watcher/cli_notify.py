@@ -1,0 +1,202 @@
+"""CLI commands of alerts and digests: ``send``, ``digest``, ``status``, ``calendar``,
+``reminders`` and ``run`` (the scheduler)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from pydantic import EmailStr, TypeAdapter, ValidationError
+
+from watcher import tenders
+from watcher.cli_common import EXIT_NOT_FOUND, EXIT_PARTIAL, fail, friendly, load, out
+from watcher.config import Config
+from watcher.errors import ConfigError
+from watcher.models import PARIS
+from watcher.notify import queue
+from watcher.notify.calendar import calendar_ics, write_calendar
+from watcher.notify.context import STATUS_LABELS
+from watcher.notify.digest import enqueue_digest, write_html
+from watcher.notify.reminders import enqueue_reminders
+from watcher.notify.sender import DrainReport, drain, utcnow
+from watcher.notify.settings import NotifySettings, settings_of
+from watcher.notify.week import Week
+from watcher.store import Store
+
+
+def _send(store: Store, settings: NotifySettings) -> DrainReport:
+    """Drain the outbox and say what happened, in one line."""
+    report = drain(store, settings)
+    left = queue.counts(store, utcnow())
+    where = f" to {settings.outbox_dir}" if not settings.mail.smtp_host else ""
+    line = f"{report.sent} email(s) sent{where}"
+    if left.pending:
+        when = left.next_attempt.astimezone(PARIS).strftime("%H:%M") if left.next_attempt else "?"
+        line += f"; {left.pending} waiting for a retry (next at {when})"
+    if left.failed:
+        line += f"; {left.failed} refused for good (see `opco-watch send --failed`)"
+    out.print(line + ".", highlight=False)
+    if report.stopped:
+        out.print(f"[yellow]Mail server unavailable:[/] {report.stopped}", highlight=False)
+    return report
+
+
+@click.command("send")
+@click.option("--failed", "show_failed", is_flag=True, help="List the emails refused for good.")
+@click.option("--retry-failed", is_flag=True, help="Queue the emails refused for good again.")
+@click.pass_context
+@friendly
+def send_command(ctx: click.Context, show_failed: bool, retry_failed: bool) -> None:
+    """Send the queued emails: alerts, digests, reminders, admin alerts."""
+    cfg = load(ctx)
+    settings = settings_of(cfg)
+    with Store.open(cfg.database) as store:
+        if show_failed:
+            for m in queue.messages(store, failed_only=True):
+                out.print(f"{m.recipient} — {m.subject}\n  {m.last_error}", highlight=False)
+            return
+        if retry_failed:
+            out.print(f"{queue.retry_failed(store, utcnow())} email(s) queued again.")
+        report = _send(store, settings)
+    if not report.ok:
+        sys.exit(EXIT_PARTIAL)
+
+
+def _address(value: str) -> str:
+    try:
+        return str(TypeAdapter(EmailStr).validate_python(value))
+    except ValidationError:
+        raise ConfigError(f"--to: '{value}' is not an email address") from None
+
+
+@click.command("digest")
+@click.option("--week", help="ISO week to report on, e.g. 2026-W10 (default: last week).")
+@click.option("--to", "to", help="Send the full digest to this address only.")
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the full digest as a standalone HTML file (no email unless --to is given).",
+)
+@click.pass_context
+@friendly
+def digest_command(ctx: click.Context, week: str | None, to: str | None, html: Path | None) -> None:
+    """The weekly digest: emailed to every recipient, or written as an HTML file."""
+    cfg = load(ctx)
+    settings, now = settings_of(cfg), utcnow()
+    chosen = Week.parse(week) if week else Week.of(now.astimezone(PARIS).date()).shifted(-1)
+    address = _address(to) if to else None
+    with Store.open(cfg.database) as store:
+        if html:
+            data = write_html(store, settings, chosen, now, html)
+            out.print(
+                f"Digest {chosen.label} written to {html} ({len(data.calls)} relevant call(s))."
+            )
+        if address or not html:
+            queued = enqueue_digest(store, settings, chosen, now, to=address)
+            out.print(f"Digest {chosen.label}: {queued} email(s) queued.")
+            if not _send(store, settings).ok:
+                sys.exit(EXIT_PARTIAL)
+
+
+def _tender_id(store: Store, ident: str) -> int | None:
+    """A tender by its number ("12", "#12"), or by one of its notices (key or reference)."""
+    number = ident.lstrip("#")
+    if number.isdigit():
+        return int(number)
+    row = store.find_notice(ident)
+    return row.tender_id if row else None
+
+
+@click.command("status")
+@click.argument("ident")
+@click.argument("value", required=False, type=click.Choice(list(STATUS_LABELS)))
+@click.pass_context
+@friendly
+def status_command(ctx: click.Context, ident: str, value: str | None) -> None:
+    """Show or set where a call stands: new, go, no-go, submitted, won, lost.
+
+    IDENT is the call's number (as in the emails) or one of its notices."""
+    cfg = load(ctx)
+    with Store.open(cfg.database) as store:
+        tender_id = _tender_id(store, ident)
+        tender = tenders.get_tender(store, tender_id) if tender_id is not None else None
+        if tender is None:
+            fail(
+                f"no call '{ident}' (the number is in the alert emails and the digest)",
+                EXIT_NOT_FOUND,
+            )
+        if value is not None:
+            tenders.set_status(store, tender.id, value, at=utcnow())
+    shown = value or tender.status
+    out.print(
+        f"Call n° {tender.id} « {tender.title} »: {shown} ({STATUS_LABELS[shown]})", highlight=False
+    )
+
+
+@click.command("calendar")
+@click.option(
+    "--output",
+    "-o",
+    help="Where to write the .ics ('-' for standard output; default: DATA_DIR/opco-watch.ics).",
+)
+@click.option("--all", "everything", is_flag=True, help="Every open call, not only those followed.")
+@click.pass_context
+@friendly
+def calendar_command(ctx: click.Context, output: str | None, everything: bool) -> None:
+    """Export the deadlines as an iCalendar file to subscribe to (Outlook, Thunderbird)."""
+    cfg = load(ctx)
+    settings, now = settings_of(cfg), utcnow()
+    with Store.open(cfg.database) as store:
+        if output == "-":
+            sys.stdout.buffer.write(calendar_ics(store, settings, now, everything=everything))
+            return
+        if everything:
+            target = Path(output) if output else settings.data_dir / "opco-watch-all.ics"
+            target.write_bytes(calendar_ics(store, settings, now, everything=True))
+        else:
+            target = write_calendar(store, settings, now, Path(output) if output else None)
+    out.print(f"Deadlines written to {target} (file:// URL: {target.resolve().as_uri()}).")
+
+
+@click.command("reminders")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="As of this day (default: today).")
+@click.pass_context
+@friendly
+def reminders_command(ctx: click.Context, today: datetime | None) -> None:
+    """Queue and send the deadline reminders due (J-7, J-2) for calls marked go."""
+    cfg = load(ctx)
+    settings = settings_of(cfg)
+    now = today.replace(hour=7, tzinfo=PARIS) if today else utcnow()
+    with Store.open(cfg.database) as store:
+        out.print(f"{enqueue_reminders(store, settings, now)} reminder(s) queued.")
+        if not _send(store, settings).ok:
+            sys.exit(EXIT_PARTIAL)
+
+
+@click.command("run")
+@click.option("--mirror", hidden=True, help="Fetch every URL from this base URL (offline demo).")
+@click.pass_context
+@friendly
+def run_command(ctx: click.Context, mirror: str | None) -> None:
+    """Run continuously: polls, alerts, the weekly digest and reminders (Ctrl-C stops)."""
+    from watcher.scheduler import run
+
+    cfg: Config = load(ctx)
+    root = logging.getLogger()
+    root.setLevel(min(root.level, logging.INFO))
+    logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
+    sys.exit(run(cfg, mirror=mirror))
+
+
+COMMANDS = (
+    send_command,
+    digest_command,
+    status_command,
+    calendar_command,
+    reminders_command,
+    run_command,
+)

@@ -1,0 +1,123 @@
+"""One call, one record: the pure rules that tell whether two notices are the same consultation.
+
+Exact keys first — the eForms ``contractfolderid`` (same value on BOAMP and TED), a buyer
+reference written "[réf. 12345]" (marches-publics.info), BOAMP's ``annonce_lie`` (a corrigendum
+or an award points at the initial notice). Then, for notices without a shared key, a fuzzy
+match that is deliberately strict, because merging two different calls hides one of them:
+same buyer (OPCO names normalised), the same significant title words once generic words
+("avis", "rectificatif", "marché"…) are removed, and compatible deadlines. Titles that differ
+by a number, a region or a department never merge ("POEC Couvreur — Bretagne" is not
+"POEC Couvreur — Normandie").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from scrapers.dates import fold
+from watcher import fr
+from watcher.models import Lot, Notice, NoticeKind
+
+OPCO_NAMES = {
+    "afdas": "afdas", "akto": "akto", "atlas": "atlas", "opco atlas": "atlas",
+    "constructys": "constructys", "opco ep": "opco ep", "opco des entreprises de proximite":
+    "opco ep", "opco 2i": "opco 2i", "ocapiat": "ocapiat", "opco mobilites": "opco mobilites",
+    "opco sante": "opco sante", "uniformation": "uniformation", "opcommerce": "opcommerce",
+    "l opcommerce": "opcommerce",
+}  # fmt: skip
+GENERIC_WORDS = frozenset(
+    "a au aux avis d de des du en et l la le les pour sur un une par dans "
+    "rectificatif modificatif modification attribution resultat resultats marche marches "
+    "public publics publique appel appels offre offres consultation procedure adaptee "
+    "accord cadre accords cadres".split()
+)
+REGION_WORDS = frozenset(
+    "auvergne rhone alpes bourgogne franche comte bretagne centre val loire corse grand est "
+    "hauts france ile normandie nouvelle aquitaine occitanie pays provence cote azur "
+    "guadeloupe martinique guyane reunion mayotte".split()
+)
+BUYER_REF = re.compile(r"\[?\s*r[ée]f(?:[ée]rence)?\.?\s*:?\s*([A-Za-z0-9][\w\-/.]{2,30})\s*\]?")
+MIN_WORDS_FOR_CONTAINMENT = 4
+
+
+def normalise_buyer(name: str) -> str:
+    """'Constructys Siège', 'CONSTRUCTYS' -> 'constructys'; other buyers: folded words."""
+    words = " ".join(re.findall(r"[a-z0-9]+", fold(name)))
+    for known, canonical in sorted(OPCO_NAMES.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(known)}\b", words):
+            return canonical
+    return words
+
+
+def title_words(title: str) -> frozenset[str]:
+    """The significant words of a title: folded, generic words dropped."""
+    words = re.findall(r"[a-z0-9]+", fold(title))
+    return frozenset(w for w in words if (w not in GENERIC_WORDS and len(w) > 1) or w.isdigit())
+
+
+def normalise_title(title: str) -> str:
+    return " ".join(sorted(title_words(title)))
+
+
+def similar_titles(a: str, b: str) -> bool:
+    """Same significant words, or one title inside the other with only harmless extra words."""
+    first, second = set(a.split()), set(b.split())
+    if first == second:
+        return bool(first)
+    small, large = sorted((first, second), key=len)
+    if len(small) < MIN_WORDS_FOR_CONTAINMENT or not small <= large:
+        return False
+    extra = large - small
+    return len(extra) <= 2 and not any(_distinguishing(word) for word in extra)
+
+
+def _distinguishing(word: str) -> bool:
+    return any(c.isdigit() for c in word) or word in REGION_WORDS
+
+
+def compatible_deadlines(a: datetime | None, b: datetime | None, kind: NoticeKind) -> bool:
+    """Deadlines agree (same day), one is unknown, or the notice amends or closes the call."""
+    if a is None or b is None or kind != NoticeKind.CALL:
+        return True
+    return a.date() == b.date()
+
+
+def buyer_references(notice: Notice) -> set[str]:
+    """Buyer references ("[réf. 12345]") written in the title, summary or site reference."""
+    text = " ".join((notice.title, notice.summary[:500], notice.ref if "réf" in notice.ref else ""))
+    return {match.upper() for match in BUYER_REF.findall(text) if any(c.isdigit() for c in match)}
+
+
+def identity_keys(notice: Notice) -> set[str]:
+    """The keys that name this notice's consultation (stored for later notices to find)."""
+    keys = {f"notice:{notice.key}"}
+    if notice.folder_id:
+        keys.add(f"folder:{notice.folder_id.lower()}")
+    buyer = normalise_buyer(notice.buyer)
+    keys |= {f"buyref:{buyer}:{ref}" for ref in buyer_references(notice)}
+    return keys
+
+
+def lookup_keys(notice: Notice) -> set[str]:
+    """The keys under which an earlier notice of the same consultation may be stored."""
+    linked = {f"notice:{notice.source}:{ref}" for ref in notice.related_refs}
+    return identity_keys(notice) | linked
+
+
+def changes(
+    before_deadline: datetime | None, before_lots: Iterable[Lot], notice: Notice
+) -> tuple[str, ...]:
+    """What a later notice changes in a call, in French: deadline moved, lots added."""
+    found: list[str] = []
+    if notice.deadline is not None and before_deadline is not None:
+        if notice.deadline > before_deadline:
+            found.append(f"date limite repoussée au {fr.long_datetime(notice.deadline)}")
+        elif notice.deadline < before_deadline:
+            found.append(f"date limite avancée au {fr.long_datetime(notice.deadline)}")
+    elif notice.deadline is not None and before_deadline is None:
+        found.append(f"date limite fixée au {fr.long_datetime(notice.deadline)}")
+    known = {fold(lot.title) for lot in before_lots}
+    found += [f"lot ajouté : {lot.title}" for lot in notice.lots if fold(lot.title) not in known]
+    return tuple(found)

@@ -1,0 +1,255 @@
+"""The weekly digest: per recipient, the relevant calls of the week ranked, the deadlines of
+the next 14 days, the calls in progress, counts per OPCO, source health and a chart of the
+calls per OPCO over 8 weeks. Sent as an email, or written as a standalone HTML file.
+
+Domain owners and route recipients get the calls routed to them (or that they were alerted
+of); ``mail.digest_recipients`` (default: the default recipient) get every call. Counts,
+chart and health are the same for everyone. A digest is queued at most once per week and
+recipient (its Message-ID is derived from both), and ``jobs_state`` keeps the last week
+queued by the scheduler, so a restart neither repeats nor skips it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from watcher import fr
+from watcher.models import PARIS, Match
+from watcher.notify import chart, jobs, queries
+from watcher.notify.context import STATUS_LABELS, tender_context
+from watcher.notify.opco import OTHER_BUYERS, opco_label, opco_names
+from watcher.notify.outbox import OutboxMessage, insert, message_id
+from watcher.notify.queries import Judged
+from watcher.notify.render import render
+from watcher.notify.routing import Router
+from watcher.notify.settings import NotifySettings
+from watcher.notify.subjects import digest_subject
+from watcher.notify.week import Week, due_week
+from watcher.store import SourceState, Store
+from watcher.store.state import source_states
+
+log = logging.getLogger(__name__)
+
+CHART_WEEKS = 8
+DEADLINE_DAYS = 14
+IN_PROGRESS = ("go", "submitted")
+DROPPED = ("no-go", "won", "lost")
+STATE = "digest:last_week"
+
+
+@dataclass
+class DigestData:
+    """Everything the digests of one week show, read once for every recipient."""
+
+    week: Week
+    now: datetime
+    week_tenders: list[Judged]
+    deadlines: list[Judged]
+    in_progress: list[Judged]
+    statuses: dict[str, int]
+    chart: dict[str, Any]
+    health: list[SourceState]
+    routed: dict[int, set[str]] = field(default_factory=dict)
+
+    @property
+    def calls(self) -> list[Judged]:
+        """The week's relevant calls, best first."""
+        return sorted((j for j in self.week_tenders if j.relevant), key=_rank)
+
+
+def _rank(judged: Judged) -> tuple[int, float, int]:
+    deadline = judged.tender.deadline
+    return (-judged.score, deadline.timestamp() if deadline else float("inf"), judged.tender.id)
+
+
+def gather(store: Store, settings: NotifySettings, week: Week, now: datetime) -> DigestData:
+    with store.transaction() as conn:
+        data = DigestData(
+            week=week,
+            now=now,
+            week_tenders=queries.load(conn, queries.first_seen_between(conn, week.start, week.end)),
+            deadlines=_deadlines(conn, now),
+            in_progress=queries.load(conn, queries.with_status(conn, IN_PROGRESS)),
+            statuses=queries.status_counts(conn, week.shifted(1 - CHART_WEEKS).start),
+            chart=weekly_chart(conn, week),
+            health=source_states(conn),
+        )
+        data.routed = _routes(conn, data, Router(settings))
+    return data
+
+
+def _deadlines(conn: Connection, now: datetime) -> list[Judged]:
+    ids = queries.open_deadlines_between(conn, now, now + timedelta(days=DEADLINE_DAYS))
+    followed = (j for j in queries.load(conn, ids) if j.tender.status not in DROPPED)
+    return [j for j in followed if j.relevant or j.tender.status in IN_PROGRESS]
+
+
+def _routes(conn: Connection, data: DigestData, router: Router) -> dict[int, set[str]]:
+    shown = [*data.week_tenders, *data.deadlines, *data.in_progress]
+    told = queries.alerted(conn, {j.tender.id for j in shown})
+    return {
+        j.tender.id: {*router.recipients(j.tender, j.match or Match(False, 0)),
+                      *told.get(j.tender.id, ())}
+        for j in shown
+    }  # fmt: skip
+
+
+def weekly_chart(conn: Connection, week: Week) -> dict[str, Any]:
+    """Calls first seen per week and OPCO, over the CHART_WEEKS weeks ending with ``week``."""
+    weeks = [week.shifted(k - CHART_WEEKS + 1) for k in range(CHART_WEEKS)]
+    position = {w: i for i, w in enumerate(weeks)}
+    counts: Counter[tuple[str, int]] = Counter()
+    for buyer, seen in queries.buyers_seen_since(conn, weeks[0].start, week.end):
+        counts[opco_label(buyer), position[Week.of(seen.astimezone(PARIS).date())]] += 1
+    totals = _sum_by_name(counts)
+    names = [n for n in (*opco_names(), OTHER_BUYERS) if totals[n]]
+    names.sort(key=lambda n: (n == OTHER_BUYERS, -totals[n]))
+    series = [{"name": n, "counts": [counts[n, i] for i in range(CHART_WEEKS)]} for n in names]
+    return {"weeks": [f"S{w.number}" for w in weeks], "series": series}
+
+
+def _sum_by_name(counts: Counter[tuple[str, int]]) -> Counter[str]:
+    totals: Counter[str] = Counter()
+    for (name, _), n in counts.items():
+        totals[name] += n
+    return totals
+
+
+# ----------------------------------------------------------------------------------- views
+
+
+def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> dict[str, Any]:
+    """The template context of one recipient's digest (``None``: every call)."""
+    today = data.now.astimezone(PARIS).date()
+
+    def mine(items: list[Judged]) -> list[dict[str, Any]]:
+        chosen = [j for j in items if recipient is None or recipient in data.routed[j.tender.id]]
+        return [tender_context(j.tender, j.match, today) for j in chosen]
+
+    return {
+        "organisation": settings.organisation,
+        "recipient": recipient or "",
+        "week": data.week.label,
+        "week_words": data.week.words,
+        "generated": fr.long_datetime(data.now),
+        "calls": mine(data.calls),
+        "deadlines": mine(data.deadlines),
+        "in_progress": mine(data.in_progress),
+        "statuses": [
+            {"label": STATUS_LABELS[s], "count": data.statuses.get(s, 0)} for s in STATUS_LABELS
+        ],
+        "per_opco": per_opco(data.week_tenders),
+        "chart": data.chart,
+        "bars": chart.bars(data.chart),
+        "legend": chart.legend(data.chart),
+        "health": [_health(state) for state in data.health],
+        "deadline_days": DEADLINE_DAYS,
+    }
+
+
+def per_opco(items: list[Judged]) -> list[dict[str, Any]]:
+    calls = Counter(opco_label(j.tender.buyer) for j in items)
+    relevant = Counter(opco_label(j.tender.buyer) for j in items if j.relevant)
+    order = sorted(calls, key=lambda n: (n == OTHER_BUYERS, -calls[n], n))
+    return [{"name": n, "calls": calls[n], "relevant": relevant[n]} for n in order]
+
+
+def _health(state: SourceState) -> dict[str, Any]:
+    if state.consecutive_failures:
+        label = f"en échec ({state.consecutive_failures} de suite)"
+    else:
+        label = "extracteur de secours" if state.on_fallback else "OK"
+    return {
+        "source": state.source,
+        "label": label,
+        "ok": label == "OK",
+        "last_success": fr.long_datetime(state.last_success) if state.last_success else "jamais",
+        "error": (state.last_error or "") if state.consecutive_failures else "",
+    }
+
+
+# ------------------------------------------------------------------------------- delivery
+
+
+def recipients(settings: NotifySettings) -> dict[str, bool]:
+    """address -> True for the full digest, False for the calls routed to them."""
+    full = dict.fromkeys(settings.digest_recipients, True)
+    routed = {a: False for a in Router(settings).everyone() if a not in full}
+    if settings.mail.digest_recipients:  # explicit list: the default recipient is not added
+        routed.pop(settings.default_recipient, None)
+    return {**full, **routed}
+
+
+def digest_message(
+    data: DigestData, settings: NotifySettings, recipient: str, *, full: bool, unique: bool = False
+) -> OutboxMessage:
+    context = view(data, settings, None if full else recipient)
+    parts = [data.week.label, recipient, *([data.now.isoformat()] if unique else [])]
+    return OutboxMessage(
+        message_id=message_id("digest", parts, settings.domain),
+        kind="digest",
+        recipient=recipient,
+        subject=digest_subject(f"semaine {data.week.number}", len(context["calls"])),
+        template="digest/digest",
+        context={**context, "standalone": False},
+        created_at=data.now,
+    )
+
+
+def enqueue_digest(
+    store: Store,
+    settings: NotifySettings,
+    week: Week,
+    now: datetime,
+    *,
+    to: str | None = None,
+    record: bool = True,
+) -> int:
+    """Queue the week's digests (or one full digest to ``to``); returns how many were new.
+
+    ``record``: remember the week as queued (never moving back), so the scheduler does not
+    queue it again; ignored with ``to``."""
+    data = gather(store, settings, week, now)
+    chosen = {to: True} if to else recipients(settings)
+    record = record and not to
+    messages = [
+        digest_message(data, settings, r, full=f, unique=bool(to)) for r, f in chosen.items()
+    ]
+    with store.transaction(write=True) as conn:
+        queued = sum(insert(conn, m) for m in messages)
+        last = jobs.get(conn, STATE)
+        if record and (last is None or last < week.label):
+            jobs.put(conn, STATE, week.label, now)
+    log.info("digest %s: %d email(s) queued, %d call(s)", week.label, queued, len(data.calls))
+    return queued
+
+
+def scheduled_digest(store: Store, settings: NotifySettings, now: datetime) -> int | None:
+    """The digest of the week due at ``now``, unless already queued; None when it was."""
+    week = due_week(now, settings.schedule)
+    with store.transaction() as conn:
+        last = jobs.get(conn, STATE)
+    if last is not None and last >= week.label:
+        log.info("digest %s already queued; nothing to do", week.label)
+        return None
+    return enqueue_digest(store, settings, week, now)
+
+
+def write_html(
+    store: Store, settings: NotifySettings, week: Week, now: datetime, path: Path
+) -> DigestData:
+    """The full digest as a standalone HTML file (with the SVG chart)."""
+    data = gather(store, settings, week, now)
+    context = {**view(data, settings, None), "standalone": True}
+    subject = digest_subject(f"semaine {week.number}", len(context["calls"]))
+    html = render("digest/digest.html.j2", {**context, "subject": subject}, settings.templates_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return data

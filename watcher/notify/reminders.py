@@ -1,0 +1,101 @@
+"""Deadline reminders for the calls marked "go": at J-7 and J-2 by default.
+
+A reminder is due from its milestone on (J-7 covers 7 down to 3 days left, J-2 the last two
+days), so a job that did not run on the day sends it the next day rather than never; its
+Message-ID (tender, milestone, deadline, recipient) makes it once only. A deadline moved by a
+corrigendum is a new deadline: its reminders are due again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from watcher import fr
+from watcher.models import PARIS, Match
+from watcher.notify import queries
+from watcher.notify.context import tender_context
+from watcher.notify.outbox import OutboxMessage, insert, message_id
+from watcher.notify.queries import Judged
+from watcher.notify.routing import Router
+from watcher.notify.settings import NotifySettings
+from watcher.notify.subjects import reminder_subject
+from watcher.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def milestone(days_left: int, days: list[int]) -> int | None:
+    """The reminder due with ``days_left`` days to go: the smallest milestone not yet passed."""
+    due = [d for d in days if days_left <= d]
+    return min(due) if due and days_left >= 0 else None
+
+
+def enqueue_reminders(store: Store, settings: NotifySettings, now: datetime) -> int:
+    """Queue the reminders due at ``now``; returns how many were new."""
+    days = settings.schedule.reminder_days
+    if not days:
+        return 0
+    today = now.astimezone(PARIS).date()
+    horizon = datetime.combine(today + timedelta(days=max(days) + 1), datetime.min.time(), PARIS)
+    router, queued = Router(settings), 0
+    with store.transaction(write=True) as conn:
+        ids = queries.open_deadlines_between(conn, now, horizon)
+        going = [j for j in queries.load(conn, ids) if j.tender.status == "go"]
+        told = queries.alerted(conn, [j.tender.id for j in going])
+        for judged in going:
+            people = told.get(judged.tender.id) or router.recipients(
+                judged.tender, judged.match or Match(False, 0)
+            )
+            queued += _queue(conn, judged, people, settings, now)
+    if queued:
+        log.info("queued %d deadline reminder(s)", queued)
+    return queued
+
+
+def _queue(
+    conn: Connection,
+    judged: Judged,
+    people: tuple[str, ...],
+    settings: NotifySettings,
+    now: datetime,
+) -> int:
+    today = now.astimezone(PARIS).date()
+    deadline = judged.tender.deadline
+    if deadline is None:  # selected by its deadline: never None here
+        return 0
+    step = milestone(
+        (deadline.astimezone(PARIS).date() - today).days, settings.schedule.reminder_days
+    )
+    if step is None:
+        return 0
+    return sum(insert(conn, _message(judged, step, r, today, settings, now)) for r in people)
+
+
+def _message(
+    judged: Judged, step: int, recipient: str, today: date, settings: NotifySettings, now: datetime
+) -> OutboxMessage:
+    call = tender_context(judged.tender, judged.match, today)
+    deadline = judged.tender.deadline
+    parts = [
+        str(judged.tender.id),
+        f"J-{step}",
+        deadline.isoformat() if deadline else "",
+        recipient,
+    ]
+    return OutboxMessage(
+        message_id=message_id("reminder", parts, settings.domain),
+        kind="reminder",
+        recipient=recipient,
+        subject=reminder_subject(call["countdown"], call["title"]),
+        template="email/reminder",
+        context={
+            "organisation": settings.organisation,
+            "generated": fr.long_datetime(now),
+            "milestone": step,
+            "call": call,
+        },
+        created_at=now,
+    )

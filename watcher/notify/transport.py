@@ -1,0 +1,56 @@
+"""How a message leaves: the ``Transport`` protocol, its three kinds of failure, and the
+choice between SMTP and ``.eml`` files from the configuration."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Protocol
+
+from watcher.notify.settings import NotifySettings, smtp_password
+
+
+class SendFailure(Exception):
+    """A message was not accepted. ``permanent``: retrying cannot help (5xx refusal)."""
+
+    permanent = False
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class TemporaryFailure(SendFailure):
+    """This message was refused for now (4xx): try it again later."""
+
+
+class PermanentFailure(SendFailure):
+    """This message was refused for good (5xx on its recipient or content)."""
+
+    permanent = True
+
+
+class TransportDown(SendFailure):
+    """The server cannot be used at all (unreachable, TLS, login): stop this pass."""
+
+
+class Transport(Protocol):
+    """Hands one message over; returns once it was accepted, raises ``SendFailure`` else."""
+
+    name: str
+
+    def send(self, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_transport(settings: NotifySettings) -> Transport:
+    """SMTP when ``mail.smtp_host`` is set, else ``.eml`` files in the outbox folder.
+
+    Raises ``ConfigError`` when a login is configured without its password."""
+    if not settings.mail.smtp_host:
+        from watcher.notify.eml import EmlTransport
+
+        return EmlTransport(settings.outbox_dir)
+    from watcher.notify.smtp import SmtpTransport
+
+    return SmtpTransport(settings.mail, smtp_password(settings.mail))

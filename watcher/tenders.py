@@ -1,0 +1,255 @@
+"""Tenders: the notices of one consultation grouped into one record, in the database.
+
+``assign`` runs inside the transaction that stored the notices (the pipeline passes it to
+``Store.upsert``), so a notice and the tender event it causes are committed together. The
+rules of "same consultation" are in ``watcher/grouping.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from watcher import grouping
+from watcher.errors import OpcoWatchError
+from watcher.models import Lot, Match, Notice, NoticeKind, Tender
+from watcher.store import Store
+from watcher.store.records import notice_from_data
+from watcher.store.schema import matches, notice_changes, notices, tender_keys, tenders
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("new", "go", "no-go", "submitted", "won", "lost")
+KIND_ORDER = {
+    NoticeKind.CALL: 0,
+    NoticeKind.CORRIGENDUM: 1,
+    NoticeKind.AWARD: 2,
+    NoticeKind.CANCELLATION: 3,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TenderEvent:
+    """What a stored notice did to its tender.
+
+    kind: "new" (a call not seen before), "updated" (a corrigendum or an amended notice;
+    ``changes`` says what, in French), "closed" (award or cancellation), "merged" (the same
+    call seen on another source: nothing to tell anyone).
+    """
+
+    tender_id: int
+    kind: str
+    notice_key: str
+    changes: tuple[str, ...] = ()
+
+
+def assign(conn: Connection, stored: Sequence[Notice], *, at: datetime) -> list[TenderEvent]:
+    """Group the just-stored (new or changed) notices into tenders; say what happened."""
+    ordered = sorted(stored, key=lambda n: KIND_ORDER[n.kind])
+    events = [_assign_one(conn, notice, at) for notice in ordered]
+    return [event for event in events if event is not None]
+
+
+def _assign_one(conn: Connection, notice: Notice, at: datetime) -> TenderEvent | None:
+    current = conn.execute(sa.select(notices.c.tender_id).where(notices.c.key == notice.key))
+    tender_id = current.scalar()
+    if tender_id is not None:
+        return _amended(conn, tender_id, notice, at)
+    tender_id = _find_by_keys(conn, notice) or _find_similar(conn, notice)
+    if tender_id is None:
+        return _create(conn, notice, at)
+    return _attach(conn, tender_id, notice, at)
+
+
+def _amended(conn: Connection, tender_id: int, notice: Notice, at: datetime) -> TenderEvent | None:
+    """A notice already in a tender changed (the site edited it): report what matters.
+
+    The notice row already holds the new version; the state before is the tender's summary
+    row (not refreshed yet) and the old lots kept in the notice's change history."""
+    deadline = conn.execute(sa.select(tenders.c.deadline).where(tenders.c.id == tender_id)).scalar()
+    found = grouping.changes(deadline, _lots_before(conn, tender_id, notice), notice)
+    _refresh(conn, tender_id, at)
+    return TenderEvent(tender_id, "updated", notice.key, found) if found else None
+
+
+def _attach(conn: Connection, tender_id: int, notice: Notice, at: datetime) -> TenderEvent:
+    before = load_tender(conn, tender_id)
+    found = grouping.changes(before.deadline if before else None, _lots(before), notice)
+    _link(conn, tender_id, notice)
+    _refresh(conn, tender_id, at)
+    if notice.kind in (NoticeKind.AWARD, NoticeKind.CANCELLATION):
+        return TenderEvent(tender_id, "closed", notice.key, _closing_words(notice))
+    if notice.kind == NoticeKind.CORRIGENDUM:
+        return TenderEvent(tender_id, "updated", notice.key, found or ("rectificatif publié",))
+    return TenderEvent(tender_id, "updated" if found else "merged", notice.key, found)
+
+
+def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
+    values = {
+        "title": notice.title, "buyer": notice.buyer, "deadline": notice.deadline,
+        "status": "new", "closed": False, "winner": "", "created_at": at, "updated_at": at,
+        "buyer_norm": grouping.normalise_buyer(notice.buyer),
+        "title_norm": grouping.normalise_title(notice.title),
+    }  # fmt: skip
+    inserted = conn.execute(sa.insert(tenders).values(**values)).inserted_primary_key
+    assert inserted is not None
+    tender_id = int(inserted[0])
+    _link(conn, tender_id, notice)
+    _refresh(conn, tender_id, at)
+    if notice.kind in (NoticeKind.AWARD, NoticeKind.CANCELLATION):
+        return TenderEvent(tender_id, "closed", notice.key, _closing_words(notice))
+    return TenderEvent(tender_id, "new", notice.key)
+
+
+def _find_by_keys(conn: Connection, notice: Notice) -> int | None:
+    keys = sorted(grouping.lookup_keys(notice))
+    query = sa.select(tender_keys.c.tender_id).where(tender_keys.c.key.in_(keys)).limit(1)
+    return conn.execute(query).scalar()
+
+
+def _find_similar(conn: Connection, notice: Notice) -> int | None:
+    """An open tender of the same buyer with the same significant title words."""
+    buyer, title = grouping.normalise_buyer(notice.buyer), grouping.normalise_title(notice.title)
+    if not buyer or not title:
+        return None
+    query = sa.select(tenders.c.id, tenders.c.title_norm, tenders.c.deadline).where(
+        tenders.c.buyer_norm == buyer, tenders.c.closed.is_(False)
+    )
+    for row in conn.execute(query):
+        if grouping.similar_titles(row.title_norm, title) and grouping.compatible_deadlines(
+            row.deadline, notice.deadline, notice.kind
+        ):
+            return int(row.id)
+    return None
+
+
+def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
+    conn.execute(sa.update(notices).where(notices.c.key == notice.key).values(tender_id=tender_id))
+    taken = set(conn.execute(sa.select(tender_keys.c.key).where(
+        tender_keys.c.key.in_(grouping.identity_keys(notice)))).scalars())  # fmt: skip
+    new = [{"key": k, "tender_id": tender_id} for k in grouping.identity_keys(notice) - taken]
+    if new:
+        conn.execute(sa.insert(tender_keys), new)
+
+
+def _refresh(conn: Connection, tender_id: int, at: datetime) -> None:
+    """Recompute the tender's summary columns from its notices."""
+    tender = load_tender(conn, tender_id)
+    if tender is None:
+        return
+    closing = [n for n in tender.notices if n.kind in (NoticeKind.AWARD, NoticeKind.CANCELLATION)]
+    values: dict[str, Any] = {
+        "title": tender.title, "buyer": tender.buyer, "deadline": tender.deadline,
+        "closed": bool(closing), "winner": next((n.winner for n in closing if n.winner), ""),
+        "updated_at": at,
+    }  # fmt: skip
+    conn.execute(sa.update(tenders).where(tenders.c.id == tender_id).values(**values))
+
+
+def _closing_words(notice: Notice) -> tuple[str, ...]:
+    if notice.kind == NoticeKind.CANCELLATION:
+        return ("consultation annulée",)
+    return (f"attribué à {notice.winner}",) if notice.winner else ("avis d'attribution publié",)
+
+
+def _lots_before(conn: Connection, tender_id: int, notice: Notice) -> list[Lot]:
+    tender = load_tender(conn, tender_id)
+    others = [
+        lot for n in (tender.notices if tender else ()) if n.key != notice.key for lot in n.lots
+    ]
+    query = (
+        sa.select(notice_changes.c.fields)
+        .join(notices, notices.c.id == notice_changes.c.notice_id)
+        .where(notices.c.key == notice.key)
+        .order_by(notice_changes.c.id.desc())
+        .limit(1)
+    )
+    latest = conn.execute(query).scalar() or {}
+    old = latest["lots"][0] if "lots" in latest else [{"title": lot.title} for lot in notice.lots]
+    return others + [Lot(title=lot["title"]) for lot in old or []]
+
+
+def _lots(tender: Tender | None) -> list[Any]:
+    return [lot for n in tender.notices for lot in n.lots] if tender else []
+
+
+# --------------------------------------------------------------------------------- reading
+
+
+def load_tender(conn: Connection, tender_id: int) -> Tender | None:
+    row = conn.execute(sa.select(tenders).where(tenders.c.id == tender_id)).first()
+    if row is None:
+        return None
+    query = sa.select(notices.c.data).where(notices.c.tender_id == tender_id)
+    members = [
+        notice_from_data(data) for data in conn.execute(query.order_by(notices.c.id)).scalars()
+    ]
+    if not members:
+        return None
+    return Tender(row.id, tuple(members), status=row.status, closed=row.closed, winner=row.winner)
+
+
+def get_tender(store: Store, tender_id: int) -> Tender | None:
+    with store.transaction() as conn:
+        return load_tender(conn, tender_id)
+
+
+def tender_of(store: Store, notice_key: str) -> Tender | None:
+    with store.transaction() as conn:
+        query = sa.select(notices.c.tender_id).where(notices.c.key == notice_key)
+        tender_id = conn.execute(query).scalar()
+        return load_tender(conn, tender_id) if tender_id is not None else None
+
+
+def set_status(store: Store, tender_id: int, status: str, *, at: datetime) -> None:
+    if status not in STATUSES:
+        raise OpcoWatchError(f"unknown status '{status}': use one of {', '.join(STATUSES)}")
+    with store.transaction(write=True) as conn:
+        query = sa.update(tenders).where(tenders.c.id == tender_id)
+        done = conn.execute(query.values(status=status, updated_at=at))
+        if done.rowcount == 0:
+            raise OpcoWatchError(f"no tender #{tender_id}")
+
+
+def tenders_between(store: Store, start: datetime, end: datetime) -> list[Tender]:
+    """Tenders first seen in [start, end)."""
+    query = sa.select(tenders.c.id).where(tenders.c.created_at >= start, tenders.c.created_at < end)
+    return _load_many(store, query)
+
+
+def tenders_with_deadline_between(store: Store, start: datetime, end: datetime) -> list[Tender]:
+    query = sa.select(tenders.c.id).where(tenders.c.deadline >= start, tenders.c.deadline < end)
+    return _load_many(store, query.order_by(tenders.c.deadline))
+
+
+def _load_many(store: Store, query: sa.Select[Any]) -> list[Tender]:
+    with store.transaction() as conn:
+        ids = list(conn.execute(query).scalars())
+        loaded = [load_tender(conn, tender_id) for tender_id in ids]
+    return [tender for tender in loaded if tender is not None]
+
+
+def save_match(conn: Connection, tender_id: int, match: Match, *, at: datetime) -> None:
+    """Store the classifier's latest verdict on a tender (one row per tender)."""
+    values = {
+        "relevant": match.relevant, "score": match.score, "domains": list(match.domains),
+        "reasons": list(match.reasons), "blockers": list(match.blockers), "computed_at": at,
+    }  # fmt: skip
+    conn.execute(sa.delete(matches).where(matches.c.tender_id == tender_id))
+    conn.execute(sa.insert(matches).values(tender_id=tender_id, **values))
+
+
+def latest_match(store: Store, tender_id: int) -> Match | None:
+    with store.transaction() as conn:
+        row = conn.execute(sa.select(matches).where(matches.c.tender_id == tender_id)).first()
+    if row is None:
+        return None
+    return Match(
+        row.relevant, row.score, tuple(row.domains), tuple(row.reasons), tuple(row.blockers)
+    )
