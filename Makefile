@@ -21,6 +21,7 @@ bench: $(STAMP)
 	$(PY) bench/store.py
 	$(PY) bench/poll.py
 	$(PY) bench/classify.py
+	$(PY) bench/draft.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -71,22 +71,37 @@ class Discard:
 
 
 def settings(folder: Path, recipients: int) -> NotifySettings:
-    domains = [Domain(name=f"Domaine {k}", phrases=[f"mot{k}"], owner=f"dev{k}@of.fr")
-               for k in range(recipients)]  # fmt: skip
-    return NotifySettings(MailConfig(), ScheduleConfig(), Profile(domains=domains), folder,
-                          "veille@of.fr", organisation="OF Bench")  # fmt: skip
+    domains = [
+        Domain(name=f"Domaine {k}", phrases=[f"mot{k}"], owner=f"dev{k}@of.fr")
+        for k in range(recipients)
+    ]
+    return NotifySettings(
+        MailConfig(),
+        ScheduleConfig(),
+        Profile(domains=domains),
+        folder,
+        "veille@of.fr",
+        organisation="OF Bench",
+    )
 
 
 def make_notice(i: int) -> Notice:
     rng = random.Random(i)
     title = " ".join(rng.choice(WORDS) for _ in range(8)) + f" n° {i}"
     return Notice(
-        "bench", f"N{i}", title, f"https://bench.example.org/ao/{i}",
-        buyer=BUYERS[i % len(BUYERS)], summary=title * 3,
+        "bench",
+        f"N{i}",
+        title,
+        f"https://bench.example.org/ao/{i}",
+        buyer=BUYERS[i % len(BUYERS)],
+        summary=title * 3,
         deadline=NOW + timedelta(days=rng.randint(-60, 60), hours=rng.randint(0, 8)),
-        lots=tuple(Lot(f"Lot {k} {rng.choice(WORDS)}", str(k)) for k in range(1, rng.randint(1, 4))),  # noqa: E501
-        places=("Bretagne",), platform_url=f"https://plateforme.example.org/dce/{i}",
-    )  # fmt: skip
+        lots=tuple(
+            Lot(f"Lot {k} {rng.choice(WORDS)}", str(k)) for k in range(1, rng.randint(1, 4))
+        ),  # noqa: E501
+        places=("Bretagne",),
+        platform_url=f"https://plateforme.example.org/dce/{i}",
+    )
 
 
 def fill(store: Store, count: int, weeks: int, relevant_every: int) -> None:
@@ -103,9 +118,22 @@ def fill(store: Store, count: int, weeks: int, relevant_every: int) -> None:
 
 
 def _tenders(conn: sa.Connection, new: list[Notice], at: datetime, every: int) -> None:
-    rows = [{"id": int(n.ref[1:]) + 1, "title": n.title, "buyer": n.buyer, "deadline": n.deadline,
-             "status": "new", "closed": False, "winner": "", "created_at": at, "updated_at": at,
-             "buyer_norm": "", "title_norm": ""} for n in new]  # fmt: skip
+    rows = [
+        {
+            "id": int(n.ref[1:]) + 1,
+            "title": n.title,
+            "buyer": n.buyer,
+            "deadline": n.deadline,
+            "status": "new",
+            "closed": False,
+            "winner": "",
+            "created_at": at,
+            "updated_at": at,
+            "buyer_norm": "",
+            "title_norm": "",
+        }
+        for n in new
+    ]
     conn.execute(sa.insert(tenders), rows)
     conn.execute(
         sa.update(notices)
@@ -113,9 +141,18 @@ def _tenders(conn: sa.Connection, new: list[Notice], at: datetime, every: int) -
         .values(tender_id=sa.bindparam("t")),
         [{"k": n.key, "t": int(n.ref[1:]) + 1} for n in new],
     )
-    verdicts = [{"tender_id": r["id"], "relevant": r["id"] % every == 0, "score": r["id"] % 100,
-                 "domains": [f"Domaine {r['id'] % 20}"], "reasons": ["raison"], "blockers": [],
-                 "computed_at": at} for r in rows]  # fmt: skip
+    verdicts = [
+        {
+            "tender_id": r["id"],
+            "relevant": r["id"] % every == 0,
+            "score": r["id"] % 100,
+            "domains": [f"Domaine {r['id'] % 20}"],
+            "reasons": ["raison"],
+            "blockers": [],
+            "computed_at": at,
+        }
+        for r in rows
+    ]
     conn.execute(sa.insert(matches), verdicts)
 
 
@@ -206,11 +243,19 @@ def main() -> None:
     args = parser.parse_args()
     print(f"bench/alerts.py, {datetime.now(UTC):%Y-%m-%d} UTC, Python {sys.version.split()[0]}")
     alerts = f"alerts ({args.matches} matches, {args.recipients} recipients)"
-    measure(alerts, lambda f, t: alerts_run(f, args.matches, args.recipients, t), args.runs,
-            ("queue", "render"))  # fmt: skip
+    measure(
+        alerts,
+        lambda f, t: alerts_run(f, args.matches, args.recipients, t),
+        args.runs,
+        ("queue", "render"),
+    )
     digest = f"digest ({args.notices} stored notices, {args.recipients} recipients + 1 full)"
-    measure(digest, lambda f, t: digest_run(f, args.notices, args.recipients, t), args.runs,
-            ("queue+render emails", "html file"))  # fmt: skip
+    measure(
+        digest,
+        lambda f, t: digest_run(f, args.notices, args.recipients, t),
+        args.runs,
+        ("queue+render emails", "html file"),
+    )
 
 
 if __name__ == "__main__":

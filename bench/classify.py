@@ -52,16 +52,35 @@ CHECKPOINTS = (10_000, 50_000, 100_000)
 POOL = 10_000
 
 HEADS = [
-    "Formation", "Prestations de formation", "Fourniture", "Travaux de rénovation",
-    "Accord-cadre de prestations", "Maintenance", "Bilans de compétences", "Accompagnement",
-    "Location de salles", "Marché d'insertion", "Étude", "Cours",
-]  # fmt: skip
+    "Formation",
+    "Prestations de formation",
+    "Fourniture",
+    "Travaux de rénovation",
+    "Accord-cadre de prestations",
+    "Maintenance",
+    "Bilans de compétences",
+    "Accompagnement",
+    "Location de salles",
+    "Marché d'insertion",
+    "Étude",
+    "Cours",
+]
 SUBJECTS = [
-    "à la bureautique Excel et Word", "SST et gestes et postures", "d'anglais professionnel",
-    "du logiciel de gestion", "des managers de proximité", "de mobilier scolaire",
-    "habilitation électrique", "du bâtiment administratif", "FIMO FCO", "au management",
-    "des espaces verts", "de la démarche qualité ISO 9001", "numérique", "FLE pour adultes",
-]  # fmt: skip
+    "à la bureautique Excel et Word",
+    "SST et gestes et postures",
+    "d'anglais professionnel",
+    "du logiciel de gestion",
+    "des managers de proximité",
+    "de mobilier scolaire",
+    "habilitation électrique",
+    "du bâtiment administratif",
+    "FIMO FCO",
+    "au management",
+    "des espaces verts",
+    "de la démarche qualité ISO 9001",
+    "numérique",
+    "FLE pour adultes",
+]
 PUBLICS = ["des agents", "des salariés", "des demandeurs d'emploi", "du personnel", "des élus", ""]
 CPVS = [["80530000"], ["80500000"], ["45210000"], ["30200000"], ["79632000"], ["72000000"], []]
 REGIONS = ["Bretagne", "Normandie", "Île-de-France", "Occitanie", "Corse", "35", "France entière"]
@@ -185,8 +204,10 @@ def main() -> None:
         return
     profile = load_example_profile() if args.profile == "example" else Profile()
     classifier = Classifier(profile)
-    print(f"{args.n} notices ({'with' if DEV_SET.is_file() else 'without'} dev-set notices), "
-          f"profile={args.profile}, reasons computed")  # fmt: skip
+    print(
+        f"{args.n} notices ({'with' if DEV_SET.is_file() else 'without'} dev-set notices), "
+        f"profile={args.profile}, reasons computed"
+    )
     wall, cpu, marks = bench_records(classifier, args.n)
     print(f"classify_record : {wall:,.0f} notices/s wall, {cpu:,.0f} notices/s CPU")
     for count, mb in marks.items():

@@ -78,10 +78,14 @@ def main() -> None:
         bench.time_one(sample_notice())  # warm-up
         typical = [bench.time_one(notice) for notice in calls(args.n)]
         large = [bench.time_one(sample_notice(lots=args.lots)) for _ in range(5)]
-    print(f"draft of a typical call (0-3 lots), {args.n} calls: median "
-          f"{statistics.median(typical):.3f} s, slowest {max(typical):.3f} s")  # fmt: skip
-    print(f"draft of a call with {args.lots} lots, 5 runs: median "
-          f"{statistics.median(large):.3f} s, slowest {max(large):.3f} s")  # fmt: skip
+    print(
+        f"draft of a typical call (0-3 lots), {args.n} calls: median "
+        f"{statistics.median(typical):.3f} s, slowest {max(typical):.3f} s"
+    )
+    print(
+        f"draft of a call with {args.lots} lots, 5 runs: median "
+        f"{statistics.median(large):.3f} s, slowest {max(large):.3f} s"
+    )
 
 
 if __name__ == "__main__":

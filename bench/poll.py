@@ -1,6 +1,6 @@
 """Benchmark: one poll cycle over N sources x (1 listing + D detail pages) served on loopback
-(one process and one address in 127.0.0.0/8 per site) with injected latency and a per-host cap, against the politeness bound; then an unchanged
-re-poll (requests, bytes, detail pages fetched).
+(one process and one address in 127.0.0.0/8 per site) with injected latency and a per-host
+cap, against the politeness bound; then an unchanged re-poll (requests, detail pages).
 
 The politeness bound for one host: robots.txt, then the listing, then ceil(D / cap) rounds of
 detail pages, each round costing one latency. Hosts run in parallel, so the bound of the cycle
@@ -19,8 +19,8 @@ import statistics
 import sys
 import tempfile
 import time
-from multiprocessing.connection import Connection
 from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from bs4 import Tag

@@ -60,13 +60,15 @@ def memoire() -> DocxBuilder:
 def _cover(b: DocxBuilder) -> None:
     b.p("Mémoire technique", "Title")
     b.p("{{ call.title }}", "Subtitle")
-    b.fields([
-        ("Candidat", "{{ organisation.name }}"),
-        ("Acheteur", "{{ call.buyer }}"),
-        ("Référence", "{{ call.reference }}"),
-        ("Réponse pour", "{{ call.answer_scope }}"),
-        ("Date limite de remise des offres", "{{ call.deadline }}"),
-    ])  # fmt: skip
+    b.fields(
+        [
+            ("Candidat", "{{ organisation.name }}"),
+            ("Acheteur", "{{ call.buyer }}"),
+            ("Référence", "{{ call.reference }}"),
+            ("Réponse pour", "{{ call.answer_scope }}"),
+            ("Date limite de remise des offres", "{{ call.deadline }}"),
+        ]
+    )
     b.p()
     b.p(
         "Brouillon préparé le {{ generated_on }} par opco-watch à partir de l'avis publié et "
@@ -79,15 +81,20 @@ def _cover(b: DocxBuilder) -> None:
 
 def _presentation(b: DocxBuilder) -> None:
     b.section("presentation")
-    b.fields([
-        *IDENTITY[:4],
-        ("Déclaration d'activité", "{{ organisation.nda_sentence }}"),
-        ("Contact", "{{ organisation.email }} — {{ organisation.phone }}"),
-        ("Site internet", "{{ organisation.website }}"),
-        ("Certificat Qualiopi", "n° {{ qualiopi.number }}, délivré par {{ qualiopi.certifier }}"),
-        ("Catégories certifiées", "{{ qualiopi.categories_text }}"),
-        ("Validité du certificat", "jusqu'au {{ qualiopi.valid_until }}"),
-    ])  # fmt: skip
+    b.fields(
+        [
+            *IDENTITY[:4],
+            ("Déclaration d'activité", "{{ organisation.nda_sentence }}"),
+            ("Contact", "{{ organisation.email }} — {{ organisation.phone }}"),
+            ("Site internet", "{{ organisation.website }}"),
+            (
+                "Certificat Qualiopi",
+                "n° {{ qualiopi.number }}, délivré par {{ qualiopi.certifier }}",
+            ),
+            ("Catégories certifiées", "{{ qualiopi.categories_text }}"),
+            ("Validité du certificat", "jusqu'au {{ qualiopi.valid_until }}"),
+        ]
+    )
     b.tag("{%p if organisation.key_figures %}")
     b.p("Chiffres clés :")
     b.bullets("organisation.key_figures", "figure")

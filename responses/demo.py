@@ -27,8 +27,15 @@ from watcher.models import Match, Notice, NoticeKind
 log = logging.getLogger(__name__)
 
 #: days before the demo day each example document was issued (None: keep undated)
-AGES = {"qualiopi": 600, "nda": 2400, "urssaf": 170, "fiscale": 40, "kbis": 120,
-        "rc_pro": 60, "bpf": 300}  # fmt: skip
+AGES = {
+    "qualiopi": 600,
+    "nda": 2400,
+    "urssaf": 170,
+    "fiscale": 40,
+    "kbis": 120,
+    "rc_pro": 60,
+    "bpf": 300,
+}
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,16 @@ def make_draft(
     """
     lots = select_lots(notice, lot)
     inputs = DraftInputs(
-        notice, organisation, profile, responses_settings, vault, today,
-        lots, lot is not None, match,
-    )  # fmt: skip
+        notice,
+        organisation,
+        profile,
+        responses_settings,
+        vault,
+        today,
+        lots,
+        lot is not None,
+        match,
+    )
     templates = render.Templates(templates_folder)
     folder = prepare_folder(out_dir, overwrite=overwrite)
     plan = plan_draft(inputs)

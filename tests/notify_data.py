@@ -20,8 +20,12 @@ from watcher.store import Store, UpsertResult
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=PARIS)  # Monday of ISO week 2026-W10
 CLAIRE, SOFIA, BRETAGNE, VEILLE, ADMIN = (
-    "claire@of.fr", "sofia@of.fr", "bretagne@of.fr", "veille@of.fr", "admin@of.fr",
-)  # fmt: skip
+    "claire@of.fr",
+    "sofia@of.fr",
+    "bretagne@of.fr",
+    "veille@of.fr",
+    "admin@of.fr",
+)
 HOSTILE = "<script>alert(1)</script> \"quotes\" & 'apostrophes' {{ 7*7 }}"
 
 Verdict = Callable[[Tender], Match]
@@ -91,8 +95,15 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 def by_title(tender: Tender) -> Match:
     """A verdict from the title: domains named in it, relevant unless it says "hors sujet"."""
     title = tender.title.lower()
-    domains = tuple(name for key, name in (("management", "Management"), ("anglais", "Langues"),
-                    ("bureautique", "Bureautique")) if key in title)  # fmt: skip
+    domains = tuple(
+        name
+        for key, name in (
+            ("management", "Management"),
+            ("anglais", "Langues"),
+            ("bureautique", "Bureautique"),
+        )
+        if key in title
+    )
     relevant = "hors sujet" not in title
     return Match(relevant, 80 if relevant else 10, domains, ("« management » dans le titre",), ())
 

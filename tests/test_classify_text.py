@@ -37,8 +37,12 @@ def test_colliding_forms_stay_apart(left: str, right: str) -> None:
 def test_stop_words_are_dropped_and_coordinators_marked() -> None:
     assert stems("de la formation pour les agents") == [stem("formation"), stem("agents")]
     assert stems("fourniture, installation et formation") == [
-        stem("fourniture"), AND, stem("installation"), AND, stem("formation"),
-    ]  # fmt: skip
+        stem("fourniture"),
+        AND,
+        stem("installation"),
+        AND,
+        stem("formation"),
+    ]
 
 
 def test_phrase_matches_whatever_case_accents_and_plural() -> None:

@@ -13,7 +13,6 @@ import pytest
 from tests.conftest import write_config
 from watcher.devserver import DevServer, Fault
 
-
 #: the sources the CLI tests poll (each source has parser tests of its own)
 FOUNDATION = ("--source", "boamp", "--source", "akto")
 
@@ -117,3 +116,29 @@ def test_unusable_database_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "blocker").write_text("a file where the data folder should be")
     write_config(tmp_path, "[store]\ndata_dir = 'blocker'\n")
     assert_clean_error(cli(tmp_path, "list"), 3, "cannot open database")
+
+
+def test_sources_snapshot_saves_dated_pages(tmp_path: Path, demo_server: DevServer) -> None:
+    write_config(tmp_path)
+    result = cli(
+        tmp_path,
+        "sources",
+        "snapshot",
+        "akto",
+        "--out",
+        "snaps",
+        "--details",
+        "2",
+        "--mirror",
+        demo_server.base_url,
+    )
+    assert result.returncode == 0, result.stderr
+    (folder,) = (tmp_path / "snaps" / "akto").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest[0]["url"] == "https://www.akto.fr/appels-d-offres/"
+    assert len(manifest) == 3 and all((folder / e["file"]).stat().st_size for e in manifest)
+    assert (
+        "real capture of https://www.akto.fr/appels-d-offres/"
+        in (folder / "PROVENANCE.md").read_text()
+    )
+    assert_clean_error(cli(tmp_path, "sources", "snapshot", "nope"), 2, "unknown source 'nope'")

@@ -69,14 +69,22 @@ def store(tmp_path: Path, config: NotifySettings) -> Store:
         poll(opened, week10, config, at=T0 + timedelta(days=2), verdict=scored)
         older = [notice(f"D{k}", f"Marché ancien numéro {k}", buyer="OPCO EP") for k in range(2, 5)]
         poll(opened, older, config, at=T0 - timedelta(weeks=3), verdict=scored)
-        go = notice("D9", "Étude hors profil marquée go", buyer="AKTO",
-                    deadline=datetime(2026, 3, 16, 12, 0, tzinfo=PARIS))  # fmt: skip
+        go = notice(
+            "D9",
+            "Étude hors profil marquée go",
+            buyer="AKTO",
+            deadline=datetime(2026, 3, 16, 12, 0, tzinfo=PARIS),
+        )
         poll(opened, [go], config, at=T0 - timedelta(weeks=9), verdict=scored)  # outside the chart
         tenders.set_status(opened, 8, "go", at=T0)
         opened.record_success("akto", at=NOW - timedelta(hours=1), items=4, new=1, changed=0)
         for k in range(4):
-            opened.record_failure("afdas", at=NOW - timedelta(hours=k), error_kind="layout",
-                                  error="layout changed: div.card found 0")  # fmt: skip
+            opened.record_failure(
+                "afdas",
+                at=NOW - timedelta(hours=k),
+                error_kind="layout",
+                error="layout changed: div.card found 0",
+            )
         yield opened
 
 
@@ -93,8 +101,13 @@ def test_the_week_in_numbers(store: Store, config: NotifySettings) -> None:
     assert full["deadlines"][1]["status_label"] == "go"
     assert [c["title"] for c in full["in_progress"]] == ["Étude hors profil marquée go"]
     assert {s["label"]: s["count"] for s in full["statuses"]} == {
-        "nouveau": 3, "go": 1, "no-go": 0, "offre déposée": 0, "gagné": 0, "perdu": 0,
-    }  # fmt: skip
+        "nouveau": 3,
+        "go": 1,
+        "no-go": 0,
+        "offre déposée": 0,
+        "gagné": 0,
+        "perdu": 0,
+    }
     assert full["per_opco"] == [
         {"name": "AKTO", "calls": 1, "relevant": 1},
         {"name": "Afdas", "calls": 1, "relevant": 1},

@@ -21,8 +21,12 @@ def store(tmp_path: Path) -> Store:
 
 def fail(store: Store, times: int, start: int = 0) -> None:
     for k in range(start, start + times):
-        store.record_failure("akto", at=T0 + timedelta(hours=k), error_kind="fetch",
-                             error="site unreachable: https://www.akto.fr/")  # fmt: skip
+        store.record_failure(
+            "akto",
+            at=T0 + timedelta(hours=k),
+            error_kind="fetch",
+            error="site unreachable: https://www.akto.fr/",
+        )
 
 
 def succeed(store: Store, hours: int) -> None:

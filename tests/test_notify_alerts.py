@@ -169,9 +169,13 @@ def test_a_corrigendum_on_another_source_is_an_update(store: Store, config: Noti
     poll(store, [notice("C1", folder_id="F-1")], config)
     sent(store, config)
     corrigendum = notice(
-        "C1-R", "Rectificatif formation management", source="boamp", folder_id="F-1",
-        kind=NoticeKind.CORRIGENDUM, deadline=datetime(2026, 3, 25, 12, 0, tzinfo=PARIS),
-    )  # fmt: skip
+        "C1-R",
+        "Rectificatif formation management",
+        source="boamp",
+        folder_id="F-1",
+        kind=NoticeKind.CORRIGENDUM,
+        deadline=datetime(2026, 3, 25, 12, 0, tzinfo=PARIS),
+    )
     assert poll(store, [corrigendum], config, at=T0 + timedelta(hours=2)) == 1
     text, _ = parts(sent(store, config).sent[0])
     assert "date limite repoussée au mercredi 25 mars 2026 à 12h00" in text
@@ -189,9 +193,13 @@ def test_the_same_call_seen_on_another_source_says_nothing(
 def test_an_award_is_told_to_who_was_alerted_only(store: Store, config: NotifySettings) -> None:
     poll(store, [notice("W1", folder_id="F-3")], config)
     award = notice(
-        "W1-A", "Attribution formation management", source="boamp", folder_id="F-3",
-        kind=NoticeKind.AWARD, winner="Formatek",
-    )  # fmt: skip
+        "W1-A",
+        "Attribution formation management",
+        source="boamp",
+        folder_id="F-3",
+        kind=NoticeKind.AWARD,
+        winner="Formatek",
+    )
     assert poll(store, [award], config, at=T0 + timedelta(days=20)) == 1
     last = rows(store)[-1]
     assert last.recipient == CLAIRE and "attribué à Formatek" in str(last.payload)
@@ -250,9 +258,12 @@ def test_hostile_titles_are_shown_literally_and_escaped(
     store: Store, config: NotifySettings
 ) -> None:
     hostile = notice(
-        "H1", f"Formation management {HOSTILE}", buyer=f"AKTO {HOSTILE}",
-        platform_url="javascript:alert(2)", estimated_value=None,
-    )  # fmt: skip
+        "H1",
+        f"Formation management {HOSTILE}",
+        buyer=f"AKTO {HOSTILE}",
+        platform_url="javascript:alert(2)",
+        estimated_value=None,
+    )
     poll(store, [hostile], config)
     (message,) = sent(store, config).sent
     text, html = parts(message)

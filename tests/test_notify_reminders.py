@@ -23,8 +23,9 @@ DEADLINE = datetime(2026, 3, 20, 12, 0, tzinfo=PARIS)
 
 def day(days_left: int, hour: int = 7) -> datetime:
     """A moment ``days_left`` days before the deadline's day."""
-    return datetime.combine(DEADLINE.date() - timedelta(days=days_left), datetime.min.time(),
-                            PARIS).replace(hour=hour)  # fmt: skip
+    return datetime.combine(
+        DEADLINE.date() - timedelta(days=days_left), datetime.min.time(), PARIS
+    ).replace(hour=hour)
 
 
 @pytest.fixture
@@ -56,8 +57,16 @@ def reminders(store: Store, config: NotifySettings) -> list[EmailMessage]:
 def test_milestones() -> None:
     days = [7, 2]
     assert [milestone(d, days) for d in (9, 8, 7, 5, 3, 2, 1, 0, -1)] == [
-        None, None, 7, 7, 7, 2, 2, 2, None,
-    ]  # fmt: skip
+        None,
+        None,
+        7,
+        7,
+        7,
+        2,
+        2,
+        2,
+        None,
+    ]
 
 
 def test_reminders_at_j7_and_j2_once_each(store: Store, config: NotifySettings) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +129,17 @@ def test_api_answer_without_results_raises_parse_error() -> None:
         SOURCES["boamp"]().parse('{"error": "quota"}', BOAMP_URL)
     with pytest.raises(ParseError, match="did not return JSON"):
         SOURCES["boamp"]().parse("<html>maintenance</html>", BOAMP_URL)
+
+
+def test_every_bundled_page_has_its_provenance() -> None:
+    """Each file under watcher/demo_data is described in its PROVENANCE.md (by name or glob)."""
+    import fnmatch
+
+    text = (DEMO / "PROVENANCE.md").read_text("utf-8")
+    described = [cell for cell in re.findall(r"`([^`]+)`", text) if "/" in cell or "." in cell]
+    root = Path(str(DEMO))
+    for file in root.rglob("*"):
+        name = file.relative_to(root).as_posix()
+        if file.is_dir() or name in ("PROVENANCE.md", "routes.json"):
+            continue
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in described), name

@@ -158,8 +158,7 @@ def test_redesigned_site_runs_on_the_fallback(config: Config, demo_server: DevSe
 
 def test_a_listing_that_goes_empty_is_reported(config: Config, demo_server: DevServer) -> None:
     assert run(config, demo_server, "boamp")["boamp"].items == 6  # type: ignore[attr-defined]
-    demo_server.add(BOAMP_API, '{"total_count": 0, "results": []}',
-                    content_type="application/json")  # fmt: skip
+    demo_server.add(BOAMP_API, '{"total_count": 0, "results": []}', content_type="application/json")
     report = run(config, demo_server, "boamp")["boamp"]
     assert not report.ok  # type: ignore[attr-defined]
     assert report.error == "listing empty: 6 items last time, 0 now"  # type: ignore[attr-defined]

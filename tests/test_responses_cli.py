@@ -41,8 +41,12 @@ def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env.pop("OPCO_WATCH_CONFIG", None)
     return subprocess.run(
         [sys.executable, "-m", "watcher", *args],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture

@@ -190,9 +190,12 @@ def test_best_call_prefers_a_relevant_unblocked_call() -> None:
 
 def test_run_demo_draft_writes_a_vault_and_a_draft(tmp_path: Path) -> None:
     demo = run_demo_draft(
-        [sample_notice()], organisation=SampleOrganisation(), profile=load_example_profile(),
-        workdir=tmp_path, today=SAMPLE_DAY,
-    )  # fmt: skip
+        [sample_notice()],
+        organisation=SampleOrganisation(),
+        profile=load_example_profile(),
+        workdir=tmp_path,
+        today=SAMPLE_DAY,
+    )
     assert demo is not None
     assert demo.result.folder == (tmp_path / "drafts" / "2026-03-02-boamp-26-02123").resolve()
     assert (tmp_path / "documents" / "certificat-qualiopi.pdf").read_bytes().startswith(b"%PDF")

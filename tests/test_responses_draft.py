@@ -68,10 +68,18 @@ def files(result: DraftResult) -> dict[str, Path]:
 
 def test_a_typical_call_gives_every_file(tmp_path: Path, vault: Vault) -> None:
     result = draft(tmp_path, sample_notice(), vault)
-    assert sorted(files(result)) == sorted([
-        "memoire-technique.docx", "memoire-technique.md", "DC1.docx", "DC2-lot-1.docx",
-        "DC2-lot-2.docx", "checklist.md", "checklist.html", "dossier.zip",
-    ])  # fmt: skip
+    assert sorted(files(result)) == sorted(
+        [
+            "memoire-technique.docx",
+            "memoire-technique.md",
+            "DC1.docx",
+            "DC2-lot-1.docx",
+            "DC2-lot-2.docx",
+            "checklist.md",
+            "checklist.html",
+            "dossier.zip",
+        ]
+    )
     assert all(path.parent == (tmp_path / "out").resolve() for path in result.files)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(files(result))
 
@@ -166,13 +174,26 @@ def test_zip_holds_the_drafts_and_copies_of_valid_documents(tmp_path: Path, vaul
 
 
 def test_only_valid_documents_are_copied(tmp_path: Path) -> None:
-    section = DocumentsConfig.model_validate({"items": [
-        {"kind": "qualiopi", "file": "q.pdf", "issued": "2024-04-01", "number": "FR-1"},
-        {"kind": "urssaf", "file": "u-old.pdf", "issued": "2025-06-01"},  # expired
-        {"kind": "kbis", "file": "kbis.pdf", "issued": "2026-01-01", "expires": "2026-03-10"},
-        {"kind": "nda", "file": "absent.pdf"},  # missing
-        {"kind": "cv", "file": "cv/nobody.pdf", "person": "Personne Inconnue"},  # not proposed
-    ]})  # fmt: skip
+    section = DocumentsConfig.model_validate(
+        {
+            "items": [
+                {"kind": "qualiopi", "file": "q.pdf", "issued": "2024-04-01", "number": "FR-1"},
+                {"kind": "urssaf", "file": "u-old.pdf", "issued": "2025-06-01"},  # expired
+                {
+                    "kind": "kbis",
+                    "file": "kbis.pdf",
+                    "issued": "2026-01-01",
+                    "expires": "2026-03-10",
+                },
+                {"kind": "nda", "file": "absent.pdf"},  # missing
+                {
+                    "kind": "cv",
+                    "file": "cv/nobody.pdf",
+                    "person": "Personne Inconnue",
+                },  # not proposed
+            ]
+        }
+    )
     folder = tmp_path / "config" / "documents"
     for item in section.items:
         if item.file.name != "absent.pdf":
@@ -197,10 +218,14 @@ def test_only_valid_documents_are_copied(tmp_path: Path) -> None:
 def hostile_notice() -> Notice:
     base = sample_notice()
     lots = (
-        Lot("Lot <A> & B {{ lot }}", "1", description="Ligne 1\nLigne 2 \x07 bell \x0c ff",
-            places=("Rennes (35)",)),
+        Lot(
+            "Lot <A> & B {{ lot }}",
+            "1",
+            description="Ligne 1\nLigne 2 \x07 bell \x0c ff",
+            places=("Rennes (35)",),
+        ),
         replace(base.lots[1], title="Nantes & co </w:t></w:r>"),
-    )  # fmt: skip
+    )
     return replace(
         base,
         title=HOSTILE,
@@ -270,10 +295,13 @@ def test_missing_optional_data(tmp_path: Path) -> None:
     notice = Notice("akto", "https://www.akto.fr/ao/1", "Formation SST", "https://www.akto.fr/ao/1")
     empty_vault = Vault.load(DocumentsConfig(), tmp_path)
     result = draft(
-        tmp_path, notice, empty_vault,
-        settings=ResponsesConfig(), profile=Profile(),
+        tmp_path,
+        notice,
+        empty_vault,
+        settings=ResponsesConfig(),
+        profile=Profile(),
         organisation=replace(SampleOrganisation(), siret="", nda=""),
-    )  # fmt: skip
+    )
     found = files(result)
     assert "DC2.docx" in found and not any(n.startswith("DC2-lot") for n in found)
     memoire = docx_text(found["memoire-technique.docx"])

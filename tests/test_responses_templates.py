@@ -117,11 +117,16 @@ def drafting(tmp_path: Path) -> Drafting:
 
     def run(folder: Path | None, notice: Notice | None = None) -> DraftResult:
         return make_draft(
-            notice or sample_notice(), organisation=SampleOrganisation(),
-            profile=load_example_profile(), responses_settings=settings, vault=vault,
-            out_dir=tmp_path / "out", today=SAMPLE_DAY, templates_folder=folder,
+            notice or sample_notice(),
+            organisation=SampleOrganisation(),
+            profile=load_example_profile(),
+            responses_settings=settings,
+            vault=vault,
+            out_dir=tmp_path / "out",
+            today=SAMPLE_DAY,
+            templates_folder=folder,
             overwrite=True,
-        )  # fmt: skip
+        )
 
     return run
 

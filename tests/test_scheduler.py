@@ -44,9 +44,13 @@ def config(tmp_path: Path) -> Config:
 def test_the_jobs_and_their_options(config: Config) -> None:
     service = Service(config)
     service.settings = type(service.settings)(
-        **{**service.settings.__dict__, "schedule": ScheduleConfig(
-            digest_day="tue", digest_time="9:15", jitter_seconds=30, misfire_grace_seconds=600)},
-    )  # fmt: skip
+        **{
+            **service.settings.__dict__,
+            "schedule": ScheduleConfig(
+                digest_day="tue", digest_time="9:15", jitter_seconds=30, misfire_grace_seconds=600
+            ),
+        },
+    )
     scheduler = build_scheduler(service)
     scheduler.start(paused=True)
     try:
@@ -129,8 +133,11 @@ def test_sigterm_finishes_the_job_in_progress_then_exits(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-c", RUN, str(file), demo_server.base_url],
-        env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not demo_server.requests and time.monotonic() < deadline:

@@ -59,8 +59,9 @@ def test_same_call_on_boamp_merges_by_folder_id(store: Store) -> None:
 
 
 def test_buyer_reference_links_two_sources(store: Store) -> None:
-    on_platform = notice("opco-ep", "p1", "[réf. 48213] Formations CQP assistant dentaire",
-                         buyer="OPCO EP")  # fmt: skip
+    on_platform = notice(
+        "opco-ep", "p1", "[réf. 48213] Formations CQP assistant dentaire", buyer="OPCO EP"
+    )
     on_site = notice("opcoep-site", "x", "CQP assistant(e) dentaire — réf. 48213", buyer="OPCO EP")
     (a,) = store_and_group(store, on_platform)
     (b,) = store_and_group(store, on_site)
@@ -70,10 +71,16 @@ def test_buyer_reference_links_two_sources(store: Store) -> None:
 def test_corrigendum_moving_the_deadline_updates_the_tender(store: Store) -> None:
     initial = notice("boamp", "26-100", "Parcours CléA numérique", buyer="UNIFORMATION")
     later = datetime(2026, 4, 3, 12, tzinfo=PARIS)
-    corrigendum = notice("boamp", "26-200", "Rectificatif — Parcours CléA numérique",
-                         buyer="UNIFORMATION", kind=NoticeKind.CORRIGENDUM,
-                         related_refs=("26-100",), deadline=later,
-                         lots=(Lot("Lot 2 — Rhône"),))  # fmt: skip
+    corrigendum = notice(
+        "boamp",
+        "26-200",
+        "Rectificatif — Parcours CléA numérique",
+        buyer="UNIFORMATION",
+        kind=NoticeKind.CORRIGENDUM,
+        related_refs=("26-100",),
+        deadline=later,
+        lots=(Lot("Lot 2 — Rhône"),),
+    )
     (created,) = store_and_group(store, initial)
     (update,) = store_and_group(store, corrigendum)
     assert update.kind == "updated" and update.tender_id == created.tender_id
@@ -86,11 +93,19 @@ def test_corrigendum_moving_the_deadline_updates_the_tender(store: Store) -> Non
 
 
 def test_award_closes_the_tender_and_records_the_winner(store: Store) -> None:
-    (created,) = store_and_group(store, notice("boamp", "26-71002", "Rénovation énergétique BTP",
-                                               buyer="CONSTRUCTYS"))  # fmt: skip
-    award = notice("boamp", "26-89004", "Rénovation énergétique BTP — attribution",
-                   buyer="CONSTRUCTYS", kind=NoticeKind.AWARD, related_refs=("26-71002",),
-                   winner="Bâti Formation Conseil", deadline=None)  # fmt: skip
+    (created,) = store_and_group(
+        store, notice("boamp", "26-71002", "Rénovation énergétique BTP", buyer="CONSTRUCTYS")
+    )
+    award = notice(
+        "boamp",
+        "26-89004",
+        "Rénovation énergétique BTP — attribution",
+        buyer="CONSTRUCTYS",
+        kind=NoticeKind.AWARD,
+        related_refs=("26-71002",),
+        winner="Bâti Formation Conseil",
+        deadline=None,
+    )
     (closed,) = store_and_group(store, award)
     assert closed.kind == "closed" and closed.changes == ("attribué à Bâti Formation Conseil",)
     tender = tenders.get_tender(store, created.tender_id)
@@ -98,8 +113,12 @@ def test_award_closes_the_tender_and_records_the_winner(store: Store) -> None:
 
 
 def test_same_title_on_two_sources_merges_fuzzily(store: Store) -> None:
-    boamp = notice("boamp", "26-5", "Avis de marché — Formation « Manager une équipe de proximité » "
-                   "— Île-de-France", buyer="AKTO")  # fmt: skip
+    boamp = notice(
+        "boamp",
+        "26-5",
+        "Avis de marché — Formation « Manager une équipe de proximité » — Île-de-France",
+        buyer="AKTO",
+    )
     (a,) = store_and_group(store, CALL)
     (b,) = store_and_group(store, boamp)
     assert (b.kind, b.tender_id) == ("merged", a.tender_id)
@@ -128,7 +147,7 @@ def test_same_title_other_deadline_is_another_call(store: Store) -> None:
 
 
 def test_an_edited_notice_reports_what_changed(store: Store) -> None:
-    (created,) = store_and_group(store, CALL)
+    store_and_group(store, CALL)
     moved = CALL.with_changes(deadline=datetime(2026, 3, 13, 12, tzinfo=PARIS))
     (event,) = store_and_group(store, moved)
     assert event.kind == "updated" and event.changes[0].startswith("date limite avancée au")

@@ -80,13 +80,15 @@ def test_shipped_example_validates_and_its_commented_form_is_inert() -> None:
     [
         ({"kind": "kbis", "file": "k.pdf", "number": "X1"}, "qualiopi only"),
         ({"kind": "urssaf", "file": "u.pdf", "person": "A"}, "cv only"),
-        ({"kind": "urssaf", "file": "u.pdf", "issued": "2026-03-02", "expires": "2026-01-01"},
-         "before issued"),
+        (
+            {"kind": "urssaf", "file": "u.pdf", "issued": "2026-03-02", "expires": "2026-01-01"},
+            "before issued",
+        ),
         ({"kind": "passport", "file": "p.pdf"}, "kind"),
         ({"kind": "nda", "file": ""}, "file name"),
         ({"kind": "nda", "file": "n.pdf", "colour": "red"}, "Extra inputs"),
     ],
-)  # fmt: skip
+)
 def test_bad_items_are_refused(item: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         DocumentItem.model_validate(item)
@@ -109,8 +111,12 @@ def test_legal_expiry_is_the_last_day_of_the_term() -> None:
 
 
 def test_an_explicit_expiry_wins_over_the_legal_term() -> None:
-    item = DocumentItem(kind=DocumentKind.URSSAF, file=Path("u.pdf"), issued=date(2026, 1, 15),
-                        expires=date(2026, 5, 1))  # fmt: skip
+    item = DocumentItem(
+        kind=DocumentKind.URSSAF,
+        file=Path("u.pdf"),
+        issued=date(2026, 1, 15),
+        expires=date(2026, 5, 1),
+    )
     assert item.valid_until == date(2026, 5, 1)
 
 
@@ -281,8 +287,9 @@ def test_latest_open_deadline_picks_the_furthest_call_in_progress() -> None:
 
     def notice(ref: str, day: int | None, kind: NoticeKind = NoticeKind.CALL) -> Notice:
         deadline = datetime(2026, 3, day, 12, tzinfo=PARIS) if day else None
-        return Notice("boamp", ref, f"Avis {ref}", "https://x.fr/" + ref, deadline=deadline,
-                      kind=kind)  # fmt: skip
+        return Notice(
+            "boamp", ref, f"Avis {ref}", "https://x.fr/" + ref, deadline=deadline, kind=kind
+        )
 
     award = notice("c", 28, NoticeKind.AWARD)
     notices = [notice("a", 1), notice("b", 20), award, notice("d", None)]

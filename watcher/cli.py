@@ -31,6 +31,7 @@ from watcher.cli_common import (
     out,
 )
 from watcher.cli_matching import classify_command, eval_command, feedback_command
+from watcher.cli_responses import documents_command, draft_command, templates_group
 from watcher.config import Config, config_path, load_config, validate_file
 from watcher.errors import ConfigError
 from watcher.pipeline import poll as run_poll
@@ -182,12 +183,14 @@ def show(ctx: click.Context, ident: str, as_json: bool) -> None:
         out.print(views.notice_panel(row, history))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @friendly
 def sources(ctx: click.Context, as_json: bool) -> None:
-    """The sources and their health: last success, items, failures, last error."""
+    """The sources and their health: last success, items, failures, last error, fallback."""
+    if ctx.invoked_subcommand is not None:
+        return
     cfg = load(ctx)
     with Store.open(cfg.database) as store:
         states = {s.source: s for s in store.source_states()}
@@ -196,6 +199,40 @@ def sources(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         out.print(views.sources_table(rows))
+
+
+@sources.command("snapshot")
+@click.argument("name")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(path_type=Path),
+    default=Path("snapshots"),
+    show_default=True,
+    help="Where to save: OUT/NAME/YYYY-MM-DD/.",
+)
+@click.option(
+    "--details",
+    type=click.IntRange(0, 50),
+    default=3,
+    show_default=True,
+    help="Detail pages to save (the first calls of the listing).",
+)
+@click.option("--mirror", hidden=True, help="Fetch every URL from this base URL (tests).")
+@click.pass_context
+@friendly
+def sources_snapshot(
+    ctx: click.Context, name: str, folder: Path, details: int, mirror: str | None
+) -> None:
+    """Save the live pages of a source as dated fixtures (to fix a changed layout)."""
+    from watcher.snapshot import snapshot
+
+    cfg = load(ctx)
+    _check_names(cfg, (name,))
+    saved = snapshot(cfg, name, folder, details=details, mirror=mirror)
+    for item in saved:
+        click.echo(f"{item.status}  {item.file}  <- {item.url}")
+    click.echo(f"{len(saved)} page(s) saved with manifest.json and PROVENANCE.md")
 
 
 @main.command()
@@ -229,6 +266,9 @@ def parse_since(value: str | None) -> datetime | None:
     return day if day.tzinfo else day.replace(tzinfo=UTC)
 
 
+main.add_command(documents_command)
+main.add_command(draft_command)
+main.add_command(templates_group)
 main.add_command(classify_command)
 main.add_command(eval_command)
 main.add_command(feedback_command)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 
+from responses.settings import DocumentsConfig, ResponsesConfig
 from scrapers.base import Source
 from scrapers.registry import PLATFORMS, SOURCES
 from watcher.classify.profile import Profile
@@ -96,6 +97,8 @@ class Config(Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=_default_sources)
     profile: Profile = Field(default_factory=Profile)
+    documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
+    responses: ResponsesConfig = Field(default_factory=ResponsesConfig)
 
     #: where the file was read from (relative paths are resolved against its folder)
     base_dir: Path = Field(Path("."), exclude=True)

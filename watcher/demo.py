@@ -65,12 +65,13 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         _show_notices(console, config.database)
         _explain_second_poll(console, second)
         _show_verdicts(console, config, day)
+        _draft_step(console, config, day)
         _next_steps(console, config_file)
         return 0 if _went_as_expected(first, second) else 1
 
 
 def _poll_step(
-    console: Console, title: str, config: object, server: DevServer
+    console: Console, title: str, config: Config, server: DevServer
 ) -> list[SourceReport]:
     console.rule(title, align="left")
     with views.PollProgress(console) as progress:
@@ -95,6 +96,31 @@ def _show_verdicts(console: Console, config: Config, day: date) -> None:
         ((classifier.classify(n, today=day), n) for n in notices), key=lambda pair: -pair[0].score
     )
     console.print(views.verdicts_table(verdicts))
+
+
+def _draft_step(console: Console, config: Config, day: date) -> None:
+    """Drafts the answer to the best call, with a vault of labelled demonstration documents."""
+    from responses.demo import run_demo_draft
+
+    console.rule("5. A response draft for the best call (`opco-watch draft`)", align="left")
+    with Store.open(config.database) as store:
+        notices = [row.notice for row in store.list_notices()]
+    demo = run_demo_draft(
+        notices,
+        organisation=config.organisation,
+        profile=config.profile,
+        workdir=config.base_dir,
+        today=day,
+    )
+    if demo is None:
+        console.print("No call to draft.")
+        return
+    console.print(f"Best call: {demo.notice.title} (score {demo.match.score})", highlight=False)
+    console.print(f"Draft folder: {demo.result.folder}")
+    for path in demo.result.files:
+        console.print(f"  {path.name}", highlight=False)
+    for warning in demo.result.warnings:
+        console.print(f"  ! {warning}", highlight=False)
 
 
 def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:

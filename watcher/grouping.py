@@ -21,12 +21,21 @@ from watcher import fr
 from watcher.models import Lot, Notice, NoticeKind
 
 OPCO_NAMES = {
-    "afdas": "afdas", "akto": "akto", "atlas": "atlas", "opco atlas": "atlas",
-    "constructys": "constructys", "opco ep": "opco ep", "opco des entreprises de proximite":
-    "opco ep", "opco 2i": "opco 2i", "ocapiat": "ocapiat", "opco mobilites": "opco mobilites",
-    "opco sante": "opco sante", "uniformation": "uniformation", "opcommerce": "opcommerce",
+    "afdas": "afdas",
+    "akto": "akto",
+    "atlas": "atlas",
+    "opco atlas": "atlas",
+    "constructys": "constructys",
+    "opco ep": "opco ep",
+    "opco des entreprises de proximite": "opco ep",
+    "opco 2i": "opco 2i",
+    "ocapiat": "ocapiat",
+    "opco mobilites": "opco mobilites",
+    "opco sante": "opco sante",
+    "uniformation": "uniformation",
+    "opcommerce": "opcommerce",
     "l opcommerce": "opcommerce",
-}  # fmt: skip
+}
 GENERIC_WORDS = frozenset(
     "a au aux avis d de des du en et l la le les pour sur un une par dans "
     "rectificatif modificatif modification attribution resultat resultats marche marches "

@@ -120,11 +120,18 @@ async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
         for url, etag, modified in harvest.validators:
             ctx.store.save_validators(url, etag, modified)
     report = SourceReport(
-        source.name, problem is None, pages=harvest.pages, not_modified=harvest.not_modified,
-        details=sum(1 for n in todo if source.detail_request(n)), items=len(harvest.notices),
-        new=len(result.new), changed=len(result.changed), same=result.same + len(unchanged),
-        new_keys=tuple(n.key for n in result.new), events=tuple(events),
-    )  # fmt: skip
+        source.name,
+        problem is None,
+        pages=harvest.pages,
+        not_modified=harvest.not_modified,
+        details=sum(1 for n in todo if source.detail_request(n)),
+        items=len(harvest.notices),
+        new=len(result.new),
+        changed=len(result.changed),
+        same=result.same + len(unchanged),
+        new_keys=tuple(n.key for n in result.new),
+        events=tuple(events),
+    )
     return _record(source, harvest, report, problem, ctx, seen_at)
 
 
@@ -155,18 +162,21 @@ def _record(
 ) -> SourceReport:
     """Source health: a success, or a failure (layout changed, emptied listing) whose calls the
     fallback extractor may still have surfaced."""
-    log.info("[%s] %d items: %d new, %d changed", source.name, report.items, report.new,
-             report.changed)  # fmt: skip
+    log.info(
+        "[%s] %d items: %d new, %d changed", source.name, report.items, report.new, report.changed
+    )
     if problem is None:
         items = _items_listed(source, harvest, ctx)
-        ctx.store.record_success(source.name, at=at, items=items, new=report.new,
-                                 changed=report.changed)  # fmt: skip
+        ctx.store.record_success(
+            source.name, at=at, items=items, new=report.new, changed=report.changed
+        )
         return report
     words = _error_words(problem)
     if harvest.on_fallback:
         words += f" — {report.items} candidate(s) kept by the fallback extractor"
-    count = ctx.store.record_failure(source.name, at=at, error_kind=problem.kind, error=words,
-                                     on_fallback=harvest.on_fallback)  # fmt: skip
+    count = ctx.store.record_failure(
+        source.name, at=at, error_kind=problem.kind, error=words, on_fallback=harvest.on_fallback
+    )
     log.warning("[%s] %s (%d in a row)", source.name, words, count)
     return replace(report, error=words, error_kind=problem.kind, consecutive_failures=count)
 

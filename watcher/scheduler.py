@@ -125,8 +125,13 @@ def build_scheduler(service: Service) -> BackgroundScheduler:
     hour, minute = schedule.hour_minute(schedule.digest_time)
     weekly = CronTrigger(day_of_week=schedule.digest_day, hour=hour, minute=minute, timezone=PARIS)
     grace = int(DIGEST_GRACE.total_seconds())
-    scheduler.add_job(guarded("digest", service.digest), weekly, id="digest", name="digest",
-                      misfire_grace_time=grace)  # fmt: skip
+    scheduler.add_job(
+        guarded("digest", service.digest),
+        weekly,
+        id="digest",
+        name="digest",
+        misfire_grace_time=grace,
+    )
     hour, minute = schedule.hour_minute(schedule.reminders_time)
     daily = CronTrigger(hour=hour, minute=minute, timezone=PARIS)
     scheduler.add_job(
@@ -140,8 +145,14 @@ def _add_poll(scheduler: BackgroundScheduler, service: Service, name: str, now: 
     minutes = source.interval_minutes if source else 60
     jitter = service.settings.schedule.jitter_seconds or None
     trigger = IntervalTrigger(minutes=minutes, jitter=jitter, timezone=PARIS)
-    scheduler.add_job(guarded(f"poll {name}", service.poll), trigger, args=[name],
-                      id=f"poll:{name}", name=f"poll {name}", next_run_time=now)  # fmt: skip
+    scheduler.add_job(
+        guarded(f"poll {name}", service.poll),
+        trigger,
+        args=[name],
+        id=f"poll:{name}",
+        name=f"poll {name}",
+        next_run_time=now,
+    )
 
 
 def _on_event(event: JobExecutionEvent) -> None:

@@ -12,6 +12,8 @@ from typing import Any, get_origin
 import tomli_w
 from pydantic import BaseModel
 
+from responses.settings import DocumentsConfig, ResponsesConfig
+from responses.settings import example_toml as responses_example
 from scrapers.registry import SOURCES
 from watcher.classify.profile import Profile
 from watcher.config import (
@@ -44,6 +46,7 @@ def starter_toml() -> str:
         parts.append(_section(f"sources.{name}", SourceConfig, SourceConfig(), title=title))
         parts[-1] += _fields(cls.Options, cls.Options())
     parts.append(example_profile())
+    parts.append(responses_example(commented=True))
     return "\n".join(parts)
 
 
@@ -67,6 +70,8 @@ def settings_table() -> str:
     for name, cls in SOURCES.items():
         rows += _rows(f"sources.{name}", cls.Options)
     rows += _rows("profile", Profile)
+    rows += _rows("documents", DocumentsConfig)
+    rows += _rows("responses", ResponsesConfig)
     return "\n".join(rows)
 
 

@@ -92,11 +92,17 @@ def _attach(conn: Connection, tender_id: int, notice: Notice, at: datetime) -> T
 
 def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
     values = {
-        "title": notice.title, "buyer": notice.buyer, "deadline": notice.deadline,
-        "status": "new", "closed": False, "winner": "", "created_at": at, "updated_at": at,
+        "title": notice.title,
+        "buyer": notice.buyer,
+        "deadline": notice.deadline,
+        "status": "new",
+        "closed": False,
+        "winner": "",
+        "created_at": at,
+        "updated_at": at,
         "buyer_norm": grouping.normalise_buyer(notice.buyer),
         "title_norm": grouping.normalise_title(notice.title),
-    }  # fmt: skip
+    }
     inserted = conn.execute(sa.insert(tenders).values(**values)).inserted_primary_key
     assert inserted is not None
     tender_id = int(inserted[0])
@@ -131,8 +137,13 @@ def _find_similar(conn: Connection, notice: Notice) -> int | None:
 
 def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
     conn.execute(sa.update(notices).where(notices.c.key == notice.key).values(tender_id=tender_id))
-    taken = set(conn.execute(sa.select(tender_keys.c.key).where(
-        tender_keys.c.key.in_(grouping.identity_keys(notice)))).scalars())  # fmt: skip
+    taken = set(
+        conn.execute(
+            sa.select(tender_keys.c.key).where(
+                tender_keys.c.key.in_(grouping.identity_keys(notice))
+            )
+        ).scalars()
+    )
     new = [{"key": k, "tender_id": tender_id} for k in grouping.identity_keys(notice) - taken]
     if new:
         conn.execute(sa.insert(tender_keys), new)
@@ -145,10 +156,13 @@ def _refresh(conn: Connection, tender_id: int, at: datetime) -> None:
         return
     closing = [n for n in tender.notices if n.kind in (NoticeKind.AWARD, NoticeKind.CANCELLATION)]
     values: dict[str, Any] = {
-        "title": tender.title, "buyer": tender.buyer, "deadline": tender.deadline,
-        "closed": bool(closing), "winner": next((n.winner for n in closing if n.winner), ""),
+        "title": tender.title,
+        "buyer": tender.buyer,
+        "deadline": tender.deadline,
+        "closed": bool(closing),
+        "winner": next((n.winner for n in closing if n.winner), ""),
         "updated_at": at,
-    }  # fmt: skip
+    }
     conn.execute(sa.update(tenders).where(tenders.c.id == tender_id).values(**values))
 
 
@@ -238,9 +252,13 @@ def _load_many(store: Store, query: sa.Select[Any]) -> list[Tender]:
 def save_match(conn: Connection, tender_id: int, match: Match, *, at: datetime) -> None:
     """Store the classifier's latest verdict on a tender (one row per tender)."""
     values = {
-        "relevant": match.relevant, "score": match.score, "domains": list(match.domains),
-        "reasons": list(match.reasons), "blockers": list(match.blockers), "computed_at": at,
-    }  # fmt: skip
+        "relevant": match.relevant,
+        "score": match.score,
+        "domains": list(match.domains),
+        "reasons": list(match.reasons),
+        "blockers": list(match.blockers),
+        "computed_at": at,
+    }
     conn.execute(sa.delete(matches).where(matches.c.tender_id == tender_id))
     conn.execute(sa.insert(matches).values(tender_id=tender_id, **values))
 

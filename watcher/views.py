@@ -179,8 +179,9 @@ def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str
 
 def sources_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Sources", title_justify="left")
-    for column in ("source", "enabled", "last success", "items", "failures", "last error"):
+    for column in ("source", "enabled", "last success", "items", "failures", "fallback"):
         table.add_column(column)
+    table.add_column("last error", overflow="fold", ratio=1)
     for r in rows:
         success = r["last_success"]
         table.add_row(
@@ -189,6 +190,7 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
             short_datetime(datetime.fromisoformat(success)) if success else "never",
             str(r["items_last"]),
             _failures(r["consecutive_failures"]),
+            Text("on fallback", "yellow") if r["on_fallback"] else "",
             r["last_error"],
         )
     return table

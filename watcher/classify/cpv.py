@@ -21,8 +21,16 @@ from __future__ import annotations
 import re
 
 STRONG_TRAINING_PREFIXES: tuple[str, ...] = (
-    "805", "8040", "8042", "8043", "80411", "8033", "79632", "79633", "79634",
-)  # fmt: skip
+    "805",
+    "8040",
+    "8042",
+    "8043",
+    "80411",
+    "8033",
+    "79632",
+    "79633",
+    "79634",
+)
 #: Children of a strong prefix that are not training services for people at work.
 EXCLUDED_PREFIXES: tuple[str, ...] = ("80512", "80513", "8059")
 WEAK_TRAINING_CODES: frozenset[str] = frozenset({"80000000"})

@@ -106,8 +106,11 @@ class LearnedModel:
         """
         positives = sum(1 for _item, label in examples if label)
         if min(positives, len(examples) - positives) < min_per_class:
-            log.info("not enough judgements to learn: %d relevant, %d irrelevant",
-                     positives, len(examples) - positives)  # fmt: skip
+            log.info(
+                "not enough judgements to learn: %d relevant, %d irrelevant",
+                positives,
+                len(examples) - positives,
+            )
             return None
         profile = profile if profile is not None else Profile()
         rows = _rule_view(profile, [to_document(item) for item, _label in examples])
@@ -145,9 +148,11 @@ def _rule_view(profile: Profile, docs: Sequence[Document]) -> list[Features]:
 
 def _matrix(text: Any, rows: Sequence[Features]) -> Any:
     extra = np.array(
-        [[RULE_SCALE * s.points / POINTS_SCALE, float(s.excluded), RULE_SCALE * score / 100]
-         for _an, s, score in rows]
-    )  # fmt: skip
+        [
+            [RULE_SCALE * s.points / POINTS_SCALE, float(s.excluded), RULE_SCALE * score / 100]
+            for _an, s, score in rows
+        ]
+    )
     return sparse.hstack([text, sparse.csr_matrix(extra)]).tocsr()
 
 
@@ -292,6 +297,12 @@ def _summary(
 ) -> CrossValidation:
     rules, model, blended = ([run[k] for run in runs] for k in range(3))
     return CrossValidation(
-        title, folds, len(runs), len(records), sum(labels),
-        Figures.mean(rules), Figures.mean(model), Figures.mean(blended),
-    )  # fmt: skip
+        title,
+        folds,
+        len(runs),
+        len(records),
+        sum(labels),
+        Figures.mean(rules),
+        Figures.mean(model),
+        Figures.mean(blended),
+    )

@@ -263,24 +263,70 @@ INCIDENTAL: list[str] = [
 
 #: Purchase objects that are not training (goods, works, IT, venues, meals, other services).
 OBJECTS: list[str] = [
-    "fourniture", "livraison", "matériel", "équipement", "mobilier", "véhicule",
-    "pièces détachées", "consommables", "réactifs", "automate", "robots", "drones", "simulateur",
-    "logiciel", "progiciel", "licence", "système d'information", "téléphonie",
-    "maintenance", "installation", "mise en service", "montage", "réparation", "paramétrage",
-    "travaux", "maîtrise d'oeuvre", "désamiantage", "construction", "démolition",
-    "aménagement", "location", "louer", "mise à disposition de salles",
-    "prestation de restauration", "repas", "traiteur", "hébergement",
-    "transport collectif", "transport scolaire", "transports scolaires",
-    "transport de personnes", "assurance", "impression", "nettoyage", "gardiennage",
-    "collecte", "ramassage",
-]  # fmt: skip
+    "fourniture",
+    "livraison",
+    "matériel",
+    "équipement",
+    "mobilier",
+    "véhicule",
+    "pièces détachées",
+    "consommables",
+    "réactifs",
+    "automate",
+    "robots",
+    "drones",
+    "simulateur",
+    "logiciel",
+    "progiciel",
+    "licence",
+    "système d'information",
+    "téléphonie",
+    "maintenance",
+    "installation",
+    "mise en service",
+    "montage",
+    "réparation",
+    "paramétrage",
+    "travaux",
+    "maîtrise d'oeuvre",
+    "désamiantage",
+    "construction",
+    "démolition",
+    "aménagement",
+    "location",
+    "louer",
+    "mise à disposition de salles",
+    "prestation de restauration",
+    "repas",
+    "traiteur",
+    "hébergement",
+    "transport collectif",
+    "transport scolaire",
+    "transports scolaires",
+    "transport de personnes",
+    "assurance",
+    "impression",
+    "nettoyage",
+    "gardiennage",
+    "collecte",
+    "ramassage",
+]
 
 #: Product services that, listed next to a bare "formation", make it ancillary.
 ANCILLARY: list[str] = [
-    "fourniture", "livraison", "installation", "mise en service", "maintenance",
-    "paramétrage", "déploiement", "réparation", "montage", "hébergement", "collecte",
+    "fourniture",
+    "livraison",
+    "installation",
+    "mise en service",
+    "maintenance",
+    "paramétrage",
+    "déploiement",
+    "réparation",
+    "montage",
+    "hébergement",
+    "collecte",
     "valorisation",
-]  # fmt: skip
+]
 
 #: "formation des utilisateurs": ancillary when the notice buys a product.
 USERS: list[str] = [
@@ -335,23 +381,40 @@ FAMILIES: dict[str, tuple[Family, str]] = {
 
 #: Calls for projects or applications (the applicant is a project holder, not a supplier).
 CALLS: list[str] = [
-    "appel à projets", "appel à projet", "appel à manifestation d'intérêt", "AMI",
-    "appel à candidatures", "appel à propositions",
-]  # fmt: skip
+    "appel à projets",
+    "appel à projet",
+    "appel à manifestation d'intérêt",
+    "AMI",
+    "appel à candidatures",
+    "appel à propositions",
+]
 
 #: Applicants that are not training providers: companies, funders, branches, intermediaries.
 APPLICANTS: list[str] = [
-    "portés par des entreprises", "portées par des entreprises", "à destination des entreprises",
-    "destiné aux entreprises", "entreprises de moins de", "organismes paritaires collecteurs",
-    "OPCA", "à destination des OPCO", "fédérations professionnelles", "chambres consulaires",
-    "branches professionnelles", "employeurs éligibles", "entreprises éligibles",
-]  # fmt: skip
+    "portés par des entreprises",
+    "portées par des entreprises",
+    "à destination des entreprises",
+    "destiné aux entreprises",
+    "entreprises de moins de",
+    "organismes paritaires collecteurs",
+    "OPCA",
+    "à destination des OPCO",
+    "fédérations professionnelles",
+    "chambres consulaires",
+    "branches professionnelles",
+    "employeurs éligibles",
+    "entreprises éligibles",
+]
 
 #: Applicants that are training providers (the call is for them after all).
 PROVIDERS: list[str] = [
-    "organisme de formation", "prestataire de formation", "prestataires", "opérateur de formation",
-    "ingénierie de formation", "ingénierie pédagogique",
-]  # fmt: skip
+    "organisme de formation",
+    "prestataire de formation",
+    "prestataires",
+    "opérateur de formation",
+    "ingénierie de formation",
+    "ingénierie pédagogique",
+]
 
 #: Apprenticeship phrases: the Qualiopi category "apprentissage" is required.
 APPRENTICESHIP: list[str] = ["CFA", "centre de formation d'apprentis"]

@@ -41,8 +41,11 @@ def _check(
     if down_id is None and state.consecutive_failures >= settings.mail.admin_after_failures:
         message = _down(state, settings, now)
         jobs.put(conn, key, message.message_id, now)
-        log.warning("[%s] reported to the admin: %d failures in a row", state.source,
-                    state.consecutive_failures)  # fmt: skip
+        log.warning(
+            "[%s] reported to the admin: %d failures in a row",
+            state.source,
+            state.consecutive_failures,
+        )
         return int(insert(conn, message))
     if down_id is not None and state.consecutive_failures == 0:
         jobs.delete(conn, key)

@@ -13,9 +13,19 @@ from markupsafe import Markup, escape
 
 #: one colour per series, in the order of the legend (the last for "Autres acheteurs")
 PALETTE = (
-    "#1f5fbf", "#d97706", "#15803d", "#b42318", "#7c3aed", "#0e7490",
-    "#a16207", "#be185d", "#4d7c0f", "#475569", "#9333ea", "#94a3b8",
-)  # fmt: skip
+    "#1f5fbf",
+    "#d97706",
+    "#15803d",
+    "#b42318",
+    "#7c3aed",
+    "#0e7490",
+    "#a16207",
+    "#be185d",
+    "#4d7c0f",
+    "#475569",
+    "#9333ea",
+    "#94a3b8",
+)
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP, LEGEND = 640, 260, 36, 28, 12, 150
 
 

@@ -95,10 +95,12 @@ def _routes(conn: Connection, data: DigestData, router: Router) -> dict[int, set
     shown = [*data.week_tenders, *data.deadlines, *data.in_progress]
     told = queries.alerted(conn, {j.tender.id for j in shown})
     return {
-        j.tender.id: {*router.recipients(j.tender, j.match or Match(False, 0)),
-                      *told.get(j.tender.id, ())}
+        j.tender.id: {
+            *router.recipients(j.tender, j.match or Match(False, 0)),
+            *told.get(j.tender.id, ()),
+        }
         for j in shown
-    }  # fmt: skip
+    }
 
 
 def weekly_chart(conn: Connection, week: Week) -> dict[str, Any]:

@@ -49,8 +49,10 @@ def _load_chunk(conn: Connection, ids: list[int]) -> dict[int, Judged]:
     query = sa.select(notices.c.tender_id, notices.c.data).where(notices.c.tender_id.in_(ids))
     for row in conn.execute(query.order_by(notices.c.id)):
         members.setdefault(row.tender_id, []).append(notice_from_data(row.data))
-    verdicts = {row.tender_id: _match(row) for row in conn.execute(
-        sa.select(matches).where(matches.c.tender_id.in_(ids)))}  # fmt: skip
+    verdicts = {
+        row.tender_id: _match(row)
+        for row in conn.execute(sa.select(matches).where(matches.c.tender_id.in_(ids)))
+    }
     result = {}
     for row in conn.execute(sa.select(tenders).where(tenders.c.id.in_(ids))):
         if row.id in members:

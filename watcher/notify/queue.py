@@ -76,9 +76,17 @@ def _message(row: sa.Row[tuple[object, ...]]) -> QueuedMessage:
         + (1 if "call" in context else 0)
     )
     return QueuedMessage(
-        row.message_id, row.kind, row.recipient, row.subject, calls, row.created_at,
-        row.sent_at, row.failed_at, row.attempts, row.last_error,
-    )  # fmt: skip
+        row.message_id,
+        row.kind,
+        row.recipient,
+        row.subject,
+        calls,
+        row.created_at,
+        row.sent_at,
+        row.failed_at,
+        row.attempts,
+        row.last_error,
+    )
 
 
 def retry_failed(store: Store, now: datetime) -> int:

@@ -185,9 +185,14 @@ def claim_next(store: Store, now: datetime, lease: timedelta) -> Claimed | None:
             sa.update(outbox).where(outbox.c.id == row.id).values(claimed_at=now, attempts=attempts)
         )
     envelope = Envelope(
-        row.message_id, row.kind, row.recipient, row.subject,
-        row.payload["template"], row.payload["context"], row.created_at,
-    )  # fmt: skip
+        row.message_id,
+        row.kind,
+        row.recipient,
+        row.subject,
+        row.payload["template"],
+        row.payload["context"],
+        row.created_at,
+    )
     return Claimed(row.id, envelope, attempts, now, in_doubt=row.claimed_at is not None)
 
 
@@ -198,8 +203,12 @@ def record(store: Store, claimed: Claimed, failure: SendFailure | None, now: dat
         values.update(sent_at=now, last_error=None)
     elif failure.permanent:
         values.update(failed_at=now, last_error=failure.reason)
-        log.error("%s to %s refused for good: %s", claimed.envelope.message_id,
-                  claimed.envelope.recipient, failure.reason)  # fmt: skip
+        log.error(
+            "%s to %s refused for good: %s",
+            claimed.envelope.message_id,
+            claimed.envelope.recipient,
+            failure.reason,
+        )
     else:
         values.update(next_attempt_at=now + backoff(claimed.attempts), last_error=failure.reason)
     mine = (outbox.c.id == claimed.id, outbox.c.claimed_at == claimed.claimed_at)
