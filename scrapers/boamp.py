@@ -134,6 +134,7 @@ def record_to_notice(record: dict[str, Any]) -> Notice:
         documents=extra.documents,
         kind=_kind(fields),
         folder_id=str(fields.get("contractfolderid") or "").lower(),  # as TED's, for grouping
+        buyer_ref=extra.buyer_ref,
         related_refs=tuple(
             _as_list(fields.get("annonce_lie")) + _as_list(fields.get("annonces_anterieures"))
         ),

@@ -45,6 +45,7 @@ AMOUNT_KEY = re.compile(r"valeurEstimee|valeurHaute|EstimatedOverallContractAmou
 URL_KEY = re.compile(r"url|uri", re.IGNORECASE)
 PLATFORM_KEY = re.compile(r"profil|acheteur|BuyerProfile|URL_PROFIL", re.IGNORECASE)
 BODY_KEYS = ("description", "objetComplet", "OBJET_COMPLET", "cbc:Description", "descriptionMarche")
+BUYER_REF_KEY = re.compile(r"^(idMarche|REF_MARCHE|referenceMarche)$")
 CPV_CODE = re.compile(r"\b(\d{8})(?:-\d)?\b")
 
 
@@ -56,6 +57,7 @@ class DonneesDetails:
     platform_url: str = ""
     documents: tuple[str, ...] = ()
     body: str = ""
+    buyer_ref: str = ""
 
 
 def donnees_details(donnees: dict[str, Any]) -> DonneesDetails:
@@ -72,6 +74,7 @@ def donnees_details(donnees: dict[str, Any]) -> DonneesDetails:
         platform_url=platform or (urls[0] if urls else ""),
         documents=tuple(urls),
         body=_body(donnees),
+        buyer_ref=next((_text(v) for _, v in _pairs(donnees, BUYER_REF_KEY) if _text(v)), ""),
     )
 
 

@@ -12,8 +12,8 @@ ANNONCE_ANTERIEUR/REFERENCE/IDWEB`` (the notice an award or a corrigendum refers
 ``DONNEES/PROCEDURE/TYPE_PROCEDURE``, ``DONNEES/CONDITION_DELAI/RECEPT_OFFRES`` (the deadline,
 ISO with offset), ``DONNEES/ATTRIBUTION/DECISION/TITULAIRE/DENOMINATION`` (winners).
 
-The buyer's own reference (``REF_MARCHE``) has no field of its own in ``Notice``: it is written
-in the summary as "Référence acheteur : …".
+The buyer's own reference (``REF_MARCHE``) goes to ``Notice.buyer_ref`` (grouping key) and is
+also written in the summary as "Référence acheteur : …".
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def parse_boamp_xml(text: str, source: str = "boamp") -> Notice:
         estimated_value=_total(lots),
         documents=_unique(_all(root, "DONNEES/IDENTITE/URL_DOCUMENT")),
         kind=_kind(root),
+        buyer_ref=_text(root, "DONNEES/OBJET/REF_MARCHE"),
         related_refs=_unique(_all(root, "GESTION/MARCHE/ANNONCE_ANTERIEUR/REFERENCE/IDWEB")),
         platform_url=_text(root, "DONNEES/IDENTITE/URL_PROFIL_ACHETEUR")
         or _text(root, "DONNEES/IDENTITE/URL_PARTICIPATION"),

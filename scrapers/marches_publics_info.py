@@ -107,6 +107,7 @@ class MarchesPublicsInfo(HtmlSource):
         return Notice(
             source=self.name,
             ref=reference or _publication_ref(url),
+            buyer_ref=reference,
             title=title,
             url=url,
             buyer=self._settings()[1] or buyer,

@@ -11,19 +11,16 @@ import click
 from watcher.classify import Classifier, classify_jsonl, evaluate_jsonl, format_report
 from watcher.cli_common import EXIT_NOT_FOUND, EXIT_PARTIAL, err, fail, friendly, load
 from watcher.config import Config
+from watcher.judging import classifier_for
 from watcher.store import Store
 
 
 def build_classifier(cfg: Config) -> Classifier:
     """The profile's classifier, refined by the users' judgements when there are enough."""
-    from watcher.classify.learn import LearnedModel  # scikit-learn: only when judged
-
     if not cfg.data_dir.exists() and not cfg.store.database_url:
         return Classifier(cfg.profile)
     with Store.open(cfg.database) as store:
-        judgements = store.feedback()
-    model = LearnedModel.train(judgements, profile=cfg.profile) if judgements else None
-    return Classifier(cfg.profile, model=model)
+        return classifier_for(cfg, store)
 
 
 @click.command("classify")

@@ -82,11 +82,12 @@ def draft_command(
     """Prepare the answer to one call: mémoire technique, DC1/DC2, checklist, dossier.zip."""
     from responses.draft import draft_folder_name, make_draft
     from responses.vault import Vault
-    from watcher.cli_matching import build_classifier
+    from watcher.judging import Judge
 
     cfg = load(ctx)
     with Store.open(cfg.database) as store:
         row = store.find_notice(ident)
+        judge = Judge.from_config(cfg, store)
     if row is None:
         fail(f"no notice '{ident}' (see `opco-watch list`)", EXIT_NOT_FOUND)
     today = datetime.now(PARIS).date()
@@ -100,7 +101,7 @@ def draft_command(
         out_dir=out_dir or default,
         today=today,
         lot=lot,
-        match=build_classifier(cfg).classify(row.notice, today=today),
+        match=judge.judge(row.notice, today=today),
         overwrite=overwrite,
         templates_folder=cfg.responses.templates_dir(cfg.base_dir),
     )

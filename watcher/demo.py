@@ -17,9 +17,9 @@ from pathlib import Path
 from rich.console import Console
 
 from watcher import views
-from watcher.classify import Classifier
 from watcher.config import Config, load_config
 from watcher.devserver import DevServer
+from watcher.judging import Judge
 from watcher.models import PARIS
 from watcher.pipeline import SourceReport, poll
 from watcher.starter import write_starter
@@ -89,11 +89,11 @@ def _show_notices(console: Console, database: str) -> None:
 def _show_verdicts(console: Console, config: Config, day: date) -> None:
     """What the classifier makes of each stored call, for the example profile of init."""
     console.rule("4. Which calls fit the organisation (`opco-watch classify`)", align="left")
-    classifier = Classifier(config.profile)
     with Store.open(config.database) as store:
         notices = [row.notice for row in store.list_notices()]
+        judge = Judge.from_config(config, store)
     verdicts = sorted(
-        ((classifier.classify(n, today=day), n) for n in notices), key=lambda pair: -pair[0].score
+        ((judge.judge(n, today=day), n) for n in notices), key=lambda pair: -pair[0].score
     )
     console.print(views.verdicts_table(verdicts))
 

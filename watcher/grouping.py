@@ -105,7 +105,10 @@ def identity_keys(notice: Notice) -> set[str]:
     if notice.folder_id:
         keys.add(f"folder:{notice.folder_id.lower()}")
     buyer = normalise_buyer(notice.buyer)
-    keys |= {f"buyref:{buyer}:{ref}" for ref in buyer_references(notice)}
+    references = buyer_references(notice) | (
+        {notice.buyer_ref.upper()} if notice.buyer_ref else set()
+    )
+    keys |= {f"buyref:{buyer}:{ref}" for ref in references}
     return keys
 
 

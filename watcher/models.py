@@ -68,8 +68,10 @@ class Notice:
     estimated_value: Decimal | None = None
     documents: tuple[str, ...] = ()
     kind: NoticeKind = NoticeKind.CALL
-    #: cross-source identifiers: eForms contractfolderid, buyer reference ("réf. 12345")
+    #: the eForms procedure identifier (BOAMP contractfolderid, TED procedure-identifier)
     folder_id: str = ""
+    #: the buyer's own reference of the consultation ("[réf. 12345]", BOAMP idMarche)
+    buyer_ref: str = ""
     #: refs of earlier notices this one amends or awards (BOAMP ``annonce_lie``)
     related_refs: tuple[str, ...] = ()
     #: the buyer's platform where the DCE is downloaded and answers are submitted

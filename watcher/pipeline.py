@@ -21,10 +21,10 @@ from sqlalchemy.engine import Connection
 from scrapers.base import ParseResult, Source
 from scrapers.fallback import fallback_notices
 from watcher import tenders
-from watcher.classify import Classifier
 from watcher.config import Config
 from watcher.errors import FetchError, LayoutChanged, OpcoWatchError, ParseError
 from watcher.fetch import Fetcher, Request
+from watcher.judging import Judge
 from watcher.models import PARIS, Match, Notice, Tender
 from watcher.store import Store, UpsertResult
 from watcher.tenders import TenderEvent
@@ -65,7 +65,7 @@ class RunContext:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     progress: Progress | None = None
     #: judges new and changed tenders; None leaves them unjudged
-    classifier: Classifier | None = None
+    judge: Judge | None = None
     #: the verdicts of this run, by tender id
     verdicts: dict[int, Match] = field(default_factory=dict)
 
@@ -264,12 +264,12 @@ async def _with_detail(source: Source, notice: Notice, ctx: RunContext) -> tuple
 
 def _judge(conn: Connection, events: list[TenderEvent], ctx: RunContext, at: datetime) -> None:
     """Classify each tender that is new or changed, and keep the verdict."""
-    if ctx.classifier is None:
+    if ctx.judge is None:
         return
     for tender_id in dict.fromkeys(e.tender_id for e in events if e.kind != "merged"):
         tender = tenders.load_tender(conn, tender_id)
         if tender is not None:
-            match = ctx.classifier.classify(tender_notice(tender), today=ctx.today)
+            match = ctx.judge.judge(tender_notice(tender), today=ctx.today)
             tenders.save_match(conn, tender_id, match, at=at)
             ctx.verdicts[tender_id] = match
 
@@ -342,9 +342,9 @@ def poll(
 ) -> list[SourceReport]:
     """One poll of the chosen (default: enabled) sources into the configured store."""
     sources = build_sources(config, names)
-    classifier = Classifier(config.profile)
     with Store.open(config.database) as store:
-        return asyncio.run(_poll_all(config, store, sources, mirror, progress, today, classifier))
+        judge = Judge.from_config(config, store)
+        return asyncio.run(_poll_all(config, store, sources, mirror, progress, today, judge))
 
 
 async def _poll_all(
@@ -354,11 +354,9 @@ async def _poll_all(
     mirror: str | None,
     progress: Progress | None,
     today: date | None,
-    classifier: Classifier,
+    judge: Judge,
 ) -> list[SourceReport]:
     async with Fetcher(config.fetch_settings(mirror=mirror)) as fetcher:
         day = today or datetime.now(PARIS).date()
-        ctx = RunContext(
-            store=store, fetcher=fetcher, today=day, progress=progress, classifier=classifier
-        )
+        ctx = RunContext(store=store, fetcher=fetcher, today=day, progress=progress, judge=judge)
         return await run_once(sources, ctx)
