@@ -22,6 +22,7 @@ bench: $(STAMP)
 	$(PY) bench/poll.py
 	$(PY) bench/classify.py
 	$(PY) bench/draft.py
+	$(PY) bench/alerts.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

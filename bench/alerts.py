@@ -98,7 +98,7 @@ def make_notice(i: int) -> Notice:
         deadline=NOW + timedelta(days=rng.randint(-60, 60), hours=rng.randint(0, 8)),
         lots=tuple(
             Lot(f"Lot {k} {rng.choice(WORDS)}", str(k)) for k in range(1, rng.randint(1, 4))
-        ),  # noqa: E501
+        ),
         places=("Bretagne",),
         platform_url=f"https://plateforme.example.org/dce/{i}",
     )

@@ -144,7 +144,7 @@ def test_digest_emails_once_per_week_and_recipient(store: Store, config: NotifyS
     assert enqueue_digest(store, config, W10, NOW + timedelta(hours=1)) == 0
     transport = Collect()
     drain(store, config, transport)
-    mails = transport.by_recipient()
+    mails = {m["To"]: m for m in transport.sent if m["X-Opco-Watch-Kind"] == "digest"}
     assert (
         mails[CLAIRE]["Subject"] == "[opco-watch] Synthèse de la semaine 10 — 2 appels pertinents"
     )

@@ -23,6 +23,7 @@ from tests.notify_data import (
 )
 from watcher.errors import NotifyError
 from watcher.models import PARIS, Lot, Match, NoticeKind, Tender
+from watcher.notify.compose import compose_alerts
 from watcher.notify.outbox import AlertItem, enqueue_alerts
 from watcher.notify.routing import Router, regions_of, selects
 from watcher.notify.sender import drain
@@ -237,6 +238,20 @@ def test_alerts_commit_with_the_notices_or_not_at_all(store: Store, config: Noti
     assert poll(store, [notice("Z1")], config) == 1  # the next poll sees it as new
 
 
+def test_the_sources_of_one_poll_make_one_email_per_recipient(
+    store: Store, config: NotifySettings
+) -> None:
+    assert poll(store, [notice("P1", "Formation management de proximité")], config) == 1
+    boamp = notice("P2", "Cours d'anglais et management", source="boamp", buyer="Afdas")
+    assert poll(store, [boamp], config, at=T0 + timedelta(seconds=5)) == 2  # Claire and Sofia
+    assert compose_alerts(store, config, T0 + timedelta(minutes=1)) == 2
+    assert compose_alerts(store, config, T0 + timedelta(minutes=2)) == 0  # parts consumed
+    mails = sent(store, config).by_recipient()
+    assert set(mails) == {CLAIRE, SOFIA}
+    assert mails[CLAIRE]["Subject"] == "[opco-watch] 2 nouveaux appels d'offres — AKTO, Afdas"
+    assert [r.kind for r in rows(store)].count("alert") == 2
+
+
 # ------------------------------------------------------------------------ wording, safety
 
 
@@ -295,7 +310,8 @@ def test_a_user_template_cannot_escape_the_sandbox(tmp_path: Path, store: Store)
     poll(store, [notice("S1")], config)
     report = drain(store, config, Collect())
     assert report.sent == 0 and report.retried == 1
-    assert "cannot be rendered" in str(rows(store)[0].last_error)
+    (email,) = [row for row in rows(store) if row.kind == "alert"]
+    assert "cannot be rendered" in str(email.last_error)
     from watcher.notify.render import render
 
     with pytest.raises(NotifyError, match="unsafe"):

@@ -53,8 +53,10 @@ def smtp_settings(folder: Path, server: SmtpServer, **mail: object) -> NotifySet
 
 
 def outbox_rows(store: Store) -> list[sa.Row]:
+    """The emails of the outbox (not the alert parts they were composed from)."""
+    query = sa.select(outbox).where(outbox.c.kind != "alert-part").order_by(outbox.c.id)
     with store.transaction() as conn:
-        return list(conn.execute(sa.select(outbox).order_by(outbox.c.id)))
+        return list(conn.execute(query))
 
 
 def clock(at: datetime):

@@ -31,9 +31,11 @@ from watcher.cli_common import (
     out,
 )
 from watcher.cli_matching import classify_command, eval_command, feedback_command
+from watcher.cli_notify import COMMANDS as NOTIFY_COMMANDS
 from watcher.cli_responses import documents_command, draft_command, templates_group
 from watcher.config import Config, config_path, load_config, validate_file
 from watcher.errors import ConfigError
+from watcher.notify.settings import mail_problems
 from watcher.pipeline import poll as run_poll
 from watcher.starter import write_starter
 from watcher.store import Store
@@ -90,6 +92,8 @@ def config_check(ctx: click.Context) -> None:
     if not file.exists():
         raise ConfigError(f"no configuration file at {file}", hint="run `opco-watch init`")
     problems = validate_file(file)
+    if not problems:
+        problems = mail_problems(load_config(file))
     for problem in problems:
         err.print(f"[red]✗[/] {problem}", highlight=False)
     if problems:
@@ -272,6 +276,8 @@ main.add_command(templates_group)
 main.add_command(classify_command)
 main.add_command(eval_command)
 main.add_command(feedback_command)
+for command in NOTIFY_COMMANDS:
+    main.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,7 @@ from scrapers.registry import PLATFORMS, SOURCES
 from watcher.classify.profile import Profile
 from watcher.errors import ConfigError
 from watcher.fetch import FetchSettings
+from watcher.notify.settings import MailConfig, ScheduleConfig
 
 CONFIG_ENV = "OPCO_WATCH_CONFIG"
 DEFAULT_CONFIG = Path("opco-watch.toml")
@@ -97,6 +98,8 @@ class Config(Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=_default_sources)
     profile: Profile = Field(default_factory=Profile)
+    mail: MailConfig = Field(default_factory=MailConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
     responses: ResponsesConfig = Field(default_factory=ResponsesConfig)
 

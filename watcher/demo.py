@@ -66,6 +66,7 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         _explain_second_poll(console, second)
         _show_verdicts(console, config, day)
         _draft_step(console, config, day)
+        _show_mail(console, config)
         _next_steps(console, config_file)
         return 0 if _went_as_expected(first, second) else 1
 
@@ -123,6 +124,15 @@ def _draft_step(console: Console, config: Config, day: date) -> None:
         console.print(f"  ! {warning}", highlight=False)
 
 
+def _show_mail(console: Console, config: Config) -> None:
+    """The alert emails (.eml files) and the weekly digest (HTML) of the demo."""
+    from watcher.notify.demo import demo_mail_step
+
+    console.rule("6. Alert emails and the weekly digest", align="left")
+    with Store.open(config.database) as store:
+        demo_mail_step(console, config, store, now=datetime.now(PARIS))
+
+
 def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
     pages = sum(r.pages for r in second)
     unchanged = sum(r.not_modified for r in second)
@@ -139,6 +149,9 @@ def _next_steps(console: Console, config_file: Path) -> None:
         f"  opco-watch --config {config_file} list --json\n"
         f"  opco-watch --config {config_file} show 1\n"
         f"  opco-watch --config {config_file} sources\n"
+        f"  opco-watch --config {config_file} status 1 go\n"
+        f"  opco-watch --config {config_file} digest --html digest.html\n"
+        f"  opco-watch --config {config_file} calendar\n"
     )
 
 

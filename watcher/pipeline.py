@@ -26,6 +26,9 @@ from watcher.errors import FetchError, LayoutChanged, OpcoWatchError, ParseError
 from watcher.fetch import Fetcher, Request
 from watcher.judging import Judge
 from watcher.models import PARIS, Match, Notice, Tender
+from watcher.notify.admin import check_sources
+from watcher.notify.outbox import AlertItem, enqueue_alerts
+from watcher.notify.settings import NotifySettings, settings_of
 from watcher.store import Store, UpsertResult
 from watcher.tenders import TenderEvent
 
@@ -66,6 +69,8 @@ class RunContext:
     progress: Progress | None = None
     #: judges new and changed tenders; None leaves them unjudged
     judge: Judge | None = None
+    #: where alerts go; None queues none
+    notify: NotifySettings | None = None
     #: the verdicts of this run, by tender id
     verdicts: dict[int, Match] = field(default_factory=dict)
 
@@ -145,6 +150,7 @@ def _store(
         stored = [*result.new, *(notice for notice, _ in result.changed)]
         events.extend(tenders.assign(conn, stored, at=seen_at))
         _judge(conn, events, ctx, seen_at)
+        _alert(conn, events, ctx, seen_at)
 
     result = ctx.store.upsert(
         completed, seen_at=seen_at, listing_hashes=hashes, in_transaction=group_and_judge
@@ -274,6 +280,20 @@ def _judge(conn: Connection, events: list[TenderEvent], ctx: RunContext, at: dat
             ctx.verdicts[tender_id] = match
 
 
+def _alert(conn: Connection, events: list[TenderEvent], ctx: RunContext, at: datetime) -> None:
+    """Queue the alert emails of this poll, in the notices' transaction (exactly once)."""
+    if ctx.notify is None:
+        return
+    items = []
+    for event in events:
+        tender = tenders.load_tender(conn, event.tender_id)
+        match = ctx.verdicts.get(event.tender_id)
+        if tender is not None and match is not None and event.kind != "merged":
+            items.append(AlertItem(tender, match, event))
+    if items:
+        enqueue_alerts(conn, items, config=ctx.notify, now=at)
+
+
 def tender_notice(tender: Tender) -> Notice:
     """The notice a tender is judged on: its main call, with the deadline in force and every
     lot and document its notices list."""
@@ -344,7 +364,9 @@ def poll(
     sources = build_sources(config, names)
     with Store.open(config.database) as store:
         judge = Judge.from_config(config, store)
-        return asyncio.run(_poll_all(config, store, sources, mirror, progress, today, judge))
+        reports = asyncio.run(_poll_all(config, store, sources, mirror, progress, today, judge))
+        check_sources(store, settings_of(config), datetime.now(UTC))
+        return reports
 
 
 async def _poll_all(
@@ -358,5 +380,12 @@ async def _poll_all(
 ) -> list[SourceReport]:
     async with Fetcher(config.fetch_settings(mirror=mirror)) as fetcher:
         day = today or datetime.now(PARIS).date()
-        ctx = RunContext(store=store, fetcher=fetcher, today=day, progress=progress, judge=judge)
+        ctx = RunContext(
+            store=store,
+            fetcher=fetcher,
+            today=day,
+            progress=progress,
+            judge=judge,
+            notify=settings_of(config),
+        )
         return await run_once(sources, ctx)

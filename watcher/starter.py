@@ -23,6 +23,7 @@ from watcher.config import (
     StoreConfig,
     model_of,
 )
+from watcher.notify.settings import MailConfig, ScheduleConfig
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("organisation", OrganisationConfig),
@@ -47,6 +48,7 @@ def starter_toml() -> str:
         parts[-1] += _fields(cls.Options, cls.Options())
     parts.append(example_profile())
     parts.append(responses_example(commented=True))
+    parts.append(example_notify())
     return "\n".join(parts)
 
 
@@ -61,6 +63,11 @@ def example_profile() -> str:
     return resources.files("watcher.classify").joinpath("example_profile.toml").read_text("utf-8")
 
 
+def example_notify() -> str:
+    """The commented [mail] and [schedule] sections."""
+    return resources.files("watcher.notify").joinpath("example.toml").read_text("utf-8")
+
+
 def settings_table() -> str:
     """A Markdown table of every setting: key, default, help."""
     rows = ["| setting | default | what it does |", "|---|---|---|"]
@@ -72,6 +79,8 @@ def settings_table() -> str:
     rows += _rows("profile", Profile)
     rows += _rows("documents", DocumentsConfig)
     rows += _rows("responses", ResponsesConfig)
+    rows += _rows("mail", MailConfig)
+    rows += _rows("schedule", ScheduleConfig)
     return "\n".join(rows)
 
 

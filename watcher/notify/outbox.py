@@ -1,9 +1,11 @@
 """The outbox: messages are queued in the transaction of what caused them, sent later.
 
-``enqueue_alerts`` runs inside the pipeline's upsert transaction: the notices, their tenders
-and the alert emails they cause are committed together or not at all. Every message has a
-deterministic Message-ID and the column is UNIQUE, so queueing the same message twice
-inserts it once. The sender (``sender.py``) drains the table.
+``enqueue_alerts`` runs inside the pipeline's upsert transaction (one per source): the
+notices, their tenders and the alert parts they cause (one per recipient, kind "alert-part")
+are committed together or not at all. Before sending, ``compose.py`` merges the pending parts
+of each recipient into one email, so the sources of one poll make one email per recipient.
+Every row has a deterministic Message-ID and the column is UNIQUE, so queueing the same
+message twice inserts it once. The sender (``sender.py``) drains the table.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from watcher.store.schema import alert_log, outbox
 from watcher.tenders import TenderEvent
 
 log = logging.getLogger(__name__)
+
+#: the kind of the rows ``enqueue_alerts`` writes: merged into emails before sending
+PART = "alert-part"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,7 @@ def _insert_if_absent(
 def enqueue_alerts(
     conn: Connection, items: Sequence[AlertItem], *, config: Any, now: datetime
 ) -> int:
-    """Queue one email per recipient for this poll's events; returns the emails queued.
+    """Queue the alerts of this poll's events, one part per recipient; returns how many.
 
     New relevant calls go to their routed recipients; updates and closures of a call go to
     whoever was alerted of it before (marked as updates); "merged" events say nothing.
@@ -132,7 +137,7 @@ def enqueue_alerts(
         queued += insert(conn, message)
         _remember(conn, entries, recipient, message.message_id, now)
     if queued:
-        log.info("queued %d alert email(s) for %d event(s)", queued, len(items))
+        log.info("queued alerts for %d recipient(s), %d event(s)", queued, len(items))
     return queued
 
 
@@ -197,8 +202,8 @@ def alert_message(
     }
     parts = [recipient, now.isoformat(), *(_identity(e) for e in new + updates)]
     return OutboxMessage(
-        message_id=message_id("alert", parts, settings.domain),
-        kind="alert",
+        message_id=message_id("alert-part", parts, settings.domain),
+        kind=PART,
         recipient=recipient,
         subject=alert_subject(new_calls, updated_calls),
         template="email/alert",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from watcher.notify.outbox import PART
 from watcher.store import Store
 from watcher.store.schema import outbox
 
@@ -47,7 +48,7 @@ def counts(store: Store, now: datetime) -> OutboxCounts:
         sa.func.count().filter(c.failed_at.is_not(None)),
         sa.func.count().filter(sa.and_(waiting, c.claimed_at.is_not(None))),
         sa.func.min(c.next_attempt_at).filter(waiting),
-    )
+    ).where(c.kind != PART)
     with store.transaction() as conn:
         row = conn.execute(query).one()
     pending, due_now, sent, failed, in_flight = (int(v or 0) for v in row[:5])
@@ -58,7 +59,7 @@ def messages(
     store: Store, *, since: datetime | None = None, failed_only: bool = False, limit: int = 100
 ) -> list[QueuedMessage]:
     """Messages queued since ``since`` (or failed ones), oldest first."""
-    query = sa.select(outbox).order_by(outbox.c.id).limit(limit)
+    query = sa.select(outbox).where(outbox.c.kind != PART).order_by(outbox.c.id).limit(limit)
     if since is not None:
         query = query.where(outbox.c.created_at >= since)
     if failed_only:

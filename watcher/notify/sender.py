@@ -25,6 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from watcher.errors import NotifyError
+from watcher.notify.compose import compose_alerts
+from watcher.notify.outbox import PART
 from watcher.notify.render import Envelope, build_message
 from watcher.notify.settings import NotifySettings
 from watcher.notify.transport import (
@@ -91,10 +93,12 @@ def drain(
     clock: Clock = utcnow,
     limit: int | None = None,
 ) -> DrainReport:
-    """Send every due message (at most ``limit``); the transport is opened when not given."""
+    """Compose the pending alerts, then send every due message (at most ``limit``); the
+    transport is opened when not given."""
     own = transport is None
-    active = transport or open_transport(settings)
+    active = transport or open_transport(settings)  # a config error before anything changes
     try:
+        compose_alerts(store, settings, clock())
         return _drain(store, settings, active, clock, limit)
     finally:
         if own:
@@ -165,7 +169,7 @@ def _due(now: datetime, stale: datetime) -> sa.Select[Any]:
     c = outbox.c
     return (
         sa.select(outbox)
-        .where(c.sent_at.is_(None), c.failed_at.is_(None))
+        .where(c.sent_at.is_(None), c.failed_at.is_(None), c.kind != PART)
         .where(sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
         .where(sa.or_(c.claimed_at.is_(None), c.claimed_at <= stale))
         .order_by(c.id)
