@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from watcher.classify import Classifier, Document, Profile
-from watcher.classify.blockers import french_date
+from watcher.fr import long_date
 from watcher.models import PARIS
 
 TODAY = date(2026, 3, 2)  # a Monday
@@ -23,13 +23,14 @@ TRAINING = Document(title="Formation des agents à la bureautique")
 
 
 def test_french_date() -> None:
-    assert french_date(date(2026, 3, 2)) == "lundi 2 mars 2026"
-    assert french_date(date(2026, 8, 15)) == "samedi 15 août 2026"
+    assert long_date(date(2026, 3, 2)) == "lundi 2 mars 2026"
+    assert long_date(date(2026, 8, 15)) == "samedi 15 août 2026"
+    assert long_date(date(2026, 3, 1)) == "dimanche 1er mars 2026"
 
 
 def test_deadline_passed() -> None:
     doc = Document(title=TRAINING.title, deadline=at(TODAY - timedelta(days=1), 23))
-    assert blockers(doc) == ("date limite dépassée (dimanche 1 mars 2026)",)
+    assert blockers(doc) == ("date limite dépassée (dimanche 1er mars 2026)",)
 
 
 def test_deadline_today_is_too_close_not_passed() -> None:
@@ -118,7 +119,7 @@ def test_certificate_expiry_boundaries() -> None:
     assert blockers(doc, qualiopi=expires_before) == (
         "certificat Qualiopi expiré avant la date limite (il expire le mardi 31 mars 2026)",
     )
-    assert blockers(doc, qualiopi=expired) == ("certificat Qualiopi expiré (dimanche 1 mars 2026)",)
+    assert blockers(doc, qualiopi=expired) == ("certificat Qualiopi expiré (dimanche 1er mars 2026)",)
 
 
 def test_award_notice_is_blocked() -> None:

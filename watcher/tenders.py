@@ -91,13 +91,14 @@ def _attach(conn: Connection, tender_id: int, notice: Notice, at: datetime) -> T
 
 
 def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
+    closing = notice.kind in (NoticeKind.AWARD, NoticeKind.CANCELLATION)
     values = {
         "title": notice.title,
         "buyer": notice.buyer,
         "deadline": notice.deadline,
         "status": "new",
-        "closed": False,
-        "winner": "",
+        "closed": closing,
+        "winner": notice.winner if closing else "",
         "created_at": at,
         "updated_at": at,
         "buyer_norm": grouping.normalise_buyer(notice.buyer),
@@ -106,9 +107,8 @@ def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
     inserted = conn.execute(sa.insert(tenders).values(**values)).inserted_primary_key
     assert inserted is not None
     tender_id = int(inserted[0])
-    _link(conn, tender_id, notice)
-    _refresh(conn, tender_id, at)
-    if notice.kind in (NoticeKind.AWARD, NoticeKind.CANCELLATION):
+    _link(conn, tender_id, notice)  # one notice: the summary columns are already right
+    if closing:
         return TenderEvent(tender_id, "closed", notice.key, _closing_words(notice))
     return TenderEvent(tender_id, "new", notice.key)
 

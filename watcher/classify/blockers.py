@@ -19,32 +19,13 @@ from datetime import date, datetime
 from watcher.classify import geo
 from watcher.classify.document import Document
 from watcher.classify.profile import QUALIOPI_CATEGORIES, Profile
+from watcher.fr import long_date
 from watcher.models import PARIS
 
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 _CLOSED_KINDS = {
     "award": "avis d'attribution : consultation close",
     "cancellation": "avis d'annulation",
 }
-
-
-def french_date(day: date) -> str:
-    """``date(2026, 3, 2)`` -> ``"lundi 2 mars 2026"``."""
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def deadline_date(deadline: datetime) -> date:
@@ -56,7 +37,7 @@ def deadline_blockers(doc: Document, profile: Profile, today: date) -> list[str]
         return []
     day = deadline_date(doc.deadline)
     if day < today:
-        return [f"date limite dépassée ({french_date(day)})"]
+        return [f"date limite dépassée ({long_date(day)})"]
     left = (day - today).days
     if left < profile.min_lead_days:
         unit = "jour" if left <= 1 else "jours"
@@ -112,10 +93,10 @@ def qualiopi_blockers(
     blockers = [f"catégorie Qualiopi requise absente : {c}" for c in needed]
     expires = certificate.expires_on
     if expires is not None and expires < today:
-        blockers.append(f"certificat Qualiopi expiré ({french_date(expires)})")
+        blockers.append(f"certificat Qualiopi expiré ({long_date(expires)})")
     elif expires is not None and doc.deadline is not None and expires < deadline_date(doc.deadline):
         blockers.append(
-            f"certificat Qualiopi expiré avant la date limite (il expire le {french_date(expires)})"
+            f"certificat Qualiopi expiré avant la date limite (il expire le {long_date(expires)})"
         )
     return blockers
 
