@@ -119,7 +119,9 @@ def test_certificate_expiry_boundaries() -> None:
     assert blockers(doc, qualiopi=expires_before) == (
         "certificat Qualiopi expiré avant la date limite (il expire le mardi 31 mars 2026)",
     )
-    assert blockers(doc, qualiopi=expired) == ("certificat Qualiopi expiré (dimanche 1er mars 2026)",)
+    assert blockers(doc, qualiopi=expired) == (
+        "certificat Qualiopi expiré (dimanche 1er mars 2026)",
+    )
 
 
 def test_award_notice_is_blocked() -> None:
