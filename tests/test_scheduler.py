@@ -149,10 +149,12 @@ def test_sigterm_finishes_the_job_in_progress_then_exits(
             process.kill()
             process.communicate()
     assert process.returncode == 0, errors
+    for line in ("received SIGTERM", "job poll akto:", "stopped"):
+        assert line in errors, errors
     received, polled, stopped = (
         errors.index("received SIGTERM"),
-        errors.index("job poll akto: 4 new"),
+        errors.index("job poll akto:"),  # its outcome depends on the machine's load; its end
         errors.index("stopped"),
     )
-    assert received < polled < stopped  # the poll under way was finished, not cut
+    assert received < polled < stopped, errors  # the poll under way was finished, not cut
     assert PARIS.key == "Europe/Paris"
