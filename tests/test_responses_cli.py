@@ -1,14 +1,8 @@
-"""``opco-watch documents``, ``draft`` and ``templates check`` through the real entry point.
-
-These run once the commands are wired (``watcher/cli_responses.py``); until then they skip.
-"""
+"""``opco-watch documents``, ``draft`` and ``templates check`` through the real entry point."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +11,8 @@ import pytest
 
 from responses.sample import sample_notice
 from tests.conftest import write_config
+from tests.test_cli import cli
 from watcher.store import Store
-
-pytest.importorskip("watcher.cli_responses", reason="the draft commands are not wired yet")
 
 DOCUMENTS = """
 [documents]
@@ -36,17 +29,6 @@ issued = 2020-01-15
 """
 
 
-def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    env.pop("OPCO_WATCH_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "watcher", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture
