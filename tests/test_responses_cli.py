@@ -29,8 +29,6 @@ issued = 2020-01-15
 """
 
 
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """A config with two documents (one expired) and one stored call due in the future."""
