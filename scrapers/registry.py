@@ -54,6 +54,12 @@ PLATFORMS: dict[str, type[Source]] = {
 }
 
 
+def source_label(name: str) -> str:
+    """The name users know a source by ("BOAMP", "L'Opcommerce"); a user-added source's own."""
+    cls = SOURCES.get(name)
+    return cls.description().split(" — ")[0] if cls else name
+
+
 def source_class(name: str) -> type[Source]:
     """The class of a source by name; KeyError names the known ones."""
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from scrapers.registry import source_label
 from watcher import fr
 from watcher.models import PARIS, Lot, Match, Notice, Tender
 from watcher.notify.opco import canonical_opco
@@ -91,7 +92,7 @@ def links(notices: tuple[Notice, ...]) -> list[dict[str, str]]:
     """The notice on each source, then the buyer's platform (the DCE), each URL once."""
     found: dict[str, str] = {}
     for notice in notices:
-        found.setdefault(notice.url, f"Avis sur {notice.source}")
+        found.setdefault(notice.url, f"Avis sur {source_label(notice.source)}")
     for notice in notices:
         if notice.platform_url:
             found.setdefault(notice.platform_url, "Plateforme de l'acheteur (DCE)")
