@@ -8,13 +8,13 @@ réponse … dd/mm/yyyy"), link ``a.btn.bg-primary``, short text ``.posts-card__
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
 from scrapers.base import HtmlSource, Select, absolute, clean_text, texts
 from scrapers.dates import fold, parse_deadline, parse_french_date
+from scrapers.opco_common import document_links, find_deadline
 from watcher.errors import SkipNotice
 from watcher.fetch import Request
 from watcher.models import Notice
@@ -24,7 +24,6 @@ METAS = Select("p.metas")
 LINK = Select("a.btn.bg-primary", min=1)
 TEXT = Select(".posts-card__content p:not(.metas)")
 DETAIL_BODY = Select("main article, main .entry-content, main", min=1)
-DOCUMENT_EXTENSIONS = (".pdf", ".zip", ".doc", ".docx", ".xls", ".xlsx", ".odt")
 
 
 class Akto(HtmlSource):
@@ -63,23 +62,13 @@ class Akto(HtmlSource):
     def parse_detail_soup(self, soup: BeautifulSoup, notice: Notice) -> Notice:
         body = DETAIL_BODY.one(soup, source=self.name, url=notice.url)
         assert body is not None  # min=1 guarantees it
-        documents = [absolute(notice.url, str(a.get("href"))) for a in body.select("a[href]")]
-        documents = [d for d in documents if d.lower().split("?")[0].endswith(DOCUMENT_EXTENSIONS)]
         text = clean_text(body.get_text(" "))
-        changes = {"body": text[:20_000], "documents": tuple(dict.fromkeys(documents))}
+        changes: dict[str, Any] = {
+            "body": text[:20_000],
+            "documents": document_links(body, notice.url),
+        }
         if notice.deadline is None:
-            changes |= _deadline_in(text, notice.published)
+            deadline, wording = find_deadline(text, notice.published)
+            if deadline is not None:
+                changes |= {"deadline": deadline, "deadline_text": wording}
         return notice.with_changes(**changes)
-
-
-def _deadline_in(text: str, published: date | None) -> dict[str, Any]:
-    """The deadline written in a detail page, with its wording. A date without a year is read
-    as the next one after the publication date (a call's deadline follows its publication)."""
-    index = fold(text).find("date limite")
-    if index < 0:
-        index = fold(text).find("limite de")
-    if index < 0:
-        return {}
-    wording = text[index : index + 90]
-    found = parse_deadline(wording, today=published)
-    return {"deadline": found, "deadline_text": wording} if found else {}

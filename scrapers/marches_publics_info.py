@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scrapers.base import HtmlSource, ParseResult, Select, absolute, clean_text
 from scrapers.dates import fold, parse_deadline, parse_french_date
-from scrapers.wordpress import kind_from_title
+from scrapers.opco_common import kind_from_wording
 from watcher.errors import LayoutChanged, SkipNotice
 from watcher.fetch import Request
 from watcher.models import Notice, NoticeKind
@@ -103,7 +103,7 @@ class MarchesPublicsInfo(HtmlSource):
         if not title:
             raise SkipNotice(f"row without an object: {url}")
         deadline_text = clean_text(cells[1].get_text(" "))
-        kind = kind_from_title(title)
+        kind = kind_from_wording(title)
         return Notice(
             source=self.name,
             ref=reference or _publication_ref(url),

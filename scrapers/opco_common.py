@@ -42,8 +42,10 @@ _KINDS = (
     ),
     (re.compile(r"\brectificati|\bmodificati(?:f|ve)\b|\berratum\b"), NoticeKind.CORRIGENDUM),
     (
+        # not a bare "attribution": "critères d'attribution" is in many calls' titles
         re.compile(
-            r"\battribution\b|\battribue"
+            r"avis d.attribution|\battribution d(?:u|es|e la) (?:marche|lot|contrat|accord)"
+            r"|\battribue(?:e|s|es)?\b"
             r"|\bresultats? d(?:e|u|es)\s+(?:la |l.)?(?:consultation|marche|appel|procedure)"
         ),
         NoticeKind.AWARD,

@@ -27,12 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scrapers.base import ParseResult, Source, clean_text
 from scrapers.dates import fold
+from scrapers.opco_common import find_deadline, kind_from_wording
 from scrapers.wordpress import (
     absolute_http_url,
-    deadline_in_text,
     document_links,
     html_to_text,
-    kind_from_title,
 )
 from watcher.errors import ParseError, SkipNotice
 from watcher.fetch import Request
@@ -108,7 +107,7 @@ class Rss(Source):
         if not self._wanted(f"{title}\n{text}"):
             raise SkipNotice(f"no keyword in: {title}")
         published = _published(item)
-        deadline, wording = deadline_in_text(text, published)
+        deadline, wording = find_deadline(text, published)
         return Notice(
             source=self.name,
             ref=_child_text(item, "guid") or _child_text(item, "id") or link,
@@ -121,7 +120,7 @@ class Rss(Source):
             summary=text[:2_000],
             body=text[:20_000] if len(text) > 2_000 else "",
             documents=document_links(html, link),
-            kind=kind_from_title(title),
+            kind=kind_from_wording(title),
         )
 
     def _wanted(self, text: str) -> bool:

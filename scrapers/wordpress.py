@@ -22,7 +22,6 @@ the post count is a multiple of ``per_page``; an ``offset`` past the end answers
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -31,10 +30,10 @@ from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scrapers.base import JsonApiSource, ParseResult, clean_text
-from scrapers.dates import fold, parse_deadline
+from scrapers.opco_common import find_deadline, is_document, kind_from_wording
 from watcher.errors import ParseError, SkipNotice
 from watcher.fetch import Request
-from watcher.models import Notice, NoticeKind
+from watcher.models import Notice
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +53,6 @@ BLOCKS = (
     "ul",
     "ol",
     "section",
-)
-DOCUMENT_EXTENSIONS = (".pdf", ".zip", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods")
-#: where a deadline is worded (folded text): "date limite", "heure limite", "clôture"…
-DEADLINE_WORDS = re.compile(
-    r"(?:dates?|heure) (?:et heure )?limite|limite de (?:reponse|depot|remise|reception)"
-    r"|cloture|date de (?:remise|depot)|remise des (?:offres|plis|candidatures)"
-)
-#: how a title says what kind of notice it is (folded text), first match wins
-KIND_WORDS = (
-    (re.compile(r"\brectificati|\bmodificati\w* de l.avis"), NoticeKind.CORRIGENDUM),
-    (re.compile(r"\bannulation\b|\binfructueu|\bsans suite\b"), NoticeKind.CANCELLATION),
-    (
-        re.compile(r"avis d.attribution|\battribution du marche|resultats? d[eu] (?:la )?marche"),
-        NoticeKind.AWARD,
-    ),
 )
 
 
@@ -143,7 +127,7 @@ class WordPress(JsonApiSource):
             raise SkipNotice(f"post {post['id']} without a title")
         content = html_to_text(_rendered(post, "content"))
         published = _wp_date(post.get("date"))
-        deadline, wording = deadline_in_text(content, published)
+        deadline, wording = find_deadline(content, published)
         return Notice(
             source=self.name,
             ref=str(post["id"]),
@@ -156,7 +140,7 @@ class WordPress(JsonApiSource):
             summary=html_to_text(_rendered(post, "excerpt")),
             body=content[:20_000],
             documents=document_links(_rendered(post, "content"), link),
-            kind=kind_from_title(title),
+            kind=kind_from_wording(title),
         )
 
     def _page(self, offset: int) -> Request:
@@ -197,35 +181,14 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line for line in map(clean_text, soup.get_text().splitlines()) if line)
 
 
-def deadline_in_text(text: str, published: date | None) -> tuple[datetime | None, str]:
-    """The first worded deadline in ``text`` and its wording; a date without a year is read as
-    the next one after the publication date. (None, "") when nothing is worded."""
-    folded = fold(text)
-    unread = ""
-    for found in DEADLINE_WORDS.finditer(folded):
-        line_end = folded.find("\n", found.start())
-        wording = text[found.start() : line_end if line_end >= 0 else None][:120].strip()
-        deadline = parse_deadline(wording, today=published)
-        if deadline is not None:
-            return deadline, wording
-        unread = unread or (wording if "limite" in found.group() else "")
-    return None, unread  # a worded "date limite" that could not be read is kept, not guessed
-
-
 def document_links(fragment: str, base_url: str) -> tuple[str, ...]:
     """Absolute links to documents (PDF, office files, archives) in an HTML fragment."""
     if "<a" not in fragment:
         return ()
     soup = BeautifulSoup(fragment, "lxml")
     links = (urljoin(base_url, str(a.get("href"))) for a in soup.select("a[href]"))
-    kept = (u for u in links if urlsplit(u).path.lower().endswith(DOCUMENT_EXTENSIONS))
+    kept = (u for u in links if is_document(u))
     return tuple(dict.fromkeys(kept))
-
-
-def kind_from_title(title: str) -> NoticeKind:
-    """Sites without a notice type say it in the title ("Avis d'attribution…")."""
-    folded = fold(title)
-    return next((kind for words, kind in KIND_WORDS if words.search(folded)), NoticeKind.CALL)
 
 
 def _rendered(post: dict[str, Any], key: str) -> str:
@@ -245,8 +208,6 @@ def _wp_date(value: Any) -> date | None:
 __all__ = [
     "WordPress",
     "WordPressOptions",
-    "deadline_in_text",
     "document_links",
     "html_to_text",
-    "kind_from_title",
 ]

@@ -55,3 +55,12 @@ def test_feedback_is_recorded_and_unknown_ids_refused(
     assert result.returncode == 0 and "1 judgement(s)" in result.stdout
     assert_clean_error(cli(tmp_path, "feedback", "999", "irrelevant"), 4, "no notice '999'")
     assert cli(tmp_path, "feedback", "26-91551", "maybe").returncode == 2
+
+
+def test_a_line_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path) -> None:
+    good = json.dumps(NOTICES[0]).encode()
+    (tmp_path / "in.jsonl").write_bytes(good + b"\n" + b'{"id": "x", "title": "\xff\xfe"}\n' + good)
+    result = cli(tmp_path, "classify", "--input", "in.jsonl", "--output", "out.jsonl")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "line 2: not valid UTF-8 text" in result.stderr
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2

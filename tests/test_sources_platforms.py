@@ -20,9 +20,11 @@ import pytest
 
 from scrapers.base import Source
 from scrapers.marches_publics_info import MarchesPublicsInfo, MarchesPublicsInfoOptions
+from scrapers.opco_common import find_deadline as deadline_in_text
+from scrapers.opco_common import kind_from_wording as kind_from_title
 from scrapers.registry import PLATFORMS, SOURCES
 from scrapers.rss import Rss, RssOptions
-from scrapers.wordpress import WordPress, WordPressOptions, deadline_in_text, kind_from_title
+from scrapers.wordpress import WordPress, WordPressOptions
 from tests.conftest import PAGE_DAY, PAGES, write_config
 from watcher.config import load_config, validate_file
 from watcher.demo import fill_dates

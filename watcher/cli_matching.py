@@ -27,7 +27,7 @@ def build_classifier(cfg: Config) -> Classifier:
 @click.option(
     "--input",
     "source",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8", errors="surrogateescape"),
     required=True,
     help="Notices, one JSON object a line ('-' for stdin).",
 )
@@ -64,7 +64,7 @@ def classify_command(
 @click.option(
     "--input",
     "source",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8", errors="surrogateescape"),
     required=True,
     help="Labelled notices (label_training, domain), one JSON object a line.",
 )

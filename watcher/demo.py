@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from watcher import views
+from watcher import fr, views
 from watcher.config import Config, load_config
 from watcher.devserver import DevServer
 from watcher.judging import Judge
@@ -27,21 +27,6 @@ from watcher.store import Store
 
 DATA = resources.files("watcher") / "demo_data"
 TOKEN = re.compile(r"@(DATE|DATETIME|FRDATE|FRWORDS)([+-]\d+)(?:T(\d{2}):(\d{2}))?@")
-DAYS = ("LUNDI", "MARDI", "MERCREDI", "JEUDI", "VENDREDI", "SAMEDI", "DIMANCHE")
-MONTHS = (
-    "JANVIER",
-    "FÉVRIER",
-    "MARS",
-    "AVRIL",
-    "MAI",
-    "JUIN",
-    "JUILLET",
-    "AOÛT",
-    "SEPTEMBRE",
-    "OCTOBRE",
-    "NOVEMBRE",
-    "DÉCEMBRE",
-)
 CONTENT_TYPES = {
     ".json": "application/json; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
@@ -195,7 +180,7 @@ def fill_dates(text: str, day: date) -> str:
         if kind == "FRDATE":
             return target.strftime("%d/%m/%Y")
         if kind == "FRWORDS":
-            return f"{DAYS[target.weekday()]} {target.day} {MONTHS[target.month - 1]}"
+            return f"{fr.DAYS[target.weekday()]} {target.day} {fr.MONTHS[target.month - 1]}".upper()
         moment = datetime.combine(target, time(int(hours or 12), int(minutes or 0)), tzinfo=PARIS)
         return moment.isoformat()
 

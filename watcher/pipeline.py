@@ -102,7 +102,7 @@ async def run_source(source: Source, ctx: RunContext) -> SourceReport:
     try:
         report = await _poll_source(source, ctx)
     except OpcoWatchError as error:
-        report = _failure(source, ctx, _error_kind(error), _error_words(error))
+        report = _failure(source, ctx, error.kind, _error_words(error))
     except Exception as error:  # a bug in one parser must not stop the other sources
         log.exception("[%s] unexpected error", source.name)
         report = _failure(source, ctx, "bug", f"internal error: {error!r}")
@@ -111,12 +111,15 @@ async def run_source(source: Source, ctx: RunContext) -> SourceReport:
 
 
 async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
+    state = ctx.store.source_state(source.name)
+    previous = state.items_seen_last if state else 0
     harvest = await _harvest_listings(source, ctx)
-    problem = _listing_problem(source, harvest, ctx)
+    problem = _listing_problem(source, harvest, previous)
     known = ctx.store.listing_hashes(harvest.notices)
-    todo = [n for k, n in harvest.notices.items() if known.get(k) != n.fingerprint()]
-    unchanged = [k for k in harvest.notices if known.get(k) == harvest.notices[k].fingerprint()]
-    completed, hashes = await _complete_details(source, todo, ctx)
+    fingerprints = {key: notice.fingerprint() for key, notice in harvest.notices.items()}
+    todo = [n for k, n in harvest.notices.items() if known.get(k) != fingerprints[k]]
+    unchanged = [k for k in harvest.notices if known.get(k) == fingerprints[k]]
+    completed, hashes = await _complete_details(source, todo, fingerprints, ctx)
     seen_at = ctx.now()
     result, events = _store(completed, hashes, seen_at, ctx)
     ctx.store.touch(unchanged, seen_at)
@@ -137,7 +140,9 @@ async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
         new_keys=tuple(n.key for n in result.new),
         events=tuple(events),
     )
-    return _record(source, harvest, report, problem, ctx, seen_at)
+    # when every page answered 304, the health keeps the count of the last read
+    listed = len(harvest.notices) if harvest.pages > harvest.not_modified else previous
+    return _record(source, harvest, report, listed, problem, ctx, seen_at)
 
 
 def _store(
@@ -162,6 +167,7 @@ def _record(
     source: Source,
     harvest: _Harvest,
     report: SourceReport,
+    listed: int,
     problem: OpcoWatchError | None,
     ctx: RunContext,
     at: datetime,
@@ -172,9 +178,8 @@ def _record(
         "[%s] %d items: %d new, %d changed", source.name, report.items, report.new, report.changed
     )
     if problem is None:
-        items = _items_listed(source, harvest, ctx)
         ctx.store.record_success(
-            source.name, at=at, items=items, new=report.new, changed=report.changed
+            source.name, at=at, items=listed, new=report.new, changed=report.changed
         )
         return report
     words = _error_words(problem)
@@ -187,13 +192,11 @@ def _record(
     return replace(report, error=words, error_kind=problem.kind, consecutive_failures=count)
 
 
-def _listing_problem(source: Source, harvest: _Harvest, ctx: RunContext) -> OpcoWatchError | None:
+def _listing_problem(source: Source, harvest: _Harvest, before: int) -> OpcoWatchError | None:
     """A changed layout, or a listing that went empty where it used to list many calls."""
     if harvest.layout_error is not None:
         return harvest.layout_error
     parsed = harvest.pages > harvest.not_modified
-    state = ctx.store.source_state(source.name)
-    before = state.items_seen_last if state else 0
     if parsed and not harvest.notices and before >= EMPTY_ALERT_AFTER:
         return ParseError(source.name, f"listing empty: {before} items last time, 0 now")
     return None
@@ -238,7 +241,7 @@ def _parse_or_fall_back(source: Source, text: str, url: str, harvest: _Harvest) 
 
 
 async def _complete_details(
-    source: Source, notices: list[Notice], ctx: RunContext
+    source: Source, notices: list[Notice], fingerprints: dict[str, str], ctx: RunContext
 ) -> tuple[list[Notice], dict[str, str]]:
     """Fetch the detail pages of new or changed notices, concurrently (capped per host).
 
@@ -247,9 +250,9 @@ async def _complete_details(
     """
     results = await asyncio.gather(*(_with_detail(source, n, ctx) for n in notices))
     hashes = {
-        listing.key: listing.fingerprint()
-        for listing, ok in zip(notices, results, strict=True)
-        if ok[1]
+        listing.key: fingerprints[listing.key]
+        for listing, (_, ok) in zip(notices, results, strict=True)
+        if ok
     }
     return [notice for notice, _ in results], hashes
 
@@ -305,14 +308,6 @@ def tender_notice(tender: Tender) -> Notice:
     )
 
 
-def _items_listed(source: Source, harvest: _Harvest, ctx: RunContext) -> int:
-    """Items on the listings; when every page answered 304, the count of the last read."""
-    if harvest.pages > harvest.not_modified:
-        return len(harvest.notices)
-    state = ctx.store.source_state(source.name)
-    return state.items_seen_last if state else 0
-
-
 def request_key(request: Request) -> str:
     """The URL a request stands for, with its query: the key of its HTTP validators."""
     if not request.params:
@@ -327,10 +322,6 @@ def _failure(source: Source, ctx: RunContext, kind: str, words: str) -> SourceRe
     return SourceReport(
         source.name, False, error=words, error_kind=kind, consecutive_failures=count
     )
-
-
-def _error_kind(error: OpcoWatchError) -> str:
-    return error.kind
 
 
 def _error_words(error: OpcoWatchError) -> str:

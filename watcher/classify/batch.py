@@ -41,6 +41,15 @@ def verdict_json(record_id: Any, match: Match) -> dict[str, Any]:
     }
 
 
+def require_utf8(line: str) -> None:
+    """Refuse a line whose bytes were not UTF-8: read with ``errors="surrogateescape"``, such
+    bytes come through as lone surrogates, so one bad line is skipped, not the whole file."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnicodeError("not valid UTF-8 text") from None
+
+
 def classify_jsonl(
     classifier: Classifier,
     input: TextIO,
@@ -55,12 +64,13 @@ def classify_jsonl(
             continue
         read += 1
         try:
+            require_utf8(line)
             record = json.loads(line)
             doc = from_record(record)
         except json.JSONDecodeError as error:
             on_error(line_no, f"invalid JSON: {error.msg} (column {error.colno})")
             continue
-        except RecordError as error:
+        except (RecordError, UnicodeError) as error:
             on_error(line_no, str(error))
             continue
         match = classifier.assess(doc, today=today).match

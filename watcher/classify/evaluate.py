@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
+from watcher.classify.batch import require_utf8
 from watcher.classify.classifier import Classifier, Verdict
 from watcher.classify.document import Document, RecordError, from_record
 from watcher.classify.metrics import Figures, confusion
@@ -171,9 +172,10 @@ def _rows(
         if not line.strip():
             continue
         try:
+            require_utf8(line)
             record, label = _labelled(json.loads(line))
             doc = from_record(record)
-        except (ValueError, RecordError) as error:
+        except (ValueError, RecordError, UnicodeError) as error:
             skipped.append((line_no, str(error)))
             continue
         verdict = classifier.assess(doc, today=today)

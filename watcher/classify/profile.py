@@ -181,7 +181,7 @@ class Profile(BaseModel):
     @field_validator("regions")
     @classmethod
     def _check_regions(cls, values: list[str]) -> list[str]:
-        return [_region(value) for value in values]
+        return [checked_region(value) for value in values]
 
     @field_validator("departments")
     @classmethod
@@ -197,7 +197,8 @@ class Profile(BaseModel):
         return self
 
 
-def _region(value: str) -> str:
+def checked_region(value: str) -> str:
+    """A region name as the profile and the mail routes accept it, or a clear ValueError."""
     region = geo.canonical_region(value)
     if region is None:
         valid = ", ".join((*geo.REGIONS, geo.NATIONAL))

@@ -16,8 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from watcher.classify import geo
-from watcher.classify.profile import Profile
+from watcher.classify.profile import Profile, checked_region
 from watcher.errors import ConfigError
 from watcher.notify.opco import canonical_opco, opco_names
 
@@ -66,13 +65,7 @@ class Route(_Section):
     @field_validator("regions")
     @classmethod
     def _regions(cls, values: list[str]) -> list[str]:
-        found = []
-        for value in values:
-            region = geo.canonical_region(value)
-            if region is None:
-                raise ValueError(f"unknown region {value!r}; valid: {', '.join(geo.REGIONS)}")
-            found.append(region)
-        return found
+        return [checked_region(value) for value in values]
 
 
 class MailConfig(_Section):
