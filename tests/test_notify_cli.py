@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from tests.conftest import write_config
 from tests.notify_data import T0, notice, poll
-from watcher.cli_notify import COMMANDS
+from watcher.cli.notify import COMMANDS
 from watcher.config import load_config
 from watcher.models import PARIS
 from watcher.notify.settings import settings_of

@@ -9,7 +9,7 @@ from typing import TextIO
 import click
 
 from watcher.classify import Classifier, classify_jsonl, evaluate_jsonl, format_report
-from watcher.cli_common import EXIT_NOT_FOUND, EXIT_PARTIAL, err, fail, friendly, load
+from watcher.cli.common import EXIT_NOT_FOUND, EXIT_PARTIAL, err, fail, friendly, load
 from watcher.config import Config
 from watcher.judging import classifier_for
 from watcher.store import Store

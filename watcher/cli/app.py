@@ -19,8 +19,9 @@ from pathlib import Path
 
 import click
 
-from watcher import __version__, views
-from watcher.cli_common import (
+from watcher import __version__
+from watcher.cli import views
+from watcher.cli.common import (
     EXIT_CONFIG,
     EXIT_NOT_FOUND,
     EXIT_PARTIAL,
@@ -30,9 +31,9 @@ from watcher.cli_common import (
     load,
     out,
 )
-from watcher.cli_matching import classify_command, eval_command, feedback_command
-from watcher.cli_notify import COMMANDS as NOTIFY_COMMANDS
-from watcher.cli_responses import documents_command, draft_command, templates_group
+from watcher.cli.matching import classify_command, eval_command, feedback_command
+from watcher.cli.notify import COMMANDS as NOTIFY_COMMANDS
+from watcher.cli.responses import documents_command, draft_command, templates_group
 from watcher.config import Config, config_path, load_config, validate_file
 from watcher.errors import ConfigError
 from watcher.notify.settings import mail_problems
@@ -250,7 +251,7 @@ def sources_snapshot(
 @friendly
 def demo(directory: Path | None) -> None:
     """Run a complete offline demo on bundled snapshots of the sources."""
-    from watcher.demo import run_demo
+    from watcher.cli.demo import run_demo
 
     sys.exit(run_demo(out, directory))
 

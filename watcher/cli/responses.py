@@ -14,7 +14,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from watcher.cli_common import EXIT_CONFIG, EXIT_NOT_FOUND, err, fail, friendly, load, out
+from watcher.cli.common import EXIT_CONFIG, EXIT_NOT_FOUND, err, fail, friendly, load, out
 from watcher.fr import long_datetime
 from watcher.models import PARIS, Notice
 from watcher.store import Store

@@ -12,7 +12,7 @@ import click
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from watcher import tenders
-from watcher.cli_common import EXIT_NOT_FOUND, EXIT_PARTIAL, fail, friendly, load, out
+from watcher.cli.common import EXIT_NOT_FOUND, EXIT_PARTIAL, fail, friendly, load, out
 from watcher.config import Config
 from watcher.errors import ConfigError
 from watcher.models import PARIS
