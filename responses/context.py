@@ -21,7 +21,7 @@ from responses.settings import DocumentKind, ResponsesConfig, Trainer
 from responses.skeleton import INDICATORS, MISSING, TODO_MARKER, todo
 from responses.vault import DocumentStatus, Vault, deadline_day
 from watcher.classify.profile import Course, Profile
-from watcher.fr import amount, long_date, long_datetime
+from watcher.fr import amount, estimate, long_date, long_datetime
 from watcher.models import Lot, Match, Notice
 
 CONTEXT_DOC: dict[str, str] = {
@@ -225,7 +225,6 @@ def _deadline(notice: Notice) -> str:
 def _call(inputs: DraftInputs) -> dict[str, Any]:
     notice = inputs.notice
     title = wording.line(notice.title)
-    value = notice.estimated_value
     return {
         "title": title,
         "short_title": wording.shorten(title),
@@ -239,7 +238,7 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
         "deadline_note": _deadline_note(notice, inputs.today),
         "summary": wording.block(notice.summary or notice.body[:3000]),
         "procedure": wording.line(notice.procedure),
-        "estimated_value": amount(value) if value is not None else "",
+        "estimated_value": estimate(notice.estimated_value, notice.estimated_value_max),
         "cpv": ", ".join(notice.cpv),
         "places": ", ".join(wording.line(p) for p in notice.places),
         "answer_scope": _scope(inputs),
@@ -266,14 +265,13 @@ def _lot(
     inputs: DraftInputs, index: int, lot: Lot, courses: list[dict[str, str]]
 ) -> dict[str, Any]:
     places = ", ".join(wording.line(p) for p in lot.places)
-    value = lot.estimated_value
     return {
         "key": matching.lot_key(lot, index),
         "label": matching.lot_label(lot, index),
         "title": wording.line(lot.title),
         "description": wording.block(lot.description),
         "places": places or "non précisé",
-        "estimated_value": amount(value) if value is not None else "",
+        "estimated_value": estimate(lot.estimated_value, lot.estimated_value_max),
         "deadline": long_datetime(lot.deadline) if lot.deadline else "",
         "coverage": matching.coverage(lot.places, inputs.profile),
         "courses": courses,

@@ -54,6 +54,20 @@ def amount(value: Decimal | int | float, *, suffix: str = "€ HT") -> str:
     return f"{text} {suffix}".strip()
 
 
+#: a low bound at or under this is a placeholder typed to fill the form ("1 €"), not a floor
+_PLACEHOLDER_FLOOR = Decimal(1)
+
+
+def estimate(low: Decimal | None, high: Decimal | None = None, *, suffix: str = "€ HT") -> str:
+    """An estimated value as published: '75 000 € HT', 'jusqu'à 75 000 € HT' (a range whose
+    floor is a placeholder, or no floor), 'entre 10 000 et 75 000 € HT'; '' when unknown."""
+    if high is None or high == low:
+        return amount(low, suffix=suffix) if low is not None else ""
+    if low is None or low <= _PLACEHOLDER_FLOOR:
+        return f"jusqu'à {amount(high, suffix=suffix)}"
+    return f"entre {amount(low, suffix='')} et {amount(high, suffix=suffix)}"
+
+
 def kind_label(kind: NoticeKind) -> str:
     return KINDS[kind]
 

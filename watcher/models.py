@@ -37,7 +37,10 @@ class Lot:
     deadline: datetime | None = None
     cpv: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    #: the estimate as published: one figure, or the low bound of a range
     estimated_value: Decimal | None = None
+    #: the high bound when a range is published ("fourchette"), else None
+    estimated_value_max: Decimal | None = None
 
     def __post_init__(self) -> None:
         _check_aware("Lot.deadline", self.deadline)
@@ -66,7 +69,11 @@ class Notice:
     cpv: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     procedure: str = ""
+    #: the estimate as published: one figure, or the low bound of a range (a buyer who types
+    #: a range "1 – 75 000" means "up to 75 000": show it with ``fr.estimate``, never alone)
     estimated_value: Decimal | None = None
+    #: the high bound when a range is published ("fourchette"), else None
+    estimated_value_max: Decimal | None = None
     documents: tuple[str, ...] = ()
     kind: NoticeKind = NoticeKind.CALL
     #: the eForms procedure identifier (BOAMP contractfolderid, TED procedure-identifier)
@@ -115,6 +122,7 @@ class Notice:
         values["published"] = _parse_date(values.get("published"))
         values["deadline"] = _parse_datetime(values.get("deadline"))
         values["estimated_value"] = _parse_decimal(values.get("estimated_value"))
+        values["estimated_value_max"] = _parse_decimal(values.get("estimated_value_max"))
         values["kind"] = NoticeKind(values.get("kind", "call"))
         values["lots"] = tuple(_lot_from_json(lot) for lot in values.get("lots") or ())
         for name in ("cpv", "places", "documents", "related_refs"):
@@ -244,6 +252,7 @@ def _lot_from_json(data: dict[str, Any]) -> Lot:
     values = dict(data)
     values["deadline"] = _parse_datetime(values.get("deadline"))
     values["estimated_value"] = _parse_decimal(values.get("estimated_value"))
+    values["estimated_value_max"] = _parse_decimal(values.get("estimated_value_max"))
     values["cpv"] = tuple(values.get("cpv") or ())
     values["places"] = tuple(values.get("places") or ())
     return Lot(**values)

@@ -102,7 +102,7 @@ def notice_panel(row: StoredNotice, history: list[NoticeChange]) -> Panel:
         ("Procédure", n.procedure),
         ("CPV", ", ".join(n.cpv)),
         ("Lieux", ", ".join(n.places)),
-        ("Valeur estimée", fr.amount(n.estimated_value) if n.estimated_value else ""),
+        ("Valeur estimée", fr.estimate(n.estimated_value, n.estimated_value_max)),
         ("Lien", n.url),
         ("Plateforme", n.platform_url),
         ("Titulaire", n.winner),

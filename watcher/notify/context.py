@@ -37,7 +37,7 @@ def tender_context(tender: Tender, match: Match | None, today: date) -> Context:
         **deadline_context(tender.deadline, main.deadline_text, today),
         "lots": lot_labels(tender.notices),
         "places": list(dict.fromkeys(p for n in tender.notices for p in n.places)),
-        "value": fr.amount(main.estimated_value) if main.estimated_value is not None else "",
+        "value": fr.estimate(main.estimated_value, main.estimated_value_max),
         "kind": fr.kind_label(main.kind),
         "status": tender.status,
         "status_label": STATUS_LABELS.get(tender.status, tender.status),

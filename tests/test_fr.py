@@ -1,0 +1,54 @@
+"""French wording of amounts and dates, as users read them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from watcher import fr
+from watcher.models import PARIS, Notice
+
+NNBSP = fr.NARROW_NBSP
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (Decimal(75000), None, f"75{NNBSP}000 € HT"),
+        (Decimal(75000), Decimal(75000), f"75{NNBSP}000 € HT"),
+        # a BOAMP "fourchette" whose floor is the 1 € typed to fill the form (26-7308)
+        (Decimal(1), Decimal(75000), f"jusqu'à 75{NNBSP}000 € HT"),
+        (None, Decimal(75000), f"jusqu'à 75{NNBSP}000 € HT"),
+        (Decimal(10000), Decimal(75000), f"entre 10{NNBSP}000 et 75{NNBSP}000 € HT"),
+        (Decimal("1234.5"), None, f"1{NNBSP}234,50 € HT"),
+        (None, None, ""),
+    ],
+)
+def test_an_estimate_never_shows_a_range_by_its_floor(
+    low: Decimal | None, high: Decimal | None, expected: str
+) -> None:
+    assert fr.estimate(low, high) == expected
+
+
+def test_a_range_survives_the_store_round_trip() -> None:
+    notice = Notice(
+        "boamp",
+        "26-7308",
+        "Travaux",
+        "https://www.boamp.fr/pages/avis/?q=idweb:26-7308",
+        estimated_value=Decimal(1),
+        estimated_value_max=Decimal(75000),
+    )
+    back = Notice.from_json(notice.to_json())
+    assert (back.estimated_value, back.estimated_value_max) == (Decimal(1), Decimal(75000))
+
+
+def test_long_datetime_is_paris_wall_clock_in_winter_and_summer() -> None:
+    assert fr.long_datetime(datetime(2026, 2, 16, 11, 0, tzinfo=UTC)) == (
+        "lundi 16 février 2026 à 12h00"
+    )
+    assert fr.long_datetime(datetime(2026, 7, 1, 12, 0, tzinfo=PARIS)) == (
+        "mercredi 1er juillet 2026 à 12h00"
+    )
