@@ -1,5 +1,6 @@
 """The generic fallback extractor: it finds the calls of a page whose scraper broke, and never
-invents a call from the page's navigation.
+invents a call from the page's navigation; through the pipeline, it adds calls but never
+replaces what the source's scraper stored, and a recovered site is read again in full.
 
 Tested on the real BOAMP search page (shared/fixtures/real) and on "redesigned" variants of the
 saved OPCO pages, derived here so that each source's selectors no longer match.
@@ -13,15 +14,24 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
+import httpx
 import pytest
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from scrapers.fallback import fallback_notices
 from scrapers.registry import SOURCES
+from tests.conftest import PAGE_DAY, write_config
 from tests.test_parsers import AKTO, Page
 from tests.test_sources_opco import LISTINGS
+from watcher.config import Config, load_config
+from watcher.devserver import DevServer
 from watcher.errors import LayoutChanged
+from watcher.merging import fill_empty
 from watcher.models import PARIS, Notice, NoticeKind
+from watcher.pipeline import SourceReport, poll
+from watcher.store import Store
+from watcher.store.schema import outbox
 
 BOAMP_PAGE = "boamp-fr_recherche-resultats_2026-01-04.html"
 BOAMP_URL = "https://www.boamp.fr/pages/recherche/"
@@ -203,3 +213,175 @@ def test_fallback_never_takes_boamp_navigation(boamp_html: str, boamp_found: lis
 
 def _paris(year: int, month: int, day: int, hour: int) -> datetime:
     return datetime(year, month, day, hour, 0, tzinfo=PARIS)
+
+
+# -- through the pipeline: good layout -> broken layout -> recovered ---------------------------
+
+AKTO_LIST = "/www.akto.fr/appels-d-offres/"
+BROKEN_DETAIL = "<html><body><div class='nouveau-site'>Nouveau site</div></body></html>"
+#: what the source's scraper reads and the fallback must never replace
+KEPT = ("title", "deadline", "deadline_text", "summary", "body", "documents", "kind")
+
+
+@pytest.fixture
+def akto_config(tmp_path: Path) -> Config:
+    return load_config(write_config(tmp_path))
+
+
+class Akto:
+    """The demo's AKTO pages on the loopback server, and ways to break and restore them."""
+
+    def __init__(self, server: DevServer) -> None:
+        self.server = server
+        self.listing = self.get(AKTO_LIST)
+        soup = BeautifulSoup(self.listing, "lxml")
+        self.details = [
+            "/www.akto.fr" + str(a["href"]) for a in soup.select("div.posts-card a.btn[href]")
+        ]
+        self.detail_pages = {path: self.get(path) for path in self.details}
+
+    def get(self, path: str) -> str:
+        return httpx.get(self.server.base_url + path).text
+
+    def serve(self, listing: str, *, broken_details: bool = False) -> None:
+        self.server.add(AKTO_LIST, listing)
+        for path, page in self.detail_pages.items():
+            self.server.add(path, BROKEN_DETAIL if broken_details else page)
+
+    def poll(self, config: Config) -> SourceReport:
+        self.server.clear_log()
+        (report,) = poll(config, names=["akto"], mirror=self.server.base_url, today=PAGE_DAY)
+        return report
+
+    def fetched_details(self) -> set[str]:
+        return {r.path for r in self.server.requests} & set(self.details)
+
+
+def redesigned(listing: str) -> str:
+    return REDESIGNS["akto"](listing)
+
+
+def without_card(listing: str, slug: str) -> str:
+    soup = BeautifulSoup(listing, "lxml")
+    for card in soup.select("div.posts-card"):
+        if card.select_one(f"a[href*='{slug}']"):
+            card.decompose()
+    return str(soup)
+
+
+def stored_akto(config: Config) -> dict[str, Notice]:
+    with Store.open(config.database) as store:
+        return {row.key: row.notice for row in store.list_notices(source="akto")}
+
+
+def kept_fields(notices: dict[str, Notice]) -> dict[str, tuple[object, ...]]:
+    return {key: tuple(getattr(n, name) for name in KEPT) for key, n in notices.items()}
+
+
+def alert_changes(config: Config) -> list[str]:
+    """Every change an alert (new or update) has told anyone about."""
+    with Store.open(config.database) as store, store.transaction() as conn:
+        payloads = [row.payload for row in conn.execute(sa.select(outbox.c.payload))]
+    calls = [c for p in payloads for part in ("new", "updates") for c in p["context"][part]]
+    return [change for call in calls for change in call["changes"]]
+
+
+def test_a_broken_layout_never_replaces_what_the_scraper_stored(
+    akto_config: Config, demo_server: DevServer
+) -> None:
+    akto = Akto(demo_server)
+    assert akto.poll(akto_config).ok
+    good = stored_akto(akto_config)
+    assert len(good) == 4 and all(n.body and n.documents and n.summary for n in good.values())
+    sst = next(n for n in good.values() if "sst-prevention" in n.url)
+    assert sst.deadline == datetime(2026, 3, 14, 12, tzinfo=PARIS), "read on the detail page"
+
+    akto.serve(redesigned(akto.listing), broken_details=True)
+    broken = akto.poll(akto_config)
+    assert not broken.ok and broken.error_kind == "layout" and broken.items == 4
+    assert kept_fields(stored_akto(akto_config)) == kept_fields(good)
+    assert not any(n.via_fallback for n in stored_akto(akto_config).values())
+
+    akto.serve(akto.listing)  # the very page of the first poll: no 304 may hide it
+    recovered = akto.poll(akto_config)
+    assert recovered.ok and recovered.not_modified == 0
+    assert akto.fetched_details() == set(akto.details), "every call is read again in full"
+    assert stored_akto(akto_config) == good
+    assert not [c for c in alert_changes(akto_config) if "date limite" in c]
+
+
+def test_the_fallback_adds_calls_and_they_are_read_in_full_after_recovery(
+    akto_config: Config, demo_server: DevServer
+) -> None:
+    akto = Akto(demo_server)
+    akto.serve(without_card(akto.listing, "parcours-clea"))
+    assert akto.poll(akto_config).new == 3
+    good = stored_akto(akto_config)
+
+    akto.serve(redesigned(akto.listing), broken_details=True)
+    assert akto.poll(akto_config).new == 1
+    during = stored_akto(akto_config)
+    (added,) = (n for key, n in during.items() if key not in good)
+    assert added.via_fallback and added.deadline == datetime(2026, 4, 1, 23, 59, tzinfo=PARIS)
+    assert added.body == "" and added.buyer == "AKTO"
+    assert kept_fields({k: during[k] for k in good}) == kept_fields(good)
+
+    akto.serve(akto.listing)
+    report = akto.poll(akto_config)
+    assert report.ok and report.changed == 1 and report.new == 0
+    assert akto.fetched_details() == set(akto.details)
+    clea = stored_akto(akto_config)[added.key]
+    assert not clea.via_fallback and clea.body and len(clea.documents) == 2
+    assert clea.deadline == added.deadline
+
+
+def test_a_broken_detail_page_keeps_the_body_and_documents_read_before(
+    akto_config: Config, demo_server: DevServer
+) -> None:
+    akto = Akto(demo_server)
+    akto.poll(akto_config)
+    good = stored_akto(akto_config)
+    akto.serve(akto.listing.replace("Publié le", "Mis en ligne le"), broken_details=True)
+    report = akto.poll(akto_config)
+    assert report.ok and report.changed == 0, "the listing changed, nothing the user reads"
+    assert kept_fields(stored_akto(akto_config)) == kept_fields(good)
+    akto.serve(akto.listing)
+    assert akto.poll(akto_config).ok and stored_akto(akto_config) == good
+
+
+def test_fill_empty_keeps_every_field_the_base_fills() -> None:
+    paris = datetime(2026, 3, 14, 12, tzinfo=PARIS)
+    stored = Notice(
+        "akto",
+        "x",
+        "Titre du parseur",
+        "https://www.akto.fr/x",
+        summary="court",
+        deadline_text="voir le règlement de consultation",
+        documents=("a.pdf",),
+    )
+    found = Notice(
+        "akto",
+        "x",
+        "Titre du secours",
+        "https://www.akto.fr/x",
+        summary="long",
+        body="corps",
+        deadline=paris,
+        deadline_text="le 14/03/2026 à 12h",
+        documents=("b.pdf",),
+        via_fallback=True,
+    )
+    merged = fill_empty(stored, found)
+    assert (merged.title, merged.summary, merged.documents) == stored_fields(stored)
+    assert (merged.body, merged.deadline, merged.deadline_text) == (
+        "corps",
+        paris,
+        "le 14/03/2026 à 12h",
+    ), "a date comes with its wording, replacing a wording that gave none"
+    assert not merged.via_fallback
+    assert fill_empty(found, stored) == found
+
+
+def stored_fields(notice: Notice) -> tuple[object, ...]:
+    return (notice.title, notice.summary, notice.documents)

@@ -25,6 +25,7 @@ from watcher.config import Config
 from watcher.errors import FetchError, LayoutChanged, OpcoWatchError, ParseError
 from watcher.fetch import Fetcher, Request
 from watcher.judging import Judge
+from watcher.merging import fill_empty
 from watcher.models import PARIS, Match, Notice, Tender
 from watcher.notify.admin import check_sources
 from watcher.notify.outbox import AlertItem, enqueue_alerts
@@ -124,9 +125,10 @@ async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
     result, events = _store(completed, hashes, seen_at, ctx)
     ctx.store.touch(unchanged, seen_at)
     # a failed detail page, or a page read by the fallback, must not hide behind a 304 later
-    if len(hashes) == len(todo) and problem is None:
-        for url, etag, modified in harvest.validators:
-            ctx.store.save_validators(url, etag, modified)
+    # (not even one answered to the validators of an older, good read: they are forgotten)
+    complete = len(hashes) == len(todo) and problem is None
+    for url, etag, modified in harvest.validators:
+        ctx.store.save_validators(url, *((etag, modified) if complete else (None, None)))
     report = SourceReport(
         source.name,
         problem is None,
@@ -245,8 +247,9 @@ async def _complete_details(
 ) -> tuple[list[Notice], dict[str, str]]:
     """Fetch the detail pages of new or changed notices, concurrently (capped per host).
 
-    A notice whose detail page fails is stored from its listing only, without a listing hash
-    (and the listing's validators are not saved), so the next poll tries its detail page again.
+    A notice whose detail page fails is stored from its listing, completed by what an earlier
+    read stored (a broken detail page never wipes the body and documents), without a listing
+    hash (and the listing's validators are not saved), so the next poll tries it again.
     """
     results = await asyncio.gather(*(_with_detail(source, n, ctx) for n in notices))
     hashes = {
@@ -254,7 +257,12 @@ async def _complete_details(
         for listing, (_, ok) in zip(notices, results, strict=True)
         if ok
     }
-    return [notice for notice, _ in results], hashes
+    return [n if ok else _with_stored(n, ctx.store) for n, ok in results], hashes
+
+
+def _with_stored(listing: Notice, store: Store) -> Notice:
+    stored = store.get_notice(listing.key)
+    return fill_empty(listing, stored.notice) if stored is not None else listing
 
 
 async def _with_detail(source: Source, notice: Notice, ctx: RunContext) -> tuple[Notice, bool]:

@@ -3,6 +3,11 @@
 The upsert reads its input in chunks: one ``IN`` query per chunk finds the stored
 fingerprints, then one executemany per kind of write. No per-row SELECT, and a generator
 of notices is never materialised (only the new and changed ones are kept, for the result).
+
+A notice of the generic fallback extractor (``via_fallback``) never replaces what a source's
+own parser stored: it merges into it, stored non-empty fields winning (``watcher.merging``),
+and the row's listing hash is that of the fallback's listing (or none), never the old one, so
+that once the source's scraper reads the page again the call's detail page is read in full.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from watcher.merging import fill_empty
 from watcher.models import Notice
 from watcher.store.engine import executemany
 from watcher.store.records import (
@@ -34,6 +40,8 @@ T = TypeVar("T")
 
 #: notices per chunk: bounds memory and the size of the IN lists
 CHUNK = 500
+#: key -> listing hash to store; None forgets the stored one
+_Hashes = Mapping[str, str | None]
 
 
 class _Existing(NamedTuple):
@@ -82,15 +90,39 @@ def _upsert_chunk(
     # a key given twice in one chunk: the last one wins
     prepared = {p.notice.key: p for p in map(Prepared.of, chunk)}
     existing = _lookup(conn, list(prepared))
+    fallback = {key for key, p in prepared.items() if p.notice.via_fallback}
+    prepared.update(_merged_fallback(conn, prepared, existing, fallback))
+    # a call the fallback read keeps no stored listing hash: its own, or none
+    own: dict[str, str | None] = dict.fromkeys(fallback)
+    chunk_hashes = own | {key: hashes[key] for key in prepared if key in hashes}
     fresh = [p for key, p in prepared.items() if key not in existing]
     known = [(p, existing[key]) for key, p in prepared.items() if key in existing]
     same = [(p, old) for p, old in known if p.fingerprint == old.fingerprint]
     moved = [(p, old) for p, old in known if p.fingerprint != old.fingerprint]
-    _insert(conn, fresh, seen_at, hashes)
-    _touch_same(conn, same, seen_at, hashes)
-    batch.changed += _apply_changes(conn, moved, seen_at, hashes)
+    _insert(conn, fresh, seen_at, chunk_hashes)
+    _touch_same(conn, same, seen_at, chunk_hashes)
+    batch.changed += _apply_changes(conn, moved, seen_at, chunk_hashes)
     batch.new += [p.notice for p in fresh]
     batch.same += len(same)
+
+
+def _merged_fallback(
+    conn: Connection,
+    prepared: dict[str, Prepared],
+    existing: dict[str, _Existing],
+    fallback: set[str],
+) -> dict[str, Prepared]:
+    """The fallback's notices of calls a source's parser stored, merged into what is stored."""
+    known = [key for key in fallback if key in existing]
+    if not known:
+        return {}
+    stored = _stored_data(conn, [existing[key].id for key in known])
+    merged = {}
+    for key in known:
+        before = Notice.from_json(stored[existing[key].id])
+        if not before.via_fallback:
+            merged[key] = Prepared.of(fill_empty(before, prepared[key].notice))
+    return merged
 
 
 def _lookup(conn: Connection, keys: list[str]) -> dict[str, _Existing]:
@@ -102,9 +134,7 @@ def _lookup(conn: Connection, keys: list[str]) -> dict[str, _Existing]:
     }
 
 
-def _insert(
-    conn: Connection, fresh: list[Prepared], seen_at: datetime, hashes: Mapping[str, str]
-) -> None:
+def _insert(conn: Connection, fresh: list[Prepared], seen_at: datetime, hashes: _Hashes) -> None:
     if not fresh:
         return
     stamps = {"first_seen": seen_at, "last_seen": seen_at, "last_changed": seen_at}
@@ -119,7 +149,7 @@ def _touch_same(
     conn: Connection,
     same: list[tuple[Prepared, _Existing]],
     seen_at: datetime,
-    hashes: Mapping[str, str],
+    hashes: _Hashes,
 ) -> None:
     if not same:
         return
@@ -141,7 +171,7 @@ def _apply_changes(
     conn: Connection,
     moved: list[tuple[Prepared, _Existing]],
     seen_at: datetime,
-    hashes: Mapping[str, str],
+    hashes: _Hashes,
 ) -> list[tuple[Notice, tuple[str, ...]]]:
     if not moved:
         return []
@@ -156,9 +186,7 @@ def _apply_changes(
     return [(p.notice, tuple(diff)) for (p, _), diff in zip(moved, diffs, strict=True)]
 
 
-def _changed_row(
-    p: Prepared, old: _Existing, seen_at: datetime, hashes: Mapping[str, str]
-) -> dict[str, Any]:
+def _changed_row(p: Prepared, old: _Existing, seen_at: datetime, hashes: _Hashes) -> dict[str, Any]:
     return {
         "b_id": old.id,
         **p.columns(),
