@@ -1,9 +1,10 @@
 """``dossier.zip``: the drafts plus copies of the valid documents, under safe names.
 
 Only documents valid on the deadline day are copied (an expiring one would be stale when the
-buyer opens it), and of the CVs only those of the trainers proposed for this call. Names in the
-archive are ASCII slugs (``pieces/certificat-qualiopi.pdf``), unique, never absolute and never
-climbing out with ``..``.
+buyer opens it), and of the CVs only those of the trainers proposed for this call; only files
+inside the documents folder, links followed (never ``../../etc/hostname`` or a link to it).
+Names in the archive are ASCII slugs (``pieces/certificat-qualiopi.pdf``), unique, never
+absolute and never climbing out with ``..``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from responses.settings import DocumentKind, Trainer
-from responses.vault import DocumentStatus, Vault, VaultDocument
+from responses.vault import DocumentStatus, Vault, VaultDocument, inside, is_file, resolved
 from responses.wording import safe_name, safe_suffix
 from watcher.errors import DraftError
 
@@ -35,7 +36,8 @@ def plan_attachments(
     vault: Vault, trainers: Iterable[Trainer], today: date, deadline: datetime | None
 ) -> list[Attachment]:
     """The documents to copy, in vault order, each with its unique safe name."""
-    cv_paths = {(vault.folder / t.cv).resolve() for t in trainers if t.cv is not None}
+    cv_paths = {resolved(vault.folder / t.cv) for t in trainers if t.cv is not None}
+    cv_paths = {path for path in cv_paths if inside(vault.folder, path)}
     chosen = [
         d
         for d in vault.documents
@@ -44,7 +46,11 @@ def plan_attachments(
     ]
     extra = _undeclared_cvs(vault, cv_paths)
     used: set[str] = set()
-    return [_attachment(path, title, used) for path, title in [*_pairs(chosen), *extra]]
+    pairs = [*_pairs(chosen), *extra]
+    for path, _ in pairs:  # the vault refuses them already: never copy a file from elsewhere
+        if not inside(vault.folder, resolved(path)):
+            raise DraftError(f"refusing to copy {path}: it is outside {vault.folder}")
+    return [_attachment(path, title, used) for path, title in pairs]
 
 
 def _pairs(documents: list[VaultDocument]) -> list[tuple[Path, str]]:
@@ -54,7 +60,7 @@ def _pairs(documents: list[VaultDocument]) -> list[tuple[Path, str]]:
 def _undeclared_cvs(vault: Vault, cv_paths: set[Path]) -> list[tuple[Path, str]]:
     """CV files named in [[responses.trainers]] but not declared in the vault."""
     declared = {d.path for d in vault.documents}
-    return [(p, f"CV {p.stem}") for p in sorted(cv_paths - declared) if p.is_file()]
+    return [(p, f"CV {p.stem}") for p in sorted(cv_paths - declared) if is_file(p)]
 
 
 def _attachment(path: Path, title: str, used: set[str]) -> Attachment:

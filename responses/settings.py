@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from watcher.classify.profile import QualiopiCategory
+from watcher.config_types import ConfigPath
 
 
 class DocumentKind(StrEnum):
@@ -81,7 +82,7 @@ class DocumentItem(Section):
         description="What it is: qualiopi, nda, kbis, urssaf, fiscale, rc_pro, bpf, cv, "
         "reference, catalogue or other."
     )
-    file: Path = Field(description="The file, relative to the documents folder.")
+    file: ConfigPath = Field(description="The file, relative to the documents folder.")
     title: str = Field("", description="A title shown in lists (default: the kind's name).")
     issued: date | None = Field(None, description="Date of issue, e.g. 2026-01-15.")
     expires: date | None = Field(
@@ -125,7 +126,7 @@ class DocumentItem(Section):
 class DocumentsConfig(Section):
     """The evidence vault: ``[documents]``."""
 
-    folder: Path = Field(
+    folder: ConfigPath = Field(
         Path("documents"), description="Folder of the documents (relative to this file)."
     )
     required: list[DocumentKind] = Field(
@@ -146,7 +147,7 @@ class Trainer(Section):
         default_factory=list,
         description="Domains (as named in [profile]) or skills, e.g. Management, SST.",
     )
-    cv: Path | None = Field(None, description="CV file, relative to the documents folder.")
+    cv: ConfigPath | None = Field(None, description="CV file, relative to the documents folder.")
 
 
 class DisabilityReferent(Section):
@@ -162,12 +163,12 @@ class Turnover(Section):
 class ResponsesConfig(Section):
     """What response drafts need beyond ``[organisation]``: ``[responses]``."""
 
-    templates_folder: Path | None = Field(
+    templates_folder: ConfigPath | None = Field(
         None,
         description="Folder of your own templates, overriding the shipped ones by file name "
         "(relative to this file).",
     )
-    output_folder: Path = Field(
+    output_folder: ConfigPath = Field(
         Path("drafts"), description="Where drafts are written (relative to the data folder)."
     )
     legal_form: str = Field("", description="Legal form, e.g. SAS, SARL, association loi 1901.")

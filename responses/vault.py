@@ -83,11 +83,14 @@ def deadline_day(deadline: date | datetime | None) -> date | None:
 
 @dataclass(frozen=True, slots=True)
 class VaultDocument:
-    """A declared document, its resolved path, and whether the file is there."""
+    """A declared document, its resolved path, and whether the file is there. A file that
+    resolves outside the documents folder (``..``, an absolute name, a symbolic link pointing
+    elsewhere) is ``outside``: never read, never copied, reported as missing."""
 
     item: DocumentItem
     path: Path
     exists: bool
+    outside: bool = False
 
     @property
     def kind(self) -> DocumentKind:
@@ -136,7 +139,7 @@ class Vault:
     @classmethod
     def load(cls, section: DocumentsConfig, base_dir: Path) -> Vault:
         """Resolve the folder against ``base_dir``; a missing file is a status, not an error."""
-        folder = (base_dir / section.folder).expanduser().resolve()
+        folder = resolved(base_dir / section.folder)
         documents = tuple(_document(folder, item) for item in section.items)
         missing = [d.path.name for d in documents if not d.exists]
         if missing:
@@ -152,7 +155,7 @@ class Vault:
 
     def find_file(self, file: Path) -> VaultDocument | None:
         """The declared document whose file is ``file`` (relative to the folder), if any."""
-        target = (self.folder / file).resolve()
+        target = resolved(self.folder / file)
         return next((d for d in self.documents if d.path == target), None)
 
     def state(
@@ -179,8 +182,31 @@ class Vault:
 
 
 def _document(folder: Path, item: DocumentItem) -> VaultDocument:
-    path = (folder / item.file).expanduser().resolve()
-    return VaultDocument(item, path, path.is_file())
+    path = resolved(folder / item.file)
+    if not inside(folder, path):
+        log.warning("vault %s: %s is outside the folder, refused", folder, item.file)
+        return VaultDocument(item, path, False, outside=True)
+    return VaultDocument(item, path, is_file(path))
+
+
+def resolved(path: Path) -> Path:
+    """The absolute path with every link followed (the file that would really be read)."""
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError):  # a loop of links, a name too long: no usable file
+        return path.absolute()
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """True when ``path`` (resolved) lies in ``folder`` (resolved): the vault's only files."""
+    return path != folder and path.is_relative_to(folder)
+
+
+def is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _ordinal(state: DocumentState) -> int:
@@ -194,6 +220,8 @@ def _undeclared(kind: DocumentKind) -> DocumentState:
 
 def _detail(document: VaultDocument, status: DocumentStatus, today: date) -> str:
     until = document.valid_until
+    if status == DocumentStatus.MISSING and document.outside:
+        return f"refusé : {document.item.file} est en dehors du dossier des documents"
     if status == DocumentStatus.MISSING:
         return f"fichier introuvable : {document.path}"
     if status == DocumentStatus.EXPIRED and until is not None:

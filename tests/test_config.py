@@ -6,10 +6,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from responses.settings import example_toml
 from scrapers.boamp import BoampOptions
 from tests.conftest import ROOT, write_config
+from watcher.cli import main
 from watcher.config import load_config, validate_file
+from watcher.config_check import check_config
 from watcher.errors import ConfigError
 from watcher.starter import settings_table, sources_table, starter_toml
 
@@ -113,3 +117,153 @@ def test_readme_settings_table_is_up_to_date() -> None:
 def test_readme_sources_table_is_up_to_date() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     assert sources_table() in readme, "README sources table is stale: paste sources_table()"
+
+
+# -------------------------------------------------------------------- config check: one pass
+
+
+def check(tmp_path: Path, extra: str = "") -> tuple[list[str], list[str]]:
+    report = check_config(write_config(tmp_path, extra))
+    return [str(e) for e in report.errors], [str(w) for w in report.warnings]
+
+
+ESCAPE = "../" * 16 + "etc/hostname"  # climbs to the root from any temporary folder
+DOCUMENTS = """
+[documents]
+folder = "pieces"
+[[documents.items]]
+kind = "kbis"
+file = "kbis.pdf"
+[[documents.items]]
+kind = "nda"
+file = "absent.pdf"
+[[documents.items]]
+kind = "urssaf"
+file = "ESCAPE"
+[[documents.items]]
+kind = "fiscale"
+file = "lien.pdf"
+[[responses.trainers]]
+name = "Claire"
+cv = "../cv-hors-dossier.pdf"
+"""
+
+
+def test_check_finds_missing_and_escaping_documents(tmp_path: Path) -> None:
+    (tmp_path / "pieces").mkdir()
+    (tmp_path / "pieces" / "kbis.pdf").write_bytes(b"%PDF")
+    (tmp_path / "cv-hors-dossier.pdf").write_bytes(b"%PDF")
+    (tmp_path / "secret.txt").write_text("hors du dossier")
+    (tmp_path / "pieces" / "lien.pdf").symlink_to(tmp_path / "secret.txt")
+    errors, _ = check(tmp_path, DOCUMENTS.replace("ESCAPE", ESCAPE))
+    folder = (tmp_path / "pieces").resolve()
+    assert errors == [
+        f"documents.items.1.file: file not found: {folder / 'absent.pdf'}\n"
+        f"  -> put the file in {folder} or correct its name",
+        f"documents.items.2.file: '{ESCAPE}' is outside the documents folder "
+        f"{folder} (it leads to /etc/hostname)\n"
+        "  -> copy the file into the documents folder and name it relative to it",
+        f"documents.items.3.file: 'lien.pdf' is outside the documents folder {folder} "
+        f"(it leads to {(tmp_path / 'secret.txt').resolve()})\n"
+        "  -> copy the file into the documents folder and name it relative to it",
+        f"responses.trainers.0.cv: '../cv-hors-dossier.pdf' is outside the documents folder "
+        f"{folder} (it leads to {(tmp_path / 'cv-hors-dossier.pdf').resolve()})\n"
+        "  -> copy the file into the documents folder and name it relative to it",
+    ]
+    assert check_config(tmp_path / "opco-watch.toml").config is None
+
+
+def test_check_finds_a_missing_documents_folder_and_template_folders(tmp_path: Path) -> None:
+    extra = (
+        '[documents]\nfolder = "absent"\n[[documents.items]]\nkind = "kbis"\nfile = "k.pdf"\n'
+        '[responses]\ntemplates_folder = "/nonexistent"\n'
+        '[mail]\ntemplates_dir = "/nonexistent"\n'
+    )
+    errors, _ = check(tmp_path, extra)
+    assert [e.split(":")[0] for e in errors] == [
+        "documents.folder",
+        "responses.templates_folder",
+        "mail.templates_dir",
+    ]
+    assert errors[0].startswith(f"documents.folder: folder {(tmp_path / 'absent').resolve()} ")
+    assert errors[2] == (
+        "mail.templates_dir: folder /nonexistent does not exist\n"
+        "  -> create it with your templates, or remove the setting to use the shipped ones"
+    )
+
+
+def test_no_documents_declared_needs_no_documents_folder(tmp_path: Path) -> None:
+    assert check(tmp_path) == ([], [])
+
+
+def test_check_reports_every_problem_in_one_pass(tmp_path: Path) -> None:
+    extra = (
+        "[store]\nfoo = 1\n"  # a schema error...
+        '[mail]\ntemplates_dir = "/nonexistent"\n'  # ...does not hide the other sections'
+        '[[mail.routes]]\nrecipient = "ouest@of.fr"\ndomains = ["Cuisine"]\n'
+        '[[profile.domains]]\nname = "Management"\nphrases = ["management"]\n'
+        'owner = "claire.martin@exemple-formation.fr"\n'
+    )
+    errors, warnings = check(tmp_path, extra)
+    assert [e.split(":")[0] for e in errors] == [
+        "store.foo",
+        "mail.templates_dir",
+        "mail.routes.0.domains",
+    ]
+    assert warnings == [
+        "profile.domains.0.owner: 'claire.martin@exemple-formation.fr' is an example address "
+        "from `opco-watch init`\n"
+        "  -> write a real address: mail to an example address is refused over SMTP"
+    ]
+
+
+def test_the_starter_file_is_valid_but_warns_on_each_example_value(tmp_path: Path) -> None:
+    file = tmp_path / "opco-watch.toml"
+    file.write_text(starter_toml(), encoding="utf-8")
+    report = check_config(file)
+    assert report.errors == [] and report.config is not None
+    keys = [w.key for w in report.warnings]
+    assert keys == [
+        "organisation.name",
+        "organisation.contact_email",
+        "profile.qualiopi.certificate_number",
+        "profile.qualiopi.certifier",
+        *(f"profile.domains.{i}.owner" for i in range(5)),
+    ]
+    # with the example documents and responses switched on, more made-up values show
+    file.write_text(starter_toml().replace(example_toml(commented=True), example_toml()), "utf-8")
+    more = {w.key for w in check_config(file).warnings} - set(keys)
+    assert more == {
+        "documents.items.0.number",
+        "documents.items.0.certifier",
+        "responses.address",
+        "responses.phone",
+        "responses.website",
+        "responses.disability_referent.contact",
+    }
+
+
+def test_an_example_default_left_unset_is_a_warning(tmp_path: Path) -> None:
+    file = tmp_path / "opco-watch.toml"
+    file.write_text('[organisation]\nsiret = "123 456 789 00012"\n', encoding="utf-8")
+    assert [str(w) for w in check_config(file).warnings] == [
+        "organisation.siret: '123 456 789 00012' is the example SIRET from `opco-watch init`\n"
+        "  -> write your organisation's own value: drafts and mail would print this one",
+        "organisation.name: not set: its default 'Mon organisme de formation' is the example "
+        "organisation name from `opco-watch init`\n"
+        "  -> write your organisation's own value: drafts and mail would print this one",
+        "organisation.contact_email: not set: its default 'veille@example.org' is an example "
+        "address from `opco-watch init`\n"
+        "  -> write a real address: mail to an example address is refused over SMTP",
+    ]
+
+
+def test_cli_config_check_prints_errors_and_warnings_and_exits_2(tmp_path: Path) -> None:
+    file = write_config(tmp_path, '[mail]\ntemplates_dir = "[/nope]"\nsender = "a@example.org"\n')
+    result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
+    assert result.exit_code == 2
+    assert "✗ mail.templates_dir: folder " in result.output and "[/nope]" in result.output
+    assert "! mail.sender: 'a@example.org' is an example address" in result.output
+    file.write_text(file.read_text().replace('templates_dir = "[/nope]"\n', ""), "utf-8")
+    result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
+    assert result.exit_code == 0 and "is valid, 1 warning(s)" in result.output

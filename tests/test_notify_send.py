@@ -149,7 +149,7 @@ def test_login_with_the_password_from_the_environment(
 ) -> None:
     auth = {"authenticator": Authenticator("veille", "s3cret"), "auth_require_tls": False}
     with smtp_server(**auth) as server:
-        config = smtp_settings(tmp_path, server, username="veille")
+        config = smtp_settings(tmp_path, server, username="veille", allow_plaintext_login=True)
         poll(store, THREE[:1], config)
         monkeypatch.delenv(PASSWORD_ENV, raising=False)
         with pytest.raises(ConfigError, match=f"{PASSWORD_ENV} is not set"):

@@ -212,6 +212,29 @@ def test_only_valid_documents_are_copied(tmp_path: Path) -> None:
     assert "| ✗ | Attestation de vigilance URSSAF (moins de 6 mois) | expiré |" in checklist
 
 
+def test_the_zip_never_copies_a_file_from_outside_the_documents_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "config" / "documents"
+    folder.mkdir(parents=True)
+    (folder / "q.pdf").write_bytes(b"%PDF-1.4 q")
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF-1.4 secret")
+    (folder / "lien.pdf").symlink_to(tmp_path / "secret.pdf")
+    items = [
+        {"kind": "qualiopi", "file": "q.pdf", "issued": "2024-04-01", "number": "FR-1"},
+        {"kind": "kbis", "file": "../../secret.pdf"},
+        {"kind": "urssaf", "file": str(tmp_path / "secret.pdf")},
+        {"kind": "fiscale", "file": "lien.pdf"},
+        {"kind": "nda", "file": "../" * 16 + "etc/hostname"},
+    ]
+    vault = Vault.load(DocumentsConfig.model_validate({"items": items}), tmp_path / "config")
+    result = draft(tmp_path, sample_notice(), vault)
+    with zipfile.ZipFile(files(result)["dossier.zip"]) as archive:
+        pieces = [n for n in archive.namelist() if n.startswith("pieces/")]
+        copied = b"".join(archive.read(n) for n in pieces)
+    assert pieces == ["pieces/certificat-qualiopi.pdf"] and b"secret" not in copied
+    checklist = files(result)["checklist.md"].read_text("utf-8")
+    assert "en dehors du dossier des documents" in checklist
+
+
 # ---------------------------------------------------------------------------- hostile input
 
 

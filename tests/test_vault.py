@@ -296,3 +296,51 @@ def test_latest_open_deadline_picks_the_furthest_call_in_progress() -> None:
     found = latest_open_deadline(notices, now)
     assert found is not None and found.ref == "b"
     assert latest_open_deadline([notice("a", 1)], now) is None
+
+
+# ---------------------------------------------------- documents stay inside the documents folder
+
+#: climbs to the root from any temporary folder
+ESCAPE = "../" * 16 + "etc/hostname"
+
+
+def test_a_document_outside_the_folder_is_refused_not_read(tmp_path: Path) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF secret")
+    (folder / "lien.pdf").symlink_to(tmp_path / "secret.pdf")
+    section = DocumentsConfig.model_validate(
+        {
+            "items": [
+                {"kind": "urssaf", "file": ESCAPE},
+                {"kind": "kbis", "file": str(tmp_path / "secret.pdf")},
+                {"kind": "fiscale", "file": "lien.pdf"},
+            ]
+        }
+    )
+    vault = Vault.load(section, tmp_path)
+    assert [(d.outside, d.exists) for d in vault.documents] == [(True, False)] * 3
+    states = vault.statuses(TODAY)
+    assert {s.status for s in states[:3]} == {DocumentStatus.MISSING}
+    assert states[2].detail == "refusé : lien.pdf est en dehors du dossier des documents"
+
+
+def test_the_zip_never_holds_a_file_from_outside_the_folder(tmp_path: Path) -> None:
+    from responses.bundle import plan_attachments
+    from responses.settings import Trainer
+
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "kbis.pdf").write_bytes(b"%PDF kbis")
+    (tmp_path / "cv-dehors.pdf").write_bytes(b"%PDF cv")
+    (folder / "cv-lien.pdf").symlink_to(tmp_path / "cv-dehors.pdf")
+    section = DocumentsConfig.model_validate(
+        {"items": [{"kind": "kbis", "file": "kbis.pdf"}, {"kind": "urssaf", "file": ESCAPE}]}
+    )
+    vault = Vault.load(section, tmp_path)
+    trainers = [
+        Trainer(name="Dehors", cv=Path("../cv-dehors.pdf")),
+        Trainer(name="Lien", cv=Path("cv-lien.pdf")),
+    ]
+    attachments = plan_attachments(vault, trainers, TODAY, None)
+    assert [a.source for a in attachments] == [(folder / "kbis.pdf").resolve()]

@@ -20,6 +20,7 @@ from responses.settings import DocumentsConfig, ResponsesConfig
 from scrapers.base import Source
 from scrapers.registry import PLATFORMS, SOURCES
 from watcher.classify.profile import Profile
+from watcher.config_types import ConfigPath
 from watcher.errors import ConfigError
 from watcher.fetch import FetchSettings
 from watcher.notify.settings import MailConfig, ScheduleConfig
@@ -68,7 +69,7 @@ class FetchConfig(Section):
 
 
 class StoreConfig(Section):
-    data_dir: Path = Field(
+    data_dir: ConfigPath = Field(
         Path("data"), description="Folder for the database and outbox (relative to this file)."
     )
     database_url: str = Field(
@@ -164,43 +165,83 @@ def load_config(path: str | Path | None = None, *, required: bool = True) -> Con
                 hint="run `opco-watch init` to create one, or pass --config PATH",
             )
         return Config()
-    problems = validate_file(file)
+    return config_from_bytes(read_bytes(file), base_dir=file.parent, name=str(file))
+
+
+def config_from_bytes(data: bytes, *, base_dir: Path = Path("."), name: str = "the file") -> Config:
+    """The configuration these bytes describe. Whatever the bytes, the only exception raised
+    is ``ConfigError`` (every problem of the file in one message): the fuzzing entry point."""
+    raw = parse_toml(data, name)
+    problems = validate_raw(raw, base_dir)
     if problems:
         lines = "\n".join(f"- {p}" for p in problems)
-        raise ConfigError(f"{file} has {len(problems)} problem(s):\n{lines}")
-    return _build(file, _read_toml(file))
+        raise ConfigError(f"{name} has {len(problems)} problem(s):\n{lines}")
+    return build_config(base_dir, raw)
 
 
 def validate_file(file: Path) -> list[ConfigError]:
     """Every problem in the file, each with its key and what to do."""
     try:
-        raw = _read_toml(file)
+        raw = parse_toml(read_bytes(file), str(file))
     except ConfigError as error:
         return [error]
+    return validate_raw(raw, file.parent)
+
+
+def validate_raw(raw: dict[str, Any], base_dir: Path) -> list[ConfigError]:
+    """The problems of a parsed file: unknown keys, wrong types, bad values, unknown sources."""
     problems = _source_problems(raw.get("sources"))
     try:
-        _build(file, raw)
+        build_config(base_dir, raw)
     except ValidationError as error:
         problems = [_explain(item) for item in error.errors()] + problems
+    except RecursionError:
+        problems.insert(0, _too_deep())
     return problems
 
 
-def _read_toml(file: Path) -> dict[str, Any]:
+def read_bytes(file: Path) -> bytes:
     try:
-        with file.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            f"{file} is not valid TOML: {error}", hint="fix the syntax there"
-        ) from None
+        return file.read_bytes()
     except OSError as error:
         raise ConfigError(f"cannot read {file}: {error.strerror}") from None
 
 
-def _build(file: Path, raw: dict[str, Any]) -> Config:
-    defaults = _default_sources()
-    sources = {**{k: v.model_dump() for k, v in defaults.items()}, **raw.get("sources", {})}
-    return Config.model_validate({**raw, "sources": sources, "base_dir": file.parent})
+def parse_toml(data: bytes, name: str = "the file") -> dict[str, Any]:
+    """TOML from bytes: UTF-8 (a byte-order mark is allowed), else a ConfigError saying where."""
+    try:
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{name} is not UTF-8 text: byte 0x{data[error.start]:02x} on line {line}",
+            hint="save it as UTF-8 (Save as… -> encoding UTF-8 in most editors)",
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"{name} is not valid TOML: {error}", hint="fix the syntax there"
+        ) from None
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as error:  # Python reads no integer of more than 4,300 digits
+        words = "a number has too many digits" if "digits" in str(error) else str(error)
+        raise ConfigError(f"{name} cannot be read: {words}", hint="fix the value") from None
+
+
+def _too_deep() -> ConfigError:
+    return ConfigError(
+        "the file nests lists or tables too deeply", hint="a configuration nests a few levels"
+    )
+
+
+def build_config(base_dir: Path, raw: dict[str, Any]) -> Config:
+    own = raw.get("sources", {})
+    if not isinstance(own, dict):  # reported by the validation: "must be a table"
+        return Config.model_validate({**raw, "base_dir": base_dir})
+    defaults = {k: v.model_dump() for k, v in _default_sources().items()}
+    return Config.model_validate({**raw, "sources": {**defaults, **own}, "base_dir": base_dir})
 
 
 def _source_problems(sources: Any) -> list[ConfigError]:
@@ -210,6 +251,7 @@ def _source_problems(sources: Any) -> list[ConfigError]:
     problems: list[ConfigError] = []
     for name, table in sources.items():
         kind = table.get("kind", "") if isinstance(table, dict) else ""
+        kind = kind if isinstance(kind, str) else ""  # a wrong type is the model's to report
         cls = SOURCES.get(name) or PLATFORMS.get(kind)
         if cls is None:
             problems.append(_unknown_kind(name, kind) if kind else _unknown_source(name))
@@ -244,6 +286,8 @@ def _unknown_source(name: str) -> ConfigError:
 
 # ------------------------------------------------------------------------- error explanations
 
+#: the longest value quoted in a message
+SHOWN_CHARS = 80
 _BOUNDS = {
     "greater_than": "more than",
     "greater_than_equal": "at least",
@@ -274,18 +318,29 @@ def _explain(item: Any, prefix: tuple[Any, ...] = ()) -> ConfigError:
     loc = (*prefix, *item["loc"])
     key = ".".join(str(part) for part in loc)
     kind = item["type"]
+    got = shown(item.get("input"))
     if kind == "extra_forbidden":
         return _unknown_key(loc)
     if kind == "missing":
         return ConfigError("this setting is required", key=key, hint="add it to the file")
     if kind in _BOUNDS:
         limit = next(iter((item.get("ctx") or {"": "?"}).values()))
-        return ConfigError(f"must be {_BOUNDS[kind]} {limit} (got {item.get('input')!r})", key=key)
+        return ConfigError(f"must be {_BOUNDS[kind]} {shown(limit)} (got {got})", key=key)
     if kind in _TYPE_WORDS:
-        got = item.get("input")
-        return ConfigError(f"must be {_TYPE_WORDS[kind]} (got {got!r})", key=key)
-    message = str(item["msg"]).removeprefix("Value error, ")
-    return ConfigError(f"{message} (got {item.get('input')!r})", key=key)
+        return ConfigError(f"must be {_TYPE_WORDS[kind]} (got {got})", key=key)
+    message = str(item["msg"]).removeprefix("Value error, ")[: SHOWN_CHARS * 4]
+    return ConfigError(f"{message} (got {got})", key=key)
+
+
+def shown(value: Any) -> str:
+    """A value as the file wrote it, cut short: a huge or deeply nested one stays readable."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return "a very large number"
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        return "a deeply nested value"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _unknown_key(loc: tuple[Any, ...]) -> ConfigError:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from watcher import __version__
 from watcher.cli import views
@@ -34,9 +35,9 @@ from watcher.cli.common import (
 from watcher.cli.matching import classify_command, eval_command, feedback_command
 from watcher.cli.notify import COMMANDS as NOTIFY_COMMANDS
 from watcher.cli.responses import documents_command, draft_command, templates_group
-from watcher.config import Config, config_path, load_config, validate_file
+from watcher.config import Config, config_path
+from watcher.config_check import check_config
 from watcher.errors import ConfigError
-from watcher.notify.settings import mail_problems
 from watcher.pipeline import poll as run_poll
 from watcher.starter import write_starter
 from watcher.store import Store
@@ -88,21 +89,22 @@ def config() -> None:
 @click.pass_context
 @friendly
 def config_check(ctx: click.Context) -> None:
-    """Validate the configuration file and explain each problem."""
+    """Validate the configuration file and explain each problem (errors and warnings)."""
     file = config_path(ctx.find_root().obj)
     if not file.exists():
         raise ConfigError(f"no configuration file at {file}", hint="run `opco-watch init`")
-    problems = validate_file(file)
-    if not problems:
-        problems = mail_problems(load_config(file))
-    for problem in problems:
-        err.print(f"[red]✗[/] {problem}", highlight=False)
-    if problems:
+    report = check_config(file)
+    for problem in report.errors:
+        err.print(f"[red]✗[/] {escape(str(problem))}", highlight=False)
+    for warning in report.warnings:
+        err.print(f"[yellow]![/] {escape(str(warning))}", highlight=False)
+    if report.config is None:
+        err.print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
         sys.exit(EXIT_CONFIG)
-    cfg = load_config(file)
+    cfg, warned = report.config, f", {len(report.warnings)} warning(s)" if report.warnings else ""
     out.print(
-        f"[green]✓[/] {file} is valid: {len(cfg.enabled_sources())} source(s) enabled, "
-        f"data in {cfg.data_dir}"
+        f"[green]✓[/] {escape(str(file))} is valid{warned}: {len(cfg.enabled_sources())} "
+        f"source(s) enabled, data in {escape(str(cfg.data_dir))}"
     )
 
 

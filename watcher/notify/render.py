@@ -52,6 +52,10 @@ def environment(user_dir: Path | None = None) -> SandboxedEnvironment:
 
 def render(name: str, context: dict[str, Any], user_dir: Path | None = None) -> str:
     """Render ``name`` (e.g. "email/alert.html.j2"); any template problem is a NotifyError."""
+    if user_dir is not None and not user_dir.is_dir():  # a typo must not go unnoticed
+        raise NotifyError(
+            f"mail.templates_dir {user_dir} is not a folder: create it or remove the setting"
+        )
     try:
         return environment(user_dir).get_template(name).render(context)
     except TemplateError as error:

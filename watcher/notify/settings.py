@@ -8,15 +8,17 @@ the file, only from ``OPCO_WATCH_SMTP_PASSWORD``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from watcher.classify.profile import Profile, checked_region
+from watcher.config_types import ConfigPath
 from watcher.errors import ConfigError
 from watcher.notify.opco import canonical_opco, opco_names
 
@@ -76,6 +78,11 @@ class MailConfig(_Section):
     security: Literal["starttls", "ssl", "none"] = Field(
         "starttls", description="Encryption: starttls, ssl (implicit TLS) or none."
     )
+    allow_plaintext_login: bool = Field(
+        False,
+        description="Allow a login with security = none (the password travels in clear); "
+        "only for a server on this machine (localhost).",
+    )
     username: str = Field(
         "",
         description="SMTP login; its password is read from OPCO_WATCH_SMTP_PASSWORD. "
@@ -101,10 +108,10 @@ class MailConfig(_Section):
     admin_after_failures: int = Field(
         3, ge=1, le=100, description="Consecutive failures of a source before the admin is told."
     )
-    outbox_dir: Path = Field(
+    outbox_dir: ConfigPath = Field(
         Path("outbox"), description="Folder of the .eml files (relative to the data directory)."
     )
-    templates_dir: Path | None = Field(
+    templates_dir: ConfigPath | None = Field(
         None,
         description="Folder of your own email templates, overriding the shipped ones "
         "(relative to this file); unset = shipped templates only.",
@@ -112,6 +119,37 @@ class MailConfig(_Section):
     routes: list[Route] = Field(
         default_factory=list, description="Extra routing rules ([[mail.routes]])."
     )
+
+    @field_validator("username")
+    @classmethod
+    def _no_password_in_clear(cls, value: str, info: ValidationInfo) -> str:
+        if not value or info.data.get("security") != "none":
+            return value
+        if not info.data.get("allow_plaintext_login"):
+            raise ValueError(
+                "with security = none the SMTP password would travel in clear; use starttls "
+                "or ssl (or, for a relay on this machine only, allow_plaintext_login = true)"
+            )
+        if not is_loopback(str(info.data.get("smtp_host", ""))):
+            raise ValueError(
+                "allow_plaintext_login is only for a server on this machine (localhost, "
+                "127.0.0.1, ::1): use starttls or ssl with this server"
+            )
+        return value
+
+    @property
+    def plaintext_login(self) -> bool:
+        """A login over an unencrypted connection (allowed to loopback only)."""
+        return bool(self.username) and self.security == "none"
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class ScheduleConfig(_Section):
@@ -232,20 +270,24 @@ def mail_problems(config: Any) -> list[ConfigError]:
     """What ``config check`` should also report: routes naming unknown domains, a login
     without its password."""
     settings = settings_of(config)
-    known = {d.name.casefold() for d in settings.profile.domains}
+    return mail_section_problems(settings.mail, settings.profile)
+
+
+def mail_section_problems(mail: MailConfig, profile: Profile) -> list[ConfigError]:
+    known = {d.name.casefold() for d in profile.domains}
     problems = [
         ConfigError(
             f"domain {name!r} is not a domain of the profile",
             key=f"mail.routes.{index}.domains",
-            hint=f"known domains: {', '.join(d.name for d in settings.profile.domains) or 'none'}",
+            hint=f"known domains: {', '.join(d.name for d in profile.domains) or 'none'}",
         )
-        for index, route in enumerate(settings.mail.routes)
+        for index, route in enumerate(mail.routes)
         for name in route.domains
         if name.casefold() not in known
     ]
-    if settings.mail.smtp_host:
+    if mail.smtp_host:
         try:
-            smtp_password(settings.mail)
+            smtp_password(mail)
         except ConfigError as error:
             problems.append(error)
     return problems

@@ -11,9 +11,11 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import getaddresses
 from typing import NoReturn
 
-from watcher.notify.settings import MailConfig
+from watcher.examples import is_example_address
+from watcher.notify.settings import MailConfig, is_loopback
 from watcher.notify.transport import (
     PermanentFailure,
     SendFailure,
@@ -40,6 +42,12 @@ class SmtpTransport:
         return f"{self.mail.smtp_host}:{self.mail.smtp_port}"
 
     def send(self, message: EmailMessage) -> None:
+        made_up = [a for a in recipients(message) if is_example_address(a)]
+        if made_up:  # the starter's example people: a real server would try to reach them
+            raise PermanentFailure(
+                f"not sent: {', '.join(made_up)} is an example address from `opco-watch init`;"
+                " put real addresses in the configuration (the profile's domain owners, [mail])"
+            )
         client = self._client or self._connect()
         try:
             client.send_message(message)
@@ -89,11 +97,25 @@ class SmtpTransport:
             if self.mail.security == "starttls":
                 client.starttls(context=self.context)
             if self.mail.username:
+                _refuse_password_in_clear(self.mail)
                 client.login(self.mail.username, self.password or "")
         except BaseException:
             client.close()
             raise
         return client
+
+
+def recipients(message: EmailMessage) -> list[str]:
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
+    return [address for _, address in getaddresses(fields) if address]
+
+
+def _refuse_password_in_clear(mail: MailConfig) -> None:
+    """The settings refuse it already; this guards a MailConfig built another way."""
+    if mail.security == "none" and not (mail.allow_plaintext_login and is_loopback(mail.smtp_host)):
+        raise smtplib.SMTPException(
+            "refusing to send the SMTP password in clear (security = none); use starttls or ssl"
+        )
 
 
 def _failure(error: smtplib.SMTPException) -> SendFailure:

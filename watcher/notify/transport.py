@@ -6,6 +6,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Protocol
 
+from watcher.errors import ConfigError
+from watcher.examples import is_example_address
 from watcher.notify.settings import NotifySettings, smtp_password
 
 
@@ -46,11 +48,18 @@ class Transport(Protocol):
 def open_transport(settings: NotifySettings) -> Transport:
     """SMTP when ``mail.smtp_host`` is set, else ``.eml`` files in the outbox folder.
 
-    Raises ``ConfigError`` when a login is configured without its password."""
+    Raises ``ConfigError`` when a login is configured without its password, or when mail
+    would be sent over SMTP from an example address."""
     if not settings.mail.smtp_host:
         from watcher.notify.eml import EmlTransport
 
         return EmlTransport(settings.outbox_dir)
     from watcher.notify.smtp import SmtpTransport
 
+    if is_example_address(settings.sender):
+        raise ConfigError(
+            f"the sender {settings.sender} is an example address from `opco-watch init`",
+            key="mail.sender" if settings.mail.sender else "organisation.contact_email",
+            hint="set the address mail is sent from before sending over SMTP",
+        )
     return SmtpTransport(settings.mail, smtp_password(settings.mail))
