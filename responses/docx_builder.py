@@ -4,6 +4,13 @@ docxtpl reads Jinja tags only when each sits in one run of one paragraph, and it
 (``{%p ... %}``, ``{%tr ... %}``) in a paragraph or table row of their own: every method here
 writes a tag as a single run, so Word's run splitting never enters. Saved files are
 reproducible: fixed document properties and fixed timestamps in the zip.
+
+The documents are French ones: A4 with 2.5 cm margins, the language fr-FR in the document
+defaults, every style, every run and the settings (Word and LibreOffice spell-check them as
+French), and French names for the styles Word shows by their own name (custom styles such as
+"Titre 1 Car", "À compléter"). Built-in styles keep their built-in names ("heading 1"): Word
+and LibreOffice show those in the user's language ("Titre 1"), and renaming them would make
+them custom styles, lost to the navigation pane and the table of contents.
 """
 
 from __future__ import annotations
@@ -12,9 +19,11 @@ import io
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import docx
 from docx.document import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -24,6 +33,23 @@ from docx.text.paragraph import Paragraph
 
 TODO_STYLE = "À compléter"
 NOTE_STYLE = "Indicateurs"
+LANGUAGE = "fr-FR"
+PAGE_WIDTH, PAGE_HEIGHT = Cm(21), Cm(29.7)  # A4
+MARGIN, HEADER_DISTANCE = Cm(2.5), Cm(1.25)
+#: the custom styles of python-docx's default template, named as a French Word names them
+FRENCH_NAMES = {
+    "Header Char": "En-tête Car",
+    "Footer Char": "Pied de page Car",
+    "Title Char": "Titre Car",
+    "Subtitle Char": "Sous-titre Car",
+    "Body Text Char": "Corps de texte Car",
+    "Body Text 2 Char": "Corps de texte 2 Car",
+    "Body Text 3 Char": "Corps de texte 3 Car",
+    "Macro Text Char": "Texte de macro Car",
+    "Quote Char": "Citation Car",
+    "Intense Quote Char": "Citation intense Car",
+    **{f"Heading {n} Char": f"Titre {n} Car" for n in range(1, 10)},
+}
 ORANGE, SHADE, GREY = "C55A11", "FFF2CC", "595959"
 FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
@@ -62,9 +88,11 @@ _AFTER_SHADING = (
 class DocxBuilder:
     def __init__(self, title: str) -> None:
         self.doc: Document = docx.Document()
+        _a4(self.doc)
         _base_styles(self.doc)
         _todo_style(self.doc)
         _note_style(self.doc)
+        _french(self.doc)
         _properties(self.doc, title)
 
     def p(self, text: str = "", style: str | None = None, *, bold: bool = False) -> Paragraph:
@@ -148,22 +176,95 @@ class DocxBuilder:
         paragraph._p.append(field)
 
     def save(self, path: Path) -> None:
+        _french_runs(self.doc)
         buffer = io.BytesIO()
         self.doc.save(buffer)
         path.write_bytes(_fixed_zip(buffer.getvalue()))
+
+
+def _a4(doc: Document) -> None:
+    for section in doc.sections:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.top_margin = section.bottom_margin = MARGIN
+        section.left_margin = section.right_margin = MARGIN
+        section.header_distance = section.footer_distance = HEADER_DISTANCE
+        section.gutter = Cm(0)
 
 
 def _base_styles(doc: Document) -> None:
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = "Calibri", Pt(10.5)
     normal.paragraph_format.space_after = Pt(6)
-    language = OxmlElement("w:lang")
-    language.set(qn("w:val"), "fr-FR")
-    normal.element.get_or_add_rPr().append(language)
+
+
+def _french(doc: Document) -> None:
+    """fr-FR in the document defaults, the settings and every style; French custom names."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    if run_defaults is not None:
+        _set_language(run_defaults.find(qn("w:rPr")))
+    for style in styles.findall(qn("w:style")):
+        name = style.find(qn("w:name"))
+        if name is not None and name.get(qn("w:val")) in FRENCH_NAMES:
+            name.set(qn("w:val"), FRENCH_NAMES[name.get(qn("w:val"))])
+        if style.get(qn("w:type")) != "numbering":
+            _set_language(_style_rpr(style))
+    for rel_id, rel in list(doc.part.rels.items()):  # Word 2010's copy of the styles, en-US
+        if rel.reltype.endswith("/stylesWithEffects"):
+            doc.part.drop_rel(rel_id)
+    theme = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme is not None:
+        theme.attrib.clear()
+        theme.set(qn("w:val"), LANGUAGE)
+
+
+def _style_rpr(style: Any) -> Any:
+    rpr = style.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        table_parts = [qn("w:tblPr"), qn("w:trPr"), qn("w:tcPr"), qn("w:tblStylePr")]
+        later = next((c for c in style if c.tag in table_parts), None)
+        if later is not None:
+            later.addprevious(rpr)
+        else:
+            style.append(rpr)
+    return rpr
+
+
+def _set_language(rpr: Any) -> None:
+    """``<w:lang w:val="fr-FR" w:eastAsia="fr-FR" w:bidi="ar-SA"/>`` in its schema place."""
+    if rpr is None:
+        return
+    language = rpr.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        after = [qn(t) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
+        later = next((c for c in rpr if c.tag in after), None)
+        if later is not None:
+            later.addprevious(language)
+        else:
+            rpr.append(language)
+    language.set(qn("w:val"), LANGUAGE)
+    language.set(qn("w:eastAsia"), LANGUAGE)
+    language.set(qn("w:bidi"), "ar-SA")  # the language of right-to-left text, as Word writes
+
+
+def _french_runs(doc: Document) -> None:
+    """Every run of the body, headers and footers says it is French."""
+    parts = [doc.element.body]
+    for section in doc.sections:
+        own = (h for h in (section.header, section.footer) if not h.is_linked_to_previous)
+        parts += [h._element for h in own]  # asking a linked one would create it
+    for part in parts:
+        for run in part.iter(qn("w:r")):
+            _set_language(run.get_or_add_rPr())
 
 
 def _todo_style(doc: Document) -> None:
     style = doc.styles.add_style(TODO_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    style.style_id = "Acompleter"  # ASCII, as Word's own identifiers
     style.base_style = doc.styles["Normal"]
     ppr = style.element.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
@@ -196,6 +297,7 @@ def _properties(doc: Document, title: str) -> None:
     properties.created = properties.modified = FIXED_TIME
     properties.last_printed = FIXED_TIME
     properties.revision = 1
+    properties.language = LANGUAGE
 
 
 def _fixed_zip(data: bytes) -> bytes:

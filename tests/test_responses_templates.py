@@ -3,17 +3,21 @@ override wins, user templates are sandboxed."""
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import docx
 import pytest
+from docx.enum.section import WD_ORIENT
+from lxml import etree
 
 from responses.build_templates import build
 from responses.demo import write_demo_files
-from responses.docx_builder import DocxBuilder
+from responses.docx_builder import FRENCH_NAMES, NOTE_STYLE, TODO_STYLE, DocxBuilder
 from responses.draft import DraftResult, make_draft
-from responses.render import SHIPPED, TEMPLATE_NAMES
+from responses.render import DC1_DOCX, DC2_DOCX, MEMOIRE_DOCX, SHIPPED, TEMPLATE_NAMES
 from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_notice
 from responses.settings import load_example
 from responses.templates_check import TemplateProblem, check_templates, templates_in_use
@@ -193,3 +197,81 @@ def test_web_text_is_never_a_template_even_in_user_templates(
     result = drafting(mine, replace(sample_notice(), title=title))
     html = next(p for p in result.files if p.name == "checklist.html").read_text("utf-8")
     assert html == f"<h1>{title.replace(chr(39), '&#39;')}</h1>"
+
+
+# ------------------------------------------------------- French documents: A4, fr-FR, names
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+PARTS = re.compile(r"^word/(document|styles|settings|footer\d*|header\d*)\.xml$")
+
+
+def xml_parts(path: Path) -> dict[str, etree._Element]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: etree.fromstring(archive.read(n)) for n in archive.namelist() if PARTS.match(n)}
+
+
+def drafted_docx(drafting: Drafting) -> list[Path]:
+    return [p for p in drafting(None).files if p.suffix == ".docx"]
+
+
+def test_drafts_are_a4_with_french_margins(drafting: Drafting) -> None:
+    files = drafted_docx(drafting)
+    assert {p.name for p in files} >= {"memoire-technique.docx", "DC1.docx", "DC2-lot-1.docx"}
+    for path in files:
+        for section in docx.Document(str(path)).sections:
+            size = (round(section.page_width.cm, 2), round(section.page_height.cm, 2))
+            assert size == (21.0, 29.7), path.name
+            margins = (section.top_margin, section.bottom_margin)
+            margins += (section.left_margin, section.right_margin)
+            assert {round(m.cm, 2) for m in margins} == {2.5}, path.name
+            assert section.orientation == WD_ORIENT.PORTRAIT
+
+
+def test_drafts_are_french_in_every_run_style_default_and_setting(drafting: Drafting) -> None:
+    for path in drafted_docx(drafting):
+        parts = xml_parts(path)
+        runs = [r for name in parts for r in parts[name].iter(f"{W}r") if "styles" not in name]
+        assert len(runs) > 20
+        assert {_language(r.find(f"{W}rPr")) for r in runs} == {"fr-FR"}, path.name
+        styles = parts["word/styles.xml"]
+        default = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+        assert _language(default) == "fr-FR"
+        for style in styles.iter(f"{W}style"):
+            if style.get(f"{W}type") != "numbering":
+                assert _language(style.find(f"{W}rPr")) == "fr-FR", _name(style)
+        theme = parts["word/settings.xml"].find(f"{W}themeFontLang")
+        assert theme is not None and dict(theme.attrib) == {f"{W}val": "fr-FR"}
+        with zipfile.ZipFile(path) as archive:
+            xml = [archive.read(n) for n in archive.namelist() if n.endswith(".xml")]
+        assert not [part for part in xml if b"en-US" in part], f"{path.name} still says en-US"
+        assert docx.Document(str(path)).core_properties.language == "fr-FR"
+
+
+def test_styles_word_shows_by_their_own_name_are_named_in_french(drafting: Drafting) -> None:
+    for path in drafted_docx(drafting):
+        styles = xml_parts(path)["word/styles.xml"].iter(f"{W}style")
+        custom = {_name(s) for s in styles if s.get(f"{W}customStyle") == "1"}
+        assert custom == {*FRENCH_NAMES.values(), TODO_STYLE, NOTE_STYLE}, path.name
+        assert not [name for name in custom if "Char" in name or "Heading" in name]
+        names = {s.name for s in docx.Document(str(path)).styles}
+        assert {"Titre 1 Car", "Titre Car", "À compléter", "Indicateurs"} <= names
+    assert FRENCH_NAMES["Heading 1 Char"] == "Titre 1 Car"
+
+
+def test_the_shipped_templates_are_a4_and_french_too() -> None:
+    for name in (DC1_DOCX, DC2_DOCX, MEMOIRE_DOCX):
+        document = docx.Document(str(SHIPPED / name))
+        section = document.sections[0]
+        assert (round(section.page_width.cm, 2), round(section.page_height.cm, 2)) == (21.0, 29.7)
+        with zipfile.ZipFile(SHIPPED / name) as archive:
+            assert b"en-US" not in archive.read("word/styles.xml")
+
+
+def _language(rpr: etree._Element | None) -> str | None:
+    found = rpr.find(f"{W}lang") if rpr is not None else None
+    return found.get(f"{W}val") if found is not None else None
+
+
+def _name(style: etree._Element) -> str:
+    name = style.find(f"{W}name")
+    return name.get(f"{W}val", "") if name is not None else ""
