@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from tests.conftest import PAGE_DAY
 from tests.notify_data import (
     CLAIRE,
     HOSTILE,
@@ -20,8 +25,12 @@ from tests.notify_data import (
     settings,
 )
 from watcher import tenders
+from watcher.config import Config, load_config
+from watcher.demo import snapshot_server
 from watcher.errors import ConfigError
-from watcher.models import PARIS, Match, Tender
+from watcher.fetch import Fetcher
+from watcher.judging import Judge
+from watcher.models import PARIS, Match, NoticeKind, Tender
 from watcher.notify.digest import (
     enqueue_digest,
     gather,
@@ -31,9 +40,13 @@ from watcher.notify.digest import (
     write_html,
 )
 from watcher.notify.sender import drain
-from watcher.notify.settings import NotifySettings, ScheduleConfig
+from watcher.notify.settings import NotifySettings, ScheduleConfig, settings_of
 from watcher.notify.week import Week, due_week, last_slot
+from watcher.pipeline import RunContext, build_sources, run_once
+from watcher.starter import write_starter
 from watcher.store import Store
+from watcher.store.schema import matches, notices
+from watcher.store.schema import tenders as tender_table
 
 W10 = Week(2026, 10)
 NOW = datetime(2026, 3, 9, 8, 0, tzinfo=PARIS)  # the digest slot after week 10
@@ -109,10 +122,10 @@ def test_the_week_in_numbers(store: Store, config: NotifySettings) -> None:
         "perdu": 0,
     }
     assert full["per_opco"] == [
-        {"name": "AKTO", "calls": 1, "relevant": 1},
-        {"name": "Afdas", "calls": 1, "relevant": 1},
-        {"name": "Constructys", "calls": 1, "relevant": 0},
-        {"name": "Autres acheteurs", "calls": 1, "relevant": 1},
+        {"name": "AKTO", "calls": 1, "to_answer": 1},
+        {"name": "Afdas", "calls": 1, "to_answer": 1},
+        {"name": "Constructys", "calls": 1, "to_answer": 0},
+        {"name": "Autres acheteurs", "calls": 1, "to_answer": 1},
     ]
     assert full["chart"]["weeks"] == [f"S{n}" for n in range(3, 11)]
     series = {s["name"]: s["counts"] for s in full["chart"]["series"]}
@@ -145,14 +158,9 @@ def test_digest_emails_once_per_week_and_recipient(store: Store, config: NotifyS
     transport = Collect()
     drain(store, config, transport)
     mails = {m["To"]: m for m in transport.sent if m["X-Opco-Watch-Kind"] == "digest"}
-    assert (
-        mails[CLAIRE]["Subject"] == "[opco-watch] Synthèse de la semaine 10 — 2 appels pertinents"
-    )
+    assert mails[CLAIRE]["Subject"] == "[opco-watch] Synthèse de la semaine 10 — 2 appels à traiter"
     text, html = parts(mails[VEILLE])
-    assert (
-        "APPELS PERTINENTS DE LA SEMAINE (3)" in text
-        and "Afdas : 1 appel, dont 1 pertinent" in text
-    )
+    assert "APPELS À TRAITER (3)" in text and "Afdas : 1 appel, dont 1 à traiter" in text
     assert "<svg" not in html and "S10" in html  # email clients drop SVG: a table of bars
     assert "&lt;script&gt;" in html and "<script>" not in html and "49" not in html
 
@@ -204,3 +212,180 @@ def test_weeks_parse_and_refuse() -> None:
     assert W10.start == datetime(2026, 3, 2, tzinfo=PARIS) and W10.shifted(-10).label == "2025-W52"
     with pytest.raises(ConfigError, match="'2026-W54' is not an ISO week"):
         Week.parse("2026-W54")
+
+
+# ------------------------------------------------------- honest counts: only calls to answer
+
+#: ref -> (score, blockers); every one relevant
+HONEST = {
+    "A1": (90, ()),
+    "W1": (88, ()),
+    "X1": (87, ()),
+    "P1": (86, ()),
+    "R1": (85, ("région non desservie : Occitanie",)),
+    "N1": (84, ()),
+}
+
+
+def honest_verdict(tender: Tender) -> Match:
+    score, blockers = HONEST.get(tender.main.ref, (10, ()))
+    return Match(score >= 50, score, ("Management",), ("raison",), blockers)
+
+
+@pytest.fixture
+def honest_store(tmp_path: Path, config: NotifySettings) -> Store:
+    with Store.open(tmp_path / "honest.sqlite") as opened:
+        week = [
+            notice("A1", "Formation management à traiter", buyer="AKTO"),
+            notice(
+                "W1",
+                "Management attribué",
+                buyer="AKTO",
+                kind=NoticeKind.AWARD,
+                winner="Formatech",
+                deadline=None,
+            ),
+            notice("X1", "Management annulé", buyer="Afdas", kind=NoticeKind.CANCELLATION),
+            notice(
+                "P1",
+                "Management dépassé",
+                buyer="Afdas",
+                deadline=datetime(2026, 3, 6, 12, 0, tzinfo=PARIS),
+            ),
+            notice("R1", "Management en Occitanie", buyer="AKTO"),
+            notice("N1", "Management écarté par l'équipe", buyer="AKTO"),
+            notice("Z1", "Travaux de voirie", buyer="AKTO"),
+        ]
+        poll(opened, week, config, at=T0 + timedelta(days=2), verdict=honest_verdict)
+        with opened.transaction() as conn:
+            ids = dict(conn.execute(sa.select(tender_table.c.title, tender_table.c.id)).all())
+        tenders.set_status(opened, ids["Management écarté par l'équipe"], "no-go", at=T0)
+        yield opened
+
+
+def test_the_digest_counts_only_calls_a_user_can_still_answer(
+    honest_store: Store, config: NotifySettings
+) -> None:
+    full = view(gather(honest_store, config, W10, NOW), config, None)
+    assert [c["title"] for c in full["calls"]] == ["Formation management à traiter"]
+    assert [(c["title"], c["reason"], c["why"]) for c in full["set_aside"]] == [
+        ("Management attribué", "closed", "attribué à Formatech"),
+        ("Management annulé", "closed", "annulé par l'acheteur"),
+        ("Management dépassé", "passed", "date limite dépassée (vendredi 6 mars 2026 à 12h00)"),
+        ("Management en Occitanie", "blocked", "bloqué : région non desservie : Occitanie"),
+        ("Management écarté par l'équipe", "set_aside", "marqué « no-go »"),
+    ]
+    assert [f["label"] for f in full["figures"]] == [
+        "1 appel à traiter",
+        "1 date limite dans les 14 jours",
+        "0 appel en cours (go, offre déposée)",
+        "5 écartés (2 attribués ou annulés, 1 marqué no-go, gagné ou perdu, "
+        "1 date limite dépassée, 1 bloqué)",
+        "0 source en échec",
+    ]
+    assert [c["title"] for c in full["deadlines"]] == ["Formation management à traiter"]
+    (call,) = full["calls"]
+    assert (call["owner"], call["deadline_short"], call["score"]) == (
+        CLAIRE,
+        "ven. 20 mars, 12h00",
+        90,
+    )
+    assert {r["name"]: r["to_answer"] for r in full["per_opco"]} == {"AKTO": 1, "Afdas": 0}
+
+
+def test_figures_and_the_compact_table_come_before_the_cards_in_text_and_html(
+    honest_store: Store, config: NotifySettings
+) -> None:
+    enqueue_digest(honest_store, config, W10, NOW, to=VEILLE)
+    transport = Collect()
+    drain(honest_store, config, transport)
+    (mail,) = [m for m in transport.sent if m["X-Opco-Watch-Kind"] == "digest"]
+    assert mail["Subject"] == "[opco-watch] Synthèse de la semaine 10 — 1 appel à traiter"
+    text, html = parts(mail)
+    call_id = view(gather(honest_store, config, W10, NOW), config, None)["calls"][0]["id"]
+    row = (
+        f"  - n° {call_id} · ven. 20 mars, 12h00 (J-11) · AKTO · Formation management à traiter"
+        f" · score 90 · nouveau · {CLAIRE}"
+    )
+    assert row in text.splitlines()
+    order = ["EN BREF", "1 appel à traiter", "APPELS À TRAITER (1)", row, "ÉCARTÉS (5)"]
+    order += ["attribué à Formatech", "LE DÉTAIL DES APPELS À TRAITER"]
+    assert [text.index(part) for part in order] == sorted(text.index(part) for part in order)
+    assert text.count("Management attribué") == 1, "a set-aside call gets no card"
+    sections = ["Appels à traiter (1)", "Écartés (5)", "Le détail des appels à traiter"]
+    assert [html.index(s) for s in sections] == sorted(html.index(s) for s in sections)
+    table = html[html.index("Appels à traiter (1)") : html.index("Écartés (5)")]
+    for cell in ("ven. 20 mars, 12h00", "AKTO", f"(n° {call_id})", ">90<", "nouveau", CLAIRE):
+        assert cell in table, cell
+    assert "Management attribué" not in table and "Management en Occitanie" not in table
+    cards = html[html.index("Le détail des appels à traiter") :]
+    assert "Formation management à traiter" in cards and "Management attribué" not in cards
+
+
+# ------------------------------------------------------------------- the demo's own digest
+
+
+def test_the_demo_digest_counts_what_the_demo_data_say(tmp_path: Path) -> None:
+    config_file = tmp_path / "opco-watch.toml"
+    write_starter(config_file)
+    demo_config = load_config(config_file)
+    polled, now = datetime(2026, 3, 2, 7, 0, tzinfo=PARIS), datetime(2026, 3, 2, 8, tzinfo=PARIS)
+    with snapshot_server(PAGE_DAY) as server, Store.open(demo_config.database) as store:
+        reports = asyncio.run(demo_poll(demo_config, store, server.base_url, polled))
+        assert all(r.ok for r in reports)
+        settings_ = settings_of(demo_config)
+        week = Week.of(PAGE_DAY)
+        full = view(gather(store, settings_, week, now), settings_, None)
+        truth = demo_truth(store, now)
+        write_html(store, settings_, week, now, tmp_path / "digest.html")
+    html = (tmp_path / "digest.html").read_text("utf-8")
+    assert truth["awarded"] and truth["blocked"] and truth["open"], "the demo has each kind"
+    assert {c["id"] for c in full["calls"]} == truth["open"]
+    aside = {c["id"]: c["why"] for c in full["set_aside"]}
+    assert truth["awarded"] <= set(aside) and truth["blocked"] <= set(aside)
+    assert all(aside[i].startswith("attribué") for i in truth["awarded"])
+    assert all(aside[i].startswith("bloqué : ") for i in truth["blocked"] - truth["awarded"])
+    count = len(truth["open"])
+    assert f"Appels à traiter ({count})" in html and f"Écartés ({len(aside)})" in html
+    table = html[html.index(f"Appels à traiter ({count})") : html.index("Écartés (")]
+    assert sorted(int(n) for n in re.findall(r"\(n° (\d+)\)", table)) == sorted(truth["open"])
+    assert full["figures"][0]["label"] == f"{count} appel{'s' if count > 1 else ''} à traiter"
+
+
+async def demo_poll(config: Config, store: Store, mirror: str, at: datetime) -> list[Any]:
+    """The demo's poll (every source, the starter's profile), on a fixed clock."""
+    async with Fetcher(config.fetch_settings(mirror=mirror)) as fetcher:
+        ctx = RunContext(
+            store=store,
+            fetcher=fetcher,
+            today=PAGE_DAY,
+            now=lambda: at,
+            judge=Judge.from_config(config, store),
+            notify=settings_of(config),
+        )
+        return await run_once(build_sources(config), ctx)
+
+
+def demo_truth(store: Store, now: datetime) -> dict[str, set[int]]:
+    """From the tables themselves: the relevant calls one can answer, awarded, blocked."""
+    with store.transaction() as conn:
+        rows = conn.execute(
+            sa.select(tender_table, matches.c.relevant, matches.c.blockers).join(
+                matches, matches.c.tender_id == tender_table.c.id
+            )
+        ).all()
+        kinds: dict[int, set[str]] = {}
+        for tender_id, kind in conn.execute(sa.select(notices.c.tender_id, notices.c.kind)):
+            kinds.setdefault(tender_id, set()).add(kind)
+    relevant = [r for r in rows if r.relevant]
+    ending = {"award", "cancellation"}
+    awarded = {r.id for r in relevant if kinds[r.id] & ending or r.closed}
+    passed = {r.id for r in relevant if r.deadline is not None and r.deadline < now}
+    blocked = {r.id for r in relevant if r.blockers}
+    dropped = {r.id for r in relevant if r.status in ("no-go", "won", "lost")}
+    everyone = {r.id for r in relevant}
+    return {
+        "open": everyone - awarded - passed - blocked - dropped,
+        "awarded": awarded,
+        "blocked": blocked - awarded - passed,
+    }

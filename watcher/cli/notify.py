@@ -93,7 +93,8 @@ def digest_command(ctx: click.Context, week: str | None, to: str | None, html: P
         if html:
             data = write_html(store, settings, chosen, now, html)
             out.print(
-                f"Digest {chosen.label} written to {html} ({len(data.calls)} relevant call(s))."
+                f"Digest {chosen.label} written to {html} ({len(data.calls)} call(s) to answer, "
+                f"{len(data.set_aside)} set aside)."
             )
         if address or not html:
             queued = enqueue_digest(store, settings, chosen, now, to=address)

@@ -43,7 +43,8 @@ def demo_mail_step(console: Console, config: Any, store: Store, *, now: datetime
     console.print(
         f"\n{report.sent} email(s) written to {settings.outbox_dir}/ (one .eml file each, "
         f"named after its Message-ID; open them with any mail client)"
-        f"\nDigest of {week.label} ({len(data.calls)} relevant call(s)) written to {digest}",
+        f"\nDigest of {week.label} ({len(data.calls)} call(s) to answer, "
+        f"{len(data.set_aside)} set aside) written to {digest}",
         highlight=False,
         markup=False,
     )

@@ -1,6 +1,9 @@
-"""The weekly digest: per recipient, the relevant calls of the week ranked, the deadlines of
-the next 14 days, the calls in progress, counts per OPCO, source health and a chart of the
-calls per OPCO over 8 weeks. Sent as an email, or written as a standalone HTML file.
+"""The weekly digest: per recipient, key figures and a compact table of the week's calls
+still to answer (open, deadline ahead, nothing blocking: ``answerable``), the relevant calls
+set aside with why (awarded, cancelled, deadline passed, blocked, no-go), the deadlines of the
+next 14 days, the calls in progress, the full cards of the calls to answer, counts per OPCO,
+source health and a chart of the calls per OPCO over 8 weeks. Sent as an email (text and
+HTML parts), or written as a standalone HTML file.
 
 Domain owners and route recipients get the calls routed to them (or that they were alerted
 of); ``mail.digest_recipients`` (default: the default recipient) get every call. Counts,
@@ -14,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from sqlalchemy.engine import Connection
 from watcher import fr
 from watcher.models import PARIS, Match
 from watcher.notify import chart, jobs, queries
+from watcher.notify.answerable import REASONS, set_aside_reason
 from watcher.notify.context import STATUS_LABELS, tender_context
 from watcher.notify.opco import OTHER_BUYERS, opco_label, opco_names
 from watcher.notify.outbox import OutboxMessage, insert, message_id
@@ -60,7 +64,16 @@ class DigestData:
 
     @property
     def calls(self) -> list[Judged]:
-        """The week's relevant calls, best first."""
+        """The week's relevant calls a user can still answer, best first."""
+        return [j for j in self._relevant() if set_aside_reason(j, self.now) is None]
+
+    @property
+    def set_aside(self) -> list[tuple[Judged, str, str]]:
+        """The week's relevant calls nobody can answer: (call, kind of reason, words)."""
+        found = ((j, set_aside_reason(j, self.now)) for j in self._relevant())
+        return [(j, *reason) for j, reason in found if reason is not None]
+
+    def _relevant(self) -> list[Judged]:
         return sorted((j for j in self.week_tenders if j.relevant), key=_rank)
 
 
@@ -86,9 +99,14 @@ def gather(store: Store, settings: NotifySettings, week: Week, now: datetime) ->
 
 
 def _deadlines(conn: Connection, now: datetime) -> list[Judged]:
+    """Calls in progress, and relevant calls still to answer, due in DEADLINE_DAYS days."""
     ids = queries.open_deadlines_between(conn, now, now + timedelta(days=DEADLINE_DAYS))
     followed = (j for j in queries.load(conn, ids) if j.tender.status not in DROPPED)
-    return [j for j in followed if j.relevant or j.tender.status in IN_PROGRESS]
+    return [
+        j
+        for j in followed
+        if j.tender.status in IN_PROGRESS or (j.relevant and set_aside_reason(j, now) is None)
+    ]
 
 
 def _routes(conn: Connection, data: DigestData, router: Router) -> dict[int, set[str]]:
@@ -130,37 +148,116 @@ def _sum_by_name(counts: Counter[tuple[str, int]]) -> Counter[str]:
 def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> dict[str, Any]:
     """The template context of one recipient's digest (``None``: every call)."""
     today = data.now.astimezone(PARIS).date()
+    owners = Router(settings).owners
+
+    def routed(judged: Judged) -> bool:
+        return recipient is None or recipient in data.routed[judged.tender.id]
 
     def mine(items: list[Judged]) -> list[dict[str, Any]]:
-        chosen = [j for j in items if recipient is None or recipient in data.routed[j.tender.id]]
-        return [tender_context(j.tender, j.match, today) for j in chosen]
+        return [_call(j, today, owners) for j in items if routed(j)]
 
+    calls, deadlines, in_progress = mine(data.calls), mine(data.deadlines), mine(data.in_progress)
+    aside = [
+        {**_call(j, today, owners), "reason": kind, "why": words}
+        for j, kind, words in data.set_aside
+        if routed(j)
+    ]
+    health = [_health(state) for state in data.health]
     return {
         "organisation": settings.organisation,
         "recipient": recipient or "",
         "week": data.week.label,
         "week_words": data.week.words,
         "generated": fr.long_datetime(data.now),
-        "calls": mine(data.calls),
-        "deadlines": mine(data.deadlines),
-        "in_progress": mine(data.in_progress),
+        "figures": figures(calls, aside, deadlines, in_progress, health),
+        "calls": calls,
+        "set_aside": aside,
+        "deadlines": deadlines,
+        "in_progress": in_progress,
         "statuses": [
             {"label": STATUS_LABELS[s], "count": data.statuses.get(s, 0)} for s in STATUS_LABELS
         ],
-        "per_opco": per_opco(data.week_tenders),
+        "per_opco": per_opco(data.week_tenders, data.now),
         "chart": data.chart,
         "bars": chart.bars(data.chart),
         "legend": chart.legend(data.chart),
-        "health": [_health(state) for state in data.health],
+        "health": health,
         "deadline_days": DEADLINE_DAYS,
     }
 
 
-def per_opco(items: list[Judged]) -> list[dict[str, Any]]:
+def _call(judged: Judged, today: date, owners: dict[str, str]) -> dict[str, Any]:
+    """A call's card, with what the compact table adds: a short deadline and its owners."""
+    context = tender_context(judged.tender, judged.match, today)
+    domains = judged.match.domains if judged.match is not None else ()
+    found = [owners[d.casefold()] for d in domains if d.casefold() in owners]
+    deadline = judged.tender.deadline
+    addresses = list(dict.fromkeys(found))
+    return {
+        **context,
+        "owner": ", ".join(addresses),
+        # in the table, the name before the @ ("claire.martin"), the address on hover
+        "owner_short": ", ".join(a.partition("@")[0] for a in addresses),
+        "deadline_short": short_datetime(deadline) if deadline else "non précisée",
+    }
+
+
+def short_datetime(moment: datetime) -> str:
+    """'lun. 16 mars, 12h00' (Paris time): a deadline in a table cell."""
+    local = moment.astimezone(PARIS)
+    day = fr.DAYS[local.weekday()][:3]
+    return f"{day}. {local.day} {fr.MONTHS[local.month - 1]}, {local.hour}h{local.minute:02d}"
+
+
+def figures(
+    calls: list[dict[str, Any]],
+    aside: list[dict[str, Any]],
+    deadlines: list[dict[str, Any]],
+    in_progress: list[dict[str, Any]],
+    health: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The key figures at the top of the digest: {count, words, label} each, in French."""
+    kinds = Counter(call["reason"] for call in aside)
+    detail = ", ".join(
+        f"{kinds[kind]} {noun(kinds[kind], *REASON_WORDS[kind])}" for kind in REASONS if kinds[kind]
+    )
+    failing = sum(1 for source in health if not source["ok"])
+    return [
+        figure(len(calls), "appel à traiter", "appels à traiter"),
+        figure(len(deadlines), "date limite", "dates limites", f"dans les {DEADLINE_DAYS} jours"),
+        figure(len(in_progress), "appel en cours", "appels en cours", "(go, offre déposée)"),
+        figure(len(aside), "écarté", "écartés", f"({detail})" if detail else ""),
+        figure(failing, "source en échec", "sources en échec"),
+    ]
+
+
+#: how the figures name each kind of reason: (one, several)
+REASON_WORDS = {
+    "closed": ("attribué ou annulé", "attribués ou annulés"),
+    "set_aside": ("marqué no-go, gagné ou perdu", "marqués no-go, gagnés ou perdus"),
+    "passed": ("date limite dépassée", "dates limites dépassées"),
+    "blocked": ("bloqué", "bloqués"),
+}
+
+
+def figure(count: int, one: str, several: str, more: str = "") -> dict[str, Any]:
+    text = " ".join(part for part in (noun(count, one, several), more) if part)
+    return {"count": count, "words": text, "label": f"{count} {text}"}
+
+
+def noun(count: int, one: str, several: str) -> str:
+    """French agreement: singular up to 1 ('0 appel', '1 appel'), plural from 2."""
+    return one if count <= 1 else several
+
+
+def per_opco(items: list[Judged], now: datetime) -> list[dict[str, Any]]:
+    """Per buyer: the calls of the week, and how many of them are relevant and answerable."""
     calls = Counter(opco_label(j.tender.buyer) for j in items)
-    relevant = Counter(opco_label(j.tender.buyer) for j in items if j.relevant)
+    answerable = Counter(
+        opco_label(j.tender.buyer) for j in items if j.relevant and set_aside_reason(j, now) is None
+    )
     order = sorted(calls, key=lambda n: (n == OTHER_BUYERS, -calls[n], n))
-    return [{"name": n, "calls": calls[n], "relevant": relevant[n]} for n in order]
+    return [{"name": n, "calls": calls[n], "to_answer": answerable[n]} for n in order]
 
 
 def _health(state: SourceState) -> dict[str, Any]:

@@ -56,5 +56,5 @@ def reminder_subject(countdown: str, title: str) -> str:
 
 
 def digest_subject(week_label: str, count: int) -> str:
-    calls = "1 appel pertinent" if count == 1 else f"{count} appels pertinents"
+    calls = f"{count} appels à traiter" if count > 1 else f"{count or 'aucun'} appel à traiter"
     return f"{PREFIX} Synthèse de la {week_label} — {calls}"

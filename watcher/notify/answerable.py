@@ -1,0 +1,46 @@
+"""Whether a user can still answer a call, and if not, why: what the digest counts.
+
+A call is **to answer** when it is open (not closed, not awarded or cancelled), its deadline
+has not passed, nothing blocks it (the classifier's blockers: region not served, Qualiopi
+category missing, deadline too close...) and nobody set it aside (no-go, won, lost). Every
+other relevant call is listed apart with the reason, in French.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from watcher import fr
+from watcher.models import NoticeKind, Tender
+from watcher.notify.context import STATUS_LABELS
+from watcher.notify.queries import Judged
+
+#: statuses a user gives a call they will not (or no longer) answer
+SET_ASIDE = ("no-go", "won", "lost")
+#: the kinds of reason, in the order the digest counts them
+REASONS = ("closed", "set_aside", "passed", "blocked")
+
+
+def set_aside_reason(judged: Judged, now: datetime) -> tuple[str, str] | None:
+    """(kind, French words) of why the call cannot be answered, or None when it can."""
+    tender = judged.tender
+    closing = _closing(tender)
+    if closing:
+        return "closed", closing
+    if tender.status in SET_ASIDE:
+        return "set_aside", f"marqué « {STATUS_LABELS[tender.status]} »"
+    if tender.deadline is not None and tender.deadline < now:
+        return "passed", f"date limite dépassée ({fr.long_datetime(tender.deadline)})"
+    blockers = judged.match.blockers if judged.match is not None else ()
+    if blockers:
+        return "blocked", "bloqué : " + " ; ".join(blockers)
+    return None
+
+
+def _closing(tender: Tender) -> str:
+    kinds = {n.kind for n in tender.notices}
+    if NoticeKind.CANCELLATION in kinds:
+        return "annulé par l'acheteur"
+    if NoticeKind.AWARD in kinds:
+        return f"attribué à {tender.winner}" if tender.winner else "attribué"
+    return "consultation close" if tender.closed else ""
