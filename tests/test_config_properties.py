@@ -10,8 +10,8 @@ mail with every commented setting switched on). Inputs are derived from them two
   broken syntax).
 
 Each input goes through ``config_from_bytes`` (what every command loads) and ``check_config``
-(what ``opco-watch config check`` prints). A small budget runs in ``make test``; ``make fuzz``
-runs these targets with a large one (``FUZZ_EXAMPLES``).
+(what ``opco-watch config check`` prints). A small budget runs in ``make test``;
+``FUZZ_EXAMPLES=N`` sets another (a fuzzing run).
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
 )
-#: a folder of its own for relative paths (documents, templates): never the repository
-BASE = Path(tempfile.mkdtemp(prefix="opco-watch-config-fuzz-"))
+#: a folder of its own for relative paths (documents, templates): never the repository;
+#: removed when the test process ends
+_FOLDER = tempfile.TemporaryDirectory(prefix="opco-watch-config-fuzz-")
+BASE = Path(_FOLDER.name)
 
 
 def uncommented(text: str) -> str:
