@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -267,3 +268,32 @@ def test_cli_config_check_prints_errors_and_warnings_and_exits_2(tmp_path: Path)
     file.write_text(file.read_text().replace('templates_dir = "[/nope]"\n', ""), "utf-8")
     result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
     assert result.exit_code == 0 and "is valid, 1 warning(s)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            '[organisation]\nname = "Café"\n'.encode("latin-1"),
+            "is not UTF-8 text: byte 0xe9 on line 2",
+        ),
+        (b"sources = [1, 2]\n", "sources: must be a table, like [section] (got [1, 2])"),
+        (b'[[organisation]]\nname = "x"\n', "organisation: must be a table, like [section]"),
+        (b"[organisation]\nname = 5\n", "organisation.name: must be text in quotes (got 5)"),
+        (b"[documents]\nitems = { kind = 'nda' }\n", "documents.items: must be a list"),
+        (b'[sources.akto]\nkind = ["x"]\n', "sources.akto.kind: must be text in quotes"),
+        (b"[profile]\nregions = " + b"[" * 2000 + b"]" * 2000, "nested too deeply (from line 2)"),
+        (b"[fetch]\nretries = " + b"9" * 5000, "cannot be read: a number has too many digits"),
+        (b'[store]\ndata_dir = "d\\u0000"\n', "store.data_dir: a path cannot hold a NUL character"),
+        (b"[fetch]\nretries = " + b"9" * 40, "fetch.retries: must be at most 10 (got a very large"),
+    ],
+)
+def test_hostile_files_give_one_message_with_the_key(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    file = tmp_path / "opco-watch.toml"
+    file.write_bytes(data)
+    found = "\n".join(str(p) for p in validate_file(file))
+    assert message in found
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(file)

@@ -196,7 +196,7 @@ def validate_raw(raw: dict[str, Any], base_dir: Path) -> list[ConfigError]:
     except ValidationError as error:
         problems = [_explain(item) for item in error.errors()] + problems
     except RecursionError:
-        problems.insert(0, _too_deep())
+        problems.insert(0, _too_deep(key=_deepest_key(raw)))
     return problems
 
 
@@ -224,16 +224,47 @@ def parse_toml(data: bytes, name: str = "the file") -> dict[str, Any]:
             f"{name} is not valid TOML: {error}", hint="fix the syntax there"
         ) from None
     except RecursionError:
-        raise _too_deep() from None
+        raise _too_deep(line=_deepest_line(text)) from None
     except ValueError as error:  # Python reads no integer of more than 4,300 digits
         words = "a number has too many digits" if "digits" in str(error) else str(error)
         raise ConfigError(f"{name} cannot be read: {words}", hint="fix the value") from None
 
 
-def _too_deep() -> ConfigError:
+def _too_deep(*, key: str | None = None, line: int | None = None) -> ConfigError:
+    where = f" (from line {line})" if line else ""
     return ConfigError(
-        "the file nests lists or tables too deeply", hint="a configuration nests a few levels"
+        f"lists or tables nested too deeply{where}",
+        key=key,
+        hint="a configuration nests a few levels: remove the extra brackets",
     )
+
+
+def _deepest_key(raw: dict[str, Any]) -> str | None:
+    """The first keys of the most deeply nested value (walked without recursion)."""
+    deepest: tuple[Any, ...] = ()
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), raw)]
+    while stack:
+        path, node = stack.pop()
+        if len(path) > len(deepest):
+            deepest = path
+        if isinstance(node, dict):
+            stack += [((*path, k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [((*path, i), v) for i, v in enumerate(node)]
+    named = [str(part) for part in deepest[:4]]
+    return ".".join(named) if named else None
+
+
+def _deepest_line(text: str, limit: int = 100) -> int | None:
+    """The line where brackets first nest deeper than ``limit`` (strings not told apart: a
+    hint for the reader, not a parse)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += char in "[{"
+        depth -= char in "]}"
+        if depth > limit:
+            return text.count("\n", 0, index) + 1
+    return None
 
 
 def build_config(base_dir: Path, raw: dict[str, Any]) -> Config:

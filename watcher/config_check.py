@@ -156,9 +156,10 @@ def _folder_problem(folder: Path | None, key: str, base_dir: Path) -> list[Confi
     path = _resolved(base_dir / folder)
     if path is not None and _is_dir(path):
         return []
+    state = "is not a folder" if path is not None and _exists(path) else "does not exist"
     return [
         ConfigError(
-            f"folder {path or folder} does not exist",
+            f"folder {path or folder} {state}",
             key=key,
             hint="create it with your templates, or remove the setting to use the shipped ones",
         )
@@ -176,6 +177,13 @@ def _resolved(path: Path) -> Path | None:
 def _is_dir(path: Path) -> bool:
     try:
         return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
     except (OSError, ValueError):
         return False
 
