@@ -1,19 +1,30 @@
-"""French text normalisation, tokenisation, stemming and multi-word phrase matching.
+"""French text normalisation, tokenisation, light stemming and multi-word phrase matching.
 
 Pipeline, applied identically to notices and to vocabulary phrases so that both sides meet:
 
-1. lower case, accents folded (``é`` -> ``e``, ``œ`` -> ``oe``), typographic apostrophes unified;
-2. elisions removed (``l'``, ``d'``, ``qu'``, ``jusqu'``...), so ``l'anglais`` -> ``anglais``;
-3. split on anything that is not a letter or a digit (``e-learning`` -> ``e learning``);
-4. French stop words dropped (``de``, ``la``, ``des``, ``pour``...); the coordinators ``et``,
+1. file-format notes removed ("Dossier de candidature (Word)", "au format PDF"): a document's
+   format says nothing about what is bought;
+2. lower case, accents folded (``é`` -> ``e``, ``œ`` -> ``oe``), typographic apostrophes unified;
+   a letter lost to a bad encoding (U+FFFD, common in open-data records) is read as ``e``, the
+   most frequent accented letter in French (``Soci�t�`` -> ``societe``);
+3. elisions removed (``l'``, ``d'``, ``qu'``, ``jusqu'``...), so ``l'anglais`` -> ``anglais``;
+4. split on anything that is not a letter or a digit (``e-learning`` -> ``e learning``);
+5. French stop words dropped (``de``, ``la``, ``des``, ``pour``...); the coordinators ``et``,
    ``ou`` and list punctuation (``,`` ``;`` ``/``) become one ``&`` token, so that rules can see
    enumerations ("fourniture, installation et formation");
-5. each token stemmed: a few irregular forms mapped by hand (``manageurs`` -> ``manag``), a
-   plural ``s`` dropped, then the Snowball French stemmer (packaged, no model download), cached
-   per token so a stream of notices stems each distinct word once.
+6. each token reduced by a *light* stemmer (``stem``): inflection only — plural (``-s``, ``-x``,
+   ``-aux``), feminine (``-elle``, ``-ive``, ``-euse``, ``-rice``, ``-ère``, final ``-e``) — never
+   derivation, so that words of different meaning stay apart (``secours`` / ``secourisme``,
+   ``collaboration`` / ``collaborateurs``, ``professionnalisés`` / ``professionnalisation``);
+   a table of guarded forms (``STEM_OVERRIDES``) keeps homonyms apart (``cadre`` "framework" /
+   ``cadres`` "executives") and joins a few irregular forms (``manageurs`` -> ``manager``).
+
+Everything here is a pure function of its input or a cache filled with pure results, so it is
+safe from any number of threads (the scheduler classifies in threads): no stemmer object with
+internal state is shared.
 
 Phrases are matched on the resulting stem sequences: ``"Bilans de compétences"`` and the phrase
-``"bilan de compétence"`` both become ``("bilan", "competent")``.
+``"bilan de compétence"`` both become ``("bilan", "competenc")``.
 """
 
 from __future__ import annotations
@@ -24,36 +35,60 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
-import snowballstemmer
-
 T = TypeVar("T")
 
-_STEMMER = snowballstemmer.stemmer("french")
-
-#: Irregular or colliding forms, keyed by the accent-folded token (checked before stemming).
+#: Guarded forms, keyed by the accent-folded token (checked before the rules).
 STEM_OVERRIDES: dict[str, str] = {
+    # one lexeme written several ways
     "manager": "manag",
     "managers": "manag",
     "manageur": "manag",
     "manageurs": "manag",
     "manageuse": "manag",
     "manageuses": "manag",
+    "management": "manag",
+    "apprentis": "apprenti",
+    "publique": "public",
+    "publiques": "public",
+    "elus": "elu",
+    "elue": "elu",
+    "elues": "elu",
+    # homonyms kept apart: "dans le cadre de" (framework) / "les cadres" (executives)
+    "cadre": "cadre",
+    "cadres": "cadres_",
+    # "travaux" (works bought) is not "travail" (work, as in "travail en hauteur")
+    "travaux": "travaux",
     # "former" (to train) must not meet "forme"/"formes" (shape, "sous forme de")
     "former": "former",
-    "formes": "forme",
-    "forme": "forme",
     # "format" (a file format) must not meet "formation"
     "format": "format_",
     "formats": "format_",
-    "formateur": "formateur",
-    "formateurs": "formateur",
-    "formatrice": "formateur",
-    "formatrices": "formateur",
-    "elus": "elu",
-    # "équipe" (team) must not meet "équipement" (equipment)
-    "equipement": "equipement",
-    "equipements": "equipement",
-    "emplois": "emploi",
+    # words whose singular ends in -s or -x
+    "cours": "cours",
+    "secours": "secours",
+    "parcours": "parcours",
+    "concours": "concours",
+    "recours": "recours",
+    "discours": "discours",
+    "acces": "acces",
+    "process": "process",
+    "processus": "processus",
+    "permis": "permis",
+    "acquis": "acquis",
+    "avis": "avis",
+    "devis": "devis",
+    "temps": "temps",
+    "corps": "corps",
+    "frais": "frais",
+    "pays": "pays",
+    "prix": "prix",
+    "choix": "choix",
+    "paix": "paix",
+    "voix": "voix",
+    "mois": "mois",
+    "fois": "fois",
+    "bois": "bois",
+    "chinois": "chinois",
 }
 
 _STOP_TEXT = """
@@ -72,6 +107,14 @@ _WORD = re.compile(
 AND = "&"
 _COORDINATORS = frozenset({",", ";", "/", "+", "et", "ou"})
 
+_FORMATS = r"(?:pdf|word|excel|docx?|xlsx?|odt|ods|rtf|csv|zip)"
+#: "(Word)", "(PDF, 420 Ko)", "au format Excel", "formats PDF et Word": notes on files.
+_FORMAT_NOTE = re.compile(
+    rf"\([^()]{{0,40}}\b{_FORMATS}\b[^()]{{0,40}}\)"
+    rf"|\b(?:au |en |sous )?formats? (?:{_FORMATS}\b[ ,/et]*)+",
+    re.IGNORECASE,
+)
+
 
 def _fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
@@ -84,6 +127,7 @@ def _fold_table() -> dict[int, str]:
             table[code] = base.lower()
     table.update({ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae", ord("ß"): "ss"})
     table.update({ord(c): "'" for c in "\u2019\u2018\u02bc`\u00b4"})
+    table[0xFFFD] = "e"  # a letter lost to a bad encoding: most often é, è or ê
     return table
 
 
@@ -95,23 +139,60 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
 
 
+def without_format_notes(text: str) -> str:
+    """The text without notes on file formats: ``"Dossier (Word)"`` -> ``"Dossier  "``."""
+    if "(" not in text and "ormat" not in text:
+        return text
+    return _FORMAT_NOTE.sub(" ", text)
+
+
 def words(text: str) -> list[str]:
     """Folded words and list punctuation, elisions removed: ``"d'anglais,"`` -> ``anglais ,``."""
-    return [word for word in _WORD.findall(fold(text)) if word]
+    return [word for word in _WORD.findall(fold(without_format_notes(text))) if word]
+
+
+#: Feminine endings -> masculine, tried in order on a word without its plural mark.
+_FEMININE = (("elle", "el"), ("enne", "en"), ("euse", "eur"), ("rice", "eur"), ("ive", "if"))
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Stem of one folded word (cached): plural ``s`` dropped, then Snowball French."""
+    """Light stem of one folded word (cached, pure): inflection removed, derivation kept.
+
+    ``formations`` -> ``formation``, ``professionnelles`` -> ``professionnel``, ``sociaux`` ->
+    ``social``, ``anglaise`` -> ``anglais``; ``secourisme`` and ``secours`` stay apart.
+    """
     override = STEM_OVERRIDES.get(word)
     if override is not None:
         return override
-    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    return str(_STEMMER.stemWord(word))
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    w = _singular(word)
+    for ending, masculine in _FEMININE:
+        if w.endswith(ending) and len(w) > len(ending) + 2:
+            return w[: -len(ending)] + masculine
+    if w.endswith("ere") and len(w) > 5:
+        return w[:-1] if w[-4] != "i" else w[:-3] + "er"
+    if w.endswith("ee"):
+        w = w[:-1]
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
 
 
-#: word -> its stem, "" for a stop word, AND for a coordinator (bounded: cleared when full)
+def _singular(word: str) -> str:
+    if word.endswith(("eaux", "eux")):
+        return word[:-1]
+    if word.endswith("aux") and len(word) > 4:
+        return word[:-3] + "al"
+    if word.endswith("s") and not word.endswith(("ss", "us", "ais", "cours")):
+        return word[:-1]
+    return word
+
+
+#: word -> its stem, "" for a stop word, AND for a coordinator (bounded: cleared when full).
+#: Concurrent readers and writers are safe: each entry is a pure result, and a lookup that
+#: misses (after a clear in another thread) recomputes the same value.
 _TOKENS: dict[str, str] = {"": ""}
 _TOKENS_MAX = 200_000
 
@@ -125,12 +206,19 @@ def _token(word: str) -> str:
     return value
 
 
+def clear_caches() -> None:
+    """Forget every cached stem (tests use it to make threads compute stems at once)."""
+    stem.cache_clear()
+    _TOKENS.clear()
+    _TOKENS[""] = ""
+
+
 def stems(text: str) -> list[str]:
     """Content stems of a text, in order: stop words dropped, coordinators as one ``&``."""
     out: list[str] = []
     last = AND  # no leading "&"
     get = _TOKENS.get
-    for word in _WORD.findall(fold(text)):
+    for word in _WORD.findall(fold(without_format_notes(text))):
         token = get(word)
         if token is None:
             token = _token(word)
@@ -186,14 +274,13 @@ class PhraseIndex(Generic[T]):
     def find(self, seq: Sequence[str]) -> list[Hit[T]]:
         hits: list[Hit[T]] = []
         single, multi = self._single, self._multi
-        seq = tuple(seq)
         n = len(seq)
         for i, first in enumerate(seq):
             seconds = multi.get(first)
             if seconds is not None and i + 1 < n:
                 for key, payload in seconds.get(seq[i + 1], ()):
                     end = i + len(key)
-                    if end <= n and (end == i + 2 or key == seq[i:end]):
+                    if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
                         hits.append(Hit(i, end, payload))
             payloads = single.get(first)
             if payloads is not None:
