@@ -56,7 +56,7 @@ def test_verdict_lines_have_the_documented_fields() -> None:
     assert list(verdict) == ["id", "relevant", "score", "domains", "reasons", "blockers"]
     assert verdict["relevant"] is True
     assert verdict["domains"] == ["Sécurité et prévention"]
-    assert "« SST » dans le titre" in verdict["reasons"]  # type: ignore[operator]
+    assert "appel de formation : « formation », « SST » dans le titre" in verdict["reasons"]  # type: ignore[operator]
 
 
 def test_empty_input() -> None:

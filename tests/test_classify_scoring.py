@@ -33,7 +33,11 @@ def test_domain_cpv_raises_the_score() -> None:
     plain = match("Formation des agents", summary="anglais")
     with_cpv = match("Formation des agents", summary="anglais", cpv=("80580000",))
     assert with_cpv.score > plain.score
-    assert "domaine « Langues » : CPV 80580000" in with_cpv.reasons
+    assert "domaine « Langues » : « anglais » dans le résumé" in with_cpv.reasons
+    assert (
+        "domaine « Langues » : code CPV 80580000"
+        in match("Accord-cadre", cpv=("80580000",)).reasons
+    )
 
 
 def test_excluded_phrase_rules_a_domain_out() -> None:
@@ -85,7 +89,9 @@ def test_classify_notice() -> None:
     result = EXAMPLE.classify(notice, today=TODAY)
     assert result.relevant and result.go
     assert set(result.domains) >= {"Bureautique et numérique", "Management"}
-    assert "« formation » dans un lot" in result.reasons
+    assert (
+        "appel de formation : « Formation », « Management d'équipe » dans un lot" in result.reasons
+    )
 
 
 def test_classify_record_reads_jsonl_fields() -> None:

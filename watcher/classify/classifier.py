@@ -24,10 +24,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from watcher.classify import blockers as bl
-from watcher.classify.analysis import Analysed, analyse, base_index
+from watcher.classify.analysis import Analysed, analyse, base_index, read_rest
 from watcher.classify.document import Document, from_notice, from_record
 from watcher.classify.profile import Profile
-from watcher.classify.relevance import Stage1, assess
+from watcher.classify.relevance import Stage1, assess, undecided
 from watcher.classify.scoring import Fit, ProfileScorer, add_profile_phrases, score, topics_of
 from watcher.classify.topics import TOPIC_LABELS
 from watcher.classify.vocabulary import AF
@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from watcher.classify.learn import LearnedModel
 
 log = logging.getLogger(__name__)
+
+#: A verdict explains itself in a few lines, one per idea: what makes it a training call (or
+#: not), how it fits the organisation's domains, where it takes place, what users taught.
+MAX_STAGE1_REASONS = 3
+MAX_FIT_REASONS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,10 @@ class Classifier:
         value = (
             rule_score if learned is None else round(100 * self._blend(rule_score / 100, learned))
         )
-        reasons = [*stage1.reasons, *(fit.reasons if training else ())]
+        reasons = [
+            *stage1.reasons[:MAX_STAGE1_REASONS],
+            *(fit.reasons[:MAX_FIT_REASONS] if training else ()),
+        ]
         if learned is not None:
             reasons.append(self._model_reason(learned))
         blockers = self._blockers(doc, stage1, training, today, reasons)
@@ -87,9 +95,14 @@ class Classifier:
         return Verdict(match, training, probability, stage1.points, topics)
 
     def rules(self, doc: Document) -> tuple[Analysed, Stage1, Fit, int]:
-        """The rules' view of a document: analysis, stage 1, profile fit and rule score."""
+        """The rules' view of a document: analysis, stage 1, profile fit and rule score.
+
+        The head of the document is read first; the rest of a long body only when the head
+        leaves stage 1 undecided (training words found, but near the threshold)."""
         an = analyse(doc, self._index)
         stage1 = assess(an)
+        if an.rest and undecided(stage1) and read_rest(an, self._index):
+            stage1 = assess(an)
         fit = self._scorer.fit(an) if stage1.training or self.model else Fit(0.0)
         return an, stage1, fit, score(stage1.probability, fit.fit)
 

@@ -1,14 +1,18 @@
 """Stage 1: is this a call a training organisation can answer at all?
 
-Evidence points, all explained in the reasons:
+Evidence points (the reasons say in plain French what was found, never the points):
 
 - each group of training terms found counts once, at its best field: weight x 1.5 in the title,
   x 1.2 in a lot, x 1 in the summary, x 0.6 in the body (the buyer's name is not read here);
-- terms made incidental by the rules of ``vocabulary.py`` do not count;
+- a term counts only in a training sense: not inside an incidental phrase ("salle de
+  formation"), not after the purchase object of its field ("Fourniture ... et formation"), not
+  listed as a product's service; a ``needs_learner`` term ("stage", "remise à niveau") only near
+  who learns or what is learnt, or beside another training term;
 - CPV: +2 for a training code (``cpv.py``), +1 for the root 80000000, else -1.5 for a code of
   goods, works, IT or other non-training services;
 - -1.5 when the title names a purchase object (fourniture, travaux, logiciel...) before any
-  training word; each exclusion family found subtracts its points once;
+  training word; each exclusion family found subtracts its points once, unless it is the
+  subject of a training term before it ("formation à la démarche qualité");
 - a call for projects addressed to companies or funders, not to providers, is excluded outright.
 
 A notice is a training call when it is not excluded and its points reach
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import vocabulary as voc
 from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
-from watcher.classify.text import AND, Hit
+from watcher.classify.text import AND, Hit, quote
 
 STAGE1_FIELD_WEIGHTS = {"title": 1.5, "lots": 1.2, "summary": 1.0, "body": 0.6}
 CPV_TRAINING_POINTS = 2.0
@@ -34,8 +38,17 @@ CPV_OTHER_PENALTY = 1.5
 OBJECT_HEAD_PENALTY = 1.5
 #: How far (in content words) a bare "formation" and a product service may be in a list.
 ENUMERATION_SPAN = 2
+#: How far (in content words) a ``needs_learner`` term looks for who learns.
+LEARNER_WINDOW = 6
 EXCLUDED_PROBABILITY = 0.02
 SLOPE = 1.5
+#: Evidence lines shown for a training call (the strongest first).
+MAX_EVIDENCE = 2
+#: What stage 1 looks for, said when nothing was found.
+LOOKED_FOR = (
+    "formation, stage, cours, atelier, bilan de compétences, VAE, coaching, "
+    "habilitations et permis, langues"
+)
 
 
 @dataclass(slots=True)
@@ -48,6 +61,32 @@ class Stage1:
     excluded: bool = False
     categories: set[str] = field(default_factory=set)
     reasons: list[str] = field(default_factory=list)
+    #: True when a term was found at all (counted or not): the verdict rests on evidence
+    seen_terms: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One counted training term at its best field."""
+
+    points: float
+    term: voc.Term
+    seg: Segment
+    hit: Hit[Entry]
+
+    def words(self) -> str:
+        return quote(self.seg.text, self.hit.start, self.hit.end)
+
+
+#: Points from the threshold within which the rest of a long body is read.
+UNDECIDED_MARGIN = 1.5
+
+
+def undecided(stage1: Stage1) -> bool:
+    """Training words were seen, and the points are near enough the threshold that more body
+    text could change the verdict (a head without any training word is decided)."""
+    near = abs(stage1.points - voc.TRAINING_THRESHOLD) < UNDECIDED_MARGIN
+    return stage1.seen_terms and not stage1.excluded and near
 
 
 def points_probability(points: float) -> float:
@@ -56,79 +95,159 @@ def points_probability(points: float) -> float:
 
 
 def assess(an: Analysed) -> Stage1:
-    reasons: list[str] = []
-    groups = _count_terms(an, reasons)
-    points = sum(best[0] for best in groups.values())
-    points += _cpv_points(an.doc.cpv, reasons)
-    points -= _object_head_penalty(an, reasons)
-    points -= _family_penalties(an, reasons)
-    excluded = _non_provider_call(an, reasons)
+    against: list[str] = []  # counter-evidence, in plain words
+    groups, seen = _count_terms(an, against)
+    points = sum(e.points for e in groups.values())
+    cpv_points, cpv_reason = _cpv_points(an.doc.cpv)
+    points += cpv_points
+    points -= _object_head_penalty(an, against)
+    points -= _family_penalties(an, groups, against)
+    excluded = _non_provider_call(an, against)
     training = not excluded and points >= voc.TRAINING_THRESHOLD
     probability = EXCLUDED_PROBABILITY if excluded else points_probability(points)
     categories = _categories(an, groups) if training else set()
-    head = "appel de formation" if training else "pas un appel de formation"
-    reasons.insert(0, f"{head} (indices : {_fr(points)} points)")
-    return Stage1(training, round(points, 2), probability, excluded, categories, reasons)
+    reasons = _reasons(training, groups, cpv_reason, against, an)
+    return Stage1(
+        training, round(points, 2), probability, excluded, categories, reasons, seen or excluded
+    )
 
 
-def _fr(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+def _reasons(
+    training: bool,
+    groups: dict[str, Evidence],
+    cpv_reason: str | None,
+    against: list[str],
+    an: Analysed,
+) -> list[str]:
+    """At most a few lines, one per idea: what was found, the CPV code, what speaks against."""
+    evidence = _evidence_lines(groups)
+    if training:
+        lines = [*evidence, *([cpv_reason] if cpv_reason else [])]
+        lines[0] = f"appel de formation : {lines[0]}"
+        return [*lines, *(f"malgré {line}" for line in against[:1])]
+    if against:
+        return [f"pas un appel de formation : {against[0]}", *against[1:2]]
+    if evidence:
+        found = ", ".join(evidence)
+        return [f"pas un appel de formation : trop peu d'indices ({found})"]
+    if cpv_reason:
+        return [f"pas un appel de formation : {cpv_reason}"]
+    fields = _fields_read(an)
+    return [f"pas un appel de formation : aucun mot de formation dans {fields} ({LOOKED_FOR}…)"]
+
+
+def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
+    """« words » dans <field>, the strongest groups first, one line per field."""
+    by_field: dict[str, list[str]] = {}
+    for ev in sorted(groups.values(), key=lambda e: -e.points):
+        quotes = by_field.setdefault(ev.seg.field, [])
+        words = f"« {ev.words()} »"
+        if words not in quotes and len(quotes) < 3:
+            quotes.append(words)
+    lines = [f"{', '.join(q)} dans {FIELD_NAMES[fld]}" for fld, q in by_field.items()]
+    return lines[:MAX_EVIDENCE]
+
+
+def _fields_read(an: Analysed) -> str:
+    names = [FIELD_NAMES[f] for f in ("title", "lots", "summary", "body") if _has(an, f)]
+    if not names:
+        return "le titre"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} ni {names[-1]}"
+
+
+def _has(an: Analysed, name: str) -> bool:
+    return any(seg.field == name for seg in an.segments)
 
 
 # ------------------------------------------------------------------------ training terms
 
 
-def _count_terms(an: Analysed, reasons: list[str]) -> dict[str, tuple[float, voc.Term, str]]:
-    """Best (points, term, field) per group of counted terms; adds the reasons."""
+def _count_terms(an: Analysed, against: list[str]) -> tuple[dict[str, Evidence], bool]:
+    """Best evidence per group of counted terms; whether any term was seen at all."""
     product = _buys_a_product(an)
-    groups: dict[str, tuple[float, voc.Term, str]] = {}
+    groups: dict[str, Evidence] = {}
+    seen = False
     for seg in an.content_segments():
-        counted, note = _segment_terms(seg, product)
-        if note and note not in reasons:
-            reasons.append(note)
-        for term in counted:
+        hits = seg.of("term")
+        seen = seen or bool(hits)
+        counted, note = _segment_terms(seg, hits, product)
+        if note and note not in against:
+            against.append(note)
+        for hit in counted:
+            term = hit.payload.ref
             pts = term.weight * STAGE1_FIELD_WEIGHTS[seg.field]
-            if pts > groups.get(term.group, (0.0,))[0]:
-                groups[term.group] = (pts, term, seg.field)
-    for _pts, term, fld in sorted(groups.values(), key=lambda g: -g[0]):
-        reasons.append(f"« {term.label} » dans {FIELD_NAMES[fld]}")
-    return groups
+            if term.group not in groups or pts > groups[term.group].points:
+                groups[term.group] = Evidence(pts, term, seg, hit)
+    return groups, seen
 
 
 def _buys_a_product(an: Analysed) -> bool:
-    if any(True for _ in an.hits("object")):
+    if any(True for _seg, hit in an.hits("object") if not _not_object(_seg, hit)):
         return True
     return any(cpv_codes.is_non_training(code) for code in an.doc.cpv)
 
 
-def _segment_terms(seg: Segment, product: bool) -> tuple[list[voc.Term], str | None]:
-    terms = seg.of("term")
+def _objects(seg: Segment) -> list[Hit[Entry]]:
+    """Purchase objects of a segment, without those that name what is learnt."""
+    return [o for o in seg.of("object") if not _not_object(seg, o)]
+
+
+def _not_object(seg: Segment, hit: Hit[Entry]) -> bool:
+    return any(n.start <= hit.start and hit.end <= n.end for n in seg.of("not_object"))
+
+
+def _segment_terms(
+    seg: Segment, terms: list[Hit[Entry]], product: bool
+) -> tuple[list[Hit[Entry]], str | None]:
     if not terms:
         return [], None
-    kept, note = _drop_incidental(terms, seg.of("incidental"))
-    objects = seg.of("object")
+    kept, note = _drop_incidental(seg, terms)
+    objects = _objects(seg)
     if kept and objects and min(o.start for o in objects) < min(h.start for h in kept):
-        obj = min(objects, key=lambda o: o.start).payload.ref
-        label = kept[0].payload.ref.label
-        return [], f"« {label} » non compté : l'objet de l'achat est « {obj} »"
+        first = min(objects, key=lambda o: o.start)
+        obj = quote(seg.text, first.start, first.end)
+        return [], f"l'objet de l'achat est « {obj} », la formation n'en est qu'un service annexe"
     listed = [h for h in kept if h.payload.ref.generic and _ancillary(seg, h, product)]
     if listed:
-        note = f"« {listed[0].payload.ref.label} » non compté : service annexe d'un produit"
-    return [h.payload.ref for h in kept if h not in listed], note
+        note = "la formation y est un service annexe d'un produit"
+    kept = [h for h in kept if h not in listed]
+    return _with_learners(seg, kept), note
 
 
-def _drop_incidental(
-    terms: list[Hit[Entry]], spans: list[Hit[Entry]]
-) -> tuple[list[Hit[Entry]], str | None]:
+def _drop_incidental(seg: Segment, terms: list[Hit[Entry]]) -> tuple[list[Hit[Entry]], str | None]:
+    spans = seg.of("incidental")
+    vetoed = {hit.payload.ref for hit in seg.of("veto")}
     kept: list[Hit[Entry]] = []
     note = None
     for hit in terms:
+        if hit.payload.ref.label in vetoed:
+            continue
         span = next((s for s in spans if s.start < hit.end and hit.start < s.end), None)
         if span is None:
             kept.append(hit)
-        elif note is None:
-            note = f"« {hit.payload.ref.label} » non compté : « {span.payload.ref} »"
+        elif note is None and hit.payload.ref.generic:
+            words = quote(seg.text, span.start, span.end)
+            note = f"« {words} » : la formation n'est pas ce qui est acheté"
     return kept, note
+
+
+def _with_learners(seg: Segment, kept: list[Hit[Entry]]) -> list[Hit[Entry]]:
+    """Drop the ``needs_learner`` terms that name no learner, unless a plain term is there."""
+    if not any(h.payload.ref.needs_learner for h in kept):
+        return kept
+    if any(not h.payload.ref.needs_learner for h in kept):
+        return kept
+    learners = seg.of("learner")
+    return [h for h in kept if _near_learner(h, learners)]
+
+
+def _near_learner(hit: Hit[Entry], learners: list[Hit[Entry]]) -> bool:
+    for other in learners:
+        overlaps = other.start < hit.end and hit.start < other.end
+        near = hit.start - LEARNER_WINDOW <= other.start <= hit.end + LEARNER_WINDOW
+        if near and not overlaps:
+            return True
+    return False
 
 
 def _ancillary(seg: Segment, hit: Hit[Entry], product: bool) -> bool:
@@ -145,65 +264,78 @@ def _ancillary(seg: Segment, hit: Hit[Entry], product: bool) -> bool:
 # ------------------------------------------------------------------------ other evidence
 
 
-def _cpv_points(codes: tuple[str, ...], reasons: list[str]) -> float:
+def _cpv_points(codes: tuple[str, ...]) -> tuple[float, str | None]:
     training = [c for c in codes if cpv_codes.is_training(c)]
     if training:
-        reasons.append(cpv_codes.label(training[0]))
-        return CPV_TRAINING_POINTS
+        return CPV_TRAINING_POINTS, f"code {cpv_codes.label(training[0])}"
     weak = [c for c in codes if cpv_codes.is_weak_training(c)]
     if weak:
-        reasons.append(cpv_codes.label(weak[0]))
-        return CPV_WEAK_POINTS
+        return CPV_WEAK_POINTS, f"code {cpv_codes.label(weak[0])}"
     other = [c for c in codes if cpv_codes.is_non_training(c)]
     if other:
-        reasons.append(f"{cpv_codes.label(other[0])} : achat hors formation")
-        return CPV_OTHER_PENALTY * -1
-    return 0.0
+        return -CPV_OTHER_PENALTY, f"code {cpv_codes.label(other[0])} : un achat hors formation"
+    return 0.0, None
 
 
-def _object_head_penalty(an: Analysed, reasons: list[str]) -> float:
+def _object_head_penalty(an: Analysed, against: list[str]) -> float:
     title = next((seg for seg in an.segments if seg.field == "title"), None)
     if title is None:
         return 0.0
-    objects = title.of("object")
+    objects = _objects(title)
     if not objects:
         return 0.0
     first_obj = min(o.start for o in objects)
     terms = [h.start for h in title.of("term")]
     if terms and min(terms) < first_obj:
         return 0.0
-    obj = min(objects, key=lambda o: o.start).payload.ref
-    reasons.append(f"objet de l'achat : « {obj} » (titre)")
+    first = min(objects, key=lambda o: o.start)
+    words = quote(title.text, first.start, first.end)
+    note = f"l'objet de l'achat est « {words} »"
+    if not any(line.startswith(note) for line in against):
+        against.append(note)
     return OBJECT_HEAD_PENALTY
 
 
-def _family_penalties(an: Analysed, reasons: list[str]) -> float:
-    seen: dict[str, str] = {}
+def _family_penalties(an: Analysed, groups: dict[str, Evidence], against: list[str]) -> float:
+    seen: set[str] = set()
     penalty = 0.0
-    for _seg, hit in an.hits("family"):
-        family, phrase = hit.payload.ref
-        if family.key not in seen:
-            seen[family.key] = phrase
-            penalty += family.penalty
-            reasons.append(f"exclusion : {family.label} (« {phrase} »)")
+    for seg, hit in an.hits("family"):
+        family, _phrase = hit.payload.ref
+        if family.key in seen or _subject_of_training(seg, hit, groups):
+            continue
+        seen.add(family.key)
+        penalty += family.penalty
+        against.append(f"« {quote(seg.text, hit.start, hit.end)} » ({family.label})")
     return penalty
 
 
-def _non_provider_call(an: Analysed, reasons: list[str]) -> bool:
+def _subject_of_training(seg: Segment, hit: Hit[Entry], groups: dict[str, Evidence]) -> bool:
+    """True when a counted term of the same field comes before the phrase, not as another
+    item of a list: "Formation à la démarche qualité" trains people in quality management."""
+    for ev in groups.values():
+        if ev.seg is seg and ev.hit.end <= hit.start and AND not in seg.seq[ev.hit.end : hit.start]:
+            return True
+        if ev.seg is seg and ev.hit.start <= hit.start < ev.hit.end:
+            return True
+    return False
+
+
+def _non_provider_call(an: Analysed, against: list[str]) -> bool:
     call = next((hit.payload.ref for _s, hit in an.hits("call")), None)
     applicant = next((hit.payload.ref for _s, hit in an.hits("applicant")), None)
     if call is None or applicant is None or any(True for _ in an.hits("provider")):
         return False
-    reasons.append(
-        f"exclusion : « {call} » dont les candidats sont des entreprises ou des financeurs "
-        f"(« {applicant} »), pas des prestataires de formation"
+    against.insert(
+        0,
+        f"« {call} » ouvert aux entreprises ou aux financeurs (« {applicant} »), "
+        "pas aux organismes de formation",
     )
     return True
 
 
-def _categories(an: Analysed, groups: dict[str, tuple[float, voc.Term, str]]) -> set[str]:
+def _categories(an: Analysed, groups: dict[str, Evidence]) -> set[str]:
     """Qualiopi categories the call needs: from its terms, and apprenticeship phrases."""
-    categories = {term.category for _pts, term, _fld in groups.values()}
+    categories = {ev.term.category for ev in groups.values()}
     if any(True for _ in an.hits("apprentice")):
         categories.add(voc.CFA)
     return categories or {voc.AF}

@@ -21,9 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from watcher.classify import topics as tx
-from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry
+from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
 from watcher.classify.profile import Profile
-from watcher.classify.text import AND, PhraseIndex, stems
+from watcher.classify.text import AND, Hit, PhraseIndex, quote, stems
 
 DOMAIN_FIELD_WEIGHTS = {"title": 3.0, "lots": 2.0, "summary": 1.5, "body": 1.0, "buyer": 0.5}
 DOMAIN_CPV_POINTS = 2.0
@@ -124,43 +124,68 @@ class ProfileScorer:
         if course is not None and similarity >= MIN_COURSE_SIMILARITY:
             result.reasons.append(f"ressemble au cours « {self.profile.catalogue[course].title} »")
             result.fit = max(result.fit, COURSE_WEIGHT * similarity)
+        if not result.reasons and self.profile.domains:
+            names = ", ".join(f"« {d.name} »" for d in self.profile.domains[:4])
+            more = ", …" if len(self.profile.domains) > 4 else ""
+            result.reasons.append(f"hors de vos domaines ({names}{more})")
         return result
 
     def _domains(self, an: Analysed, reasons: list[str]) -> dict[int, float]:
         excluded = self._excluded(an, reasons)
-        best: dict[tuple[int, str], tuple[float, str]] = {}
+        best: dict[tuple[int, str], tuple[float, Segment, Hit[Entry]]] = {}
         for seg, hit in an.hits("domain", buyer=True):
             pts = DOMAIN_FIELD_WEIGHTS[seg.field]
-            if hit.payload.ref[0] not in excluded and pts > best.get(hit.payload.ref, (0.0,))[0]:
-                best[hit.payload.ref] = (pts, seg.field)
+            key = hit.payload.ref
+            if key[0] not in excluded and (key not in best or pts > best[key][0]):
+                best[key] = (pts, seg, hit)
         points: dict[int, float] = defaultdict(float)
-        for (i, phrase), (pts, fld) in sorted(best.items(), key=lambda kv: -kv[1][0]):
-            points[i] += pts
-            name = self.profile.domains[i].name
-            reasons.append(f"domaine « {name} » : « {phrase} » dans {FIELD_NAMES[fld]}")
-        self._cpv_points(an, excluded, points, reasons)
+        found: dict[int, list[tuple[float, Segment, Hit[Entry]]]] = defaultdict(list)
+        for (i, _phrase), evidence in sorted(best.items(), key=lambda kv: -kv[1][0]):
+            points[i] += evidence[0]
+            found[i].append(evidence)
+        cpv = self._cpv_points(an, excluded, points)
+        for i in sorted(set(found) | set(cpv), key=lambda i: -points[i]):
+            reasons.append(self._domain_reason(i, found.get(i, []), cpv.get(i)))
         return {i: 1.0 - math.exp(-pts / DOMAIN_SCALE) for i, pts in points.items()}
+
+    def _domain_reason(
+        self, i: int, found: list[tuple[float, Segment, Hit[Entry]]], code: str | None
+    ) -> str:
+        """One line per domain: the notice's own words (two at most) and where, or the CPV."""
+        name = self.profile.domains[i].name
+        if not found:
+            return f"domaine « {name} » : code CPV {code}"
+        quotes: list[str] = []
+        for _pts, seg, hit in found:
+            words = f"« {quote(seg.text, hit.start, hit.end)} »"
+            if words not in quotes and len(quotes) < 2:
+                quotes.append(words)
+        return f"domaine « {name} » : {', '.join(quotes)} dans {FIELD_NAMES[found[0][1].field]}"
 
     def _excluded(self, an: Analysed, reasons: list[str]) -> set[int]:
         excluded: set[int] = set()
         for seg, hit in an.hits("exclude", buyer=True):
-            i, phrase = hit.payload.ref
+            i, _phrase = hit.payload.ref
             if i not in excluded:
                 excluded.add(i)
                 name = self.profile.domains[i].name
+                words = quote(seg.text, hit.start, hit.end)
                 reasons.append(
-                    f"domaine « {name} » écarté : « {phrase} » dans {FIELD_NAMES[seg.field]}"
+                    f"domaine « {name} » écarté : « {words} » dans {FIELD_NAMES[seg.field]}"
                 )
         return excluded
 
     def _cpv_points(
-        self, an: Analysed, excluded: set[int], points: dict[int, float], reasons: list[str]
-    ) -> None:
+        self, an: Analysed, excluded: set[int], points: dict[int, float]
+    ) -> dict[int, str]:
+        """Adds the CPV points of each domain; returns the code that gave them, per domain."""
+        codes: dict[int, str] = {}
         for i, prefixes in enumerate(self._cpv):
             code = next((c for c in an.doc.cpv if prefixes and c.startswith(prefixes)), None)
             if code is not None and i not in excluded:
                 points[i] += DOMAIN_CPV_POINTS
-                reasons.append(f"domaine « {self.profile.domains[i].name} » : CPV {code}")
+                codes[i] = code
+        return codes
 
     def _best_course(self, an: Analysed) -> tuple[int | None, float]:
         if not self.profile.catalogue:

@@ -140,10 +140,11 @@ def fold(text: str) -> str:
 
 
 def without_format_notes(text: str) -> str:
-    """The text without notes on file formats: ``"Dossier (Word)"`` -> ``"Dossier  "``."""
+    """The text with its notes on file formats blanked (same length, so that positions in
+    the text stay valid): ``"Dossier (Word)"`` -> ``"Dossier       "``."""
     if "(" not in text and "ormat" not in text:
         return text
-    return _FORMAT_NOTE.sub(" ", text)
+    return _FORMAT_NOTE.sub(lambda found: " " * len(found.group()), text)
 
 
 def words(text: str) -> list[str]:
@@ -228,6 +229,45 @@ def stems(text: str) -> list[str]:
     if last == AND and out:
         out.pop()
     return out
+
+
+#: A fold that keeps the length of the text (one character for one), for positions only.
+_FOLD_SAME_LENGTH = {**_FOLD, ord("œ"): "o", ord("Œ"): "o", ord("æ"): "a", ord("Æ"): "a"}
+_FOLD_SAME_LENGTH[ord("ß")] = "s"
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """Where each item of ``stems(text)`` is in ``text``: (start, end) character offsets."""
+    clean = without_format_notes(text)
+    lowered = clean.lower()
+    if len(lowered) != len(clean):  # a rare letter whose lower case is longer: no positions
+        return [(0, len(text))] * len(stems(text))
+    out: list[tuple[int, int]] = []
+    last = AND
+    for found in _WORD.finditer(lowered.translate(_FOLD_SAME_LENGTH)):
+        word = found.group(1)
+        token = _token(word) if word else ""
+        if token and (token != AND or last != AND):
+            out.append(found.span(1))
+            last = token
+    if last == AND and out:
+        out.pop()
+    return out
+
+
+def quote(text: str, start: int, end: int) -> str:
+    """The words of ``text`` behind ``stems(text)[start:end]``, as written (stop words kept):
+    what a reason shows between « »."""
+    positions = spans(text)
+    if not positions or end > len(positions) or start >= end:
+        return text.strip()
+    words_ = " ".join(text[positions[start][0] : positions[end - 1][1]].split())
+    if words_.isupper() and len(words_) > 6:  # a title in capitals reads better in lower case
+        return words_.lower()
+    at_start = not text[: positions[start][0]].strip(" \t\n-–—:«\"'")
+    if at_start and len(words_) > 1 and words_[0].isupper() and words_[1].islower():
+        return words_[0].lower() + words_[1:]  # the capital that starts a title
+    return words_
 
 
 def content(seq: Iterable[str]) -> list[str]:

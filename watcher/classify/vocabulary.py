@@ -81,13 +81,17 @@ TRAINING_THRESHOLD = 2.0
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A training phrase. ``generic`` terms (bare "formation") are dropped in enumerations."""
+    """A training phrase. ``generic`` terms (bare "formation") are dropped in enumerations;
+    ``needs_learner`` terms (bare "stage", "atelier", "remise à niveau"...) count only when the
+    same field names who learns or what is learnt (``LEARNERS``) near them, or another training
+    term: a "remise à niveau" of refrigerating plants trains nobody."""
 
     label: str
     group: str
     weight: float
     category: str = AF
     generic: bool = False
+    needs_learner: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,13 @@ def _terms(group: str, weight: float, phrases: str, category: str = AF) -> list[
     return [Term(p.strip(), group, weight, category) for p in phrases.split("|")]
 
 
+def _in_context(group: str, weight: float, phrases: str, category: str = AF) -> list[Term]:
+    """Terms that count only near a learner (see ``Term.needs_learner``)."""
+    return [
+        Term(p.strip(), group, weight, category, needs_learner=True) for p in phrases.split("|")
+    ]
+
+
 TERMS: list[Term] = [
     Term("formation", "formation", 2.0, generic=True),
     Term("former", "formation", 2.0, generic=True),
@@ -111,10 +122,17 @@ TERMS: list[Term] = [
         2.0,
         "action de formation|stage de formation|session de formation|prestation de formation"
         "|module de formation|parcours de formation|plan de formation|actions collectives"
-        "|formation continue|formation professionnelle",
+        "|formation continue|formation professionnelle|former les agents|former les salariés"
+        "|journées de formation",
     ),
     *_terms("formateur", 1.0, "formateur|formation de formateurs"),
-    *_terms("bilan", 3.0, "bilan de compétences|bilan professionnel|bilan d'orientation", BC),
+    *_terms(
+        "bilan",
+        3.0,
+        "bilan de compétences|bilan professionnel|bilan d'orientation|bilan de carrière"
+        "|bilan à mi-carrière|bilan mi-carrière|bilan de positionnement|bilan d'employabilité",
+        BC,
+    ),
     *_terms("vae", 3.0, "VAE|validation des acquis de l'expérience|validation des acquis", VAE),
     *_terms("cep", 3.0, "conseil en évolution professionnelle"),
     *_terms("afest", 3.0, "AFEST|formation en situation de travail"),
@@ -123,6 +141,13 @@ TERMS: list[Term] = [
         1.5,
         "apprentis|contrat d'apprentissage|formation par apprentissage|maître d'apprentissage",
         CFA,
+    ),
+    # Pro-A and professionalisation contracts: alternance for employees (domain.md, issue 11)
+    *_terms(
+        "alternance",
+        2.0,
+        "Pro-A|promotion par alternance|reconversion ou promotion par alternance"
+        "|contrat de professionnalisation|formation en alternance",
     ),
     *_terms(
         "ingenierie",
@@ -140,14 +165,16 @@ TERMS: list[Term] = [
         "langues",
         3.0,
         "FLE|français langue étrangère|français langue seconde|formation linguistique"
-        "|atelier linguistique|atelier sociolinguistique|ateliers de savoirs sociolinguistiques",
+        "|atelier linguistique|atelier sociolinguistique|ateliers de savoirs sociolinguistiques"
+        "|stage linguistique|stage de langue|cours de langue|français langue d'intégration",
     ),
     *_terms(
         "savoirs",
         2.5,
         "savoirs de base|compétences de base|compétences clés|illettrisme|alphabétisation"
-        "|remise à niveau|socle de connaissances et de compétences|certification CléA",
+        "|socle de connaissances et de compétences|certification CléA|CléA",
     ),
+    *_in_context("savoirs", 2.5, "remise à niveau"),
     *_terms(
         "poe",
         3.0,
@@ -170,8 +197,9 @@ TERMS: list[Term] = [
         "securite",
         2.5,
         "CACES|habilitation électrique|équipier de première intervention"
-        "|manipulation des extincteurs|maniement des extincteurs|gestes et postures|PRAP"
-        "|travail en hauteur|AIPR|évacuation incendie|exercice d'évacuation",
+        "|manipulation des extincteurs|maniement des extincteurs|utilisation des extincteurs"
+        "|gestes et postures|PRAP|travail en hauteur|travaux en hauteur|AIPR"
+        "|évacuation incendie|exercice d'évacuation",
     ),
     *_terms(
         "transport",
@@ -189,9 +217,20 @@ TERMS: list[Term] = [
         "pratiques",
         2.0,
         "analyse des pratiques|analyse de la pratique|analyse de pratique"
-        "|échange de pratiques|supervision des pratiques",
+        "|échange de pratiques|supervision des pratiques|approfondissement de la pratique"
+        "|supervision d'équipe|supervision des équipes",
     ),
+    # supervision of professionals, named without "formation" (DECP: "SUPERVISION DES EQUIPES
+    # SOCIALES ET SOCIO EDUCATIVES"); an IT or works "supervision" names no learner
+    *_in_context("pratiques", 2.0, "supervision|pratique professionnelle"),
     *_terms("coaching", 2.5, "coaching|coach|co-développement|codéveloppement"),
+    # management and leadership courses named by their subject (issue 11)
+    *_terms(
+        "management",
+        2.0,
+        "leadership|management d'équipe|prise de parole en public|séminaire de management",
+    ),
+    *_in_context("management", 1.5, "prise de parole"),
     *_terms(
         "accompagnement",
         2.0,
@@ -202,22 +241,25 @@ TERMS: list[Term] = [
         "accompagnement",
         1.5,
         "accompagnement des agents|accompagnement des salariés|accompagnement des collaborateurs"
-        "|accompagnement individuel|accompagnement personnalisé|formation-accompagnement",
+        "|formation-accompagnement",
     ),
+    *_in_context("accompagnement", 1.5, "accompagnement individuel|accompagnement personnalisé"),
     *_terms(
         "transition",
         2.0,
-        "mobilité professionnelle|mobilité externe|congé mobilité|reconversion|outplacement"
-        "|reclassement|transition professionnelle|évolution professionnelle"
-        "|orientation professionnelle|projet professionnel",
+        "mobilité professionnelle|mobilité externe|congé mobilité|outplacement"
+        "|reclassement professionnel|transition professionnelle|évolution professionnelle"
+        "|orientation professionnelle|projet professionnel|reconversion professionnelle",
     ),
+    *_in_context("transition", 2.0, "reconversion|reclassement"),
     *_terms(
         "competences",
         1.5,
         "développement des compétences|développer les compétences|montée en compétences"
-        "|renforcement des compétences|professionnalisation|perfectionnement",
+        "|renforcement des compétences",
     ),
-    *_terms(
+    *_in_context("competences", 1.5, "professionnalisation|perfectionnement"),
+    *_in_context(
         "enseignement",
         1.5,
         "enseignement|apprentissage|cours collectifs|cours individuels|cours en ligne",
@@ -225,16 +267,82 @@ TERMS: list[Term] = [
     *_terms(
         "enseignement",
         2.0,
-        "cours de langue|cours de français|cours d'anglais|cours d'allemand|cours d'espagnol"
+        "cours de français|cours d'anglais|cours d'allemand|cours d'espagnol"
         "|cours d'informatique|cours de bureautique|cours et ateliers",
     ),
-    Term("sensibilisation", "initiation", 1.5),
-    *_terms(
+    # trainings named by their format: a stage, a workshop, a seminar... of people
+    *_in_context(
+        "initiation", 1.5, "sensibilisation|ateliers QVT|ateliers qualité de vie au travail"
+    ),
+    *_in_context(
         "initiation",
         1.0,
-        "initiation|séminaire|webinaire|animation d'ateliers|tutorat|tuteurs"
-        "|mentorat|atelier d'initiation",
+        "initiation|séminaire|webinaire|animation d'ateliers|tutorat|tuteurs|mentorat"
+        "|atelier d'initiation|stage|atelier|séances collectives",
     ),
+]
+
+#: Who learns or what is learnt: a ``needs_learner`` term counts only near one of these.
+LEARNERS: list[str] = [
+    "agents",
+    "salariés",
+    "personnel",
+    "personnels",
+    "stagiaires",
+    "apprenants",
+    "participants",
+    "demandeurs d'emploi",
+    "bénéficiaires",
+    "jeunes",
+    "adultes",
+    "public",
+    "élus",
+    "bénévoles",
+    "managers",
+    "encadrants",
+    "encadrement",
+    "cadres",
+    "dirigeants",
+    "équipes",
+    "équipe",
+    "collaborateurs",
+    "professionnels",
+    "travailleurs",
+    "éducateurs",
+    "assistants familiaux",
+    "assistants maternels",
+    "soignants",
+    "aides-soignants",
+    "infirmiers",
+    "enseignants",
+    "officiers",
+    "militaires",
+    "sapeurs-pompiers",
+    "conducteurs",
+    "chauffeurs",
+    "habitants",
+    "seniors",
+    "personnes",
+    "allophones",
+    "primo-arrivants",
+    "détenus",
+    "compétences",
+    "savoirs",
+    "connaissances",
+    "langue",
+    "français",
+    "anglais",
+    "espagnol",
+    "allemand",
+    "linguistique",
+    "mathématiques",
+    "bureautique",
+    "numérique",
+    "informatique",
+    "management",
+    "pratiques",
+    "professionnelle",
+    "professionnel",
 ]
 
 #: Phrases in which "formation" (or another term) is not the service bought.
@@ -259,6 +367,58 @@ INCIDENTAL: list[str] = [
     "cours d'eau",
     "apprentissage automatique",
     "éducation et de la formation",
+    # "formation" as constitution (issue 11: « formation d'un groupement de commandes »)
+    "formation d'un groupement",
+    "formation du groupement",
+    "formation de groupement",
+    # "enseignement" as a kind of buyer or a sector, not a service bought (DECP: EPLE
+    # equipment, the ministry of higher education's hostesses)
+    "établissement d'enseignement",
+    "local d'enseignement",
+    "enseignement supérieur",
+    "enseignement secondaire",
+    "enseignement primaire",
+    "enseignement scolaire",
+    "enseignement agricole",
+    "enseignement privé",
+    "enseignement catholique",
+    "enseignement artistique",
+    "ministère de l'enseignement",
+    "formation musicale",
+]
+
+#: Words that, anywhere in the same field, show that a short training term means something
+#: else: "VAE" is also an electric bicycle, "FCO" a sheep disease, "SST" occupational health.
+VETOES: dict[str, list[str]] = {
+    "VAE": ["vélo", "vélos", "cycles", "assistance électrique", "trottinette"],
+    "FCO": ["fièvre catarrhale", "vaccination", "ovins", "bovins", "cheptel"],
+    "SST": [
+        "médecine du travail",
+        "médecine professionnelle",
+        "santé au travail",
+        "service de santé",
+        "surveillance médicale",
+        "visites médicales",
+    ],
+    "coach": ["autocar", "autocars", "véhicule"],
+}
+
+#: Phrases in which a purchase-object word names what is learnt, not what is bought
+#: ("travaux pratiques", "construction d'un parcours"): the object rule ignores them.
+NOT_OBJECTS: list[str] = [
+    "travaux pratiques",
+    "travaux dirigés",
+    "travaux en hauteur",
+    "conduite de travaux",
+    "construction d'un parcours",
+    "construction de parcours",
+    "construction du projet professionnel",
+    "construction d'un projet professionnel",
+    "construction de son projet",
+    "métiers de la construction",
+    "métiers de la maintenance",
+    "maintenance industrielle",
+    "installation professionnelle",
 ]
 
 #: Purchase objects that are not training (goods, works, IT, venues, meals, other services).
@@ -289,6 +449,11 @@ OBJECTS: list[str] = [
     "paramétrage",
     "travaux",
     "maîtrise d'oeuvre",
+    "exploitation",
+    "infogérance",
+    "intégration de solutions",
+    "intégration de logiciels",
+    "intégration d'un logiciel",
     "désamiantage",
     "construction",
     "démolition",
@@ -343,7 +508,8 @@ FAMILIES: dict[str, tuple[Family, str]] = {
         "|conseil en organisation|réorganisation|schéma directeur|méthodologie"
         "|mise en place d'une démarche|projet de service|programme d'appui"
         "|assistance à la définition|mission de conseil|conseils et accompagnement"
-        "|expertise|évaluation de politique",
+        "|expertise|évaluation de politique|diagnostic|mission d'assistance"
+        "|prestation d'assistance|assistance technique",
     ),
     "psy": (
         Family("psy", "soutien psychologique ou écoute", 3.0),
@@ -367,8 +533,7 @@ FAMILIES: dict[str, tuple[Family, str]] = {
     "insertion": (
         Family("insertion", "marché d'insertion (l'activité support n'est pas une formation)", 5.0),
         "marché d'insertion|action d'insertion|insertion et qualification professionnelle"
-        "|ayant pour support|support d'activité|activité support|chantier d'insertion"
-        "|clause d'insertion",
+        "|ayant pour support|support d'activité|activité support|chantier d'insertion",
     ),
     "scolaire": (
         Family("scolaire", "activités pour des élèves (scolaire, périscolaire)", 3.0),
