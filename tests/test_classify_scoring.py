@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+
 from watcher.classify import Classifier, Document, Profile, load_example_profile
 from watcher.models import PARIS, Lot, Notice
 
@@ -108,3 +110,25 @@ def test_classify_record_reads_jsonl_fields() -> None:
     result = EXAMPLE.classify_record(record, today=TODAY)
     assert result.relevant
     assert result.blockers == ("délai trop court : 3 jours (minimum 10)",)
+
+
+@pytest.mark.parametrize(
+    ("title", "wanted", "not_wanted"),
+    [
+        # « conduite » of a project is management, not driving
+        ("Formation à la conduite de projet des chefs de service", "management", "transport"),
+        ("Formation à la conduite d'engins de chantier", "transport", "management"),
+        # « accueil » of children by childminders is social work, not customer relations
+        (
+            "Formation initiale des accueillants familiaux et assistants maternels",
+            "sante_social",
+            "relation_client",
+        ),
+        ("Formation à l'accueil téléphonique des usagers", "relation_client", "sante_social"),
+    ],
+)
+def test_topic_labels_follow_the_sense_of_the_word(
+    title: str, wanted: str, not_wanted: str
+) -> None:
+    topics = Classifier().assess(Document(title=title), today=TODAY).topics
+    assert topics and topics[0] == wanted and not_wanted not in topics

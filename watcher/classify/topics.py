@@ -58,8 +58,10 @@ TOPICS: tuple[Topic, ...] = (
     _topic(
         "transport",
         "Transport et logistique",
-        "FIMO|FCO|permis|conduite|chauffeur|conducteur|poids lourd|logistique|cariste|transport"
-        "|prévention routière|sécurité routière|éco-conduite",
+        "FIMO|FCO|permis|conduite de véhicules|conduite d'engins|conduite automobile"
+        "|conduite en sécurité|conduite économique|conduite défensive|chauffeur|conducteur"
+        "|poids lourd|logistique|cariste|transport|prévention routière|sécurité routière"
+        "|éco-conduite",
         ("80411",),
     ),
     _topic(
@@ -75,7 +77,7 @@ TOPICS: tuple[Topic, ...] = (
         "Management et leadership",
         "management|managers|encadrement|encadrants|leadership|coaching|manager"
         "|conduite du changement|gestion d'équipe|cadres dirigeants|managérial|prise de parole"
-        "|efficacité professionnelle",
+        "|efficacité professionnelle|conduite de projet|gestion de projet|management de projet",
         ("80532",),
     ),
     _topic(
@@ -94,8 +96,10 @@ TOPICS: tuple[Topic, ...] = (
     _topic(
         "relation_client",
         "Relation client et vente",
-        "accueil|accueil téléphonique|relation client|relation usager|vente|commerce|commercial"
-        "|négociation|clientèle|gestion des conflits|incivilités",
+        "accueil du public|accueil des publics|accueil physique|accueil téléphonique"
+        "|accueil des usagers|agents d'accueil|qualité de l'accueil|accueil clientèle"
+        "|relation client|relation usager|vente|commerce|commercial|négociation|clientèle"
+        "|gestion des conflits|incivilités",
     ),
     _topic(
         "sante_social",
@@ -103,6 +107,8 @@ TOPICS: tuple[Topic, ...] = (
         "santé|médico-social|sanitaire|EHPAD|soins|aide-soignant|infirmier|personnes âgées"
         "|dépendance|bientraitance|travail social|travailleurs sociaux|action sociale"
         "|aide sociale à l'enfance|éducateurs|assistant familial|assistants familiaux"
+        "|accueillants familiaux|assistants maternels|assistantes maternelles"
+        "|accueil du jeune enfant|protection de l'enfance"
         "|analyse des pratiques|petite enfance|aide à domicile|prise en charge",
         ("8056",),
     ),

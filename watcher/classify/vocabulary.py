@@ -275,10 +275,16 @@ TERMS: list[Term] = [
         "initiation", 1.5, "sensibilisation|ateliers QVT|ateliers qualité de vie au travail"
     ),
     *_in_context(
+        "ateliers",
+        2.0,
+        "atelier d'initiation|ateliers de découverte|ateliers pédagogiques|ateliers numériques"
+        "|ateliers collectifs",
+    ),
+    *_in_context(
         "initiation",
         1.0,
         "initiation|séminaire|webinaire|animation d'ateliers|tutorat|tuteurs|mentorat"
-        "|atelier d'initiation|stage|atelier|séances collectives",
+        "|stage|atelier|séances collectives",
     ),
 ]
 
@@ -295,7 +301,12 @@ LEARNERS: list[str] = [
     "bénéficiaires",
     "jeunes",
     "adultes",
-    "public",
+    "grand public",
+    "public adulte",
+    "publics prioritaires",
+    "publics éloignés",
+    "publics fragiles",
+    "public accueilli",
     "élus",
     "bénévoles",
     "managers",
