@@ -139,6 +139,9 @@ def test_inflected_forms_meet(left: str, right: str) -> None:
 
 def test_a_letter_lost_to_a_bad_encoding_reads_as_e() -> None:
     assert stems("Soci\ufffdt\ufffd de pr\ufffdvention") == stems("Société de prévention")
+    assert stems("Remise \ufffd niveau des \ufffdquipements") == stems(
+        "Remise à niveau des équipements"
+    )
 
 
 def test_file_format_notes_are_not_words_of_the_notice() -> None:

@@ -3,13 +3,13 @@
 Stage 1 asks whether a notice is a call a training organisation can answer at all
 (``relevance.py``, vocabulary in ``vocabulary.py``); stage 2 scores its fit to the profile
 (``scoring.py``); blockers are listed whatever the score (``blockers.py``). ``Classifier`` puts
-them together; ``learn.py`` refines the verdict with the users' judgements.
+them together; ``learn.py`` moves the verdict with the users' judgements (``crossval.py``
+measures it).
 """
-
-from typing import Any
 
 from watcher.classify.batch import BatchStats, classify_jsonl, verdict_json
 from watcher.classify.classifier import Classifier, Verdict
+from watcher.classify.crossval import CrossValidation, cross_validate
 from watcher.classify.document import Document, RecordError, from_notice, from_record
 from watcher.classify.evaluate import (
     EvalReport,
@@ -18,6 +18,7 @@ from watcher.classify.evaluate import (
     format_report,
     label_topics,
 )
+from watcher.classify.learn import Learner, train
 from watcher.classify.profile import (
     QUALIOPI_CATEGORIES,
     Course,
@@ -29,27 +30,7 @@ from watcher.classify.profile import (
 )
 from watcher.classify.text import fold, stem, stems
 
-# learn.py pulls in scikit-learn (about a second to import): loaded on first use only, so
-# that every CLI command (and the config loader, which reads the profile) starts fast
-_LAZY = {
-    "MIN_PER_CLASS",
-    "CrossValidation",
-    "LearnedModel",
-    "cross_validate",
-    "cross_validate_profile",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from watcher.classify import learn
-
-        return getattr(learn, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
-    "MIN_PER_CLASS",
     "QUALIOPI_CATEGORIES",
     "BatchStats",
     "Classifier",
@@ -58,7 +39,7 @@ __all__ = [
     "Document",
     "Domain",
     "EvalReport",
-    "LearnedModel",
+    "Learner",
     "Profile",
     "Qualiopi",
     "RecordError",
@@ -66,7 +47,6 @@ __all__ = [
     "baseline_relevant",
     "classify_jsonl",
     "cross_validate",
-    "cross_validate_profile",
     "evaluate_jsonl",
     "example_profile_toml",
     "fold",
@@ -77,5 +57,6 @@ __all__ = [
     "load_example_profile",
     "stem",
     "stems",
+    "train",
     "verdict_json",
 ]

@@ -2,13 +2,14 @@
 
 Verdict of a notice, in order:
 
-1. stage 1 (``relevance.py``): the rules' probability ``p_rules`` that it is a call a training
-   organisation can answer; ``training = p >= 0.5`` where ``p = p_rules``, or with a learned model
-   ``p = (1 - w) p_rules + w p_model`` (``learn.py``);
+1. stage 1 (``relevance.py``): the rules' probability ``p`` that it is a call a training
+   organisation can answer; ``training = p >= 0.5``;
 2. stage 2 (``scoring.py``): the fit to the profile's domains and catalogue, and
-   ``score_rules = round(100 x p_rules x (0.3 + 0.7 x fit))``; with a learned model
-   ``score = (1 - w) score_rules + w x 100 p_model`` (the same weight), else ``score_rules``;
-3. ``Match.relevant`` = training call **and** ``score >= profile.min_score``;
+   ``score = round(100 x p x (0.3 + 0.7 x fit))``; with a learner (``learn.py``) that the users'
+   judgements made trustworthy, the score of a notice like judged ones moves towards their
+   judgements (and the reason « appris de vos retours : … » says so);
+3. ``Match.relevant`` = ``score >= profile.min_score``, for a training call or for a notice the
+   learner moved;
 4. blockers (``blockers.py``) are listed whatever the score; ``Match.go`` is relevant and
    unblocked.
 
@@ -34,7 +35,7 @@ from watcher.classify.vocabulary import AF
 from watcher.models import Match, Notice
 
 if TYPE_CHECKING:
-    from watcher.classify.learn import LearnedModel
+    from watcher.classify.learn import Adjustment, Learner
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 #: not), how it fits the organisation's domains, where it takes place, what users taught.
 MAX_STAGE1_REASONS = 3
 MAX_FIT_REASONS = 2
+#: Stage-1 probability from which a relevant call counts as a clear training call.
+CLEAR_TRAINING = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,11 @@ class Verdict:
 
 
 class Classifier:
-    """Precompiles the vocabulary and the profile once; ``classify`` is then pure and fast."""
+    """Precompiles the vocabulary and the profile once; ``classify`` is then pure and fast.
 
-    def __init__(self, profile: Profile | None = None, *, model: LearnedModel | None = None):
+    ``model``: a ``Learner`` holding the users' judgements (``learn.py``), or None."""
+
+    def __init__(self, profile: Profile | None = None, *, model: Learner | None = None):
         self.profile = profile if profile is not None else Profile()
         self.model = model
         self._index = base_index()
@@ -75,24 +80,19 @@ class Classifier:
 
     def assess(self, doc: Document, *, today: date) -> Verdict:
         an, stage1, fit, rule_score = self.rules(doc)
-        learned = self.model.probability_of(an, stage1, rule_score) if self.model else None
-        probability = self._blend(stage1.probability, learned)
-        training = probability >= 0.5
-        value = (
-            rule_score if learned is None else round(100 * self._blend(rule_score / 100, learned))
-        )
-        reasons = [
-            *stage1.reasons[:MAX_STAGE1_REASONS],
-            *(fit.reasons[:MAX_FIT_REASONS] if training else ()),
-        ]
+        training = stage1.training
+        learned = self._learned(an, stage1, rule_score)
+        value = rule_score if learned is None else learned.score
+        reasons = [*stage1.reasons[:MAX_STAGE1_REASONS]]
+        reasons += fit.reasons[:MAX_FIT_REASONS] if training else ()
         if learned is not None:
-            reasons.append(self._model_reason(learned))
+            reasons.append(learned.reason)
         blockers = self._blockers(doc, stage1, training, today, reasons)
-        relevant = training and value >= self.profile.min_score
+        relevant = (training or learned is not None) and value >= self.profile.min_score
         topics = tuple(topics_of(an)) if training else ()
         domains = tuple(self._domains(topics, fit)) if training else ()
         match = Match(relevant, value, domains, tuple(reasons), tuple(blockers))
-        return Verdict(match, training, probability, stage1.points, topics)
+        return Verdict(match, training, stage1.probability, stage1.points, topics)
 
     def rules(self, doc: Document) -> tuple[Analysed, Stage1, Fit, int]:
         """The rules' view of a document: analysis, stage 1, profile fit and rule score.
@@ -106,12 +106,33 @@ class Classifier:
         fit = self._scorer.fit(an) if stage1.training or self.model else Fit(0.0)
         return an, stage1, fit, score(stage1.probability, fit.fit)
 
-    def _blend(self, rules: float, learned: float | None) -> float:
-        return rules if self.model is None or learned is None else self.model.blend(rules, learned)
+    def teach(self, learner: Learner, key: str, doc: Document, relevant: bool) -> None:
+        """Give ``learner`` one judgement on ``doc``, as these rules see the notice."""
+        from watcher.classify.learn import features_of
 
-    def _model_reason(self, learned: float) -> str:
-        n = self.model.n_examples if self.model is not None else 0
-        return f"modèle appris sur {n} avis : probabilité {learned:.2f}".replace(".", ",")
+        an, stage1, _fit, rule_score = self.rules(doc)
+        learner.add(
+            key,
+            doc.title,
+            features_of(an),
+            relevant,
+            rule_score=rule_score,
+            min_score=self.profile.min_score,
+            clear=self._clear(stage1, rule_score),
+        )
+
+    def _learned(self, an: Analysed, stage1: Stage1, rule_score: int) -> Adjustment | None:
+        if self.model is None or not self.model.trusted:
+            return None
+        from watcher.classify.learn import features_of
+
+        clear = self._clear(stage1, rule_score)
+        found = self.model.adjust(features_of(an), rule_score, self.profile.min_score, clear=clear)
+        return None if found is None or found.score == rule_score else found
+
+    def _clear(self, stage1: Stage1, rule_score: int) -> bool:
+        """A clear training call of the organisation's domains: guarded against bad judgements."""
+        return stage1.probability >= CLEAR_TRAINING and rule_score >= self.profile.min_score
 
     def _domains(self, topics: tuple[str, ...], fit: Fit) -> list[str]:
         if self.profile.domains:

@@ -1,57 +1,81 @@
-"""Learning from the users' judgements: a logistic regression that refines the rules.
+"""Learning from the users' judgements: calls like those judged move the verdict.
 
-Features: TF-IDF of the notice's stems (unigrams and bigrams; title words counted twice; CPV
-prefixes as ``cpv:805``-style tokens) plus the rules' own view: stage-1 points, the exclusion
-flag and the rule score for the profile, so that the model learns *corrections* to the rules
-rather than starting from nothing.
+Each judged notice is kept as a set of weighted features: the distinctive stems of its title,
+lots, summary and body head (procurement boilerplate left out), its general topics and its CPV
+prefixes. A new notice's neighbours are the judged notices most like it (cosine similarity of
+the features, at least ``MIN_SIMILARITY``, the ``K`` nearest). Their judgements, weighted by
+similarity, are blended with the rules' score taken as a prior worth ``PRIOR`` judgements:
 
-Blending: ``p = (1 - w) x p_rules + w x p_model`` with ``w = min(0.5, n / 200)``, n the number
-of judgements: 20 judgements weigh 0.1, 100 or more weigh 0.5. The model never trains below
-``MIN_PER_CLASS`` judgements of each class (``train`` returns None).
+    p = (Σ sim x [judged relevant] + PRIOR x rule_score / 100) / (Σ sim + PRIOR)
 
-Persistence: none. The model is retrained when the classifier is built (a few hundred
-judgements train in well under a second), so it never goes stale and no pickle is loaded.
-``cross_validate`` measures rules alone, the model alone and the blend by stratified k-fold on a
-labelled JSONL file (the development set).
+so one close judgement moves a verdict a little, a handful of agreeing ones flip it, and
+neighbours judged both ways cancel out. The learner is a nearest-neighbour memory, so adding or
+replacing a judgement is incremental (a few microseconds of indexing) and 5,000 judgements are
+learnt in well under two seconds; nothing is pickled, nothing goes stale.
+
+Guard rails, so that bad or contradictory judgements cannot make things worse than the rules:
+
+- **trust**: each new judgement is first predicted, by the learner (without the guard below)
+  and by the rules; the learner
+  is heard only while, over the judgements where the two disagreed, it was right clearly more
+  often than the rules (``L - R >= 1.5 sqrt(L + R)`` and at least ``MIN_WINS`` more). Random or
+  contradictory judgements never build that lead, so the verdicts stay the rules';
+- **clear trainings**: a call the rules find a clear training call of the organisation's domains
+  is turned down only by at least ``MIN_AGAINST`` similar calls judged not relevant that carry
+  ``MIN_AGAINST_SHARE`` of the neighbours' weight; otherwise it stays relevant.
+
+The reason « appris de vos retours : … » is shown beside the rules' reasons whenever the learner
+moved a score.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import random
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from itertools import pairwise
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from watcher.classify.analysis import Analysed
 from watcher.classify.document import Document, from_notice, from_record
-from watcher.classify.metrics import Figures, figures
-from watcher.classify.profile import Profile
-from watcher.classify.relevance import Stage1
-from watcher.classify.text import AND
+from watcher.classify.scoring import GENERIC_STEMS, topics_of
+from watcher.classify.text import AND, stems
 from watcher.models import Notice
+
+if TYPE_CHECKING:
+    from watcher.classify.profile import Profile
 
 log = logging.getLogger(__name__)
 
-MIN_PER_CLASS = 10
-MAX_WEIGHT = 0.5
-FULL_WEIGHT_AT = 200
-POINTS_SCALE = 5.0
-#: The rule features are scaled up so that the regularised model leans on them and learns
-#: corrections; RULE_SCALE and C were chosen among {1, 3} x {1, 4} by the cross-validation below.
-RULE_SCALE = 3.0
-C = 4.0
+K = 10
+MIN_SIMILARITY = 0.3
+PRIOR = 1.0
+MIN_WINS = 3
+#: How many standard deviations of a coin toss the learner's lead over the rules must reach.
+TRUST_SIGMAS = 1.5
+MIN_AGAINST = 3
+MIN_AGAINST_SHARE = 0.75
+TOPIC_WEIGHT = 2.0
+CPV_WEIGHT = 1.0
+#: A feature held by more than this share of the judged notices (once there are enough of
+#: them) tells them apart too little to be looked up: it keeps queries fast.
+COMMON_SHARE = 0.25
+COMMON_FROM = 40
+
+#: Words of every call for tenders: they make notices look alike and say nothing about them.
+_BOILERPLATE = """
+marché marchés accord-cadre accords-cadres bons commande prestation prestations lot lots
+réalisation mise oeuvre objet consultation procédure adaptée mapa numéro année relatif relative
+concernant besoin besoins compte ville commune département région conseil général départemental
+régional mission missions dispositif service services public publique caisse centre national
+nationale collectivité établissement
+"""
+BOILERPLATE = frozenset(stems(_BOILERPLATE)) | GENERIC_STEMS
 
 Example = Notice | dict[str, Any] | Document
+Features = dict[str, float]
 
 
 def to_document(item: Example) -> Document:
@@ -62,247 +86,213 @@ def to_document(item: Example) -> Document:
     return from_record(item)
 
 
-def _tokens(an: Analysed) -> list[str]:
-    tokens: list[str] = []
+def features_of(an: Analysed) -> Features:
+    """The weighted features of an analysed notice (see the module docstring)."""
+    out: Features = {}
     for seg in an.content_segments():
-        words = [s for s in seg.seq if s != AND]
-        tokens += words * 2 if seg.field == "title" else words
-    tokens += [f"cpv:{code[:3]}" for code in an.doc.cpv]
-    return tokens
+        for s in seg.seq:
+            if s != AND and len(s) > 2 and not s.isdigit() and s not in BOILERPLATE:
+                out[s] = 1.0
+    for key in topics_of(an):
+        out[f"topic:{key}"] = TOPIC_WEIGHT
+    for code in an.doc.cpv:
+        out[f"cpv:{code[:5]}"] = CPV_WEIGHT
+    return out
 
 
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
+@dataclass(frozen=True, slots=True)
+class Judged:
+    key: str
+    title: str
+    relevant: bool
+    features: Features
+    norm: float
 
 
-def _bigrams(tokens: list[str]) -> list[str]:
-    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    similarity: float
+    judged: Judged
 
 
-Features = tuple[Analysed, Stage1, int]
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """What the judgements did to one verdict: the new score and the reason to show."""
+
+    score: int
+    reason: str
 
 
 @dataclass
-class LearnedModel:
-    """A trained relevance model; build it with ``LearnedModel.train``."""
+class Learner:
+    """The users' judgements, indexed for nearest-neighbour look-ups; safe across threads."""
 
-    vectorizer: TfidfVectorizer
-    estimator: LogisticRegression
-    n_examples: int
-    profile: Profile
+    wins: int = 0  # judgements the learner predicted right where the rules did not
+    losses: int = 0  # judgements the rules predicted right where the learner did not
+    _judged: dict[str, Judged] = field(default_factory=dict)
+    _postings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
-    @classmethod
-    def train(
-        cls,
-        examples: Sequence[tuple[Example, bool]],
-        *,
-        profile: Profile | None = None,
-        min_per_class: int = MIN_PER_CLASS,
-    ) -> LearnedModel | None:
-        """A model trained on (notice, relevant) judgements; None with too few of a class.
-
-        ``profile`` is the one of the classifier the model will refine: its rule score is a
-        feature, so the model learns corrections to the rules.
-        """
-        positives = sum(1 for _item, label in examples if label)
-        if min(positives, len(examples) - positives) < min_per_class:
-            log.info(
-                "not enough judgements to learn: %d relevant, %d irrelevant",
-                positives,
-                len(examples) - positives,
-            )
-            return None
-        profile = profile if profile is not None else Profile()
-        rows = _rule_view(profile, [to_document(item) for item, _label in examples])
-        vectorizer = TfidfVectorizer(analyzer=_bigrams, sublinear_tf=True)
-        matrix = _matrix(vectorizer.fit_transform([_tokens(row[0]) for row in rows]), rows)
-        labels = np.array([bool(label) for _item, label in examples])
-        estimator = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
-        estimator.fit(matrix, labels)
-        log.info("learned model trained on %d judgements (%d relevant)", len(examples), positives)
-        return cls(vectorizer, estimator, len(examples), profile)
+    def __len__(self) -> int:
+        return len(self._judged)
 
     @property
-    def weight(self) -> float:
-        return min(MAX_WEIGHT, self.n_examples / FULL_WEIGHT_AT)
+    def n_examples(self) -> int:
+        return len(self._judged)
 
-    def blend(self, rule_probability: float, model_probability: float) -> float:
-        return (1 - self.weight) * rule_probability + self.weight * model_probability
+    @property
+    def trusted(self) -> bool:
+        """The learner predicted the users' judgements clearly better than the rules."""
+        lead = self.wins - self.losses
+        return lead >= MIN_WINS and lead >= TRUST_SIGMAS * math.sqrt(self.wins + self.losses)
 
-    def probability(self, item: Example) -> float:
-        """Probability that the users would judge this notice relevant."""
-        return self.probability_of(*_rule_view(self.profile, [to_document(item)])[0])
+    # -------------------------------------------------------------------- learning
 
-    def probability_of(self, an: Analysed, stage1: Stage1, rule_score: int) -> float:
-        matrix = _matrix(self.vectorizer.transform([_tokens(an)]), [(an, stage1, rule_score)])
-        return float(self.estimator.predict_proba(matrix)[0, 1])
+    def add(
+        self,
+        key: str,
+        title: str,
+        features: Features,
+        relevant: bool,
+        *,
+        rule_score: int,
+        min_score: int,
+        clear: bool,
+    ) -> None:
+        """Learn one judgement (replacing an earlier one on the same notice). It is first
+        predicted, by the learner and by the rules, to keep the trust score (see above)."""
+        with self._lock:
+            self.remove(key)
+            mine = self._score(features, rule_score, min_score, clear=False)  # its own view
+            if mine is not None:
+                learner_says, rules_say = mine[0] >= min_score, rule_score >= min_score
+                if learner_says != rules_say:
+                    if learner_says == relevant:
+                        self.wins += 1
+                    else:
+                        self.losses += 1
+            norm = math.sqrt(sum(w * w for w in features.values())) or 1.0
+            self._judged[key] = Judged(key, title, relevant, features, norm)
+            for name in features:
+                self._postings[name].add(key)
+
+    def remove(self, key: str) -> None:
+        with self._lock:
+            judged = self._judged.pop(key, None)
+            if judged is not None:
+                for name in judged.features:
+                    self._postings[name].discard(key)
+
+    def keys(self) -> set[str]:
+        with self._lock:
+            return set(self._judged)
+
+    def relevant_of(self, key: str) -> bool | None:
+        judged = self._judged.get(key)
+        return None if judged is None else judged.relevant
+
+    # -------------------------------------------------------------------- predicting
+
+    def adjust(
+        self, features: Features, rule_score: int, min_score: int, *, clear: bool
+    ) -> Adjustment | None:
+        """The learnt score of a notice, or None when the learner is not trusted or knows no
+        similar judged notice."""
+        if not self.trusted:
+            return None
+        with self._lock:
+            found = self._score(features, rule_score, min_score, clear=clear)
+        if found is None:
+            return None
+        value, neighbours = found
+        return Adjustment(value, _reason(neighbours))
+
+    def _score(
+        self, features: Features, rule_score: int, min_score: int, *, clear: bool
+    ) -> tuple[int, list[Neighbour]] | None:
+        neighbours = self.neighbours(features)
+        if not neighbours:
+            return None
+        yes = sum(n.similarity for n in neighbours if n.judged.relevant)
+        no = sum(n.similarity for n in neighbours if not n.judged.relevant)
+        p = (yes + PRIOR * rule_score / 100) / (yes + no + PRIOR)
+        value = max(0, min(100, round(100 * p)))
+        if clear and value < min_score and not _enough_against(neighbours, yes, no):
+            value = max(value, min_score)
+        return value, neighbours
+
+    def neighbours(self, features: Features) -> list[Neighbour]:
+        """The ``K`` judged notices most like these features (similarity >= MIN_SIMILARITY)."""
+        if not self._judged or not features:
+            return []
+        norm = math.sqrt(sum(w * w for w in features.values())) or 1.0
+        common = max(COMMON_FROM, COMMON_SHARE * len(self._judged))
+        dots: dict[str, float] = defaultdict(float)
+        for name, weight in features.items():
+            keys = self._postings.get(name)
+            if not keys or (len(keys) > common and len(self._judged) > COMMON_FROM):
+                continue
+            for key in keys:
+                dots[key] += weight * self._judged[key].features[name]
+        found = []
+        for key, dot in dots.items():
+            judged = self._judged[key]
+            similarity = dot / (norm * judged.norm)
+            if similarity >= MIN_SIMILARITY:
+                found.append(Neighbour(similarity, judged))
+        found.sort(key=lambda n: (-n.similarity, n.judged.key))
+        return found[:K]
 
 
-def _rule_view(profile: Profile, docs: Sequence[Document]) -> list[Features]:
+def _enough_against(neighbours: list[Neighbour], yes: float, no: float) -> bool:
+    against = sum(1 for n in neighbours if not n.judged.relevant)
+    return against >= MIN_AGAINST and no >= MIN_AGAINST_SHARE * (yes + no)
+
+
+def _reason(neighbours: list[Neighbour]) -> str:
+    """« appris de vos retours : 4 appels semblables jugés pas pertinents (« … ») »."""
+    yes = [n for n in neighbours if n.judged.relevant]
+    no = [n for n in neighbours if not n.judged.relevant]
+    major, minor = (yes, no) if len(yes) >= len(no) else (no, yes)
+    verdict = "pertinent" if major is yes else "pas pertinent"
+    count = len(major)
+    head = "1 appel semblable jugé" if count == 1 else f"{count} appels semblables jugés"
+    verdict = verdict if count == 1 else verdict.replace("pertinent", "pertinents")
+    example = major[0].judged.title
+    example = example if len(example) <= 60 else example[:59].rstrip() + "…"
+    other = f", {len(minor)} dans l'autre sens" if minor else ""
+    return f"appris de vos retours : {head} {verdict} (« {example} »){other}"
+
+
+# ------------------------------------------------------------------------ building one
+
+
+def train(
+    examples: Iterable[tuple[str, Example, bool]], *, profile: Profile | None = None
+) -> Learner:
+    """A learner fed with (key, notice, relevant) judgements in order, as the rules of this
+    profile see them (the trust score is kept as in real use, judgement after judgement)."""
     from watcher.classify.classifier import Classifier
 
     rules = Classifier(profile)
-    views = (rules.rules(doc) for doc in docs)
-    return [(an, stage1, rule_score) for an, stage1, _fit, rule_score in views]
-
-
-def _matrix(text: Any, rows: Sequence[Features]) -> Any:
-    extra = np.array(
-        [
-            [RULE_SCALE * s.points / POINTS_SCALE, float(s.excluded), RULE_SCALE * score / 100]
-            for _an, s, score in rows
-        ]
+    learner = Learner()
+    for key, item, relevant in examples:
+        rules.teach(learner, key, to_document(item), relevant)
+    log.info(
+        "learnt %d judgements (trusted: %s, %d wins, %d losses)",
+        len(learner),
+        learner.trusted,
+        learner.wins,
+        learner.losses,
     )
-    return sparse.hstack([text, sparse.csr_matrix(extra)]).tocsr()
+    return learner
 
 
-# ------------------------------------------------------------------------ cross-validation
-
-
-@dataclass(frozen=True)
-class CrossValidation:
-    """Pooled out-of-fold figures, averaged over repeats."""
-
-    title: str
-    folds: int
-    repeats: int
-    n: int
-    positives: int
-    rules: Figures
-    model: Figures
-    blended: Figures
-
-    def format(self) -> str:
-        head = (
-            f"{self.title}: {self.folds}-fold cross-validation x {self.repeats} repeats, "
-            f"{self.n} notices ({self.positives} relevant)"
-        )
-        rows = [
-            ("rules alone", self.rules),
-            ("model alone", self.model),
-            ("rules + model", self.blended),
-        ]
-        lines = [head, f"{'':<15} precision  recall     F1     AUC   Brier"]
-        lines += [f"{name:<15} {f.row()}" for name, f in rows]
-        return "\n".join(lines)
-
-
-def load_labelled(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as stream:
-        return [json.loads(line) for line in stream if line.strip()]
-
-
-def cross_validate(
-    dev_path: Path | str, *, folds: int = 5, repeats: int = 5, seed: int = 0
-) -> CrossValidation:
-    """Stage 1 against ``label_training``: rules vs model vs blend (p >= 0.5), out of fold."""
-    from watcher.classify.classifier import Classifier
-
-    records = load_labelled(Path(dev_path))
-    labels = [bool(r["label_training"]) for r in records]
-    runs = [
-        _one_run(Classifier, None, records, labels, _Split(folds, seed + k)) for k in range(repeats)
-    ]
-    return _summary("Training call (label_training)", folds, records, labels, runs)
-
-
-def cross_validate_profile(
-    dev_path: Path | str,
-    profile: Profile,
-    wanted_topics: set[str],
-    *,
-    folds: int = 5,
-    repeats: int = 5,
-    seed: int = 0,
-) -> CrossValidation:
-    """Relevance to an organisation, judged by simulated users, out of fold.
-
-    The simulated users judge relevant the labelled training calls whose ``domain`` label maps
-    (``evaluate.label_topics``) to one of ``wanted_topics``. Decision: ``Match.relevant``.
-    """
-    from watcher.classify.classifier import Classifier
-    from watcher.classify.evaluate import label_topics
-
-    records = load_labelled(Path(dev_path))
-    labels = [
-        bool(r["label_training"]) and bool(label_topics(str(r.get("domain"))) & wanted_topics)
-        for r in records
-    ]
-    runs = [
-        _one_run(Classifier, profile, records, labels, _Split(folds, seed + k))
-        for k in range(repeats)
-    ]
-    return _summary("Relevant to the organisation (simulated users)", folds, records, labels, runs)
-
-
-@dataclass(frozen=True)
-class _Split:
-    folds: int
-    seed: int
-
-    def assign(self, labels: list[bool]) -> list[int]:
-        """Stratified: each fold gets its share of each class."""
-        rng = random.Random(self.seed)
-        fold_of = [0] * len(labels)
-        for value in (True, False):
-            indices = [i for i, label in enumerate(labels) if label == value]
-            rng.shuffle(indices)
-            for rank, i in enumerate(indices):
-                fold_of[i] = rank % self.folds
-        return fold_of
-
-
-def _one_run(
-    make: Any,
-    profile: Profile | None,
-    records: list[dict[str, Any]],
-    labels: list[bool],
-    split: _Split,
-) -> tuple[Figures, Figures, Figures]:
-    today = date(2000, 1, 1)
-    docs = [from_record(r) for r in records]
-    rules = make(profile)
-    fold_of = split.assign(labels)
-    out: dict[str, list[float]] = {"rules": [], "model": [], "blend": []}
-    order: list[int] = []
-    for fold in range(split.folds):
-        test = [i for i, f in enumerate(fold_of) if f == fold]
-        train = [(docs[i], labels[i]) for i, f in enumerate(fold_of) if f != fold]
-        model = LearnedModel.train(train, profile=profile)
-        if model is None:
-            raise ValueError("a training fold has fewer than 10 judgements of a class")
-        blended = make(profile, model=model)
-        for i in test:
-            order.append(i)
-            out["rules"].append(_decision(rules.assess(docs[i], today=today), profile))
-            out["model"].append(model.probability(docs[i]))
-            out["blend"].append(_decision(blended.assess(docs[i], today=today), profile))
-    truth = [labels[i] for i in order]
-    return figures(truth, out["rules"]), figures(truth, out["model"]), figures(truth, out["blend"])
-
-
-def _decision(verdict: Any, profile: Profile | None) -> float:
-    """A number that is >= 0.5 exactly when the verdict says relevant, ranked for the AUC."""
-    if profile is None:
-        return float(verdict.probability)
-    threshold = profile.min_score
-    scaled = verdict.match.score / 100
-    if verdict.match.relevant:
-        return 0.5 + 0.5 * (verdict.match.score - threshold) / max(1, 100 - threshold)
-    return min(0.499, 0.5 * scaled * 100 / max(1, threshold))
-
-
-def _summary(
-    title: str, folds: int, records: list[dict[str, Any]], labels: list[bool], runs: list[Any]
-) -> CrossValidation:
-    rules, model, blended = ([run[k] for run in runs] for k in range(3))
-    return CrossValidation(
-        title,
-        folds,
-        len(runs),
-        len(records),
-        sum(labels),
-        Figures.mean(rules),
-        Figures.mean(model),
-        Figures.mean(blended),
-    )
+def keyed(examples: Sequence[tuple[Example, bool]]) -> list[tuple[str, Example, bool]]:
+    """(key, notice, relevant) for (notice, relevant) pairs: the notice's key, else its id,
+    else its position."""
+    out = []
+    for i, (item, relevant) in enumerate(examples):
+        doc = to_document(item)
+        out.append((doc.id or f"#{i}", item, relevant))
+    return out

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import vocabulary as voc
 from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
-from watcher.classify.text import AND, Hit, quote
+from watcher.classify.text import AND, Hit
 
 STAGE1_FIELD_WEIGHTS = {"title": 1.5, "lots": 1.2, "summary": 1.0, "body": 0.6}
 CPV_TRAINING_POINTS = 2.0
@@ -75,7 +75,7 @@ class Evidence:
     hit: Hit[Entry]
 
     def words(self) -> str:
-        return quote(self.seg.text, self.hit.start, self.hit.end)
+        return self.seg.quote(self.hit)
 
 
 #: Points from the threshold within which the rest of a long body is read.
@@ -96,7 +96,7 @@ def points_probability(points: float) -> float:
 
 def assess(an: Analysed) -> Stage1:
     against: list[str] = []  # counter-evidence, in plain words
-    groups, seen = _count_terms(an, against)
+    groups, seen = _count_terms(an, against) if "term" in an.kinds else ({}, False)
     points = sum(e.points for e in groups.values())
     cpv_points, cpv_reason = _cpv_points(an.doc.cpv)
     points += cpv_points
@@ -182,8 +182,10 @@ def _count_terms(an: Analysed, against: list[str]) -> tuple[dict[str, Evidence],
 
 
 def _buys_a_product(an: Analysed) -> bool:
-    if any(True for _seg, hit in an.hits("object") if not _not_object(_seg, hit)):
-        return True
+    if "object" in an.kinds:
+        for seg, hit in an.hits("object"):
+            if not _not_object(seg, hit):
+                return True
     return any(cpv_codes.is_non_training(code) for code in an.doc.cpv)
 
 
@@ -205,7 +207,7 @@ def _segment_terms(
     objects = _objects(seg)
     if kept and objects and min(o.start for o in objects) < min(h.start for h in kept):
         first = min(objects, key=lambda o: o.start)
-        obj = quote(seg.text, first.start, first.end)
+        obj = seg.quote(first)
         return [], f"l'objet de l'achat est « {obj} », la formation n'en est qu'un service annexe"
     listed = [h for h in kept if h.payload.ref.generic and _ancillary(seg, h, product)]
     if listed:
@@ -226,16 +228,15 @@ def _drop_incidental(seg: Segment, terms: list[Hit[Entry]]) -> tuple[list[Hit[En
         if span is None:
             kept.append(hit)
         elif note is None and hit.payload.ref.generic:
-            words = quote(seg.text, span.start, span.end)
+            words = seg.quote(span)
             note = f"« {words} » : la formation n'est pas ce qui est acheté"
     return kept, note
 
 
 def _with_learners(seg: Segment, kept: list[Hit[Entry]]) -> list[Hit[Entry]]:
     """Drop the ``needs_learner`` terms that name no learner, unless a plain term is there."""
-    if not any(h.payload.ref.needs_learner for h in kept):
-        return kept
-    if any(not h.payload.ref.needs_learner for h in kept):
+    needing = [h for h in kept if h.payload.ref.needs_learner]
+    if not needing or len(needing) < len(kept):
         return kept
     learners = seg.of("learner")
     return [h for h in kept if _near_learner(h, learners)]
@@ -289,7 +290,7 @@ def _object_head_penalty(an: Analysed, against: list[str]) -> float:
     if terms and min(terms) < first_obj:
         return 0.0
     first = min(objects, key=lambda o: o.start)
-    words = quote(title.text, first.start, first.end)
+    words = title.quote(first)
     note = f"l'objet de l'achat est « {words} »"
     if not any(line.startswith(note) for line in against):
         against.append(note)
@@ -305,7 +306,7 @@ def _family_penalties(an: Analysed, groups: dict[str, Evidence], against: list[s
             continue
         seen.add(family.key)
         penalty += family.penalty
-        against.append(f"« {quote(seg.text, hit.start, hit.end)} » ({family.label})")
+        against.append(f"« {seg.quote(hit)} » ({family.label})")
     return penalty
 
 
@@ -323,7 +324,7 @@ def _subject_of_training(seg: Segment, hit: Hit[Entry], groups: dict[str, Eviden
 def _non_provider_call(an: Analysed, against: list[str]) -> bool:
     call = next((hit.payload.ref for _s, hit in an.hits("call")), None)
     applicant = next((hit.payload.ref for _s, hit in an.hits("applicant")), None)
-    if call is None or applicant is None or any(True for _ in an.hits("provider")):
+    if call is None or applicant is None or an.hits("provider"):
         return False
     against.insert(
         0,
@@ -336,6 +337,6 @@ def _non_provider_call(an: Analysed, against: list[str]) -> bool:
 def _categories(an: Analysed, groups: dict[str, Evidence]) -> set[str]:
     """Qualiopi categories the call needs: from its terms, and apprenticeship phrases."""
     categories = {ev.term.category for ev in groups.values()}
-    if any(True for _ in an.hits("apprentice")):
+    if an.hits("apprentice"):
         categories.add(voc.CFA)
     return categories or {voc.AF}

@@ -21,9 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from watcher.classify import topics as tx
-from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
+from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Indexes, Segment
 from watcher.classify.profile import Profile
-from watcher.classify.text import AND, Hit, PhraseIndex, quote, stems
+from watcher.classify.text import AND, Hit, stems
 
 DOMAIN_FIELD_WEIGHTS = {"title": 3.0, "lots": 2.0, "summary": 1.5, "body": 1.0, "buyer": 0.5}
 DOMAIN_CPV_POINTS = 2.0
@@ -54,7 +54,8 @@ class Fit:
     reasons: list[str] = field(default_factory=list)
 
 
-def add_profile_phrases(index: PhraseIndex[Entry], profile: Profile) -> None:
+def add_profile_phrases(indexes: Indexes, profile: Profile) -> None:
+    index = indexes.fit
     for i, domain in enumerate(profile.domains):
         index.add_all((p, Entry("domain", (i, p))) for p in domain.phrases)
         index.add_all((p, Entry("exclude", (i, p))) for p in domain.excluded_phrases)
@@ -157,7 +158,7 @@ class ProfileScorer:
             return f"domaine « {name} » : code CPV {code}"
         quotes: list[str] = []
         for _pts, seg, hit in found:
-            words = f"« {quote(seg.text, hit.start, hit.end)} »"
+            words = f"« {seg.quote(hit)} »"
             if words not in quotes and len(quotes) < 2:
                 quotes.append(words)
         return f"domaine « {name} » : {', '.join(quotes)} dans {FIELD_NAMES[found[0][1].field]}"
@@ -169,7 +170,7 @@ class ProfileScorer:
             if i not in excluded:
                 excluded.add(i)
                 name = self.profile.domains[i].name
-                words = quote(seg.text, hit.start, hit.end)
+                words = seg.quote(hit)
                 reasons.append(
                     f"domaine « {name} » écarté : « {words} » dans {FIELD_NAMES[seg.field]}"
                 )

@@ -6,7 +6,8 @@ Pipeline, applied identically to notices and to vocabulary phrases so that both 
    format says nothing about what is bought;
 2. lower case, accents folded (``é`` -> ``e``, ``œ`` -> ``oe``), typographic apostrophes unified;
    a letter lost to a bad encoding (U+FFFD, common in open-data records) is read as ``e``, the
-   most frequent accented letter in French (``Soci�t�`` -> ``societe``);
+   most frequent accented letter in French (``Soci�t�`` -> ``societe``), or as ``à`` when it
+   stands alone (``Remise � niveau``);
 3. elisions removed (``l'``, ``d'``, ``qu'``, ``jusqu'``...), so ``l'anglais`` -> ``anglais``;
 4. split on anything that is not a letter or a digit (``e-learning`` -> ``e learning``);
 5. French stop words dropped (``de``, ``la``, ``des``, ``pour``...); the coordinators ``et``,
@@ -33,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -134,15 +135,45 @@ def _fold_table() -> dict[int, str]:
 _FOLD = _fold_table()
 
 
+def _byte_table(table: dict[int, str]) -> bytes:
+    """The same fold for the characters of Windows-1252 (all of French typography), as a
+    byte table: ``bytes.translate`` folds a text several times faster than ``str.translate``.
+    Characters with no letter of their own (« », –, °) become spaces, as the tokeniser reads
+    them anyway."""
+    out = bytearray(b" " * 256)
+    for byte in range(256):
+        char = bytes([byte]).decode("cp1252", errors="replace")
+        folded = table.get(ord(char), char.lower()) if char != "\ufffd" else " "
+        if len(folded) == 1 and folded.isascii():
+            out[byte] = ord(folded)
+    return bytes(out)
+
+
+_FOLD_BYTES = _byte_table(_FOLD)
+#: characters folded to two letters (or to "e"), replaced before the byte table
+_WIDE = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "\ufffd": "e"})
+_WIDE_CHARS = re.compile("[œŒæÆß\ufffd]")
+_LOST_ALONE = re.compile(r"(?<![^\W\d_])\ufffd(?![^\W\d_])")
+
+
 def fold(text: str) -> str:
     """Lower case, accents folded, apostrophes unified: ``"L’École"`` -> ``"l'ecole"``."""
-    return text.lower().translate(_FOLD)
+    if text.isascii():
+        return text.lower()
+    if _WIDE_CHARS.search(text):
+        if "\ufffd" in text:  # a lost letter alone is most often "à" ("Lots 1 \ufffd 5")
+            text = _LOST_ALONE.sub("a", text)
+        text = text.translate(_WIDE)
+    try:
+        return text.encode("cp1252").translate(_FOLD_BYTES).decode("ascii")
+    except UnicodeEncodeError:  # a letter from beyond Western Europe: the slower table
+        return text.lower().translate(_FOLD)
 
 
 def without_format_notes(text: str) -> str:
     """The text with its notes on file formats blanked (same length, so that positions in
     the text stay valid): ``"Dossier (Word)"`` -> ``"Dossier       "``."""
-    if "(" not in text and "ormat" not in text:
+    if "(" not in text and "ormat " not in text and "ormats " not in text:
         return text
     return _FORMAT_NOTE.sub(lambda found: " " * len(found.group()), text)
 
@@ -236,29 +267,42 @@ _FOLD_SAME_LENGTH = {**_FOLD, ord("œ"): "o", ord("Œ"): "o", ord("æ"): "a", or
 _FOLD_SAME_LENGTH[ord("ß")] = "s"
 
 
-def spans(text: str) -> list[tuple[int, int]]:
-    """Where each item of ``stems(text)`` is in ``text``: (start, end) character offsets."""
+def spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
+    """Where each item of ``stems(text)`` is in ``text``: (start, end) character offsets
+    (only the first ``upto`` items when given: a reason quotes the start of a text)."""
     clean = without_format_notes(text)
     lowered = clean.lower()
     if len(lowered) != len(clean):  # a rare letter whose lower case is longer: no positions
         return [(0, len(text))] * len(stems(text))
+    folded = lowered.translate(_FOLD_SAME_LENGTH)
     out: list[tuple[int, int]] = []
     last = AND
-    for found in _WORD.finditer(lowered.translate(_FOLD_SAME_LENGTH)):
-        word = found.group(1)
-        token = _token(word) if word else ""
+    get = _TOKENS.get
+    at = 0
+    find = folded.find
+    for word in _WORD.findall(folded):
+        if not word:
+            continue
+        start = find(word, at)
+        at = start + len(word)
+        token = get(word)
+        if token is None:
+            token = _token(word)
         if token and (token != AND or last != AND):
-            out.append(found.span(1))
+            out.append((start, at))
             last = token
+            if upto is not None and len(out) >= upto:
+                return out
     if last == AND and out:
         out.pop()
     return out
 
 
-def quote(text: str, start: int, end: int) -> str:
+def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | None = None) -> str:
     """The words of ``text`` behind ``stems(text)[start:end]``, as written (stop words kept):
-    what a reason shows between « »."""
-    positions = spans(text)
+    what a reason shows between « » (``positions``: ``spans(text)`` if already known)."""
+    if positions is None or len(positions) < end:
+        positions = spans(text, end)
     if not positions or end > len(positions) or start >= end:
         return text.strip()
     words_ = " ".join(text[positions[start][0] : positions[end - 1][1]].split())
@@ -283,6 +327,9 @@ class Hit(NamedTuple, Generic[T]):
     payload: T
 
 
+_new_hit = tuple.__new__  # builds a Hit without the Python-level NamedTuple constructor
+
+
 class PhraseIndex(Generic[T]):
     """Multi-word phrases indexed by their first two stems, matched in one pass over a text.
 
@@ -291,19 +338,23 @@ class PhraseIndex(Generic[T]):
     """
 
     def __init__(self) -> None:
-        self._single: dict[str, list[T]] = {}
-        self._multi: dict[str, dict[str, list[tuple[tuple[str, ...], T]]]] = {}
+        #: first stem -> (payloads of the one-word phrases, second stem -> longer phrases)
+        self._first: dict[str, tuple[list[T], dict[str, list[tuple[tuple[str, ...], T]]]]] = {}
         self._count = 0
+        #: results that depend only on this index and a text (e.g. analysed buyer names)
+        self.memo: dict[Any, Any] = {}
 
     def add(self, phrase: str, payload: T) -> None:
         key = tuple(stems(phrase))
         if not key:
             raise ValueError(f"phrase {phrase!r} has no content word")
+        self.memo.clear()
         self._count += 1
+        single, multi = self._first.setdefault(key[0], ([], {}))
         if len(key) == 1:
-            self._single.setdefault(key[0], []).append(payload)
+            single.append(payload)
             return
-        entries = self._multi.setdefault(key[0], {}).setdefault(key[1], [])
+        entries = multi.setdefault(key[1], [])
         entries.append((key, payload))
         entries.sort(key=lambda entry: -len(entry[0]))
 
@@ -313,19 +364,21 @@ class PhraseIndex(Generic[T]):
 
     def find(self, seq: Sequence[str]) -> list[Hit[T]]:
         hits: list[Hit[T]] = []
-        single, multi = self._single, self._multi
+        first_of = self._first.get
+        append = hits.append
         n = len(seq)
         for i, first in enumerate(seq):
-            seconds = multi.get(first)
-            if seconds is not None and i + 1 < n:
-                for key, payload in seconds.get(seq[i + 1], ()):
+            found = first_of(first)
+            if found is None:
+                continue
+            single, multi = found
+            if multi and i + 1 < n:
+                for key, payload in multi.get(seq[i + 1], ()):
                     end = i + len(key)
                     if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
-                        hits.append(Hit(i, end, payload))
-            payloads = single.get(first)
-            if payloads is not None:
-                for payload in payloads:
-                    hits.append(Hit(i, i + 1, payload))
+                        append(_new_hit(Hit, (i, end, payload)))
+            for payload in single:
+                append(_new_hit(Hit, (i, i + 1, payload)))
         return hits
 
     def __len__(self) -> int:
