@@ -57,12 +57,12 @@ MIN_WINS = 3
 TRUST_SIGMAS = 1.5
 MIN_AGAINST = 3
 MIN_AGAINST_SHARE = 0.75
-TOPIC_WEIGHT = 2.0
+TOPIC_WEIGHT = 1.0
 CPV_WEIGHT = 1.0
 #: A feature held by more than this share of the judged notices (once there are enough of
 #: them) tells them apart too little to be looked up: it keeps queries fast.
-COMMON_SHARE = 0.25
-COMMON_FROM = 40
+COMMON_SHARE = 0.05
+COMMON_FROM = 100
 
 #: Words of every call for tenders: they make notices look alike and say nothing about them.
 _BOILERPLATE = """
@@ -130,7 +130,8 @@ class Learner:
     wins: int = 0  # judgements the learner predicted right where the rules did not
     losses: int = 0  # judgements the rules predicted right where the learner did not
     _judged: dict[str, Judged] = field(default_factory=dict)
-    _postings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: feature -> {key of a judged notice holding it: its weight there}
+    _postings: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __len__(self) -> int:
@@ -173,15 +174,15 @@ class Learner:
                         self.losses += 1
             norm = math.sqrt(sum(w * w for w in features.values())) or 1.0
             self._judged[key] = Judged(key, title, relevant, features, norm)
-            for name in features:
-                self._postings[name].add(key)
+            for name, weight in features.items():
+                self._postings[name][key] = weight
 
     def remove(self, key: str) -> None:
         with self._lock:
             judged = self._judged.pop(key, None)
             if judged is not None:
                 for name in judged.features:
-                    self._postings[name].discard(key)
+                    self._postings[name].pop(key, None)
 
     def keys(self) -> set[str]:
         with self._lock:
@@ -229,11 +230,11 @@ class Learner:
         common = max(COMMON_FROM, COMMON_SHARE * len(self._judged))
         dots: dict[str, float] = defaultdict(float)
         for name, weight in features.items():
-            keys = self._postings.get(name)
-            if not keys or (len(keys) > common and len(self._judged) > COMMON_FROM):
+            holders = self._postings.get(name)
+            if not holders or len(holders) > common:
                 continue
-            for key in keys:
-                dots[key] += weight * self._judged[key].features[name]
+            for key, theirs in holders.items():
+                dots[key] += weight * theirs
         found = []
         for key, dot in dots.items():
             judged = self._judged[key]
