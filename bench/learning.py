@@ -168,9 +168,8 @@ def main() -> None:
         f"F1 on held-out folds, users={args.users}, {args.folds} folds x {args.repeats} repeats "
         f"({runs} runs)"
     )
-    print(
-        f"{'judgements':>10} {'learnt F1':>10} {'sd':>6} {'rules F1':>9} {'sd':>6} {'gain':>7} {'sd':>6}"
-    )
+    header = ("judgements", "learnt F1", "sd", "rules F1", "sd", "gain", "sd")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (10, 10, 6, 9, 6, 7, 6), strict=True)))
     for n in COUNTS:
         mine, rules = points[n]
         gains = [a - b for a, b in zip(mine, rules, strict=True)]
