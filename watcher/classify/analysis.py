@@ -23,7 +23,7 @@ from watcher.classify.topics import TOPICS
 #: What counts is read first: title, lots, summary and the head of the body; the rest of the
 #: body (up to ``BODY_LIMIT``) only when the head leaves the verdict undecided, so that the
 #: cost of a notice is bounded whatever the length of its detail page.
-BODY_HEAD = 2_500
+BODY_HEAD = 1_200
 BODY_LIMIT = 20_000
 
 #: How each field is named in a reason ("« formation » dans le titre").
