@@ -1,4 +1,5 @@
-"""The store, on real SQLite files under tmp_path."""
+"""The store, on real SQLite files under tmp_path and on a real PostgreSQL (the ``store`` and
+``database`` fixtures of conftest run each test on both)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from watcher.models import PARIS, Lot, Notice, NoticeKind
 from watcher.store import SCHEMA_HEAD, Store, UpsertResult
 from watcher.store.migrations import MIGRATIONS, migrate
 from watcher.store.records import canonical_json
+from watcher.store.engine import resolve_url
 from watcher.store.schema import metadata, outbox
+from tests.conftest import Database
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 4, 15, 12, 0, tzinfo=PARIS)
@@ -49,16 +52,10 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "opco-watch.db"
 
 
-@pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    with Store.open(db_path) as opened:
-        yield opened
-
-
 @contextmanager
-def raw_engine(path: Path) -> Iterator[sa.Engine]:
-    """A plain engine on the file, bypassing Store (to build or inspect a database)."""
-    engine = sa.create_engine(f"sqlite:///{path}")
+def raw_engine(where: Path | str) -> Iterator[sa.Engine]:
+    """A plain engine on the database, bypassing Store (to build or inspect a database)."""
+    engine = sa.create_engine(resolve_url(where))
     try:
         yield engine
     finally:
@@ -239,12 +236,12 @@ def test_touch_moves_last_seen(store: Store) -> None:
 # ------------------------------------------------------------------ persistence, dates
 
 
-def test_data_survives_close_and_reopen(db_path: Path) -> None:
-    with Store.open(db_path) as store:
+def test_data_survives_close_and_reopen(database: Database) -> None:
+    with Store.open(database.url) as store:
         store.upsert([notice()], seen_at=T0)
         store.record_failure("akto", at=T0, error_kind="fetch", error="HTTP 503")
         store.save_validators("https://www.akto.fr/", '"abc"', None)
-    with Store.open(str(db_path)) as store:
+    with Store.open(database.url) as store:
         stored = store.get_notice(notice().key)
         assert stored is not None and stored.notice == notice()
         assert store.validators("https://www.akto.fr/") == ('"abc"', None)
@@ -270,15 +267,16 @@ def test_aware_datetimes_round_trip(store: Store) -> None:
     assert one.first_seen == seen and one.first_seen.tzinfo is not None
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys(store: Store) -> None:
+def test_sqlite_runs_in_wal_with_foreign_keys(database: Database, store: Store) -> None:
+    database.require("sqlite")
     with store.transaction() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert (conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
 
 
-def test_two_stores_on_one_file_both_write(db_path: Path) -> None:
-    with Store.open(db_path) as one, Store.open(db_path) as two:
+def test_two_stores_on_one_database_both_write(database: Database) -> None:
+    with Store.open(database.url) as one, Store.open(database.url) as two:
         one.upsert([notice("26-1")], seen_at=T0)
         two.upsert([notice("26-2")], seen_at=T0)
         assert one.count_notices() == two.count_notices() == 2
@@ -287,10 +285,10 @@ def test_two_stores_on_one_file_both_write(db_path: Path) -> None:
 # -------------------------------------------------------------------------- migrations
 
 
-def test_a_new_database_is_migrated_to_head(db_path: Path) -> None:
-    with Store.open(db_path) as store:
+def test_a_new_database_is_migrated_to_head(database: Database) -> None:
+    with Store.open(database.url) as store:
         assert store.schema_version == SCHEMA_HEAD >= 3
-    with raw_engine(db_path) as engine, engine.connect() as conn:
+    with raw_engine(database.url) as engine, engine.connect() as conn:
         versions = conn.exec_driver_sql("SELECT version FROM schema_version ORDER BY 1").scalars()
         assert list(versions) == list(range(1, SCHEMA_HEAD + 1))
         assert set(metadata.tables) <= set(sa.inspect(conn).get_table_names())
@@ -303,8 +301,8 @@ def test_an_empty_file_is_migrated(db_path: Path) -> None:
         assert store.schema_version == SCHEMA_HEAD
 
 
-def test_migrations_build_the_tables_the_queries_use(store: Store, db_path: Path) -> None:
-    with raw_engine(db_path) as engine, engine.connect() as conn:
+def test_migrations_build_the_tables_the_queries_use(store: Store, database: Database) -> None:
+    with raw_engine(database.url) as engine, engine.connect() as conn:
         inspector = sa.inspect(conn)
         for table in metadata.sorted_tables:
             reflected = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
@@ -374,12 +372,12 @@ def test_a_version_1_database_keeps_its_data_at_head(db_path: Path) -> None:
         assert store.feedback() == [(notice(), True)]
 
 
-def test_a_database_newer_than_the_code_is_refused(db_path: Path) -> None:
-    Store.open(db_path).close()
-    with raw_engine(db_path) as engine, engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO schema_version VALUES (99, '2030-01-01 00:00:00.000000')")
+def test_a_database_newer_than_the_code_is_refused(database: Database) -> None:
+    Store.open(database.url).close()
+    with raw_engine(database.url) as engine, engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO schema_version VALUES (99, '2030-01-01 00:00:00+00')")
     with pytest.raises(StoreError, match=r"schema version 99, newer than this opco-watch"):
-        Store.open(db_path)
+        Store.open(database.url)
 
 
 # ------------------------------------------------------------------------- open errors

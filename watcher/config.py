@@ -26,6 +26,8 @@ from watcher.fetch import FetchSettings
 from watcher.notify.settings import MailConfig, ScheduleConfig
 
 CONFIG_ENV = "OPCO_WATCH_CONFIG"
+#: a database URL (it may hold a password) given outside the file; wins over store.database_url
+DATABASE_ENV = "OPCO_WATCH_DATABASE_URL"
 DEFAULT_CONFIG = Path("opco-watch.toml")
 VERSION = "0.1.0"
 
@@ -113,7 +115,8 @@ class Config(Section):
 
     @property
     def database(self) -> str:
-        return self.store.database_url or str(self.data_dir / "opco-watch.db")
+        url = os.environ.get(DATABASE_ENV) or self.store.database_url
+        return url or str(self.data_dir / "opco-watch.db")
 
     def fetch_settings(self, *, mirror: str | None = None) -> FetchSettings:
         contact = self.organisation.contact_email

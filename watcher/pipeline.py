@@ -101,7 +101,8 @@ async def run_source(source: Source, ctx: RunContext) -> SourceReport:
     started = time.perf_counter()
     ctx.say(source.name, "start")
     try:
-        report = await _poll_source(source, ctx)
+        async with ctx.store.poll_lock(source.name):  # never two polls of a source at once
+            report = await _poll_source(source, ctx)
     except OpcoWatchError as error:
         report = _failure(source, ctx, error.kind, _error_words(error))
     except Exception as error:  # a bug in one parser must not stop the other sources

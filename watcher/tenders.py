@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from watcher import grouping
 from watcher.errors import OpcoWatchError
 from watcher.models import Lot, Match, Notice, NoticeKind, Tender
-from watcher.store import Store
+from watcher.store import Store, locks, upserts
 from watcher.store.records import notice_from_data
 from watcher.store.schema import matches, notice_changes, notices, tender_keys, tenders
 
@@ -50,7 +50,13 @@ class TenderEvent:
 
 
 def assign(conn: Connection, stored: Sequence[Notice], *, at: datetime) -> list[TenderEvent]:
-    """Group the just-stored (new or changed) notices into tenders; say what happened."""
+    """Group the just-stored (new or changed) notices into tenders; say what happened.
+
+    One grouping at a time across processes, until the transaction ends (with the verdicts
+    and alerts that follow in it): two sources' polls racing on one consultation would each
+    find no tender and create two (``locks.serialise``; SQLite's write lock does the same)."""
+    if stored:
+        locks.serialise(conn, "tenders")
     ordered = sorted(stored, key=lambda n: KIND_ORDER[n.kind])
     events = [_assign_one(conn, notice, at) for notice in ordered]
     return [event for event in events if event is not None]
@@ -145,8 +151,7 @@ def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
         ).scalars()
     )
     new = [{"key": k, "tender_id": tender_id} for k in grouping.identity_keys(notice) - taken]
-    if new:
-        conn.execute(sa.insert(tender_keys), new)
+    upserts.insert_ignoring(conn, tender_keys, new, ["key"])
 
 
 def _refresh(conn: Connection, tender_id: int, at: datetime) -> None:
@@ -259,8 +264,7 @@ def save_match(conn: Connection, tender_id: int, match: Match, *, at: datetime) 
         "blockers": list(match.blockers),
         "computed_at": at,
     }
-    conn.execute(sa.delete(matches).where(matches.c.tender_id == tender_id))
-    conn.execute(sa.insert(matches).values(tender_id=tender_id, **values))
+    upserts.upsert(conn, matches, {"tender_id": tender_id}, values)
 
 
 def latest_match(store: Store, tender_id: int) -> Match | None:

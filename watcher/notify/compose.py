@@ -37,10 +37,14 @@ def compose_alerts(store: Store, settings: NotifySettings, now: datetime) -> int
 
 
 def _pending(conn: Connection) -> dict[str, list[Any]]:
+    """The pending parts, claimed until this transaction ends: another sender composing at the
+    same time skips them (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock), so no
+    part goes into two emails."""
     query = (
         sa.select(outbox.c.id, outbox.c.message_id, outbox.c.recipient, outbox.c.payload)
         .where(outbox.c.kind == PART, outbox.c.sent_at.is_(None))
         .order_by(outbox.c.id)
+        .with_for_update(skip_locked=True)
     )
     found: dict[str, list[Any]] = {}
     for row in conn.execute(query):

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from watcher.store import upserts
 from watcher.store.schema import jobs_state
 
 
@@ -19,10 +20,7 @@ def get(conn: Connection, name: str) -> str | None:
 
 
 def put(conn: Connection, name: str, value: str, at: datetime) -> None:
-    where = jobs_state.c.name == name
-    if conn.execute(sa.update(jobs_state).where(where).values(value=value, updated_at=at)).rowcount:
-        return
-    conn.execute(sa.insert(jobs_state).values(name=name, value=value, updated_at=at))
+    upserts.upsert(conn, jobs_state, {"name": name}, {"value": value, "updated_at": at})
 
 
 def delete(conn: Connection, name: str) -> None:

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from watcher import fr
@@ -28,6 +26,7 @@ from watcher.notify.queries import alerted
 from watcher.notify.routing import Router
 from watcher.notify.settings import NotifySettings, settings_of
 from watcher.notify.subjects import alert_subject
+from watcher.store import upserts
 from watcher.store.schema import alert_log, outbox
 from watcher.tenders import TenderEvent
 
@@ -93,29 +92,8 @@ def insert(conn: Connection, message: OutboxMessage) -> bool:
     return insert_ignoring(conn, outbox, [message.row()], ["message_id"]) == 1
 
 
-def insert_ignoring(
-    conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]
-) -> int:
-    """INSERT rows, skipping those whose ``keys`` already exist; returns how many went in."""
-    if not rows:
-        return 0
-    if conn.dialect.name not in ("sqlite", "postgresql"):
-        return sum(_insert_if_absent(conn, table, row, keys) for row in rows)
-    build = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
-    statement = build(table).on_conflict_do_nothing(index_elements=keys)
-    if conn.dialect.name == "sqlite":  # pysqlite sums the rowcount of an executemany
-        return int(conn.execute(statement, rows).rowcount)
-    return sum(int(conn.execute(statement, row).rowcount) for row in rows)
-
-
-def _insert_if_absent(
-    conn: Connection, table: sa.Table, row: dict[str, Any], keys: list[str]
-) -> int:
-    match = [table.c[k] == row[k] for k in keys]
-    if conn.execute(sa.select(sa.literal(1)).select_from(table).where(*match)).first():
-        return 0
-    conn.execute(sa.insert(table).values(**row))
-    return 1
+#: INSERT rows, skipping those whose keys already exist; returns how many went in
+insert_ignoring = upserts.insert_ignoring
 
 
 # ---------------------------------------------------------------------------------- alerts

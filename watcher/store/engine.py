@@ -47,12 +47,12 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def create(url: URL) -> Engine:
+def create(url: URL, **options: Any) -> Engine:
     """An engine for ``url``; SQLite files get their directory created and their pragmas."""
     if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, **options)
     _make_parent(url)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, **options)
     sa.event.listen(engine, "connect", _sqlite_connect)
     sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -98,24 +98,25 @@ def _sqlite_begin(conn: Connection) -> None:
 
 def executemany(
     conn: Connection, statement: sa.Insert | sa.Update, rows: list[dict[str, Any]]
-) -> None:
-    """``conn.execute(statement, rows)``, faster on SQLite. All rows have the same keys.
+) -> int:
+    """``conn.execute(statement, rows)``, faster on SQLite; returns the rows written (on
+    SQLite, where the count is exact). All rows have the same keys.
 
     SQLAlchemy builds and processes a parameter dict per row, which costs more than
     SQLite's own insert; here the statement is compiled once and the parameters are
     processed column by column. Other dialects take the ordinary path.
     """
     if not rows:
-        return
+        return 0
     if conn.dialect.name != "sqlite":
-        conn.execute(statement, rows)
-        return
+        return int(conn.execute(statement, rows).rowcount)
     compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
     columns = [
         _bind_column(rows, name, compiled.binds[name].type, conn.dialect)
         for name in compiled.positiontup or ()
     ]
-    conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+    done = conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+    return int(done.rowcount)
 
 
 def _bind_column(

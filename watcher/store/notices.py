@@ -35,6 +35,7 @@ from watcher.store.records import (
     notice_from_data,
 )
 from watcher.store.schema import notice_changes, notices
+from watcher.store.upserts import insert_new
 
 T = TypeVar("T")
 
@@ -87,7 +88,7 @@ def _upsert_chunk(
     hashes: Mapping[str, str],
     batch: _Batch,
 ) -> None:
-    # a key given twice in one chunk: the last one wins
+    # a key given twice in one chunk: the last one wins (results keep the input's order)
     prepared = {p.notice.key: p for p in map(Prepared.of, chunk)}
     existing = _lookup(conn, list(prepared))
     fallback = {key for key, p in prepared.items() if p.notice.via_fallback}
@@ -96,13 +97,16 @@ def _upsert_chunk(
     own: dict[str, str | None] = dict.fromkeys(fallback)
     chunk_hashes = own | {key: hashes[key] for key in prepared if key in hashes}
     fresh = [p for key, p in prepared.items() if key not in existing]
+    inserted = _insert(conn, fresh, seen_at, chunk_hashes)
+    raced = [p.notice.key for p in fresh if p.notice.key not in inserted]
+    if raced:  # inserted by another transaction since the lookup: known now
+        existing.update(_lookup(conn, raced))
     known = [(p, existing[key]) for key, p in prepared.items() if key in existing]
     same = [(p, old) for p, old in known if p.fingerprint == old.fingerprint]
     moved = [(p, old) for p, old in known if p.fingerprint != old.fingerprint]
-    _insert(conn, fresh, seen_at, chunk_hashes)
     _touch_same(conn, same, seen_at, chunk_hashes)
     batch.changed += _apply_changes(conn, moved, seen_at, chunk_hashes)
-    batch.new += [p.notice for p in fresh]
+    batch.new += [p.notice for p in fresh if p.notice.key in inserted]
     batch.same += len(same)
 
 
@@ -126,23 +130,34 @@ def _merged_fallback(
 
 
 def _lookup(conn: Connection, keys: list[str]) -> dict[str, _Existing]:
-    query = sa.select(
-        notices.c.key, notices.c.id, notices.c.fingerprint, notices.c.listing_hash
-    ).where(notices.c.key.in_(keys))
+    """The stored rows of ``keys``, locked until the transaction ends (PostgreSQL: FOR UPDATE,
+    in key order; SQLite: the write transaction already excludes other writers). A second
+    upsert of the same notices waits here, then sees the first one's result: a change is
+    written to the history once."""
+    query = (
+        sa.select(notices.c.key, notices.c.id, notices.c.fingerprint, notices.c.listing_hash)
+        .where(notices.c.key.in_(keys))
+        .order_by(notices.c.key)
+        .with_for_update()
+    )
     return {
         row.key: _Existing(row.id, row.fingerprint, row.listing_hash) for row in conn.execute(query)
     }
 
 
-def _insert(conn: Connection, fresh: list[Prepared], seen_at: datetime, hashes: _Hashes) -> None:
+def _insert(
+    conn: Connection, fresh: list[Prepared], seen_at: datetime, hashes: _Hashes
+) -> set[str]:
+    """Insert the notices not found, skipping keys another transaction inserted meanwhile
+    (``ON CONFLICT DO NOTHING``); returns the keys this transaction inserted."""
     if not fresh:
-        return
+        return set()
     stamps = {"first_seen": seen_at, "last_seen": seen_at, "last_changed": seen_at}
     rows = [
         {"key": p.notice.key, **p.columns(), **stamps, "listing_hash": hashes.get(p.notice.key)}
         for p in fresh
     ]
-    executemany(conn, sa.insert(notices), rows)
+    return insert_new(conn, notices, rows, "key")
 
 
 def _touch_same(

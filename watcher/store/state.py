@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from watcher.models import Notice
+from watcher.store import upserts
 from watcher.store.records import SourceState, notice_from_data
 from watcher.store.schema import feedback, http_cache, notices, source_state
 
@@ -17,11 +18,9 @@ ERROR_TEXT_MAX = 2000
 
 
 def _merge(conn: Connection, table: sa.Table, key: dict[str, Any], values: dict[str, Any]) -> None:
-    """Update the row with ``key``, or insert it: portable, and race-free under the write
-    lock SQLite takes at BEGIN IMMEDIATE."""
-    match = [table.c[name] == value for name, value in key.items()]
-    if conn.execute(sa.update(table).where(*match).values(**values)).rowcount == 0:
-        conn.execute(sa.insert(table).values(**key, **values))
+    """Insert the row with ``key``, or update it: one ``INSERT … ON CONFLICT`` statement, so
+    two processes writing the same new row never collide (see ``upserts``)."""
+    upserts.upsert(conn, table, key, values)
 
 
 def record_success(conn: Connection, source: str, values: dict[str, Any]) -> None:
@@ -31,17 +30,25 @@ def record_success(conn: Connection, source: str, values: dict[str, Any]) -> Non
 def record_failure(
     conn: Connection, source: str, at: datetime, error_kind: str, error: str, on_fallback: bool
 ) -> int:
-    query = sa.select(source_state.c.consecutive_failures).where(source_state.c.source == source)
-    failures = int(conn.execute(query).scalar() or 0) + 1
+    """Count one more consecutive failure, atomically (two processes failing at once count
+    two); returns the count, this failure included."""
     values = {
         "last_run": at,
-        "consecutive_failures": failures,
         "last_error_kind": error_kind,
         "last_error": error[:ERROR_TEXT_MAX],
         "on_fallback": on_fallback,
     }
-    _merge(conn, source_state, {"source": source}, values)
-    return failures
+    failures = source_state.c.consecutive_failures
+    return int(
+        upserts.upsert(
+            conn,
+            source_state,
+            {"source": source},
+            {**values, "consecutive_failures": 1},
+            on_update={**values, "consecutive_failures": failures + 1},
+            returning=failures,
+        )
+    )
 
 
 def _totals() -> sa.Subquery:

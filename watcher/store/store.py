@@ -9,11 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import NullPool
 
 from watcher.errors import StoreError
 from watcher.models import Notice
 from watcher.store import engine as db
+from watcher.store import locks
 from watcher.store import notices as notice_sql
 from watcher.store import state
 from watcher.store.migrations import migrate
@@ -36,6 +38,7 @@ class Store:
         self._engine = engine
         self._version = version
         self._where = where
+        self._lock_engine: Engine | None = None
 
     @classmethod
     def open(cls, url_or_path: str | Path) -> Store:
@@ -65,6 +68,26 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+        if self._lock_engine is not None:
+            self._lock_engine.dispose()
+
+    def poll_lock(self, source: str) -> locks.NamedLock:
+        """The lock a poll of ``source`` holds from start to end, so that two processes (or
+        threads) sharing this store never poll the same source at once; the second waits."""
+        return self.named_lock(f"poll:{source}")
+
+    def named_lock(self, name: str) -> locks.NamedLock:
+        """A lock between every process sharing this store (see ``watcher.store.locks``)."""
+        url: URL = self._engine.url
+        if url.get_backend_name() == "postgresql":
+            if self._lock_engine is None:  # a connection per lock held, never from the pool
+                self._lock_engine = db.create(url, poolclass=NullPool)
+            return locks.NamedLock(name, engine=self._lock_engine, where=self._where)
+        database = url.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            return locks.NamedLock(name)  # a private database: one process only
+        folder = Path(database).with_name(Path(database).name + ".locks")
+        return locks.NamedLock(name, folder=folder, where=self._where)
 
     def __enter__(self) -> Store:
         return self
@@ -240,6 +263,7 @@ def _migrated(engine: Engine, where: str) -> int:
     """Migrate to head; on failure dispose of the engine and say what to check."""
     try:
         with db.transaction(engine, write=True) as conn:
+            locks.serialise(conn, "migrate")  # parallel first opens of a new database
             return migrate(conn)
     except BaseException as exc:
         engine.dispose()

@@ -1,0 +1,122 @@
+"""Race-free writes of a row by its key: ``INSERT … ON CONFLICT``, on SQLite and PostgreSQL.
+
+Several processes may share a store. SQLite serialises writers with its database lock, but on
+PostgreSQL two transactions may both find a key absent and both insert it: one then fails on
+the unique index. ``ON CONFLICT`` makes the database decide, atomically: the second insert
+waits for the first to commit, then updates the row (``upsert``) or skips it
+(``insert_ignoring``). Other dialects get a read-then-write fallback, safe only for one writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from watcher.errors import StoreError
+from watcher.store.engine import executemany
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def has_on_conflict(conn: Connection) -> bool:
+    return conn.dialect.name in _INSERTS
+
+
+def upsert(
+    conn: Connection,
+    table: sa.Table,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    on_update: Mapping[str, Any] | None = None,
+    returning: sa.ColumnElement[Any] | None = None,
+) -> Any:
+    """Insert ``key`` + ``values``, or update the row with ``key`` to ``on_update`` (default
+    ``values``). ``on_update`` may use ``table.c`` (the stored row) and ``excluded(name)``
+    (the proposed value). Returns the ``returning`` column of the row written, if asked."""
+    changes = dict(values if on_update is None else on_update)
+    if not has_on_conflict(conn):
+        return _merge_fallback(conn, table, key, values, changes, returning)
+    insert = _INSERTS[conn.dialect.name](table).values(**key, **values)
+    statement = insert.on_conflict_do_update(index_elements=list(key), set_=changes)
+    if returning is None:
+        conn.execute(statement)
+        return None
+    return conn.execute(statement.returning(returning)).scalar_one()
+
+
+def excluded(name: str) -> sa.ColumnElement[Any]:
+    """The value an upsert proposed for column ``name`` (``EXCLUDED.name``, both dialects)."""
+    return sa.literal_column(f"excluded.{name}")
+
+
+def insert_ignoring(
+    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> int:
+    """INSERT the rows whose ``keys`` are not already there; returns how many went in.
+
+    Counted with RETURNING rather than ``rowcount`` (psycopg 3 reports -1 for some of these
+    statements through SQLAlchemy: sqlalchemy/sqlalchemy#10696)."""
+    if not rows:
+        return 0
+    if not has_on_conflict(conn):
+        return sum(_insert_if_absent(conn, table, row, keys) for row in rows)
+    build = _INSERTS[conn.dialect.name]
+    statement = build(table).on_conflict_do_nothing(index_elements=list(keys))
+    marker = table.c[keys[0]]
+    inserted = 0
+    for row in rows:  # one statement per row: RETURNING with executemany varies by driver
+        inserted += len(conn.execute(statement.values(**row).returning(marker)).all())
+    return inserted
+
+
+def insert_new(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], key: str) -> set[Any]:
+    """Bulk INSERT … ON CONFLICT (key) DO NOTHING; returns the keys this statement inserted.
+
+    PostgreSQL: multi-row VALUES with RETURNING (SQLAlchemy's "insertmanyvalues" batches).
+    SQLite: the fast executemany; its count must be all the rows, as the write transaction
+    (BEGIN IMMEDIATE) keeps other writers out between the caller's lookup and this insert."""
+    if not rows:
+        return set()
+    keys = {row[key] for row in rows}
+    name = conn.dialect.name
+    if name == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+        return set(conn.execute(statement.returning(table.c[key]), rows).scalars())
+    if name == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        if executemany(conn, statement, rows) != len(rows):
+            raise StoreError(f"{table.name}: rows inserted meanwhile outside a write transaction")
+        return keys
+    conn.execute(sa.insert(table), rows)
+    return keys
+
+
+def _merge_fallback(
+    conn: Connection,
+    table: sa.Table,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    returning: sa.ColumnElement[Any] | None,
+) -> Any:
+    match = [table.c[name] == value for name, value in key.items()]
+    if conn.execute(sa.update(table).where(*match).values(**changes)).rowcount == 0:
+        conn.execute(sa.insert(table).values(**key, **values))
+    if returning is None:
+        return None
+    return conn.execute(sa.select(returning).where(*match)).scalar_one()
+
+
+def _insert_if_absent(
+    conn: Connection, table: sa.Table, row: Mapping[str, Any], keys: Sequence[str]
+) -> int:
+    match = [table.c[k] == row[k] for k in keys]
+    if conn.execute(sa.select(sa.literal(1)).select_from(table).where(*match)).first():
+        return 0
+    conn.execute(sa.insert(table).values(**row))
+    return 1
