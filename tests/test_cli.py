@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
+from tests.conftest import Database, write_config
 from watcher.devserver import DevServer, Fault
 
 #: the sources the CLI tests poll (each source has parser tests of its own)
@@ -60,7 +60,7 @@ def test_missing_config_is_explained(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def polled(tmp_path: Path, demo_server: DevServer) -> Path:
+def polled(tmp_path: Path, demo_server: DevServer, database: Database) -> Path:
     write_config(tmp_path)
     result = cli(tmp_path, "poll", *FOUNDATION, "--mirror", demo_server.base_url, "--json")
     assert result.returncode == 0, result.stderr
@@ -96,7 +96,9 @@ def test_sources_health_json(polled: Path) -> None:
     assert rows["boamp"]["consecutive_failures"] == 0
 
 
-def test_poll_exit_code_says_a_source_failed(tmp_path: Path, demo_server: DevServer) -> None:
+def test_poll_exit_code_says_a_source_failed(
+    tmp_path: Path, demo_server: DevServer, database: Database
+) -> None:
     write_config(tmp_path)
     demo_server.script("/www.akto.fr/appels-d-offres/", [Fault.status(503)] * 3)
     result = cli(tmp_path, "poll", *FOUNDATION, "--mirror", demo_server.base_url)

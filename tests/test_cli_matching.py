@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import write_config
+from tests.conftest import Database, write_config
 from tests.test_cli import FOUNDATION, assert_clean_error, cli
 from watcher.devserver import DevServer
 
@@ -47,7 +47,7 @@ def test_eval_on_the_development_set(tmp_path: Path, shared: Path) -> None:
 
 
 def test_feedback_is_recorded_and_unknown_ids_refused(
-    tmp_path: Path, demo_server: DevServer
+    tmp_path: Path, demo_server: DevServer, database: Database
 ) -> None:
     write_config(tmp_path)
     assert cli(tmp_path, "poll", *FOUNDATION, "--mirror", demo_server.base_url).returncode == 0

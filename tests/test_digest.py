@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PAGE_DAY
+from tests.conftest import PAGE_DAY, Database
 from tests.notify_data import (
     CLAIRE,
     HOSTILE,
@@ -66,8 +66,8 @@ def config(tmp_path: Path) -> NotifySettings:
 
 
 @pytest.fixture
-def store(tmp_path: Path, config: NotifySettings) -> Store:
-    with Store.open(tmp_path / "db.sqlite") as opened:
+def store(database: Database, config: NotifySettings) -> Store:
+    with Store.open(database.url) as opened:
         week10 = [
             notice("A1", "Formation management de proximité", buyer="AKTO"),
             notice(

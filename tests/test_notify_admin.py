@@ -5,18 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.notify_data import ADMIN, T0, Collect, parts, settings
 from watcher.notify.admin import check_sources
 from watcher.notify.sender import drain
 from watcher.store import Store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with Store.open(tmp_path / "db.sqlite") as opened:
-        yield opened
 
 
 def fail(store: Store, times: int, start: int = 0) -> None:

@@ -35,12 +35,6 @@ from watcher.tenders import TenderEvent
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with Store.open(tmp_path / "db.sqlite") as opened:
-        yield opened
-
-
-@pytest.fixture
 def config(tmp_path: Path) -> NotifySettings:
     return settings(tmp_path)
 

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.conftest import write_config
+from tests.conftest import Database, write_config
 from tests.notify_data import T0, notice, poll
 from watcher.cli.notify import COMMANDS
 from watcher.config import load_config
@@ -30,7 +30,7 @@ for command in COMMANDS:
 
 
 @pytest.fixture
-def config_file(tmp_path: Path) -> Path:
+def config_file(tmp_path: Path, database: Database) -> Path:
     file = write_config(tmp_path)
     config = load_config(file)
     with Store.open(config.database) as store:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from tests.conftest import Database
 from tests.notify_data import CLAIRE, HOSTILE, T0, Collect, notice, parts, poll, settings
 from watcher import tenders
 from watcher.models import PARIS
@@ -34,8 +35,8 @@ def config(tmp_path: Path) -> NotifySettings:
 
 
 @pytest.fixture
-def store(tmp_path: Path, config: NotifySettings) -> Store:
-    with Store.open(tmp_path / "db.sqlite") as opened:
+def store(database: Database, config: NotifySettings) -> Store:
+    with Store.open(database.url) as opened:
         calls = [
             notice("G1", "Formation management go", deadline=DEADLINE, lots=()),
             notice("N1", "Formation management ignorée", deadline=DEADLINE),

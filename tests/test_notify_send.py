@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Database
 from tests.notify_data import CLAIRE, SOFIA, T0, VEILLE, notice, parts, poll, settings
 from tests.smtp_server import Authenticator, SmtpServer, self_signed, smtp_server
 from watcher.errors import ConfigError
@@ -33,12 +33,6 @@ THREE = [
     notice("A2", "Cours d'anglais professionnel"),
     notice("A3", "Formation bureautique"),
 ]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with Store.open(tmp_path / "db.sqlite") as opened:
-        yield opened
 
 
 @pytest.fixture
@@ -223,7 +217,7 @@ CRASH = textwrap.dedent(
     from watcher.notify.smtp import SmtpTransport
     from watcher.store import Store
 
-    folder, moment, port = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    folder, moment, port, url = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     if moment == "after-send":  # the server accepted it; the sent mark is never written
@@ -233,15 +227,15 @@ CRASH = textwrap.dedent(
     mail = {"smtp_host": "127.0.0.1", "smtp_port": port, "security": "none"} if port else {}
     config = settings(folder, **mail)
     now = datetime.fromisoformat("2026-03-02T09:00:00+01:00")
-    sender.drain(Store.open(folder / "db.sqlite"), config, clock=lambda: now)
+    sender.drain(Store.open(url), config, clock=lambda: now)
     """
 )
 
 
-def kill_mid_run(folder: Path, moment: str, port: int = 0) -> None:
+def kill_mid_run(folder: Path, url: str, moment: str, port: int = 0) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c", CRASH, str(folder), moment, str(port)],
+        [sys.executable, "-c", CRASH, str(folder), moment, str(port), url],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -252,14 +246,14 @@ def kill_mid_run(folder: Path, moment: str, port: int = 0) -> None:
 
 
 def test_killed_after_the_server_accepted_one_duplicate_at_most(
-    tmp_path: Path, server: SmtpServer, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, database: Database, server: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = smtp_settings(tmp_path, server)
-    with Store.open(tmp_path / "db.sqlite") as store:
+    with Store.open(database.url) as store:
         poll(store, THREE, config)
-    kill_mid_run(tmp_path, "after-send", server.port)
+    kill_mid_run(tmp_path, database.url, "after-send", server.port)
     assert len(server.handler.received) == 1  # delivered, but never marked sent
-    with Store.open(tmp_path / "db.sqlite") as store:
+    with Store.open(database.url) as store:
         soon = drain(store, config, clock=clock(T0 + timedelta(seconds=1)))
         assert (soon.sent, soon.in_doubt) == (2, 0)  # the claim still protects the first one
         late = drain(store, config, clock=clock(T0 + lease(config) + timedelta(seconds=1)))
@@ -270,14 +264,16 @@ def test_killed_after_the_server_accepted_one_duplicate_at_most(
     assert "may have been delivered" in caplog.text  # same Message-ID, logged
 
 
-def test_killed_after_an_eml_file_was_written_no_duplicate(tmp_path: Path) -> None:
+def test_killed_after_an_eml_file_was_written_no_duplicate(
+    tmp_path: Path, database: Database
+) -> None:
     config = settings(tmp_path)
-    with Store.open(tmp_path / "db.sqlite") as store:
+    with Store.open(database.url) as store:
         poll(store, THREE, config)
-    kill_mid_run(tmp_path, "after-send")
+    kill_mid_run(tmp_path, database.url, "after-send")
     (written,) = (tmp_path / "outbox").iterdir()
     before = written.read_bytes()
-    with Store.open(tmp_path / "db.sqlite") as store:
+    with Store.open(database.url) as store:
         report = drain(store, config, clock=clock(T0 + lease(config) + timedelta(seconds=1)))
         assert (report.sent, report.in_doubt) == (3, 1)
         names = sorted(file_name(r.message_id) for r in outbox_rows(store))
@@ -286,14 +282,14 @@ def test_killed_after_an_eml_file_was_written_no_duplicate(tmp_path: Path) -> No
 
 
 def test_killed_before_the_send_delivers_once_after_restart(
-    tmp_path: Path, server: SmtpServer
+    tmp_path: Path, database: Database, server: SmtpServer
 ) -> None:
     config = smtp_settings(tmp_path, server)
-    with Store.open(tmp_path / "db.sqlite") as store:
+    with Store.open(database.url) as store:
         poll(store, THREE[:1], config)
-    kill_mid_run(tmp_path, "before-send", server.port)
+    kill_mid_run(tmp_path, database.url, "before-send", server.port)
     assert server.handler.received == []
-    with Store.open(tmp_path / "db.sqlite") as store:
+    with Store.open(database.url) as store:
         assert (
             drain(store, config, clock=clock(T0 + lease(config) + timedelta(seconds=1))).sent == 1
         )

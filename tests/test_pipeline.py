@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PAGE_DAY, write_config
+from tests.conftest import PAGE_DAY, Database, write_config
 from watcher.config import Config, load_config
 from watcher.devserver import DevServer, Fault
 from watcher.pipeline import poll
@@ -17,7 +17,7 @@ BOAMP_API = "/boamp-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def config(tmp_path: Path, database: Database) -> Config:
     return load_config(write_config(tmp_path))
 
 

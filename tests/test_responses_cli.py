@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from responses.sample import sample_notice
-from tests.conftest import write_config
+from tests.conftest import Database, write_config
 from tests.test_cli import cli
 from watcher.store import Store
 
@@ -30,14 +30,14 @@ issued = 2020-01-15
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, database: Database) -> Path:
     """A config with two documents (one expired) and one stored call due in the future."""
     write_config(tmp_path, DOCUMENTS)
     (tmp_path / "documents").mkdir()
     for name in ("qualiopi.pdf", "urssaf.pdf"):
         (tmp_path / "documents" / name).write_bytes(b"%PDF-1.4")
     notice = sample_notice(datetime.now(UTC).date())
-    with Store.open(tmp_path / "data" / "opco-watch.db") as store:
+    with Store.open(database.url) as store:
         store.upsert([notice], seen_at=datetime.now(UTC))
     return tmp_path
 

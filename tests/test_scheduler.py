@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scrapers.registry import SOURCES
-from tests.conftest import ROOT, write_config
+from tests.conftest import ROOT, Database, write_config
 from tests.notify_data import T0
 from watcher.config import Config, load_config
 from watcher.devserver import DevServer
@@ -37,7 +37,7 @@ def only(*names: str, interval: int = 30) -> str:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def config(tmp_path: Path, database: Database) -> Config:
     return load_config(write_config(tmp_path, only("akto", "afdas")))
 
 

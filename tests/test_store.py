@@ -18,14 +18,14 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+from tests.conftest import Database
 from watcher.errors import StoreError
 from watcher.models import PARIS, Lot, Notice, NoticeKind
 from watcher.store import SCHEMA_HEAD, Store, UpsertResult
+from watcher.store.engine import resolve_url
 from watcher.store.migrations import MIGRATIONS, migrate
 from watcher.store.records import canonical_json
-from watcher.store.engine import resolve_url
 from watcher.store.schema import metadata, outbox
-from tests.conftest import Database
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 4, 15, 12, 0, tzinfo=PARIS)

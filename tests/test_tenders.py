@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,12 +19,6 @@ def notice(source: str, ref: str, title: str, **extra: object) -> Notice:
     values: dict[str, object] = {"buyer": "AKTO", "deadline": DEADLINE}
     values.update(extra)
     return Notice(source, ref, title, f"https://{source}.example.org/{ref}", **values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "t.db") as opened:
-        yield opened
 
 
 def store_and_group(store: Store, *batch: Notice) -> list[TenderEvent]:

@@ -15,9 +15,8 @@ from sqlalchemy.pool import NullPool
 from watcher.errors import StoreError
 from watcher.models import Notice
 from watcher.store import engine as db
-from watcher.store import locks
+from watcher.store import locks, state
 from watcher.store import notices as notice_sql
-from watcher.store import state
 from watcher.store.migrations import migrate
 from watcher.store.records import NoticeChange, SourceState, StoredNotice, UpsertResult
 
