@@ -17,7 +17,7 @@ from watcher.models import Notice
 from watcher.store import engine as db
 from watcher.store import locks, state
 from watcher.store import notices as notice_sql
-from watcher.store.migrations import migrate
+from watcher.store.migrations import HEAD, current_version, migrate
 from watcher.store.records import NoticeChange, SourceState, StoredNotice, UpsertResult
 
 logger = logging.getLogger(__name__)
@@ -261,6 +261,9 @@ def _require_aware(name: str, value: datetime) -> None:
 def _migrated(engine: Engine, where: str) -> int:
     """Migrate to head; on failure dispose of the engine and say what to check."""
     try:
+        with db.transaction(engine, write=False) as conn:  # at head: no write lock to wait for
+            if current_version(conn) == HEAD:
+                return HEAD
         with db.transaction(engine, write=True) as conn:
             locks.serialise(conn, "migrate")  # parallel first opens of a new database
             return migrate(conn)
