@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from scrapers.registry import SOURCES
 from tests.conftest import ROOT, Database, write_config
 from tests.smtp_server import SmtpServer, smtp_server
 from watcher.devserver import DevServer
@@ -86,15 +87,12 @@ def rss(items: dict[str, Item]) -> str:
         "</description></item>"
         for guid, item in items.items()
     )
-    return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>{entries}</channel></rss>'
+    head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0">'
+    return f"{head}<channel>{entries}</channel></rss>"
 
 
 def config_toml(smtp: SmtpServer) -> str:
-    sources = "".join(
-        f"[sources.{name}]\nenabled = false\n"
-        for name in ("boamp", "afdas", "opco-ep", "akto", "atlas", "constructys", "opco2i")
-        + ("ocapiat", "opco-mobilites", "opco-sante", "uniformation", "opcommerce", "ted")
-    )
+    sources = "".join(f"[sources.{name}]\nenabled = false\n" for name in SOURCES)
     for feed in FEEDS:
         sources += f'[sources.{feed}]\nkind = "rss"\nurl = "https://{HOST}/{feed}.xml"\n'
         sources += 'buyer = "OPCO Test"\n'
