@@ -32,6 +32,7 @@ from watcher.cli.common import (
     load,
     out,
 )
+from watcher.cli.db import COMMANDS as DB_COMMANDS
 from watcher.cli.matching import classify_command, eval_command, feedback_command
 from watcher.cli.notify import COMMANDS as NOTIFY_COMMANDS
 from watcher.cli.responses import documents_command, draft_command, templates_group
@@ -280,6 +281,8 @@ main.add_command(classify_command)
 main.add_command(eval_command)
 main.add_command(feedback_command)
 for command in NOTIFY_COMMANDS:
+    main.add_command(command)
+for command in DB_COMMANDS:  # db upgrade / db check, worker
     main.add_command(command)
 
 

@@ -82,7 +82,7 @@ class NamedLock:
                     self._acquire_advisory(self._engine)
                 elif self._folder is not None and fcntl is not None:
                     self._acquire_file(self._folder)
-            except (*DATABASE_ERRORS, OSError) as exc:
+            except (*DATABASE_ERRORS, OSError) as exc:  # type: ignore[misc]
                 raise store_error(self._where, f"take the lock {self.name}", exc) from exc
 
     def release(self) -> None:

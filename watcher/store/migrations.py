@@ -218,6 +218,12 @@ MIGRATIONS: tuple[Migration, ...] = (
 HEAD = len(MIGRATIONS)
 
 
+def describe_step(step: int) -> str:
+    """The first line of migration ``step``'s docstring: what it brings."""
+    doc = MIGRATIONS[step - 1].__doc__ or ""
+    return doc.strip().splitlines()[0] if doc.strip() else f"step {step}"
+
+
 def current_version(conn: Connection) -> int:
     """The schema version of the database (0 when it has never been migrated)."""
     if not sa.inspect(conn).has_table(schema_version.name):

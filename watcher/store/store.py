@@ -253,6 +253,26 @@ class Store:
             return state.latest_feedback(conn)
 
 
+def database_version(url_or_path: str | Path) -> int | None:
+    """The schema version of a database, without migrating it; None when there is none yet
+    (a SQLite file that does not exist)."""
+    url = db.resolve_url(url_or_path)
+    where = db.describe(url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        return None
+    try:
+        engine = db.create(url)
+    except db.OPEN_ERRORS as exc:
+        raise db.open_error(where, exc) from exc
+    try:
+        with db.transaction(engine, write=False) as conn:
+            return current_version(conn)
+    except db.DATABASE_ERRORS as exc:
+        raise db.open_error(where, exc) from exc
+    finally:
+        engine.dispose()
+
+
 def _require_aware(name: str, value: datetime) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")

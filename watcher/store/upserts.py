@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from watcher.errors import StoreError
 from watcher.store.engine import executemany
 
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def has_on_conflict(conn: Connection) -> bool:
@@ -85,8 +85,8 @@ def insert_new(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], ke
     keys = {row[key] for row in rows}
     name = conn.dialect.name
     if name == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
-        return set(conn.execute(statement.returning(table.c[key]), rows).scalars())
+        returning = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+        return set(conn.execute(returning.returning(table.c[key]), rows).scalars())
     if name == "sqlite":
         statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
         if executemany(conn, statement, rows) != len(rows):
