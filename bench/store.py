@@ -1,6 +1,7 @@
 """Benchmark of ``Store.upsert`` on synthetic notices (prints figures; never fails a build).
 
     .venv/bin/python bench/store.py [--n 100000] [--batch 1000]
+    .venv/bin/python bench/store.py --database-url postgresql+psycopg://u@host/db [--runs 3]
 
 Phases, each on the same fresh SQLite file in a temporary directory:
   insert    n new notices, upserted in batches (one upsert call, one transaction, per batch)
@@ -10,21 +11,31 @@ Then memory: a separate run with tracemalloc, inserting n notices, reports the t
 at 10%, 50% and 100% of n; flat figures mean memory does not grow with the number of
 notices. ru_maxrss (process peak RSS, never decreasing) is printed at the same points of
 the timed insert.
+
+With ``--database-url`` the timed phases run on SQLite and on that server, interleaved
+(SQLite, server, SQLite, server...) ``--runs`` times, and the medians are printed side by
+side. Each run on the server gets a scratch database, created and dropped by the bench (the
+URL's user needs CREATEDB; the URL's own database is only used to connect).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from watcher.models import PARIS, Lot, Notice
 from watcher.store import Store, UpsertResult
@@ -133,21 +144,69 @@ class Marks:
             self.report(done)
 
 
-def timed(n: int, batch: int, workdir: Path) -> None:
+PHASES = ("insert", "same", "changed 10%")
+
+
+def timed(
+    n: int, batch: int, where: str | Path, *, quiet: bool = False
+) -> dict[str, tuple[float, float]]:
+    """The three phases on a fresh database; phase -> (notices/s wall, notices/s CPU)."""
+
     def rss(done: int) -> None:
         print(f"  ru_maxrss at {done:>7,}: {rss_mb():7.1f} MB")
 
-    with Store.open(workdir / "timed.db") as store:
-        for phase, items, hook in (
-            ("insert", notices(n), Marks(n, rss)),
-            ("same", notices(n), None),
-            ("changed 10%", notices(n, changed_every=10), None),
+    rates: dict[str, tuple[float, float]] = {}
+    with Store.open(where) as store:
+        for phase, items, hook in zip(
+            PHASES,
+            (notices(n), notices(n), notices(n, changed_every=10)),
+            (None if quiet else Marks(n, rss), None, None),
+            strict=True,
         ):
             t = run(store, items, batch, hook)
-            print(
-                f"{phase:<12} {n / t.wall:>9,.0f} notices/s wall, {n / t.cpu:>9,.0f} /s CPU "
-                f"({t.wall:.2f} s; new {t.new:,}, changed {t.changed:,}, same {t.same:,})"
-            )
+            rates[phase] = (n / t.wall, n / t.cpu)
+            if not quiet:
+                print(
+                    f"{phase:<12} {n / t.wall:>9,.0f} notices/s wall, {n / t.cpu:>9,.0f} /s CPU "
+                    f"({t.wall:.2f} s; new {t.new:,}, changed {t.changed:,}, same {t.same:,})"
+                )
+    return rates
+
+
+def compared(n: int, batch: int, url: str, runs: int, workdir: Path) -> None:
+    """SQLite and the server, interleaved ``runs`` times; medians side by side."""
+    results: dict[str, list[dict[str, tuple[float, float]]]] = {"sqlite": [], "server": []}
+    for index in range(runs):
+        results["sqlite"].append(timed(n, batch, workdir / f"run{index}.db", quiet=True))
+        with scratch_database(url, index) as scratch:
+            results["server"].append(timed(n, batch, scratch, quiet=True))
+        print(f"  run {index + 1}/{runs} done")
+    name = sa.make_url(url).get_backend_name()
+    print(f"medians of {runs} interleaved runs, notices/s wall (CPU of this process)")
+    print(f"{'phase':<12} {'SQLite':>22} {name:>22}")
+    for phase in PHASES:
+        cells = []
+        for side in ("sqlite", "server"):
+            wall = statistics.median(r[phase][0] for r in results[side])
+            cpu = statistics.median(r[phase][1] for r in results[side])
+            cells.append(f"{wall:>9,.0f} ({cpu:>9,.0f})")
+        print(f"{phase:<12} {cells[0]:>22} {cells[1]:>22}")
+
+
+@contextmanager
+def scratch_database(url: str, index: int) -> Iterator[str]:
+    """A new database on the server of ``url``, dropped afterwards."""
+    base = sa.make_url(url)
+    name = f"opco_watch_bench_{os.getpid()}_{index}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def _peak(done: int) -> None:
@@ -181,10 +240,15 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=100_000, help="number of notices")
     parser.add_argument("--batch", type=int, default=1_000, help="notices per upsert call")
+    parser.add_argument("--database-url", help="also run on this server (e.g. PostgreSQL)")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved runs (--database-url)")
     args = parser.parse_args()
     print(f"Store.upsert, {args.n:,} notices, batches of {args.batch:,}, SQLite {_sqlite()}")
     with tempfile.TemporaryDirectory() as tmp:
-        timed(args.n, args.batch, Path(tmp))
+        if args.database_url:
+            compared(args.n, args.batch, args.database_url, args.runs, Path(tmp))
+            return
+        timed(args.n, args.batch, Path(tmp) / "timed.db")
         print("memory (separate run under tracemalloc):")
         memory(args.n, args.batch, Path(tmp))
 

@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 SERVER_USER = "postgres"
+#: durable defaults, on loopback (benchmarks)
+DURABLE_OPTIONS = "-c listen_addresses=127.0.0.1 -c max_connections=100"
 #: settings of a disposable cluster: speed over durability, room for many test processes
 SERVER_OPTIONS = (
     "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
@@ -58,8 +60,9 @@ def free_port() -> int:
 class Cluster:
     """One running server; ``url(name)`` is a SQLAlchemy URL of database ``name`` on it."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, options: str = SERVER_OPTIONS) -> None:
         self.bin_dir = bin_dir
+        self.options = options
         self.folder = Path(tempfile.mkdtemp(prefix="opco-watch-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -74,7 +77,7 @@ class Cluster:
                 raise ClusterUnavailable(f"running as root and no {SERVER_USER!r} user") from exc
             os.chown(self.folder, account.pw_uid, account.pw_gid)
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.folder} {SERVER_OPTIONS}"
+        options = f"-p {self.port} -k {self.folder} {self.options}"
         log = str(self.folder / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-o", options, "start")
         return self
