@@ -5,6 +5,8 @@ tables for tenders, matches and the outbox. See ``Store``.
     records.py     the dataclasses it returns; Notice <-> row conversions
     notices.py     the batched upsert and the notice queries
     state.py       source health, HTTP validators, feedback
+    upserts.py     INSERT … ON CONFLICT on SQLite and PostgreSQL; PostgreSQL bulk insert (COPY)
+    locks.py       locks between processes: a transaction's section, a source's poll
     schema.py      the head schema as SQLAlchemy Core tables
     migrations.py  the ordered schema migrations (alembic Operations, no env.py)
     engine.py      engines, SQLite pragmas, transactions, error messages

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from watcher.config import Config
 from watcher.errors import OpcoWatchError
 from watcher.scheduler import Service
 from watcher.store import Store
+
+if TYPE_CHECKING:  # procrastinate is in the postgres extra: imported once checked
+    from procrastinate import App
+
+    from watcher.worker.queue import WorkerOptions
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +55,7 @@ def run_worker(
     return 0
 
 
-async def _serve(app: object, options: object) -> None:
-    from procrastinate import App
-
-    from watcher.worker.queue import WorkerOptions
-
-    assert isinstance(app, App) and isinstance(options, WorkerOptions)
+async def _serve(app: App, options: WorkerOptions) -> None:
     async with app.open_async():
         log.info("worker running (concurrency %d)", options.concurrency)
         await app.run_worker_async(
