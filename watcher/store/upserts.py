@@ -79,8 +79,9 @@ def insert_new(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], ke
 
     PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO
     NOTHING RETURNING (a multi-row VALUES statement spends most of its time in the driver's
-    parsing of thousands of placeholders). SQLite: the fast executemany; its count must be all the rows, as the write transaction
-    (BEGIN IMMEDIATE) keeps other writers out between the caller's lookup and this insert."""
+    parsing of thousands of placeholders). SQLite: the fast executemany; its count must be
+    all the rows, as the write transaction (BEGIN IMMEDIATE) keeps other writers out between
+    the caller's lookup and this insert."""
     if not rows:
         return set()
     keys = {row[key] for row in rows}
