@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tests.conftest import Database
+from tests.notify_data import CLAIRE, settings
+from tests.notify_data import notice as alert_notice
+from tests.notify_data import poll as notify_poll
 from tests.test_store import notice
+from watcher.notify import compose
 from watcher.store import Store, UpsertResult, state
-from watcher.store.schema import notice_changes
+from watcher.store.schema import alert_log, notice_changes, outbox
+from watcher.store.schema import tenders as tenders_table
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 WAIT = 60.0
@@ -42,15 +49,16 @@ def lock_waiters(store: Store) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def wait_until_blocked(store: Store, started: threading.Event) -> None:
-    """Until writer B is waiting for writer A: on PostgreSQL a lock wait is visible; SQLite's
-    busy wait is not, and B cannot get past BEGIN IMMEDIATE while A holds the write lock."""
+def wait_until_blocked(store: Store, writer: threading.Thread, started: threading.Event) -> None:
+    """Until writer B waits for writer A: on PostgreSQL a lock wait is visible; SQLite's busy
+    wait is not, and B cannot get past BEGIN IMMEDIATE while A holds the write lock. A writer
+    B that never waits (code without the lock) ends first: the test's checks then tell."""
     assert started.wait(WAIT)
     if store.engine.dialect.name != "postgresql":
         return
     deadline = time.monotonic() + WAIT
-    while lock_waiters(store) == 0:
-        assert time.monotonic() < deadline, "writer B never waited for writer A"
+    while lock_waiters(store) == 0 and writer.is_alive():
+        assert time.monotonic() < deadline, "writer B neither waited nor finished"
         time.sleep(0.005)
 
 
@@ -96,7 +104,7 @@ def race(store: Store, url: str, first: Callable[..., Any], second: Callable[[St
     assert holding.wait(WAIT)
     writer_b = Writer(url, second)
     writer_b.start()
-    wait_until_blocked(store, writer_b.started)
+    wait_until_blocked(store, writer_b, writer_b.started)
     release.set()
     return writer_a.outcome(), writer_b.outcome()
 
@@ -209,3 +217,87 @@ def test_a_second_poll_of_a_source_waits_for_the_first(
 def _poll_after(store: Store, order: list[str]) -> None:
     with store.poll_lock("akto"):
         order.append("second")
+
+
+# ----------------------------------------------- tenders and alerts, forced races
+
+
+def alert_poll(
+    store: Store, notices: list[Any], config: Any, hold: Callable[..., None] | None = None
+) -> int:
+    """The pipeline's step (store, group, judge, queue alerts) in one transaction; ``hold``
+    runs at its end, before the commit."""
+    if hold is None:
+        return notify_poll(store, notices, config)
+    original = store.upsert
+
+    def upsert_then_hold(items: Any, *, seen_at: Any, in_transaction: Any, **kw: Any) -> Any:
+        def step(conn: Connection, result: UpsertResult) -> None:
+            in_transaction(conn, result)
+            hold(conn, result)
+
+        return original(items, seen_at=seen_at, in_transaction=step, **kw)
+
+    store.upsert = upsert_then_hold  # type: ignore[method-assign]
+    return notify_poll(store, notices, config)
+
+
+def test_one_call_on_two_sources_stored_at_once_is_one_tender(
+    database: Database, store: Store, tmp_path: Path
+) -> None:
+    """Writer A stores AKTO's notice and groups it, then holds; writer B stores the BOAMP
+    notice of the same call and groups it meanwhile: one tender, one alert."""
+    config = settings(tmp_path)
+    on_akto = alert_notice("A1", "Formation management des équipes", source="akto")
+    on_boamp = alert_notice("26-1", "Formation management des équipes", source="boamp")
+    first, second = race(
+        store,
+        database.url,
+        lambda s, hold: alert_poll(s, [on_akto], config, hold=hold),
+        lambda s: alert_poll(s, [on_boamp], config),
+    )
+    assert (first, second) == (1, 0)  # the second source's notice is the same call
+    with store.transaction() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(tenders_table)).scalar() == 1
+        told = conn.execute(sa.select(alert_log.c.recipient)).scalars().all()
+    assert told == [CLAIRE]
+
+
+def test_two_senders_composing_at_once_put_each_call_in_one_email(
+    database: Database, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sender A has read (and claimed) the pending parts and is merging them; a late poll adds
+    a part; sender B composes meanwhile: B takes only the new part, never A's."""
+    config = settings(tmp_path)
+    alert_poll(store, [alert_notice("A1", "Formation management 1")], config)
+    merging, release = threading.Event(), threading.Event()
+    original = compose._merged
+    sender_a: list[threading.Thread] = []
+
+    def slow_merge(*args: Any) -> Any:
+        if threading.current_thread() in sender_a:
+            merging.set()
+            assert release.wait(WAIT)
+        return original(*args)
+
+    monkeypatch.setattr(compose, "_merged", slow_merge)
+    writer_a = Writer(database.url, lambda s: compose.compose_alerts(s, config, T0))
+    sender_a.append(writer_a)
+    writer_a.start()
+    assert merging.wait(WAIT)
+    if database.dialect == "postgresql":  # SQLite: the poll would wait for A's write lock
+        alert_poll(store, [alert_notice("A2", "Formation management 2")], config)
+    writer_b = Writer(database.url, lambda s: compose.compose_alerts(s, config, T0))
+    writer_b.start()
+    if database.dialect == "sqlite":
+        wait_until_blocked(store, writer_b, writer_b.started)
+    else:
+        assert writer_b.join(WAIT) is None and not writer_b.is_alive()
+    release.set()
+    writer_a.outcome(), writer_b.outcome()
+    with store.transaction() as conn:
+        emails = conn.execute(
+            sa.select(outbox.c.recipient, outbox.c.payload).where(outbox.c.kind == "alert")
+        ).all()
+    calls = Counter((r.recipient, c["id"]) for r in emails for c in r.payload["context"]["new"])
+    assert calls and all(n == 1 for n in calls.values()), calls
