@@ -75,7 +75,9 @@ class StoreConfig(Section):
         Path("data"), description="Folder for the database and outbox (relative to this file)."
     )
     database_url: str = Field(
-        "", description="SQLAlchemy URL of another database (PostgreSQL); empty = SQLite file."
+        "",
+        description="SQLAlchemy URL of another database (PostgreSQL); empty = SQLite file. "
+        "OPCO_WATCH_DATABASE_URL, if set, wins (keeps a password out of the file).",
     )
 
 
