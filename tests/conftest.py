@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -98,15 +99,20 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def unavailable(reason: str) -> NoReturn:
+    """No PostgreSQL here: the PostgreSQL half skips, in one line; under CI=true it fails."""
+    if in_ci():
+        pytest.fail(f"CI=true but no PostgreSQL to test on: {reason}")
+    pytest.skip(f"PostgreSQL half skipped: {reason}")
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Cluster]:
     """A PostgreSQL cluster for the whole session (started on first use, stopped at the end)."""
     try:
         cluster = Cluster(find_bin_dir()).start()
     except ClusterUnavailable as reason:
-        if in_ci():
-            pytest.fail(f"CI=true but no PostgreSQL to test on: {reason}")
-        pytest.skip(f"PostgreSQL half skipped: {reason}")
+        unavailable(str(reason))
     try:
         yield cluster
     finally:

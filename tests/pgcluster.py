@@ -35,20 +35,23 @@ class ClusterUnavailable(RuntimeError):
     """No PostgreSQL server binaries here (or no user to run them as): the reason in words."""
 
 
-def find_bin_dir() -> Path:
-    """The newest /usr/lib/postgresql/*/bin with initdb and pg_ctl, else the ones on PATH."""
-    candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-    )
+def find_bin_dir(pattern: str = "/usr/lib/postgresql/*/bin", path: str | None = None) -> Path:
+    """The newest ``pattern`` folder with initdb and pg_ctl, else the ones on ``path``
+    (default: PATH)."""
+    candidates = sorted(glob.glob(pattern), key=lambda p: _version(Path(p).parent.name))
     for folder in reversed(candidates):
         if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
             return Path(folder)
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    initdb, pg_ctl = shutil.which("initdb", path=path), shutil.which("pg_ctl", path=path)
     if initdb and pg_ctl:
         return Path(initdb).parent
     raise ClusterUnavailable(
         "PostgreSQL server binaries not found (initdb/pg_ctl; apt-get install postgresql)"
     )
+
+
+def _version(name: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in name.split(".") if part.isdigit())
 
 
 def free_port() -> int:
