@@ -121,7 +121,7 @@ def test_two_workers_share_the_jobs_and_a_dead_ones_job_runs_again_once(
 ) -> None:
     database.require("postgresql")
     config = write_config(tmp_path, config_toml(smtp))
-    sites.grow(1)
+    sites.grow(1, database.url)
     # the first read of feed A hangs: the worker that takes it is killed in the middle
     sites.server.script(f"/{HOST}/flux-a.xml", [Fault.delay(WAIT)])
     first = Worker(config, sites.server.base_url)
