@@ -1,5 +1,6 @@
-"""``opco-watch worker`` on a real PostgreSQL: two worker processes share the jobs; one is
-killed with SIGKILL in the middle of a poll and its job is run again by the other, once."""
+"""``opco-watch worker`` on a real PostgreSQL: two worker processes share the jobs; the one
+that takes a poll is killed with SIGKILL in the middle of it, and the other runs that job
+again, once."""
 
 from __future__ import annotations
 
@@ -124,24 +125,23 @@ def test_two_workers_share_the_jobs_and_a_dead_ones_job_runs_again_once(
     sites.grow(1, database.url)
     # the first read of feed A hangs: the worker that takes it is killed in the middle
     sites.server.script(f"/{HOST}/flux-a.xml", [Fault.delay(WAIT)])
-    first = Worker(config, sites.server.base_url)
-    second: Worker | None = None
+    workers = [Worker(config, sites.server.base_url) for _ in range(2)]
     try:
-        first.wait_for("job poll flux-a: started")
-        eventually(
-            lambda: any(HOST in r.path and "flux-a" in r.path for r in sites.server.requests)
-        )
-        first.process.kill()  # SIGKILL, the poll's request in flight
-        assert first.process.wait(WAIT) == -signal.SIGKILL
-        second = Worker(config, sites.server.base_url)
-        second.wait_for("job poll flux-a: started")  # the dead worker's job, run again
+        eventually(lambda: any("job poll flux-a: started" in "".join(w.log) for w in workers))
+        (doomed,) = [w for w in workers if "job poll flux-a: started" in "".join(w.log)]
+        (survivor,) = [w for w in workers if w is not doomed]
+        eventually(lambda: any(f"{HOST}/flux-a" in r.path for r in sites.server.requests))
+        doomed.process.kill()  # SIGKILL, the poll's request in flight
+        assert doomed.process.wait(WAIT) == -signal.SIGKILL
+        survivor.wait_for("job poll flux-a: started")  # the dead worker's job, run again
         eventually(lambda: {r.status for r in jobs(database.url)} == {"succeeded"})
         eventually(lambda: unsent(database.url) == 0)
     finally:
-        stopped = second.stop() if second else None
-        first.stop()
-    log = "".join(second.log if second else [])
-    assert stopped == 0, log
+        codes = [worker.stop() for worker in workers]
+        for index, worker in enumerate(workers):  # shown when the test fails
+            print(f"--- worker {index} (exit {codes[index]}):\n{''.join(worker.log)}")
+    log = "".join(survivor.log)
+    assert codes[workers.index(survivor)] == 0, log
     assert tracebacks(log) == []
     assert "job poll flux-a: 2 new" in log
     polls = {row.args["source"]: row for row in jobs(database.url)}

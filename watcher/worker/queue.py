@@ -136,11 +136,20 @@ def _reminders_job(service: Service) -> Callable[[], None]:
 def _tick_job(app: App, service: Service, options: WorkerOptions) -> Callable[..., Any]:
     async def tick(timestamp: int) -> None:
         await recover_stalled(app, options.stalled_after)
+        running = await _polls_in_progress(app)
         for name, kwargs, lock in await asyncio.to_thread(due_jobs, service, service.clock()):
+            if name == POLL and kwargs["source"] in running:
+                continue  # not a second poll while one runs (or waits to be run again)
             with contextlib.suppress(AlreadyEnqueued):  # one is waiting already: enough
                 await app.configure_task(name, queueing_lock=lock).defer_async(**kwargs)
 
     return tick
+
+
+async def _polls_in_progress(app: App) -> set[str]:
+    """The sources whose poll job is running (on a live worker or a dead one)."""
+    doing = await app.job_manager.list_jobs_async(task=POLL, status="doing")
+    return {str(job.task_kwargs.get("source")) for job in doing}
 
 
 def due_jobs(service: Service, now: datetime) -> list[tuple[str, dict[str, Any], str]]:
