@@ -24,6 +24,7 @@ from pathlib import Path
 from responses.settings import DocumentItem, DocumentKind, DocumentsConfig, add_months
 from watcher.fr import long_date
 from watcher.models import PARIS, Notice, NoticeKind
+from watcher.vault_versions import uploaded_dates
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,9 @@ class Vault:
 
 
 def _document(folder: Path, item: DocumentItem) -> VaultDocument:
+    uploaded = uploaded_dates(folder, str(item.file))  # a version uploaded in the console
+    if uploaded is not None:
+        item = item.model_copy(update={"issued": uploaded[0], "expires": uploaded[1]})
     path = resolved(folder / item.file)
     if not inside(folder, path):
         log.warning("vault %s: %s is outside the folder, refused", folder, item.file)

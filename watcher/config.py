@@ -24,6 +24,7 @@ from watcher.config_types import ConfigPath
 from watcher.errors import ConfigError
 from watcher.fetch import FetchSettings
 from watcher.notify.settings import MailConfig, ScheduleConfig
+from watcher.webconfig import WebConfig
 
 CONFIG_ENV = "OPCO_WATCH_CONFIG"
 #: a database URL (it may hold a password) given outside the file; wins over store.database_url
@@ -107,6 +108,7 @@ class Config(Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
     responses: ResponsesConfig = Field(default_factory=ResponsesConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     #: where the file was read from (relative paths are resolved against its folder)
     base_dir: Path = Field(Path("."), exclude=True)

@@ -24,11 +24,13 @@ from watcher.config import (
     model_of,
 )
 from watcher.notify.settings import MailConfig, ScheduleConfig
+from watcher.webconfig import WebConfig
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("organisation", OrganisationConfig),
     ("fetch", FetchConfig),
     ("store", StoreConfig),
+    ("web", WebConfig),
 )
 
 HEADER = """\

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from watcher import grouping
+from watcher import activity, grouping
 from watcher.errors import OpcoWatchError
 from watcher.models import Lot, Match, Notice, NoticeKind, Tender
 from watcher.store import Store, locks, upserts
@@ -226,7 +226,11 @@ def tender_of(store: Store, notice_key: str) -> Tender | None:
         return load_tender(conn, tender_id) if tender_id is not None else None
 
 
-def set_status(store: Store, tender_id: int, status: str, *, at: datetime) -> None:
+def set_status(
+    store: Store, tender_id: int, status: str, *, at: datetime, actor: str | None = None
+) -> None:
+    """Set where a call stands; the history records who (``actor``; default: the system user,
+    as from the CLI)."""
     if status not in STATUSES:
         raise OpcoWatchError(f"unknown status '{status}': use one of {', '.join(STATUSES)}")
     with store.transaction(write=True) as conn:
@@ -234,6 +238,7 @@ def set_status(store: Store, tender_id: int, status: str, *, at: datetime) -> No
         done = conn.execute(query.values(status=status, updated_at=at))
         if done.rowcount == 0:
             raise OpcoWatchError(f"no tender #{tender_id}")
+        activity.record(conn, tender_id, actor or activity.cli_actor(), "status", status, at)
 
 
 def tenders_between(store: Store, start: datetime, end: datetime) -> list[Tender]:

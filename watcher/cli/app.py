@@ -36,6 +36,7 @@ from watcher.cli.db import COMMANDS as DB_COMMANDS
 from watcher.cli.matching import classify_command, eval_command, feedback_command
 from watcher.cli.notify import COMMANDS as NOTIFY_COMMANDS
 from watcher.cli.responses import documents_command, draft_command, templates_group
+from watcher.cli.web import COMMANDS as WEB_COMMANDS
 from watcher.config import Config, config_path
 from watcher.config_check import check_config
 from watcher.errors import ConfigError
@@ -280,7 +281,7 @@ main.add_command(templates_group)
 main.add_command(classify_command)
 main.add_command(eval_command)
 main.add_command(feedback_command)
-for command in NOTIFY_COMMANDS:
+for command in (*NOTIFY_COMMANDS, *WEB_COMMANDS):
     main.add_command(command)
 for command in DB_COMMANDS:  # db upgrade / db check, worker
     main.add_command(command)

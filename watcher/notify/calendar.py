@@ -55,7 +55,7 @@ def calendar_ics(
 def _event(judged: Judged, settings: NotifySettings, now: datetime) -> Event:
     tender, deadline = judged.tender, judged.tender.deadline
     assert deadline is not None  # selected by deadline
-    call = tender_context(tender, judged.match, now.astimezone(PARIS).date())
+    call = tender_context(tender, judged.match, now.astimezone(PARIS).date(), settings.links)
     event = Event()
     event.add("uid", f"tender-{tender.id}@{settings.domain}")
     event.add("dtstamp", now.astimezone(UTC))
@@ -75,6 +75,7 @@ def _description(call: dict[str, Any]) -> str:
     if call["score"] is not None:
         lines.append(f"Pertinence : {call['score']}/100")
     lines += [f"Lot : {lot}" for lot in call["lots"]]
+    lines.append(f"Dans la console : {call['page_url']}")
     lines += [f"{link['label']} : {link['url']}" for link in call["links"]]
     return "\n".join(lines)
 

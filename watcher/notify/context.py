@@ -12,6 +12,7 @@ from typing import Any
 
 from scrapers.registry import source_label
 from watcher import fr
+from watcher.links import LinkSettings, page_url
 from watcher.models import PARIS, Lot, Match, Notice, Tender
 from watcher.notify.opco import canonical_opco
 
@@ -26,11 +27,15 @@ STATUS_LABELS = {
 Context = dict[str, Any]
 
 
-def tender_context(tender: Tender, match: Match | None, today: date) -> Context:
-    """Everything an email or the digest says about one call."""
+def tender_context(
+    tender: Tender, match: Match | None, today: date, console: LinkSettings | None = None
+) -> Context:
+    """Everything an email or the digest says about one call (``page_url``: its page in the
+    console, at ``console.base_url``)."""
     main = tender.main
     return {
         "id": tender.id,
+        "page_url": page_url(console, tender.id),
         "title": tender.title,
         "buyer": tender.buyer or "acheteur non précisé",
         "opco": canonical_opco(tender.buyer) or "",

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from watcher import fr
+from watcher.links import LinkSettings
 from watcher.models import PARIS, Match
 from watcher.notify import chart, jobs, queries
 from watcher.notify.answerable import REASONS, set_aside_reason
@@ -154,7 +155,7 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         return recipient is None or recipient in data.routed[judged.tender.id]
 
     def mine(items: list[Judged]) -> list[dict[str, Any]]:
-        return [_call(j, today, owners) for j in items if routed(j)]
+        return [_call(j, today, owners, settings.links) for j in items if routed(j)]
 
     calls, deadlines, in_progress = mine(data.calls), mine(data.deadlines), mine(data.in_progress)
     aside = [
@@ -186,9 +187,11 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
     }
 
 
-def _call(judged: Judged, today: date, owners: dict[str, str]) -> dict[str, Any]:
+def _call(
+    judged: Judged, today: date, owners: dict[str, str], console: LinkSettings | None = None
+) -> dict[str, Any]:
     """A call's card, with what the compact table adds: a short deadline and its owners."""
-    context = tender_context(judged.tender, judged.match, today)
+    context = tender_context(judged.tender, judged.match, today, console)
     domains = judged.match.domains if judged.match is not None else ()
     found = [owners[d.casefold()] for d in domains if d.casefold() in owners]
     deadline = judged.tender.deadline

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from watcher import fr
+from watcher.links import ActionSigner, add_links
 from watcher.models import PARIS, Match, Tender
 from watcher.notify.context import Context, tender_context
 from watcher.notify.queries import alerted
@@ -110,8 +111,10 @@ def enqueue_alerts(
     settings = settings_of(config)
     plan = _plan(conn, items, Router(settings))
     queued = 0
+    signer = ActionSigner.of(conn, settings.links) if plan else None
     for recipient, entries in plan.items():
         message = alert_message(recipient, list(entries.values()), settings, now)
+        add_links([*message.context["new"], *message.context["updates"]], recipient, signer)
         queued += insert(conn, message)
         _remember(conn, entries, recipient, message.message_id, now)
     if queued:
@@ -169,8 +172,8 @@ def alert_message(
     today = now.astimezone(PARIS).date()
     new = sorted((e for e in entries if not e.update), key=_rank)
     updates = sorted((e for e in entries if e.update), key=_rank)
-    new_calls = [_entry_context(e, today) for e in new]
-    updated_calls = [_entry_context(e, today) for e in updates]
+    new_calls = [_entry_context(e, today, settings) for e in new]
+    updated_calls = [_entry_context(e, today, settings) for e in updates]
     context = {
         "organisation": settings.organisation,
         "recipient": recipient,
@@ -195,9 +198,9 @@ def _rank(entry: _Entry) -> tuple[int, float, int]:
     return (-entry.match.score, deadline.timestamp() if deadline else float("inf"), entry.tender.id)
 
 
-def _entry_context(entry: _Entry, today: Any) -> Context:
+def _entry_context(entry: _Entry, today: Any, settings: NotifySettings) -> Context:
     return {
-        **tender_context(entry.tender, entry.match, today),
+        **tender_context(entry.tender, entry.match, today, settings.links),
         "is_update": entry.update,
         "changes": entry.changes,
     }

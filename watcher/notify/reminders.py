@@ -77,7 +77,7 @@ def _queue(
 def _message(
     judged: Judged, step: int, recipient: str, today: date, settings: NotifySettings, now: datetime
 ) -> OutboxMessage:
-    call = tender_context(judged.tender, judged.match, today)
+    call = tender_context(judged.tender, judged.match, today, settings.links)
     deadline = judged.tender.deadline
     parts = [
         str(judged.tender.id),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, fie
 from watcher.classify.profile import Profile, checked_region
 from watcher.config_types import ConfigPath
 from watcher.errors import ConfigError
+from watcher.links import LinkSettings, link_settings
 from watcher.notify.opco import canonical_opco, opco_names
 
 PASSWORD_ENV = "OPCO_WATCH_SMTP_PASSWORD"
@@ -204,6 +205,8 @@ class NotifySettings:
     contact: str
     base_dir: Path = Path(".")
     organisation: str = ""
+    #: the console's address and the one-click links' lifetime ([web])
+    links: LinkSettings = field(default_factory=LinkSettings)
 
     @property
     def sender(self) -> str:
@@ -248,6 +251,7 @@ def settings_of(config: Any) -> NotifySettings:
         contact=str(config.organisation.contact_email),
         base_dir=config.base_dir,
         organisation=config.organisation.name,
+        links=link_settings(config),
     )
 
 

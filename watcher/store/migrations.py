@@ -209,11 +209,78 @@ def _v4_notify(op: Operations) -> None:
     )
 
 
+def _v5_console(op: Operations) -> None:
+    """The staff console: accounts, who did what on each call (activity), the call's owner,
+    who judged (feedback author), drafts written, checklist ticks, the app's secrets; and the
+    indexes the console's incremental reads need (what changed since a moment)."""
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String, nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("password_hash", sa.Text),
+        sa.Column("session_version", sa.Integer, nullable=False, server_default=sa.text("1")),
+        sa.Column("calendar_token", sa.String),
+        _stamp("created_at"),
+        sa.UniqueConstraint("email", name="uq_users_email"),
+        sa.UniqueConstraint("calendar_token", name="uq_users_calendar_token"),
+    )
+    op.create_table(
+        "activity",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("tender_id", sa.Integer),
+        _stamp("at"),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("detail", sa.Text, nullable=False, server_default=""),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["tenders.id"], name="fk_activity_tender", ondelete="CASCADE"
+        ),
+    )
+    op.create_index("ix_activity_tender", "activity", ["tender_id", "id"])
+    op.create_table(
+        "drafts",
+        sa.Column("tender_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("folder", sa.Text, nullable=False),
+        sa.Column("files", sa.JSON, nullable=False),
+        sa.Column("checklist", sa.JSON, nullable=False),
+        sa.Column("warnings", sa.JSON, nullable=False),
+        sa.Column("actor", sa.Text, nullable=False),
+        _stamp("at"),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["tenders.id"], name="fk_drafts_tender", ondelete="CASCADE"
+        ),
+    )
+    op.create_table(
+        "checklist_ticks",
+        sa.Column("tender_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("item", sa.String, primary_key=True),
+        sa.Column("actor", sa.Text, nullable=False),
+        _stamp("at"),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["tenders.id"], name="fk_checklist_ticks_tender", ondelete="CASCADE"
+        ),
+    )
+    op.create_table(
+        "app_secrets",
+        sa.Column("name", sa.String, primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+        _stamp("created_at"),
+    )
+    with op.batch_alter_table("tenders") as batch:
+        batch.add_column(sa.Column("owner", sa.Text, nullable=False, server_default=""))
+    with op.batch_alter_table("feedback") as batch:
+        batch.add_column(sa.Column("author", sa.Text, nullable=False, server_default=""))
+    op.create_index("ix_tenders_updated_at", "tenders", ["updated_at"])
+    op.create_index("ix_matches_computed_at", "matches", ["computed_at"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
     _v3_tender_keys,
     _v4_notify,
+    _v5_console,
 )
 HEAD = len(MIGRATIONS)
 

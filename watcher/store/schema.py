@@ -74,6 +74,8 @@ tenders = sa.Table(
     # migration 3
     sa.Column("buyer_norm", sa.Text, nullable=False),
     sa.Column("title_norm", sa.Text, nullable=False),
+    # migration 5
+    sa.Column("owner", sa.Text, nullable=False),
 )
 
 notices = sa.Table(
@@ -179,6 +181,8 @@ feedback = sa.Table(
     sa.Column("relevant", sa.Boolean, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
+    # migration 5
+    sa.Column("author", sa.Text, nullable=False),
 )
 
 # migration 3
@@ -213,4 +217,69 @@ jobs_state = sa.Table(
     sa.Column("name", sa.String, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# migration 5: the staff console
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String, nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("session_version", sa.Integer, nullable=False),
+    sa.Column("calendar_token", sa.String, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+activity = sa.Table(
+    "activity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tender_id", sa.Integer, sa.ForeignKey("tenders.id", ondelete="CASCADE")),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+drafts = sa.Table(
+    "drafts",
+    metadata,
+    sa.Column(
+        "tender_id",
+        sa.Integer,
+        sa.ForeignKey("tenders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("folder", sa.Text, nullable=False),
+    sa.Column("files", sa.JSON, nullable=False),
+    sa.Column("checklist", sa.JSON, nullable=False),
+    sa.Column("warnings", sa.JSON, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+checklist_ticks = sa.Table(
+    "checklist_ticks",
+    metadata,
+    sa.Column(
+        "tender_id",
+        sa.Integer,
+        sa.ForeignKey("tenders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("item", sa.String, primary_key=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+app_secrets = sa.Table(
+    "app_secrets",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )

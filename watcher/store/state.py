@@ -103,8 +103,11 @@ def save_validators(
     _merge(conn, http_cache, {"url": url}, values)
 
 
-def add_feedback(conn: Connection, notice_id: int, relevant: bool, at: datetime, note: str) -> None:
+def add_feedback(
+    conn: Connection, notice_id: int, relevant: bool, at: datetime, note: str, author: str = ""
+) -> None:
     values = {"notice_id": notice_id, "relevant": relevant, "at": at, "note": note}
+    values["author"] = author
     conn.execute(sa.insert(feedback).values(**values))
 
 

@@ -238,14 +238,14 @@ class Store:
 
     # ------------------------------------------------------------------------ feedback
 
-    def add_feedback(self, key: str, relevant: bool, *, at: datetime, note: str = "") -> None:
-        """A user's judgement on a stored notice; the latest per notice wins."""
+    def add_feedback(
+        self, key: str, relevant: bool, *, at: datetime, note: str = "", author: str = ""
+    ) -> None:
+        """A user's judgement on a stored notice (``author``: who, when known); the latest
+        per notice wins."""
         _require_aware("at", at)
         with self.transaction(write=True) as conn:
-            notice_id = notice_sql.id_of(conn, key)
-            if notice_id is None:
-                raise StoreError(f"no stored notice with key {key!r}; check the key or the id")
-            state.add_feedback(conn, notice_id, relevant, at, note)
+            add_feedback(conn, key, relevant, at=at, note=note, author=author)
 
     def feedback(self) -> list[tuple[Notice, bool]]:
         """The latest judgement per notice."""
@@ -271,6 +271,16 @@ def database_version(url_or_path: str | Path) -> int | None:
         raise db.open_error(where, exc) from exc
     finally:
         engine.dispose()
+
+
+def add_feedback(
+    conn: Connection, key: str, relevant: bool, *, at: datetime, note: str = "", author: str = ""
+) -> None:
+    """``Store.add_feedback`` inside a transaction the caller holds (with what it records)."""
+    notice_id = notice_sql.id_of(conn, key)
+    if notice_id is None:
+        raise StoreError(f"no stored notice with key {key!r}; check the key or the id")
+    state.add_feedback(conn, notice_id, relevant, at, note, author)
 
 
 def _require_aware(name: str, value: datetime) -> None:

@@ -1,0 +1,185 @@
+"""CLI commands of the staff console: ``serve`` (the web app on uvicorn) and ``users``
+(accounts: add, list, remove, a one-time password link)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from watcher.cli.common import EXIT_CONFIG, EXIT_NOT_FOUND, fail, friendly, load, out
+from watcher.config import Config, config_path
+from watcher.errors import ConfigError
+from watcher.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def check_bind(config: Config, store: Store) -> None:
+    """Refuse to listen beyond loopback while no admin account exists."""
+    from watcher import accounts
+
+    if config.web.loopback or accounts.count_users(store, "admin"):
+        return
+    raise ConfigError(
+        f"the console would listen on {config.web.host} with no admin account",
+        key="web.host",
+        hint="create one first: opco-watch users add EMAIL --role admin "
+        "(or keep web.host = 127.0.0.1)",
+    )
+
+
+def serve_console(
+    config: Config,
+    *,
+    config_file: Path | None = None,
+    mirror: str | None = None,
+    with_scheduler: bool = False,
+) -> int:
+    """Serve the console until Ctrl-C / SIGTERM; with the scheduler in the same process."""
+    import uvicorn
+
+    from watcher.web import create_app
+
+    with Store.open(config.database) as store:
+        check_bind(config, store)
+    app = create_app(config, config_file=config_file, mirror=mirror)
+    web = config.web
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=web.host,
+            port=web.port,
+            root_path=web.root_path,
+            proxy_headers=False,  # the app applies web.trusted_proxies itself
+            log_level="warning",
+            access_log=False,
+        )
+    )
+    stop, worker = threading.Event(), None
+    if with_scheduler:
+        from watcher.scheduler import run as run_scheduler
+
+        worker = threading.Thread(
+            target=run_scheduler, args=(config,), kwargs={"mirror": mirror, "stop": stop}
+        )
+        worker.start()
+    out.print(f"Console: {web.base_url}/ (Ctrl-C to stop)", highlight=False)
+    try:
+        server.run()
+    finally:
+        stop.set()
+        if worker is not None:
+            worker.join()
+    return 0
+
+
+@click.command("serve")
+@click.option("--host", help="Listen on this address (default: web.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: web.port, 8000).")
+@click.option("--mirror", hidden=True, help="Fetch every URL from this base URL (offline demo).")
+@click.pass_context
+@friendly
+def serve_command(
+    ctx: click.Context, host: str | None, port: int | None, mirror: str | None
+) -> None:
+    """Serve the staff console (web pages in French) on http://127.0.0.1:8000/."""
+    cfg = _with_bind(load(ctx), host, port)
+    sys.exit(serve_console(cfg, config_file=config_path(ctx.find_root().obj), mirror=mirror))
+
+
+def _with_bind(cfg: Config, host: str | None, port: int | None) -> Config:
+    changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if not changes:
+        return cfg
+    web = cfg.web.model_validate({**cfg.web.model_dump(), **changes})
+    return cfg.model_copy(update={"web": web})
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts of the console: admins manage, members act on the calls."""
+
+
+@users_group.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "member"]), default="member", show_default=True)
+@click.option("--password", "prompt", is_flag=True, help="Type the password now instead of a link.")
+@click.pass_context
+@friendly
+def users_add(ctx: click.Context, email: str, role: str, prompt: bool) -> None:
+    """Create an account; prints a one-time link to set its password (or asks for it)."""
+    from watcher import accounts
+
+    cfg = load(ctx)
+    with Store.open(cfg.database) as store:
+        user = accounts.add_user(store, email, role)
+        if prompt:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            accounts.set_password(store, user.id, password)
+            out.print(f"Account {user.email} ({role}) created with its password.", highlight=False)
+            return
+        link = _password_link(cfg, store, user.email)
+    out.print(f"Account {user.email} ({role}) created.", highlight=False)
+    out.print(
+        f"Send this one-time link to set the password (valid 3 days):\n{link}", highlight=False
+    )
+
+
+def _password_link(cfg: Config, store: Store, email: str) -> str:
+    from watcher import accounts
+
+    return f"{cfg.web.base_url}/mot-de-passe/{accounts.password_token(store, email)}"
+
+
+@users_group.command("link")
+@click.argument("email")
+@click.pass_context
+@friendly
+def users_link(ctx: click.Context, email: str) -> None:
+    """A new one-time link to (re)set the password of an account."""
+    from watcher import accounts
+
+    cfg = load(ctx)
+    with Store.open(cfg.database) as store:
+        if accounts.find_user(store, email) is None:
+            fail(f"no account for {email} (see `opco-watch users list`)", EXIT_NOT_FOUND)
+        out.print(_password_link(cfg, store, email), highlight=False)
+
+
+@users_group.command("list")
+@click.pass_context
+@friendly
+def users_list(ctx: click.Context) -> None:
+    """The accounts, their role and whether their password is set."""
+    from watcher import accounts
+
+    cfg = load(ctx)
+    with Store.open(cfg.database) as store:
+        found = accounts.list_users(store)
+    if not found:
+        out.print("No account yet: the console runs open on 127.0.0.1 only.")
+    for user in found:
+        state = "password set" if user.has_password else "waiting for its password"
+        out.print(f"{user.email}  {user.role}  ({state})", highlight=False)
+
+
+@users_group.command("remove")
+@click.argument("email")
+@click.pass_context
+@friendly
+def users_remove(ctx: click.Context, email: str) -> None:
+    """Delete an account (its sessions end at once)."""
+    from watcher import accounts
+
+    cfg = load(ctx)
+    with Store.open(cfg.database) as store:
+        accounts.remove_user(store, email)
+    out.print(f"Account {email} removed.", highlight=False)
+
+
+COMMANDS = (serve_command, users_group)
+__all__ = ["COMMANDS", "EXIT_CONFIG", "check_bind", "serve_console"]

@@ -1,0 +1,117 @@
+"""The console's ASGI application: routes, static files, security middleware, lifespan.
+
+Starlette rather than FastAPI: the console renders HTML pages and reads forms; it needs no
+OpenAPI schema, request models or dependency injection, and Starlette imports in a fraction
+of the time (FastAPI is Starlette plus those). Pages run their database and rendering work
+in Starlette's thread pool, so the event loop keeps serving while a draft is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from watcher.config import Config
+from watcher.store import Store
+from watcher.web.console import Console
+from watcher.web.pages import auth, call, calls, digest, documents, email_links, settings, sources
+from watcher.web.render import page
+from watcher.web.security import BodyLimit, SecurityHeaders
+
+log = logging.getLogger(__name__)
+
+#: forms are small; an upload may be as large as web.upload_max_mb (plus the form around it)
+FORM_MARGIN = 256 * 1024
+
+
+def create_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    config_file: Path | None = None,
+    mirror: str | None = None,
+    warm: bool = True,
+) -> Starlette:
+    """The console for ``config`` (its store opened here unless given; closed at shutdown)."""
+    owned = store is None
+    opened = store or Store.open(config.database)
+    console = Console.open(config, opened, config_file=config_file, mirror=mirror)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if warm:  # the pipeline's first read of every call, off the first request's path
+            threading.Thread(target=_warm, args=(console,), daemon=True).start()
+        yield
+        if owned:
+            opened.close()
+
+    routes = [
+        *calls.ROUTES,
+        *call.ROUTES,
+        *email_links.ROUTES,
+        *auth.ROUTES,
+        *sources.ROUTES,
+        *documents.ROUTES,
+        *digest.ROUTES,
+        *settings.ROUTES,
+        Mount("/static", app=StaticFiles(packages=[("watcher.web", "static")]), name="static"),
+    ]
+    limit = int(config.web.upload_max_mb * 1_000_000) + FORM_MARGIN
+    middleware = [Middleware(SecurityHeaders), Middleware(BodyLimit, limit=limit)]
+    if config.web.trusted_proxies:
+        hosts = config.web.trusted_proxies
+        middleware.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=hosts))
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={404: _not_found, 405: _not_allowed, 500: _error},
+    )
+    app.state.console = console
+    return app
+
+
+def _warm(console: Console) -> None:
+    try:
+        console.index.rows()
+    except Exception:  # a failing warm-up is only a slower first page
+        log.exception("console: could not read the pipeline at start-up")
+
+
+def _prepare(request: Request) -> None:
+    for name, value in (("user", None), ("csrf", ""), ("open_mode", False)):
+        if not hasattr(request.state, name):
+            setattr(request.state, name, value)
+
+
+async def _not_found(request: Request, _exc: Exception) -> Response:
+    _prepare(request)
+    context = {"title": "Page introuvable", "message": "Cette adresse ne mène à rien."}
+    return page(request, "error.html", context, status_code=404)
+
+
+async def _not_allowed(request: Request, _exc: Exception) -> Response:
+    _prepare(request)
+    context = {"title": "Action impossible", "message": "Cette adresse ne s'emploie pas ainsi."}
+    return page(request, "error.html", context, status_code=405)
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    log.error("console: %s %s failed", request.method, request.url.path, exc_info=exc)
+    _prepare(request)
+    context = {
+        "title": "Erreur",
+        "message": "Une erreur interne est survenue ; elle est consignée dans le journal.",
+    }
+    return page(request, "error.html", context, status_code=500)

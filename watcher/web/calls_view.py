@@ -1,0 +1,185 @@
+"""What the page of one call shows, read from the store: the call, its verdict, the notices
+on a timeline with what each changed, its history, its draft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from watcher import activity, fr, grouping, tenders
+from watcher.models import PARIS, Lot, Match, Notice, NoticeKind, Tender
+from watcher.notify.context import STATUS_LABELS, links, lot_label
+from watcher.notify.opco import canonical_opco
+from watcher.store import Store
+from watcher.store.schema import drafts
+from watcher.store.schema import tenders as tenders_table
+
+FIELD_WORDS = {
+    "title": "titre",
+    "deadline": "date limite",
+    "deadline_text": "date limite",
+    "summary": "résumé",
+    "body": "texte",
+    "lots": "lots",
+    "documents": "documents",
+    "estimated_value": "montant",
+    "estimated_value_max": "montant",
+    "places": "lieux",
+    "kind": "type d'avis",
+    "winner": "attributaire",
+    "platform_url": "plateforme",
+    "cpv": "codes CPV",
+    "procedure": "procédure",
+}
+
+
+@dataclass(frozen=True)
+class CallPage:
+    tender: Tender
+    match: Match | None
+    owner: str
+    history: list[activity.Entry]
+    draft: dict[str, Any] | None
+    ticks: dict[str, str]
+    notice_changes: dict[str, list[Any]]
+
+
+def load_call(store: Store, tender_id: int) -> CallPage | None:
+    tender = tenders.get_tender(store, tender_id)
+    if tender is None:
+        return None
+    with store.transaction() as conn:
+        owner = conn.execute(
+            sa.select(tenders_table.c.owner).where(tenders_table.c.id == tender_id)
+        ).scalar()
+        draft_row = conn.execute(sa.select(drafts).where(drafts.c.tender_id == tender_id)).first()
+    from watcher.web.drafting import ticks_of
+
+    return CallPage(
+        tender=tender,
+        match=tenders.latest_match(store, tender_id),
+        owner=owner or "",
+        history=activity.history(store, tender_id),
+        draft=dict(draft_row._mapping) if draft_row else None,
+        ticks=ticks_of(store, tender_id),
+        notice_changes={n.key: store.history(n.key) for n in tender.notices},
+    )
+
+
+def call_context(call: CallPage, today: date) -> dict[str, Any]:
+    tender, main = call.tender, call.tender.main
+    deadline = tender.deadline
+    return {
+        "id": tender.id,
+        "title": tender.title,
+        "buyer": tender.buyer or "acheteur non précisé",
+        "opco": canonical_opco(tender.buyer) or "",
+        "status": tender.status,
+        "status_label": STATUS_LABELS.get(tender.status, tender.status),
+        "closed": tender.closed,
+        "winner": tender.winner,
+        "owner": call.owner,
+        "deadline": fr.long_datetime(deadline) if deadline else "",
+        "deadline_raw": main.deadline_text,
+        "countdown": fr.countdown(deadline, today) if deadline else "",
+        "days_left": (deadline.astimezone(PARIS).date() - today).days if deadline else None,
+        "value": fr.estimate(main.estimated_value, main.estimated_value_max),
+        "lots": _lots(tender),
+        "places": list(dict.fromkeys(p for n in tender.notices for p in n.places)),
+        "procedure": main.procedure,
+        "links": links(tender.notices),
+        "documents": _documents(tender),
+        "timeline": timeline(tender, call.notice_changes),
+        "match": _match(call.match),
+        "history": [
+            {"at": e.at, "actor": e.actor, "label": e.label, "detail": _detail(e)}
+            for e in call.history
+        ],
+    }
+
+
+def _lots(tender: Tender) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for lot in (lot for n in tender.notices for lot in n.lots):
+        seen.setdefault(lot.title, _lot(lot))
+    return list(seen.values())
+
+
+def _lot(lot: Lot) -> dict[str, str]:
+    return {
+        "label": lot_label(lot),
+        "description": lot.description,
+        "value": fr.estimate(lot.estimated_value, lot.estimated_value_max),
+        "deadline": fr.long_datetime(lot.deadline) if lot.deadline else "",
+    }
+
+
+def _documents(tender: Tender) -> list[dict[str, str]]:
+    urls = dict.fromkeys(d for n in tender.notices for d in n.documents)
+    return [
+        {"url": u, "name": u.rsplit("/", 1)[-1] or u}
+        for u in urls
+        if u.lower().startswith(("http://", "https://"))
+    ]
+
+
+def _match(match: Match | None) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    return {
+        "score": match.score,
+        "relevant": match.relevant,
+        "domains": list(match.domains),
+        "reasons": list(match.reasons),
+        "blockers": list(match.blockers),
+    }
+
+
+def _detail(entry: activity.Entry) -> str:
+    if entry.action == "status":
+        return STATUS_LABELS.get(entry.detail, entry.detail)
+    return entry.detail
+
+
+def timeline(tender: Tender, changes: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The notices in publication order: kind, source, date, and what each one changed
+    (a corrigendum's new deadline or lots; an award's winner; a site's later edits)."""
+    ordered = sorted(tender.notices, key=_published)
+    deadline: datetime | None = None
+    lots: list[Lot] = []
+    items = []
+    for notice in ordered:
+        changed = list(grouping.changes(deadline, lots, notice)) if deadline or lots else []
+        if notice.kind == NoticeKind.AWARD and notice.winner:
+            changed.append(f"attribué à {notice.winner}")
+        if notice.kind == NoticeKind.CANCELLATION:
+            changed.append("consultation annulée")
+        items.append(
+            {
+                "kind": fr.kind_label(notice.kind),
+                "kind_code": notice.kind.value,
+                "title": notice.title,
+                "source": notice.source,
+                "url": notice.url if notice.url.lower().startswith(("http://", "https://")) else "",
+                "published": notice.published,
+                "changes": changed,
+                "edits": [_edit(c) for c in changes.get(notice.key, [])],
+            }
+        )
+        if notice.deadline is not None and notice.kind in (NoticeKind.CALL, NoticeKind.CORRIGENDUM):
+            deadline = notice.deadline
+        lots = lots + [lot for lot in notice.lots if lot.title not in {x.title for x in lots}]
+    return items
+
+
+def _published(notice: Notice) -> tuple[date, int]:
+    order = {NoticeKind.CALL: 0, NoticeKind.CORRIGENDUM: 1, NoticeKind.AWARD: 2}
+    return (notice.published or date.max, order.get(notice.kind, 3))
+
+
+def _edit(change: Any) -> dict[str, Any]:
+    words = list(dict.fromkeys(FIELD_WORDS.get(name, name) for name in change.fields))
+    return {"at": change.changed_at, "fields": words}

@@ -1,0 +1,222 @@
+"""What every request of the console shares (``app.state.console``), and the ``handler``
+decorator that gives each page its session, its user and its CSRF check.
+
+Sessions are a signed cookie (itsdangerous, the console's secret): the user's id, the
+user's ``session_version`` (a password change logs out every other session) and the CSRF
+token of every form. HttpOnly, SameSite=Lax, Secure when the request came over HTTPS.
+Open mode: bound to loopback, behind no proxy and with no account in the database, the
+console serves one person without a login (the "poste local").
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from watcher import accounts
+from watcher.accounts import User
+from watcher.config import Config
+from watcher.links import ActionSigner, link_settings, stored_secret
+from watcher.store import Store
+from watcher.web.index import PipelineIndex
+from watcher.web.render import page
+from watcher.web.security import LoginLimiter, same_token
+
+log = logging.getLogger(__name__)
+
+COOKIE = "opco_watch_session"
+SESSION_SALT = "opco-watch.session"
+LOCAL_ACTOR = "poste local"
+#: the local user of open mode: may do everything, is named "poste local" in the history
+LOCAL_USER = User(0, LOCAL_ACTOR, "admin", False, 0)
+
+
+@dataclass
+class Console:
+    config: Config
+    store: Store
+    secret: str
+    signer: ActionSigner
+    index: PipelineIndex
+    #: the file the configuration was read from (for the Réglages page's check)
+    config_file: Path | None = None
+    #: fetch every source URL from this base URL (the offline demo, tests)
+    mirror: str | None = None
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    #: background jobs of "interroger maintenant", by source name
+    polls: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(
+        cls,
+        config: Config,
+        store: Store,
+        *,
+        config_file: Path | None = None,
+        mirror: str | None = None,
+    ) -> Console:
+        with store.transaction(write=True) as conn:
+            secret = stored_secret(conn, "session-key")
+            signer = ActionSigner.of(conn, link_settings(config))
+        index = PipelineIndex(store, config)
+        return cls(config, store, secret, signer, index, config_file, mirror)
+
+    @property
+    def serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret, salt=SESSION_SALT)
+
+    @property
+    def may_run_open(self) -> bool:
+        """Loopback, no proxy: open mode applies while no account exists."""
+        return self.config.web.loopback and not self.config.web.trusted_proxies
+
+    def open_mode(self) -> bool:
+        return self.may_run_open and accounts.count_users(self.store) == 0
+
+
+@dataclass
+class Session:
+    user_id: int
+    version: int
+    csrf: str
+    fresh: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        return {"u": self.user_id, "v": self.version, "c": self.csrf}
+
+
+def console_of(request: Request) -> Console:
+    console: Console = request.app.state.console
+    return console
+
+
+def read_session(request: Request) -> Session:
+    console = console_of(request)
+    raw = request.cookies.get(COOKIE)
+    if raw:
+        try:
+            data = console.serializer.loads(raw, max_age=console.config.web.session_days * 86400)
+            return Session(int(data["u"]), int(data["v"]), str(data["c"]))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            pass
+    return Session(0, 0, secrets.token_urlsafe(24), fresh=True)
+
+
+def write_session(request: Request, response: Response, session: Session) -> None:
+    console = console_of(request)
+    response.set_cookie(
+        COOKIE,
+        console.serializer.dumps(session.payload()),
+        max_age=console.config.web.session_days * 86400,
+        path=request.scope.get("root_path", "") or "/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def current_user(console: Console, session: Session) -> User | None:
+    if session.user_id == 0:
+        return None
+    user = accounts.get_user(console.store, session.user_id)
+    if user is None or user.session_version != session.version:
+        return None
+    return user
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def handler(
+    *, login: bool = True, admin: bool = False
+) -> Callable[[Callable[..., Awaitable[Response]]], Handler]:
+    """Wrap a page: session and user on ``request.state``, login and role checks, the CSRF
+    check of every POST (403 without the session's token), the session cookie kept."""
+
+    def wrap(func: Callable[..., Awaitable[Response]]) -> Handler:
+        @wraps(func)
+        async def endpoint(request: Request) -> Response:
+            console = console_of(request)
+            session = read_session(request)
+            open_mode = await run_in_threadpool(console.open_mode)
+            user = (
+                LOCAL_USER if open_mode else await run_in_threadpool(current_user, console, session)
+            )
+            request.state.session, request.state.user = session, user
+            request.state.csrf, request.state.open_mode = session.csrf, open_mode
+            response = await _guarded(request, func, login=login, admin=admin)
+            if session.fresh:
+                write_session(request, response, session)
+            return response
+
+        return endpoint
+
+    return wrap
+
+
+async def _guarded(
+    request: Request, func: Callable[..., Awaitable[Response]], *, login: bool, admin: bool
+) -> Response:
+    user: User | None = request.state.user
+    if request.method == "POST":
+        form = await request.form()
+        request.state.form = form
+        if not same_token(request.state.csrf, _text(form, "csrf")):
+            return forbidden(request, "Formulaire expiré ou incomplet : rechargez la page.")
+    if login and user is None:
+        root = request.scope.get("root_path", "")
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"{root}/connexion?suite={target}", status_code=303)
+    if admin and (user is None or not user.admin):
+        return forbidden(request, "Cette page est réservée aux administrateurs.")
+    return await func(request)
+
+
+def _text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    return value if isinstance(value, str) else None
+
+
+def form_text(request: Request, name: str, default: str = "") -> str:
+    form: FormData = request.state.form
+    value = _text(form, name)
+    return value.strip() if value is not None else default
+
+
+def forbidden(request: Request, message: str) -> Response:
+    return page(
+        request, "error.html", {"title": "Accès refusé", "message": message}, status_code=403
+    )
+
+
+def not_found(request: Request, message: str) -> Response:
+    return page(
+        request, "error.html", {"title": "Introuvable", "message": message}, status_code=404
+    )
+
+
+def actor(request: Request) -> str:
+    """The name the history keeps for whoever acts in this request."""
+    user: User = request.state.user
+    return user.email
+
+
+def redirect(request: Request, path: str, ok: str = "") -> RedirectResponse:
+    """303 to ``path`` under the root path; ``ok`` is the message the next page shows."""
+    root = request.scope.get("root_path", "")
+    path, _, fragment = path.partition("#")
+    suffix = f"{'&' if '?' in path else '?'}ok={quote(ok)}" if ok else ""
+    anchor = f"#{fragment}" if fragment else ""
+    return RedirectResponse(f"{root}{path}{suffix}{anchor}", status_code=303)

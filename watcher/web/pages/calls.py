@@ -1,0 +1,173 @@
+"""Appels: the pipeline, the home page. Open calls by deadline, filters kept in the URL,
+and what is hidden and why (closed or awarded, deadline passed, region not served)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from watcher import fr
+from watcher.classify.geo import REGIONS
+from watcher.models import PARIS
+from watcher.notify.context import STATUS_LABELS
+from watcher.notify.opco import opco_names
+from watcher.web.console import console_of, handler, redirect
+from watcher.web.index import CallRow
+from watcher.web.render import page
+
+PAGE_SIZE = 50
+DEADLINES = {"7": 7, "14": 14, "30": 30, "60": 60}
+HIDDEN_LABELS = {
+    "closed": "attribués ou annulés",
+    "passed": "date limite passée",
+    "not_served": "hors de vos régions",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    pertinent: bool = False
+    mine: bool = False
+    opco: str = ""
+    domain: str = ""
+    region: str = ""
+    deadline: str = ""
+    status: str = ""
+    hidden: bool = False
+    page: int = 1
+
+    @classmethod
+    def of(cls, request: Request) -> Filters:
+        q = request.query_params
+        number = q.get("page", "1")
+        return cls(
+            pertinent=q.get("pertinents") == "1",
+            mine=q.get("miens") == "1",
+            opco=q.get("opco", ""),
+            domain=q.get("domaine", ""),
+            region=q.get("region", ""),
+            deadline=q.get("echeance", "") if q.get("echeance", "") in DEADLINES else "",
+            status=q.get("statut", "") if q.get("statut", "") in STATUS_LABELS else "",
+            hidden=q.get("masques") == "1",
+            page=max(1, int(number)) if number.isdigit() else 1,
+        )
+
+    def query(self, **changes: Any) -> str:
+        values = {
+            "pertinents": "1" if self.pertinent else "",
+            "miens": "1" if self.mine else "",
+            "opco": self.opco,
+            "domaine": self.domain,
+            "region": self.region,
+            "echeance": self.deadline,
+            "statut": self.status,
+            "masques": "1" if self.hidden else "",
+            "page": str(self.page) if self.page > 1 else "",
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v})
+
+    def keeps(self, row: CallRow, me: str, now: datetime) -> bool:
+        deadline_limit = now + timedelta(days=DEADLINES[self.deadline]) if self.deadline else None
+        return (
+            (not self.pertinent or row.pertinent)
+            and (not self.mine or row.owner == me)
+            and (not self.opco or row.opco == self.opco)
+            and (not self.domain or self.domain in row.domains)
+            and (not self.region or self.region in row.regions)
+            and (not self.status or row.status == self.status)
+            and (
+                deadline_limit is None
+                or (row.deadline is not None and now <= row.deadline <= deadline_limit)
+            )
+        )
+
+
+def select(rows: list[CallRow], filters: Filters, me: str, now: datetime) -> dict[str, Any]:
+    """The rows shown and the counts of those hidden, by reason."""
+    shown, hidden = [], dict.fromkeys(HIDDEN_LABELS, 0)
+    for row in rows:
+        if not filters.keeps(row, me, now):
+            continue
+        reason = row.hidden_reason(now)
+        if reason is not None and not filters.hidden:
+            hidden[reason] += 1
+        else:
+            shown.append(row)
+    return {"shown": shown, "hidden": hidden}
+
+
+@handler()
+async def pipeline(request: Request) -> Response:
+    console = console_of(request)
+    filters = Filters.of(request)
+    rows = await run_in_threadpool(console.index.rows)
+    now = datetime.now(UTC)
+    picked = select(rows, filters, request.state.user.email, now)
+    shown = picked["shown"]
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    number = min(filters.page, pages)
+    today = now.astimezone(PARIS).date()
+    visible = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    hidden = [{"label": HIDDEN_LABELS[k], "count": n} for k, n in picked["hidden"].items() if n]
+    return page(
+        request,
+        "calls.html",
+        {
+            "title": "Appels",
+            "calls": [_row(r, today) for r in visible],
+            "total": len(shown),
+            "hidden": hidden,
+            "hidden_total": sum(picked["hidden"].values()),
+            "filters": filters,
+            "page_number": number,
+            "pages": pages,
+            "opcos": opco_names(),
+            "domains": [d.name for d in console.config.profile.domains],
+            "regions": REGIONS,
+            "statuses": STATUS_LABELS,
+            "deadlines": DEADLINES,
+        },
+    )
+
+
+def _row(row: CallRow, today: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "who": row.opco or row.buyer or "acheteur non précisé",
+        "buyer": row.buyer,
+        "deadline": row.deadline,
+        "deadline_text": row.deadline_text,
+        "countdown": fr.countdown(row.deadline, today) if row.deadline else "",
+        "soon": row.deadline is not None
+        and (row.deadline.astimezone(PARIS).date() - today).days <= 7,
+        "score": row.score,
+        "pertinent": row.pertinent,
+        "judged": row.judged,
+        "domains": row.domains,
+        "owner": row.owner,
+        "status": row.status,
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "blockers": row.blockers,
+        "closed": row.closed,
+        "kind": row.kind,
+    }
+
+
+@handler()
+async def home(request: Request) -> Response:
+    return redirect(request, "/appels")
+
+
+ROUTES = [
+    Route("/", home),
+    Route("/appels", pipeline),
+]

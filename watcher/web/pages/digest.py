@@ -1,0 +1,154 @@
+"""Synthèse: the weekly digest in the browser, any past week; and each user's calendar
+address (unguessable, revocable) that Outlook or Google Calendar subscribe to."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from watcher import accounts
+from watcher.errors import ConfigError
+from watcher.links import stored_secret
+from watcher.models import PARIS
+from watcher.notify.calendar import calendar_ics
+from watcher.notify.digest import gather, view
+from watcher.notify.render import render
+from watcher.notify.settings import settings_of
+from watcher.notify.subjects import digest_subject
+from watcher.notify.week import Week
+from watcher.store.schema import app_secrets
+from watcher.web.console import LOCAL_USER, Console, console_of, handler, redirect
+from watcher.web.render import page
+
+LOCAL_CALENDAR = "calendar-local"
+WEEKS_BACK = 12
+
+
+def _week(request: Request) -> Week:
+    last = Week.of(datetime.now(PARIS).date()).shifted(-1)
+    text = request.query_params.get("semaine", "")
+    if not text:
+        return last
+    try:
+        chosen = Week.parse(text)
+    except ConfigError:
+        return last
+    return min(chosen, Week.of(datetime.now(PARIS).date()))
+
+
+def digest_view(console: Console, week: Week) -> dict[str, Any]:
+    settings = settings_of(console.config)
+    data = gather(console.store, settings, week, datetime.now(UTC))
+    return view(data, settings, None)
+
+
+def calendar_token(console: Console, user: accounts.User) -> str:
+    if user is LOCAL_USER:
+        with console.store.transaction(write=True) as conn:
+            return stored_secret(conn, LOCAL_CALENDAR)
+    return accounts.calendar_token(console.store, user.id)
+
+
+def reset_token(console: Console, user: accounts.User) -> None:
+    if user is LOCAL_USER:
+        with console.store.transaction(write=True) as conn:
+            conn.execute(sa.delete(app_secrets).where(app_secrets.c.name == LOCAL_CALENDAR))
+            stored_secret(conn, LOCAL_CALENDAR)
+        return
+    accounts.reset_calendar_token(console.store, user.id)
+
+
+@handler()
+async def digest_page(request: Request) -> Response:
+    console = console_of(request)
+    week = _week(request)
+    context = await run_in_threadpool(digest_view, console, week)
+    token = await run_in_threadpool(calendar_token, console, request.state.user)
+    base = console.config.web.base_url
+    this_week = Week.of(datetime.now(PARIS).date())
+    weeks = [this_week.shifted(-k) for k in range(0, WEEKS_BACK + 1)]
+    return page(
+        request,
+        "digest.html",
+        {
+            "title": "Synthèse",
+            "digest": context,
+            "week": week,
+            "weeks": [{"label": w.label, "words": w.words} for w in weeks],
+            "previous": week.shifted(-1).label,
+            "next": week.shifted(1).label if week < this_week else "",
+            "calendar_url": f"{base}/calendrier/{token}.ics",
+        },
+    )
+
+
+@handler()
+async def digest_email(request: Request) -> Response:
+    """The digest exactly as the email shows it (its own inline styles, still no script)."""
+    console = console_of(request)
+    week = _week(request)
+    context = await run_in_threadpool(digest_view, console, week)
+    settings = settings_of(console.config)
+    subject = digest_subject(f"semaine {week.number}", len(context["calls"]))
+    html = render(
+        "digest/digest.html.j2",
+        {**context, "standalone": True, "subject": subject},
+        settings.templates_dir,
+    )
+    response = HTMLResponse(html)
+    response.headers["content-security-policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+    )
+    return response
+
+
+@handler()
+async def new_calendar(request: Request) -> Response:
+    console = console_of(request)
+    await run_in_threadpool(reset_token, console, request.state.user)
+    return redirect(
+        request, "/synthese", "Nouvelle adresse de calendrier : l'ancienne ne fonctionne plus."
+    )
+
+
+async def calendar_feed(request: Request) -> Response:
+    """The .ics feed of a calendar token: no login (calendar apps cannot log in)."""
+    console = console_of(request)
+    token = str(request.path_params["token"])
+    allowed = await run_in_threadpool(_known_token, console, token)
+    if not allowed:
+        return Response(
+            "Calendrier inconnu ou révoqué.",
+            status_code=404,
+            media_type="text/plain; charset=utf-8",
+        )
+    body = await run_in_threadpool(
+        calendar_ics, console.store, settings_of(console.config), datetime.now(UTC)
+    )
+    return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+def _known_token(console: Console, token: str) -> bool:
+    if accounts.user_by_calendar_token(console.store, token) is not None:
+        return True
+    if not console.open_mode():
+        return False
+    with console.store.transaction() as conn:
+        query = sa.select(app_secrets.c.value).where(app_secrets.c.name == LOCAL_CALENDAR)
+        local = conn.execute(query).scalar()
+    return bool(local) and secrets.compare_digest(str(local), token)
+
+
+ROUTES = [
+    Route("/synthese", digest_page),
+    Route("/synthese/courriel", digest_email),
+    Route("/synthese/calendrier", new_calendar, methods=["POST"]),
+    Route("/calendrier/{token}.ics", calendar_feed),
+]

@@ -1,0 +1,160 @@
+"""Pièces: the evidence vault, each document's status against the upcoming deadlines, and
+the upload of a new version (size and type limits, the declared name, the old one kept)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from watcher import activity
+from watcher.models import PARIS
+from watcher.vault_versions import UploadError, check_upload, history, save_version
+from watcher.web.console import Console, actor, console_of, form_text, handler, not_found, redirect
+from watcher.web.render import page
+
+
+def _vault(console: Console) -> Any:
+    from responses.vault import Vault
+
+    return Vault.load(console.config.documents, console.config.base_dir)
+
+
+def _next_deadline(console: Console) -> datetime | None:
+    """The furthest deadline of a call in progress (go, submitted), else of an open relevant
+    call: documents are judged against it, as `opco-watch documents` does."""
+    now = datetime.now(UTC)
+    rows = [r for r in console.index.rows() if r.deadline and r.deadline >= now and not r.closed]
+    followed = [r for r in rows if r.status in ("go", "submitted")] or [
+        r for r in rows if r.pertinent
+    ]
+    return max((r.deadline for r in followed if r.deadline), default=None)
+
+
+def listing(console: Console) -> dict[str, Any]:
+    from responses.vault import STATUS_LABELS
+
+    vault = _vault(console)
+    today = datetime.now(PARIS).date()
+    deadline = _next_deadline(console)
+    documents = []
+    for index, document in enumerate(vault.documents):
+        state = vault.state(document, today, deadline)
+        file = str(document.item.file)
+        documents.append(
+            {
+                "index": index,
+                "title": document.title,
+                "kind": document.kind.value,
+                "file": file,
+                "status": state.status.value,
+                "status_label": STATUS_LABELS[state.status],
+                "detail": state.detail,
+                "required": document.kind in vault.required,
+                "history": history(vault.folder, file),
+            }
+        )
+    declared = {d.kind for d in vault.documents}
+    missing = [k.value for k in vault.required if k not in declared]
+    return {
+        "documents": documents,
+        "missing": missing,
+        "deadline": deadline,
+        "configured": vault.configured,
+    }
+
+
+@handler()
+async def documents_page(request: Request) -> Response:
+    console = console_of(request)
+    context = await run_in_threadpool(listing, console)
+    web = console.config.web
+    return page(
+        request,
+        "documents.html",
+        {
+            "title": "Pièces",
+            **context,
+            "types": ", ".join(web.upload_types),
+            "max_mb": web.upload_max_mb,
+            "today": datetime.now(PARIS).date().isoformat(),
+            "error": "",
+        },
+    )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise UploadError(f"« {text} » n'est pas une date (AAAA-MM-JJ)") from None
+
+
+@handler()
+async def upload(request: Request) -> Response:
+    console = console_of(request)
+    vault = await run_in_threadpool(_vault, console)
+    number = str(request.path_params["index"])
+    if not number.isdigit() or int(number) >= len(vault.documents):
+        return not_found(request, "Ce document n'est pas déclaré dans la configuration.")
+    document = vault.documents[int(number)]
+    sent = request.state.form.get("fichier")
+    web = console.config.web
+    try:
+        if not isinstance(sent, UploadFile):
+            raise UploadError("aucun fichier choisi")
+        data = await sent.read(int(web.upload_max_mb * 1_000_000) + 1)
+        issued, expires = _day(form_text(request, "delivre")), _day(form_text(request, "expire"))
+        if issued and expires and expires < issued:
+            raise UploadError("la fin de validité précède la date de délivrance")
+        check_upload(
+            document.item.file,
+            data,
+            max_bytes=int(web.upload_max_mb * 1_000_000),
+            types=web.upload_types,
+        )
+        await run_in_threadpool(
+            lambda: save_version(
+                vault.folder,
+                document.item.file,
+                data,
+                issued=issued,
+                expires=expires,
+                by=actor(request),
+            )
+        )
+    except UploadError as error:
+        context = await run_in_threadpool(listing, console)
+        return page(
+            request,
+            "documents.html",
+            {
+                "title": "Pièces",
+                **context,
+                "types": ", ".join(web.upload_types),
+                "max_mb": web.upload_max_mb,
+                "today": datetime.now(PARIS).date().isoformat(),
+                "error": f"{document.title} : {error}",
+            },
+            status_code=400,
+        )
+    await run_in_threadpool(
+        _log_upload, console, actor(request), f"{document.title} ({document.item.file})"
+    )
+    return redirect(request, "/pieces", f"Nouvelle version de « {document.title} » enregistrée.")
+
+
+def _log_upload(console: Console, who: str, what: str) -> None:
+    with console.store.transaction(write=True) as conn:
+        activity.record(conn, None, who, "upload", what, datetime.now(UTC))
+
+
+ROUTES = [
+    Route("/pieces", documents_page),
+    Route("/pieces/{index}/version", upload, methods=["POST"]),
+]

@@ -1,0 +1,133 @@
+"""The one-click actions of the alert emails: « pertinent », « pas pertinent », « je prends »,
+« no-go ». The link opens the call's page with the action ready; one click on « Confirmer »
+records it under the recipient's name, without a login.
+
+Why a confirmation click: mail providers' link scanners open every link of a message; a GET
+that recorded would let them judge every call four ways. The token in the link is the
+proof (signed, bound to the recipient and the call, expiring); it is also the form's CSRF
+token. Someone logged in as another person cannot use it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from watcher import activity, tenders
+from watcher.links import ACTIONS, Action, LinkError
+from watcher.web.console import console_of, current_user, read_session
+from watcher.web.pages.call import render_call
+from watcher.web.render import page
+
+DONE = {
+    "pertinent": "Avis enregistré : pertinent.",
+    "pas-pertinent": "Avis enregistré : pas pertinent.",
+    "je-prends": "Vous êtes responsable de cet appel.",
+    "no-go": "Statut : no-go.",
+}
+
+
+def _check(request: Request) -> Action | Response:
+    console = console_of(request)
+    token = str(request.path_params["token"])
+    try:
+        action = console.signer.read(token)
+    except LinkError as error:
+        message = f"{str(error).capitalize()}. Ouvrez l'appel depuis la console."
+        status = 410 if error.expired else 403
+        return page(
+            request, "error.html", {"title": "Lien refusé", "message": message}, status_code=status
+        )
+    return action
+
+
+async def _someone_else(request: Request, action: Action) -> Response | None:
+    console = console_of(request)
+    session = read_session(request)
+    user = await run_in_threadpool(current_user, console, session)
+    if user is not None and user.email != action.recipient:
+        message = (
+            f"Ce lien a été envoyé à {action.recipient} ; vous êtes connecté en tant que "
+            f"{user.email}. Il n'est pas utilisable ici."
+        )
+        return page(
+            request, "error.html", {"title": "Lien refusé", "message": message}, status_code=403
+        )
+    return None
+
+
+def _prepare_state(request: Request) -> None:
+    request.state.user = None
+    request.state.csrf = ""
+    request.state.open_mode = False
+
+
+async def show(request: Request) -> Response:
+    _prepare_state(request)
+    action = _check(request)
+    if isinstance(action, Response):
+        return action
+    refused = await _someone_else(request, action)
+    if refused is not None:
+        return refused
+    pending = {
+        "token": str(request.path_params["token"]),
+        "label": ACTIONS[action.action],
+        "recipient": action.recipient,
+    }
+    return await render_call(
+        request, {"tender_id": action.tender_id, "pending": pending, "guest": True}
+    )
+
+
+async def confirm(request: Request) -> Response:
+    _prepare_state(request)
+    action = _check(request)
+    if isinstance(action, Response):
+        return action
+    refused = await _someone_else(request, action)
+    if refused is not None:
+        return refused
+    console = console_of(request)
+    tender = await run_in_threadpool(tenders.get_tender, console.store, action.tender_id)
+    if tender is None:
+        return page(
+            request,
+            "error.html",
+            {"title": "Introuvable", "message": "Cet appel n'existe plus."},
+            status_code=404,
+        )
+    await run_in_threadpool(_apply, console, action, tender)
+    return page(
+        request,
+        "done.html",
+        {
+            "title": "C'est noté",
+            "message": DONE[action.action],
+            "tender_id": tender.id,
+            "who": action.recipient,
+        },
+    )
+
+
+def _apply(console: object, action: Action, tender: object) -> None:
+    from watcher.web.console import Console
+
+    assert isinstance(console, Console)
+    now, who = datetime.now(UTC), action.recipient
+    if action.action in ("pertinent", "pas-pertinent"):
+        activity.judge(console.store, tender, action.action == "pertinent", actor=who, at=now)  # type: ignore[arg-type]
+    elif action.action == "je-prends":
+        activity.set_owner(console.store, action.tender_id, who, actor=who, at=now)
+    elif action.action == "no-go":
+        tenders.set_status(console.store, action.tender_id, "no-go", at=now, actor=who)
+
+
+ROUTES = [
+    Route("/e/{token}", show, methods=["GET"]),
+    Route("/e/{token}", confirm, methods=["POST"]),
+]

@@ -1,0 +1,141 @@
+"""Sources: the health of each source, and « interroger maintenant » for one source, run in
+a background thread with its progress on a page that refreshes itself (no JavaScript)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from watcher import pipeline
+from watcher.errors import OpcoWatchError
+from watcher.web.console import Console, console_of, handler, not_found, redirect
+from watcher.web.render import page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollJob:
+    """One « interroger maintenant »: its progress lines, then its outcome."""
+
+    source: str
+    started: datetime
+    by: str
+    events: list[str] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+    outcome: str = ""
+    ok: bool = False
+
+    def progress(self, _source: str, event: str) -> None:
+        self.events.append(_EVENTS.get(event, event))
+
+
+_EVENTS = {"start": "interrogation commencée", "done": "terminé", "failed": "échec"}
+
+
+def start_poll(console: Console, name: str, by: str) -> PollJob:
+    """A poll of one source in a thread; a second request while it runs joins the first."""
+    running = console.polls.get(name)
+    if running is not None and not running.done.is_set():
+        return running
+    job = PollJob(name, datetime.now(UTC), by)
+    console.polls[name] = job
+    thread = threading.Thread(target=_run, args=(console, job), name=f"poll-{name}", daemon=True)
+    thread.start()
+    return job
+
+
+def _run(console: Console, job: PollJob) -> None:
+    try:
+        (report,) = pipeline.poll(
+            console.config, names=[job.source], mirror=console.mirror, progress=job.progress
+        )
+        job.ok = report.ok
+        job.outcome = (
+            f"{report.items} avis lus : {report.new} nouveau(x), {report.changed} modifié(s)"
+            if report.ok
+            else f"échec : {report.error}"
+        )
+    except OpcoWatchError as error:
+        job.outcome = f"échec : {error}"
+    except Exception as error:  # the console must say it, not lose it
+        log.exception("poll of %s from the console crashed", job.source)
+        job.outcome = f"erreur interne : {error!r}"
+    finally:
+        job.done.set()
+
+
+def rows(console: Console) -> list[dict[str, Any]]:
+    config = console.config
+    states = {s.source: s for s in console.store.source_states()}
+    found = []
+    for name in config.source_names():
+        state = states.get(name)
+        job = console.polls.get(name)
+        found.append(
+            {
+                "name": name,
+                "description": config.source_class(name).description(),
+                "enabled": name in config.enabled_sources(),
+                "last_success": state.last_success if state else None,
+                "last_run": state.last_run if state else None,
+                "items": state.items_seen_last if state else 0,
+                "total": state.total_items if state else 0,
+                "failures": state.consecutive_failures if state else 0,
+                "error": (state.last_error or "") if state and state.consecutive_failures else "",
+                "fallback": bool(state and state.on_fallback),
+                "running": job is not None and not job.done.is_set(),
+            }
+        )
+    return found
+
+
+@handler()
+async def sources_page(request: Request) -> Response:
+    console = console_of(request)
+    return page(
+        request,
+        "sources.html",
+        {"title": "Sources", "sources": await run_in_threadpool(rows, console)},
+    )
+
+
+@handler(admin=True)
+async def poll_now(request: Request) -> Response:
+    console = console_of(request)
+    name = str(request.path_params["name"])
+    if name not in console.config.source_names():
+        return not_found(request, f"Aucune source « {name} ».")
+    start_poll(console, name, request.state.user.email)
+    return redirect(request, f"/sources/{name}")
+
+
+@handler()
+async def poll_progress(request: Request) -> Response:
+    console = console_of(request)
+    name = str(request.path_params["name"])
+    if name not in console.config.source_names():
+        return not_found(request, f"Aucune source « {name} ».")
+    job = console.polls.get(name)
+    context = {
+        "title": f"Source {name}",
+        "name": name,
+        "job": job,
+        "running": bool(job and not job.done.is_set()),
+    }
+    return page(request, "poll.html", context)
+
+
+ROUTES = [
+    Route("/sources", sources_page),
+    Route("/sources/{name}/interroger", poll_now, methods=["POST"]),
+    Route("/sources/{name}", poll_progress),
+]

@@ -1,0 +1,68 @@
+"""The console's Jinja environment: autoescaped HTML, strict about undefined names, French
+filters. Text from the web only ever enters as context values (escaped), never as a template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from watcher import fr
+from watcher.models import PARIS
+
+
+def _long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    return fr.long_date(value)
+
+
+def _long_datetime(value: datetime | None) -> str:
+    return fr.long_datetime(value) if value is not None else ""
+
+
+def _short_date(value: datetime | None) -> str:
+    """'06/03/2026 12h00' for tables."""
+    if value is None:
+        return ""
+    local = value.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} {local.hour}h{local.minute:02d}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("watcher.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = _long_date
+    env.filters["long_datetime"] = _long_datetime
+    env.filters["short_date"] = _short_date
+    env.filters["amount"] = fr.amount
+    return env
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    """Render ``template`` with the request's common context (user, CSRF token, root path)."""
+    state = request.state
+    common = {
+        "root": request.scope.get("root_path", ""),
+        "user": getattr(state, "user", None),
+        "csrf": getattr(state, "csrf", ""),
+        "open_mode": getattr(state, "open_mode", False),
+        "path": request.url.path,
+        "flash": request.query_params.get("ok", ""),
+    }
+    html = environment().get_template(template).render({**common, **context})
+    return HTMLResponse(html, status_code=status_code)
