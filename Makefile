@@ -6,8 +6,10 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: demo test check bench clean
 
+# On a terminal the demo ends with the console serving its data until Ctrl-C; without one
+# (CI, a pipe) it ends by printing the command that starts the console.
 demo: $(STAMP)
-	$(VENV)/bin/opco-watch demo
+	@if [ -t 0 ]; then $(VENV)/bin/opco-watch demo --serve; else $(VENV)/bin/opco-watch demo; fi
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -252,12 +252,19 @@ def sources_snapshot(
     default=None,
     help="Keep the demo's data here (default: a new temporary folder).",
 )
+@click.option("--serve", is_flag=True, help="Then serve the console on the demo's data (Ctrl-C).")
 @friendly
-def demo(directory: Path | None) -> None:
+def demo(directory: Path | None, serve: bool) -> None:
     """Run a complete offline demo on bundled snapshots of the sources."""
     from watcher.cli.demo import run_demo
 
-    sys.exit(run_demo(out, directory))
+    if not serve:
+        sys.exit(run_demo(out, directory))
+    from watcher.cli.web import demo_folder, serve_demo
+
+    folder = demo_folder(directory)
+    code = run_demo(out, folder)
+    sys.exit(code or serve_demo(folder / "opco-watch.toml"))
 
 
 def parse_since(value: str | None) -> datetime | None:

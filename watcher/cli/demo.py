@@ -117,6 +117,7 @@ def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
 def _next_steps(console: Console, config_file: Path) -> None:
     console.print(
         "\nTry next:\n"
+        f"  opco-watch --config {config_file} serve      # the console, in a browser\n"
         f"  opco-watch --config {config_file} list --json\n"
         f"  opco-watch --config {config_file} show 1\n"
         f"  opco-watch --config {config_file} sources\n"

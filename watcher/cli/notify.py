@@ -180,9 +180,10 @@ def reminders_command(ctx: click.Context, today: datetime | None) -> None:
 
 @click.command("run")
 @click.option("--mirror", hidden=True, help="Fetch every URL from this base URL (offline demo).")
+@click.option("--serve", is_flag=True, help="Also serve the console, in this process.")
 @click.pass_context
 @friendly
-def run_command(ctx: click.Context, mirror: str | None) -> None:
+def run_command(ctx: click.Context, mirror: str | None, serve: bool) -> None:
     """Run continuously: polls, alerts, the weekly digest and reminders (Ctrl-C stops)."""
     from watcher.scheduler import run
 
@@ -190,6 +191,10 @@ def run_command(ctx: click.Context, mirror: str | None) -> None:
     root = logging.getLogger()
     root.setLevel(min(root.level, logging.INFO))
     logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
+    if serve or cfg.web.serve_with_run:
+        from watcher.cli.web import serve_console
+
+        sys.exit(serve_console(cfg, mirror=mirror, with_scheduler=True))
     sys.exit(run(cfg, mirror=mirror))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from watcher.cli.common import EXIT_CONFIG, EXIT_NOT_FOUND, fail, friendly, load, out
+from watcher.cli.common import EXIT_NOT_FOUND, fail, friendly, load, out
 from watcher.config import Config, config_path
 from watcher.errors import ConfigError
 from watcher.store import Store
@@ -182,4 +182,52 @@ def users_remove(ctx: click.Context, email: str) -> None:
 
 
 COMMANDS = (serve_command, users_group)
-__all__ = ["COMMANDS", "EXIT_CONFIG", "check_bind", "serve_console"]
+__all__ = ["COMMANDS", "check_bind", "demo_folder", "serve_console", "serve_demo"]
+
+
+def demo_folder(directory: Path | None) -> Path:
+    """The demo's data folder (a new temporary one by default; it stays on disk)."""
+    import tempfile
+
+    if directory is not None:
+        return directory
+    return Path(tempfile.mkdtemp(prefix="opco-watch-demo-"))
+
+
+def serve_demo(config_file: Path) -> int:
+    """The console on the demo's data, with the snapshots still served for « interroger
+    maintenant »; on port 8000, or a free one when 8000 is taken."""
+    from datetime import datetime
+
+    from watcher.config import load_config
+    from watcher.demo import snapshot_server
+    from watcher.models import PARIS
+
+    config = load_config(config_file)
+    port = config.web.port if _free(config.web.host, config.web.port) else 0
+    if port == 0:
+        port = _any_port(config.web.host)
+        out.print(f"Port {config.web.port} is taken: using {port}.", highlight=False)
+    config = _with_bind(config, None, port)
+    out.rule("7. The console on the demo's data")
+    with snapshot_server(datetime.now(PARIS).date()) as server:
+        return serve_console(config, config_file=config_file, mirror=server.base_url)
+
+
+def _free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _any_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
