@@ -70,6 +70,8 @@ def serve_console(
     out.print(f"Console: {web.base_url}/ (Ctrl-C to stop)", highlight=False)
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a normal stop
+        pass
     finally:
         stop.set()
         if worker is not None:

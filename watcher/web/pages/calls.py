@@ -24,10 +24,11 @@ from watcher.web.render import page
 
 PAGE_SIZE = 50
 DEADLINES = {"7": 7, "14": 14, "30": 30, "60": 60}
+#: why a call is hidden -> (one, several)
 HIDDEN_LABELS = {
-    "closed": "attribués ou annulés",
-    "passed": "date limite passée",
-    "not_served": "hors de vos régions",
+    "closed": ("attribué ou annulé", "attribués ou annulés"),
+    "passed": ("date limite passée", "date limite passée"),
+    "not_served": ("hors de vos régions", "hors de vos régions"),
 }
 
 
@@ -116,7 +117,9 @@ async def pipeline(request: Request) -> Response:
     number = min(filters.page, pages)
     today = now.astimezone(PARIS).date()
     visible = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-    hidden = [{"label": HIDDEN_LABELS[k], "count": n} for k, n in picked["hidden"].items() if n]
+    hidden = [
+        {"label": HIDDEN_LABELS[k][n > 1], "count": n} for k, n in picked["hidden"].items() if n
+    ]
     return page(
         request,
         "calls.html",

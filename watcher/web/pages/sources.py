@@ -87,7 +87,7 @@ def rows(console: Console) -> list[dict[str, Any]]:
                 "enabled": name in config.enabled_sources(),
                 "last_success": state.last_success if state else None,
                 "last_run": state.last_run if state else None,
-                "items": state.items_seen_last if state else 0,
+                "read": state.items_seen_last if state else 0,
                 "total": state.total_items if state else 0,
                 "failures": state.consecutive_failures if state else 0,
                 "error": (state.last_error or "") if state and state.consecutive_failures else "",
