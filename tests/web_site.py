@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from tests.conftest import write_config
 from tests.notify_data import HOSTILE, poll
@@ -26,6 +25,7 @@ from watcher.models import PARIS, Lot, Match, Notice, NoticeKind, Tender
 from watcher.notify.settings import settings_of
 from watcher.store import Store
 from watcher.web import create_app
+from watcher.web.app import server_of
 
 NOW = datetime.now(UTC)
 CLAIRE, SOFIA, VEILLE = "claire@of.fr", "sofia@of.fr", "veille@of.fr"
@@ -160,16 +160,7 @@ def serve(config: Config, config_file: Path | None = None, **app_options: Any) -
     port = free_port()
     config = config.model_copy(update={"web": config.web.model_copy(update={"port": port})})
     app = create_app(config, config_file=config_file, warm=False, **app_options)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            root_path=config.web.root_path,
-            log_level="warning",
-            lifespan="on",
-        )
-    )
+    server = server_of(app, config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -40,25 +40,12 @@ def serve_console(
     with_scheduler: bool = False,
 ) -> int:
     """Serve the console until Ctrl-C / SIGTERM; with the scheduler in the same process."""
-    import uvicorn
-
-    from watcher.web import create_app
+    from watcher.web.app import create_app, server_of
 
     with Store.open(config.database) as store:
         check_bind(config, store)
-    app = create_app(config, config_file=config_file, mirror=mirror)
     web = config.web
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=web.host,
-            port=web.port,
-            root_path=web.root_path,
-            proxy_headers=False,  # the app applies web.trusted_proxies itself
-            log_level="warning",
-            access_log=False,
-        )
-    )
+    server = server_of(create_app(config, config_file=config_file, mirror=mirror), config)
     stop, worker = threading.Event(), None
     if with_scheduler:
         from watcher.scheduler import run as run_scheduler

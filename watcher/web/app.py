@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from watcher.config import Config
@@ -80,6 +81,24 @@ def create_app(
     )
     app.state.console = console
     return app
+
+
+def server_of(app: Starlette, config: Config, *, port: int | None = None) -> uvicorn.Server:
+    """The uvicorn server of the console: [web] bind and root path; forwarded headers are
+    left to the app (``web.trusted_proxies``), never uvicorn's own default of 127.0.0.1."""
+    web = config.web
+    return uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=web.host,
+            port=web.port if port is None else port,
+            root_path=web.root_path,
+            proxy_headers=False,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
+    )
 
 
 def _warm(console: Console) -> None:
