@@ -169,12 +169,22 @@ def handler(
 async def _guarded(
     request: Request, func: Callable[..., Awaitable[Response]], *, login: bool, admin: bool
 ) -> Response:
-    user: User | None = request.state.user
-    if request.method == "POST":
-        form = await request.form()
-        request.state.form = form
+    if request.method != "POST":
+        return await _checked(request, func, login=login, admin=admin)
+    form = await request.form()
+    request.state.form = form
+    try:
         if not same_token(request.state.csrf, _text(form, "csrf")):
             return forbidden(request, "Formulaire expiré ou incomplet : rechargez la page.")
+        return await _checked(request, func, login=login, admin=admin)
+    finally:
+        await form.close()  # uploaded files live in temporary files until then
+
+
+async def _checked(
+    request: Request, func: Callable[..., Awaitable[Response]], *, login: bool, admin: bool
+) -> Response:
+    user: User | None = request.state.user
     if login and user is None:
         root = request.scope.get("root_path", "")
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))

@@ -1,0 +1,207 @@
+"""Acting on a call from the console: judgements (to the learner, with their author), status,
+owner, notes, the history of who did what; the response draft and its downloads; the
+checklist; a new version of a vault document."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.web_site import ADMIN, MEMBER, PDF, Site, add_account, build_site, login, post
+from watcher import activity, tenders
+from watcher.store.schema import feedback, users
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return build_site(tmp_path)
+
+
+def test_a_judgement_reaches_the_learner_with_its_author(site: Site) -> None:
+    add_account(site, MEMBER, "member")
+    ids = site.ids()
+    with site.client() as client:
+        login(client, MEMBER)
+        answer = post(client, f"/appels/{ids['bur-1']}/avis", {"avis": "pas-pertinent"})
+        assert answer.status_code == 303
+        assert "Avis enregistré" in client.get(answer.headers["location"]).text
+    with site.store() as store:
+        judged = store.feedback()  # what Judge.from_config trains the learner on
+        with store.transaction() as conn:
+            author = conn.execute(sa.select(feedback.c.author)).scalar()
+        history = activity.history(store, ids["bur-1"])
+    assert [(n.ref, relevant) for n, relevant in judged] == [("bur-1", False)]
+    assert author == MEMBER
+    assert (history[0].actor, history[0].action, history[0].detail) == (MEMBER, "judgement", "pas pertinent")
+
+
+def test_a_judgement_shows_on_the_pipeline(site: Site) -> None:
+    ids = site.ids()
+    with site.client() as client:
+        post(client, f"/appels/{ids['mgt-1']}/avis", {"avis": "pas-pertinent"})
+        relevant = client.get("/appels?pertinents=1").text
+    assert f"/appels/{ids['mgt-1']}\"" not in relevant, "a person's judgement overrides"
+    assert f"/appels/{ids['ang-1']}\"" in relevant
+
+
+def test_status_owner_and_note_are_recorded_with_who(site: Site) -> None:
+    add_account(site, MEMBER, "member")
+    call = site.ids()["ang-1"]
+    with site.client() as client:
+        login(client, MEMBER)
+        assert post(client, f"/appels/{call}/statut", {"statut": "go"}).status_code == 303
+        assert post(client, f"/appels/{call}/responsable", {"responsable": "Sofia@of.fr"}).status_code == 303
+        assert post(client, f"/appels/{call}/note", {"note": "Appeler l'acheteur <b>lundi</b>"}).status_code == 303
+        page = client.get(f"/appels/{call}").text
+        assert post(client, f"/appels/{call}/statut", {"statut": "gagné?"}).status_code == 404
+        assert post(client, f"/appels/{call}/responsable", {"responsable": "pas une adresse"}).status_code == 400
+        assert post(client, f"/appels/{call}/note", {"note": "   "}).status_code == 400
+    with site.store() as store:
+        tender = tenders.get_tender(store, call)
+        history = [(e.actor, e.action, e.detail) for e in activity.history(store, call)]
+    assert tender is not None and tender.status == "go"
+    assert history == [
+        (MEMBER, "note", "Appeler l'acheteur <b>lundi</b>"),
+        (MEMBER, "owner", "sofia@of.fr"),
+        (MEMBER, "status", "go"),
+    ]
+    assert "&lt;b&gt;lundi&lt;/b&gt;" in page and "<b>lundi</b>" not in page
+    assert "sofia@of.fr" in page
+
+
+def test_the_cli_status_change_is_in_the_same_history(site: Site) -> None:
+    from click.testing import CliRunner
+
+    from watcher.cli import main
+
+    call = site.ids()["ang-1"]
+    result = CliRunner().invoke(main, ["--config", str(site.config_file), "status", str(call), "no-go"])
+    assert result.exit_code == 0, result.output
+    with site.client() as client:
+        page = client.get(f"/appels/{call}").text
+    assert "(ligne de commande)" in page and "no-go" in page
+
+
+def test_preparing_the_response_offers_each_file_and_the_zip(site: Site) -> None:
+    call = site.ids()["ang-1"]
+    with site.client() as client:
+        answer = post(client, f"/appels/{call}/reponse")
+        assert answer.status_code == 303, answer.text
+        page = client.get(f"/appels/{call}").text
+        for name in ("memoire-technique.docx", "DC1.docx", "DC2.docx", "checklist.md", "dossier.zip"):
+            assert f"/appels/{call}/reponse/{name}" in page, name
+        docx = client.get(f"/appels/{call}/reponse/memoire-technique.docx")
+        archive = client.get(f"/appels/{call}/reponse/dossier.zip")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert "attachment" in docx.headers["content-disposition"]
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert {"memoire-technique.docx", "DC1.docx", "DC2.docx", "checklist.md"} <= set(names)
+    assert any(n.startswith("pieces/") for n in names), "the valid Kbis is attached"
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "Formation anglais professionnel" in text
+
+
+def test_downloads_serve_only_files_the_console_wrote(site: Site) -> None:
+    call, other = site.ids()["ang-1"], site.ids()["mgt-1"]
+    with site.client() as client:
+        post(client, f"/appels/{call}/reponse")
+        folder = Path(site.config.data_dir) / "drafts" / f"appel-{call}"
+        (folder / "secret.txt").write_text("not written by the console")
+        for name in ("secret.txt", "..%2F..%2Fopco-watch.toml", "%2Fetc%2Fpasswd", "DC1.docx%00"):
+            assert client.get(f"/appels/{call}/reponse/{name}").status_code == 404, name
+        assert client.get(f"/appels/{other}/reponse/DC1.docx").status_code == 404, "other call"
+
+
+def test_a_closed_or_blocked_call_says_so_before_drafting(site: Site) -> None:
+    ids = site.ids()
+    with site.client() as client:
+        for ref, words in (("att-1", "déjà attribué à Formacoop"), ("occ-1", "région non desservie")):
+            answer = post(client, f"/appels/{ids[ref]}/reponse")
+            assert answer.status_code == 409 and words in answer.text, ref
+            assert not (Path(site.config.data_dir) / "drafts" / f"appel-{ids[ref]}").exists()
+        forced = post(client, f"/appels/{ids['att-1']}/reponse", {"confirmer": "1"})
+    assert forced.status_code == 303
+
+
+def test_checklist_ticks_are_kept(site: Site) -> None:
+    call = site.ids()["ang-1"]
+    with site.client() as client:
+        post(client, f"/appels/{call}/reponse")
+        assert post(client, f"/appels/{call}/liste", {"fait": ["dc1", "kbis", "not-an-item"]}).status_code == 303
+        page = client.get(f"/appels/{call}").text
+        assert 'value="dc1" checked' in page and 'value="kbis" checked' in page
+        assert 'value="dc2" checked' not in page
+        post(client, f"/appels/{call}/liste", {"fait": ["dc2"]})
+        page = client.get(f"/appels/{call}").text
+        assert 'value="dc2" checked' in page and 'value="dc1" checked' not in page
+        post(client, f"/appels/{call}/reponse")  # a new draft keeps the ticks
+        assert 'value="dc2" checked' in client.get(f"/appels/{call}").text
+
+
+def test_a_new_version_of_a_document_replaces_it_and_keeps_the_old(site: Site) -> None:
+    add_account(site, ADMIN, "admin")
+    folder = site.folder / "documents"
+    old = (folder / "urssaf.pdf").read_bytes()
+    new = PDF + b"% renewed\n"
+    with site.client() as client:
+        login(client, ADMIN)
+        answer = post(
+            client,
+            "/pieces/0/version",
+            {"delivre": "2026-11-20", "expire": ""},
+            files={"fichier": ("../../../etc/evil name.pdf", new, "application/pdf")},
+        )
+        assert answer.status_code == 303, answer.text
+        page = client.get("/pieces").text
+    assert (folder / "urssaf.pdf").read_bytes() == new
+    kept = list((folder / ".versions").glob("urssaf--*.pdf"))
+    assert len(kept) == 1 and kept[0].read_bytes() == old
+    assert not list(site.folder.rglob("evil*")), "the browser's file name is never used"
+    manifest = json.loads((folder / ".versions" / "manifest.json").read_text())
+    assert manifest["urssaf.pdf"]["issued"] == "2026-11-20"
+    assert manifest["urssaf.pdf"]["history"][0]["by"] == ADMIN
+    section = page[page.index("Attestation URSSAF") :]
+    assert "valide" in section[:400], "the renewed attestation counts at once"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("urssaf.pdf", b"MZ\x90\x00 not a pdf", "pas celui d'un fichier .pdf"),
+        ("urssaf.pdf", b"", "le fichier est vide"),
+    ],
+)
+def test_a_bad_upload_is_refused_and_changes_nothing(site: Site, name: str, content: bytes, words: str) -> None:
+    folder = site.folder / "documents"
+    before = (folder / "urssaf.pdf").read_bytes()
+    with site.client() as client:
+        answer = post(client, "/pieces/0/version", {"delivre": "2026-11-20"}, files={"fichier": (name, content, "application/pdf")})
+    assert answer.status_code == 400 and words in html.unescape(answer.text)
+    assert (folder / "urssaf.pdf").read_bytes() == before and not (folder / ".versions").exists()
+
+
+def test_an_upload_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    site = build_site(tmp_path, "\n[web]\nupload_max_mb = 0.01\n")
+    with site.client() as client:
+        big = PDF + b"0" * 400_000
+        answer = post(client, "/pieces/0/version", {"delivre": "2026-11-20"}, files={"fichier": ("u.pdf", big, "application/pdf")})
+    assert answer.status_code == 413
+    assert (site.folder / "documents" / "urssaf.pdf").read_bytes() == PDF
+
+
+def test_accounts_table_is_never_shown_a_password(site: Site) -> None:
+    add_account(site, ADMIN, "admin")
+    with site.client() as client:
+        login(client, ADMIN)
+        page = client.get("/reglages").text
+    with site.store() as store, store.transaction() as conn:
+        stored = conn.execute(sa.select(users.c.password_hash)).scalar()
+    assert ADMIN in page and stored not in page
