@@ -131,6 +131,8 @@ class Site:
     folder: Path
     config_file: Path
     config: Config
+    #: the app of the last ``client()``
+    app: Any = None
 
     def store(self) -> Store:
         return Store.open(self.config.database)
@@ -141,9 +143,10 @@ class Site:
             return {row.notice.ref: row.tender_id or 0 for row in store.list_notices()}
 
     @contextmanager
-    def client(self, **overrides: Any) -> Iterator[httpx.Client]:
+    def client(self, mirror: str | None = None, **overrides: Any) -> Iterator[httpx.Client]:
         """A client of the console served by uvicorn on loopback (``overrides``: [web])."""
-        with serve(self.with_web(**overrides), self.config_file) as base:
+        with serve(self.with_web(**overrides), self.config_file, mirror=mirror) as (base, app):
+            self.app = app
             with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as client:
                 yield client
 
@@ -155,8 +158,10 @@ class Site:
 
 
 @contextmanager
-def serve(config: Config, config_file: Path | None = None, **app_options: Any) -> Iterator[str]:
-    """The console on a free loopback port, in a thread; yields its base URL."""
+def serve(
+    config: Config, config_file: Path | None = None, **app_options: Any
+) -> Iterator[tuple[str, Any]]:
+    """The console on a free loopback port, in a thread; yields its base URL and the app."""
     port = free_port()
     config = config.model_copy(update={"web": config.web.model_copy(update={"port": port})})
     app = create_app(config, config_file=config_file, warm=False, **app_options)
@@ -165,7 +170,7 @@ def serve(config: Config, config_file: Path | None = None, **app_options: Any) -
     thread.start()
     try:
         _wait_started(server, thread)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app
     finally:
         server.should_exit = True
         thread.join(timeout=30)

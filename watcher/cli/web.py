@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -54,7 +55,13 @@ def serve_console(
             target=run_scheduler, args=(config,), kwargs={"mirror": mirror, "stop": stop}
         )
         worker.start()
-    out.print(f"Console: {web.base_url}/ (Ctrl-C to stop)", highlight=False)
+    server.on_started = lambda: out.print(
+        f"Console: {web.base_url}/ (Ctrl-C to stop)", highlight=False
+    )
+    # uvicorn stops gracefully on SIGINT / SIGTERM, then raises the signal again for the
+    # handler it found: a quiet one for SIGTERM, KeyboardInterrupt (caught) for Ctrl-C
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: None)
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a normal stop

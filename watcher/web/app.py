@@ -9,8 +9,9 @@ in Starlette's thread pool, so the event loop keeps serving while a draft is wri
 from __future__ import annotations
 
 import logging
+import socket
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -83,11 +84,22 @@ def create_app(
     return app
 
 
-def server_of(app: Starlette, config: Config, *, port: int | None = None) -> uvicorn.Server:
+class ConsoleServer(uvicorn.Server):
+    """uvicorn's server, saying where it listens once it does (``on_started``)."""
+
+    on_started: Callable[[], None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_started is not None:
+            self.on_started()
+
+
+def server_of(app: Starlette, config: Config, *, port: int | None = None) -> ConsoleServer:
     """The uvicorn server of the console: [web] bind and root path; forwarded headers are
     left to the app (``web.trusted_proxies``), never uvicorn's own default of 127.0.0.1."""
     web = config.web
-    return uvicorn.Server(
+    return ConsoleServer(
         uvicorn.Config(
             app,
             host=web.host,

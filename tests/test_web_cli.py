@@ -1,0 +1,124 @@
+"""`opco-watch serve`, `run --serve` and `users` as real processes and commands; « interroger
+maintenant » for one source, against the demo's snapshots on loopback."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from tests.web_site import ADMIN, PASSWORD, Site, build_site, csrf_of, free_port, login, post
+from watcher import accounts
+from watcher.cli import main
+from watcher.devserver import DevServer
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return build_site(tmp_path)
+
+
+def _cli(site: Site, *args: str, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--config", str(site.config_file), *args], input=input)
+    return result.exit_code, result.output
+
+
+def test_serve_refuses_another_address_until_an_admin_exists(site: Site) -> None:
+    code, output = _cli(site, "serve", "--host", "0.0.0.0", "--port", str(free_port()))
+    assert code == 2 and "no admin account" in output and "users add" in output
+
+
+def test_users_add_prints_a_one_time_link_that_sets_the_password(site: Site) -> None:
+    code, output = _cli(site, "users", "add", "Bid@OF.fr", "--role", "member")
+    assert code == 0, output
+    link = re.search(r"http://127\.0\.0\.1:8000(/mot-de-passe/\S+)", output)
+    assert link, output
+    with site.client() as client:
+        form = client.get(link.group(1))
+        data = {"csrf": csrf_of(form.text), "password": PASSWORD, "again": PASSWORD}
+        assert client.post(link.group(1), data=data).status_code == 303
+        login(client, "bid@of.fr")
+    code, output = _cli(site, "users", "list")
+    assert "bid@of.fr  member  (password set)" in output
+    code, output = _cli(site, "users", "add", "bid@of.fr")
+    assert code == 5 and "exists already" in output
+
+
+def test_users_add_with_a_typed_password_and_remove(site: Site) -> None:
+    code, output = _cli(site, "users", "add", ADMIN, "--role", "admin", "--password", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert code == 0, output
+    with site.store() as store:
+        assert accounts.authenticate(store, ADMIN, PASSWORD) is not None
+    code, output = _cli(site, "users", "add", "x@of.fr", "--password", input="short\nshort\n")
+    assert code == 5 and "10 caractères" in output
+    assert _cli(site, "users", "remove", ADMIN)[0] == 0
+    code, output = _cli(site, "users", "remove", ADMIN)
+    assert code == 5 and "no account" in output
+    assert _cli(site, "users", "link", "nobody@of.fr")[0] == 4
+
+
+@contextmanager
+def _process(site: Site, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    command = [sys.executable, "-m", "watcher", "--config", str(site.config_file), *args]
+    log = site.folder / "stderr.log"
+    with log.open("w") as errors, subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+    ) as process:
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:  # blocks until the console says where it listens
+                found = re.search(r"Console: (http://\S+)/ ", line)
+                if found:
+                    yield process, found.group(1)
+                    break
+            else:
+                raise AssertionError(log.read_text())
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+
+
+def test_serve_runs_the_console_until_interrupted(site: Site) -> None:
+    port = str(free_port())
+    with _process(site, "serve", "--port", port) as (process, base):
+        assert base == f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/appels").status_code == 200
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+
+
+def test_run_serve_polls_and_serves_in_one_process(site: Site, demo_server: DevServer) -> None:
+    port = free_port()
+    (site.folder / "opco-watch.toml").write_text(
+        site.config_file.read_text() + f"\n[web]\nport = {port}\n", encoding="utf-8"
+    )
+    with _process(site, "run", "--serve", "--mirror", demo_server.base_url) as (process, base):
+        assert httpx.get(f"{base}/sources").status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=120) == 0
+
+
+def test_poll_one_source_now_shows_its_progress_then_its_outcome(site: Site, demo_server: DevServer) -> None:
+    with site.client(mirror=demo_server.base_url) as client:
+        answer = post(client, "/sources/akto/interroger", page="/sources")
+        assert answer.status_code == 303 and answer.headers["location"] == "/sources/akto"
+        assert site.app.state.console.polls["akto"].done.wait(timeout=120)
+        page = html.unescape(client.get("/sources/akto").text)
+        assert "avis lus" in page and "nouveau(x)" in page, page
+        assert 'http-equiv="refresh"' not in page, "finished: no more refresh"
+        assert post(client, "/sources/inconnue/interroger", page="/sources").status_code == 404
+    with site.store() as store:
+        state = store.source_state("akto")
+    assert state is not None and state.last_success is not None
