@@ -32,8 +32,11 @@ def test_the_pipeline_lists_open_calls_by_deadline_and_says_what_is_hidden(site:
     positions = [page.index(number) for number in shown]
     assert positions == sorted(positions), "by deadline: J-9, J-27 (corrigendum), J-30, J-40"
     for hidden in ("att-1", "old-1", "occ-1"):
-        assert f"/appels/{ids[hidden]}\"" not in page
-    assert "3</strong> masqués : 1 attribué ou annulé, 1 date limite passée, 1 hors de vos régions" in page
+        assert f'/appels/{ids[hidden]}"' not in page
+    assert (
+        "3</strong> masqués : 1 attribué ou annulé, 1 date limite passée, 1 hors de vos régions"
+        in page
+    )
 
 
 def test_hidden_calls_can_be_shown(site: Site) -> None:
@@ -41,7 +44,7 @@ def test_hidden_calls_can_be_shown(site: Site) -> None:
     with site.client() as client:
         page = client.get("/appels?masques=1").text
     for ref in ("att-1", "old-1", "occ-1"):
-        assert f"/appels/{ids[ref]}\"" in page
+        assert f'/appels/{ids[ref]}"' in page
 
 
 @pytest.mark.parametrize(
@@ -59,7 +62,7 @@ def test_filters_are_in_the_url(site: Site, query: str, expected: set[str]) -> N
     ids = site.ids()
     with site.client() as client:
         page = client.get(f"/appels?{query}").text
-    listed = {ref for ref in ("mgt-1", "ang-1", "xss-1", "bur-1") if f"/appels/{ids[ref]}\"" in page}
+    listed = {ref for ref in ("mgt-1", "ang-1", "xss-1", "bur-1") if f'/appels/{ids[ref]}"' in page}
     assert listed == expected
 
 
@@ -71,7 +74,7 @@ def test_the_pipeline_filters_mine_and_status_after_a_change(site: Site) -> None
         post(client, f"/appels/{ids['bur-1']}/statut", {"statut": "go"})
         post(client, f"/appels/{ids['ang-1']}/responsable", {"responsable": "poste local"})
         go = client.get("/appels?statut=go").text
-    assert f"/appels/{ids['bur-1']}\"" in go and f"/appels/{ids['ang-1']}\"" not in go
+    assert f'/appels/{ids["bur-1"]}"' in go and f'/appels/{ids["ang-1"]}"' not in go
 
 
 def test_a_call_page_shows_everything_about_the_call(site: Site) -> None:
@@ -119,14 +122,19 @@ def test_an_unknown_call_is_a_french_404(site: Site) -> None:
         for path in ("/appels/999", "/appels/abc", "/nulle-part"):
             answer = client.get(path)
             assert answer.status_code == 404, path
-            assert "Traceback" not in answer.text and "lang=\"fr\"" in answer.text
+            assert "Traceback" not in answer.text and 'lang="fr"' in answer.text
 
 
 def test_sources_page_shows_each_source_health(site: Site) -> None:
     with site.store() as store:
         from tests.web_site import NOW
 
-        store.record_failure("atlas", at=NOW, error_kind="fetch", error="site unreachable: https://www.opco-atlas.fr/")
+        store.record_failure(
+            "atlas",
+            at=NOW,
+            error_kind="fetch",
+            error="site unreachable: https://www.opco-atlas.fr/",
+        )
         store.record_success("akto", at=NOW, items=8, new=8, changed=0)
     with site.client() as client:
         page = html.unescape(client.get("/sources").text)

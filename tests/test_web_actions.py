@@ -38,7 +38,11 @@ def test_a_judgement_reaches_the_learner_with_its_author(site: Site) -> None:
         history = activity.history(store, ids["bur-1"])
     assert [(n.ref, relevant) for n, relevant in judged] == [("bur-1", False)]
     assert author == MEMBER
-    assert (history[0].actor, history[0].action, history[0].detail) == (MEMBER, "judgement", "pas pertinent")
+    assert (history[0].actor, history[0].action, history[0].detail) == (
+        MEMBER,
+        "judgement",
+        "pas pertinent",
+    )
 
 
 def test_a_judgement_shows_on_the_pipeline(site: Site) -> None:
@@ -46,8 +50,8 @@ def test_a_judgement_shows_on_the_pipeline(site: Site) -> None:
     with site.client() as client:
         post(client, f"/appels/{ids['mgt-1']}/avis", {"avis": "pas-pertinent"})
         relevant = client.get("/appels?pertinents=1").text
-    assert f"/appels/{ids['mgt-1']}\"" not in relevant, "a person's judgement overrides"
-    assert f"/appels/{ids['ang-1']}\"" in relevant
+    assert f'/appels/{ids["mgt-1"]}"' not in relevant, "a person's judgement overrides"
+    assert f'/appels/{ids["ang-1"]}"' in relevant
 
 
 def test_status_owner_and_note_are_recorded_with_who(site: Site) -> None:
@@ -56,11 +60,24 @@ def test_status_owner_and_note_are_recorded_with_who(site: Site) -> None:
     with site.client() as client:
         login(client, MEMBER)
         assert post(client, f"/appels/{call}/statut", {"statut": "go"}).status_code == 303
-        assert post(client, f"/appels/{call}/responsable", {"responsable": "Sofia@of.fr"}).status_code == 303
-        assert post(client, f"/appels/{call}/note", {"note": "Appeler l'acheteur <b>lundi</b>"}).status_code == 303
+        assert (
+            post(client, f"/appels/{call}/responsable", {"responsable": "Sofia@of.fr"}).status_code
+            == 303
+        )
+        assert (
+            post(
+                client, f"/appels/{call}/note", {"note": "Appeler l'acheteur <b>lundi</b>"}
+            ).status_code
+            == 303
+        )
         page = client.get(f"/appels/{call}").text
         assert post(client, f"/appels/{call}/statut", {"statut": "gagné?"}).status_code == 404
-        assert post(client, f"/appels/{call}/responsable", {"responsable": "pas une adresse"}).status_code == 400
+        assert (
+            post(
+                client, f"/appels/{call}/responsable", {"responsable": "pas une adresse"}
+            ).status_code
+            == 400
+        )
         assert post(client, f"/appels/{call}/note", {"note": "   "}).status_code == 400
     with site.store() as store:
         tender = tenders.get_tender(store, call)
@@ -81,7 +98,9 @@ def test_the_cli_status_change_is_in_the_same_history(site: Site) -> None:
     from watcher.cli import main
 
     call = site.ids()["ang-1"]
-    result = CliRunner().invoke(main, ["--config", str(site.config_file), "status", str(call), "no-go"])
+    result = CliRunner().invoke(
+        main, ["--config", str(site.config_file), "status", str(call), "no-go"]
+    )
     assert result.exit_code == 0, result.output
     with site.client() as client:
         page = client.get(f"/appels/{call}").text
@@ -94,7 +113,13 @@ def test_preparing_the_response_offers_each_file_and_the_zip(site: Site) -> None
         answer = post(client, f"/appels/{call}/reponse")
         assert answer.status_code == 303, answer.text
         page = client.get(f"/appels/{call}").text
-        for name in ("memoire-technique.docx", "DC1.docx", "DC2.docx", "checklist.md", "dossier.zip"):
+        for name in (
+            "memoire-technique.docx",
+            "DC1.docx",
+            "DC2.docx",
+            "checklist.md",
+            "dossier.zip",
+        ):
             assert f"/appels/{call}/reponse/{name}" in page, name
         docx = client.get(f"/appels/{call}/reponse/memoire-technique.docx")
         archive = client.get(f"/appels/{call}/reponse/dossier.zip")
@@ -123,7 +148,10 @@ def test_downloads_serve_only_files_the_console_wrote(site: Site) -> None:
 def test_a_closed_or_blocked_call_says_so_before_drafting(site: Site) -> None:
     ids = site.ids()
     with site.client() as client:
-        for ref, words in (("att-1", "déjà attribué à Formacoop"), ("occ-1", "région non desservie")):
+        for ref, words in (
+            ("att-1", "déjà attribué à Formacoop"),
+            ("occ-1", "région non desservie"),
+        ):
             answer = post(client, f"/appels/{ids[ref]}/reponse")
             assert answer.status_code == 409 and words in answer.text, ref
             assert not (Path(site.config.data_dir) / "drafts" / f"appel-{ids[ref]}").exists()
@@ -135,7 +163,12 @@ def test_checklist_ticks_are_kept(site: Site) -> None:
     call = site.ids()["ang-1"]
     with site.client() as client:
         post(client, f"/appels/{call}/reponse")
-        assert post(client, f"/appels/{call}/liste", {"fait": ["dc1", "kbis", "not-an-item"]}).status_code == 303
+        assert (
+            post(
+                client, f"/appels/{call}/liste", {"fait": ["dc1", "kbis", "not-an-item"]}
+            ).status_code
+            == 303
+        )
         page = client.get(f"/appels/{call}").text
         assert 'value="dc1" checked' in page and 'value="kbis" checked' in page
         assert 'value="dc2" checked' not in page
@@ -179,11 +212,18 @@ def test_a_new_version_of_a_document_replaces_it_and_keeps_the_old(site: Site) -
         ("urssaf.pdf", b"", "le fichier est vide"),
     ],
 )
-def test_a_bad_upload_is_refused_and_changes_nothing(site: Site, name: str, content: bytes, words: str) -> None:
+def test_a_bad_upload_is_refused_and_changes_nothing(
+    site: Site, name: str, content: bytes, words: str
+) -> None:
     folder = site.folder / "documents"
     before = (folder / "urssaf.pdf").read_bytes()
     with site.client() as client:
-        answer = post(client, "/pieces/0/version", {"delivre": "2026-11-20"}, files={"fichier": (name, content, "application/pdf")})
+        answer = post(
+            client,
+            "/pieces/0/version",
+            {"delivre": "2026-11-20"},
+            files={"fichier": (name, content, "application/pdf")},
+        )
     assert answer.status_code == 400 and words in html.unescape(answer.text)
     assert (folder / "urssaf.pdf").read_bytes() == before and not (folder / ".versions").exists()
 
@@ -192,7 +232,12 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     site = build_site(tmp_path, "\n[web]\nupload_max_mb = 0.01\n")
     with site.client() as client:
         big = PDF + b"0" * 400_000
-        answer = post(client, "/pieces/0/version", {"delivre": "2026-11-20"}, files={"fichier": ("u.pdf", big, "application/pdf")})
+        answer = post(
+            client,
+            "/pieces/0/version",
+            {"delivre": "2026-11-20"},
+            files={"fichier": ("u.pdf", big, "application/pdf")},
+        )
     assert answer.status_code == 413
     assert (site.folder / "documents" / "urssaf.pdf").read_bytes() == PDF
 

@@ -21,7 +21,15 @@ from tests.web_site import (
 )
 from watcher import accounts
 
-PAGES = ("/appels", "/appels/1", "/sources", "/pieces", "/synthese", "/reglages", "/appels/1/reponse/DC1.docx")
+PAGES = (
+    "/appels",
+    "/appels/1",
+    "/sources",
+    "/pieces",
+    "/synthese",
+    "/reglages",
+    "/appels/1/reponse/DC1.docx",
+)
 
 
 @pytest.fixture
@@ -72,7 +80,9 @@ def test_a_wrong_password_or_email_is_refused_the_same_way(site: Site) -> None:
     with site.client() as client:
         for email, password in ((MEMBER, "wrong password!"), ("nobody@of.fr", PASSWORD)):
             token = csrf_of(client.get("/connexion").text)
-            answer = client.post("/connexion", data={"csrf": token, "email": email, "password": password})
+            answer = client.post(
+                "/connexion", data={"csrf": token, "email": email, "password": password}
+            )
             assert answer.status_code == 401
             assert "Adresse ou mot de passe incorrect." in answer.text
         assert client.get("/appels").status_code == 303
@@ -96,7 +106,9 @@ def test_login_attempts_are_rate_limited(site: Site) -> None:
             data = {"csrf": token, "email": MEMBER, "password": "not the password"}
             codes.append(client.post("/connexion", data=data).status_code)
         token = csrf_of(client.get("/connexion").text)
-        right = client.post("/connexion", data={"csrf": token, "email": MEMBER, "password": PASSWORD})
+        right = client.post(
+            "/connexion", data={"csrf": token, "email": MEMBER, "password": PASSWORD}
+        )
     assert codes == [401] * 5 + [429]
     assert right.status_code == 429 and int(right.headers["retry-after"]) > 0, "even the right one"
 
@@ -152,7 +164,10 @@ def test_a_token_from_another_session_is_refused(site: Site) -> None:
         login(first, ADMIN)
         login(second, ADMIN)
         theirs = csrf_of(first.get("/appels").text)
-        assert second.post("/appels/1/statut", data={"csrf": theirs, "statut": "go"}).status_code == 403
+        assert (
+            second.post("/appels/1/statut", data={"csrf": theirs, "statut": "go"}).status_code
+            == 403
+        )
 
 
 def test_logout_ends_the_session(site: Site) -> None:

@@ -55,7 +55,16 @@ def test_users_add_prints_a_one_time_link_that_sets_the_password(site: Site) -> 
 
 
 def test_users_add_with_a_typed_password_and_remove(site: Site) -> None:
-    code, output = _cli(site, "users", "add", ADMIN, "--role", "admin", "--password", input=f"{PASSWORD}\n{PASSWORD}\n")
+    code, output = _cli(
+        site,
+        "users",
+        "add",
+        ADMIN,
+        "--role",
+        "admin",
+        "--password",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert code == 0, output
     with site.store() as store:
         assert accounts.authenticate(store, ADMIN, PASSWORD) is not None
@@ -72,9 +81,12 @@ def _process(site: Site, *args: str) -> Iterator[tuple[subprocess.Popen[str], st
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     command = [sys.executable, "-m", "watcher", "--config", str(site.config_file), *args]
     log = site.folder / "stderr.log"
-    with log.open("w") as errors, subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
-    ) as process:
+    with (
+        log.open("w") as errors,
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+        ) as process,
+    ):
         try:
             assert process.stdout is not None
             for line in process.stdout:  # blocks until the console says where it listens
@@ -110,7 +122,9 @@ def test_run_serve_polls_and_serves_in_one_process(site: Site, demo_server: DevS
         assert process.wait(timeout=120) == 0
 
 
-def test_poll_one_source_now_shows_its_progress_then_its_outcome(site: Site, demo_server: DevServer) -> None:
+def test_poll_one_source_now_shows_its_progress_then_its_outcome(
+    site: Site, demo_server: DevServer
+) -> None:
     with site.client(mirror=demo_server.base_url) as client:
         answer = post(client, "/sources/akto/interroger", page="/sources")
         assert answer.status_code == 303 and answer.headers["location"] == "/sources/akto"

@@ -75,7 +75,9 @@ def test_a_click_shows_the_call_and_one_more_records_it_under_the_recipient(site
         with site.store() as store:
             assert store.feedback() == [], "opening the link (a link scanner) records nothing"
         done = client.post(link)
-        assert done.status_code == 200 and "Avis enregistré : pas pertinent." in html.unescape(done.text)
+        assert done.status_code == 200 and "Avis enregistré : pas pertinent." in html.unescape(
+            done.text
+        )
     with site.store() as store:
         with store.transaction() as conn:
             rows = conn.execute(sa.select(feedback.c.relevant, feedback.c.author)).all()
@@ -167,7 +169,9 @@ def test_reminders_and_digests_link_to_the_call_page(tmp_path: Path) -> None:
     with site.store() as store:
         tenders.set_status(store, call, "go", at=datetime.now(UTC), actor="test")
         assert enqueue_reminders(store, settings, datetime.now(UTC)) > 0
-        enqueue_digest(store, settings, Week.of(datetime.now(UTC).date()), datetime.now(UTC), to="boss@of.fr")
+        enqueue_digest(
+            store, settings, Week.of(datetime.now(UTC).date()), datetime.now(UTC), to="boss@of.fr"
+        )
         with store.transaction() as conn:
             kinds = dict(conn.execute(sa.select(outbox.c.message_id, outbox.c.kind)).all())
     assert {"reminder", "digest"} <= set(kinds.values())
@@ -192,7 +196,9 @@ def test_each_user_has_a_private_revocable_calendar_address(site: Site) -> None:
         client.cookies.clear()  # calendar apps have no session
         feed = client.get(path)
         assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
-        assert b"BEGIN:VEVENT" in feed.content and b"Formation anglais professionnel" in feed.content
+        assert (
+            b"BEGIN:VEVENT" in feed.content and b"Formation anglais professionnel" in feed.content
+        )
         login(client, MEMBER)
         assert post(client, "/synthese/calendrier").status_code == 303
         renewed = re.search(r'/calendrier/([^"]+)\.ics', client.get("/synthese").text)

@@ -108,10 +108,20 @@ def calls() -> list[Notice]:
             deadline=_day(9),
             places=("Île-de-France",),
         ),
-        _notice("att-1", "Attribution — formation management de proximité", kind=NoticeKind.AWARD, winner="Formacoop", deadline=None),
+        _notice(
+            "att-1",
+            "Attribution — formation management de proximité",
+            kind=NoticeKind.AWARD,
+            winner="Formacoop",
+            deadline=None,
+        ),
         _notice("old-1", "Formation management commercial", deadline=_day(-3)),
-        _notice("occ-1", "Formation management en Occitanie", buyer="Constructys", places=("Occitanie",)),
-        _notice("bur-1", "Fournitures de bureau hors sujet", buyer="Uniformation", deadline=_day(40)),
+        _notice(
+            "occ-1", "Formation management en Occitanie", buyer="Constructys", places=("Occitanie",)
+        ),
+        _notice(
+            "bur-1", "Fournitures de bureau hors sujet", buyer="Uniformation", deadline=_day(40)
+        ),
         _notice("xss-1", f"Formation management {HOSTILE}", deadline=_day(30)),
     ]
 
@@ -120,7 +130,9 @@ def verdict(tender: Tender) -> Match:
     title = tender.title.lower()
     places = {p for n in tender.notices for p in n.places}
     blockers = ("région non desservie : Occitanie",) if "Occitanie" in places else ()
-    domains = tuple(n for k, n in (("management", "Management"), ("anglais", "Langues")) if k in title)
+    domains = tuple(
+        n for k, n in (("management", "Management"), ("anglais", "Langues")) if k in title
+    )
     relevant = bool(domains) and "hors sujet" not in title
     reasons = tuple(f"« {d.lower()} » dans le titre" for d in domains)
     return Match(relevant, 80 if relevant else 12, domains, reasons, blockers)
@@ -176,7 +188,7 @@ def serve(
         thread.join(timeout=30)
 
 
-def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
+def _wait_started(server: Any, thread: threading.Thread) -> None:
     deadline = time.monotonic() + 30
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:

@@ -55,7 +55,7 @@ class User:
         return self.role == "admin"
 
 
-def _user(row: Row[object]) -> User:
+def user_of(row: Row[object]) -> User:
     r = row._mapping
     return User(r["id"], r["email"], r["role"], bool(r["password_hash"]), r["session_version"])
 
@@ -83,24 +83,24 @@ def _by_email(conn: Connection, email: str) -> User:
     row = conn.execute(sa.select(users).where(users.c.email == email)).first()
     if row is None:
         raise AccountError(f"no account for {email}")
-    return _user(row)
+    return user_of(row)
 
 
 def get_user(store: Store, user_id: int) -> User | None:
     with store.transaction() as conn:
         row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
-    return _user(row) if row else None
+    return user_of(row) if row else None
 
 
 def find_user(store: Store, email: str) -> User | None:
     with store.transaction() as conn:
         row = conn.execute(sa.select(users).where(users.c.email == email.strip().lower())).first()
-    return _user(row) if row else None
+    return user_of(row) if row else None
 
 
 def list_users(store: Store) -> list[User]:
     with store.transaction() as conn:
-        return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.email))]
+        return [user_of(r) for r in conn.execute(sa.select(users).order_by(users.c.email))]
 
 
 def remove_user(store: Store, email: str) -> None:
@@ -144,7 +144,7 @@ def authenticate(store: Store, email: str, password: str) -> User | None:
         _HASHER.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
-    return _user(row) if row is not None and stored else None
+    return user_of(row) if row is not None and stored else None
 
 
 def _fingerprint(password_hash: str | None) -> str:
@@ -176,7 +176,7 @@ def read_password_token(store: Store, token: str) -> User:
         row = conn.execute(sa.select(users).where(users.c.id == data.get("u"))).first()
     if row is None or _fingerprint(row._mapping["password_hash"]) != data.get("f"):
         raise AccountError("ce lien a déjà servi : demandez-en un nouveau")
-    return _user(row)
+    return user_of(row)
 
 
 # ------------------------------------------------------------------------------- calendar
@@ -206,4 +206,4 @@ def user_by_calendar_token(store: Store, token: str) -> User | None:
         return None
     with store.transaction() as conn:
         row = conn.execute(sa.select(users).where(users.c.calendar_token == token)).first()
-    return _user(row) if row else None
+    return user_of(row) if row else None

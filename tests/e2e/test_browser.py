@@ -5,13 +5,13 @@ $OPCO_WATCH_ARTEFACTS (default: <tmp>/opco-watch-artefacts/screenshots)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -38,7 +38,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 
 
 def artefacts() -> Path:
-    folder = Path(os.environ.get("OPCO_WATCH_ARTEFACTS") or Path(tempfile.gettempdir()) / "opco-watch-artefacts")
+    folder = Path(
+        os.environ.get("OPCO_WATCH_ARTEFACTS")
+        or Path(tempfile.gettempdir()) / "opco-watch-artefacts"
+    )
     shots = folder / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     return shots
@@ -96,14 +99,16 @@ def _check_accessibility(page: Page) -> None:
     assert _unlabelled(page) == [], page.url
     levels = _heading_levels(page)
     assert levels and levels[0] == 1 and levels.count(1) == 1, (page.url, levels)
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (page.url, levels)
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), (page.url, levels)
 
 
 def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(artefacts() / f"{name}.png"), full_page=True)
 
 
-def test_a_bid_team_works_a_call_from_login_to_the_zip(browser: Browser, site: Site, console: str, tmp_path: Path) -> None:
+def test_a_bid_team_works_a_call_from_login_to_the_zip(
+    browser: Browser, site: Site, console: str, tmp_path: Path
+) -> None:
     ids = site.ids()
     page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     _login(page, console)
@@ -142,7 +147,9 @@ def test_a_bid_team_works_a_call_from_login_to_the_zip(browser: Browser, site: S
     assert ids["ang-1"] > 0
 
 
-def test_a_new_document_version_is_uploaded(browser: Browser, site: Site, console: str, tmp_path: Path) -> None:
+def test_a_new_document_version_is_uploaded(
+    browser: Browser, site: Site, console: str, tmp_path: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, console)
     page.get_by_role("link", name="Pièces").click()
@@ -160,10 +167,17 @@ def test_a_new_document_version_is_uploaded(browser: Browser, site: Site, consol
     _shot(page, "pieces")
 
 
-def test_the_main_pages_read_well_and_have_labelled_controls(browser: Browser, console: str) -> None:
+def test_the_main_pages_read_well_and_have_labelled_controls(
+    browser: Browser, console: str
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, console)
-    for path, name in (("/sources", "sources"), ("/synthese", "synthese"), ("/reglages", "reglages"), ("/appels/1", "appel-1")):
+    for path, name in (
+        ("/sources", "sources"),
+        ("/synthese", "synthese"),
+        ("/reglages", "reglages"),
+        ("/appels/1", "appel-1"),
+    ):
         page.goto(f"{console}{path}")
         _check_accessibility(page)
         _shot(page, name)
@@ -194,7 +208,9 @@ def _alert_link(site: Site, recipient: str, label: str) -> str:
     return found.group(1)
 
 
-def test_a_one_click_link_from_the_email_on_a_phone(browser: Browser, site: Site, console: str) -> None:
+def test_a_one_click_link_from_the_email_on_a_phone(
+    browser: Browser, site: Site, console: str
+) -> None:
     link = _alert_link(site, CLAIRE, "Pertinent")
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{console}{link}")

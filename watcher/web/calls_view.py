@@ -14,7 +14,9 @@ from watcher.models import PARIS, Lot, Match, Notice, NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS, links, lot_label
 from watcher.notify.opco import canonical_opco
 from watcher.store import Store
-from watcher.store.schema import drafts
+from watcher.store import notices as notice_sql
+from watcher.store.schema import activity as activity_table
+from watcher.store.schema import checklist_ticks, drafts, matches
 from watcher.store.schema import tenders as tenders_table
 
 FIELD_WORDS = {
@@ -48,24 +50,39 @@ class CallPage:
 
 
 def load_call(store: Store, tender_id: int) -> CallPage | None:
-    tender = tenders.get_tender(store, tender_id)
-    if tender is None:
-        return None
+    """Everything the page shows, read in one transaction."""
     with store.transaction() as conn:
+        tender = tenders.load_tender(conn, tender_id)
+        if tender is None:
+            return None
+        row = conn.execute(sa.select(matches).where(matches.c.tender_id == tender_id)).first()
         owner = conn.execute(
             sa.select(tenders_table.c.owner).where(tenders_table.c.id == tender_id)
         ).scalar()
         draft_row = conn.execute(sa.select(drafts).where(drafts.c.tender_id == tender_id)).first()
-    from watcher.web.drafting import ticks_of
-
+        ticks = conn.execute(
+            sa.select(checklist_ticks.c.item, checklist_ticks.c.actor).where(
+                checklist_ticks.c.tender_id == tender_id
+            )
+        ).all()
+        query = sa.select(activity_table).where(activity_table.c.tender_id == tender_id)
+        entries = conn.execute(query.order_by(activity_table.c.id.desc())).all()
+        edits = {n.key: notice_sql.history(conn, n.key) for n in tender.notices}
+    match = (
+        Match(row.relevant, row.score, tuple(row.domains), tuple(row.reasons), tuple(row.blockers))
+        if row is not None
+        else None
+    )
     return CallPage(
         tender=tender,
-        match=tenders.latest_match(store, tender_id),
+        match=match,
         owner=owner or "",
-        history=activity.history(store, tender_id),
+        history=[
+            activity.Entry(e.id, e.tender_id, e.at, e.actor, e.action, e.detail) for e in entries
+        ],
         draft=dict(draft_row._mapping) if draft_row else None,
-        ticks=ticks_of(store, tender_id),
-        notice_changes={n.key: store.history(n.key) for n in tender.notices},
+        ticks={t.item: t.actor for t in ticks},
+        notice_changes=edits,
     )
 
 

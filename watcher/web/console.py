@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -30,6 +31,7 @@ from watcher.accounts import User
 from watcher.config import Config
 from watcher.links import ActionSigner, link_settings, stored_secret
 from watcher.store import Store
+from watcher.store.schema import users
 from watcher.web.index import PipelineIndex
 from watcher.web.render import page
 from watcher.web.security import LoginLimiter, same_token
@@ -127,6 +129,20 @@ def write_session(request: Request, response: Response, session: Session) -> Non
     )
 
 
+def identify(console: Console, session: Session) -> tuple[bool, User | None]:
+    """(open mode, the user of the session), in one transaction."""
+    with console.store.transaction() as conn:
+        if console.may_run_open and not conn.execute(sa.select(users.c.id).limit(1)).first():
+            return True, LOCAL_USER
+        if session.user_id == 0:
+            return False, None
+        row = conn.execute(sa.select(users).where(users.c.id == session.user_id)).first()
+    user = accounts.user_of(row) if row is not None else None
+    if user is None or user.session_version != session.version:
+        return False, None
+    return False, user
+
+
 def current_user(console: Console, session: Session) -> User | None:
     if session.user_id == 0:
         return None
@@ -150,10 +166,7 @@ def handler(
         async def endpoint(request: Request) -> Response:
             console = console_of(request)
             session = read_session(request)
-            open_mode = await run_in_threadpool(console.open_mode)
-            user = (
-                LOCAL_USER if open_mode else await run_in_threadpool(current_user, console, session)
-            )
+            open_mode, user = await run_in_threadpool(identify, console, session)
             request.state.session, request.state.user = session, user
             request.state.csrf, request.state.open_mode = session.csrf, open_mode
             response = await _guarded(request, func, login=login, admin=admin)
@@ -179,6 +192,7 @@ async def _guarded(
         return await _checked(request, func, login=login, admin=admin)
     finally:
         await form.close()  # uploaded files live in temporary files until then
+        console_of(request).index.stale()  # a form may have changed a call: show it at once
 
 
 async def _checked(

@@ -11,24 +11,28 @@ next request.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from watcher.classify.geo import read_place
 from watcher.config import Config
 from watcher.models import NoticeKind
-from watcher.notify import queries
 from watcher.notify.opco import canonical_opco
 from watcher.store import Store
 from watcher.store.schema import activity, feedback, matches, notices, tenders
 
 NOT_SERVED = "région non desservie"
 CHUNK = 500
+#: how long the rows are trusted without asking the store what changed (another process's
+#: poll or action shows within this delay; this process's own actions show at once)
+FRESH_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,8 @@ class CallRow:
     #: the latest judgement of a person (True / False), None when nobody judged
     judged: bool | None
     judged_by: str
+    #: a blocker says the region is not served
+    not_served: bool = False
 
     def hidden_reason(self, now: datetime) -> str | None:
         """Why the default pipeline hides the call: closed, passed, not served (or None)."""
@@ -60,9 +66,7 @@ class CallRow:
             return "closed"
         if self.deadline is not None and self.deadline < now:
             return "passed"
-        if any(b.startswith(NOT_SERVED) for b in self.blockers):
-            return "not_served"
-        return None
+        return "not_served" if self.not_served else None
 
     @property
     def pertinent(self) -> bool:
@@ -78,15 +82,40 @@ class PipelineIndex:
         self._sorted: list[CallRow] = []
         self._mark: tuple[Any, ...] | None = None
         self._lock = threading.Lock()
+        self._memo: dict[Any, Any] = {}
+        self._checked = float("-inf")
 
     def rows(self) -> list[CallRow]:
         """Every call, earliest deadline first (no deadline last), as of now."""
         with self._lock:
+            if time.monotonic() - self._checked < FRESH_SECONDS:
+                return self._sorted
             with self.store.transaction() as conn:
                 mark = _mark(conn)
                 if mark != self._mark:
                     self._reload(conn, self._changed(conn, self._mark), mark)
+                    self._memo.clear()
+            self._checked = time.monotonic()
             return self._sorted
+
+    def stale(self) -> None:
+        """This process changed a call: look at the store on the next read."""
+        with self._lock:
+            self._checked = float("-inf")
+
+    def memo(self, key: Any, compute: Callable[[list[CallRow]], Any]) -> Any:
+        """``compute(rows)``, remembered for ``key`` until anything changes: a filtered view
+        is computed once per change of the data (and per minute, in the caller's key)."""
+        rows = self.rows()
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        found = compute(rows)
+        with self._lock:
+            if len(self._memo) > 256:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
 
     def get(self, tender_id: int) -> CallRow | None:
         return next((r for r in self.rows() if r.id == tender_id), None)
@@ -143,43 +172,66 @@ def _mark(conn: Connection) -> tuple[Any, ...]:
 
 
 def _load(conn: Connection, ids: list[int]) -> Iterable[CallRow]:
-    owners = dict(
-        conn.execute(sa.select(tenders.c.id, tenders.c.owner).where(tenders.c.id.in_(ids))).all()
-    )
+    """The rows of ``ids``: the tenders' summary columns (title, buyer, deadline in force,
+    kept by ``tenders.assign``), their verdicts, and from the notices' data only what the
+    pipeline needs (places, kinds, the deadline's wording), read with orjson."""
+    members = _members(conn, ids)
+    verdicts = {
+        row.tender_id: row
+        for row in conn.execute(sa.select(matches).where(matches.c.tender_id.in_(ids)))
+    }
     judged = _judgements(conn, ids)
-    for item in queries.load(conn, ids):
-        tender, match = item.tender, item.match
-        main = tender.main
-        places = (p for n in tender.notices for p in n.places)
+    for row in conn.execute(sa.select(tenders).where(tenders.c.id.in_(ids))):
+        if row.id not in members:
+            continue
+        kinds, places, deadline_text = members[row.id]
+        match = verdicts.get(row.id)
+        blockers = tuple(match.blockers) if match is not None else ()
         regions = tuple(dict.fromkeys(r for r in (read_place(p)[0] for p in places) if r))
-        verdict, who = judged.get(tender.id, (None, ""))
+        verdict, who = judged.get(row.id, (None, ""))
         yield CallRow(
-            id=tender.id,
-            title=tender.title,
-            buyer=tender.buyer,
-            opco=canonical_opco(tender.buyer) or "",
-            deadline=tender.deadline,
-            deadline_text=main.deadline_text,
-            status=tender.status,
-            owner=owners.get(tender.id, "") or "",
-            closed=tender.closed,
-            winner=tender.winner,
-            kind=_kind(tender.notices),
-            score=match.score if match else None,
-            relevant=bool(match and match.relevant),
-            domains=match.domains if match else (),
-            blockers=match.blockers if match else (),
+            id=row.id,
+            title=row.title,
+            buyer=row.buyer,
+            opco=canonical_opco(row.buyer) or "",
+            deadline=row.deadline,
+            deadline_text=deadline_text,
+            status=row.status,
+            owner=row.owner or "",
+            closed=bool(row.closed),
+            winner=row.winner,
+            kind=_kind(kinds),
+            score=match.score if match is not None else None,
+            relevant=bool(match is not None and match.relevant),
+            domains=tuple(match.domains) if match is not None else (),
+            blockers=blockers,
             regions=regions,
-            first_seen=item.first_seen,
+            first_seen=row.created_at,
             judged=verdict,
             judged_by=who,
+            not_served=any(b.startswith(NOT_SERVED) for b in blockers),
         )
 
 
-def _kind(members: Iterable[Any]) -> str:
-    kinds = {n.kind for n in members}
+def _members(conn: Connection, ids: list[int]) -> dict[int, tuple[set[str], list[str], str]]:
+    """tender id -> (kinds of its notices, their places, the main call's deadline wording)."""
+    found: dict[int, tuple[set[str], list[str], str]] = {}
+    query = sa.select(notices.c.tender_id, notices.c.kind, notices.c.data)
+    for row in conn.execute(query.where(notices.c.tender_id.in_(ids)).order_by(notices.c.id)):
+        data = orjson.loads(row.data)
+        kinds, places, text = found.setdefault(row.tender_id, (set(), [], ""))
+        first_call = row.kind == NoticeKind.CALL.value and NoticeKind.CALL.value not in kinds
+        kinds.add(row.kind)
+        places.extend(data.get("places") or ())
+        if first_call or not text:
+            text = data.get("deadline_text") or "" if first_call else text
+        found[row.tender_id] = (kinds, places, text)
+    return found
+
+
+def _kind(kinds: set[str]) -> str:
     for kind in (NoticeKind.CANCELLATION, NoticeKind.AWARD, NoticeKind.CORRIGENDUM):
-        if kind in kinds:
+        if kind.value in kinds:
             return kind.value
     return NoticeKind.CALL.value
 

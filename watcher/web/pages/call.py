@@ -41,13 +41,17 @@ async def call_page(request: Request) -> Response:
 async def render_call(
     request: Request, extra: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> Response:
+    """The call's page (one trip to the thread pool: reads and rendering)."""
+    return await run_in_threadpool(_call_page, request, extra or {}, status_code)
+
+
+def _call_page(request: Request, extra: dict[str, Any], status_code: int) -> Response:
     console = console_of(request)
-    tender_id = _id(request) if extra is None or "tender_id" not in extra else extra["tender_id"]
-    call = await run_in_threadpool(load_call, console.store, tender_id) if tender_id else None
+    tender_id = extra["tender_id"] if "tender_id" in extra else _id(request)
+    call = load_call(console.store, tender_id) if tender_id else None
     if call is None:
         return not_found(request, f"Aucun appel n° {tender_id} : voyez la liste des appels.")
     today = datetime.now(PARIS).date()
-    users = await run_in_threadpool(accounts.list_users, console.store)
     context = call_context(call, today)
     context["judged"] = _judged(call)
     draft = call.draft
@@ -63,11 +67,11 @@ async def render_call(
             "title": f"Appel n° {call.tender.id}",
             "call": context,
             "statuses": STATUS_LABELS,
-            "people": _people(users, call.owner, console),
+            "people": _people(accounts.list_users(console.store), call.owner, console),
             "draft": draft,
             "checklist": checklist,
             "refusal": drafting.refusal(call.tender, call.match, datetime.now(UTC)),
-            **(extra or {}),
+            **extra,
         },
         status_code=status_code,
     )

@@ -3,7 +3,7 @@ and what is hidden and why (closed or awarded, deadline passed, region not serve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -94,11 +94,21 @@ class Filters:
 def select(rows: list[CallRow], filters: Filters, me: str, now: datetime) -> dict[str, Any]:
     """The rows shown and the counts of those hidden, by reason."""
     shown, hidden = [], dict.fromkeys(HIDDEN_LABELS, 0)
+    keeps, show_hidden = filters.keeps, filters.hidden
+    plain = filters == Filters(hidden=filters.hidden, page=filters.page)
     for row in rows:
-        if not filters.keeps(row, me, now):
+        if not plain and not keeps(row, me, now):
             continue
-        reason = row.hidden_reason(now)
-        if reason is not None and not filters.hidden:
+        reason = (
+            "closed"
+            if row.closed
+            else "passed"
+            if row.deadline is not None and row.deadline < now
+            else "not_served"
+            if row.not_served
+            else None
+        )
+        if reason is not None and not show_hidden:
             hidden[reason] += 1
         else:
             shown.append(row)
@@ -109,9 +119,14 @@ def select(rows: list[CallRow], filters: Filters, me: str, now: datetime) -> dic
 async def pipeline(request: Request) -> Response:
     console = console_of(request)
     filters = Filters.of(request)
-    rows = await run_in_threadpool(console.index.rows)
-    now = datetime.now(UTC)
-    picked = select(rows, filters, request.state.user.email, now)
+    return await run_in_threadpool(_pipeline, request, console, filters)
+
+
+def _pipeline(request: Request, console: Any, filters: Filters) -> Response:
+    me = request.state.user.email
+    now = datetime.now(UTC).replace(second=0, microsecond=0)  # one view per minute and filter
+    key = (replace(filters, page=1), me if filters.mine else "", now)
+    picked = console.index.memo(key, lambda rows: select(rows, filters, me, now))
     shown = picked["shown"]
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     number = min(filters.page, pages)

@@ -102,6 +102,7 @@ async def confirm(request: Request) -> Response:
             status_code=404,
         )
     await run_in_threadpool(_apply, console, action, tender)
+    console.index.stale()
     return page(
         request,
         "done.html",

@@ -70,6 +70,7 @@ def _run(console: Console, job: PollJob) -> None:
         log.exception("poll of %s from the console crashed", job.source)
         job.outcome = f"erreur interne : {error!r}"
     finally:
+        console.index.stale()
         job.done.set()
 
 
