@@ -10,6 +10,7 @@ next request.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -150,6 +151,9 @@ class PipelineIndex:
                 self._rows[row.id] = row
         self._sorted = sorted(self._rows.values(), key=_order)
         self._mark = mark
+        # the rows live as long as the process: keep them out of the collector's full scans
+        # (10,000 calls made a 0.4 s pause in every full collection under load)
+        gc.freeze()
 
 
 def _order(row: CallRow) -> tuple[bool, float, int]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +21,7 @@ from watcher.notify.context import STATUS_LABELS
 from watcher.notify.opco import opco_names
 from watcher.web.console import console_of, handler, redirect
 from watcher.web.index import CallRow
-from watcher.web.render import page
+from watcher.web.render import environment, page
 
 PAGE_SIZE = 50
 DEADLINES = {"7": 7, "14": 14, "30": 30, "60": 60}
@@ -135,12 +136,24 @@ def _pipeline(request: Request, console: Any, filters: Filters) -> Response:
     hidden = [
         {"label": HIDDEN_LABELS[k][n > 1], "count": n} for k, n in picked["hidden"].items() if n
     ]
+    listing = {
+        "root": request.scope.get("root_path", ""),
+        "calls": [_row(r, today) for r in visible],
+        "filters": filters,
+        "page_number": number,
+        "pages": pages,
+    }
+    table = console.index.memo(
+        ("table", key, number, listing["root"]),
+        lambda _rows: Markup(environment().get_template("_calls_table.html").render(listing)),
+    )
     return page(
         request,
         "calls.html",
         {
             "title": "Appels",
-            "calls": [_row(r, today) for r in visible],
+            "calls": bool(visible),
+            "table": table,
             "total": len(shown),
             "hidden": hidden,
             "hidden_total": sum(picked["hidden"].values()),
