@@ -36,6 +36,11 @@ PACKAGE_DATA = (
     "templates/responses/DC2.docx",
     "templates/responses/checklist.md.j2",
     "templates/responses/checklist.html.j2",
+    "watcher/web/templates/base.html",
+    "watcher/web/templates/calls.html",
+    "watcher/web/templates/_calls_table.html",
+    "watcher/web/templates/call.html",
+    "watcher/web/static/console.css",
 )
 
 
