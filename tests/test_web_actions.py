@@ -250,3 +250,34 @@ def test_accounts_table_is_never_shown_a_password(site: Site) -> None:
     with site.store() as store, store.transaction() as conn:
         stored = conn.execute(sa.select(users.c.password_hash)).scalar()
     assert ADMIN in page and stored not in page
+
+
+def test_judgements_made_in_the_console_train_the_learner(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from tests.notify_data import poll
+    from tests.web_site import NOW, _notice, verdict
+    from watcher.judging import Judge
+    from watcher.notify.settings import settings_of
+
+    site = build_site(tmp_path)
+    extra = [
+        _notice(f"sst-{n}", f"Formation sauveteur secouriste du travail lot {n}") for n in range(10)
+    ]
+    extra += [_notice(f"net-{n}", f"Nettoyage des locaux du siège lot {n}") for n in range(10)]
+    with site.store() as store:
+        poll(store, extra, settings_of(site.config), at=NOW - timedelta(minutes=5), verdict=verdict)
+        before = Judge.from_config(site.config, store)
+    ids = site.ids()
+    with site.client() as client:
+        for n in range(10):
+            post(client, f"/appels/{ids[f'sst-{n}']}/avis", {"avis": "pertinent"})
+            post(client, f"/appels/{ids[f'net-{n}']}/avis", {"avis": "pas-pertinent"})
+    with site.store() as store:
+        after = Judge.from_config(site.config, store)
+    assert before.classifier.model is None
+    assert after.classifier.model is not None and after.classifier.model.n_examples == 20
+    probe = _notice("probe", "Formation sauveteur secouriste du travail des agents")
+    today = NOW.date()
+    old, new = (j.judge(probe, today=today).score for j in (before, after))
+    assert new != old, "the learned model moves the verdict of a similar call"
