@@ -178,7 +178,6 @@ def users_remove(ctx: click.Context, email: str) -> None:
 
 
 COMMANDS = (serve_command, users_group)
-__all__ = ["COMMANDS", "check_bind", "demo_folder", "serve_console", "serve_demo"]
 
 
 def demo_folder(directory: Path | None) -> Path:

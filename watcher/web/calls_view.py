@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scrapers.registry import source_label
 from watcher import activity, fr, grouping, tenders
 from watcher.models import PARIS, Lot, Match, Notice, NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS, links, lot_label
@@ -107,7 +108,7 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "lots": _lots(tender),
         "places": list(dict.fromkeys(p for n in tender.notices for p in n.places)),
         "procedure": main.procedure,
-        "links": links(tender.notices),
+        "links": _links(tender),
         "documents": _documents(tender),
         "timeline": timeline(tender, call.notice_changes),
         "match": _match(call.match),
@@ -116,6 +117,19 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
             for e in call.history
         ],
     }
+
+
+def _links(tender: Tender) -> list[dict[str, str]]:
+    """The notice on each source (its kind when there are several), then the platforms."""
+    several = len(tender.notices) > 1
+    found: dict[str, str] = {}
+    for notice in tender.notices:
+        kind = f" ({fr.kind_label(notice.kind)})" if several else ""
+        found.setdefault(notice.url, f"Avis sur {source_label(notice.source)}{kind}")
+    for link in links(tender.notices):  # the shared rules: http(s) only, platforms last
+        found.setdefault(link["url"], link["label"])
+    safe = {link["url"] for link in links(tender.notices)}
+    return [{"label": label, "url": url} for url, label in found.items() if url in safe]
 
 
 def _lots(tender: Tender) -> list[dict[str, str]]:

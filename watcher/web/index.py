@@ -118,9 +118,6 @@ class PipelineIndex:
             self._memo[key] = found
         return found
 
-    def get(self, tender_id: int) -> CallRow | None:
-        return next((r for r in self.rows() if r.id == tender_id), None)
-
     def _changed(self, conn: Connection, old: tuple[Any, ...] | None) -> list[int]:
         if old is None:
             return list(conn.execute(sa.select(tenders.c.id)).scalars())
