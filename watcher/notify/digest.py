@@ -159,7 +159,7 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
 
     calls, deadlines, in_progress = mine(data.calls), mine(data.deadlines), mine(data.in_progress)
     aside = [
-        {**_call(j, today, owners), "reason": kind, "why": words}
+        {**_call(j, today, owners, settings.links), "reason": kind, "why": words}
         for j, kind, words in data.set_aside
         if routed(j)
     ]

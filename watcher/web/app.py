@@ -29,7 +29,7 @@ from watcher.store import Store
 from watcher.web.console import Console
 from watcher.web.pages import auth, call, calls, digest, documents, email_links, settings, sources
 from watcher.web.render import page
-from watcher.web.security import BodyLimit, SecurityHeaders
+from watcher.web.security import HEADERS, BodyLimit, SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -145,4 +145,7 @@ async def _error(request: Request, exc: Exception) -> Response:
         "title": "Erreur",
         "message": "Une erreur interne est survenue ; elle est consignée dans le journal.",
     }
-    return page(request, "error.html", context, status_code=500)
+    response = page(request, "error.html", context, status_code=500)
+    for name, value in HEADERS:  # this page is sent from outside the middleware
+        response.headers[name.decode()] = value.decode()
+    return response

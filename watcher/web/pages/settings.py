@@ -11,19 +11,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from watcher import accounts
-from watcher.config import config_path, validate_file
-from watcher.notify.settings import mail_problems, settings_of
+from watcher.config import config_path
+from watcher.config_check import check_config
+from watcher.notify.settings import settings_of
 from watcher.web.console import Console, console_of, handler
 from watcher.web.render import page
 
 
 def findings(console: Console) -> list[str]:
-    """What `config check` reports on the file the console was started with."""
+    """What `config check` reports on the file the console was started with (errors, then
+    warnings)."""
     file = console.config_file
     if file is None or not file.exists():
         return []
-    problems = validate_file(file) or mail_problems(console.config)
-    return [str(p) for p in problems]
+    report = check_config(file)
+    return [str(p) for p in report.errors] + [f"attention : {w}" for w in report.warnings]
 
 
 def overview(console: Console) -> dict[str, Any]:
