@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from tests.web_site import ADMIN, MEMBER, PDF, Site, add_account, build_site, login, post
 from watcher import activity, tenders
+from watcher.notify.settings import settings_of
 from watcher.store.schema import feedback, users
 
 
@@ -252,32 +253,50 @@ def test_accounts_table_is_never_shown_a_password(site: Site) -> None:
     assert ADMIN in page and stored not in page
 
 
-def test_judgements_made_in_the_console_train_the_learner(tmp_path: Path) -> None:
+def test_judgements_made_in_the_console_teach_the_learner_and_move_verdicts(
+    tmp_path: Path,
+) -> None:
     from datetime import timedelta
 
     from tests.notify_data import poll
     from tests.web_site import NOW, _notice, verdict
-    from watcher.judging import Judge
-    from watcher.notify.settings import settings_of
+    from watcher.classify import Classifier
+    from watcher.judging import forget_learners
+    from watcher.store.schema import matches
 
+    forget_learners()
     site = build_site(tmp_path)
     extra = [
-        _notice(f"sst-{n}", f"Formation sauveteur secouriste du travail lot {n}") for n in range(10)
+        _notice(f"sst-{n}", f"Formation sauveteur secouriste du travail, site {n}")
+        for n in range(12)
     ]
-    extra += [_notice(f"net-{n}", f"Nettoyage des locaux du siège lot {n}") for n in range(10)]
+    extra += [_notice("pro-0", "Formation sauveteur secouriste du travail des agents")]
     with site.store() as store:
         poll(store, extra, settings_of(site.config), at=NOW - timedelta(minutes=5), verdict=verdict)
-        before = Judge.from_config(site.config, store)
     ids = site.ids()
+    probe = ids["pro-0"]
+    with site.store() as store, store.transaction() as conn:
+        stored_before = conn.execute(
+            sa.select(matches.c.score).where(matches.c.tender_id == probe)
+        ).scalar()
     with site.client() as client:
-        for n in range(10):
-            post(client, f"/appels/{ids[f'sst-{n}']}/avis", {"avis": "pertinent"})
-            post(client, f"/appels/{ids[f'net-{n}']}/avis", {"avis": "pas-pertinent"})
-    with site.store() as store:
-        after = Judge.from_config(site.config, store)
-    assert before.classifier.model is None
-    assert after.classifier.model is not None and after.classifier.model.n_examples == 20
-    probe = _notice("probe", "Formation sauveteur secouriste du travail des agents")
-    today = NOW.date()
-    old, new = (j.judge(probe, today=today).score for j in (before, after))
-    assert new != old, "the learned model moves the verdict of a similar call"
+        for n in range(12):
+            assert (
+                post(client, f"/appels/{ids[f'sst-{n}']}/avis", {"avis": "pertinent"}).status_code
+                == 303
+            )
+        learning = site.app.state.console.learning
+        assert learning.idle.wait(timeout=120)
+        learner = learning.judge().classifier.model
+        page = client.get(f"/appels/{probe}").text
+    assert learner is not None and len(learner) == 12, "each judgement is taught at once"
+    rules = Classifier(site.config.profile).classify(extra[-1], today=NOW.date())
+    learnt = learning.judge().judge(extra[-1], today=NOW.date())
+    assert learnt.score > rules.score, (rules, learnt)
+    with site.store() as store, store.transaction() as conn:
+        stored_after = conn.execute(
+            sa.select(matches.c.score).where(matches.c.tender_id == probe)
+        ).scalar()
+    assert stored_after == learnt.score != stored_before, "the open calls were judged again"
+    assert f"{learnt.score}/100" in page, "the page shows the new verdict"
+    forget_learners()

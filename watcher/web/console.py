@@ -33,6 +33,7 @@ from watcher.links import ActionSigner, link_settings, stored_secret
 from watcher.store import Store
 from watcher.store.schema import users
 from watcher.web.index import PipelineIndex
+from watcher.web.learning import Learning
 from watcher.web.render import page
 from watcher.web.security import LoginLimiter, same_token
 
@@ -59,6 +60,11 @@ class Console:
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     #: background jobs of "interroger maintenant", by source name
     polls: dict[str, Any] = field(default_factory=dict)
+    #: this process's learner of the judgements, and the re-judging it triggers
+    learning: Learning = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.learning = Learning(self.config, self.store)
 
     @classmethod
     def open(

@@ -104,6 +104,7 @@ async def judge(request: Request) -> Response:
     await run_in_threadpool(
         activity.judge, console.store, tender, verdict == "pertinent", actor=actor(request), at=now
     )
+    await run_in_threadpool(console.learning.learned, tender, verdict == "pertinent")
     word = "pertinent" if verdict == "pertinent" else "pas pertinent"
     return redirect(request, f"/appels/{tender.id}", f"Avis enregistré : {word}.")
 

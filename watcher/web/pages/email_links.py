@@ -19,7 +19,8 @@ from starlette.routing import Route
 
 from watcher import activity, tenders
 from watcher.links import ACTIONS, Action, LinkError
-from watcher.web.console import console_of, current_user, read_session
+from watcher.models import Tender
+from watcher.web.console import Console, console_of, current_user, read_session
 from watcher.web.pages.call import render_call
 from watcher.web.render import page
 
@@ -115,13 +116,12 @@ async def confirm(request: Request) -> Response:
     )
 
 
-def _apply(console: object, action: Action, tender: object) -> None:
-    from watcher.web.console import Console
-
-    assert isinstance(console, Console)
+def _apply(console: Console, action: Action, tender: Tender) -> None:
     now, who = datetime.now(UTC), action.recipient
     if action.action in ("pertinent", "pas-pertinent"):
-        activity.judge(console.store, tender, action.action == "pertinent", actor=who, at=now)  # type: ignore[arg-type]
+        relevant = action.action == "pertinent"
+        activity.judge(console.store, tender, relevant, actor=who, at=now)
+        console.learning.learned(tender, relevant)
     elif action.action == "je-prends":
         activity.set_owner(console.store, action.tender_id, who, actor=who, at=now)
     elif action.action == "no-go":
