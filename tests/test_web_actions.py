@@ -50,6 +50,7 @@ def test_a_judgement_shows_on_the_pipeline(site: Site) -> None:
     ids = site.ids()
     with site.client() as client:
         post(client, f"/appels/{ids['mgt-1']}/avis", {"avis": "pas-pertinent"})
+        assert site.app.state.console.learning.idle.wait(timeout=120)  # open calls re-judged
         relevant = client.get("/appels?pertinents=1").text
     assert f'/appels/{ids["mgt-1"]}"' not in relevant, "a person's judgement overrides"
     assert f'/appels/{ids["ang-1"]}"' in relevant
