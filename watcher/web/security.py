@@ -90,7 +90,10 @@ class TooLarge(Exception):
 
 
 async def _too_large(send: Send) -> None:
-    body = b"Fichier trop volumineux."
+    body = (
+        "Fichier trop volumineux (limite : web.upload_max_mb). "
+        "Revenez en arrière et choisissez un fichier plus petit."
+    ).encode()
     headers = [(b"content-type", b"text/plain; charset=utf-8"), *HEADERS]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
