@@ -136,3 +136,31 @@ def test_poll_one_source_now_shows_its_progress_then_its_outcome(
     with site.store() as store:
         state = store.source_state("akto")
     assert state is not None and state.last_success is not None
+
+
+def test_demo_serve_ends_with_the_console_on_the_demos_data(tmp_path: Path) -> None:
+    """What `make demo` runs on a terminal: the demo, then the console's address, up until
+    Ctrl-C (port 8000, or a free one when it is taken)."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    command = [sys.executable, "-m", "watcher", "demo", "--serve", "--dir", str(tmp_path / "d")]
+    with (
+        (tmp_path / "stderr.log").open("w") as errors,
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+        ) as process,
+    ):
+        try:
+            assert process.stdout is not None
+            base = next(
+                found.group(1)
+                for line in process.stdout
+                if (found := re.search(r"Console: (http://127\.0\.0\.1:\d+)/ ", line))
+            )
+            page = httpx.get(f"{base}/appels", timeout=60)
+            assert page.status_code == 200 and "Poste local" in page.text
+            assert re.search(r'href="/appels/\d+"', page.text), "the demo's calls are listed"
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
