@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from watcher.devserver import DevServer, Fault, Logged
-from watcher.errors import FetchError
+from watcher.errors import FetchError, RateLimited
 from watcher.fetch import (
     Fetcher,
     FetchSettings,
@@ -176,14 +176,59 @@ def test_500_forever_gives_up_after_all_attempts(server: DevServer) -> None:
     assert len(seen(server, "down.test")) == 4
 
 
-@pytest.mark.parametrize(("cap", "expected"), [(5.0, 1.0), (0.25, 0.25)])
-def test_429_honours_retry_after_capped(server: DevServer, cap: float, expected: float) -> None:
-    host = f"busy-{int(cap * 100)}.test"
-    server.add(f"/{host}/x", "ok")
-    server.script(f"/{host}/x", [Fault.status(429, retry_after=1)])
+def test_a_short_retry_after_is_waited_once(server: DevServer) -> None:
+    server.add("/busy.test/x", "ok")
+    server.script("/busy.test/x", [Fault.status(429, retry_after=1)])
     sleeps = Sleeps()
-    assert get(fast(server, backoff_max=cap), f"https://{host}/x", sleep=sleeps).text == "ok"
-    assert sleeps.calls == [expected]
+    assert get(fast(server, backoff_max=0.25), "https://busy.test/x", sleep=sleeps).text == "ok"
+    assert sleeps.calls == [1.0]  # what the server asked, not the backoff cap
+
+
+def test_a_second_retry_after_is_not_waited_for(server: DevServer) -> None:
+    server.add("/busy-twice.test/x", "ok")
+    server.script("/busy-twice.test/x", [Fault.status(429, retry_after=20)] * 2)
+    sleeps = Sleeps()
+    before = datetime.now(UTC)
+    error = refused(fast(server), "https://busy-twice.test/x", sleep=sleeps)
+    assert isinstance(error, RateLimited) and sleeps.calls == [20.0]
+    assert 19 <= (error.until - before).total_seconds() <= 21
+    assert len(seen(server, "busy-twice.test")) == 2
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "hours"), [("86400", 24.0), ("Fri, 01 Jan 2100 00:00:00 GMT", 24.0)]
+)
+def test_a_long_retry_after_is_not_waited_for_but_returned(
+    server: DevServer, retry_after: str, hours: float
+) -> None:
+    host = f"away-{len(retry_after)}.test"
+    server.add(f"/{host}/x", "ok")
+    server.script(f"/{host}/x", [Fault.status(429, retry_after=retry_after)])
+    sleeps = Sleeps()
+    before = datetime.now(UTC)
+    error = refused(fast(server), f"https://{host}/x", sleep=sleeps)
+    assert isinstance(error, RateLimited) and error.status == 429
+    assert sleeps.calls == [] and len(seen(server, host)) == 1  # not retried now
+    waited = (error.until - before).total_seconds() / 3600
+    assert hours - 0.01 <= waited <= hours + 0.01  # 2100 is capped at retry_after_defer_max
+    assert error.reason == "rate limited (HTTP 429), the site asks to wait 24 h"
+
+
+def test_a_503_with_a_long_retry_after_is_returned_too(server: DevServer) -> None:
+    server.add("/maintenance.test/x", "ok")
+    server.script("/maintenance.test/x", [Fault.status(503, retry_after=3600)])
+    error = refused(fast(server, retry_after_defer_max=600), "https://maintenance.test/x")
+    assert (
+        isinstance(error, RateLimited) and error.reason == "HTTP 503, the site asks to wait 10 min"
+    )
+
+
+def test_a_long_retry_after_on_robots_txt_stops_the_source(server: DevServer) -> None:
+    server.add("/robots-away.test/x", "ok")
+    server.script("/robots-away.test/robots.txt", [Fault.status(429, retry_after=7200)])
+    error = refused(fast(server, respect_robots=True), "https://robots-away.test/x")
+    assert isinstance(error, RateLimited)
+    assert [r.path for r in seen(server, "robots-away.test")] == ["/robots-away.test/robots.txt"]
 
 
 def test_429_forever_says_rate_limited(server: DevServer) -> None:
@@ -243,6 +288,22 @@ def test_slow_body_within_per_read_timeout_works(server: DevServer) -> None:
     page = get(fast(server, timeout=0.15, retries=0), "https://trickle.test/x")
     assert page.text == body
     assert time.monotonic() - started >= 0.25  # longer than the timeout, yet no read waited 0.15
+
+
+def test_a_body_trickled_past_the_request_deadline_is_cut(server: DevServer) -> None:
+    # 256 bytes every 50 ms: each read is well within the timeout, the whole would take 200 s
+    server.add("/drip.test/x", "x" * 1_000_000, slow_body=0.05, chunk=256)
+    started = time.monotonic()
+    error = refused(fast(server, timeout=2.0, request_deadline=0.5), "https://drip.test/x")
+    assert error.reason == "no complete answer within 0.5 s (fetch.request_deadline_seconds)"
+    assert time.monotonic() - started < 10
+    assert len(seen(server, "drip.test")) == 1  # not retried: a trickling site trickles again
+
+
+def test_the_request_deadline_covers_a_server_that_never_answers(server: DevServer) -> None:
+    server.add("/mute.test/x", "late", latency=30)  # far beyond the deadline
+    error = refused(fast(server, timeout=20.0, request_deadline=0.3), "https://mute.test/x")
+    assert error.reason.startswith("no complete answer within 0.3 s")
 
 
 # -- body size limit ------------------------------------------------------------------------------
@@ -515,6 +576,12 @@ def test_declared_charset_is_used() -> None:
         ("Clôture: 12 €".encode("cp1252"), "text/html", "Clôture: 12 €"),
         ("déjà".encode(), "text/html; charset=nonsense", "déjà"),
         ("déjà".encode("latin-1"), 'text/html; charset="latin-1"', "déjà"),
+        # "latin-1" pages are read as browsers read them (Windows-1252): no C1 controls
+        (
+            b"l\x92offre, main-d\x9cuvre\x85",
+            "text/html; charset=iso-8859-1",
+            "l’offre, main-dœuvre…",
+        ),
     ],
 )
 def test_decode(body: bytes, content_type: str, text: str) -> None:

@@ -64,8 +64,32 @@ class OrganisationConfig(Section):
 
 
 class FetchConfig(Section):
-    timeout_seconds: float = Field(20.0, gt=0, le=300, description="Timeout of one request.")
+    timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="Longest wait for a connection or for the next bytes."
+    )
+    request_deadline_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="Longest time for one whole request (a site trickling bytes is cut here).",
+    )
+    source_deadline_seconds: float = Field(
+        900.0,
+        gt=0,
+        le=86400,
+        description="Longest time for one source's poll; past it the poll is recorded as failed.",
+    )
     retries: int = Field(3, ge=0, le=10, description="Extra attempts on errors, 5xx and 429.")
+    retry_after_wait_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=600,
+        description="A Retry-After up to this is waited for once; a longer one skips the source "
+        "until the time the site named.",
+    )
+    retry_after_max_hours: float = Field(
+        24.0, gt=0, le=720, description="The longest a site's Retry-After may pause its source."
+    )
     per_host: int = Field(4, ge=1, le=32, description="Concurrent requests to one host.")
     max_body_mb: float = Field(10.0, gt=0, le=500, description="Largest page or file downloaded.")
     respect_robots: bool = Field(True, description="Obey robots.txt (keep it on).")
@@ -126,7 +150,10 @@ class Config(Section):
         contact = self.organisation.contact_email
         return FetchSettings(
             timeout=self.fetch.timeout_seconds,
+            request_deadline=self.fetch.request_deadline_seconds,
             retries=self.fetch.retries,
+            retry_after_wait_max=self.fetch.retry_after_wait_seconds,
+            retry_after_defer_max=self.fetch.retry_after_max_hours * 3600,
             per_host=self.fetch.per_host,
             max_body_bytes=int(self.fetch.max_body_mb * 1_000_000),
             user_agent=f"opco-watch/{VERSION} (+mailto:{contact})",

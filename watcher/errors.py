@@ -3,6 +3,7 @@
     OpcoWatchError                  base: a message a person can act on
     ├── ConfigError                 bad or missing configuration (key, what to do)
     ├── FetchError                  a source could not be fetched (source, url, reason)
+    │   └── RateLimited             the site asked to come back later (until)
     ├── ParseError                  a page could not be understood (source, url)
     │   └── LayoutChanged           a declared selector matched the wrong number of nodes
     ├── StoreError                  the database refused or is unreadable
@@ -15,6 +16,8 @@ The CLI catches ``OpcoWatchError`` and prints ``str(error)``: never a traceback.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class OpcoWatchError(Exception):
@@ -49,6 +52,19 @@ class FetchError(OpcoWatchError):
         self.reason = reason
         self.status = status
         super().__init__(f"[{source}] {reason}: {url}")
+
+
+class RateLimited(FetchError):
+    """The site answered 429 or 503 with a Retry-After too long to wait: come back ``until``
+    (a timezone-aware datetime)."""
+
+    kind = "rate-limited"
+
+    def __init__(
+        self, source: str, url: str, reason: str, *, until: datetime, status: int | None = None
+    ) -> None:
+        self.until = until
+        super().__init__(source, url, reason, status=status)
 
 
 class ParseError(OpcoWatchError):

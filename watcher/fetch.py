@@ -1,10 +1,13 @@
 """The one fetch layer: a shared ``httpx.AsyncClient`` with the manners of a good crawler.
 
 Declared hosts only (every redirect hop checked), robots.txt, an honest User-Agent, a
-concurrency cap per host, retries with backoff on transient failures (honouring Retry-After),
-conditional requests, and a body size limit. Every failure is a ``FetchError`` whose reason a
-person understands. With ``mirror`` set, ``https://HOST/PATH?Q`` is fetched from
-``MIRROR/HOST/PATH?Q`` (the offline demo) while pages keep their real, logical URLs.
+concurrency cap per host, retries with backoff on transient failures, conditional requests, a
+body size limit, and an overall deadline per request (httpx's timeout is per read: a server
+trickling a byte at a time would keep a request alive for ever). A Retry-After longer than
+``retry_after_wait_max`` (or a second one) is not waited for: it raises ``RateLimited`` with
+the moment the site named, and the pipeline skips the source until then. Every failure is a
+``FetchError`` whose reason a person understands. With ``mirror`` set, ``https://HOST/PATH?Q``
+is fetched from ``MIRROR/HOST/PATH?Q`` (the offline demo) while pages keep their real URLs.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from types import TracebackType
@@ -26,7 +29,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from watcher.errors import FetchError
+from watcher.errors import FetchError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +37,18 @@ ROBOTS_AGENT = "opco-watch"
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 Sleep = Callable[[float], Awaitable[None]]
+LATIN_1_NAMES = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii"})
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    timeout: float = 20.0  # seconds, per request (connect/read)
+    timeout: float = 20.0  # seconds, per network operation (connect, each read)
+    request_deadline: float = 120.0  # seconds for one whole exchange: connect, headers, body
     retries: int = 3  # extra attempts on connect errors, timeouts, resets, 5xx, 429
     backoff_base: float = 0.5  # seconds; exponential with full jitter, capped by backoff_max
     backoff_max: float = 30.0
+    retry_after_wait_max: float = 30.0  # a Retry-After up to this is waited for, once
+    retry_after_defer_max: float = 86_400.0  # the longest a site may have us stay away
     per_host: int = 4  # concurrent requests per (logical) host
     max_body_bytes: int = 10_000_000
     user_agent: str = "opco-watch/0.1 (+https://github.com/opco-watch/opco-watch)"
@@ -217,6 +224,8 @@ class Fetcher:
         url = origin + "/robots.txt"
         try:
             raw = await self._follow(_Call(url), source, allowed, 0, robots=False)
+        except RateLimited:
+            raise  # the site asks to be left alone: its pages too
         except FetchError as error:
             log.warning(
                 "[%s] robots.txt unavailable (%s), allowing all: %s", source, error.reason, url
@@ -238,15 +247,28 @@ class Fetcher:
 
     async def _with_retries(self, call: _Call, source: str, retries: int) -> _Raw:
         attempt = 0
+        waited = False  # for a Retry-After already: a second one is not waited for
         while True:
             try:
                 return await self._attempt(call, source)
             except _Transient as failure:
+                if failure.wait is not None and (waited or self._too_long(failure.wait)):
+                    raise self._come_back_later(call, source, failure) from failure.__cause__
                 if attempt >= retries:
                     error = FetchError(source, call.url, failure.reason, status=failure.status)
                     raise error from failure.__cause__
                 attempt += 1
+                waited = waited or failure.wait is not None
                 await self._back_off(call, source, failure, attempt, retries)
+
+    def _too_long(self, wait: float) -> bool:
+        return wait > self.settings.retry_after_wait_max
+
+    def _come_back_later(self, call: _Call, source: str, failure: _Transient) -> RateLimited:
+        wait = min(failure.wait or 0.0, self.settings.retry_after_defer_max)
+        until = datetime.now(UTC) + timedelta(seconds=wait)
+        reason = f"{failure.reason}, the site asks to wait {_duration(wait)}"
+        return RateLimited(source, call.url, reason, until=until, status=failure.status)
 
     async def _back_off(
         self, call: _Call, source: str, failure: _Transient, attempt: int, retries: int
@@ -260,10 +282,10 @@ class Fetcher:
         await self._sleep(delay)  # outside the host slot: a backing-off request holds nothing
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        """Retry-After when the server gave one, else full jitter; both capped."""
-        cap = self.settings.backoff_max
+        """The Retry-After the server gave (short enough to wait), else capped full jitter."""
         if retry_after is not None:
-            return min(retry_after, cap)
+            return retry_after
+        cap = self.settings.backoff_max
         return self._random.uniform(0, min(cap, self.settings.backoff_base * 2 ** (attempt - 1)))
 
     async def _attempt(self, call: _Call, source: str) -> _Raw:
@@ -287,20 +309,36 @@ class Fetcher:
             started = time.monotonic()
             self.stats.requests += 1
             self.stats.by_host[host] += 1
-            wire = to_wire(call.url, self.settings.mirror)
-            async with self._client.stream(
-                call.method, wire, json=call.json, headers=call.headers
-            ) as response:
-                try:
-                    body = await self._read(response, call.url, source)
-                finally:
-                    self.stats.bytes += response.num_bytes_downloaded
+            response, body = await self._exchange(call, source)
         elapsed = time.monotonic() - started
         log.debug(
             "[%s] %s %s -> %d (%.1f kB, %.2f s)",
             *(source, call.method, call.url, response.status_code, len(body) / 1000, elapsed),
         )
         return _Raw(call.url, response.status_code, response.headers, body)
+
+    async def _exchange(self, call: _Call, source: str) -> tuple[httpx.Response, bytes]:
+        """The request and its body within ``request_deadline``: not retried when it passes
+        (a site that trickles does it again), the source's other requests go on."""
+        wire = to_wire(call.url, self.settings.mirror)
+        deadline = asyncio.timeout(self.settings.request_deadline)
+        try:
+            async with (
+                deadline,
+                self._client.stream(
+                    call.method, wire, json=call.json, headers=call.headers
+                ) as response,
+            ):
+                try:
+                    return response, await self._read(response, call.url, source)
+                finally:
+                    self.stats.bytes += response.num_bytes_downloaded
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise
+            seconds = f"{self.settings.request_deadline:g} s"
+            reason = f"no complete answer within {seconds} (fetch.request_deadline_seconds)"
+            raise FetchError(source, call.url, reason) from exc
 
     def _slot(self, host: str) -> asyncio.Semaphore:
         return self._slots.setdefault(host, asyncio.Semaphore(self.settings.per_host))
@@ -400,6 +438,8 @@ def decode(body: bytes, content_type: str) -> str:
     """The charset from Content-Type, else UTF-8, else Windows-1252 (French sites that do not
     declare theirs are almost always one of the two)."""
     charset = _charset(content_type)
+    if charset and charset.lower().replace("_", "-") in LATIN_1_NAMES:
+        charset = "cp1252"  # as browsers do (WHATWG): "latin-1" pages use cp1252's ’ œ …
     if charset:
         try:
             return body.decode(charset, errors="replace")
@@ -417,3 +457,14 @@ def _charset(content_type: str) -> str | None:
         if name.strip().lower() == "charset":
             return value.strip().strip("\"'") or None
     return None
+
+
+def _duration(seconds: float) -> str:
+    """ "45 s", "20 min", "3 h", "2 days": how long a site asked us to stay away."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86_400:.0f} days"

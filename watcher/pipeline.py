@@ -1,17 +1,18 @@
 """The pipeline: fetch -> parse -> store, per source, each source isolated from the others.
 
 This is the only module that calls across stages. A source that fails (site down, layout
-changed, even a bug in its parser) is recorded as failing in the store and reported; the other
-sources complete. HTTP validators (ETag, Last-Modified) are saved only after the notices of a
-page are stored, so a crash between fetch and store can never hide a page behind a 304.
+changed, a poll past its deadline, a bug in its parser, a store that refuses its writes) is
+recorded and reported, and the other sources complete (``watcher.isolation``). Every notice
+is cleaned of control characters and terminal escapes (``watcher.sanitise``) on its way into
+the store. HTTP validators (ETag, Last-Modified) are saved only after the notices of a page
+are stored, so a crash between fetch and store can never hide a page behind a 304.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
@@ -20,64 +21,27 @@ from sqlalchemy.engine import Connection
 
 from scrapers.base import ParseResult, Source
 from scrapers.fallback import fallback_notices
-from watcher import tenders
+from watcher import isolation, tenders
 from watcher.config import Config
-from watcher.errors import FetchError, LayoutChanged, OpcoWatchError, ParseError
+from watcher.errors import LayoutChanged, OpcoWatchError, ParseError, RateLimited
 from watcher.fetch import Fetcher, Request
+from watcher.isolation import error_words
 from watcher.judging import Judge
 from watcher.merging import fill_empty
-from watcher.models import PARIS, Match, Notice, Tender
+from watcher.models import PARIS, Notice, Tender
 from watcher.notify.admin import check_sources
 from watcher.notify.outbox import AlertItem, enqueue_alerts
-from watcher.notify.settings import NotifySettings, settings_of
-from watcher.store import Store, UpsertResult
+from watcher.notify.settings import settings_of
+from watcher.runs import Progress, RunContext, SourceReport
+from watcher.sanitise import clean_notice
+from watcher.store import SourceState, Store, UpsertResult
 from watcher.tenders import TenderEvent
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, str], None]
 #: a listing that drops to 0 items after this many is reported (a silent redesign)
 EMPTY_ALERT_AFTER = 3
-
-
-@dataclass(frozen=True, slots=True)
-class SourceReport:
-    """What one source's poll did, for the CLI and the logs."""
-
-    source: str
-    ok: bool
-    pages: int = 0
-    not_modified: int = 0
-    details: int = 0
-    items: int = 0
-    new: int = 0
-    changed: int = 0
-    same: int = 0
-    error: str = ""
-    error_kind: str = ""
-    consecutive_failures: int = 0
-    seconds: float = 0.0
-    new_keys: tuple[str, ...] = ()
-    events: tuple[TenderEvent, ...] = ()
-
-
-@dataclass
-class RunContext:
-    store: Store
-    fetcher: Fetcher
-    today: date
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    progress: Progress | None = None
-    #: judges new and changed tenders; None leaves them unjudged
-    judge: Judge | None = None
-    #: where alerts go; None queues none
-    notify: NotifySettings | None = None
-    #: the verdicts of this run, by tender id
-    verdicts: dict[int, Match] = field(default_factory=dict)
-
-    def say(self, source: str, event: str) -> None:
-        if self.progress:
-            self.progress(source, event)
+__all__ = ["Progress", "RunContext", "SourceReport", "poll", "run_once", "run_source"]
 
 
 @dataclass
@@ -98,22 +62,11 @@ async def run_once(sources: Iterable[Source], ctx: RunContext) -> list[SourceRep
 
 
 async def run_source(source: Source, ctx: RunContext) -> SourceReport:
-    started = time.perf_counter()
-    ctx.say(source.name, "start")
-    try:
-        async with ctx.store.poll_lock(source.name):  # never two polls of a source at once
-            report = await _poll_source(source, ctx)
-    except OpcoWatchError as error:
-        report = _failure(source, ctx, error.kind, _error_words(error))
-    except Exception as error:  # a bug in one parser must not stop the other sources
-        log.exception("[%s] unexpected error", source.name)
-        report = _failure(source, ctx, "bug", f"internal error: {error!r}")
-    ctx.say(source.name, "done" if report.ok else "failed")
-    return _timed(report, time.perf_counter() - started)
+    """Poll one source; never raises (see ``watcher.isolation``)."""
+    return await isolation.run_source(source, ctx, _poll_source)
 
 
-async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
-    state = ctx.store.source_state(source.name)
+async def _poll_source(source: Source, ctx: RunContext, state: SourceState | None) -> SourceReport:
     previous = state.items_seen_last if state else 0
     harvest = await _harvest_listings(source, ctx)
     problem = _listing_problem(source, harvest, previous)
@@ -121,7 +74,7 @@ async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
     fingerprints = {key: notice.fingerprint() for key, notice in harvest.notices.items()}
     todo = [n for k, n in harvest.notices.items() if known.get(k) != fingerprints[k]]
     unchanged = [k for k in harvest.notices if known.get(k) == fingerprints[k]]
-    completed, hashes = await _complete_details(source, todo, fingerprints, ctx)
+    completed, hashes, failed = await _complete_details(source, todo, fingerprints, ctx)
     seen_at = ctx.now()
     result, events = _store(completed, hashes, seen_at, ctx)
     ctx.store.touch(unchanged, seen_at)
@@ -142,10 +95,12 @@ async def _poll_source(source: Source, ctx: RunContext) -> SourceReport:
         same=result.same + len(unchanged),
         new_keys=tuple(n.key for n in result.new),
         events=tuple(events),
+        detail_failures=len(failed),
     )
     # when every page answered 304, the health keeps the count of the last read
     listed = len(harvest.notices) if harvest.pages > harvest.not_modified else previous
-    return _record(source, harvest, report, listed, problem, ctx, seen_at)
+    details = (len(failed), failed[0] if failed else "")
+    return _record(source, harvest, report, listed, problem, ctx, seen_at, details)
 
 
 def _store(
@@ -160,8 +115,11 @@ def _store(
         _judge(conn, events, ctx, seen_at)
         _alert(conn, events, ctx, seen_at)
 
+    # the one door into the store: web text is cleaned here, once (listing hashes stay
+    # those of the notices as parsed, so an unchanged listing is still recognised)
+    cleaned = [clean_notice(notice) for notice in completed]
     result = ctx.store.upsert(
-        completed, seen_at=seen_at, listing_hashes=hashes, in_transaction=group_and_judge
+        cleaned, seen_at=seen_at, listing_hashes=hashes, in_transaction=group_and_judge
     )
     return result, events
 
@@ -174,6 +132,7 @@ def _record(
     problem: OpcoWatchError | None,
     ctx: RunContext,
     at: datetime,
+    details: tuple[int, str],
 ) -> SourceReport:
     """Source health: a success, or a failure (layout changed, emptied listing) whose calls the
     fallback extractor may still have surfaced."""
@@ -182,14 +141,24 @@ def _record(
     )
     if problem is None:
         ctx.store.record_success(
-            source.name, at=at, items=listed, new=report.new, changed=report.changed
+            source.name,
+            at=at,
+            items=listed,
+            new=report.new,
+            changed=report.changed,
+            details=details,
         )
         return report
-    words = _error_words(problem)
+    words = error_words(problem)
     if harvest.on_fallback:
         words += f" — {report.items} candidate(s) kept by the fallback extractor"
     count = ctx.store.record_failure(
-        source.name, at=at, error_kind=problem.kind, error=words, on_fallback=harvest.on_fallback
+        source.name,
+        at=at,
+        error_kind=problem.kind,
+        error=words,
+        on_fallback=harvest.on_fallback,
+        details=details,
     )
     log.warning("[%s] %s (%d in a row)", source.name, words, count)
     return replace(report, error=words, error_kind=problem.kind, consecutive_failures=count)
@@ -245,20 +214,27 @@ def _parse_or_fall_back(source: Source, text: str, url: str, harvest: _Harvest) 
 
 async def _complete_details(
     source: Source, notices: list[Notice], fingerprints: dict[str, str], ctx: RunContext
-) -> tuple[list[Notice], dict[str, str]]:
+) -> tuple[list[Notice], dict[str, str], list[str]]:
     """Fetch the detail pages of new or changed notices, concurrently (capped per host).
 
     A notice whose detail page fails is stored from its listing, completed by what an earlier
     read stored (a broken detail page never wipes the body and documents), without a listing
-    hash (and the listing's validators are not saved), so the next poll tries it again.
+    hash (and the listing's validators are not saved), so the next poll tries it again; the
+    failures (in words) are counted in the source's health. A site that asks to be left alone
+    (``RateLimited``) stops the remaining detail pages and the poll.
     """
-    results = await asyncio.gather(*(_with_detail(source, n, ctx) for n in notices))
+    halt: list[RateLimited] = []
+    results = await asyncio.gather(*(_with_detail(source, n, ctx, halt) for n in notices))
+    if halt:
+        raise halt[0]
     hashes = {
         listing.key: fingerprints[listing.key]
-        for listing, (_, ok) in zip(notices, results, strict=True)
-        if ok
+        for listing, (_, error) in zip(notices, results, strict=True)
+        if error is None
     }
-    return [n if ok else _with_stored(n, ctx.store) for n, ok in results], hashes
+    failed = [error for _, error in results if error is not None]
+    completed = [n if error is None else _with_stored(n, ctx.store) for n, error in results]
+    return completed, hashes, failed
 
 
 def _with_stored(listing: Notice, store: Store) -> Notice:
@@ -266,18 +242,27 @@ def _with_stored(listing: Notice, store: Store) -> Notice:
     return fill_empty(listing, stored.notice) if stored is not None else listing
 
 
-async def _with_detail(source: Source, notice: Notice, ctx: RunContext) -> tuple[Notice, bool]:
+async def _with_detail(
+    source: Source, notice: Notice, ctx: RunContext, halt: list[RateLimited]
+) -> tuple[Notice, str | None]:
+    """The notice completed from its detail page, and None; or as listed, and the error."""
     request = source.detail_request(notice)
     if request is None:
-        return notice, True
+        return notice, None
+    if halt:
+        return notice, "not fetched: the site asked to wait"
     try:
         page = await ctx.fetcher.fetch(request, source=source.name, allowed_hosts=source.hosts)
-        if source.binary_details:
-            return source.parse_detail_bytes(page.content, notice), True
-        return source.parse_detail(page.text, notice), True
+        if source.binary_details:  # PDF: read in a bounded child process, off the event loop
+            parsed = await asyncio.to_thread(source.parse_detail_bytes, page.content, notice)
+            return parsed, None
+        return source.parse_detail(page.text, notice), None
+    except RateLimited as error:
+        halt.append(error)
+        return notice, error_words(error)
     except OpcoWatchError as error:
         log.warning("[%s] detail page skipped for %s: %s", source.name, notice.key, error)
-        return notice, False
+        return notice, error_words(error)
 
 
 def _judge(conn: Connection, events: list[TenderEvent], ctx: RunContext, at: datetime) -> None:
@@ -325,25 +310,6 @@ def request_key(request: Request) -> str:
     return request.url + sep + urlencode(sorted((k, str(v)) for k, v in request.params.items()))
 
 
-def _failure(source: Source, ctx: RunContext, kind: str, words: str) -> SourceReport:
-    count = ctx.store.record_failure(source.name, at=ctx.now(), error_kind=kind, error=words)
-    log.warning("[%s] poll failed (%d in a row): %s", source.name, count, words)
-    return SourceReport(
-        source.name, False, error=words, error_kind=kind, consecutive_failures=count
-    )
-
-
-def _error_words(error: OpcoWatchError) -> str:
-    """The error as a person reads it in the health table ("site unreachable: URL")."""
-    if isinstance(error, FetchError):
-        return f"{error.reason}: {error.url}"
-    return str(error).split("] ", 1)[-1]
-
-
-def _timed(report: SourceReport, seconds: float) -> SourceReport:
-    return replace(report, seconds=round(seconds, 3))
-
-
 # ------------------------------------------------------------------------------- entry point
 
 
@@ -365,6 +331,7 @@ def poll(
     with Store.open(config.database) as store:
         judge = Judge.from_config(config, store)
         reports = asyncio.run(_poll_all(config, store, sources, mirror, progress, today, judge))
+        isolation.raise_store_failures(reports)
         check_sources(store, settings_of(config), datetime.now(UTC))
         return reports
 
@@ -387,5 +354,6 @@ async def _poll_all(
             progress=progress,
             judge=judge,
             notify=settings_of(config),
+            source_deadline=config.fetch.source_deadline_seconds,
         )
         return await run_once(sources, ctx)

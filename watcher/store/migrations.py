@@ -275,12 +275,33 @@ def _v5_console(op: Operations) -> None:
     op.create_index("ix_matches_computed_at", "matches", ["computed_at"])
 
 
+def _v6_reliability(op: Operations) -> None:
+    """Source health: a site's Retry-After (skip until), failed detail pages; the outbox's
+    in-doubt mark (sends that may have been delivered) and who holds a claim."""
+    zero = sa.text("0")
+    with op.batch_alter_table("source_state") as batch:
+        batch.add_column(_stamp("deferred_until", nullable=True))
+        batch.add_column(
+            sa.Column("detail_failures", sa.Integer, nullable=False, server_default=zero)
+        )
+        batch.add_column(
+            sa.Column("detail_failure_polls", sa.Integer, nullable=False, server_default=zero)
+        )
+        batch.add_column(sa.Column("last_detail_error", sa.Text))
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(
+            sa.Column("doubtful_sends", sa.Integer, nullable=False, server_default=zero)
+        )
+        batch.add_column(sa.Column("claimed_by", sa.Text))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
     _v3_tender_keys,
     _v4_notify,
     _v5_console,
+    _v6_reliability,
 )
 HEAD = len(MIGRATIONS)
 

@@ -37,6 +37,10 @@ class NoticeChange:
     fields: dict[str, tuple[Any, Any]]
 
 
+#: polls in a row with failed detail pages before ``opco-watch sources`` shows them
+DETAILS_FAILING_AFTER = 2
+
+
 @dataclass(frozen=True, slots=True)
 class SourceState:
     """The health of one source. ``last_error*`` describe the latest failure, even after
@@ -53,6 +57,17 @@ class SourceState:
     changed_last: int
     total_items: int
     on_fallback: bool
+    #: the site asked (Retry-After) not to be polled before this moment
+    deferred_until: datetime | None = None
+    #: detail pages that failed in the last poll, and the number of polls in a row with some
+    detail_failures: int = 0
+    detail_failure_polls: int = 0
+    last_detail_error: str | None = None
+
+    @property
+    def details_failing(self) -> bool:
+        """Detail pages keep failing: worth showing (one failed page is retried next poll)."""
+        return self.detail_failures > 0 and self.detail_failure_polls >= DETAILS_FAILING_AFTER
 
 
 @dataclass(frozen=True, slots=True)

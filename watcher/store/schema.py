@@ -126,6 +126,11 @@ source_state = sa.Table(
     sa.Column("new_last", sa.Integer, nullable=False),
     sa.Column("changed_last", sa.Integer, nullable=False),
     sa.Column("on_fallback", sa.Boolean, nullable=False),
+    # migration 6
+    sa.Column("deferred_until", UTCDateTime),
+    sa.Column("detail_failures", sa.Integer, nullable=False),
+    sa.Column("detail_failure_polls", sa.Integer, nullable=False),
+    sa.Column("last_detail_error", sa.Text),
 )
 
 http_cache = sa.Table(
@@ -168,6 +173,9 @@ outbox = sa.Table(
     # migration 4
     sa.Column("claimed_at", UTCDateTime),
     sa.Column("failed_at", UTCDateTime),
+    # migration 6: attempts that reached DATA without a known outcome; "host pid" of a claim
+    sa.Column("doubtful_sends", sa.Integer, nullable=False),
+    sa.Column("claimed_by", sa.Text),
 )
 
 # migration 2

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from watcher.models import Notice
+from watcher.sanitise import clean_block
 from watcher.store import upserts
 from watcher.store.records import SourceState, notice_from_data
 from watcher.store.schema import feedback, http_cache, notices, source_state
@@ -23,32 +24,68 @@ def _merge(conn: Connection, table: sa.Table, key: dict[str, Any], values: dict[
     upserts.upsert(conn, table, key, values)
 
 
-def record_success(conn: Connection, source: str, values: dict[str, Any]) -> None:
-    _merge(conn, source_state, {"source": source}, {**values, "consecutive_failures": 0})
+def record_success(
+    conn: Connection, source: str, values: dict[str, Any], details: tuple[int, str] | None = None
+) -> None:
+    """A poll that worked; ``details``: (detail pages that failed, the first error)."""
+    values = {**values, "consecutive_failures": 0, "deferred_until": None}
+    fresh, update = _details(details)
+    upserts.upsert(
+        conn, source_state, {"source": source}, {**values, **fresh}, on_update={**values, **update}
+    )
 
 
 def record_failure(
-    conn: Connection, source: str, at: datetime, error_kind: str, error: str, on_fallback: bool
+    conn: Connection,
+    source: str,
+    at: datetime,
+    error_kind: str,
+    error: str,
+    on_fallback: bool,
+    *,
+    deferred_until: datetime | None = None,
+    details: tuple[int, str] | None = None,
 ) -> int:
     """Count one more consecutive failure, atomically (two processes failing at once count
     two); returns the count, this failure included."""
     values = {
         "last_run": at,
         "last_error_kind": error_kind,
-        "last_error": error[:ERROR_TEXT_MAX],
+        "last_error": _text(error),
         "on_fallback": on_fallback,
+        "deferred_until": deferred_until,
     }
     failures = source_state.c.consecutive_failures
+    fresh, update = _details(details)
     return int(
         upserts.upsert(
             conn,
             source_state,
             {"source": source},
-            {**values, "consecutive_failures": 1},
-            on_update={**values, "consecutive_failures": failures + 1},
+            {**values, **fresh, "consecutive_failures": 1},
+            on_update={**values, **update, "consecutive_failures": failures + 1},
             returning=failures,
         )
     )
+
+
+def _details(details: tuple[int, str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The detail-page columns of a poll, for a new row and for an update (counted in the
+    statement, like the failures); none when the poll did not get as far as detail pages."""
+    if details is None:
+        return {}, {}
+    failed, error = details
+    if not failed:
+        cleared = {"detail_failures": 0, "detail_failure_polls": 0}
+        return cleared, cleared
+    values = {"detail_failures": failed, "last_detail_error": _text(error)}
+    polls = source_state.c.detail_failure_polls + 1
+    return {**values, "detail_failure_polls": 1}, {**values, "detail_failure_polls": polls}
+
+
+def _text(error: str) -> str:
+    """An error as stored: web text in it cleaned of control codes, its length bounded."""
+    return clean_block(error)[:ERROR_TEXT_MAX]
 
 
 def _totals() -> sa.Subquery:
@@ -84,6 +121,10 @@ def _state(row: Row[Any]) -> SourceState:
         changed_last=row.changed_last,
         total_items=int(row.total_items),
         on_fallback=bool(row.on_fallback),
+        deferred_until=row.deferred_until,
+        detail_failures=row.detail_failures,
+        detail_failure_polls=row.detail_failure_polls,
+        last_detail_error=row.last_detail_error,
     )
 
 

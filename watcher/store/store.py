@@ -204,8 +204,10 @@ class Store:
         new: int,
         changed: int,
         on_fallback: bool = False,
+        details: tuple[int, str] | None = None,
     ) -> None:
-        """A run that worked: resets the consecutive failures (the last error is kept)."""
+        """A run that worked: resets the consecutive failures (the last error is kept) and
+        any Retry-After pause. ``details``: (detail pages that failed, the first error)."""
         _require_aware("at", at)
         values = {
             "last_run": at,
@@ -216,16 +218,37 @@ class Store:
             "on_fallback": on_fallback,
         }
         with self.transaction(write=True) as conn:
-            state.record_success(conn, source, values)
+            state.record_success(conn, source, values, details)
 
     def record_failure(
-        self, source: str, *, at: datetime, error_kind: str, error: str, on_fallback: bool = False
+        self,
+        source: str,
+        *,
+        at: datetime,
+        error_kind: str,
+        error: str,
+        on_fallback: bool = False,
+        deferred_until: datetime | None = None,
+        details: tuple[int, str] | None = None,
     ) -> int:
         """A run that failed; returns the number of consecutive failures, this one included.
-        ``on_fallback``: the generic extractor kept surfacing the source's calls meanwhile."""
+        ``on_fallback``: the generic extractor kept surfacing the source's calls meanwhile;
+        ``deferred_until``: the site asked not to come back before then (Retry-After);
+        ``details``: as for ``record_success``, when the poll got as far as the detail pages."""
         _require_aware("at", at)
+        if deferred_until is not None:
+            _require_aware("deferred_until", deferred_until)
         with self.transaction(write=True) as conn:
-            return state.record_failure(conn, source, at, error_kind, error, on_fallback)
+            return state.record_failure(
+                conn,
+                source,
+                at,
+                error_kind,
+                error,
+                on_fallback,
+                deferred_until=deferred_until,
+                details=details,
+            )
 
     def source_states(self) -> list[SourceState]:
         with self.transaction() as conn:
