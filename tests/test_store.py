@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -294,10 +293,12 @@ def test_a_new_database_is_migrated_to_head(database: Database) -> None:
         assert set(metadata.tables) <= set(sa.inspect(conn).get_table_names())
 
 
-def test_an_empty_file_is_migrated(db_path: Path) -> None:
+def test_an_empty_file_is_refused_unless_asked_to_initialise_it(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     db_path.touch()
-    with Store.open(db_path) as store:
+    with pytest.raises(StoreError, match=r"is empty \(0 bytes\).*`opco-watch db init`"):
+        Store.open(db_path)
+    with Store.open(db_path, allow_empty=True) as store:  # what `opco-watch db init` does
         assert store.schema_version == SCHEMA_HEAD
 
 
@@ -394,7 +395,7 @@ def test_a_directory_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> 
 
 
 def test_a_directory_in_place_of_the_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match=r"cannot open database at .*: unable to open database"):
+    with pytest.raises(StoreError, match=r"cannot open database at .*: it is a directory"):
         Store.open(tmp_path)
 
 
@@ -404,9 +405,8 @@ def test_a_corrupt_file_is_a_clear_error(db_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         Store.open(db_path)
     message = str(caught.value)
-    assert f"cannot open database at {db_path}: file is not a database" in message
-    assert "check that the file is an opco-watch database" in message
-    assert isinstance(caught.value.__cause__, sa.exc.SQLAlchemyError | sqlite3.Error)
+    assert f"cannot open database at {db_path}: the file is not an SQLite database" in message
+    assert "restore the database from a backup" in message
 
 
 def test_a_bad_url_is_a_clear_error() -> None:

@@ -1,4 +1,5 @@
-"""``opco-watch db upgrade`` / ``db check``: the database's schema, said plainly (admin text)."""
+"""``opco-watch db init`` / ``db upgrade`` / ``db check``: the database's schema and, for a
+SQLite file, its integrity, said plainly (admin text)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,45 @@ import sys
 
 import click
 
-from watcher.cli.common import EXIT_PARTIAL, friendly, load, out
+from watcher.cli.common import EXIT_PARTIAL, EXIT_STORE, fail, friendly, load, out
 from watcher.config import Config
-from watcher.store import SCHEMA_HEAD, Store
-from watcher.store.engine import describe, resolve_url
+from watcher.store import SCHEMA_HEAD, Store, integrity
+from watcher.store.engine import describe, resolve_url, sqlite_file
 from watcher.store.migrations import describe_step
 from watcher.store.store import database_version
 
 
 @click.group("db")
 def db_group() -> None:
-    """The database: check its schema version, upgrade it."""
+    """The database: create it, check its schema version and integrity, upgrade it."""
+
+
+@db_group.command("init")
+@click.pass_context
+@friendly
+def init_command(ctx: click.Context) -> None:
+    """Create the database (also in an empty file, which every other command refuses)."""
+    cfg: Config = load(ctx)
+    path = sqlite_file(resolve_url(cfg.database))
+    existed = path is not None and path.exists() and path.stat().st_size > 0
+    with Store.open(cfg.database, allow_empty=True) as store:
+        version = store.schema_version
+    where = path or describe(resolve_url(cfg.database))
+    if existed:
+        out.print(f"The database at {where} already exists (schema version {version}).")
+    else:
+        out.print(f"Created the database at {where} (schema version {version}).")
 
 
 @db_group.command("check")
 @click.pass_context
 @friendly
 def check_command(ctx: click.Context) -> None:
-    """Say the schema version and what an upgrade would apply (changes nothing)."""
+    """Say whether a SQLite file is whole (full integrity check), the schema version and
+    what an upgrade would apply (changes nothing)."""
     cfg: Config = load(ctx)
     where = describe(resolve_url(cfg.database))
+    _say_integrity(cfg)
     version = database_version(cfg.database)
     if version is None:
         out.print(
@@ -62,6 +82,21 @@ def upgrade_command(ctx: click.Context) -> None:
         for step in range(before + 1, after + 1):
             out.print(f"  applied {step}. {describe_step(step)}", highlight=False)
     _say_queue(cfg, create=True)
+
+
+def _say_integrity(cfg: Config) -> None:
+    """A SQLite file: SQLite's full ``integrity_check``, on a read-only connection."""
+    path = sqlite_file(resolve_url(cfg.database))
+    if path is None or not path.exists():
+        return
+    if integrity.check_file(path, allow_empty=True):
+        return  # empty: `db init` makes it a database
+    problems = integrity.run_check(path, "integrity_check")
+    if problems:
+        for problem in problems[:20]:
+            out.print(f"✗ {problem}", highlight=False, markup=False)
+        fail(integrity.damaged_message(path, problems), EXIT_STORE)
+    out.print(f"✓ {path} is whole (PRAGMA integrity_check: ok).", highlight=False)
 
 
 def _say_queue(cfg: Config, *, create: bool) -> None:

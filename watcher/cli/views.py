@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -74,6 +74,7 @@ def reports_table(reports: list[SourceReport]) -> Table:
 def report_json(report: SourceReport) -> dict[str, Any]:
     data = asdict(report)
     data["new_keys"] = list(report.new_keys)
+    data["deferred_until"] = _iso(report.deferred_until)
     return data
 
 
@@ -172,6 +173,12 @@ def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str
                 "consecutive_failures": state.consecutive_failures if state else 0,
                 "last_error": state.last_error if state and state.consecutive_failures else "",
                 "on_fallback": bool(state and state.on_fallback),
+                "deferred_until": _iso(state.deferred_until) if state else None,
+                "detail_failures": state.detail_failures if state else 0,
+                "detail_failure_polls": state.detail_failure_polls if state else 0,
+                "last_detail_error": (state.last_detail_error or "")
+                if state and state.details_failing
+                else "",
             }
         )
     return rows
@@ -191,9 +198,28 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
             str(r["items_last"]),
             _failures(r["consecutive_failures"]),
             Text("on fallback", "yellow") if r["on_fallback"] else "",
-            r["last_error"],
+            Text("\n".join(_health_notes(r))),  # web text: never markup
         )
     return table
+
+
+def _health_notes(row: dict[str, Any]) -> list[str]:
+    """The last error, a Retry-After pause, detail pages that keep failing."""
+    notes = [row["last_error"]] if row["last_error"] else []
+    until = row["deferred_until"]
+    if until and datetime.fromisoformat(until) > datetime.now(UTC):
+        when = short_datetime(datetime.fromisoformat(until))
+        notes.append(f"paused until {when}: the site asked (Retry-After)")
+    if row["last_detail_error"]:
+        count, polls = row["detail_failures"], row["detail_failure_polls"]
+        notes.append(
+            f"{count} detail page(s) failing, {polls} polls in a row: {row['last_detail_error']}"
+        )
+    return notes
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _failures(count: int) -> Text:

@@ -10,6 +10,7 @@ tables for tenders, matches and the outbox. See ``Store``.
     schema.py      the head schema as SQLAlchemy Core tables
     migrations.py  the ordered schema migrations (alembic Operations, no env.py)
     engine.py      engines, SQLite pragmas, transactions, error messages
+    integrity.py   a SQLite file before use: absent (created), empty, foreign, damaged
 """
 
 from watcher.store.migrations import HEAD as SCHEMA_HEAD

@@ -58,12 +58,20 @@ def create(url: URL, **options: Any) -> Engine:
     return engine
 
 
-def _make_parent(url: URL) -> None:
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL; None for other databases, memory and ``file:`` URIs."""
     database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file:"):
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
+def _make_parent(url: URL) -> None:
+    path = sqlite_file(url)
+    if path is None:
         return
     try:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise open_error(describe(url), exc) from exc
 
@@ -156,6 +164,10 @@ _HINTS = (
         "(restore a backup, or move the file away to start afresh)",
     ),
     (("locked", "busy"), "that no other program holds the database, then retry"),
+    (
+        ("disk is full", "disk i/o error", "i/o error"),
+        "that the disk has free space and works (then retry: nothing was half written)",
+    ),
     (
         ("readonly", "read-only", "permission", "unable to open"),
         "that the file and its directory exist and are writable",

@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 from watcher.errors import StoreError
 from watcher.models import Notice
 from watcher.store import engine as db
-from watcher.store import locks, state
+from watcher.store import integrity, locks, state
 from watcher.store import notices as notice_sql
 from watcher.store.migrations import HEAD, current_version, migrate
 from watcher.store.records import NoticeChange, SourceState, StoredNotice, UpsertResult
@@ -40,14 +40,18 @@ class Store:
         self._lock_engine: Engine | None = None
 
     @classmethod
-    def open(cls, url_or_path: str | Path) -> Store:
-        """Open (creating it if needed) and migrate to the latest schema.
+    def open(cls, url_or_path: str | Path, *, allow_empty: bool = False) -> Store:
+        """Open and migrate to the latest schema; a database is created only where no file
+        exists (or, with ``allow_empty``, in an empty file: ``opco-watch db init``).
 
         A path means a SQLite file (its directory is created); a string with ``://`` is a
-        SQLAlchemy URL. Raises ``StoreError`` saying what to check when it cannot.
+        SQLAlchemy URL. An empty, foreign or damaged SQLite file is refused before anything
+        is written to it (``watcher.store.integrity``). Raises ``StoreError`` saying what to
+        check when it cannot.
         """
         url = db.resolve_url(url_or_path)
         where = db.describe(url)
+        _check_file(url, allow_empty)
         try:
             engine = db.create(url)
         except db.OPEN_ERRORS as exc:
@@ -309,6 +313,18 @@ def add_feedback(
 def _require_aware(name: str, value: datetime) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")
+
+
+def _check_file(url: db.URL, allow_empty: bool) -> None:
+    """A SQLite file must be absent (created), a whole database, or empty when allowed."""
+    path = db.sqlite_file(url)
+    if path is None:
+        return
+    if integrity.is_new(path):
+        logger.info("creating a new database at %s", path)
+        return
+    if not integrity.check_file(path, allow_empty=allow_empty):
+        integrity.ensure_whole(path)
 
 
 def _migrated(engine: Engine, where: str) -> int:

@@ -1,0 +1,192 @@
+"""Damaged and empty database files: a file with 8 kB of flipped bytes is refused by every
+command (and never written to), an empty file is never silently made a new database (which
+would alert every open call again). Polls and sends run as real ``opco-watch`` processes,
+the other commands through click in this process."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import ROOT
+from watcher.cli import main
+from watcher.config import Config, load_config
+from watcher.devserver import DevServer
+from watcher.errors import StoreError
+from watcher.starter import write_starter
+from watcher.store import Store, integrity
+
+SOURCES = ("-s", "boamp", "-s", "akto")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    file = tmp_path / "opco-watch.toml"
+    write_starter(file)
+    return load_config(file)
+
+
+def opco_watch(config: Config, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "watcher",
+            "--config",
+            str(config.base_dir / "opco-watch.toml"),
+            *args,
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def invoke(config: Config, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command through click, in this process, as a CompletedProcess."""
+    result = CliRunner().invoke(main, ["--config", str(config.base_dir / "opco-watch.toml"), *args])
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
+def poll_and_send(config: Config, server: DevServer) -> int:
+    """A real poll and send; returns how many emails are in the outbox folder."""
+    for args in (("poll", "--mirror", server.base_url, *SOURCES), ("send",)):
+        done = opco_watch(config, *args)
+        assert done.returncode == 0, done.stderr
+    return len(list((config.data_dir / "outbox").glob("*.eml")))
+
+
+def said(done: subprocess.CompletedProcess[str], words: str) -> bool:
+    """``words`` are in the command's error output, however the console wrapped it."""
+    return "".join(words.split()) in "".join(done.stderr.split())
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def flip_middle(path: Path, size: int = 8192) -> None:
+    """XOR ``size`` bytes from the page boundary nearest the middle of the file."""
+    data = bytearray(path.read_bytes())
+    start = len(data) // 2 // 4096 * 4096
+    for index in range(start, min(start + size, len(data))):
+        data[index] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def full_check(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        try:
+            return [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as error:
+            return [str(error)]
+
+
+def test_a_damaged_database_is_refused_by_every_command_and_left_untouched(
+    config: Config, demo_server: DevServer
+) -> None:
+    assert poll_and_send(config, demo_server) > 0
+    database = Path(config.database)
+    assert not database.with_name(database.name + "-wal").exists()  # checkpointed at exit
+    flip_middle(database)
+    assert full_check(database) != ["ok"]  # what the attack found: damaged...
+    before = digest(database)
+    commands = [
+        (opco_watch, ("poll", "--mirror", demo_server.base_url, *SOURCES)),
+        (opco_watch, ("send",)),
+        (invoke, ("list",)),
+        (invoke, ("show", "1")),
+        (invoke, ("sources",)),
+        (invoke, ("status", "1", "go")),
+        (invoke, ("digest", "--html", str(config.base_dir / "digest.html"))),
+        (invoke, ("calendar", "-o", "-")),
+        (invoke, ("reminders",)),
+    ]
+    for run, command in commands:
+        done = run(config, *command)
+        assert done.returncode == 3, (
+            command,
+            done.stdout,
+            done.stderr,
+        )  # ...and every command said 0
+        assert said(done, f"the database {database} is damaged"), command
+        assert said(done, "opco-watch will not write to it") and said(done, ".recover")
+        assert "Traceback" not in done.stderr
+    assert digest(database) == before
+    checked = invoke(config, "db", "check")
+    assert checked.returncode == 3 and "✗" in checked.stdout
+
+
+def test_db_check_says_a_whole_database_is_whole(config: Config, demo_server: DevServer) -> None:
+    poll_and_send(config, demo_server)
+    done = invoke(config, "db", "check")
+    assert done.returncode == 0 and "is whole (PRAGMA integrity_check: ok)" in done.stdout
+
+
+def test_an_emptied_database_file_is_refused_not_recreated(
+    config: Config, demo_server: DevServer
+) -> None:
+    sent = poll_and_send(config, demo_server)
+    assert sent > 0
+    database = Path(config.database)
+    database.write_bytes(b"")  # truncated: a full disk, a bad copy, `> opco-watch.db`
+    for command in (("poll", "--mirror", demo_server.base_url, *SOURCES), ("send",)):
+        done = opco_watch(config, *command)
+        assert done.returncode == 3, (command, done.stderr)
+        assert said(done, f"the database file {database} is empty (0 bytes)")
+        assert said(done, "`opco-watch db init`")
+    assert database.stat().st_size == 0
+    assert len(list((config.data_dir / "outbox").glob("*.eml"))) == sent  # nobody re-alerted
+
+    created = invoke(config, "db", "init")
+    assert created.returncode == 0 and "Created the database at" in created.stdout
+    with Store.open(database) as store:
+        assert store.count_notices() == 0
+    again = invoke(config, "db", "init")
+    assert again.returncode == 0 and "already exists" in again.stdout
+
+
+def test_a_missing_database_is_created(config: Config) -> None:
+    assert not Path(config.database).exists()
+    done = invoke(config, "list")
+    assert done.returncode == 0 and Path(config.database).stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"hello, not a database\n", "the file is not an SQLite database")],
+)
+def test_a_foreign_file_is_refused(config: Config, content: bytes, words: str) -> None:
+    database = Path(config.database)
+    database.parent.mkdir(parents=True)
+    database.write_bytes(content)
+    done = invoke(config, "sources")
+    assert done.returncode == 3 and said(done, words)
+    assert database.read_bytes() == content
+
+
+def test_a_long_running_process_checks_again_a_file_that_changed(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    with Store.open(path) as store:
+        store.count_notices()
+    Store.open(path).close()  # checked once, remembered
+    for _ in range(50):  # enough rows that the middle of the file is a b-tree page
+        with Store.open(path) as store, store.transaction(write=True) as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO jobs_state (name, value, updated_at) VALUES (?, ?, ?)",
+                (os.urandom(8).hex(), "x" * 3000, "2026-03-02 09:00:00"),
+            )
+    flip_middle(path)
+    assert full_check(path) != ["ok"]
+    with pytest.raises(StoreError, match="is damaged"):
+        Store.open(path)
+    assert integrity.run_check(path, "integrity_check") != []
