@@ -63,7 +63,7 @@ class Discard:
     def __init__(self) -> None:
         self.count = 0
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, on_data: object = None) -> None:
         self.count += 1
 
     def close(self) -> None:

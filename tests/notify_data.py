@@ -75,7 +75,9 @@ class Collect:
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, on_data: Callable[[], None] | None = None) -> None:
+        if on_data is not None:
+            on_data()
         self.sent.append(message)
 
     def close(self) -> None:

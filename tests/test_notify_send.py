@@ -3,26 +3,40 @@ refusals, TLS and login, and exactly-once across a process killed mid-send."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT, Database
+from tests.conftest import ROOT, Database, write_config
 from tests.notify_data import CLAIRE, SOFIA, T0, VEILLE, notice, parts, poll, settings
-from tests.smtp_server import Authenticator, SmtpServer, self_signed, smtp_server
+from tests.smtp_server import (
+    Authenticator,
+    Handler,
+    Received,
+    SmtpServer,
+    self_signed,
+    smtp_server,
+)
+from watcher.config import load_config
 from watcher.errors import ConfigError
+from watcher.notify.compose import compose_alerts
 from watcher.notify.eml import EmlTransport, file_name
-from watcher.notify.sender import backoff, drain, lease
-from watcher.notify.settings import PASSWORD_ENV, NotifySettings
+from watcher.notify.sender import backoff, claim_next, drain, lease
+from watcher.notify.settings import PASSWORD_ENV, NotifySettings, settings_of
 from watcher.notify.smtp import SmtpTransport
 from watcher.notify.transport import TransportDown, open_transport
 from watcher.store import Store
@@ -254,14 +268,27 @@ def test_killed_after_the_server_accepted_one_duplicate_at_most(
     kill_mid_run(tmp_path, database.url, "after-send", server.port)
     assert len(server.handler.received) == 1  # delivered, but never marked sent
     with Store.open(database.url) as store:
+        assert [r.doubtful_sends for r in outbox_rows(store)] == [1, 0, 0]
+        # the killed sender is gone: its claim is released without waiting for the lease
         soon = drain(store, config, clock=clock(T0 + timedelta(seconds=1)))
-        assert (soon.sent, soon.in_doubt) == (2, 0)  # the claim still protects the first one
-        late = drain(store, config, clock=clock(T0 + lease(config) + timedelta(seconds=1)))
-        assert (late.sent, late.in_doubt) == (1, 1)
+        assert (soon.sent, soon.in_doubt) == (3, 1)
         assert all(r.sent_at is not None for r in outbox_rows(store))
     ids = Counter(str(r.message["Message-ID"]) for r in server.handler.received)
     assert sorted(ids.values()) == [1, 1, 2]  # the documented residual risk: one duplicate,
     assert "may have been delivered" in caplog.text  # same Message-ID, logged
+
+
+def test_a_live_senders_claim_holds_until_its_lease_expires(
+    tmp_path: Path, store: Store, server: SmtpServer
+) -> None:
+    config = smtp_settings(tmp_path, server)
+    poll(store, THREE[:1], config)
+    compose_alerts(store, config, T0)
+    assert claim_next(store, T0, lease(config)) is not None  # held by this (live) process
+    assert drain(store, config, clock=clock(T0 + timedelta(seconds=1))).sent == 0
+    late = drain(store, config, clock=clock(T0 + lease(config) + timedelta(seconds=1)))
+    assert (late.sent, late.in_doubt) == (1, 0)  # never reached DATA: not in doubt
+    assert len(server.handler.received) == 1
 
 
 def test_killed_after_an_eml_file_was_written_no_duplicate(
@@ -295,3 +322,140 @@ def test_killed_before_the_send_delivers_once_after_restart(
         )
         assert drain(store, config, clock=clock(T0 + timedelta(days=1))).sent == 0
     assert len(server.handler.received) == 1
+
+
+# ------------------------------------------------------------- the in-doubt window, real kills
+
+
+@dataclass
+class Hold:
+    """One DATA held by the server: ``arrived`` once it has the message, answers when
+    ``released``."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class Stalling(Handler):
+    """Records each message as it arrives (a real server would deliver it), then holds the
+    answer to the next DATA commands until the test releases them."""
+
+    holds: list[Hold] = field(default_factory=list)
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        data = envelope.original_content or envelope.content
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(data)))
+        if self.holds:
+            hold = self.holds.pop(0)
+            hold.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, hold.released.wait, 120)
+        return "250 Message accepted for delivery"
+
+
+def send_config(folder: Path, port: int) -> Path:
+    mail = (
+        '[mail]\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\nsecurity = "none"\n'
+        'sender = "veille@of.fr"\ndefault_recipient = "claire@of.fr"\ntimeout_seconds = 10\n'
+    )
+    return write_config(folder, mail.format(port=port))
+
+
+def opco_watch_send(config_file: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "watcher", "--config", str(config_file), "send"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def killed_in_data(config_file: Path, hold: Hold) -> None:
+    """A real ``opco-watch send``, SIGKILLed while the server holds its DATA: the server
+    has the message, the sender never learns it."""
+    sender = opco_watch_send(config_file)
+    try:
+        assert hold.arrived.wait(90), "the sender never reached DATA"
+    finally:
+        sender.kill()
+        sender.communicate(timeout=60)
+        hold.released.set()
+    assert sender.returncode == -signal.SIGKILL
+
+
+def outbox_row(database: str) -> sa.Row:
+    with Store.open(database) as store:
+        (row,) = outbox_rows(store)
+    return row
+
+
+def test_killed_in_the_window_twice_a_message_arrives_twice_never_three_times(
+    tmp_path: Path,
+) -> None:
+    first, second = Hold(), Hold()
+    with smtp_server(Stalling(holds=[first, second])) as server:
+        config_file = send_config(tmp_path, server.port)
+        config = load_config(config_file)
+        with Store.open(config.database) as store:
+            poll(store, THREE[:1], settings_of(config))
+        killed_in_data(config_file, first)
+        row = outbox_row(config.database)
+        assert row.doubtful_sends == 1 and row.sent_at is None  # marked before DATA
+        killed_in_data(config_file, second)  # at once: the dead sender's claim is released
+        assert outbox_row(config.database).doubtful_sends == 2
+        third = opco_watch_send(config_file)
+        _, errors = third.communicate(timeout=120)
+        assert third.returncode == 0, errors
+    ids = Counter(str(r.message["Message-ID"]) for r in server.handler.received)
+    assert list(ids.values()) == [2]  # two copies at most, never a third
+    row = outbox_row(config.database)
+    assert row.sent_at is not None and row.claimed_at is None
+    assert row.last_error.startswith("interrupted twice after the server may have accepted it")
+    assert "presumed delivered" in errors
+
+
+def test_killed_in_the_window_once_the_message_is_sent_once_more(tmp_path: Path) -> None:
+    hold = Hold()
+    with smtp_server(Stalling(holds=[hold])) as server:
+        config_file = send_config(tmp_path, server.port)
+        config = load_config(config_file)
+        with Store.open(config.database) as store:
+            poll(store, THREE[:1], settings_of(config))
+        killed_in_data(config_file, hold)
+        again = opco_watch_send(config_file)
+        _, errors = again.communicate(timeout=120)
+        assert again.returncode == 0, errors
+        assert "may have been delivered" in errors
+    assert len(server.handler.received) == 2
+    row = outbox_row(config.database)
+    assert row.sent_at is not None and row.last_error is None and row.doubtful_sends == 2
+
+
+def test_a_refusal_of_the_data_takes_back_the_doubt(
+    tmp_path: Path, store: Store, server: SmtpServer
+) -> None:
+    config = smtp_settings(tmp_path, server)
+    poll(store, THREE[:1], config)
+    server.handler.refuse_data = "451 4.3.0 try again later"
+    report = drain(store, config, clock=clock(T0))
+    assert report.retried == 1
+    (row,) = outbox_rows(store)
+    assert row.doubtful_sends == 0 and row.sent_at is None  # the server said no: not delivered
+    server.handler.refuse_data = ""
+    assert drain(store, config, clock=clock(T0 + timedelta(hours=1))).sent == 1
+
+
+def test_a_refused_recipient_is_never_in_doubt(
+    tmp_path: Path, store: Store, server: SmtpServer
+) -> None:
+    config = smtp_settings(tmp_path, server)
+    poll(store, THREE[:1], config)
+    server.handler.refuse_all_rcpt = "450 4.2.1 mailbox busy"
+    assert drain(store, config, clock=clock(T0)).retried == 1
+    (row,) = outbox_rows(store)
+    assert row.doubtful_sends == 0
+    server.handler.refuse_all_rcpt = ""
+    assert drain(store, config, clock=clock(T0 + timedelta(hours=1))).sent == 1
+    assert len(server.handler.received) == 1  # the connection was reset and reused cleanly

@@ -38,6 +38,8 @@ def _send(store: Store, settings: NotifySettings) -> DrainReport:
         line += f"; {left.pending} waiting for a retry (next at {when})"
     if left.failed:
         line += f"; {left.failed} refused for good (see `opco-watch send --failed`)"
+    if report.presumed:
+        line += f"; {report.presumed} interrupted twice in sending, presumed delivered"
     out.print(line + ".", highlight=False)
     if report.stopped:
         out.print(f"[yellow]Mail server unavailable:[/] {report.stopped}", highlight=False)

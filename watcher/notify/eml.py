@@ -13,7 +13,7 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from watcher.notify.transport import TransportDown
+from watcher.notify.transport import OnData, TransportDown
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,13 @@ class EmlTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, on_data: OnData | None = None) -> None:
         target = self.folder / file_name(str(message["Message-ID"]))
         partial = target.with_suffix(".eml.partial")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            if on_data is not None:
+                on_data()
             with partial.open("wb") as handle:
                 handle.write(message.as_bytes(policy=policy.SMTP))
                 handle.flush()

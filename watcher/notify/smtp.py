@@ -3,20 +3,23 @@
 One connection serves a whole pass of the sender. Replies are sorted into what the sender
 needs: a 5xx on a recipient or on the content is permanent for that message; a 4xx is
 temporary; an unreachable server, a TLS or login failure stops the pass (``TransportDown``).
+The sender's ``on_data`` runs between the accepted recipients and the DATA command.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import getaddresses
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from watcher.examples import is_example_address
 from watcher.notify.settings import MailConfig, is_loopback
 from watcher.notify.transport import (
+    OnData,
     PermanentFailure,
     SendFailure,
     TemporaryFailure,
@@ -24,6 +27,36 @@ from watcher.notify.transport import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class _Smtp(smtplib.SMTP):
+    """smtplib's client, calling ``before_data`` once the recipients were accepted."""
+
+    before_data: OnData | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        _before_data(self)
+        return super().data(msg)
+
+
+class _SmtpSsl(smtplib.SMTP_SSL):
+    before_data: OnData | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        _before_data(self)
+        return super().data(msg)
+
+
+def _before_data(client: _Smtp | _SmtpSsl) -> None:
+    hook, client.before_data = client.before_data, None
+    if hook is None:
+        return
+    try:
+        hook()
+    except BaseException:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            client.rset()  # the message is not sent: the connection serves the next one
+        raise
 
 
 class SmtpTransport:
@@ -35,13 +68,13 @@ class SmtpTransport:
         self.mail = mail
         self.password = password
         self.context = context or ssl.create_default_context()
-        self._client: smtplib.SMTP | None = None
+        self._client: _Smtp | _SmtpSsl | None = None
 
     @property
     def where(self) -> str:
         return f"{self.mail.smtp_host}:{self.mail.smtp_port}"
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, on_data: OnData | None = None) -> None:
         made_up = [a for a in recipients(message) if is_example_address(a)]
         if made_up:  # the starter's example people: a real server would try to reach them
             raise PermanentFailure(
@@ -49,6 +82,7 @@ class SmtpTransport:
                 " put real addresses in the configuration (the profile's domain owners, [mail])"
             )
         client = self._client or self._connect()
+        client.before_data = on_data
         try:
             client.send_message(message)
         except smtplib.SMTPServerDisconnected as error:
@@ -57,6 +91,8 @@ class SmtpTransport:
             raise _failure(error) from error
         except OSError as error:
             self._lost(error)
+        finally:
+            client.before_data = None
 
     def _lost(self, error: OSError) -> NoReturn:
         self.close()
@@ -71,7 +107,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError):
             client.close()
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _Smtp | _SmtpSsl:
         try:
             client = self._open()
         except smtplib.SMTPAuthenticationError as error:
@@ -85,14 +121,12 @@ class SmtpTransport:
         log.debug("connected to %s (%s)", self.where, self.mail.security)
         return client
 
-    def _open(self) -> smtplib.SMTP:
+    def _open(self) -> _Smtp | _SmtpSsl:
         host, port, timeout = self.mail.smtp_host, self.mail.smtp_port, self.mail.timeout_seconds
         if self.mail.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                host, port, timeout=timeout, context=self.context
-            )
+            client: _Smtp | _SmtpSsl = _SmtpSsl(host, port, timeout=timeout, context=self.context)
         else:
-            client = smtplib.SMTP(host, port, timeout=timeout)
+            client = _Smtp(host, port, timeout=timeout)
         try:
             if self.mail.security == "starttls":
                 client.starttls(context=self.context)

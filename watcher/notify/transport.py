@@ -3,6 +3,7 @@ choice between SMTP and ``.eml`` files from the configuration."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -35,12 +36,17 @@ class TransportDown(SendFailure):
     """The server cannot be used at all (unreachable, TLS, login): stop this pass."""
 
 
+OnData = Callable[[], None]
+
+
 class Transport(Protocol):
-    """Hands one message over; returns once it was accepted, raises ``SendFailure`` else."""
+    """Hands one message over; returns once it was accepted, raises ``SendFailure`` else.
+    ``on_data`` is called once, just before the message itself goes out (after the server
+    accepted its recipients); if it raises, the message is not sent."""
 
     name: str
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: EmailMessage, on_data: OnData | None = None) -> None: ...
 
     def close(self) -> None: ...
 
