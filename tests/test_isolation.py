@@ -27,6 +27,7 @@ from watcher.devserver import DevServer, Fault
 from watcher.errors import StoreError
 from watcher.fetch import Fetcher
 from watcher.pipeline import RunContext, SourceReport, build_sources, poll, run_once
+from watcher.scheduler import Service
 from watcher.store import Store
 
 AKTO_LIST = "/www.akto.fr/appels-d-offres/"
@@ -294,4 +295,21 @@ def test_a_full_disk_fails_the_source_that_needs_room_and_the_command_says_so(
         assert store.count_notices("akto") == 4 and store.count_notices("boamp") == 6
         boamp = store.source_state("boamp")
     assert boamp is not None and boamp.consecutive_failures == 0
-    logging.getLogger(__name__).info("full disk stderr: %s", second.stderr)
+
+
+def test_the_scheduler_skips_a_paused_source_with_a_clear_line(
+    config: Config, demo_server: DevServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    demo_server.script(AKTO_LIST, [Fault.status(429, retry_after=86400)])
+    service = Service(config, mirror=demo_server.base_url)
+    service.poll("akto")
+    demo_server.clear_log()
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        service.poll("akto")
+    assert asked(demo_server, AKTO_LIST) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "watcher.scheduler"]
+    assert any(
+        line.startswith("job poll akto: not polled: the site asked (Retry-After) to wait until")
+        for line in lines
+    ), lines

@@ -6,11 +6,13 @@ the other commands through click in this process."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -21,7 +23,7 @@ from watcher.config import Config, load_config
 from watcher.devserver import DevServer
 from watcher.errors import StoreError
 from watcher.starter import write_starter
-from watcher.store import Store, integrity
+from watcher.store import Store
 
 SOURCES = ("-s", "boamp", "-s", "akto")
 
@@ -189,4 +191,27 @@ def test_a_long_running_process_checks_again_a_file_that_changed(tmp_path: Path)
     assert full_check(path) != ["ok"]
     with pytest.raises(StoreError, match="is damaged"):
         Store.open(path)
-    assert integrity.run_check(path, "integrity_check") != []
+
+
+def open_at_once(path: str, barrier: Any) -> None:
+    barrier.wait(timeout=120)
+    with Store.open(path) as store:
+        store.count_notices()
+
+
+def test_processes_creating_the_database_at_once_all_get_a_whole_one(tmp_path: Path) -> None:
+    """A new database is built aside and linked into place: no process ever finds the
+    half-created, empty file that it would now refuse."""
+    spawn = multiprocessing.get_context("spawn")
+    barrier = spawn.Barrier(4)
+    path = tmp_path / "data" / "opco-watch.db"
+    workers = [spawn.Process(target=open_at_once, args=(str(path), barrier)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=180)
+    assert [w.exitcode for w in workers] == [0] * 4
+    assert full_check(path) == ["ok"]
+    assert sorted(
+        p.name for p in path.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))
+    ) == ["opco-watch.db"]

@@ -51,7 +51,7 @@ def create(url: URL, **options: Any) -> Engine:
     """An engine for ``url``; SQLite files get their directory created and their pragmas."""
     if url.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True, **options)
-    _make_parent(url)
+    make_parent(url)
     engine = sa.create_engine(url, **options)
     sa.event.listen(engine, "connect", _sqlite_connect)
     sa.event.listen(engine, "begin", _sqlite_begin)
@@ -66,7 +66,7 @@ def sqlite_file(url: URL) -> Path | None:
     return None if database.startswith("file:") else Path(database)
 
 
-def _make_parent(url: URL) -> None:
+def make_parent(url: URL) -> None:
     path = sqlite_file(url)
     if path is None:
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -316,15 +317,41 @@ def _require_aware(name: str, value: datetime) -> None:
 
 
 def _check_file(url: db.URL, allow_empty: bool) -> None:
-    """A SQLite file must be absent (created), a whole database, or empty when allowed."""
+    """A SQLite file must be absent (then created), a whole database, or empty when allowed."""
     path = db.sqlite_file(url)
     if path is None:
         return
     if integrity.is_new(path):
-        logger.info("creating a new database at %s", path)
-        return
+        _create(url, path)
     if not integrity.check_file(path, allow_empty=allow_empty):
         integrity.ensure_whole(path)
+
+
+def _create(url: db.URL, path: Path) -> None:
+    """A new database, whole or not at all: built under a temporary name, then linked into
+    place, which fails if a file appeared meanwhile (another process created it first). No
+    process ever sees a half-created, empty file at ``path``."""
+    where = db.describe(url)
+    db.make_parent(url)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        engine = db.create(url.set(database=str(temporary)))
+    except db.OPEN_ERRORS as exc:
+        raise db.open_error(where, exc) from exc
+    try:
+        _migrated(engine, where)
+    finally:
+        engine.dispose()  # the last connection checkpoints the log into the file
+    try:
+        os.link(temporary, path)
+        logger.info("created a new database at %s", path)
+    except FileExistsError:
+        pass  # created by another process meanwhile: that one is used
+    except OSError:  # a file system without hard links
+        if integrity.is_new(path):
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _migrated(engine: Engine, where: str) -> int:
