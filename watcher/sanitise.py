@@ -14,7 +14,7 @@ returned as is (the same object), so clean notices keep their fingerprints.
 from __future__ import annotations
 
 import re
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -74,7 +74,11 @@ def clean_link(text: str) -> str:
 
 def clean_notice(notice: Notice) -> Notice:
     """The notice with every text field cleaned; the same object when nothing needed it."""
-    changes = _cleaned_fields(notice)
+    if not _suspect(notice, _NOTICE_TEXT) and not any(
+        _suspect(lot, _LOT_TEXT) for lot in notice.lots
+    ):
+        return notice  # the common case, in one search per kind of field
+    changes = _cleaned_fields(notice, _NOTICE_TEXT)
     if changes.get("title") == "":
         changes["title"] = NO_TITLE
     lots = tuple(_clean_lot(lot) for lot in notice.lots)
@@ -83,26 +87,53 @@ def clean_notice(notice: Notice) -> Notice:
     return notice.with_changes(**changes) if changes else notice
 
 
+@dataclass(frozen=True, slots=True)
+class _TextFields:
+    """The text fields of a dataclass: one-line strings, multi-line strings, tuples of text."""
+
+    lines: tuple[str, ...]
+    blocks: tuple[str, ...]
+    tuples: tuple[str, ...]
+
+    @classmethod
+    def of(cls, kind: type) -> _TextFields:
+        names = {f.name: str(f.type) for f in fields(kind)}
+        text = [name for name, hint in names.items() if hint in ("str", "str | None")]
+        return cls(
+            tuple(name for name in text if name not in MULTILINE),
+            tuple(name for name in text if name in MULTILINE),
+            tuple(name for name, hint in names.items() if hint == "tuple[str, ...]"),
+        )
+
+
+def _suspect(item: Notice | Lot, text: _TextFields) -> bool:
+    lines = [getattr(item, name) or "" for name in text.lines]
+    for name in text.tuples:
+        lines.extend(getattr(item, name))
+    if _SUSPECT_LINE.search(" ".join(lines)):
+        return True
+    return bool(_SUSPECT_BLOCK.search(" ".join(getattr(item, name) for name in text.blocks)))
+
+
 def _clean_lot(lot: Lot) -> Lot:
-    changes = _cleaned_fields(lot)
+    changes = _cleaned_fields(lot, _LOT_TEXT)
     return replace(lot, **changes) if changes else lot
 
 
-def _cleaned_fields(item: Notice | Lot) -> dict[str, Any]:
+def _cleaned_fields(item: Notice | Lot, text: _TextFields) -> dict[str, Any]:
     """field name -> cleaned value, for the text fields (and tuples of text) that changed."""
     changes: dict[str, Any] = {}
-    for field in fields(item):
-        value = getattr(item, field.name)
-        clean = _cleaner(field.name)
-        if isinstance(value, str):
-            cleaned: Any = clean(value)
-        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-            cleaned = tuple(clean(v) for v in value)
-            cleaned = value if cleaned == value else cleaned
-        else:
-            continue
-        if cleaned is not value and cleaned != value:
-            changes[field.name] = cleaned
+    for name in (*text.lines, *text.blocks):
+        value = getattr(item, name)
+        cleaned = _cleaner(name)(value) if value else value
+        if cleaned != value:
+            changes[name] = cleaned
+    for name in text.tuples:
+        values = getattr(item, name)
+        clean = _cleaner(name)
+        cleaned_values = tuple(clean(v) for v in values)
+        if cleaned_values != values:
+            changes[name] = cleaned_values
     return changes
 
 
@@ -110,3 +141,7 @@ def _cleaner(name: str) -> Any:
     if name in LINKS:
         return clean_link
     return clean_block if name in MULTILINE else clean_line
+
+
+_NOTICE_TEXT = _TextFields.of(Notice)
+_LOT_TEXT = _TextFields.of(Lot)
