@@ -20,16 +20,24 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from http import HTTPStatus
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
 
 from watcher.errors import FetchError, RateLimited
+from watcher.fetch_helpers import (
+    conditional,
+    decode,
+    duration,
+    from_wire,
+    retry_after_seconds,
+    status_reason,
+    to_wire,
+    with_params,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +45,6 @@ ROBOTS_AGENT = "opco-watch"
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 Sleep = Callable[[float], Awaitable[None]]
-LATIN_1_NAMES = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii"})
 
 
 @dataclass(frozen=True)
@@ -162,7 +169,7 @@ class Fetcher:
         """Fetch ``request``; ``validators`` = (etag, last_modified) of the stored copy."""
         allowed = frozenset(host.lower() for host in allowed_hosts)
         url = with_params(request.url, request.params)
-        headers = httpx.Headers({**(request.headers or {}), **_conditional(*validators)})
+        headers = httpx.Headers({**(request.headers or {}), **conditional(*validators)})
         headers["User-Agent"] = self.settings.user_agent  # honest, whatever the caller set
         call = _Call(url, request.method.upper(), request.json, headers)
         try:
@@ -267,7 +274,7 @@ class Fetcher:
     def _come_back_later(self, call: _Call, source: str, failure: _Transient) -> RateLimited:
         wait = min(failure.wait or 0.0, self.settings.retry_after_defer_max)
         until = datetime.now(UTC) + timedelta(seconds=wait)
-        reason = f"{failure.reason}, the site asks to wait {_duration(wait)}"
+        reason = f"{failure.reason}, the site asks to wait {duration(wait)}"
         return RateLimited(source, call.url, reason, until=until, status=failure.status)
 
     async def _back_off(
@@ -371,100 +378,16 @@ class Fetcher:
         return Page(raw.url, raw.status, text, content_type, etag, modified, False, size, raw.body)
 
 
-# -- pure helpers -------------------------------------------------------------------------------
-
-
-def with_params(url: str, params: Mapping[str, str | int] | None) -> str:
-    """``url`` with ``params`` merged into its query, sorted: one canonical URL per request."""
-    if not params:
-        return url
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    pairs += [(key, str(value)) for key, value in params.items()]
-    return parts._replace(query=urlencode(sorted(pairs))).geturl()
-
-
-def to_wire(url: str, mirror: str | None) -> str:
-    """Where ``url`` is really fetched: itself, or ``MIRROR/HOST/PATH?Q``."""
-    if not mirror:
-        return url
-    parts = urlsplit(url)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{mirror.rstrip('/')}/{parts.netloc}{parts.path or '/'}{query}"
-
-
-def from_wire(url: str, mirror: str | None, scheme: str) -> str:
-    """The logical URL of ``url``: a URL on the mirror maps back to ``scheme://HOST/PATH?Q``."""
-    prefix = f"{mirror.rstrip('/')}/" if mirror else None
-    if prefix is None or not url.startswith(prefix):
-        return url
-    return f"{scheme}://{url[len(prefix) :]}"
-
-
-def _conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
-    headers = {"If-None-Match": etag} if etag else {}
-    return headers | ({"If-Modified-Since": last_modified} if last_modified else {})
-
-
-def status_reason(status: int) -> str:
-    """A short phrase for a failed status: "HTTP 500", "rate limited (HTTP 429)", "HTTP 404 not
-    found"."""
-    if status == 429:
-        return "rate limited (HTTP 429)"
-    if 400 <= status < 500:
-        try:
-            return f"HTTP {status} {HTTPStatus(status).phrase.lower()}"
-        except ValueError:
-            pass
-    return f"HTTP {status}"
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), None if absent."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def decode(body: bytes, content_type: str) -> str:
-    """The charset from Content-Type, else UTF-8, else Windows-1252 (French sites that do not
-    declare theirs are almost always one of the two)."""
-    charset = _charset(content_type)
-    if charset and charset.lower().replace("_", "-") in LATIN_1_NAMES:
-        charset = "cp1252"  # as browsers do (WHATWG): "latin-1" pages use cp1252's ’ œ …
-    if charset:
-        try:
-            return body.decode(charset, errors="replace")
-        except LookupError:
-            pass  # an unknown charset name: fall back as if none was given
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
-
-
-def _charset(content_type: str) -> str | None:
-    for param in content_type.split(";")[1:]:
-        name, _, value = param.strip().partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip("\"'") or None
-    return None
-
-
-def _duration(seconds: float) -> str:
-    """ "45 s", "20 min", "3 h", "2 days": how long a site asked us to stay away."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172_800:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86_400:.0f} days"
+__all__ = [
+    "FetchSettings",
+    "FetchStats",
+    "Fetcher",
+    "Page",
+    "Request",
+    "decode",
+    "from_wire",
+    "retry_after_seconds",
+    "status_reason",
+    "to_wire",
+    "with_params",
+]
