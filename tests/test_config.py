@@ -44,7 +44,7 @@ def test_starter_file_is_valid_toml_and_a_valid_config(tmp_path: Path) -> None:
     file = tmp_path / "opco-watch.toml"
     file.write_text(text, encoding="utf-8")
     assert validate_file(file) == []
-    assert "# Timeout of one request." in text  # help texts are written as comments
+    assert "# Longest wait for a connection or for the next bytes." in text  # help as comments
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
