@@ -387,8 +387,23 @@ def files(server: DevServer) -> None:
         data[start : start + 8192] = bytes(b ^ 0xFF for b in data[start : start + 8192])
         path.write_bytes(bytes(data))
 
+    def flipped_index(path: Path) -> None:
+        """8 kB on two index pages near the middle: what ordinary reads do not notice."""
+        import sqlite3
+
+        with sqlite3.connect(path) as conn:
+            pages = dict(conn.execute("SELECT pageno, name FROM dbstat WHERE pagetype = 'leaf'"))
+        index = [n for n, name in pages.items() if name.startswith(("ix_", "sqlite_autoindex"))]
+        pairs = [n for n in index if n + 1 in index] or index
+        first = min(pairs, key=lambda n: abs(n - path.stat().st_size // 8192))
+        data = bytearray(path.read_bytes())
+        start = (first - 1) * 4096
+        data[start : start + 8192] = bytes(b ^ 0xFF for b in data[start : start + 8192])
+        path.write_bytes(bytes(data))
+
     cases: dict[str, Callable[[Path], None]] = {
         "8 kB flipped in the middle": flipped,
+        "8 kB flipped on index pages": flipped_index,
         "zero-length file": lambda p: p.write_bytes(b""),
         "truncated to half": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
         "random bytes": lambda p: p.write_bytes(os.urandom(p.stat().st_size)),

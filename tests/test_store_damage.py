@@ -85,6 +85,30 @@ def flip_middle(path: Path, size: int = 8192) -> None:
     path.write_bytes(bytes(data))
 
 
+def index_pages_near_the_middle(path: Path) -> int:
+    """The first of two adjacent index pages nearest the middle of the file (SQLite's dbstat):
+    damage there is what no ordinary read notices, only an integrity check."""
+    with sqlite3.connect(path) as conn:
+        pages = dict(conn.execute("SELECT pageno, name FROM dbstat WHERE pagetype = 'leaf'"))
+    middle = path.stat().st_size // 4096 // 2
+    pairs = [
+        n
+        for n in pages
+        if n + 1 in pages
+        and all(pages[k].startswith(("ix_", "sqlite_autoindex")) for k in (n, n + 1))
+    ]
+    return min(pairs, key=lambda n: abs(n - middle))
+
+
+def flip_pages(path: Path, first: int, size: int = 8192) -> None:
+    """XOR ``size`` bytes from the start of page ``first`` (pages are numbered from 1)."""
+    data = bytearray(path.read_bytes())
+    start = (first - 1) * 4096
+    for index in range(start, start + size):
+        data[index] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
 def full_check(path: Path) -> list[str]:
     with sqlite3.connect(path) as conn:
         try:
@@ -99,7 +123,7 @@ def test_a_damaged_database_is_refused_by_every_command_and_left_untouched(
     assert poll_and_send(config, demo_server) > 0
     database = Path(config.database)
     assert not database.with_name(database.name + "-wal").exists()  # checkpointed at exit
-    flip_middle(database)
+    flip_pages(database, index_pages_near_the_middle(database))
     assert full_check(database) != ["ok"]  # what the attack found: damaged...
     before = digest(database)
     commands = [
