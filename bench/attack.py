@@ -88,6 +88,10 @@ class Site:
         self.config = self.folder / "opco-watch.toml"
         write_starter(self.config)
         text = self.config.read_text("utf-8")
+        # real-looking people: the SMTP transport refuses the starter's example addresses
+        text = text.replace("@exemple-formation.fr", "@of-test.fr").replace(
+            "@example.org", "@of-test.fr"
+        )
         for section, values in settings.items():  # the starter writes every key
             for key, value in values.items():
                 if "\n" + key + " = " not in text:
