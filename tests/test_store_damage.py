@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,24 @@ def test_processes_creating_the_database_at_once_all_get_a_whole_one(tmp_path: P
     assert sorted(
         p.name for p in path.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))
     ) == ["opco-watch.db"]
+
+
+def test_threads_creating_the_database_at_once_all_get_a_whole_one(tmp_path: Path) -> None:
+    """The scheduler's jobs are threads of one process: their first opens race too."""
+    path = tmp_path / "data" / "opco-watch.db"
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            open_at_once(str(path), barrier)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == [] and full_check(path) == ["ok"]
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".new")] == []

@@ -27,6 +27,8 @@ from watcher.errors import StoreError
 log = logging.getLogger(__name__)
 
 HEADER = b"SQLite format 3\x00"
+#: what SQLite says of a file whose pages do not hold together
+DAMAGE_WORDS = ("malformed", "corrupt", "not a database")
 #: seconds after which a process checks again a file it found whole
 RECHECK = 3600.0
 #: (st_dev, st_ino, st_size, st_mtime_ns) -> monotonic time of the check that found it whole
@@ -99,10 +101,10 @@ def run_check(path: Path, pragma: str = "quick_check") -> list[str]:
     try:
         rows = [str(row[0]) for row in conn.execute(f"PRAGMA {pragma}")]
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if not any(word in str(exc) for word in DAMAGE_WORDS):  # locked, I/O error...
             raise StoreError(
                 f"cannot check database at {path}: {exc}; check that no other program "
-                "holds the database, then retry"
+                "holds the database and that the disk works, then retry"
             ) from exc
         rows = [str(exc)]  # "database disk image is malformed": damaged beyond listing
     finally:

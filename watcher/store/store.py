@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -333,7 +334,7 @@ def _create(url: db.URL, path: Path) -> None:
     process ever sees a half-created, empty file at ``path``."""
     where = db.describe(url)
     db.make_parent(url)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
     try:
         engine = db.create(url.set(database=str(temporary)))
     except db.OPEN_ERRORS as exc:
