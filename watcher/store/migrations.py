@@ -276,8 +276,11 @@ def _v5_console(op: Operations) -> None:
 
 
 def _v6_reliability(op: Operations) -> None:
-    """Source health: a site's Retry-After (skip until), failed detail pages; the outbox's
-    in-doubt mark (sends that may have been delivered) and who holds a claim."""
+    """Reliability: a source's Retry-After pause and failed detail pages; sends in doubt.
+
+    Source health gets ``deferred_until`` (a site's Retry-After: skip until) and the detail
+    pages that failed; the outbox counts the sends that reached DATA without a known outcome
+    (``doubtful_sends``) and says which process holds a claim (``claimed_by``)."""
     zero = sa.text("0")
     with op.batch_alter_table("source_state") as batch:
         batch.add_column(_stamp("deferred_until", nullable=True))
