@@ -84,6 +84,61 @@ def test_corrigendum_moving_the_deadline_updates_the_tender(store: Store) -> Non
     assert tender is not None and tender.deadline == later
 
 
+SECURITY_CALL = notice(
+    "afdas",
+    "securite",
+    "Accord-cadre « Sécurité sur les tournages » : formations SST, habilitations électriques"
+    " et travail en hauteur",
+    buyer="Afdas",
+)
+
+
+def test_a_corrigendum_naming_its_call_in_quotes_updates_that_call(store: Store) -> None:
+    # The demo's Afdas rectificatif: no shared key, a title that describes the change.
+    later = datetime(2026, 3, 27, 10, tzinfo=PARIS)
+    corrigendum = notice(
+        "afdas",
+        "rectificatif",
+        "Avis rectificatif — Accord-cadre « Sécurité sur les tournages » : report de la date"
+        " limite",
+        buyer="Afdas",
+        kind=NoticeKind.CORRIGENDUM,
+        deadline=later,
+    )
+    (created,) = store_and_group(store, SECURITY_CALL)
+    (update,) = store_and_group(store, corrigendum)
+    assert (update.kind, update.tender_id) == ("updated", created.tender_id)
+    assert update.changes == ("date limite repoussée au vendredi 27 mars 2026 à 10h00",)
+    tender = tenders.get_tender(store, created.tender_id)
+    assert tender is not None and tender.deadline == later
+
+
+def test_a_quoted_name_matching_two_open_calls_links_neither(store: Store) -> None:
+    other = notice(
+        "afdas", "securite-2", "« Sécurité sur les tournages » — équipes techniques", buyer="Afdas"
+    )
+    corrigendum = notice(
+        "afdas",
+        "rectificatif",
+        "Avis rectificatif — « Sécurité sur les tournages »",
+        buyer="Afdas",
+        kind=NoticeKind.CORRIGENDUM,
+    )
+    store_and_group(store, SECURITY_CALL)
+    store_and_group(store, other)
+    (event,) = store_and_group(store, corrigendum)
+    assert event.kind == "new"
+
+
+def test_a_call_quoting_a_name_is_not_merged_by_it(store: Store) -> None:
+    again = notice(
+        "afdas", "securite-2027", "Accord-cadre « Sécurité sur les tournages » 2027", buyer="Afdas"
+    )
+    (a,) = store_and_group(store, SECURITY_CALL)
+    (b,) = store_and_group(store, again)
+    assert b.kind == "new" and b.tender_id != a.tender_id
+
+
 def test_award_closes_the_tender_and_records_the_winner(store: Store) -> None:
     (created,) = store_and_group(
         store, notice("boamp", "26-71002", "Rénovation énergétique BTP", buyer="CONSTRUCTYS")

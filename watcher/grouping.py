@@ -47,6 +47,8 @@ REGION_WORDS = frozenset(
     "hauts france ile normandie nouvelle aquitaine occitanie pays provence cote azur "
     "guadeloupe martinique guyane reunion mayotte".split()
 )
+QUOTED_NAME = re.compile(r"[«“\"]\s*([^»”\"]{3,160}?)\s*[»”\"]")
+MIN_WORDS_IN_A_CALL_NAME = 2
 BUYER_REF = re.compile(r"\[?\s*r[ée]f(?:[ée]rence)?\.?\s*:?\s*([A-Za-z0-9][\w\-/.]{2,30})\s*\]?")
 MIN_WORDS_FOR_CONTAINMENT = 4
 
@@ -80,6 +82,26 @@ def similar_titles(a: str, b: str) -> bool:
         return False
     extra = large - small
     return len(extra) <= 2 and not any(_distinguishing(word) for word in extra)
+
+
+def amended_call_name(notice: Notice) -> str:
+    """The normalised name a corrigendum, award or cancellation quotes for the call it amends.
+
+    "Avis rectificatif — Accord-cadre « Sécurité sur les tournages » : report de la date limite"
+    names the call « Sécurité sur les tournages »; the rest of its title describes the change, so
+    the whole-title comparison cannot find the call. Calls themselves name nothing.
+    """
+    if notice.kind == NoticeKind.CALL:
+        return ""
+    quoted = QUOTED_NAME.search(notice.title)
+    name = normalise_title(quoted.group(1)) if quoted else ""
+    return name if len(name.split()) >= MIN_WORDS_IN_A_CALL_NAME else ""
+
+
+def names_call(call_name: str, tender_title: str) -> bool:
+    """Every significant word of a quoted call name is in a tender's normalised title."""
+    words = set(call_name.split())
+    return len(words) >= MIN_WORDS_IN_A_CALL_NAME and words <= set(tender_title.split())
 
 
 def _distinguishing(word: str) -> bool:

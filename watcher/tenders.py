@@ -133,12 +133,17 @@ def _find_similar(conn: Connection, notice: Notice) -> int | None:
     query = sa.select(tenders.c.id, tenders.c.title_norm, tenders.c.deadline).where(
         tenders.c.buyer_norm == buyer, tenders.c.closed.is_(False)
     )
+    call_name = grouping.amended_call_name(notice)
+    named: list[int] = []
     for row in conn.execute(query):
         if grouping.similar_titles(row.title_norm, title) and grouping.compatible_deadlines(
             row.deadline, notice.deadline, notice.kind
         ):
             return int(row.id)
-    return None
+        if call_name and grouping.names_call(call_name, row.title_norm):
+            named.append(int(row.id))
+    # A quoted name is trusted only when it points at one open call of that buyer.
+    return named[0] if len(named) == 1 else None
 
 
 def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
