@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
 from watcher.classify.document import Document
-from watcher.classify.text import Hit, PhraseIndex, quote, spans, stems
+from watcher.classify.text import Hit, PhraseIndex, Tokens
 from watcher.classify.topics import TOPICS
 
 #: What counts is read first: title, lots, summary and the head of the body; the rest of the
@@ -70,7 +70,7 @@ class Segment:
     seq: list[str]
     by_kind: dict[str, list[Hit[Entry]]]
     indexes: Indexes
-    _spans: list[tuple[int, int]] | None = None
+    tokens: Tokens
     _fit_read: bool = False
     _learners: list[Hit[Entry]] | None = None
 
@@ -94,10 +94,8 @@ class Segment:
         self._fit_read = True
 
     def quote(self, hit: Hit[Entry]) -> str:
-        """The notice's own words behind a hit (positions computed once per segment)."""
-        if self._spans is None:
-            self._spans = spans(self.text)
-        return quote(self.text, hit.start, hit.end, self._spans)
+        """The notice's own words behind a hit (positions found once, from the words read)."""
+        return self.tokens.quote(hit.start, hit.end)
 
 
 @dataclass(slots=True)
@@ -218,9 +216,10 @@ def _buyer_segment(buyer: str, indexes: Indexes) -> Segment:
 
 
 def _segment(field: str, text: str, indexes: Indexes) -> Segment:
-    seq = stems(text) if text else []
+    tokens = Tokens(text)
+    seq = tokens.seq
     by_kind = _grouped(indexes.relevance.find(seq)) if seq else {}
-    return Segment(field, text, seq, by_kind, indexes)
+    return Segment(field, text, seq, by_kind, indexes, tokens)
 
 
 def _grouped(hits: list[Hit[Entry]]) -> dict[str, list[Hit[Entry]]]:

@@ -222,6 +222,65 @@ def _singular(word: str) -> str:
     return word
 
 
+#: Elided words: "l'", "qu'"... (dropped when followed by an apostrophe, at a word start).
+_ELISIONS = frozenset({"qu", "jusqu", "lorsqu", "puisqu", "presqu", "quelqu", *"cdjlmnst"})
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'")
+
+
+def _word_table(folded: bytes, upto: int = 256) -> bytes:
+    """The fold as a byte table for the tokeniser: letters and digits folded, the apostrophe
+    kept, list punctuation as ``,``, anything else a space (bytes from ``upto`` on too)."""
+    out = bytearray(b" " * 256)
+    for byte in range(upto):
+        char = chr(folded[byte])
+        if char in _LETTERS:
+            out[byte] = folded[byte]
+        elif char in ",;/+":
+            out[byte] = ord(",")
+    return bytes(out)
+
+
+#: ASCII text is folded by ``str.lower`` alone (a backquote stays a separator there).
+_ASCII_WORDS = _word_table(bytes(ord(chr(b).lower()) if b < 128 else 32 for b in range(256)), 128)
+_CP1252_WORDS = _word_table(_FOLD_BYTES)
+#: Latin-1 is cp1252 without the characters at 0x80-0x9F (control characters in Latin-1);
+#: encoding to Latin-1 is many times faster, so it is tried first.
+_LATIN1_WORDS = _CP1252_WORDS[:0x80] + b" " * 32 + _CP1252_WORDS[0xA0:]
+
+
+def _folded_for_words(clean: str) -> tuple[str, bool]:
+    """(``clean`` folded through the tokeniser's byte table, whether it keeps the length and
+    the positions of ``clean``); raises ``UnicodeEncodeError`` beyond Windows-1252."""
+    if clean.isascii():
+        return clean.encode("ascii").translate(_ASCII_WORDS).decode("ascii"), "`" not in clean
+    same_length = True
+    if _WIDE_CHARS.search(clean):  # the same preparation as ``fold``
+        same_length = False
+        if "\ufffd" in clean:
+            clean = _LOST_ALONE.sub("a", clean)
+        clean = clean.translate(_WIDE)
+    try:
+        folded = clean.encode("latin-1").translate(_LATIN1_WORDS)
+    except UnicodeEncodeError:
+        folded = clean.encode("cp1252").translate(_CP1252_WORDS)
+    return folded.decode("ascii"), same_length
+
+
+def _read(text: str) -> tuple[list[str], str | None]:
+    """The words of a text as the tokeniser reads them (the same as ``words``, except that
+    elided words end with their apostrophe, as ``"l'"``, and list punctuation is ``,``), and
+    the folded text they were read from when it has the positions of the text (else None)."""
+    clean = without_format_notes(text)
+    try:
+        folded, same_length = _folded_for_words(clean)
+    except UnicodeEncodeError:  # a letter from beyond Western Europe: the regular expression
+        return _WORD.findall(fold(clean)), None
+    spaced = folded.replace(",", " , ") if "," in folded else folded
+    if "'" in spaced:
+        spaced = spaced.replace("'", "' ")
+    return spaced.split(), folded if same_length else None
+
+
 #: word -> its stem, "" for a stop word, AND for a coordinator (bounded: cleared when full).
 #: Concurrent readers and writers are safe: each entry is a pure result, and a lookup that
 #: misses (after a clear in another thread) recomputes the same value.
@@ -233,7 +292,11 @@ def _token(word: str) -> str:
     if len(_TOKENS) >= _TOKENS_MAX:
         _TOKENS.clear()
         _TOKENS[""] = ""
-    value = AND if word in _COORDINATORS else "" if word in STOP_WORDS else stem(word)
+    if word.endswith("'"):  # "l'" is elided; "aujourd'" is the word "aujourd"
+        base = word[:-1]
+        value = "" if not base or base in _ELISIONS else _token(base)
+    else:
+        value = AND if word in _COORDINATORS else "" if word in STOP_WORDS else stem(word)
     _TOKENS[word] = value
     return value
 
@@ -245,12 +308,11 @@ def clear_caches() -> None:
     _TOKENS[""] = ""
 
 
-def stems(text: str) -> list[str]:
-    """Content stems of a text, in order: stop words dropped, coordinators as one ``&``."""
+def _stems_of(words_: list[str]) -> list[str]:
     out: list[str] = []
     last = AND  # no leading "&"
     get = _TOKENS.get
-    for word in _WORD.findall(fold(without_format_notes(text))):
+    for word in words_:
         token = get(word)
         if token is None:
             token = _token(word)
@@ -260,6 +322,11 @@ def stems(text: str) -> list[str]:
     if last == AND and out:
         out.pop()
     return out
+
+
+def stems(text: str) -> list[str]:
+    """Content stems of a text, in order: stop words dropped, coordinators as one ``&``."""
+    return _stems_of(_read(text)[0])
 
 
 #: A fold that keeps the length of the text (one character for one), for positions only.
@@ -296,6 +363,61 @@ def spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
     if last == AND and out:
         out.pop()
     return out
+
+
+class Tokens:
+    """A text read once: its stems (``seq``), and where each stem is in the text, found only
+    when a reason quotes it (from the words already read, without reading the text again)."""
+
+    __slots__ = ("_at", "_folded", "_last", "_spans", "_word_at", "_words", "seq", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        words_, self._folded = _read(text)
+        self.seq = _stems_of(words_)
+        self._words = words_ if self._folded is not None else None
+        self._spans: list[tuple[int, int]] = []
+        # where the walk over the words stands: next word, end of the last word found, last
+        # token placed (``None`` once every word is placed)
+        self._word_at = self._at = 0
+        self._last: str | None = AND
+
+    def spans(self, upto: int) -> list[tuple[int, int]]:
+        """Positions of at least the first ``upto`` stems (all of them if fewer)."""
+        last = self._last
+        if len(self._spans) >= upto or last is None:
+            return self._spans
+        if self._words is None or self._folded is None:  # no same-length fold: read again
+            self._spans = spans(self.text, max(upto, 2 * len(self._spans)))
+            return self._spans
+        out, words_, find, get = self._spans, self._words, self._folded.find, _TOKENS.get
+        at, i, n = self._at, self._word_at, len(words_)
+        while i < n and len(out) < upto:
+            word = words_[i]
+            i += 1
+            if word.endswith("'"):
+                base = word[:-1]
+                if not base or base in _ELISIONS:
+                    continue  # an elision: not looked for (as in ``spans``)
+                word = base
+            start = find(word, at)
+            at = start + len(word)
+            token = get(word)
+            if token is None:
+                token = _token(word)
+            if token and (token != AND or last != AND):
+                out.append((start, at))
+                last = token
+        self._word_at, self._at, self._last = i, at, last
+        if i == n:
+            if last == AND and out:
+                out.pop()
+            self._last = None
+        return out
+
+    def quote(self, start: int, end: int) -> str:
+        """The words of the text behind ``seq[start:end]`` (see ``quote``)."""
+        return quote(self.text, start, end, self.spans(end))
 
 
 def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | None = None) -> str:
