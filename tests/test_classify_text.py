@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from watcher.classify.text import AND, PhraseIndex, clear_caches, fold, stem, stems, words
+from watcher.classify.phrases import PhraseIndex
+from watcher.classify.text import AND, clear_caches, fold, stem, stems, words
 
 
 def test_fold_lowers_and_removes_accents() -> None:

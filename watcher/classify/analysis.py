@@ -1,23 +1,25 @@
-"""One pass over a document: every field tokenised once, the phrases of each rule found at once.
+"""One pass over a document: every field read once, the phrases of every rule found at once.
 
-The phrases the classifier knows live in ``PhraseIndex`` es whose payloads say what kind of
-phrase matched; each stage reads the hits of the kinds it cares about. ``Indexes`` keeps three:
-``relevance`` (the stage-1 vocabulary, read for every notice), ``fit`` (the topic taxonomy and
-the profile's domains, read only for a training call, when stage 2 first asks) and
-``learners`` (who learns, read only beside a term that needs one). Lots are separate segments
-so that rules about word order ("fourniture ... et formation") never run across two lots.
+Every phrase the classifier knows (the stage-1 vocabulary, the topic taxonomy, who learns, and
+the profile's domains, exclusions and certification codes) is in one ``PhraseIndex`` whose
+payloads say what kind of phrase matched (``Entry``). It is compiled once per profile
+(``Phrases``, cached, never changed afterwards, so any number of threads share it); each field
+of a notice is then tokenised once (``Tokens``) and matched once, and each stage reads the
+hits of the kinds it cares about. Lots are separate segments so that rules about word order
+("fourniture ... et formation") never run across two lots.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
 from watcher.classify.document import Document
-from watcher.classify.text import Hit, PhraseIndex, Tokens
+from watcher.classify.phrases import Hit, PhraseIndex
+from watcher.classify.text import Tokens
 from watcher.classify.topics import TOPICS
 
 #: What counts is read first: title, lots, summary and the head of the body; the rest of the
@@ -45,22 +47,23 @@ class Entry(NamedTuple):
 
 _NONE: list[Any] = []
 
-
-#: Kinds of phrase read only when asked for: stage 2's, and who learns.
-FIT_KINDS = frozenset({"topic", "domain", "exclude", "certification"})
 LEARNER = "learner"
 
 
-@dataclass(slots=True)
-class Indexes:
-    """The classifier's phrase indexes (see the module docstring)."""
+class Phrases:
+    """All the phrases of one classifier in one index, plus a memo of analysed buyer names.
 
-    relevance: PhraseIndex[Entry] = field(default_factory=PhraseIndex)
-    fit: PhraseIndex[Entry] = field(default_factory=PhraseIndex)
-    learners: PhraseIndex[Entry] = field(default_factory=PhraseIndex)
+    Built once (``compiled``) and never changed afterwards: threads share it. The memo holds
+    pure results (a buyer's segment, read in full before it is stored)."""
+
+    __slots__ = ("index", "memo")
+
+    def __init__(self, index: PhraseIndex[Entry]) -> None:
+        self.index = index
+        self.memo: dict[str, Segment] = {}
 
     def __len__(self) -> int:
-        return len(self.relevance) + len(self.fit) + len(self.learners)
+        return len(self.index)
 
 
 @dataclass(slots=True)
@@ -68,30 +71,12 @@ class Segment:
     field: str
     text: str
     seq: list[str]
+    #: every hit of the segment, by kind
     by_kind: dict[str, list[Hit[Entry]]]
-    indexes: Indexes
     tokens: Tokens
-    _fit_read: bool = False
-    _learners: list[Hit[Entry]] | None = None
 
     def of(self, kind: str) -> list[Hit[Entry]]:
-        found = self.by_kind.get(kind)
-        if found is not None:
-            return found
-        if kind in FIT_KINDS and not self._fit_read:
-            self.read_fit()
-            return self.by_kind.get(kind, _NONE)
-        if kind == LEARNER:
-            if self._learners is None:
-                self._learners = self.indexes.learners.find(self.seq)
-            return self._learners
-        return _NONE
-
-    def read_fit(self) -> None:
-        """Add the hits of stage 2's phrases (idempotent: a buyer segment is shared)."""
-        found = _grouped(self.indexes.fit.find(self.seq)) if self.seq else {}
-        self.by_kind.update(found)
-        self._fit_read = True
+        return self.by_kind.get(kind, _NONE)
 
     def quote(self, hit: Hit[Entry]) -> str:
         """The notice's own words behind a hit (positions found once, from the words read)."""
@@ -102,7 +87,7 @@ class Segment:
 class Analysed:
     doc: Document
     segments: list[Segment]
-    #: the stage-1 kinds of phrase found anywhere (most notices have few: a fast "none")
+    #: the kinds of phrase found anywhere (most notices have few: a fast "none")
     kinds: set[str]
     #: the part of the body not read yet (read by ``read_rest`` when undecided)
     rest: str = ""
@@ -113,7 +98,7 @@ class Analysed:
 
     def hits(self, kind: str, *, buyer: bool = False) -> list[tuple[Segment, Hit[Entry]]]:
         """(segment, hit) pairs of one kind, in reading order; the buyer only if asked."""
-        if kind not in FIT_KINDS and kind not in self.kinds:
+        if kind not in self.kinds:
             return _NONE
         return [
             (seg, hit)
@@ -123,27 +108,38 @@ class Analysed:
         ]
 
 
-def base_index() -> Indexes:
-    """The profile-independent phrases: stage-1 vocabulary and the topic taxonomy."""
-    indexes = Indexes()
-    index = indexes.relevance
-    index.add_all((term.label, Entry("term", term)) for term in voc.TERMS)
-    for kind, phrases in _marker_lists():
-        index.add_all((phrase, Entry(kind, phrase)) for phrase in phrases)
-    for label, phrases in voc.VETOES.items():
-        index.add_all((phrase, Entry("veto", label)) for phrase in phrases)
+def base_phrases() -> list[tuple[str, Entry]]:
+    """The profile-independent phrases: stage-1 vocabulary, topic taxonomy, who learns."""
+    phrases = [(term.label, Entry("term", term)) for term in voc.TERMS]
+    for kind, listed in _marker_lists():
+        phrases += [(phrase, Entry(kind, phrase)) for phrase in listed]
+    for label, vetoes in voc.VETOES.items():
+        phrases += [(phrase, Entry("veto", label)) for phrase in vetoes]
     for family, alternatives in voc.FAMILIES.values():
-        index.add_all((p, Entry("family", (family, p))) for p in alternatives.split("|"))
+        phrases += [(p, Entry("family", (family, p))) for p in alternatives.split("|")]
     for topic in TOPICS:
-        indexes.fit.add_all((p, Entry("topic", (topic.key, p))) for p in topic.phrases)
-    indexes.learners.add_all((phrase, Entry(LEARNER, phrase)) for phrase in voc.LEARNERS)
-    return indexes
+        phrases += [(p, Entry("topic", (topic.key, p))) for p in topic.phrases]
+    phrases += [(phrase, Entry(LEARNER, phrase)) for phrase in voc.LEARNERS]
+    return phrases
 
 
-@cache
-def default_index() -> Indexes:
-    """A shared ``base_index()`` (built once), for readers that need no profile phrases."""
-    return base_index()
+def compile_phrases(extra: tuple[tuple[str, Entry], ...] = ()) -> Phrases:
+    """One index of the base phrases and ``extra`` ones (a profile's), cached: classifiers of
+    the same profile share it (immutable once built)."""
+    return _compiled(extra)
+
+
+@lru_cache(maxsize=16)
+def _compiled(extra: tuple[tuple[str, Entry], ...]) -> Phrases:
+    index: PhraseIndex[Entry] = PhraseIndex()
+    index.add_all(base_phrases())
+    index.add_all(extra)
+    return Phrases(index)
+
+
+def default_phrases() -> Phrases:
+    """The base phrases alone, for readers that need no profile phrases."""
+    return compile_phrases()
 
 
 def _marker_lists() -> list[tuple[str, list[str]]]:
@@ -160,24 +156,25 @@ def _marker_lists() -> list[tuple[str, list[str]]]:
     ]
 
 
-def analyse(doc: Document, index: Indexes) -> Analysed:
+def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
     head, rest = split_body(doc.body[:BODY_LIMIT])
+    index = phrases.index
     segments = [_segment("title", doc.title, index)]
     segments += [_segment("lots", lot, index) for lot in doc.lots]
     segments.append(_segment("summary", doc.summary, index))
     if head:
         segments.append(_segment("body", head, index))
-    segments.append(_buyer_segment(doc.buyer, index))
+    segments.append(_buyer_segment(doc.buyer, phrases))
     kept = [seg for seg in segments if seg.seq]
     return Analysed(doc, kept, set().union(*(seg.by_kind for seg in kept)), rest)
 
 
-def read_rest(an: Analysed, index: Indexes) -> bool:
+def read_rest(an: Analysed, phrases: Phrases) -> bool:
     """Read the rest of the body into ``an`` (before the buyer); False when nothing was left."""
     if not an.rest:
         return False
-    seg = _segment("body", an.rest, index)
+    seg = _segment("body", an.rest, phrases.index)
     an.rest = ""
     if seg.seq:
         at = len(an.segments) - (an.segments[-1].field == "buyer") if an.segments else 0
@@ -195,40 +192,25 @@ def split_body(body: str) -> tuple[str, str]:
     return body[:cut], body[cut:]
 
 
-#: Buyers repeat across a feed: their analysed names are kept with the index (bounded).
+#: Buyers repeat across a feed: their analysed names are kept with the phrases (bounded).
 _BUYERS_MAX = 4096
 
 
-def _buyer_segment(buyer: str, indexes: Indexes) -> Segment:
-    """The buyer's segment, shared between notices: read in full at once, then only read
-    (concurrent threads at worst compute the same segment twice)."""
-    memo: dict[tuple[str, int], Segment] = indexes.relevance.memo
-    key = (buyer, len(indexes))  # a phrase added later makes older segments stale
-    seg = memo.get(key)
+def _buyer_segment(buyer: str, phrases: Phrases) -> Segment:
+    """The buyer's segment, shared between notices and threads: complete (positions found)
+    before it is stored, then only read (two threads at worst compute the same one twice)."""
+    memo = phrases.memo
+    seg = memo.get(buyer)
     if seg is None:
+        seg = _segment("buyer", buyer, phrases.index)
+        seg.tokens.spans(len(seg.seq))  # nothing left to compute lazily: safe to share
         if len(memo) >= _BUYERS_MAX:
             memo.clear()
-        seg = _segment("buyer", buyer, indexes)
-        seg.read_fit()
-        seg.of(LEARNER)
-        memo[key] = seg
+        memo[buyer] = seg
     return seg
 
 
-def _segment(field: str, text: str, indexes: Indexes) -> Segment:
+def _segment(field: str, text: str, index: PhraseIndex[Entry]) -> Segment:
     tokens = Tokens(text)
     seq = tokens.seq
-    by_kind = _grouped(indexes.relevance.find(seq)) if seq else {}
-    return Segment(field, text, seq, by_kind, indexes, tokens)
-
-
-def _grouped(hits: list[Hit[Entry]]) -> dict[str, list[Hit[Entry]]]:
-    by_kind: dict[str, list[Hit[Entry]]] = {}
-    for hit in hits:
-        kind = hit[2][0]
-        found = by_kind.get(kind)
-        if found is None:
-            by_kind[kind] = [hit]
-        else:
-            found.append(hit)
-    return by_kind
+    return Segment(field, text, seq, index.find_by_kind(seq) if seq else {}, tokens)

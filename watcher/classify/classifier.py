@@ -25,11 +25,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from watcher.classify import blockers as bl
-from watcher.classify.analysis import Analysed, analyse, base_index, read_rest
+from watcher.classify.analysis import Analysed, analyse, compile_phrases, read_rest
 from watcher.classify.document import Document, from_notice, from_record
 from watcher.classify.profile import Profile
 from watcher.classify.relevance import Stage1, assess, undecided
-from watcher.classify.scoring import Fit, ProfileScorer, add_profile_phrases, score, topics_of
+from watcher.classify.scoring import Fit, ProfileScorer, profile_phrases, score, topics_of
 from watcher.classify.topics import TOPIC_LABELS
 from watcher.classify.vocabulary import AF
 from watcher.models import Match, Notice
@@ -66,8 +66,7 @@ class Classifier:
     def __init__(self, profile: Profile | None = None, *, model: Learner | None = None):
         self.profile = profile if profile is not None else Profile()
         self.model = model
-        self._index = base_index()
-        add_profile_phrases(self._index, self.profile)
+        self._index = compile_phrases(profile_phrases(self.profile))
         self._scorer = ProfileScorer(self.profile)
         log.debug("classifier ready: %d phrases, model=%s", len(self._index), model is not None)
 

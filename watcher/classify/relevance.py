@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import vocabulary as voc
 from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
-from watcher.classify.text import AND, Hit
+from watcher.classify.phrases import Hit
+from watcher.classify.text import AND
 
 STAGE1_FIELD_WEIGHTS = {"title": 1.5, "lots": 1.2, "summary": 1.0, "body": 0.6}
 CPV_TRAINING_POINTS = 2.0

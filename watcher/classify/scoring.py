@@ -21,9 +21,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from watcher.classify import topics as tx
-from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Indexes, Segment
+from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
 from watcher.classify.profile import Profile
-from watcher.classify.text import AND, Hit, stems
+from watcher.classify.phrases import Hit
+from watcher.classify.text import AND, stems
 
 DOMAIN_FIELD_WEIGHTS = {"title": 3.0, "lots": 2.0, "summary": 1.5, "body": 1.0, "buyer": 0.5}
 DOMAIN_CPV_POINTS = 2.0
@@ -54,16 +55,18 @@ class Fit:
     reasons: list[str] = field(default_factory=list)
 
 
-def add_profile_phrases(indexes: Indexes, profile: Profile) -> None:
-    index = indexes.fit
+def profile_phrases(profile: Profile) -> tuple[tuple[str, Entry], ...]:
+    """The phrases of the profile: its domains', exclusions and certification codes."""
+    phrases: list[tuple[str, Entry]] = []
     for i, domain in enumerate(profile.domains):
-        index.add_all((p, Entry("domain", (i, p))) for p in domain.phrases)
-        index.add_all((p, Entry("exclude", (i, p))) for p in domain.excluded_phrases)
+        phrases += [(p, Entry("domain", (i, p))) for p in domain.phrases]
+        phrases += [(p, Entry("exclude", (i, p))) for p in domain.excluded_phrases]
     for i, course in enumerate(profile.catalogue):
         code = course.certification
         if code:
             spaced = code.replace("RNCP", "RNCP ") if code.startswith("RNCP") else "RS " + code[2:]
-            index.add_all([(code, Entry("certification", i)), (spaced, Entry("certification", i))])
+            phrases += [(code, Entry("certification", i)), (spaced, Entry("certification", i))]
+    return tuple(phrases)
 
 
 def topics_of(an: Analysed) -> list[str]:

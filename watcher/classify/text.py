@@ -24,19 +24,20 @@ Everything here is a pure function of its input or a cache filled with pure resu
 safe from any number of threads (the scheduler classifies in threads): no stemmer object with
 internal state is shared.
 
-Phrases are matched on the resulting stem sequences: ``"Bilans de compétences"`` and the phrase
-``"bilan de compétence"`` both become ``("bilan", "competenc")``.
+Phrases are matched on the resulting stem sequences (``phrases.py``): ``"Bilans de compétences"``
+and the phrase ``"bilan de compétence"`` both become ``("bilan", "competenc")``.
+
+A text is read once (``Tokens``): one byte-table translation folds it and marks what separates
+words, ``str.split`` cuts it, and each word's stem comes from a cache; where each stem is in
+the text (for the words a reason quotes) is found later, only when asked, from the same words.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Generic, NamedTuple, TypeVar
-
-T = TypeVar("T")
 
 #: Guarded forms, keyed by the accent-folded token (checked before the rules).
 STEM_OVERRIDES: dict[str, str] = {
@@ -440,68 +441,3 @@ def content(seq: Iterable[str]) -> list[str]:
     """The stems of a sequence without the ``&`` tokens."""
     return [s for s in seq if s != AND]
 
-
-class Hit(NamedTuple, Generic[T]):
-    """One phrase found in a stem sequence: ``stems[start:end]`` equals the phrase."""
-
-    start: int
-    end: int
-    payload: T
-
-
-_new_hit = tuple.__new__  # builds a Hit without the Python-level NamedTuple constructor
-
-
-class PhraseIndex(Generic[T]):
-    """Multi-word phrases indexed by their first two stems, matched in one pass over a text.
-
-    ``add("bilan de compétences", payload)`` then ``find(stems(text))`` yields every occurrence
-    (overlaps included), longest phrases first at each position.
-    """
-
-    def __init__(self) -> None:
-        #: first stem -> (payloads of the one-word phrases, second stem -> longer phrases)
-        self._first: dict[str, tuple[list[T], dict[str, list[tuple[tuple[str, ...], T]]]]] = {}
-        self._count = 0
-        #: results that depend only on this index and a text (e.g. analysed buyer names)
-        self.memo: dict[Any, Any] = {}
-
-    def add(self, phrase: str, payload: T) -> None:
-        key = tuple(stems(phrase))
-        if not key:
-            raise ValueError(f"phrase {phrase!r} has no content word")
-        self.memo.clear()
-        self._count += 1
-        single, multi = self._first.setdefault(key[0], ([], {}))
-        if len(key) == 1:
-            single.append(payload)
-            return
-        entries = multi.setdefault(key[1], [])
-        entries.append((key, payload))
-        entries.sort(key=lambda entry: -len(entry[0]))
-
-    def add_all(self, phrases: Iterable[tuple[str, T]]) -> None:
-        for phrase, payload in phrases:
-            self.add(phrase, payload)
-
-    def find(self, seq: Sequence[str]) -> list[Hit[T]]:
-        hits: list[Hit[T]] = []
-        first_of = self._first.get
-        append = hits.append
-        n = len(seq)
-        for i, first in enumerate(seq):
-            found = first_of(first)
-            if found is None:
-                continue
-            single, multi = found
-            if multi and i + 1 < n:
-                for key, payload in multi.get(seq[i + 1], ()):
-                    end = i + len(key)
-                    if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
-                        append(_new_hit(Hit, (i, end, payload)))
-            for payload in single:
-                append(_new_hit(Hit, (i, i + 1, payload)))
-        return hits
-
-    def __len__(self) -> int:
-        return self._count

@@ -1,0 +1,107 @@
+"""Multi-word phrases matched on stem sequences (see ``text.py`` for how texts become stems).
+
+``PhraseIndex.find`` yields every occurrence of every phrase in one pass over a sequence
+(overlaps included), longest phrases first at each position; ``find_by_kind`` does the same for
+payloads that carry a kind (``payload[0]``) and groups the hits by kind, in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Generic, NamedTuple, TypeVar
+
+from watcher.classify.text import stems
+
+T = TypeVar("T")
+
+
+class Hit(NamedTuple, Generic[T]):
+    """One phrase found in a stem sequence: ``stems[start:end]`` equals the phrase."""
+
+    start: int
+    end: int
+    payload: T
+
+
+_new_hit = tuple.__new__  # builds a Hit without the Python-level NamedTuple constructor
+
+
+class PhraseIndex(Generic[T]):
+    """Multi-word phrases indexed by their first two stems, matched in one pass over a text.
+
+    ``add("bilan de compétences", payload)`` then ``find(stems(text))`` yields every occurrence
+    (overlaps included), longest phrases first at each position.
+    """
+
+    def __init__(self) -> None:
+        #: first stem -> (payloads of the one-word phrases, second stem -> longer phrases)
+        self._first: dict[str, tuple[list[T], dict[str, list[tuple[tuple[str, ...], T]]]]] = {}
+        self._count = 0
+
+    def add(self, phrase: str, payload: T) -> None:
+        key = tuple(stems(phrase))
+        if not key:
+            raise ValueError(f"phrase {phrase!r} has no content word")
+        self._count += 1
+        single, multi = self._first.setdefault(key[0], ([], {}))
+        if len(key) == 1:
+            single.append(payload)
+            return
+        entries = multi.setdefault(key[1], [])
+        entries.append((key, payload))
+        entries.sort(key=lambda entry: -len(entry[0]))
+
+    def add_all(self, phrases: Iterable[tuple[str, T]]) -> None:
+        for phrase, payload in phrases:
+            self.add(phrase, payload)
+
+    def find(self, seq: Sequence[str]) -> list[Hit[T]]:
+        hits: list[Hit[T]] = []
+        first_of = self._first.get
+        append = hits.append
+        n = len(seq)
+        for i, first in enumerate(seq):
+            found = first_of(first)
+            if found is None:
+                continue
+            single, multi = found
+            if multi and i + 1 < n:
+                for key, payload in multi.get(seq[i + 1], ()):
+                    end = i + len(key)
+                    if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
+                        append(_new_hit(Hit, (i, end, payload)))
+            for payload in single:
+                append(_new_hit(Hit, (i, i + 1, payload)))
+        return hits
+
+    def find_by_kind(self, seq: Sequence[str]) -> dict[str, list[Hit[T]]]:
+        """``find`` grouped by the kind of each payload (``payload[0]``), in the same order."""
+        by_kind: dict[str, list[Hit[T]]] = {}
+        first_of = self._first.get
+        n = len(seq)
+        for i, first in enumerate(seq):
+            found = first_of(first)
+            if found is None:
+                continue
+            single, multi = found
+            if multi and i + 1 < n:
+                for key, payload in multi.get(seq[i + 1], ()):
+                    end = i + len(key)
+                    if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
+                        kind = payload[0]  # type: ignore[index]
+                        hits = by_kind.get(kind)
+                        if hits is None:
+                            by_kind[kind] = [_new_hit(Hit, (i, end, payload))]
+                        else:
+                            hits.append(_new_hit(Hit, (i, end, payload)))
+            for payload in single:
+                kind = payload[0]  # type: ignore[index]
+                hits = by_kind.get(kind)
+                if hits is None:
+                    by_kind[kind] = [_new_hit(Hit, (i, i + 1, payload))]
+                else:
+                    hits.append(_new_hit(Hit, (i, i + 1, payload)))
+        return by_kind
+
+    def __len__(self) -> int:
+        return self._count
