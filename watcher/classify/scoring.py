@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from watcher.classify import topics as tx
 from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
-from watcher.classify.profile import Profile
 from watcher.classify.phrases import Hit
+from watcher.classify.profile import Profile
 from watcher.classify.text import AND, stems
 
 DOMAIN_FIELD_WEIGHTS = {"title": 3.0, "lots": 2.0, "summary": 1.5, "body": 1.0, "buyer": 0.5}
