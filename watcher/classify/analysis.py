@@ -91,6 +91,9 @@ class Analysed:
     kinds: set[str]
     #: the part of the body not read yet (read by ``read_rest`` when undecided)
     rest: str = ""
+    #: the general topics, once computed (``scoring.topics_of``: the verdict and the learner
+    #: both ask)
+    topics: list[str] | None = None
 
     def content_segments(self) -> Iterator[Segment]:
         """Segments that describe the purchase (all but the buyer's name)."""
@@ -180,6 +183,7 @@ def read_rest(an: Analysed, phrases: Phrases) -> bool:
         at = len(an.segments) - (an.segments[-1].field == "buyer") if an.segments else 0
         an.segments.insert(at, seg)
         an.kinds.update(seg.by_kind)
+        an.topics = None
     return True
 
 

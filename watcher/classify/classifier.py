@@ -83,7 +83,7 @@ class Classifier:
         learned = self._learned(an, stage1, rule_score)
         value = rule_score if learned is None else learned.score
         reasons = [*stage1.reasons[:MAX_STAGE1_REASONS]]
-        reasons += fit.reasons[:MAX_FIT_REASONS] if training else ()
+        reasons += fit.shown(MAX_FIT_REASONS) if training else ()
         if learned is not None:
             reasons.append(learned.reason)
         blockers = self._blockers(doc, stage1, training, today, reasons)

@@ -138,15 +138,20 @@ def _reasons(
 
 
 def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
-    """« words » dans <field>, the strongest groups first, one line per field."""
+    """« words » dans <field>, the strongest groups first, one line per field (the notice's
+    words are quoted only for the lines shown)."""
     by_field: dict[str, list[str]] = {}
     for ev in sorted(groups.values(), key=lambda e: -e.points):
-        quotes = by_field.setdefault(ev.seg.field, [])
-        words = f"« {ev.words()} »"
-        if words not in quotes and len(quotes) < 3:
-            quotes.append(words)
-    lines = [f"{', '.join(q)} dans {FIELD_NAMES[fld]}" for fld, q in by_field.items()]
-    return lines[:MAX_EVIDENCE]
+        quotes = by_field.get(ev.seg.field)
+        if quotes is None:
+            if len(by_field) >= MAX_EVIDENCE:
+                continue  # a line that would not be shown
+            quotes = by_field[ev.seg.field] = []
+        if len(quotes) < 3:
+            words = f"« {ev.words()} »"
+            if words not in quotes:
+                quotes.append(words)
+    return [f"{', '.join(q)} dans {FIELD_NAMES[fld]}" for fld, q in by_field.items()]
 
 
 def _fields_read(an: Analysed) -> str:
@@ -165,19 +170,22 @@ def _has(an: Analysed, name: str) -> bool:
 
 def _count_terms(an: Analysed, against: list[str]) -> tuple[dict[str, Evidence], bool]:
     """Best evidence per group of counted terms; whether any term was seen at all."""
-    product = _buys_a_product(an)
     groups: dict[str, Evidence] = {}
     seen = False
-    for seg in an.content_segments():
-        hits = seg.of("term")
-        seen = seen or bool(hits)
-        counted, note = _segment_terms(seg, hits, product)
+    for seg in an.segments:
+        hits = seg.by_kind.get("term")
+        if not hits or seg.field == "buyer":
+            continue
+        seen = True
+        counted, note = _segment_terms(seg, hits, an)
         if note and note not in against:
             against.append(note)
+        field_weight = STAGE1_FIELD_WEIGHTS[seg.field]
         for hit in counted:
             term = hit.payload.ref
-            pts = term.weight * STAGE1_FIELD_WEIGHTS[seg.field]
-            if term.group not in groups or pts > groups[term.group].points:
+            pts = term.weight * field_weight
+            best = groups.get(term.group)
+            if best is None or pts > best.points:
                 groups[term.group] = Evidence(pts, term, seg, hit)
     return groups, seen
 
@@ -192,7 +200,10 @@ def _buys_a_product(an: Analysed) -> bool:
 
 def _objects(seg: Segment) -> list[Hit[Entry]]:
     """Purchase objects of a segment, without those that name what is learnt."""
-    return [o for o in seg.of("object") if not _not_object(seg, o)]
+    objects = seg.by_kind.get("object")
+    if not objects or "not_object" not in seg.by_kind:
+        return objects or []
+    return [o for o in objects if not _not_object(seg, o)]
 
 
 def _not_object(seg: Segment, hit: Hit[Entry]) -> bool:
@@ -200,20 +211,24 @@ def _not_object(seg: Segment, hit: Hit[Entry]) -> bool:
 
 
 def _segment_terms(
-    seg: Segment, terms: list[Hit[Entry]], product: bool
+    seg: Segment, terms: list[Hit[Entry]], an: Analysed
 ) -> tuple[list[Hit[Entry]], str | None]:
-    if not terms:
-        return [], None
-    kept, note = _drop_incidental(seg, terms)
-    objects = _objects(seg)
-    if kept and objects and min(o.start for o in objects) < min(h.start for h in kept):
-        first = min(objects, key=lambda o: o.start)
-        obj = seg.quote(first)
+    """The terms of a segment that count, and a note on those that do not (or None). Hits
+    are in reading order, so the first of a kind is the one that starts first."""
+    by_kind = seg.by_kind
+    if "incidental" in by_kind or "veto" in by_kind:
+        kept, note = _drop_incidental(seg, terms)
+    else:
+        kept, note = list(terms), None
+    objects = _objects(seg) if "object" in by_kind else []
+    if kept and objects and objects[0].start < kept[0].start:
+        obj = seg.quote(objects[0])
         return [], f"l'objet de l'achat est « {obj} », la formation n'en est qu'un service annexe"
-    listed = [h for h in kept if h.payload.ref.generic and _ancillary(seg, h, product)]
-    if listed:
-        note = "la formation y est un service annexe d'un produit"
-    kept = [h for h in kept if h not in listed]
+    if "ancillary" in by_kind or "users" in by_kind:
+        listed = [h for h in kept if h.payload.ref.generic and _ancillary(seg, h, an)]
+        if listed:
+            note = "la formation y est un service annexe d'un produit"
+            kept = [h for h in kept if h not in listed]
     return _with_learners(seg, kept), note
 
 
@@ -252,15 +267,16 @@ def _near_learner(hit: Hit[Entry], learners: list[Hit[Entry]]) -> bool:
     return False
 
 
-def _ancillary(seg: Segment, hit: Hit[Entry], product: bool) -> bool:
-    """A bare "formation" listed with a product service, or "formation des utilisateurs"."""
+def _ancillary(seg: Segment, hit: Hit[Entry], an: Analysed) -> bool:
+    """A bare "formation" listed with a product service, or "formation des utilisateurs"
+    when the notice buys a product (looked at only when the segment names users)."""
     for other in seg.of("ancillary"):
         if 0 < other.start - hit.end <= ENUMERATION_SPAN and AND in seg.seq[hit.end : other.start]:
             return True
         if 0 < hit.start - other.end <= ENUMERATION_SPAN and AND in seg.seq[other.end : hit.start]:
             return True
     users = seg.of("users")
-    return product and any(u.start <= hit.start < u.end for u in users)
+    return any(u.start <= hit.start < u.end for u in users) and _buys_a_product(an)
 
 
 # ------------------------------------------------------------------------ other evidence
@@ -280,18 +296,17 @@ def _cpv_points(codes: tuple[str, ...]) -> tuple[float, str | None]:
 
 
 def _object_head_penalty(an: Analysed, against: list[str]) -> float:
-    title = next((seg for seg in an.segments if seg.field == "title"), None)
-    if title is None:
+    segments = an.segments
+    title = segments[0] if segments and segments[0].field == "title" else None
+    if title is None or "object" not in title.by_kind:
         return 0.0
     objects = _objects(title)
     if not objects:
         return 0.0
-    first_obj = min(o.start for o in objects)
-    terms = [h.start for h in title.of("term")]
-    if terms and min(terms) < first_obj:
+    terms = title.of("term")
+    if terms and terms[0].start < objects[0].start:
         return 0.0
-    first = min(objects, key=lambda o: o.start)
-    words = title.quote(first)
+    words = title.quote(objects[0])
     note = f"l'objet de l'achat est « {words} »"
     if not any(line.startswith(note) for line in against):
         against.append(note)
@@ -299,6 +314,8 @@ def _object_head_penalty(an: Analysed, against: list[str]) -> float:
 
 
 def _family_penalties(an: Analysed, groups: dict[str, Evidence], against: list[str]) -> float:
+    if "family" not in an.kinds:
+        return 0.0
     seen: set[str] = set()
     penalty = 0.0
     for seg, hit in an.hits("family"):
@@ -323,6 +340,8 @@ def _subject_of_training(seg: Segment, hit: Hit[Entry], groups: dict[str, Eviden
 
 
 def _non_provider_call(an: Analysed, against: list[str]) -> bool:
+    if "call" not in an.kinds or "applicant" not in an.kinds:
+        return False
     call = next((hit.payload.ref for _s, hit in an.hits("call")), None)
     applicant = next((hit.payload.ref for _s, hit in an.hits("applicant")), None)
     if call is None or applicant is None or an.hits("provider"):

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 
 from watcher.classify import topics as tx
 from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
@@ -46,13 +48,22 @@ GENERIC_STEMS = frozenset(stems(GENERIC_WORDS))
 _TOPIC_CPV = [(prefix, topic.key) for topic in tx.TOPICS for prefix in topic.cpv]
 
 
+#: A reason, or how to write it: the domains' reasons quote the notice, and only the first
+#: few are shown (``Fit.shown``), so they are written only when shown.
+Reason = str | Callable[[], str]
+
+
 @dataclass(slots=True)
 class Fit:
     """How well a training call fits the profile."""
 
     fit: float
     domains: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+    def shown(self, count: int) -> list[str]:
+        """The first ``count`` reasons, written."""
+        return [r if isinstance(r, str) else r() for r in self.reasons[:count]]
 
 
 def profile_phrases(profile: Profile) -> tuple[tuple[str, Entry], ...]:
@@ -70,7 +81,21 @@ def profile_phrases(profile: Profile) -> tuple[tuple[str, Entry], ...]:
 
 
 def topics_of(an: Analysed) -> list[str]:
-    """Keys of the general topics of the notice, best first (see ``topics.py``)."""
+    """Keys of the general topics of the notice, best first (see ``topics.py``); computed
+    once per analysed notice."""
+    if an.topics is None:
+        an.topics = _topics(an)
+    return an.topics
+
+
+@lru_cache(maxsize=4096)
+def _cpv_topics(code: str) -> tuple[str, ...]:
+    """The topics whose CPV prefixes cover a code, in the taxonomy's order (cached: codes
+    repeat across a feed)."""
+    return tuple(dict.fromkeys(key for prefix, key in _TOPIC_CPV if code.startswith(prefix)))
+
+
+def _topics(an: Analysed) -> list[str]:
     best: dict[tuple[str, str], float] = {}
     for seg, hit in an.hits("topic", buyer=True):
         pts = tx.FIELD_WEIGHTS[seg.field]
@@ -80,7 +105,7 @@ def topics_of(an: Analysed) -> list[str]:
     for (key, _phrase), pts in best.items():
         points[key] += pts
     for code in an.doc.cpv:
-        for key in {key for prefix, key in _TOPIC_CPV if code.startswith(prefix)}:
+        for key in _cpv_topics(code):
             points[key] += tx.CPV_POINTS
     if not points or max(points.values()) < tx.MIN_POINTS:
         return []
@@ -95,6 +120,9 @@ class ProfileScorer:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self._cpv = [tuple(_prefix(c) for c in d.cpv) for d in profile.domains]
+        names = ", ".join(f"« {d.name} »" for d in profile.domains[:4])
+        more = ", …" if len(profile.domains) > 4 else ""
+        self._outside = f"hors de vos domaines ({names}{more})"
         self._courses: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, course in enumerate(profile.catalogue):
             self._index_course(i, course.title, course.description)
@@ -129,13 +157,11 @@ class ProfileScorer:
             result.reasons.append(f"ressemble au cours « {self.profile.catalogue[course].title} »")
             result.fit = max(result.fit, COURSE_WEIGHT * similarity)
         if not result.reasons and self.profile.domains:
-            names = ", ".join(f"« {d.name} »" for d in self.profile.domains[:4])
-            more = ", …" if len(self.profile.domains) > 4 else ""
-            result.reasons.append(f"hors de vos domaines ({names}{more})")
+            result.reasons.append(self._outside)
         return result
 
-    def _domains(self, an: Analysed, reasons: list[str]) -> dict[int, float]:
-        excluded = self._excluded(an, reasons)
+    def _domains(self, an: Analysed, reasons: list[Reason]) -> dict[int, float]:
+        excluded = self._excluded(an, reasons) if "exclude" in an.kinds else set()
         best: dict[tuple[int, str], tuple[float, Segment, Hit[Entry]]] = {}
         for seg, hit in an.hits("domain", buyer=True):
             pts = DOMAIN_FIELD_WEIGHTS[seg.field]
@@ -149,7 +175,7 @@ class ProfileScorer:
             found[i].append(evidence)
         cpv = self._cpv_points(an, excluded, points)
         for i in sorted(set(found) | set(cpv), key=lambda i: -points[i]):
-            reasons.append(self._domain_reason(i, found.get(i, []), cpv.get(i)))
+            reasons.append(partial(self._domain_reason, i, found.get(i, []), cpv.get(i)))
         return {i: 1.0 - math.exp(-pts / DOMAIN_SCALE) for i, pts in points.items()}
 
     def _domain_reason(
@@ -166,7 +192,7 @@ class ProfileScorer:
                 quotes.append(words)
         return f"domaine « {name} » : {', '.join(quotes)} dans {FIELD_NAMES[found[0][1].field]}"
 
-    def _excluded(self, an: Analysed, reasons: list[str]) -> set[int]:
+    def _excluded(self, an: Analysed, reasons: list[Reason]) -> set[int]:
         excluded: set[int] = set()
         for seg, hit in an.hits("exclude", buyer=True):
             i, _phrase = hit.payload.ref
@@ -184,11 +210,17 @@ class ProfileScorer:
     ) -> dict[int, str]:
         """Adds the CPV points of each domain; returns the code that gave them, per domain."""
         codes: dict[int, str] = {}
+        cpv = an.doc.cpv
+        if not cpv:
+            return codes
         for i, prefixes in enumerate(self._cpv):
-            code = next((c for c in an.doc.cpv if prefixes and c.startswith(prefixes)), None)
-            if code is not None and i not in excluded:
-                points[i] += DOMAIN_CPV_POINTS
-                codes[i] = code
+            if not prefixes or i in excluded:
+                continue
+            for code in cpv:
+                if code.startswith(prefixes):
+                    points[i] += DOMAIN_CPV_POINTS
+                    codes[i] = code
+                    break
         return codes
 
     def _best_course(self, an: Analysed) -> tuple[int | None, float]:
