@@ -7,6 +7,7 @@ A field of the wrong type raises ``RecordError`` naming the field, never a bare 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from watcher.classify import cpv as cpv_codes
 from watcher.models import PARIS, Notice
 
+#: A CPV code as written in most records: nothing to clean.
+_CODE = re.compile(r"\d{8}\Z")
 #: A deadline given as a date only is taken as the end of that day, Paris time.
 END_OF_DAY = time(23, 59)
 
@@ -66,18 +69,19 @@ def from_record(record: Any) -> Document:
     """Read one decoded JSON line; raises ``RecordError`` on a wrong type or value."""
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {_type(record)}")
+    get = record.get
     return Document(
-        id=_id(record.get("id")),
-        title=_text(record, "title"),
-        summary=_text(record, "summary"),
-        body=_text(record, "body"),
-        buyer=_text(record, "buyer"),
-        lots=_lots(record.get("lots")),
-        cpv=_cpv(record.get("cpv")),
+        id=_id(get("id")),
+        title=_text_of(get("title"), "title"),
+        summary=_text_of(get("summary"), "summary"),
+        body=_text_of(get("body"), "body"),
+        buyer=_text_of(get("buyer"), "buyer"),
+        lots=_lots(get("lots")),
+        cpv=_cpv(get("cpv")),
         places=_places(record),
         published=_date(record, "published"),
-        deadline=_deadline(record.get("deadline")),
-        kind=_text(record, "kind") or "call",
+        deadline=_deadline(get("deadline")),
+        kind=_text_of(get("kind"), "kind") or "call",
     )
 
 
@@ -96,7 +100,12 @@ def _id(value: Any) -> str | None:
 
 
 def _text(record: dict[str, Any], name: str) -> str:
-    value = record.get(name)
+    return _text_of(record.get(name), name)
+
+
+def _text_of(value: Any, name: str) -> str:
+    if value.__class__ is str:
+        return value  # type: ignore[no-any-return]
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -126,6 +135,10 @@ def _cpv(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
+    if items.__class__ is list and all(c.__class__ is str and _CODE.match(c) for c in items):
+        codes = tuple(dict.fromkeys(items))  # plain codes: nothing to clean
+        if len(codes) == len(items):
+            return codes
     if not isinstance(items, list) or not all(isinstance(c, str | int) for c in items):
         raise RecordError(f"field 'cpv': expected a list of codes, got {_type(value)}")
     codes = _clean_cpv(str(c) for c in items)
@@ -143,9 +156,12 @@ def _places(record: dict[str, Any]) -> tuple[str, ...]:
     found: list[str] = []
     for name in ("region", "places", "departments"):
         value = record.get(name)
-        items = [value] if isinstance(value, str) else value
-        if items is None:
+        if value is None:
             continue
+        if value.__class__ is str:
+            found.append(value)
+            continue
+        items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
             raise RecordError(f"field {name!r}: expected a string or a list of strings")
         found += items

@@ -77,23 +77,23 @@ class PhraseIndex(Generic[T]):
     def find_by_kind(self, seq: Sequence[str]) -> dict[str, list[Hit[T]]]:
         """``find`` grouped by the kind of each payload (``payload[0]``), in the same order."""
         by_kind: dict[str, list[Hit[T]]] = {}
-        first_of = self._first.get
         n = len(seq)
-        for i, first in enumerate(seq):
-            found = first_of(first)
+        for i, found in enumerate(map(self._first.get, seq)):
             if found is None:
                 continue
             single, multi = found
             if multi and i + 1 < n:
-                for key, payload in multi.get(seq[i + 1], ()):
-                    end = i + len(key)
-                    if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
-                        kind = payload[0]  # type: ignore[index]
-                        hits = by_kind.get(kind)
-                        if hits is None:
-                            by_kind[kind] = [_new_hit(Hit, (i, end, payload))]
-                        else:
-                            hits.append(_new_hit(Hit, (i, end, payload)))
+                entries = multi.get(seq[i + 1])
+                if entries:
+                    for key, payload in entries:
+                        end = i + len(key)
+                        if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
+                            kind = payload[0]  # type: ignore[index]
+                            hits = by_kind.get(kind)
+                            if hits is None:
+                                by_kind[kind] = [_new_hit(Hit, (i, end, payload))]
+                            else:
+                                hits.append(_new_hit(Hit, (i, end, payload)))
             for payload in single:
                 kind = payload[0]  # type: ignore[index]
                 hits = by_kind.get(kind)

@@ -370,7 +370,17 @@ class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
 
-    __slots__ = ("_at", "_folded", "_last", "_spans", "_word_at", "_words", "seq", "text")
+    __slots__ = (
+        "_at",
+        "_folded",
+        "_last",
+        "_quotes",
+        "_spans",
+        "_word_at",
+        "_words",
+        "seq",
+        "text",
+    )
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -382,6 +392,7 @@ class Tokens:
         # token placed (``None`` once every word is placed)
         self._word_at = self._at = 0
         self._last: str | None = AND
+        self._quotes: dict[tuple[int, int], str] | None = None
 
     def spans(self, upto: int) -> list[tuple[int, int]]:
         """Positions of at least the first ``upto`` stems (all of them if fewer)."""
@@ -417,8 +428,14 @@ class Tokens:
         return out
 
     def quote(self, start: int, end: int) -> str:
-        """The words of the text behind ``seq[start:end]`` (see ``quote``)."""
-        return quote(self.text, start, end, self.spans(end))
+        """The words of the text behind ``seq[start:end]`` (see ``quote``), once per span."""
+        quotes = self._quotes
+        if quotes is None:
+            quotes = self._quotes = {}
+        found = quotes.get((start, end))
+        if found is None:
+            found = quotes[start, end] = quote(self.text, start, end, self.spans(end))
+        return found
 
 
 def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | None = None) -> str:
@@ -431,7 +448,8 @@ def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | No
     words_ = " ".join(text[positions[start][0] : positions[end - 1][1]].split())
     if words_.isupper() and len(words_) > 6:  # a title in capitals reads better in lower case
         return words_.lower()
-    at_start = not text[: positions[start][0]].strip(" \t\n-–—:«\"'")
+    first = positions[start][0]
+    at_start = first == 0 or not text[:first].strip(" \t\n-–—:«\"'")
     if at_start and len(words_) > 1 and words_[0].isupper() and words_[1].islower():
         return words_[0].lower() + words_[1:]  # the capital that starts a title
     return words_
