@@ -68,6 +68,7 @@ class Classifier:
         self.model = model
         self._index = compile_phrases(profile_phrases(self.profile))
         self._scorer = ProfileScorer(self.profile)
+        self._checks = bl.Checks(self.profile)
         log.debug("classifier ready: %d phrases, model=%s", len(self._index), model is not None)
 
     def classify(self, notice: Notice, *, today: date) -> Match:
@@ -141,10 +142,7 @@ class Classifier:
     def _blockers(
         self, doc: Document, stage1: Stage1, training: bool, today: date, reasons: list[str]
     ) -> list[str]:
-        place_reasons, blockers = bl.place_check(doc, self.profile)
+        categories = (stage1.categories or {AF}) if training else None
+        place_reasons, blockers = self._checks.check(doc, categories, today)
         reasons += place_reasons
-        blockers = bl.kind_blockers(doc) + bl.deadline_blockers(doc, self.profile, today) + blockers
-        if training:
-            categories = stage1.categories or {AF}
-            blockers += bl.qualiopi_blockers(categories, doc, self.profile, today)
         return blockers

@@ -105,7 +105,7 @@ def _text(record: dict[str, Any], name: str) -> str:
 
 def _text_of(value: Any, name: str) -> str:
     if value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return value
     if value is None:
         return ""
     if not isinstance(value, str):

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Generic, NamedTuple, TypeVar
 
-from watcher.classify.text import stems
-
 T = TypeVar("T")
 
 
@@ -39,6 +37,8 @@ class PhraseIndex(Generic[T]):
         self._count = 0
 
     def add(self, phrase: str, payload: T) -> None:
+        from watcher.classify.text import stems  # text.py re-exports this module's names
+
         key = tuple(stems(phrase))
         if not key:
             raise ValueError(f"phrase {phrase!r} has no content word")

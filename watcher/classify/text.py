@@ -459,3 +459,7 @@ def content(seq: Iterable[str]) -> list[str]:
     """The stems of a sequence without the ``&`` tokens."""
     return [s for s in seq if s != AND]
 
+
+# Phrase matching lives in ``phrases.py``; its names are still importable from here.
+from watcher.classify.phrases import Hit as Hit  # noqa: E402
+from watcher.classify.phrases import PhraseIndex as PhraseIndex  # noqa: E402
