@@ -1,17 +1,19 @@
 """One pass over a document: every field read once, the phrases of every rule found at once.
 
 Every phrase the classifier knows (the stage-1 vocabulary, the topic taxonomy, who learns, and
-the profile's domains, exclusions and certification codes) is in one ``PhraseIndex`` whose
-payloads say what kind of phrase matched (``Entry``). It is compiled once per profile
-(``Phrases``, cached, never changed afterwards, so any number of threads share it); each field
-of a notice is then tokenised once (``Tokens``) and matched once, and each stage reads the
-hits of the kinds it cares about. Lots are separate segments so that rules about word order
-("fourniture ... et formation") never run across two lots.
+the profile's domains, exclusions and certification codes) is compiled once per profile into
+``Phrases`` (cached, never changed afterwards, so any number of threads share it), whose
+payloads say what kind of phrase matched (``Entry``). Each field of a notice is tokenised once
+(``Tokens``) and matched at once against the stage-1 phrases, which every notice needs; the
+phrases of the other kinds (``LATER_KINDS``: stage 2's and who learns) are matched on the same
+stems only when a rule first asks for one of them, which most notices never do. Each stage
+reads the hits of the kinds it cares about. Lots are separate segments so that rules about word
+order ("fourniture ... et formation") never run across two lots.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -48,22 +50,29 @@ class Entry(NamedTuple):
 _NONE: list[Any] = []
 
 LEARNER = "learner"
+#: Kinds of phrase matched only when first asked for: stage 2's (a training call's), and who
+#: learns (beside a term that needs a learner).
+LATER_KINDS = frozenset({"topic", "domain", "exclude", "certification", LEARNER})
 
 
 class Phrases:
-    """All the phrases of one classifier in one index, plus a memo of analysed buyer names.
+    """The phrases of one classifier, compiled: ``index`` (the stage-1 kinds) and ``later``
+    (``LATER_KINDS``), plus a memo of analysed buyer names.
 
-    Built once (``compiled``) and never changed afterwards: threads share it. The memo holds
-    pure results (a buyer's segment, read in full before it is stored)."""
+    Built once (``compile_phrases``) and never changed afterwards: threads share it. The memo
+    holds pure results (a buyer's segment, read in full before it is stored)."""
 
-    __slots__ = ("index", "memo")
+    __slots__ = ("index", "later", "memo")
 
-    def __init__(self, index: PhraseIndex[Entry]) -> None:
-        self.index = index
+    def __init__(self, phrases: Iterable[tuple[str, Entry]]) -> None:
+        self.index: PhraseIndex[Entry] = PhraseIndex()
+        self.later: PhraseIndex[Entry] = PhraseIndex()
+        for phrase, entry in phrases:
+            (self.later if entry.kind in LATER_KINDS else self.index).add(phrase, entry)
         self.memo: dict[str, Segment] = {}
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.index) + len(self.later)
 
 
 @dataclass(slots=True)
@@ -71,12 +80,24 @@ class Segment:
     field: str
     text: str
     seq: list[str]
-    #: every hit of the segment, by kind
+    #: the hits of the segment by kind (those of ``LATER_KINDS`` once asked for)
     by_kind: dict[str, list[Hit[Entry]]]
     tokens: Tokens
+    #: where the phrases of ``LATER_KINDS`` are, until they are matched
+    later: PhraseIndex[Entry] | None
 
     def of(self, kind: str) -> list[Hit[Entry]]:
+        if self.later is not None and kind in LATER_KINDS:
+            self.read_later()
         return self.by_kind.get(kind, _NONE)
+
+    def read_later(self) -> None:
+        """Match the phrases of ``LATER_KINDS`` (once; a shared buyer segment is read in full
+        before it is shared)."""
+        later = self.later
+        if later is not None:
+            self.by_kind.update(later.find_by_kind(self.seq))
+            self.later = None
 
     def quote(self, hit: Hit[Entry]) -> str:
         """The notice's own words behind a hit (positions found once, from the words read)."""
@@ -94,13 +115,24 @@ class Analysed:
     #: the general topics, once computed (``scoring.topics_of``: the verdict and the learner
     #: both ask)
     topics: list[str] | None = None
+    later_read: bool = False
 
     def content_segments(self) -> Iterator[Segment]:
         """Segments that describe the purchase (all but the buyer's name)."""
         return (seg for seg in self.segments if seg.field != "buyer")
 
+    def read_later(self) -> None:
+        """Match the phrases of ``LATER_KINDS`` in every segment (once)."""
+        if not self.later_read:
+            self.later_read = True
+            for seg in self.segments:
+                seg.read_later()  # (a segment may have been read already, for its learners)
+                self.kinds.update(seg.by_kind)
+
     def hits(self, kind: str, *, buyer: bool = False) -> list[tuple[Segment, Hit[Entry]]]:
         """(segment, hit) pairs of one kind, in reading order; the buyer only if asked."""
+        if kind in LATER_KINDS:
+            self.read_later()
         if kind not in self.kinds:
             return _NONE
         return [
@@ -127,17 +159,14 @@ def base_phrases() -> list[tuple[str, Entry]]:
 
 
 def compile_phrases(extra: tuple[tuple[str, Entry], ...] = ()) -> Phrases:
-    """One index of the base phrases and ``extra`` ones (a profile's), cached: classifiers of
-    the same profile share it (immutable once built)."""
+    """The base phrases and ``extra`` ones (a profile's), compiled and cached: classifiers of
+    the same profile share them (immutable once built)."""
     return _compiled(extra)
 
 
 @lru_cache(maxsize=16)
 def _compiled(extra: tuple[tuple[str, Entry], ...]) -> Phrases:
-    index: PhraseIndex[Entry] = PhraseIndex()
-    index.add_all(base_phrases())
-    index.add_all(extra)
-    return Phrases(index)
+    return Phrases([*base_phrases(), *extra])
 
 
 def default_phrases() -> Phrases:
@@ -162,12 +191,11 @@ def _marker_lists() -> list[tuple[str, list[str]]]:
 def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
     head, rest = split_body(doc.body[:BODY_LIMIT])
-    index = phrases.index
-    segments = [_segment("title", doc.title, index)]
-    segments += [_segment("lots", lot, index) for lot in doc.lots]
-    segments.append(_segment("summary", doc.summary, index))
+    segments = [_segment("title", doc.title, phrases)]
+    segments += [_segment("lots", lot, phrases) for lot in doc.lots]
+    segments.append(_segment("summary", doc.summary, phrases))
     if head:
-        segments.append(_segment("body", head, index))
+        segments.append(_segment("body", head, phrases))
     segments.append(_buyer_segment(doc.buyer, phrases))
     kept = [seg for seg in segments if seg.seq]
     return Analysed(doc, kept, set().union(*(seg.by_kind for seg in kept)), rest)
@@ -177,11 +205,13 @@ def read_rest(an: Analysed, phrases: Phrases) -> bool:
     """Read the rest of the body into ``an`` (before the buyer); False when nothing was left."""
     if not an.rest:
         return False
-    seg = _segment("body", an.rest, phrases.index)
+    seg = _segment("body", an.rest, phrases)
     an.rest = ""
     if seg.seq:
         at = len(an.segments) - (an.segments[-1].field == "buyer") if an.segments else 0
         an.segments.insert(at, seg)
+        if an.later_read:
+            seg.read_later()
         an.kinds.update(seg.by_kind)
         an.topics = None
     return True
@@ -206,15 +236,18 @@ def _buyer_segment(buyer: str, phrases: Phrases) -> Segment:
     memo = phrases.memo
     seg = memo.get(buyer)
     if seg is None:
-        seg = _segment("buyer", buyer, phrases.index)
-        seg.tokens.spans(len(seg.seq))  # nothing left to compute lazily: safe to share
+        seg = _segment("buyer", buyer, phrases)
+        seg.read_later()  # nothing left to compute lazily: safe to share
+        seg.tokens.spans(len(seg.seq))
         if len(memo) >= _BUYERS_MAX:
             memo.clear()
         memo[buyer] = seg
     return seg
 
 
-def _segment(field: str, text: str, index: PhraseIndex[Entry]) -> Segment:
+def _segment(field: str, text: str, phrases: Phrases) -> Segment:
     tokens = Tokens(text)
     seq = tokens.seq
-    return Segment(field, text, seq, index.find_by_kind(seq) if seq else {}, tokens)
+    if not seq:
+        return Segment(field, text, seq, {}, tokens, None)
+    return Segment(field, text, seq, phrases.index.find_by_kind(seq), tokens, phrases.later)

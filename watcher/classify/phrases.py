@@ -7,7 +7,9 @@ payloads that carry a kind (``payload[0]``) and groups the hits by kind, in the 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import compress
 from typing import Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
@@ -75,32 +77,24 @@ class PhraseIndex(Generic[T]):
         return hits
 
     def find_by_kind(self, seq: Sequence[str]) -> dict[str, list[Hit[T]]]:
-        """``find`` grouped by the kind of each payload (``payload[0]``), in the same order."""
-        by_kind: dict[str, list[Hit[T]]] = {}
+        """``find`` grouped by the kind of each payload (``payload[0]``), in the same order.
+
+        The first stem of every position is looked up at once (in C); only the positions where
+        a phrase starts are visited."""
+        by_kind: defaultdict[str, list[Hit[T]]] = defaultdict(list)
+        starts = list(map(self._first.get, seq))
         n = len(seq)
-        for i, found in enumerate(map(self._first.get, seq)):
-            if found is None:
-                continue
-            single, multi = found
+        for i in compress(range(n), starts):
+            single, multi = starts[i]  # type: ignore[misc]
             if multi and i + 1 < n:
                 entries = multi.get(seq[i + 1])
                 if entries:
                     for key, payload in entries:
                         end = i + len(key)
                         if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
-                            kind = payload[0]  # type: ignore[index]
-                            hits = by_kind.get(kind)
-                            if hits is None:
-                                by_kind[kind] = [_new_hit(Hit, (i, end, payload))]
-                            else:
-                                hits.append(_new_hit(Hit, (i, end, payload)))
+                            by_kind[payload[0]].append(_new_hit(Hit, (i, end, payload)))  # type: ignore[index]
             for payload in single:
-                kind = payload[0]  # type: ignore[index]
-                hits = by_kind.get(kind)
-                if hits is None:
-                    by_kind[kind] = [_new_hit(Hit, (i, i + 1, payload))]
-                else:
-                    hits.append(_new_hit(Hit, (i, i + 1, payload)))
+                by_kind[payload[0]].append(_new_hit(Hit, (i, i + 1, payload)))  # type: ignore[index]
         return by_kind
 
     def __len__(self) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import vocabulary as voc
@@ -282,7 +283,9 @@ def _ancillary(seg: Segment, hit: Hit[Entry], an: Analysed) -> bool:
 # ------------------------------------------------------------------------ other evidence
 
 
+@lru_cache(maxsize=4096)
 def _cpv_points(codes: tuple[str, ...]) -> tuple[float, str | None]:
+    """Points and reason of a notice's CPV codes (cached: the same codes recur in a feed)."""
     training = [c for c in codes if cpv_codes.is_training(c)]
     if training:
         return CPV_TRAINING_POINTS, f"code {cpv_codes.label(training[0])}"

@@ -161,6 +161,7 @@ class ProfileScorer:
         return result
 
     def _domains(self, an: Analysed, reasons: list[Reason]) -> dict[int, float]:
+        an.read_later()
         excluded = self._excluded(an, reasons) if "exclude" in an.kinds else set()
         best: dict[tuple[int, str], tuple[float, Segment, Hit[Entry]]] = {}
         for seg, hit in an.hits("domain", buyer=True):
