@@ -134,3 +134,16 @@ def test_blockers_do_not_change_relevance_but_go() -> None:
     doc = Document(title=TRAINING.title, deadline=at(TODAY - timedelta(days=3)))
     match = Classifier().assess(doc, today=TODAY).match
     assert match.relevant and match.blockers and not match.go
+
+
+def test_ted_nuts_codes_are_read_as_regions() -> None:
+    # TED writes places as NUTS codes (the demo's TED notice: ["FRK", "FRH"]).
+    assert blockers(Document(title="x", places=("FRK", "FRH")), regions=["Bretagne"]) == ()
+    assert blockers(Document(title="x", places=("FRL03",)), regions=["Bretagne"]) == (
+        "région non desservie : Provence-Alpes-Côte d'Azur",
+    )
+    assert blockers(Document(title="x", places=("FRY4",)), regions=["La Réunion"]) == ()
+    assert blockers(Document(title="x", places=("FR",)), regions=["Bretagne"]) == ()
+    # Not French NUTS codes: unknown, never blocking.
+    for place in ("SE110", "FRZZZ", "FRY", "FR75"):
+        assert blockers(Document(title="x", places=(place,)), regions=["Bretagne"]) == ()

@@ -2,7 +2,8 @@
 
 A notice's place may be a region name (any case or accents), a department code (``"35"``,
 ``"2A"``, ``"971"``), a string containing a code in brackets (``"Rennes (35)"``), or
-``"France entière"``. Anything else is unknown and never blocks.
+``"France entière"``, or a NUTS code as TED writes them (``"FRK"``, ``"FRH03"``; ``"FR"`` is the
+whole country). Anything else is unknown and never blocks.
 """
 
 from __future__ import annotations
@@ -56,6 +57,28 @@ _REGION_BY_KEY = {re.sub(r"[^a-z]", "", fold(name)): name for name in (*REGIONS,
 _REGION_BY_KEY["reunion"] = "La Réunion"
 _REGION_BY_KEY["france"] = NATIONAL
 _REGION_BY_KEY["national"] = NATIONAL
+#: NUTS 2021 regions of France (TED's place-of-performance); the overseas regions are FRY1–FRY5.
+NUTS_REGIONS: dict[str, str] = {
+    "FR1": "Île-de-France",
+    "FRB": "Centre-Val de Loire",
+    "FRC": "Bourgogne-Franche-Comté",
+    "FRD": "Normandie",
+    "FRE": "Hauts-de-France",
+    "FRF": "Grand Est",
+    "FRG": "Pays de la Loire",
+    "FRH": "Bretagne",
+    "FRI": "Nouvelle-Aquitaine",
+    "FRJ": "Occitanie",
+    "FRK": "Auvergne-Rhône-Alpes",
+    "FRL": "Provence-Alpes-Côte d'Azur",
+    "FRM": "Corse",
+    "FRY1": "Guadeloupe",
+    "FRY2": "Martinique",
+    "FRY3": "Guyane",
+    "FRY4": "La Réunion",
+    "FRY5": "Mayotte",
+}
+_NUTS = re.compile(r"FR(?:Y[1-5]|[1B-M])?[0-9]{0,2}")
 _CODE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(97[1-6]|2[AaBb]|[0-9]{2})(?![0-9A-Za-z])")
 
 
@@ -76,6 +99,16 @@ def canonical_department(code: str) -> str | None:
     return code if code in DEPARTMENT_REGION else None
 
 
+def nuts_region(code: str) -> str | None:
+    """``"FRH"``, ``"FRH03"`` -> ``"Bretagne"``; ``"FR"`` -> the whole country; else None."""
+    code = code.strip()
+    if not _NUTS.fullmatch(code):
+        return None
+    if code == "FR":
+        return NATIONAL
+    return NUTS_REGIONS.get(code[:4]) or NUTS_REGIONS.get(code[:3])
+
+
 def describe_departments() -> str:
     return "01 to 19, 2A, 2B, 21 to 95, 971 to 976"
 
@@ -83,7 +116,7 @@ def describe_departments() -> str:
 @lru_cache(maxsize=4096)
 def read_place(place: str) -> tuple[str | None, str | None]:
     """(region, department) read from one place string; (None, None) when unknown."""
-    region = canonical_region(place)
+    region = canonical_region(place) or nuts_region(place)
     if region is not None:
         return region, None
     code = canonical_department(place)
