@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test check bench clean
+.PHONY: demo test check bench fuzz clean
 
 # On a terminal the demo ends with the console serving its data until Ctrl-C; without one
 # (CI, a pipe) it ends by printing the command that starts the console.
@@ -18,6 +18,11 @@ check: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# 1,000,000 mutated pages and API answers through every parser; prints a table of inputs and
+# crashes per target and keeps each crash under tests/fuzz/crashes/ (replayed by `make test`)
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz --inputs 1000000
 
 bench: $(STAMP)
 	$(PY) bench/store.py

@@ -26,5 +26,6 @@ class Afdas(OpcoCardSource):
     buyer = "Afdas"
     hosts = ("www.afdas.com",)
     list_urls = ("https://www.afdas.com/lafdas/nos-appels-doffres.html",)
-    rows = Select("main article", min=1)
+    frame = Select("main")  # assumed, like the rest of this layout
+    rows = Select("main article")
     next_page = Select("a[rel=next], .pagination a.next")

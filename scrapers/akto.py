@@ -32,7 +32,9 @@ class Akto(HtmlSource):
     name = "akto"
     hosts = ("www.akto.fr",)
     list_urls = ("https://www.akto.fr/appels-d-offres/",)
-    rows = Select("div.posts-card", min=1)
+    #: assumed (the cards' list, named like them): there with or without a card
+    frame = Select("main .posts-list")
+    rows = Select("div.posts-card")
     next_page = Select("a.next.page-numbers, .pagination a[rel=next]")
 
     def parse_row(self, row: Tag, base_url: str) -> Notice:

@@ -21,13 +21,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
-from scrapers.base import clean_text
+from scrapers.base import clean_text, is_web_url
 from scrapers.boamp import KINDS, NOTICE_PAGE
 from scrapers.dates import parse_deadline
+from scrapers.lots import lot_number
 from scrapers.rss import safe_xml
+from watcher.errors import ParseError
 from watcher.models import Lot, Notice, NoticeKind
 
+PLATFORM_FIELDS = ("URL_PROFIL_ACHETEUR", "URL_PARTICIPATION")
 STATUS_KINDS = {"RECTIFICATIF": NoticeKind.CORRIGENDUM, "ANNULATION": NoticeKind.CANCELLATION}
 PROCEDURES = {
     "OUVERT": "Procédure ouverte",
@@ -39,12 +43,20 @@ PROCEDURES = {
 }
 
 
-def parse_boamp_xml(text: str, source: str = "boamp") -> Notice:
-    """One ``<ANNONCE>`` document -> Notice. ParseError when the XML is broken."""
+def parse_boamp_xml(text: str | bytes, source: str = "boamp") -> Notice:
+    """One ``<ANNONCE>`` document -> Notice. ParseError when the XML is broken or is not a
+    notice (no IDWEB), whatever the bytes."""
     root = safe_xml(text, source, "BOAMP XML")
     idweb = _text(root, "GESTION/REFERENCE/IDWEB")
     if not idweb:
-        raise ValueError("BOAMP XML without GESTION/REFERENCE/IDWEB")
+        raise ParseError(source, "BOAMP XML without GESTION/REFERENCE/IDWEB", url="BOAMP XML")
+    try:
+        return _notice(root, idweb, source)
+    except ValueError as error:  # a notice that cannot be one (an empty title…)
+        raise ParseError(source, f"BOAMP XML notice {idweb} unreadable: {error}") from error
+
+
+def _notice(root: Any, idweb: str, source: str) -> Notice:
     objet = root.find("DONNEES/OBJET")
     deadline_text = _text(root, "DONNEES/CONDITION_DELAI/RECEPT_OFFRES")
     lots = tuple(_lot(lot, i) for i, lot in enumerate(root.findall("DONNEES/OBJET/LOTS/LOT"), 1))
@@ -52,7 +64,7 @@ def parse_boamp_xml(text: str, source: str = "boamp") -> Notice:
         source=source,
         ref=idweb,
         title=_title(root) or f"Avis BOAMP {idweb}",
-        url=NOTICE_PAGE.format(idweb=idweb),
+        url=NOTICE_PAGE.format(idweb=quote(idweb, safe="-")),
         buyer=_text(root, "DONNEES/IDENTITE/DENOMINATION"),
         published=_date(_text(root, "GESTION/INDEXATION/DATE_PUBLICATION")),
         deadline=parse_deadline(deadline_text) if deadline_text else None,
@@ -64,12 +76,20 @@ def parse_boamp_xml(text: str, source: str = "boamp") -> Notice:
         places=_unique(_all(root, "GESTION/INDEXATION/DEP_PUBLICATION")),
         procedure=_procedure(root),
         estimated_value=_total(lots),
-        documents=_unique(_all(root, "DONNEES/IDENTITE/URL_DOCUMENT")),
+        documents=_unique(
+            [u for u in _all(root, "DONNEES/IDENTITE/URL_DOCUMENT") if is_web_url(u)]
+        ),
         kind=_kind(root),
         buyer_ref=_text(root, "DONNEES/OBJET/REF_MARCHE"),
         related_refs=_unique(_all(root, "GESTION/MARCHE/ANNONCE_ANTERIEUR/REFERENCE/IDWEB")),
-        platform_url=_text(root, "DONNEES/IDENTITE/URL_PROFIL_ACHETEUR")
-        or _text(root, "DONNEES/IDENTITE/URL_PARTICIPATION"),
+        platform_url=next(
+            (
+                u
+                for u in (_text(root, f"DONNEES/IDENTITE/{k}") for k in PLATFORM_FIELDS)
+                if is_web_url(u)
+            ),
+            "",
+        ),
         winner=", ".join(
             _unique(_all(root, "DONNEES/ATTRIBUTION/DECISION/TITULAIRE/DENOMINATION"))
         ),
@@ -111,10 +131,12 @@ def _procedure(root: Any) -> str:
 
 
 def _lot(lot: Any, index: int) -> Lot:
-    title = _text(lot, "INTITULE") or _text(lot, "DESCRIPTION") or f"Lot {index}"
+    number, title = lot_number(
+        _text(lot, "NUM"), _text(lot, "INTITULE") or _text(lot, "DESCRIPTION"), "", index
+    )
     return Lot(
-        title=title,
-        number=_text(lot, "NUM") or str(index),
+        title=title or f"Lot {number}",
+        number=number,
         description=_text(lot, "DESCRIPTION"),
         cpv=_unique(_all(lot, "CPV/PRINCIPAL")),
         estimated_value=_amount(_text(lot, "VALEUR")),
@@ -150,9 +172,10 @@ def _all(node: Any, path: str) -> list[str]:
 
 def _amount(text: str) -> Decimal | None:
     try:
-        return Decimal(text.replace(" ", "").replace(",", ".")) if text else None
-    except InvalidOperation:
+        value = Decimal(text.replace(" ", "").replace(",", ".")) if text else None
+    except (InvalidOperation, ValueError):
         return None
+    return value if value is not None and value.is_finite() and 0 < value < 10**12 else None
 
 
 def _date(text: str) -> date | None:

@@ -14,7 +14,13 @@ Wordings seen on the real sources (see shared/sources.md):
 
 A date given without a time means "that day": it is kept at 23:59 local time, which is what
 buyers mean and what a reader expects; ``has_time`` on the result says whether a time was read.
-Text that holds no readable date gives None; callers keep the raw text next to it.
+Text that holds no readable date gives None; callers keep the raw text next to it. So does a
+date outside ``YEARS`` (a typing slip such as 9999 or 0202) or an offset no clock has (+72:05):
+whatever the text, these functions return a value or None, they never raise.
+
+``parse_wall_clock`` reads an ISO date-time as the wall-clock time it writes, whatever offset
+it is labelled with, in Paris: BOAMP's ``datelimitereponse`` writes the buyer's local time
+labelled ``+00:00`` (see ``scrapers/boamp.py``).
 """
 
 from __future__ import annotations
@@ -54,11 +60,14 @@ _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")
 _WORDED = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+({_MONTH_WORDS})\.?(?:\s+(\d{{4}}))?\b")
 _ISO = re.compile(
-    r"\b(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2}))?)?([+-]\d{2}:\d{2}|z)?"
+    r"\b(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?)?"
+    r"([+-]\d{2}:?\d{2}|z)?"
 )
 _TIME = re.compile(r"(?<![\d/])(\d{1,2})\s*(?:h|:)\s*(\d{2})?(?!\s*(?:/|\d{2}/))", re.IGNORECASE)
 _NOON = re.compile(r"(?<!apres-)(?<!apres )\bmidi\b")  # "le 3 mars 2026 à midi"
 _END_OF_DAY = time(23, 59)
+#: the years a deadline or a publication date can have; others are typing slips, left unread
+YEARS = range(1990, 2101)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,41 +113,60 @@ def parse_french_date(text: str, *, today: date | None = None) -> date | None:
 
 
 def combine_iso_date_time(day: str, clock: str | None) -> datetime | None:
-    """TED's split fields: '2026-08-25+02:00' and '23:59:00+02:00' -> aware datetime."""
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?", day.strip())
-    if not match:
+    """TED's split fields: '2026-08-25+02:00' and '23:59:00+02:00' -> aware datetime. The
+    time's offset wins, else the date's; a value without either is read as UTC (TED's)."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?$", day.strip())
+    clock_match = _CLOCK.match((clock or "23:59:00").strip())
+    if not match or not clock_match:
         return None
-    y, m, d, offset = match.groups()
-    moment = f"{y}-{m}-{d}T{(clock or '23:59:00').strip()}"
-    if not re.search(r"(Z|[+-]\d{2}:\d{2})$", moment):
-        moment += offset or "+00:00"
+    y, m, d, day_offset = match.groups()
+    hh, mm, ss, offset = clock_match.groups()
     try:
-        return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(PARIS)
-    except ValueError:
+        naive = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0))
+        if naive.year not in YEARS:
+            return None
+        zone = _offset_zone((offset or day_offset or "Z").lower())
+        return naive.replace(tzinfo=zone).astimezone(PARIS)
+    except (ValueError, OverflowError):
         return None
 
 
-def _parse_iso(folded: str) -> ParsedDate | None:
+_CLOCK = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def _parse_iso(folded: str, *, wall_clock: bool = False) -> ParsedDate | None:
     match = _ISO.search(folded)
     if not match:
         return None
     y, mo, d, hh, mm, ss, offset = match.groups()
     try:
         naive = datetime(int(y), int(mo), int(d), int(hh or 23), int(mm or 59), int(ss or 0))
-    except ValueError:
+        if naive.year not in YEARS:
+            return None
+        zone = _offset_zone(offset) if offset else None  # an impossible offset: unread
+        if zone is not None and not wall_clock:
+            aware = naive.replace(tzinfo=zone).astimezone(PARIS)
+        else:
+            aware = naive.replace(tzinfo=PARIS)
+    except (ValueError, OverflowError):  # "2026-02-30", "+72:05"
         return None
-    if offset:
-        aware = naive.replace(tzinfo=_offset_zone(offset)).astimezone(PARIS)
-    else:
-        aware = naive.replace(tzinfo=PARIS)
     return ParsedDate(aware, has_time=hh is not None)
+
+
+def parse_wall_clock(text: str) -> ParsedDate | None:
+    """An ISO date-time read as the wall-clock time it writes, in Paris, its offset ignored:
+    '2026-07-16T12:00:00+00:00' -> 12:00 Paris (summer time, +02:00)."""
+    return _parse_iso(fold(text), wall_clock=True)
 
 
 def _offset_zone(offset: str) -> tzinfo:
     if offset == "z":
         return UTC
     sign = -1 if offset[0] == "-" else 1
-    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4])
+    if hours > 14 or minutes > 59:  # no clock on Earth is further from UTC
+        raise ValueError(f"offset out of range: {offset}")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -177,6 +205,8 @@ def _worded_date(match: re.Match[str], today: date | None) -> date | None:
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
+    if year not in YEARS:
+        return None
     try:
         return date(year, month, day)
     except ValueError:

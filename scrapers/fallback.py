@@ -24,11 +24,11 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote
 
 from bs4 import BeautifulSoup, Tag
 
-from scrapers.base import clean_text
+from scrapers.base import clean_text, html_soup, join_url, split_url
 from scrapers.dates import fold, parse_french_date
 from scrapers.opco_common import (
     find_deadline,
@@ -81,7 +81,7 @@ class _Link:
 
 def fallback_notices(html: str, base_url: str, source: str) -> list[Notice]:
     """Candidate calls on a page whose source scraper no longer matches; see the module doc."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = html_soup(html)
     _drop_chrome(soup)
     links = _candidate_links(soup, base_url)
     pages = {link.url for link in links if not link.document}
@@ -118,11 +118,11 @@ def _is_chrome(tag: Tag) -> bool:
 
 
 def _candidate_links(soup: BeautifulSoup, base_url: str) -> list[_Link]:
-    page = urlsplit(base_url)
+    page = split_url(base_url)
     found = []
     for anchor in soup.select("a[href]"):
-        url = urljoin(base_url, str(anchor.get("href"))).split("#")[0]
-        parts = urlsplit(url)
+        url = join_url(base_url, str(anchor.get("href"))).split("#")[0]
+        parts = split_url(url)
         if parts.scheme not in ("http", "https") or _same_page(parts, page):
             continue
         document = is_document(url)
@@ -152,7 +152,7 @@ def _block(link: _Link, others: set[str]) -> Tag:
 
 def _holds_other(node: Tag, link: _Link, others: set[str]) -> bool:
     for anchor in node.select("a[href]"):
-        url = urljoin(link.url, str(anchor.get("href"))).split("#")[0]
+        url = join_url(link.url, str(anchor.get("href"))).split("#")[0]
         if url != link.url and url in others:
             return True
     return False
@@ -189,7 +189,7 @@ def _notice(link: _Link, block: Tag, base_url: str, source: str) -> Notice | Non
 def _file_words(link: _Link) -> str:
     if not link.document:
         return ""
-    return re.sub(r"[-_.]+", " ", unquote(PurePosixPath(urlsplit(link.url).path).stem))
+    return re.sub(r"[-_.]+", " ", unquote(PurePosixPath(split_url(link.url).path).stem))
 
 
 def _title(link: _Link, label: str, block: Tag) -> str:
@@ -204,7 +204,7 @@ def _title(link: _Link, label: str, block: Tag) -> str:
 
 
 def _documents(block: Tag, base_url: str, link: _Link) -> tuple[str, ...]:
-    urls = (urljoin(base_url, str(a.get("href"))) for a in block.select("a[href]"))
+    urls = (join_url(base_url, str(a.get("href"))) for a in block.select("a[href]"))
     kept = [u for u in urls if is_document(u)]
     return tuple(dict.fromkeys([link.url] if link.document else kept))
 

@@ -14,6 +14,10 @@ consultation rows hold ``td[class^="AW_Table_Ligne"]`` cells: publication date, 
 the buyer's reference ``[réf. XXXXX]`` and the object; an inner table holds the links ("Avis",
 "RC", "DCE"), the notice being ``a[title="Consulter l'Avis"]`` → ``…affPublication…refPub=…``.
 
+An empty listing is normal (a crawler saw Constructys list no consultation for weeks): the
+frame is the consultations table (``table.AW_Table``, class assumed) or the page's "aucune
+consultation" message (wording assumed); a page with neither raises ``LayoutChanged``.
+
 ``ref`` is the buyer's reference (``[réf. XXXXX]``, kept exactly as printed): it names the
 consultation, so a republished notice updates the same row. A row without one falls back to
 ``refPub-<publication number>``.
@@ -30,12 +34,20 @@ import logging
 import re
 from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import HtmlSource, ParseResult, Select, absolute, clean_text
+from scrapers.base import (
+    HtmlSource,
+    ParseResult,
+    Select,
+    absolute,
+    clean_text,
+    is_web_url,
+    split_url,
+)
 from scrapers.dates import fold, parse_deadline, parse_french_date
 from scrapers.opco_common import kind_from_wording
 from watcher.errors import LayoutChanged, SkipNotice
@@ -74,6 +86,7 @@ class MarchesPublicsInfo(HtmlSource):
     platform = "marches-publics.info"
     hosts = (HOST,)
     Options: ClassVar[type[BaseModel]] = MarchesPublicsInfoOptions
+    frame = Select("table.AW_Table")
     rows = ROWS
     #: a built-in buyer (subclass) sets these instead of taking options
     buyer_ids: ClassVar[int] = 0
@@ -88,9 +101,22 @@ class MarchesPublicsInfo(HtmlSource):
 
     def parse(self, text: str, url: str) -> ParseResult:
         result = super().parse(text, url)
-        if not result.notices and not result.skipped:
-            _check_really_empty(text, self.name, url)
         return ParseResult(_unique_refs(result.notices), result.next_requests, result.skipped)
+
+    def check_frame(self, soup: BeautifulSoup, url: str) -> None:
+        """No row: the consultations table, or the page saying none is open; else a layout
+        change. Links to notices that no row holds are a layout change too (the generic
+        extractor cannot read this table: its links carry no date of their own)."""
+        notices = len(soup.select(AVIS_LINK.css))
+        if notices:
+            expected = f">= 1: the page links {notices} notice(s) the rows do not match"
+            raise LayoutChanged(self.name, self.rows.css, 0, expected=expected, url=url)
+        if soup.select_one(self.frame.css) is not None:
+            return
+        if NOTHING_OPEN.search(fold(clean_text(soup.get_text(" ")))):
+            return
+        expected = f">= 1, or its frame {self.frame.css} or a 'no consultation' message"
+        raise LayoutChanged(self.name, self.rows.css, 0, expected=expected, url=url)
 
     def parse_row(self, row: Tag, base_url: str) -> Notice:
         cells = row.find_all("td", class_=CELLS, recursive=False)
@@ -147,12 +173,15 @@ def _links(cell: Tag, avis: Tag, base_url: str) -> dict[str, Any]:
     others = [a for a in cell.select("a[href]") if a is not avis]
     deposit = [a for a in others if "depos" in fold(f"{a.get('title', '')} {a.get_text()}")]
     documents = [absolute(base_url, str(a["href"])) for a in others if a not in deposit]
-    platform = absolute(base_url, str(deposit[0]["href"])) if deposit else ""
-    return {"documents": tuple(dict.fromkeys(documents)), "platform_url": platform}
+    platforms = [absolute(base_url, str(a["href"])) for a in deposit]
+    return {
+        "documents": tuple(dict.fromkeys(u for u in documents if is_web_url(u))),
+        "platform_url": next((u for u in platforms if is_web_url(u)), ""),
+    }
 
 
 def _publication_ref(url: str) -> str:
-    numbers = parse_qs(urlsplit(url).query).get("refPub")
+    numbers = parse_qs(split_url(url).query).get("refPub")
     return f"refPub-{numbers[0]}" if numbers else url
 
 
@@ -167,17 +196,6 @@ def _unique_refs(notices: list[Notice]) -> list[Notice]:
         seen.add(notice.ref)
         unique.append(notice)
     return unique
-
-
-def _check_really_empty(text: str, source: str, url: str) -> None:
-    """No consultation row: fine when the page says so, a layout change otherwise."""
-    words = fold(clean_text(BeautifulSoup(text, "lxml").get_text(" ")))
-    if NOTHING_OPEN.search(words):
-        log.info("[%s] no open consultation on %s", source, url)
-        return
-    raise LayoutChanged(
-        source, ROWS.css, 0, expected=">= 1, or a 'no consultation' message", url=url
-    )
 
 
 __all__ = ["MarchesPublicsInfo", "MarchesPublicsInfoOptions"]

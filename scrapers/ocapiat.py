@@ -30,7 +30,8 @@ class Ocapiat(OpcoCardSource):
     buyer = "OCAPIAT"
     hosts = ("www.ocapiat.fr",)
     list_urls = ("https://www.ocapiat.fr/procedures-de-marches-publics-ami/",)
-    rows = Select('a[href*="/project/"]', min=1)
+    frame = Select("main")  # assumed: the content region (menus and footer link /project/ too)
+    rows = Select('main a[href*="/project/"]')
     detail_body = Select("main, #main-content", min=1)
 
     def parse(self, text: str, url: str) -> ParseResult:

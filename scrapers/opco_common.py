@@ -20,11 +20,19 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
 from typing import ClassVar
-from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from scrapers.base import HtmlSource, ParseResult, Select, absolute, clean_text
+from scrapers.base import (
+    HtmlSource,
+    ParseResult,
+    Select,
+    absolute,
+    clean_text,
+    is_web_url,
+    join_url,
+    split_url,
+)
 from scrapers.dates import fold, parse_deadline, parse_french_date
 from watcher.errors import SkipNotice
 from watcher.fetch import Request
@@ -180,21 +188,21 @@ def text_lines(node: Tag) -> str:
 
 def document_links(node: Tag, base_url: str) -> tuple[str, ...]:
     """Absolute links to documents (PDF, office files, archives) under ``node``, in order."""
-    links = (urljoin(base_url, str(a.get("href"))) for a in node.select("a[href]"))
-    return tuple(dict.fromkeys(u for u in links if is_document(u)))
+    links = (join_url(base_url, str(a.get("href"))) for a in node.select("a[href]"))
+    return tuple(dict.fromkeys(u for u in links if is_web_url(u) and is_document(u)))
 
 
 def is_document(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(DOCUMENT_EXTENSIONS)
+    return split_url(url).path.lower().endswith(DOCUMENT_EXTENSIONS)
 
 
 def external_links(node: Tag, base_url: str, hosts: Iterable[str]) -> tuple[str, ...]:
     """Absolute http(s) links under ``node`` that leave the declared ``hosts`` (buyer
     platforms such as achatpublic.com): stored, never fetched."""
     own = set(hosts)
-    links = (urljoin(base_url, str(a.get("href"))) for a in node.select("a[href]"))
-    kept = (u for u in links if urlsplit(u).scheme in ("http", "https"))
-    return tuple(dict.fromkeys(u for u in kept if urlsplit(u).hostname not in own))
+    links = (join_url(base_url, str(a.get("href"))) for a in node.select("a[href]"))
+    kept = (u for u in links if split_url(u).scheme in ("http", "https"))
+    return tuple(dict.fromkeys(u for u in kept if split_url(u).hostname not in own))
 
 
 def lots_from_lines(lines: Iterable[str]) -> tuple[Lot, ...]:
@@ -256,12 +264,12 @@ def iso_date(value: str) -> date | None:
 
 def platform_links(node: Tag, base_url: str) -> tuple[str, ...]:
     """Links under ``node`` to a buyer platform (achatpublic.com, marches-publics.info…)."""
-    links = (urljoin(base_url, str(a.get("href"))) for a in node.select("a[href]"))
+    links = (join_url(base_url, str(a.get("href"))) for a in node.select("a[href]"))
     return tuple(dict.fromkeys(u for u in links if _on_platform(u)))
 
 
 def _on_platform(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
+    host = split_url(url).hostname or ""
     return any(host == h or host.endswith("." + h) for h in PLATFORM_HOSTS)
 
 

@@ -47,7 +47,9 @@ class OpcoMobilites(HtmlSource):
     name = "opco-mobilites"
     hosts = ("www.opcomobilites.fr",)
     list_urls = ("https://www.opcomobilites.fr/a-propos/",)
-    rows = Select("details.accordion__details", min=1)
+    #: the "à propos" page is there whether or not a call is open (a crawler saw 0 for weeks)
+    frame = Select("main")
+    rows = Select("details.accordion__details")
 
     def parse_row(self, row: Tag, base_url: str) -> Notice:
         title = TITLE.text(row, source=self.name, url=base_url)

@@ -67,7 +67,8 @@ class Opcommerce(HtmlSource):
     name = "opcommerce"
     hosts = ("www.lopcommerce.com",)
     list_urls = (LISTING,)
-    rows = Select('main a[href$=".pdf" i]', min=1)
+    frame = Select("main")  # assumed, like the rest of this layout
+    rows = Select('main a[href$=".pdf" i]')
     binary_details = True
 
     def parse_row(self, row: Tag, base_url: str) -> Notice:

@@ -20,12 +20,12 @@ import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scrapers.base import ParseResult, Source, clean_text
+from scrapers.base import ParseResult, Source, clean_text, join_url, read_each
 from scrapers.dates import fold
 from scrapers.opco_common import find_deadline, kind_from_wording
 from scrapers.wordpress import (
@@ -89,19 +89,17 @@ class Rss(Source):
         root = safe_xml(text, self.name, url)
         if _local(root) not in FEED_ROOTS:
             raise ParseError(self.name, f"not an RSS or Atom feed (<{_local(root)}>)", url=url)
-        notices, skipped = [], []
-        for item in (e for e in root.iter() if _local(e) in ITEMS):
-            try:
-                notices.append(self._notice(item, url))
-            except SkipNotice as skip:
-                skipped.append(str(skip))
+        items = [e for e in root.iter() if _local(e) in ITEMS]
+        notices, skipped = read_each(
+            items, lambda item: self._notice(item, url), source=self.name, ref=_item_ref
+        )
         return ParseResult(_first_per_ref(notices), [], skipped)
 
     def _notice(self, item: Any, feed_url: str) -> Notice:
         title = html_to_text(_child_text(item, "title"))
         link = _link(item, feed_url)
         if not title or not link:
-            raise SkipNotice(f"item without {'title' if not title else 'link'}: {title or link}")
+            raise ValueError(f"item without {'title' if not title else 'link'}: {title or link}")
         html = next((t for t in (_raw_text(item, k) for k in TEXT_KEYS) if t), "")
         text = html_to_text(html)
         if not self._wanted(f"{title}\n{text}"):
@@ -128,15 +126,22 @@ class Rss(Source):
         return not keywords or any(fold(word) in fold(text) for word in keywords)
 
 
-def safe_xml(text: str, source: str, url: str) -> Any:
-    """Parse untrusted XML: no entity expansion, no DTD, no network. ParseError if broken."""
+def safe_xml(text: str | bytes, source: str, url: str) -> Any:
+    """Parse untrusted XML: no entity expansion, no DTD, no network, no huge tree. Text has its
+    declaration dropped (lxml refuses a ``str`` that declares an encoding); bytes are parsed
+    as they are, by their declaration. ParseError if broken, whatever the input."""
+    document = _DECLARATION.sub("", text, count=1) if isinstance(text, str) else text
     try:
-        root = etree.fromstring(_DECLARATION.sub("", text, count=1), _PARSER)
-    except etree.XMLSyntaxError as error:
+        root = etree.fromstring(document, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as error:  # ValueError: NUL bytes, bad str
         raise ParseError(source, f"not well-formed XML ({error})", url=url) from error
     if root is None:
         raise ParseError(source, "empty XML document", url=url)
     return root
+
+
+def _item_ref(index: int, item: Any) -> str:
+    return _child_text(item, "guid") or _child_text(item, "id") or f"item {index}"
 
 
 def _local(element: Any) -> str:
@@ -165,7 +170,7 @@ def _link(item: Any, feed_url: str) -> str:
             continue
         href = child.get("href") or "".join(child.itertext()).strip()
         if href and child.get("rel", "alternate") == "alternate":
-            return urljoin(feed_url, href)
+            return join_url(feed_url, href)
     return ""
 
 

@@ -12,20 +12,29 @@ options, and the next request can be rebuilt from an answer alone (``parse`` sta
 Notices: multilingual maps (``{"fra": …, "eng": …}``) are read in French, else English, else
 any language; lot fields are arrays in lot order. ``folder_id`` is ``procedure-identifier``
 (the eForms ContractFolderID, BOAMP's ``contractfolderid``), lower-cased like BOAMP's.
+
+Each notice is validated on its own (``TedNotice``: every field read has one of the shapes TED
+gives, a value, a list or a language map): one of the wrong shape is skipped with its reason,
+the others kept; a wrong envelope is a ``ParseError``. Deadlines are TED's date and time
+fields with their offsets (``2026-08-25+02:00`` + ``23:59:00+02:00``), honoured as written.
+Values keep a framework agreement's maximum (``framework-maximum-value-*``) as the high bound
+beside the estimate; lots keep the number their title gives ("Lot 2 : …"), else the one of
+their identifier (``LOT-0002`` -> 2).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-from scrapers.base import JsonApiSource, ParseResult, clean_text
+from scrapers.base import JsonApiSource, ParseResult, Skipped, clean_text, is_web_url, read_each
 from scrapers.dates import combine_iso_date_time
-from watcher.errors import ParseError, SkipNotice
+from scrapers.lots import lot_number
+from watcher.errors import ParseError
 from watcher.fetch import Request
 from watcher.models import PARIS, Lot, Notice, NoticeKind
 
@@ -77,6 +86,10 @@ FIELDS = (
     "estimated-value-cur-proc",
     "estimated-value-lot",
     "estimated-value-cur-lot",
+    "framework-maximum-value-glo",
+    "framework-maximum-value-cur-glo",
+    "framework-maximum-value-lot",
+    "framework-maximum-value-cur-lot",
     "total-value",
     "total-value-cur",
     "submission-url-lot",
@@ -93,6 +106,30 @@ PROCEDURES = {
     "oth-single": "Autre procédure à une étape",
     "oth-mult": "Autre procédure à plusieurs étapes",
 }
+
+
+Scalar = str | int | float
+#: one field of a TED notice: a value, a list of values (per lot), or a map by language
+TedValue = Scalar | list[Scalar | None] | dict[str, Scalar | list[Scalar | None] | None] | None
+#: the fields read, with the shapes TED gives them (others are ignored)
+TedNotice = create_model(  # type: ignore[call-overload]
+    "TedNotice",
+    __config__=ConfigDict(extra="ignore"),
+    **{
+        name.replace("-", "_"): (TedValue, Field(None, alias=name))
+        for name in (*FIELDS, "ND", "PD", "TI")
+    },
+    links=(dict[str, dict[str, str] | str] | None, None),
+)
+
+
+class TedPage(BaseModel):
+    """The envelope of a search answer."""
+
+    notices: list[Any]
+    totalNoticeCount: int | None = None
+    iterationNextToken: str | None = None
+    timedOut: bool | None = None
 
 
 class TedOptions(BaseModel):
@@ -159,21 +196,28 @@ class Ted(JsonApiSource):
 
     def parse_json(self, data: Any, url: str) -> ParseResult:
         if not isinstance(data, dict) or not isinstance(data.get("notices"), list):
-            found = ", ".join(data) if isinstance(data, dict) else type(data).__name__
+            found = (
+                ", ".join(map(str, data))[:200] if isinstance(data, dict) else type(data).__name__
+            )
             raise ParseError(
                 self.name, f"unexpected API answer: no 'notices' list ({found})", url=url
             )
-        notices, skipped = [], []
-        for raw in data["notices"]:
-            try:
-                notices.append(notice_from_ted(raw, self.name))
-            except (SkipNotice, ValueError, KeyError, TypeError) as error:
-                skipped.append(f"notice skipped: {error}")
-        if data.get("timedOut"):
+        try:
+            page = TedPage.model_validate(data)
+        except ValidationError as error:
+            problem = error.errors(include_url=False, include_input=False)[0]
+            where = ".".join(map(str, problem["loc"]))
+            raise ParseError(
+                self.name, f"unexpected API answer: {where}: {problem['msg']}", url=url
+            ) from error
+        notices, skipped = read_each(
+            page.notices, lambda raw: notice_from_ted(raw, self.name), source=self.name, ref=_ref
+        )
+        if page.timedOut:
             log.warning("[%s] TED timed out: this batch is incomplete (%s)", self.name, url)
-            skipped.append("timedOut: TED returned an incomplete batch")
-        token = data.get("iterationNextToken")
-        more = bool(token) and bool(data["notices"])
+            skipped.append(Skipped("batch", "timedOut: TED returned an incomplete batch"))
+        token = page.iterationNextToken
+        more = bool(token) and bool(page.notices)
         return ParseResult(notices, [self._search(str(token))] if more else [], skipped)
 
     def _search(self, token: str | None) -> Request:
@@ -192,13 +236,20 @@ def cpv_patterns(codes: list[str]) -> list[str]:
     return [f"{p}*" for p in sorted(kept)]
 
 
+def _ref(index: int, raw: Any) -> str:
+    number = raw.get("publication-number") or raw.get("ND") if isinstance(raw, dict) else None
+    return _first(number) if isinstance(number, str | list) else f"notice {index}"
+
+
 def notice_from_ted(raw: Any, source: str = "ted") -> Notice:
-    """One notice of a TED search answer -> Notice."""
+    """One notice of a TED search answer -> Notice; ValidationError (a ValueError) when a field
+    read is not of a shape TED gives."""
     if not isinstance(raw, dict):
-        raise SkipNotice(f"not a notice: {str(raw)[:60]}")
+        raise ValueError(f"not a notice: {type(raw).__name__}")
+    TedNotice.model_validate(raw)
     number = _first(raw.get("publication-number") or raw.get("ND"))
     if not number:
-        raise SkipNotice("notice without publication-number")
+        raise ValueError("notice without publication-number")
     title = read_title(raw) or f"Avis TED {number}"
     published = _date(_first(raw.get("publication-date") or raw.get("PD")))
     kind = _kind(raw)
@@ -221,10 +272,11 @@ def notice_from_ted(raw: Any, source: str = "ted") -> Notice:
         places=_unique(_list(raw.get("place-of-performance"))),
         procedure=_procedure(raw),
         estimated_value=_value(raw),
-        documents=_unique(_list(raw.get("document-url-lot"))),
+        estimated_value_max=_maximum(raw, found_lots),
+        documents=_unique([u for u in _list(raw.get("document-url-lot")) if is_web_url(u)]),
         kind=kind,
         folder_id=_first(_list(raw.get("procedure-identifier"))).lower(),
-        platform_url=_first(_list(raw.get("submission-url-lot"))),
+        platform_url=_first([u for u in _list(raw.get("submission-url-lot")) if is_web_url(u)]),
         winner=", ".join(_unique(texts(raw.get("winner-name")))),
     )
 
@@ -278,17 +330,27 @@ def _lots(raw: dict[str, Any]) -> tuple[Lot, ...]:
     numbers, cpvs = _list(raw.get("identifier-lot")), _list(raw.get("main-classification-lot"))
     values = _list(raw.get("estimated-value-lot"))
     currencies = _list(raw.get("estimated-value-cur-lot"))
-    return tuple(
-        Lot(
-            title=title,
-            number=_at(numbers, i) or str(i + 1),
-            description=_at(descriptions, i),
-            deadline=(_aligned(deadlines, i, len(titles)) or (None, ""))[0],
-            cpv=(cpv,) if (cpv := _aligned(cpvs, i, len(titles))) else (),
-            estimated_value=_euros(_at(values, i), _at(currencies, i) or _at(currencies, 0)),
+    maxima = _list(raw.get("framework-maximum-value-lot"))
+    max_currencies = _list(raw.get("framework-maximum-value-cur-lot"))
+    lots = []
+    for i, title in enumerate(titles):
+        number, name = lot_number("", title, _at(numbers, i), i + 1)
+        low = _euros(_at(values, i), _at(currencies, i) or _at(currencies, 0))
+        high = _euros(_at(maxima, i), _at(max_currencies, i) or _at(max_currencies, 0))
+        lots.append(
+            Lot(
+                title=name,
+                number=number,
+                description=_at(descriptions, i),
+                deadline=(_aligned(deadlines, i, len(titles)) or (None, ""))[0],
+                cpv=(cpv,) if (cpv := _aligned(cpvs, i, len(titles))) else (),
+                estimated_value=low,
+                estimated_value_max=high
+                if high is not None and (low is None or high > low)
+                else None,
+            )
         )
-        for i, title in enumerate(titles)
-    )
+    return tuple(lots)
 
 
 def _lot_deadlines(raw: dict[str, Any]) -> list[tuple[datetime | None, str]]:
@@ -328,7 +390,14 @@ def _at(values: list[str], index: int) -> str:
 
 
 def _euros(amount: str, currency: str) -> Decimal | None:
-    return Decimal(amount) if amount and currency.upper() in ("EUR", "") else None
+    """An amount in euros (the Notice has no currency: others are left out, not misread)."""
+    if not amount or currency.upper() not in ("EUR", ""):
+        return None
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() and 0 < value < Decimal(10) ** 12 else None
 
 
 # ------------------------------------------------------------------------------ other fields
@@ -361,6 +430,19 @@ def _value(raw: dict[str, Any]) -> Decimal | None:
         if value is not None:
             return value
     return None
+
+
+def _maximum(raw: dict[str, Any], lots: tuple[Lot, ...]) -> Decimal | None:
+    """A framework agreement's maximum value (the high bound of the estimate): the notice's,
+    else the only lot's."""
+    value = _euros(
+        _first(_list(raw.get("framework-maximum-value-glo"))),
+        _first(_list(raw.get("framework-maximum-value-cur-glo"))),
+    )
+    if value is None and len(lots) == 1:
+        value = lots[0].estimated_value_max
+    low = _value(raw)
+    return value if value is not None and (low is None or value > low) else None
 
 
 def _page(raw: dict[str, Any], number: str) -> str:

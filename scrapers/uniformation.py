@@ -63,7 +63,9 @@ class Uniformation(HtmlSource):
     name = "uniformation"
     hosts = ("www.uniformation.fr",)
     list_urls = (LISTING, FEED)
-    rows = Select(".views-row > article", min=1)
+    #: Drupal keeps a view's wrapper when it has no row (it then shows its "empty" text)
+    frame = Select("main .view")
+    rows = Select(".views-row > article")
     next_page = Select("li.pager__item--next a, a[rel=next]")
 
     def parse(self, text: str, url: str) -> ParseResult:

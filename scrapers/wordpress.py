@@ -24,14 +24,22 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scrapers.base import JsonApiSource, ParseResult, clean_text
+from scrapers.base import (
+    JsonApiSource,
+    ParseResult,
+    clean_text,
+    html_soup,
+    is_web_url,
+    join_url,
+    read_each,
+    split_url,
+)
 from scrapers.opco_common import find_deadline, is_document, kind_from_wording
-from watcher.errors import ParseError, SkipNotice
+from watcher.errors import ParseError
 from watcher.fetch import Request
 from watcher.models import Notice
 
@@ -70,6 +78,34 @@ class WordPressOptions(BaseModel):
         return absolute_http_url(value)
 
 
+Rendered = dict[str, Any] | str | None
+
+
+class WordPressPost(BaseModel):
+    """The fields of a post that are read, with the shapes WordPress gives them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str
+    link: str = Field(min_length=1)
+    date: str | None = None
+    title: Rendered = None
+    content: Rendered = None
+    excerpt: Rendered = None
+
+    @field_validator("link")
+    @classmethod
+    def _web_page(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+            raise ValueError("not an http(s) address")
+        return value
+
+
+def _post_ref(index: int, post: Any) -> str:
+    found = post.get("id") if isinstance(post, dict) else None
+    return f"post {found}" if isinstance(found, int | str) else f"post {index}"
+
+
 class WordPress(JsonApiSource):
     """WordPress (API REST) — publications d'un site (réglage endpoint)."""
 
@@ -106,25 +142,20 @@ class WordPress(JsonApiSource):
             raise ParseError(self.name, message, url=url)
         if not isinstance(data, list):
             raise ParseError(self.name, "unexpected API answer: not a list of posts", url=url)
-        notices, skipped = [], []
-        for item in data:
-            try:
-                notices.append(self.post_to_notice(item))
-            except SkipNotice as skip:
-                skipped.append(str(skip))
+        notices, skipped = read_each(data, self.post_to_notice, source=self.name, ref=_post_ref)
         if data and not notices:
             raise ParseError(
-                self.name, f"no readable post among {len(data)}: {skipped[0]}", url=url
+                self.name, f"no readable post among {len(data)}: {skipped[0].reason}", url=url
             )
         return ParseResult(notices, self._next_requests(url, len(data)), skipped)
 
-    def post_to_notice(self, post: Any) -> Notice:
-        if not isinstance(post, dict) or "id" not in post or not post.get("link"):
-            raise SkipNotice(f"post without id or link: {str(post)[:80]}")
-        link = str(post["link"])
+    def post_to_notice(self, raw: Any) -> Notice:
+        """One post -> Notice; ValidationError (a ValueError) when it is not of a post's shape."""
+        post = WordPressPost.model_validate(raw).model_dump()
+        link = post["link"]
         title = html_to_text(_rendered(post, "title"))
         if not title:
-            raise SkipNotice(f"post {post['id']} without a title")
+            raise ValueError(f"post {post['id']} without a title")
         content = html_to_text(_rendered(post, "content"))
         published = _wp_date(post.get("date"))
         deadline, wording = find_deadline(content, published)
@@ -148,9 +179,12 @@ class WordPress(JsonApiSource):
         return Request(self.endpoint, params={**params, "offset": offset} if offset else params)
 
     def _next_requests(self, url: str, count: int) -> list[Request]:
-        query = parse_qs(urlsplit(url).query)
-        per_page = int(query.get("per_page", [PER_PAGE])[0])
-        offset = int(query.get("offset", [0])[0]) + per_page
+        query = parse_qs(split_url(url).query)
+        try:
+            per_page = int(query.get("per_page", [PER_PAGE])[0])
+            offset = int(query.get("offset", [0])[0]) + per_page
+        except ValueError:  # not our own request's URL: no paging
+            return []
         if count < per_page or offset >= per_page * self.max_pages:
             return []
         return [self._page(offset)]
@@ -173,7 +207,7 @@ def html_to_text(fragment: str) -> str:
         return ""
     if "<" not in fragment and "&" not in fragment:
         return clean_text(fragment)
-    soup = BeautifulSoup(fragment, "lxml")
+    soup = html_soup(fragment)
     for block in soup.find_all(BLOCKS):
         block.insert_after("\n")  # inline tags (<strong>, <a>) stay within their line
     for br in soup.find_all("br"):
@@ -185,9 +219,9 @@ def document_links(fragment: str, base_url: str) -> tuple[str, ...]:
     """Absolute links to documents (PDF, office files, archives) in an HTML fragment."""
     if "<a" not in fragment:
         return ()
-    soup = BeautifulSoup(fragment, "lxml")
-    links = (urljoin(base_url, str(a.get("href"))) for a in soup.select("a[href]"))
-    kept = (u for u in links if is_document(u))
+    soup = html_soup(fragment)
+    links = (join_url(base_url, str(a.get("href"))) for a in soup.select("a[href]"))
+    kept = (u for u in links if is_web_url(u) and is_document(u))
     return tuple(dict.fromkeys(kept))
 
 

@@ -78,8 +78,16 @@ def test_xml_statut_marks_corrigenda_and_cancellations(shared: Path) -> None:
 def test_xml_broken_or_without_idweb() -> None:
     with pytest.raises(ParseError, match="not well-formed XML"):
         parse_boamp_xml("<ANNONCE><GESTION>")
-    with pytest.raises(ValueError, match="IDWEB"):
+    with pytest.raises(ParseError, match="IDWEB"):
         parse_boamp_xml("<ANNONCE><GESTION/></ANNONCE>")
+
+
+def test_xml_text_with_an_encoding_declaration_is_read(shared: Path) -> None:
+    """A ``str`` that declares its encoding (lxml refuses those) reads like its bytes."""
+    text = real_xml(shared, XML_FIXTURES[1])
+    declared = '<?xml version="1.0" encoding="ISO-8859-1"?>\n' + text.split("?>", 1)[-1]
+    assert parse_boamp_xml(declared) == parse_boamp_xml(text)
+    assert parse_boamp_xml(text.encode("utf-8")) == parse_boamp_xml(text)
 
 
 # ------------------------------------------------------------------------------ API records
@@ -89,7 +97,8 @@ def test_v1_record_shape_reads_like_v21() -> None:
     flat = record(datelimitereponse="2026-04-01T10:00:00+00:00", annonce_lie=["26-90"])
     legacy = {"datasetid": "boamp", "recordid": "abc", "fields": flat, "record_timestamp": "x"}
     assert record_to_notice(legacy) == record_to_notice(flat)
-    assert record_to_notice(legacy).deadline == datetime(2026, 4, 1, 12, 0, tzinfo=PARIS)
+    # the wall clock written (10:00), in Paris: not 10:00 UTC
+    assert record_to_notice(legacy).deadline == datetime(2026, 4, 1, 10, 0, tzinfo=PARIS)
 
 
 def test_double_encoded_entities_are_decoded() -> None:
@@ -157,6 +166,8 @@ def test_more_than_ten_thousand_records_switch_to_the_exports_endpoint() -> None
     exported = json.dumps([record(idweb="26-1"), record(idweb="26-2"), {"no": "idweb"}])
     result = Boamp().parse(exported, f"{EXPORT_URL}?where={WHERE}")
     assert [n.ref for n in result.notices] == ["26-1", "26-2"] and result.next_requests == []
+    (skipped,) = result.skipped
+    assert skipped.ref == "record 3" and skipped.unreadable and "idweb" in skipped.reason
 
 
 def test_answer_without_results_raises_parse_error() -> None:

@@ -47,16 +47,15 @@ def listing(source: str, file: str = "") -> Page:
 REDESIGNS: dict[str, Callable[[str], str]] = {
     "akto": lambda html: html.replace('class="posts-card"', 'class="teaser"'),
     "afdas": lambda html: re.sub(r"<(/?)article\b", r"<\1div", html),
-    "atlas": lambda html: re.sub(r"<(/?)article\b", r"<\1section", html),
     "opco-sante": lambda html: html.replace("wp-block-post-template", "cards"),
     "uniformation": lambda html: html.replace("views-row", "view-item"),
     "opcommerce": lambda html: re.sub(r"<(/?)main\b", r"<\1div", html),
 }
+#: Atlas is not here: its cards give a date range without a "date limite" label, which a
+#: generic reader cannot take for a deadline (its layout change: tests/test_sources_frames.py)
 PAGES = [
     Page("akto", "akto/listing.html", AKTO),
     listing("afdas"),
-    listing("atlas", "listing.html"),
-    listing("atlas", "page-2"),
     listing("opco-sante"),
     listing("uniformation", "listing.html"),
     listing("opcommerce"),
@@ -115,9 +114,13 @@ def test_fallback_never_takes_the_navigation(page: Page) -> None:
     ("source", "change"),
     [
         # OCAPIAT lists bare links without a date: nothing a generic reader can trust
-        ("ocapiat", lambda html: html.replace("/project/", "/procedure/")),
+        # (main renamed too: with its frame and no row, a page says "no open call")
+        ("ocapiat", lambda html: html.replace("/project/", "/procedure/").replace("main>", "div>")),
         # OPCO Mobilités links its calls to buyer platforms only: never candidates
-        ("opco-mobilites", lambda html: html.replace("accordion__details", "faq__item")),
+        (
+            "opco-mobilites",
+            lambda html: html.replace("accordion__details", "faq__item").replace("main", "div"),
+        ),
     ],
 )
 def test_fallback_finds_nothing_rather_than_inventing(

@@ -90,7 +90,11 @@ def test_demo_answer_matches_golden() -> None:
 def test_demo_notices_kinds_lots_and_keys() -> None:
     notices = {n.ref: n for n in PAGES_BUILT_IN[0].notices()}
     call = notices["162418-2026"]
-    assert [lot.number for lot in call.lots] == ["LOT-0001", "LOT-0002"]
+    # "Lot 1 – Auvergne-Rhône-Alpes", identifier LOT-0001: the number a person reads
+    assert [(lot.number, lot.title) for lot in call.lots] == [
+        ("1", "Auvergne-Rhône-Alpes"),
+        ("2", "Bretagne"),
+    ]
     assert call.deadline == min(lot.deadline for lot in call.lots if lot.deadline)
     assert call.lots[1].estimated_value == Decimal(220000)
     assert call.estimated_value == Decimal(480000) and call.folder_id.count("-") == 4
@@ -175,7 +179,7 @@ def test_timed_out_batch_is_kept_and_logged(caplog: pytest.LogCaptureFixture) ->
     with caplog.at_level(logging.WARNING, logger="scrapers.ted"):
         result = parse(answer("1-2026", "2-2026", token="tok", timed_out=True))
     assert [n.ref for n in result.notices] == ["1-2026", "2-2026"]
-    assert "timedOut: TED returned an incomplete batch" in result.skipped
+    assert "timedOut: TED returned an incomplete batch" in [s.reason for s in result.skipped]
     assert len(result.next_requests) == 1
     assert any("[ted] TED timed out" in r.getMessage() for r in caplog.records)
 

@@ -18,7 +18,10 @@ from watcher.devserver import DevServer
 from watcher.models import PARIS
 
 DATA = resources.files("watcher") / "demo_data"
-TOKEN = re.compile(r"@(DATE|DATETIME|FRDATE|FRWORDS)([+-]\d+)(?:T(\d{2}):(\d{2}))?@")
+TOKEN = re.compile(
+    r"@(DATE|DATETIME|WALLCLOCK|LOCAL|PARISDATE|PARISTIME|FRDATE|FRWORDS|FRLONG)"
+    r"([+-]\d+)(?:T(\d{2}):(\d{2}))?@"
+)
 CONTENT_TYPES = {
     ".json": "application/json; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
@@ -51,7 +54,18 @@ def fill_dates(text: str, day: date) -> str:
             return target.strftime("%d/%m/%Y")
         if kind == "FRWORDS":
             return f"{fr.DAYS[target.weekday()]} {target.day} {fr.MONTHS[target.month - 1]}".upper()
-        moment = datetime.combine(target, time(int(hours or 12), int(minutes or 0)), tzinfo=PARIS)
+        if kind == "FRLONG":
+            return f"{target.day} {fr.MONTHS[target.month - 1]} {target.year}"
+        clock = time(int(hours or 12), int(minutes or 0))
+        moment = datetime.combine(target, clock, tzinfo=PARIS)
+        if kind == "PARISDATE":  # TED's date field: the day with Paris's offset that day
+            return target.isoformat() + moment.isoformat()[19:]
+        if kind == "PARISTIME":  # TED's time field: the time with Paris's offset then
+            return moment.isoformat()[11:]
+        if kind == "WALLCLOCK":  # BOAMP's datelimitereponse: Paris wall clock labelled UTC
+            return f"{datetime.combine(target, clock).isoformat()}+00:00"
+        if kind == "LOCAL":  # Paris wall clock without an offset
+            return datetime.combine(target, clock).isoformat()
         return moment.isoformat()
 
     return TOKEN.sub(replace, text)

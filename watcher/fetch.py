@@ -38,6 +38,7 @@ from watcher.fetch_helpers import (
     to_wire,
     with_params,
 )
+from watcher.robots import Robots
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Request:
     params: Mapping[str, str | int] | None = None  # merged into the URL query
     json: Any = None  # POST body (TED API)
     headers: Mapping[str, str] | None = None
+    form: Mapping[str, str] | None = None  # POST body, form-encoded (OPCO 2i's admin-ajax)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class _Call:
     method: str = "GET"
     json: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ class Fetcher:
         url = with_params(request.url, request.params)
         headers = httpx.Headers({**(request.headers or {}), **conditional(*validators)})
         headers["User-Agent"] = self.settings.user_agent  # honest, whatever the caller set
-        call = _Call(url, request.method.upper(), request.json, headers)
+        call = _Call(url, request.method.upper(), request.json, headers, request.form)
         try:
             self._check_url(call.url, source, allowed, "not a declared host")
             raw = await self._follow(call, source, allowed, self.settings.retries, robots=True)
@@ -205,7 +208,7 @@ class Fetcher:
         self._check_url(url, source, allowed, "redirect off declared hosts")
         if raw.status == 303 or (raw.status in (301, 302) and call.method == "POST"):
             return _Call(url, "GET", None, call.headers)
-        return _Call(url, call.method, call.json, call.headers)
+        return _Call(url, call.method, call.json, call.headers, call.form)
 
     def _check_url(self, url: str, source: str, allowed: frozenset[str], reason: str) -> None:
         parts = urlsplit(url)
@@ -246,7 +249,7 @@ class Fetcher:
                 "[%s] robots.txt answered HTTP %d, allowing all: %s", source, raw.status, url
             )
             return None
-        rules = RobotFileParser(url)
+        rules = Robots(url)  # RFC 9309's longest match, not the first (see watcher/robots.py)
         rules.parse(decode(raw.body, raw.headers.get("content-type", "")).splitlines())
         return rules
 
@@ -333,7 +336,7 @@ class Fetcher:
             async with (
                 deadline,
                 self._client.stream(
-                    call.method, wire, json=call.json, headers=call.headers
+                    call.method, wire, json=call.json, data=call.form, headers=call.headers
                 ) as response,
             ):
                 try:

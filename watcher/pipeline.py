@@ -19,11 +19,11 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import Connection
 
-from scrapers.base import ParseResult, Source
+from scrapers.base import ParseResult, Skipped, Source
 from scrapers.fallback import fallback_notices
 from watcher import isolation, tenders
 from watcher.config import Config
-from watcher.errors import LayoutChanged, OpcoWatchError, ParseError, RateLimited
+from watcher.errors import LayoutChanged, OpcoWatchError, RateLimited
 from watcher.fetch import Fetcher, Request
 from watcher.isolation import error_words
 from watcher.judging import Judge
@@ -39,7 +39,9 @@ from watcher.tenders import TenderEvent
 
 log = logging.getLogger(__name__)
 
-#: a listing that drops to 0 items after this many is reported (a silent redesign)
+#: a listing that drops to 0 items after this many is logged as a warning, not a failure: the
+#: parser found the page's frame (else it raised LayoutChanged), so the page says no call is
+#: open — which is normal (calls close, some OPCOs list none for weeks)
 EMPTY_ALERT_AFTER = 3
 __all__ = ["Progress", "RunContext", "SourceReport", "poll", "run_once", "run_source"]
 
@@ -54,6 +56,8 @@ class _Harvest:
     not_modified: int = 0
     layout_error: LayoutChanged | None = None
     on_fallback: bool = False
+    #: records of the listings that could not be read (ParseResult.unreadable)
+    unreadable: list[Skipped] = field(default_factory=list)
 
 
 async def run_once(sources: Iterable[Source], ctx: RunContext) -> list[SourceReport]:
@@ -93,6 +97,7 @@ async def _poll_source(source: Source, ctx: RunContext, state: SourceState | Non
         new=len(result.new),
         changed=len(result.changed),
         same=result.same + len(unchanged),
+        skipped=len(harvest.unreadable),
         new_keys=tuple(n.key for n in result.new),
         events=tuple(events),
         detail_failures=len(failed),
@@ -147,6 +152,7 @@ def _record(
             new=report.new,
             changed=report.changed,
             details=details,
+            skipped=report.skipped,
         )
         return report
     words = error_words(problem)
@@ -165,12 +171,17 @@ def _record(
 
 
 def _listing_problem(source: Source, harvest: _Harvest, before: int) -> OpcoWatchError | None:
-    """A changed layout, or a listing that went empty where it used to list many calls."""
+    """A changed layout is a problem; a listing that went empty is not (its frame was there),
+    but a drop from many calls to none is logged."""
     if harvest.layout_error is not None:
         return harvest.layout_error
     parsed = harvest.pages > harvest.not_modified
     if parsed and not harvest.notices and before >= EMPTY_ALERT_AFTER:
-        return ParseError(source.name, f"listing empty: {before} items last time, 0 now")
+        log.warning(
+            "[%s] listing now empty (%d items last time): the page says no call is open",
+            source.name,
+            before,
+        )
     return None
 
 
@@ -192,10 +203,19 @@ async def _harvest_listings(source: Source, ctx: RunContext) -> _Harvest:
         parsed = _parse_or_fall_back(source, page.text, page.url, harvest)
         for notice in parsed.notices:
             harvest.notices.setdefault(notice.key, notice)
+        _log_skipped(source, parsed, harvest)
         queue.extend(parsed.next_requests)
         harvest.validators.append((key, page.etag, page.last_modified))
         ctx.say(source.name, f"page {harvest.pages}: {len(parsed.notices)} items")
     return harvest
+
+
+def _log_skipped(source: Source, parsed: ParseResult, harvest: _Harvest) -> None:
+    """Every record left out, with its source and reference; unreadable ones are counted."""
+    for skip in parsed.skipped:
+        level = logging.WARNING if skip.unreadable else logging.DEBUG
+        log.log(level, "[%s] %s left out: %s", source.name, skip.ref, skip.reason)
+    harvest.unreadable.extend(parsed.unreadable)
 
 
 def _parse_or_fall_back(source: Source, text: str, url: str, harvest: _Harvest) -> ParseResult:

@@ -34,6 +34,8 @@ class SourceReport:
     error_kind: str = ""
     consecutive_failures: int = 0
     seconds: float = 0.0
+    #: records left out as unreadable (wrong shape), the rest of their pages stored
+    skipped: int = 0
     new_keys: tuple[str, ...] = ()
     events: tuple[TenderEvent, ...] = ()
     #: detail pages that could not be read (the notices keep what their listing said)

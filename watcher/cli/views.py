@@ -169,6 +169,7 @@ def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str
                 if state and state.last_success
                 else None,
                 "items_last": state.items_seen_last if state else 0,
+                "skipped_last": state.skipped_last if state else 0,
                 "total_items": state.total_items if state else 0,
                 "consecutive_failures": state.consecutive_failures if state else 0,
                 "last_error": state.last_error if state and state.consecutive_failures else "",
@@ -186,7 +187,7 @@ def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str
 
 def sources_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Sources", title_justify="left")
-    for column in ("source", "enabled", "last success", "items", "failures", "fallback"):
+    for column in ("source", "enabled", "last success", "items", "skipped", "failures", "fallback"):
         table.add_column(column)
     table.add_column("last error", overflow="fold", ratio=1)
     for r in rows:
@@ -196,6 +197,7 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
             "yes" if r["enabled"] else "no",
             short_datetime(datetime.fromisoformat(success)) if success else "never",
             str(r["items_last"]),
+            _skipped(r["skipped_last"]),
             _failures(r["consecutive_failures"]),
             Text("on fallback", "yellow") if r["on_fallback"] else "",
             Text("\n".join(_health_notes(r))),  # web text: never markup
@@ -220,6 +222,11 @@ def _health_notes(row: dict[str, Any]) -> list[str]:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def _skipped(count: int) -> Text:
+    """Records of the last poll left out as unreadable (their reasons are in the log)."""
+    return Text(str(count), style="yellow" if count else "")
 
 
 def _failures(count: int) -> Text:

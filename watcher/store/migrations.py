@@ -298,6 +298,14 @@ def _v6_reliability(op: Operations) -> None:
         batch.add_column(sa.Column("claimed_by", sa.Text))
 
 
+def _v7_skipped_records(op: Operations) -> None:
+    """Source health: the records of the last poll that could not be read (wrong shape)."""
+    with op.batch_alter_table("source_state") as batch:
+        batch.add_column(
+            sa.Column("skipped_last", sa.Integer, nullable=False, server_default=sa.text("0"))
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
@@ -305,6 +313,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_notify,
     _v5_console,
     _v6_reliability,
+    _v7_skipped_records,
 )
 HEAD = len(MIGRATIONS)
 

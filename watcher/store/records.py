@@ -68,6 +68,8 @@ class SourceState:
     def details_failing(self) -> bool:
         """Detail pages keep failing: worth showing (one failed page is retried next poll)."""
         return self.detail_failures > 0 and self.detail_failure_polls >= DETAILS_FAILING_AFTER
+    #: records of the last successful poll that could not be read (wrong shape), left out
+    skipped_last: int = 0
 
 
 @dataclass(frozen=True, slots=True)

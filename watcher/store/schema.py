@@ -131,6 +131,8 @@ source_state = sa.Table(
     sa.Column("detail_failures", sa.Integer, nullable=False),
     sa.Column("detail_failure_polls", sa.Integer, nullable=False),
     sa.Column("last_detail_error", sa.Text),
+    # migration 7: records of the last poll left out as unreadable (ParseResult.skipped)
+    sa.Column("skipped_last", sa.Integer, nullable=False, server_default=sa.text("0")),
 )
 
 http_cache = sa.Table(

@@ -125,6 +125,7 @@ def _state(row: Row[Any]) -> SourceState:
         detail_failures=row.detail_failures,
         detail_failure_polls=row.detail_failure_polls,
         last_detail_error=row.last_detail_error,
+        skipped_last=int(row.skipped_last or 0),
     )
 
 

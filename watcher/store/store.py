@@ -211,9 +211,11 @@ class Store:
         changed: int,
         on_fallback: bool = False,
         details: tuple[int, str] | None = None,
+        skipped: int = 0,
     ) -> None:
         """A run that worked: resets the consecutive failures (the last error is kept) and
-        any Retry-After pause. ``details``: (detail pages that failed, the first error)."""
+        any Retry-After pause. ``details``: (detail pages that failed, the first error);
+        ``skipped``: records left out as unreadable (the others were stored)."""
         _require_aware("at", at)
         values = {
             "last_run": at,
@@ -222,6 +224,7 @@ class Store:
             "new_last": new,
             "changed_last": changed,
             "on_fallback": on_fallback,
+            "skipped_last": skipped,
         }
         with self.transaction(write=True) as conn:
             state.record_success(conn, source, values, details)
