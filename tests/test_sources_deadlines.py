@@ -135,6 +135,19 @@ def rss(wording: str) -> Notice:
     return notice
 
 
+def rss_dated(wording: str) -> Notice:
+    """A yearless deadline, read after the item's RFC 822 pubDate (in Paris time)."""
+    feed = (
+        "<rss><channel><item><title>Appel</title><link>https://www.example.fr/ao</link>"
+        "<pubDate>Wed, 31 Dec 2025 23:30:00 -0200</pubDate>"  # 1 January 2026 in Paris
+        f"<description>{wording}</description></item></channel></rss>"
+    )
+    source = Rss(RssOptions(url="https://www.example.fr/rss.xml"), name="flux")
+    (notice,) = source.parse(feed, "https://www.example.fr/rss.xml").notices
+    assert notice.published == date(2026, 1, 1)
+    return notice
+
+
 def pdf(wording: str) -> Notice:
     url = "https://www.lopcommerce.com/x.pdf"
     listed = Notice("opcommerce", url, "Appel à propositions", url, published=PUBLISHED)
@@ -389,6 +402,13 @@ ROWS = [
         "in the item's description",
         utc(2026, 3, 20, 15, 0),
         rss,
+    ),
+    Row(
+        "rss",
+        "Clôture de l'appel à projets : 31 décembre – 12h00",
+        "no year: after the pubDate (its Paris day, not the day written)",
+        utc(2026, 12, 31, 11, 0),
+        rss_dated,
     ),
     Row(
         "opcommerce",

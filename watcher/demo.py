@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from importlib import resources
@@ -48,27 +48,31 @@ def fill_dates(text: str, day: date) -> str:
     def replace(match: re.Match[str]) -> str:
         kind, offset, hours, minutes = match.groups()
         target = day + timedelta(days=int(offset))
-        if kind == "DATE":
-            return target.isoformat()
-        if kind == "FRDATE":
-            return target.strftime("%d/%m/%Y")
-        if kind == "FRWORDS":
-            return f"{fr.DAYS[target.weekday()]} {target.day} {fr.MONTHS[target.month - 1]}".upper()
-        if kind == "FRLONG":
-            return f"{target.day} {fr.MONTHS[target.month - 1]} {target.year}"
         clock = time(int(hours or 12), int(minutes or 0))
-        moment = datetime.combine(target, clock, tzinfo=PARIS)
-        if kind == "PARISDATE":  # TED's date field: the day with Paris's offset that day
-            return target.isoformat() + moment.isoformat()[19:]
-        if kind == "PARISTIME":  # TED's time field: the time with Paris's offset then
-            return moment.isoformat()[11:]
-        if kind == "WALLCLOCK":  # BOAMP's datelimitereponse: Paris wall clock labelled UTC
-            return f"{datetime.combine(target, clock).isoformat()}+00:00"
-        if kind == "LOCAL":  # Paris wall clock without an offset
-            return datetime.combine(target, clock).isoformat()
-        return moment.isoformat()
+        return _FORMATS[kind](target, clock)
 
     return TOKEN.sub(replace, text)
+
+
+def _paris(day: date, clock: time) -> str:
+    return datetime.combine(day, clock, tzinfo=PARIS).isoformat()
+
+
+_FORMATS: dict[str, Callable[[date, time], str]] = {
+    "DATE": lambda day, _: day.isoformat(),
+    "FRDATE": lambda day, _: day.strftime("%d/%m/%Y"),
+    "FRWORDS": lambda day, _: (
+        f"{fr.DAYS[day.weekday()]} {day.day} {fr.MONTHS[day.month - 1]}".upper()
+    ),
+    "FRLONG": lambda day, _: f"{day.day} {fr.MONTHS[day.month - 1]} {day.year}",
+    "DATETIME": _paris,
+    # BOAMP's datelimitereponse: the Paris wall clock labelled UTC
+    "WALLCLOCK": lambda day, clock: f"{datetime.combine(day, clock).isoformat()}+00:00",
+    "LOCAL": lambda day, clock: datetime.combine(day, clock).isoformat(),  # no offset
+    # TED's split fields: the day, and the time, each with the offset Paris has then
+    "PARISDATE": lambda day, clock: day.isoformat() + _paris(day, clock)[19:],
+    "PARISTIME": lambda day, clock: _paris(day, clock)[11:],
+}
 
 
 def _snapshot(name: str, day: date) -> bytes | str:
