@@ -252,3 +252,46 @@ def test_the_request_matches_the_real_page_form(shared: Path) -> None:
     ]
     assert asked == hidden
     assert "body.append('action', 'get_search_results')" in str(page)
+
+
+def test_real_opco2i_answer_without_tiles_is_no_open_call(opco2i_page: str) -> None:
+    """The same answer with its two calls gone (news and events left): 0 open calls."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(opco2i_page, "lxml")
+    for tile in soup.select(".tile-ao"):
+        tile.decompose()
+    result = Opco2i().parse(str(soup), AJAX)
+    assert result.notices == [] and result.skipped == []
+
+
+def test_wordpress_default_robots_txt_lets_the_tiles_request_through(tmp_path: Path) -> None:
+    """WordPress's default robots.txt disallows /wp-admin/ and allows admin-ajax.php: read as
+    RFC 9309 says (the longest rule wins), the calls request is allowed, the rest of wp-admin
+    is not. The standard library's parser (first rule wins) would block both."""
+    import asyncio
+
+    from watcher.devserver import DevServer
+    from watcher.errors import FetchError
+    from watcher.fetch import Fetcher, FetchSettings, Request
+
+    robots = "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n"
+
+    async def fetch(server: DevServer, request: Request) -> str:
+        async with Fetcher(FetchSettings(mirror=server.base_url, retries=0)) as fetcher:
+            page = await fetcher.fetch(request, source="opco2i", allowed_hosts=("www.opco2i.fr",))
+            return page.text
+
+    with DevServer() as server:
+        server.add("/www.opco2i.fr/robots.txt", robots, content_type="text/plain")
+        server.add("/www.opco2i.fr/wp-admin/admin-ajax.php", '<div class="results__pool"></div>')
+        server.add("/www.opco2i.fr/wp-admin/options.php", "secret")
+        (tiles,) = Opco2i().start_requests(datetime(2026, 6, 30).date())
+        assert "results__pool" in asyncio.run(fetch(server, tiles))
+        posted = [r for r in server.requests if r.path.endswith("admin-ajax.php")]
+        assert posted and posted[0].method == "POST"
+        assert posted[0].headers["content-type"].startswith("application/x-www-form-urlencoded")
+        assert b"action=get_search_results" in posted[0].body
+        assert b"args%5B4%5D%5Bvalue%5D=appel_a_projects" in posted[0].body
+        with pytest.raises(FetchError, match=r"blocked by robots\.txt"):
+            asyncio.run(fetch(server, Request("https://www.opco2i.fr/wp-admin/options.php")))
