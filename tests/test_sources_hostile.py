@@ -276,21 +276,26 @@ def test_zip_names_never_climb_out(world: World) -> None:
     assert names and not [n for n in names if n.startswith("/") or ".." in n or "\\" in n]
 
 
-@pytest.mark.xfail(
-    strict=True,  # passes, hence fails, once it is done: then drop this mark
-    reason="issue 15 (trust-honest): vault documents must resolve inside documents.folder",
-)
 @pytest.mark.parametrize("name", ["../../secret.pdf", "/etc/passwd"])
 def test_vault_document_outside_its_folder_is_refused(tmp_path: Path, name: str) -> None:
-    """Row "../ and absolute names in the vault": a document declared outside the documents
-    folder is a configuration problem named with its key; it is never copied into a draft."""
-    (tmp_path / "secret.pdf").write_bytes(b"%PDF-1.4 secret")
-    extra = f'[documents]\nfolder = "docs"\n[[documents.items]]\nkind = "kbis"\nfile = "{name}"\n'
-    (tmp_path / "docs").mkdir()
-    from watcher.config import validate_file
+    """Row "../ and absolute names in the vault": ``opco-watch config check`` names the key of
+    a document declared outside the documents folder; the vault never reads it and a draft's
+    zip never holds it (the user sees it reported missing)."""
+    from responses.bundle import plan_attachments
+    from responses.settings import DocumentsConfig
+    from responses.vault import Vault
+    from watcher.config_check import check_config
 
-    problems = [str(p) for p in validate_file(write_config(tmp_path, extra))]
-    assert any("documents" in p and ("outside" in p or "inside" in p) for p in problems), problems
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF-1.4 secret")
+    (tmp_path / "docs").mkdir()
+    extra = f'[documents]\nfolder = "docs"\n[[documents.items]]\nkind = "kbis"\nfile = "{name}"\n'
+    errors = [str(e) for e in check_config(write_config(tmp_path, extra)).errors]
+    assert any(e.startswith(f"documents.items.0.file: '{name}' is outside") for e in errors)
+    section = DocumentsConfig.model_validate(
+        {"folder": "docs", "items": [{"kind": "kbis", "file": name}]}
+    )
+    vault = Vault.load(section, tmp_path)
+    assert plan_attachments(vault, [], PAGE_DAY, None) == []
 
 
 def test_pdf_bomb_is_a_declared_error_or_a_bounded_skip(tmp_path: Path, server: DevServer) -> None:

@@ -1,4 +1,5 @@
-"""Every parse entry point, the date parser and the fallback extractor, as fuzz targets.
+"""Every parse entry point, the date parser, the fallback extractor and the config loader, as
+fuzz targets.
 
 A target is a function of one input (text, or bytes for the PDF reader), the kind of edits to
 draw (``text``, ``json``, ``bytes``) and its seeds: the saved pages (demo snapshots) and the real
@@ -9,7 +10,10 @@ one record is a crash too, even though the page was kept (its skip says "interna
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -31,9 +35,11 @@ from scrapers.opco_common import find_deadline
 from scrapers.registry import SOURCES
 from scrapers.rss import Rss, RssOptions
 from scrapers.wordpress import WordPress, WordPressOptions
+from watcher.config import config_from_bytes
 from watcher.demo import fill_dates
 from watcher.errors import OpcoWatchError, SkipNotice
 from watcher.models import Notice
+from watcher.starter import example_notify, starter_toml
 
 DEMO = Path(str(resources.files("watcher") / "demo_data"))
 REAL = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real"
@@ -53,7 +59,7 @@ class Target:
     run: Callable[[str | bytes], object]
     demo: tuple[str, ...] = ()  # demo_data files
     real: tuple[str, ...] = ()  # shared/fixtures/real files
-    words: tuple[str, ...] = ()  # literal seeds (dates)
+    words: tuple[str | bytes, ...] = ()  # literal seeds (dates, config files)
     #: relative cost, for sharing a large budget (1 = a listing page)
     weight: float = 1.0
 
@@ -110,6 +116,16 @@ def _text(function: Callable[[str], object]) -> Callable[[str | bytes], object]:
         return function(value)
 
     return run
+
+
+CONFIG_DIR = Path(tempfile.mkdtemp(prefix="opco-watch-fuzz-config-"))
+atexit.register(shutil.rmtree, CONFIG_DIR, ignore_errors=True)
+
+
+def _config(value: str | bytes) -> object:
+    """The config loader every command uses (trust-honest's ``config_from_bytes``)."""
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    return config_from_bytes(data, base_dir=CONFIG_DIR)
 
 
 def _split_iso(value: str) -> object:
@@ -340,7 +356,15 @@ def _targets() -> list[Target]:
             words=WORDINGS,
             weight=0.05,
         ),
+        Target("config", "text", _config, words=CONFIG_SEEDS),
+        Target("config-bytes", "bytes", _config, words=tuple(c.encode() for c in CONFIG_SEEDS)),
     ]
 
 
+CONFIG_SEEDS = (
+    starter_toml(),
+    example_notify(),
+    '[organisation]\nname = "OF"\ncontact_email = "veille@of.fr"\n'
+    "[sources.akto]\nenabled = false\n",
+)
 TARGETS = {target.name: target for target in _targets()}
