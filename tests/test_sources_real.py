@@ -295,3 +295,13 @@ def test_wordpress_default_robots_txt_lets_the_tiles_request_through(tmp_path: P
         assert b"args%5B4%5D%5Bvalue%5D=appel_a_projects" in posted[0].body
         with pytest.raises(FetchError, match=r"blocked by robots\.txt"):
             asyncio.run(fetch(server, Request("https://www.opco2i.fr/wp-admin/options.php")))
+
+
+@pytest.mark.parametrize("answer", ["0", "-1", ""])
+def test_opco2i_action_gone_is_a_layout_change(answer: str) -> None:
+    """WordPress answers "0" (or "-1") when the action is not registered any more: no frame,
+    a layout change (the admin is told), never "no open call"."""
+    from watcher.errors import LayoutChanged
+
+    with pytest.raises(LayoutChanged, match="results__pool"):
+        Opco2i().parse(answer, AJAX)
