@@ -344,7 +344,24 @@ EVIL_DTD = """<?xml version="1.0"?>
 """
 
 
-def test_xxe_and_billion_laughs_in_a_feed_expand_nothing(tmp_path: Path, server: DevServer) -> None:
+FEEDS = {
+    "rss": (
+        "<rss><channel><item><title>Appel d'offres &xxe;{laughs}</title>"
+        "<link>https://www.opco2i.fr/ao/1</link><description>Date limite : 20/03/2026"
+        "</description></item></channel></rss>"
+    ),
+    "feed": (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>Appel d\'offres &xxe;{laughs}'
+        '</title><link href="https://www.opco2i.fr/ao/1"/><id>urn:ao:1</id>'
+        "<summary>Date limite : 20/03/2026</summary></entry></feed>"
+    ),
+}
+
+
+@pytest.mark.parametrize("root", sorted(FEEDS), ids=["atom", "rss"])
+def test_xxe_and_billion_laughs_in_a_feed_expand_nothing(
+    tmp_path: Path, server: DevServer, root: str
+) -> None:
     """Row "XXE and billion laughs in RSS/Atom": through the pipeline. A feed whose entities
     would inflate it (billion laughs) is refused whole, a declared parse error the admin sees
     in ``sources`` — no memory blow-up; a feed with an external entity (XXE) is read with the
@@ -352,19 +369,15 @@ def test_xxe_and_billion_laughs_in_a_feed_expand_nothing(tmp_path: Path, server:
     the second, nothing of the first."""
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET", "utf-8")
-    item = (
-        "<rss><channel><item><title>Appel d'offres &xxe;{laughs}</title>"
-        "<link>https://www.opco2i.fr/ao/1</link><description>Date limite : 20/03/2026"
-        "</description></item></channel></rss>"
-    )
+    item = FEEDS[root]
     server.add("/www.opco2i.fr/robots.txt", "", status=404)
     extra = '[sources.flux]\nkind = "rss"\nurl = "https://www.opco2i.fr/feed/"\n'
     config = load_config(write_config(tmp_path, extra))
-    bomb = EVIL_DTD.format(root="rss", secret=secret) + item.format(laughs=" &e;")
+    bomb = EVIL_DTD.format(root=root, secret=secret) + item.format(laughs=" &e;")
     server.add("/www.opco2i.fr/feed/", bomb, content_type="application/rss+xml")
     (refused,) = poll(config, names=["flux"], mirror=server.base_url, today=PAGE_DAY)
     assert not refused.ok and refused.error_kind == "parse" and "XML" in refused.error
-    xxe = EVIL_DTD.format(root="rss", secret=secret).split("<!ENTITY a")[0] + "]>\n"
+    xxe = EVIL_DTD.format(root=root, secret=secret).split("<!ENTITY a")[0] + "]>\n"
     server.add("/www.opco2i.fr/feed/", xxe + item.format(laughs=""), content_type="text/xml")
     (report,) = poll(config, names=["flux"], mirror=server.base_url, today=PAGE_DAY)
     assert report.ok and report.new == 1
