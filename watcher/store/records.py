@@ -63,13 +63,13 @@ class SourceState:
     detail_failures: int = 0
     detail_failure_polls: int = 0
     last_detail_error: str | None = None
+    #: records of the last successful poll that could not be read (wrong shape), left out
+    skipped_last: int = 0
 
     @property
     def details_failing(self) -> bool:
         """Detail pages keep failing: worth showing (one failed page is retried next poll)."""
         return self.detail_failures > 0 and self.detail_failure_polls >= DETAILS_FAILING_AFTER
-    #: records of the last successful poll that could not be read (wrong shape), left out
-    skipped_last: int = 0
 
 
 @dataclass(frozen=True, slots=True)
