@@ -178,15 +178,19 @@ def _published(item: Any) -> date | None:
     for key in DATE_KEYS:
         value = _child_text(item, key)
         moment = _datetime(value) if value else None
-        if moment is not None:
+        if moment is None:
+            continue
+        try:
             return moment.astimezone(PARIS).date() if moment.tzinfo else moment.date()
+        except OverflowError:  # year 1 or 9999 pushed out of range by the offset
+            continue
     return None
 
 
 def _datetime(value: str) -> datetime | None:
     try:
         return parsedate_to_datetime(value)  # RFC 822, RSS 2.0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an hour of 22 digits overflows
         pass
     try:
         return datetime.fromisoformat(value)  # RFC 3339, Atom and Dublin Core
