@@ -187,7 +187,7 @@ def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str
 
 def sources_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Sources", title_justify="left")
-    for column in ("source", "enabled", "last success", "items", "skipped", "failures", "fallback"):
+    for column in ("source", "enabled", "last success", "items", "failures", "fallback"):
         table.add_column(column)
     table.add_column("last error", overflow="fold", ratio=1)
     for r in rows:
@@ -197,7 +197,6 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
             "yes" if r["enabled"] else "no",
             short_datetime(datetime.fromisoformat(success)) if success else "never",
             str(r["items_last"]),
-            _skipped(r["skipped_last"]),
             _failures(r["consecutive_failures"]),
             Text("on fallback", "yellow") if r["on_fallback"] else "",
             Text("\n".join(_health_notes(r))),  # web text: never markup
@@ -206,8 +205,10 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def _health_notes(row: dict[str, Any]) -> list[str]:
-    """The last error, a Retry-After pause, detail pages that keep failing."""
+    """The last error, a Retry-After pause, detail pages that keep failing, records skipped."""
     notes = [row["last_error"]] if row["last_error"] else []
+    if row["skipped_last"]:  # each with its reason in the log
+        notes.append(f"{row['skipped_last']} record(s) skipped as unreadable in the last poll")
     until = row["deferred_until"]
     if until and datetime.fromisoformat(until) > datetime.now(UTC):
         when = short_datetime(datetime.fromisoformat(until))
@@ -222,11 +223,6 @@ def _health_notes(row: dict[str, Any]) -> list[str]:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _skipped(count: int) -> Text:
-    """Records of the last poll left out as unreadable (their reasons are in the log)."""
-    return Text(str(count), style="yellow" if count else "")
 
 
 def _failures(count: int) -> Text:
