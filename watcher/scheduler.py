@@ -10,10 +10,35 @@ progress finish, then the process exits with 0.
 
 The jobs are the plain methods of ``Service``; the CLI exposes the same work (``poll``,
 ``send``, ``digest``, ``reminders``), so cron users and tests never need the scheduler.
+
+Jobs run in the threads of APScheduler's pool, at the same time. What they share, and why
+it is safe (tests/test_threads.py runs each with real threads):
+
+- each poll job opens its own ``Store`` (engine, connections), ``Judge`` (classifier, learned
+  model, vault) and ``Fetcher`` inside its own event loop (``asyncio.run``): nothing of these
+  is shared between threads;
+- ``Config`` and ``NotifySettings`` are read, never written, once loaded;
+- the classifier's text functions: one Snowball stemmer per thread (``classify/text.py``); the
+  module-level caches (``lru_cache`` of stems, places, OPCO names; the token table) map a
+  string to a string computed from it alone, so two threads can only store the same value;
+- the Jinja environments (``lru_cache``) are thread-safe once built; a second one built by a
+  race is equivalent and dropped;
+- the calendar file: each writer has a temporary file of its own, published by ``os.replace``;
+- SQLite: every write transaction takes the database's write lock first (``BEGIN IMMEDIATE``),
+  so the admin check, the outbox claims and the migrations run one at a time; the sender's
+  passes (the send job, and the digest and reminder jobs) also take ``Service.sending``, so
+  one process never talks to the mail server twice at once;
+- the modules imported lazily (scikit-learn's learner, the mail transports) are imported once
+  before the first job, not by two jobs at once;
+- logging is thread-safe; jobs print nothing on the console.
+
+A poll job that crashes, whatever the exception, is recorded in its source's health like any
+failure (``sources`` shows it; the admin hears of it after ``mail.admin_after_failures``).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import threading
@@ -28,7 +53,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher import pipeline
 from watcher.config import Config
-from watcher.errors import OpcoWatchError
+from watcher.errors import OpcoWatchError, StoreError
 from watcher.models import PARIS
 from watcher.notify.admin import check_sources
 from watcher.notify.calendar import write_calendar
@@ -42,6 +67,8 @@ from watcher.store import Store
 log = logging.getLogger(__name__)
 
 DIGEST_GRACE = timedelta(days=6)
+#: imported inside functions the jobs call (scikit-learn's learner, the mail transports)
+LAZY_MODULES = ("watcher.classify.learn", "watcher.notify.eml", "watcher.notify.smtp")
 
 
 class Service:
@@ -54,22 +81,51 @@ class Service:
         self.settings: NotifySettings = settings_of(config)
         self.mirror = mirror
         self.clock = clock
+        #: one pass of the sender at a time in this process (send, digest and reminder jobs)
+        self.sending = threading.Lock()
 
     def check(self) -> None:
         """Fail at start-up, not at the first email, on a mail setting that cannot work."""
         open_transport(self.settings).close()
 
     def poll(self, name: str) -> None:
-        reports = pipeline.poll(self.config, names=[name], mirror=self.mirror)
+        try:
+            reports = pipeline.poll(self.config, names=[name], mirror=self.mirror)
+        except Exception as error:  # any crash counts in the source's health, never silent
+            self._record_crash(name, error)
+            return
         for report in reports:
-            found = f"{report.new} new, {report.changed} changed" if report.ok else report.error
-            log.info("job poll %s: %s", report.source, found)
+            outcome = (
+                f"ok, {report.new} new, {report.changed} changed"
+                if report.ok
+                else f"failed ({report.consecutive_failures} in a row): {report.error}"
+            )
+            log.info("job poll %s: %s", report.source, outcome)
+        self._after_poll()
+
+    def _record_crash(self, name: str, error: Exception) -> None:
+        words = f"poll crashed: {error!r}"
+        log.error("job poll %s: %s", name, words, exc_info=error)
+        try:
+            with Store.open(self.config.database) as store:
+                count = store.record_failure(name, at=self.clock(), error_kind="bug", error=words)
+        except StoreError as store_error:
+            log.error("job poll %s: the failure cannot be recorded: %s", name, store_error)
+            return
+        log.info("job poll %s: failed (%d in a row): %s", name, count, words)
+        self._after_poll()
+
+    def _after_poll(self) -> None:
+        """Tell the admin of sources that broke or recovered; refresh the calendar file."""
         with Store.open(self.config.database) as store:
             check_sources(store, self.settings, self.clock())
-            write_calendar(store, self.settings, self.clock())
+            try:
+                write_calendar(store, self.settings, self.clock())
+            except OSError as error:  # the poll itself went well: not the source's failure
+                log.error("calendar file not written: %s", error)
 
     def send(self) -> DrainReport:
-        with Store.open(self.config.database) as store:
+        with self.sending, Store.open(self.config.database) as store:
             return drain(store, self.settings, clock=self.clock)
 
     def digest(self) -> int | None:
@@ -164,17 +220,32 @@ def _on_event(event: JobExecutionEvent) -> None:
         log.error("job %s crashed", event.job_id, exc_info=event.exception)
 
 
+def start(service: Service) -> BackgroundScheduler:
+    """Build the scheduler, import what the jobs import lazily, start it (the polls, the
+    sender and the catch-up run at once); the caller shuts it down."""
+    _import_lazy_modules()
+    scheduler = build_scheduler(service)
+    scheduler.add_listener(_on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    scheduler.add_job(guarded("catch-up", service.catch_up), id="catch-up", name="catch-up")
+    scheduler.start()
+    log.info("opco-watch running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    return scheduler
+
+
+def _import_lazy_modules() -> None:
+    """Modules imported inside functions, imported here once: two jobs importing a package
+    at the same moment can see it half initialised."""
+    for name in LAZY_MODULES:
+        importlib.import_module(name)
+
+
 def run(config: Config, *, mirror: str | None = None, stop: threading.Event | None = None) -> int:
     """Run until SIGTERM / SIGINT (or ``stop`` is set); the job in progress finishes first."""
     service = Service(config, mirror=mirror)
     service.check()
     stop = stop or threading.Event()
     _on_signals(stop)
-    scheduler = build_scheduler(service)
-    scheduler.add_listener(_on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
-    scheduler.add_job(guarded("catch-up", service.catch_up), id="catch-up", name="catch-up")
-    scheduler.start()
-    log.info("opco-watch running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    scheduler = start(service)
     stop.wait()
     log.info("stopping: waiting for the jobs in progress")
     scheduler.shutdown(wait=True)
