@@ -39,7 +39,7 @@ from responses.vault import Vault, deadline_day, required_document_blockers
 from responses.wording import safe_name
 from watcher.classify.profile import Profile
 from watcher.errors import DraftError
-from watcher.models import Match, Notice
+from watcher.models import Match, Notice, NoticeKind, Tender
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,24 @@ def make_draft(
         files = [_publish(path, folder) for path in [*drafts, archive]]
     log.info("draft of %s written to %s (%d files)", notice.key, folder, len(files))
     return DraftResult(folder, files, _warnings(inputs, plan.checklist))
+
+
+def entry_refusals(tender: Tender, verdict: Match) -> list[str]:
+    """Why the call should not be drafted, in French, said before anything is written: it
+    was awarded or cancelled, or its verdict today is blocked (deadline passed or too close,
+    region not served, a required document missing...). Empty: draft it.
+
+    ``verdict`` judges the call's main notice (``watcher.calls.verdict_now``); an award or a
+    cancellation published as a later notice of the call is read from the call itself."""
+    closing: list[str] = []
+    kinds = {n.kind for n in tender.notices}
+    if tender.main.kind not in (NoticeKind.AWARD, NoticeKind.CANCELLATION):
+        if NoticeKind.CANCELLATION in kinds:
+            closing.append("consultation annulée (avis d'annulation publié)")
+        elif NoticeKind.AWARD in kinds:
+            winner = f" à {tender.winner}" if tender.winner else ""
+            closing.append(f"consultation attribuée{winner} (avis d'attribution publié)")
+    return [*closing, *verdict.blockers]
 
 
 @dataclass
