@@ -103,8 +103,9 @@ def _draft_step(
         today=day,
     )
     assert demo is not None  # one call given
-    console.print(text(f"Best call: n° {tender.id} « {tender.title} » (score {match.score})"))
-    console.print(text(f"Draft folder: {demo.result.folder}"))
+    best_words = f"Best call: n° {tender.id} « {tender.title} » (score {match.score})"
+    console.print(text(best_words, one_line=True), soft_wrap=True)
+    console.print(text(f"Draft folder: {demo.result.folder}"), soft_wrap=True)
     for path in demo.result.files:
         console.print(text(f"  {path.name}"))
     for warning in demo.result.warnings:
@@ -159,7 +160,10 @@ def _next_steps(console: Console, config_file: Path, best: tuple[Match, Tender] 
         f"digest --html {digest}",
         "calendar",
     ]
-    console.print(text("\nTry next:\n" + "".join(f"  {command} {words}\n" for words in lines)))
+    console.print(
+        text("\nTry next:\n" + "".join(f"  {command} {words}\n" for words in lines)),
+        soft_wrap=True,
+    )
 
 
 def _went_as_expected(first: list[SourceReport], second: list[SourceReport]) -> bool:
