@@ -99,6 +99,7 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
     deadline = tender.deadline
     return [
         ("Numéro", f"n° {tender.id} (celui des e-mails, du digest, du calendrier)"),
+        ("Intitulé", tender.title),
         ("OPCO / acheteur", _buyer_words(tender)),
         ("Date limite", _deadline_words(tender, today) if deadline else main.deadline_text or "—"),
         ("Statut", _status_words(tender)),

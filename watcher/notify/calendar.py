@@ -38,8 +38,9 @@ AHEAD = timedelta(days=730)
 DROPPED = ("no-go", "won", "lost")
 #: when the alarms ring, before the deadline, with the words they show
 ALARMS = ((timedelta(days=2), "dans 2 jours"), (timedelta(hours=2), "dans 2 heures"))
-#: control characters (C0 but tab and newline, DEL, C1): text from the web is never passed on
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: control characters (C0 but tab and newline, DEL, C1) and bidirectional overrides: text
+#: from the web is never passed on with them
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def followed(judged: Judged) -> bool:
