@@ -29,6 +29,8 @@ from watcher.cli.common import (
     load,
     out,
     output_file,
+    output_folder,
+    writing,
 )
 from watcher.cli.db import COMMANDS as DB_COMMANDS
 from watcher.cli.matching import classify_command, eval_command, feedback_command
@@ -83,10 +85,10 @@ class SafeFormatter(logging.Formatter):
 def init(ctx: click.Context, path: Path | None, force: bool) -> None:
     """Write a commented starter configuration file."""
     target = output_file(path or config_path(ctx.find_root().obj), "--path")
-    try:
-        write_starter(target, force=force)
-    except FileExistsError:
+    if target.exists() and not force:
         fail(f"{target} already exists (use --force to overwrite it)", EXIT_CONFIG)
+    with writing(target, "--path"):
+        write_starter(target, force=force)
     out.print(f"Wrote {target}. Edit it, then run: opco-watch config check")
 
 
@@ -193,6 +195,7 @@ def sources_snapshot(
 
     cfg = load(ctx)
     check_source_names(cfg, (name,))
+    output_folder(folder, "--out")
     saved = snapshot(cfg, name, folder, details=details, mirror=mirror)
     for item in saved:
         click.echo(clean(f"{item.status}  {item.file}  <- {item.url}"))
@@ -213,6 +216,8 @@ def demo(directory: Path | None, serve: bool) -> None:
     """Run a complete offline demo on bundled snapshots of the sources."""
     from watcher.cli.demo import run_demo
 
+    if directory is not None:
+        output_folder(directory, "--dir")
     if not serve:
         sys.exit(run_demo(out, directory))
     from watcher.cli.web import demo_folder, serve_demo

@@ -4,7 +4,8 @@ call a user designates, output files."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -51,7 +52,7 @@ def friendly(func: F) -> F:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    err.print(line(("error:", "bold red"), " ", message))
+    err.print(line(("error:", "bold red"), " ", message), soft_wrap=True)
     sys.exit(code)
 
 
@@ -62,7 +63,10 @@ def os_error_words(error: OSError) -> str:
 
 def load(ctx: click.Context, *, required: bool = True) -> Config:
     """The configuration named by --config / $OPCO_WATCH_CONFIG / ./opco-watch.toml."""
-    return load_config(ctx.find_root().obj, required=required)
+    try:
+        return load_config(ctx.find_root().obj, required=required)
+    except OSError as error:  # a folder, a file that cannot be read
+        raise ConfigError(f"cannot read the configuration: {os_error_words(error)}") from None
 
 
 # ----------------------------------------------------------------------------------- calls
@@ -96,10 +100,36 @@ def not_found_words(found: Lookup) -> str:
 def output_file(path: Path, option: str) -> Path:
     """A file the user asked us to write: its folder must exist (nothing is created), and it
     must not be a folder itself. A ConfigError (exit 2) otherwise."""
-    folder = path.parent
     if path.is_dir():
         raise ConfigError(f"{option}: {clean(path)} is a folder; give a file name")
+    _existing_parent(path, option)
+    return path
+
+
+def output_folder(path: Path, option: str) -> Path:
+    """A folder the user asked us to write into: it may be created, but only inside an
+    existing folder (a typo never creates folders at the root); not an existing file."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{option}: {clean(path)} is a file, not a folder")
+    if not path.exists():
+        _existing_parent(path, option)
+    return path
+
+
+def _existing_parent(path: Path, option: str) -> None:
+    folder = path.parent
     if not folder.is_dir():
         words = "is not a folder" if folder.exists() else "does not exist"
         raise ConfigError(f"{option}: the folder {clean(folder)} {words}")
-    return path
+
+
+@contextmanager
+def writing(path: Path, option: str) -> Iterator[None]:
+    """Writing the user's ``path``: a refusal of the system (rights, full disk) is exit 2 with
+    the reason, never a traceback."""
+    try:
+        yield
+    except OSError as error:
+        raise ConfigError(
+            f"{option}: cannot write {clean(path)}: {os_error_words(error)}"
+        ) from None

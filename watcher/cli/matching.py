@@ -35,7 +35,7 @@ def build_classifier(cfg: Config) -> Classifier:
 @click.option(
     "--output",
     "target",
-    type=click.File("w", encoding="utf-8"),
+    type=click.File("w", encoding="utf-8", lazy=False),  # a bad path: a usage error at once
     default="-",
     help="Verdicts, one JSON object a line (default: stdout).",
 )

@@ -12,7 +12,15 @@ import click
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from watcher import tenders
-from watcher.cli.common import EXIT_PARTIAL, friendly, load, out, output_file, the_call
+from watcher.cli.common import (
+    EXIT_PARTIAL,
+    friendly,
+    load,
+    out,
+    output_file,
+    the_call,
+    writing,
+)
 from watcher.cli.safe import line, text
 from watcher.config import Config
 from watcher.errors import ConfigError
@@ -96,7 +104,8 @@ def digest_command(ctx: click.Context, week: str | None, to: str | None, html: P
         output_file(html, "--html")
     with Store.open(cfg.database) as store:
         if html:
-            data = write_html(store, settings, chosen, now, html)
+            with writing(html, "--html"):
+                data = write_html(store, settings, chosen, now, html)
             out.print(
                 text(
                     f"Digest {chosen.label} written to {html} ({len(data.calls)} call(s) to "
@@ -146,7 +155,8 @@ def calendar_command(ctx: click.Context, output: str | None, everything: bool) -
         if output == "-":
             sys.stdout.buffer.write(calendar_ics(store, settings, now, everything=everything))
             return
-        target = write_calendar(store, settings, now, target, everything=everything)
+        with writing(target or settings.data_dir, "--output"):
+            target = write_calendar(store, settings, now, target, everything=everything)
     uri = target.resolve().as_uri()
     out.print(text(f"Deadlines written to {target} (file:// URL: {uri})."))
 

@@ -13,7 +13,16 @@ import click
 from rich.table import Table
 
 from watcher.calls import verdict_now
-from watcher.cli.common import EXIT_CONFIG, err, fail, friendly, load, out, the_call
+from watcher.cli.common import (
+    EXIT_CONFIG,
+    err,
+    fail,
+    friendly,
+    load,
+    out,
+    output_folder,
+    the_call,
+)
 from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
 from watcher.judging import Judge
@@ -104,6 +113,8 @@ def draft_command(
     from responses.vault import Vault
 
     cfg = load(ctx)
+    if out_dir is not None:
+        output_folder(out_dir, "--out")
     today = datetime.now(PARIS).date()
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
