@@ -75,7 +75,7 @@ def run(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
         cwd=folder,
         env=env,
         capture_output=True,
-        timeout=120,
+        timeout=600,
     )
 
 
@@ -99,7 +99,7 @@ def run_in_terminal(folder: Path, *args: str) -> bytes:
             if not data:
                 break
             chunks.append(data)
-        process.wait(timeout=120)
+        process.wait(timeout=600)
     os.close(leader)
     return b"".join(chunks)
 
