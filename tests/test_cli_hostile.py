@@ -79,7 +79,7 @@ def run(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     )
 
 
-def run_in_terminal(folder: Path, *args: str) -> bytes:
+def run_in_terminal(folder: Path, *args: str) -> tuple[int, bytes]:
     """The command's output as a terminal receives it (a pseudo-terminal: rich colours on)."""
     env = {**os.environ, "COLUMNS": "200", "TERM": "xterm-256color", "PYTHONPATH": str(ROOT)}
     for name in ("OPCO_WATCH_CONFIG", "NO_COLOR"):
@@ -99,9 +99,9 @@ def run_in_terminal(folder: Path, *args: str) -> bytes:
             if not data:
                 break
             chunks.append(data)
-        process.wait(timeout=600)
+        code = process.wait(timeout=600)
     os.close(leader)
-    return b"".join(chunks)
+    return code, b"".join(chunks)
 
 
 def assert_harmless(raw: bytes, *, terminal: bool = False) -> None:
@@ -157,7 +157,8 @@ def test_json_keeps_the_data_and_escapes_what_a_terminal_acts_on(folder: Path) -
     "args", [("list",), ("show", "26-666"), ("sources",), ("send", "--failed")], ids=" ".join
 )
 def test_on_a_terminal_only_colours_reach_it(folder: Path, args: tuple[str, ...]) -> None:
-    raw = run_in_terminal(folder, *args)
+    code, raw = run_in_terminal(folder, *args)
+    assert code == 0 and b"Traceback" not in raw, raw
     if args[0] != "send":  # send --failed has no colour
         assert SGR.search(raw), raw  # it is a terminal: rich colours are on
     assert b"\x1b]8;" not in raw  # no hyperlink, from the web or from [link=...]

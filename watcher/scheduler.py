@@ -24,7 +24,9 @@ it is safe (tests/test_threads.py runs each with real threads):
 - the Jinja environments (``lru_cache``) are thread-safe once built; a second one built by a
   race is equivalent and dropped;
 - the calendar file: each writer has a temporary file of its own, published by ``os.replace``;
-- SQLite: every write transaction takes the database's write lock first (``BEGIN IMMEDIATE``),
+- SQLite: the database is created, switched to WAL and migrated before the first job (a new
+  file's switch to WAL does not wait for a writer); every write transaction then takes the
+  database's write lock first (``BEGIN IMMEDIATE``),
   so the admin check, the outbox claims and the migrations run one at a time; the sender's
   passes (the send job, and the digest and reminder jobs) also take ``Service.sending``, so
   one process never talks to the mail server twice at once;
@@ -224,6 +226,7 @@ def start(service: Service) -> BackgroundScheduler:
     """Build the scheduler, import what the jobs import lazily, start it (the polls, the
     sender and the catch-up run at once); the caller shuts it down."""
     _import_lazy_modules()
+    _prepare_store(service.config)
     scheduler = build_scheduler(service)
     scheduler.add_listener(_on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     scheduler.add_job(guarded("catch-up", service.catch_up), id="catch-up", name="catch-up")
@@ -237,6 +240,13 @@ def _import_lazy_modules() -> None:
     at the same moment can see it half initialised."""
     for name in LAZY_MODULES:
         importlib.import_module(name)
+
+
+def _prepare_store(config: Config) -> None:
+    """Create and migrate the database before the jobs open it at once. SQLite switches a new
+    file to WAL on its first connection, and that switch fails at once ("database is locked",
+    no busy wait) while another connection writes: the first polls of a fresh store raced."""
+    Store.open(config.database).close()
 
 
 def run(config: Config, *, mirror: str | None = None, stop: threading.Event | None = None) -> int:
