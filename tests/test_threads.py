@@ -19,10 +19,14 @@ from typing import Any, TypeVar
 import pytest
 from icalendar import Calendar
 
+from tests.conftest import write_config
 from tests.notify_data import T0, notice, poll, settings
+from watcher import scheduler
 from watcher.classify import Classifier
 from watcher.classify import text as text_module
 from watcher.classify.profile import load_example_profile
+from watcher.config import load_config
+from watcher.judging import Judge, forget_learners
 from watcher.models import Match
 from watcher.notify import queue
 from watcher.notify.admin import check_sources
@@ -69,9 +73,7 @@ def together(work: Callable[[int], T], threads: int = THREADS) -> list[T]:
 
 def forget_stems() -> None:
     """Empty the stem caches, as at the start of a process: the stemmer itself runs again."""
-    text_module.stem.cache_clear()
-    text_module._TOKENS.clear()
-    text_module._TOKENS[""] = ""
+    text_module.clear_caches()
 
 
 # ------------------------------------------------------------------------------ classifier
@@ -183,3 +185,29 @@ def test_admin_alert_checked_by_many_jobs_is_queued_once(
     assert sum(together(check, threads=6)) == 1
     with Store.open(database) as store:
         assert [m.kind for m in queue.messages(store)] == ["admin"]
+
+
+# ---------------------------------------------------------------------------------- learner
+
+
+def test_jobs_started_together_judge_with_every_judgement_learnt(tmp_path: Path) -> None:
+    """The learner is the process's, shared by the poll jobs: ``run`` teaches it before the
+    first job, so that no job starting beside another judges with a half-taught learner."""
+    config = load_config(write_config(tmp_path))
+    judged = [notice(f"J{i}", f"Formation management numéro {i}") for i in range(300)]
+    with Store.open(config.database) as store:
+        store.upsert(judged, seen_at=T0)
+        for i, item in enumerate(judged):
+            store.add_feedback(item.key, i % 3 != 0, at=T0)
+    forget_learners()
+    scheduler._prepare_store(config)  # what start() does before the jobs
+
+    def taught(_: int) -> int:
+        with Store.open(config.database) as own:
+            model = Judge.from_config(config, own).classifier.model
+        return len(model) if model is not None else 0
+
+    try:
+        assert together(taught, threads=6) == [300] * 6
+    finally:
+        forget_learners()

@@ -14,13 +14,15 @@ The jobs are the plain methods of ``Service``; the CLI exposes the same work (``
 Jobs run in the threads of APScheduler's pool, at the same time. What they share, and why
 it is safe (tests/test_threads.py runs each with real threads):
 
-- each poll job opens its own ``Store`` (engine, connections), ``Judge`` (classifier, learned
-  model, vault) and ``Fetcher`` inside its own event loop (``asyncio.run``): nothing of these
-  is shared between threads;
+- each poll job opens its own ``Store`` (engine, connections), ``Judge`` (classifier, vault)
+  and ``Fetcher`` inside its own event loop (``asyncio.run``): nothing of these is shared;
+- the learner of the users' judgements is the process's (``judging.learner_for``), locked by
+  itself; it is taught every judgement before the first job, so that no job judges with a
+  learner still being taught;
 - ``Config`` and ``NotifySettings`` are read, never written, once loaded;
-- the classifier's text functions: one Snowball stemmer per thread (``classify/text.py``); the
-  module-level caches (``lru_cache`` of stems, places, OPCO names; the token table) map a
-  string to a string computed from it alone, so two threads can only store the same value;
+- the classifier's text functions are pure (no shared stemmer object); the module-level
+  caches (``lru_cache`` of stems, places, OPCO names; the token table) map a string to a
+  string computed from it alone, so two threads can only store the same value;
 - the Jinja environments (``lru_cache``) are thread-safe once built; a second one built by a
   race is equivalent and dropped;
 - the calendar file: each writer has a temporary file of its own, published by ``os.replace``;
@@ -56,6 +58,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from watcher import pipeline
 from watcher.config import Config
 from watcher.errors import OpcoWatchError, StoreError
+from watcher.judging import learner_for
 from watcher.models import PARIS
 from watcher.notify.admin import check_sources
 from watcher.notify.calendar import write_calendar
@@ -69,7 +72,7 @@ from watcher.store import Store
 log = logging.getLogger(__name__)
 
 DIGEST_GRACE = timedelta(days=6)
-#: imported inside functions the jobs call (scikit-learn's learner, the mail transports)
+#: imported inside functions the jobs call (the learner, the mail transports)
 LAZY_MODULES = ("watcher.classify.learn", "watcher.notify.eml", "watcher.notify.smtp")
 
 
@@ -243,10 +246,16 @@ def _import_lazy_modules() -> None:
 
 
 def _prepare_store(config: Config) -> None:
-    """Create and migrate the database before the jobs open it at once. SQLite switches a new
-    file to WAL on its first connection, and that switch fails at once ("database is locked",
-    no busy wait) while another connection writes: the first polls of a fresh store raced."""
-    Store.open(config.database).close()
+    """Create and migrate the database, and teach this process's learner the users'
+    judgements, before the jobs start at once.
+
+    SQLite switches a new file to WAL on its first connection, and that switch fails at once
+    ("database is locked", no busy wait) while another connection writes: the first polls of a
+    fresh store raced. The learner is shared by the jobs and taught by the first judge of the
+    process: jobs starting beside it judged with a half-taught learner, and their verdicts
+    (stored, alerted) ignored judgements the users had made."""
+    with Store.open(config.database) as store:
+        learner_for(config, store, wait=True)
 
 
 def run(config: Config, *, mirror: str | None = None, stop: threading.Event | None = None) -> int:

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from watcher import __version__
 from watcher.cli import views
@@ -39,7 +38,7 @@ from watcher.cli.reading import check_source_names, list_command, show_command
 from watcher.cli.responses import documents_command, draft_command, templates_group
 from watcher.cli.safe import clean, dumps, line
 from watcher.cli.web import COMMANDS as WEB_COMMANDS
-from watcher.config import Config, config_path
+from watcher.config import config_path
 from watcher.config_check import check_config
 from watcher.errors import ConfigError
 from watcher.pipeline import poll as run_poll
