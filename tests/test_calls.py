@@ -86,7 +86,7 @@ def test_a_bare_number_that_is_also_a_reference_is_ambiguous(store: Store) -> No
 
 
 def test_unknown_words_find_nothing(store: Store) -> None:
-    for typed in ("99", "#99", "akto:nope", "nope", ""):
+    for typed in ("99", "#99", "akto:nope", "nope", "", "9" * 30, "#" + "9" * 30):
         found = resolve(store, typed)
         assert found.tender is None and found.candidates == ()
 

@@ -59,6 +59,7 @@ OURS = [
     (("list", "--source", "nope"), 2, "unknown source 'nope'"),
     (("show", "999"), 4, "no call '999'"),
     (("show", "#999"), 4, "no call '#999'"),
+    (("show", "99999999999999999999"), 4, "no call '99999999999999999999'"),
     (("show", "akto:nope"), 4, "no call 'akto:nope'"),
     (("feedback", "999", "relevant"), 4, "no call '999'"),
     (("documents", "--for", "999"), 4, "no call '999'"),

@@ -37,6 +37,7 @@ from watcher.store.schema import matches, notices, tenders
 #: « #40 », « n° 40 », « no 40 »: a call number, never a notice reference
 _PREFIXED = re.compile(r"^(?:#|n\s*°|no\.?)\s*(\d+)$", re.IGNORECASE)
 CHUNK = 200
+MAX_NUMBER = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,8 @@ def _designated(conn: Connection, words: str) -> list[Candidate]:
 
 
 def _by_number(conn: Connection, number: int) -> Candidate | None:
+    if number > MAX_NUMBER:  # no database integer is that large (SQLite refuses to compare)
+        return None
     tender = tender_sql.load_tender(conn, number)
     return Candidate(tender.id, tender.main.key, tender.title) if tender else None
 
