@@ -20,14 +20,9 @@ class Router:
 
     def recipients(self, tender: Tender, match: Match) -> tuple[str, ...]:
         """The addresses a relevant call goes to, in a stable order (never empty)."""
-        return self.claimants(tender, match) or (self.default,)
-
-    def claimants(self, tender: Tender, match: Match) -> tuple[str, ...]:
-        """The owners of the domains a call matches, then the routes selecting it (may be
-        empty: nobody claims it)."""
         found = [self.owners[d.casefold()] for d in match.domains if d.casefold() in self.owners]
         found += [str(r.recipient) for r in self.routes if selects(r, tender, match)]
-        return tuple(dict.fromkeys(found))
+        return tuple(dict.fromkeys(found)) or (self.default,)
 
     def everyone(self) -> tuple[str, ...]:
         """Every address a call can be routed to."""
