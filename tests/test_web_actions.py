@@ -151,7 +151,7 @@ def test_a_closed_or_blocked_call_says_so_before_drafting(site: Site) -> None:
     ids = site.ids()
     with site.client() as client:
         for ref, words in (
-            ("att-1", "déjà attribué à Formacoop"),
+            ("att-1", "consultation attribuée à Formacoop"),
             ("occ-1", "région non desservie"),
         ):
             answer = post(client, f"/appels/{ids[ref]}/reponse")

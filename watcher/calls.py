@@ -167,17 +167,7 @@ def call_view(store: Store, tender: Tender, verdict: Match | None, router: Route
         rows = [notice_sql.stored(row) for row in conn.execute(query)]
         members = [CallNotice(s, tuple(notice_sql.history(conn, s.key))) for s in rows]
     members.sort(key=lambda m: (tender_sql.KIND_ORDER[m.notice.kind], m.stored.first_seen))
-    return CallView(tender, verdict, tuple(members), owners_of(verdict, router))
-
-
-def owners_of(verdict: Match | None, router: Router) -> tuple[str, ...]:
-    """Who owns the call: the owners of the profile domains its verdict matches
-    (``[[profile.domains]] owner``), as the digest says; nobody when no owned domain matches.
-    (``[[mail.routes]]`` recipients hear of a call, they do not own it.)"""
-    if verdict is None:
-        return ()
-    found = (router.owners.get(domain.casefold()) for domain in verdict.domains)
-    return tuple(dict.fromkeys(owner for owner in found if owner))
+    return CallView(tender, verdict, tuple(members), router.owners_of(tender, verdict))
 
 
 def verdict_now(judge: Judge, tender: Tender, today: date) -> Match:
@@ -220,7 +210,7 @@ def list_calls(
     with store.transaction() as conn:
         for ids in _chunks(list(conn.execute(_query(chosen, now)).scalars())):
             for judged in queries.load(conn, ids):
-                owners = owners_of(judged.match, router)
+                owners = router.owners_of(judged.tender, judged.match)
                 if chosen.owner is None or any(_owned(chosen.owner, o) for o in owners):
                     rows.append(CallRow(judged, owners))
                 if limit is not None and len(rows) >= limit:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from rich.console import Console
@@ -29,7 +29,7 @@ from watcher.store import Store
 
 def run_demo(console: Console, directory: Path | None = None, *, today: date | None = None) -> int:
     """Run the demo; returns the exit code (0 when both polls went as expected)."""
-    day = today or datetime.now(PARIS).date()
+    day = today or _today()
     with _workdir(directory) as workdir, snapshot_server(day) as server:
         config_file = workdir / "opco-watch.toml"
         write_starter(config_file, force=True)
@@ -45,6 +45,10 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         _show_mail(console, config, best)
         _next_steps(console, config_file, best)
         return 0 if _went_as_expected(first, second) else 1
+
+
+def _today() -> date:
+    return datetime.now(PARIS).date()
 
 
 def _poll_step(
@@ -80,7 +84,9 @@ def _show_verdicts(console: Console, config: Config, day: date) -> tuple[Match, 
         verdicts = [(verdict_now(judge, row.tender, day), row.tender) for row in every]
     verdicts.sort(key=lambda pair: (-pair[0].score, pair[1].id))
     console.print(views.verdicts_table(verdicts))
-    answerable = [(m, t) for m, t in verdicts if not entry_refusals(t, m)]
+    # the draft step checks as `draft` does, at this moment (the start of a given day)
+    moment = datetime.combine(day, time.min, PARIS) if day != _today() else datetime.now(UTC)
+    answerable = [(m, t) for m, t in verdicts if not entry_refusals(t, m, moment)]
     return max(answerable, key=lambda pair: pair[0].score, default=None)
 
 

@@ -6,7 +6,7 @@ commands, so that the other commands start fast."""
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -119,7 +119,7 @@ def draft_command(
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
         verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
-    refusals = entry_refusals(tender, verdict)
+    refusals = entry_refusals(tender, verdict, datetime.now(UTC))
     for reason in refusals:
         err.print(line(("!", "yellow"), f" Appel n° {tender.id} : ", reason))
     if refusals and not force:
