@@ -1,6 +1,7 @@
 """The demo, run as a newcomer runs it (``opco-watch demo``): the call it drafts has one
-number, and that number names the same call in its alert email, in ``show``, in ``draft`` and
-in the digest; every "Try next" command works."""
+number, and that number names the same call in its alert email, in ``show``, in ``draft``, in
+the digest, in the calendar and on the console's page ``/appels/<n>``; every "Try next" command
+works."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
+import httpx
 import pytest
+from icalendar import Calendar
 
 from tests.test_cli import cli
+from tests.web_site import serve
+from watcher.config import load_config
 
 BEST = re.compile(r"Best call: n° (?P<number>\d+) « (?P<title>.+) » \(score \d+\)")
 
@@ -83,11 +88,37 @@ def test_the_digest_names_the_same_call(demo: tuple[Path, str, str]) -> None:
     assert near.search(words), words[:2000]
 
 
+def test_the_calendar_names_the_same_call(demo: tuple[Path, str, str]) -> None:
+    folder, number, title = demo
+    config = str(folder / "opco-watch.toml")
+    feed = cli(folder, "--config", config, "calendar", "-o", "-")
+    assert feed.returncode == 0, feed.stderr
+    events = Calendar.from_ical(feed.stdout).walk("VEVENT")
+    (event,) = [e for e in events if str(e["uid"]).startswith(f"tender-{number}@")]
+    assert title in str(event["summary"])
+    assert f"Appel n° {number} " in str(event["description"])
+    assert f"/appels/{number}" in str(event["description"])  # the console's page of the call
+
+
+def test_the_console_page_names_the_same_call(demo: tuple[Path, str, str]) -> None:
+    folder, number, title = demo
+    config_file = folder / "opco-watch.toml"
+    with serve(load_config(config_file), config_file) as (base, _app):
+        page = httpx.get(f"{base}/appels/{number}", timeout=60)
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert f"<title>Appel n° {number} " in text
+    assert re.search(r"<h1[^>]*>([^<]*)</h1>", text)[1] == title  # type: ignore[index]
+
+
 def test_every_try_next_command_works(demo: tuple[Path, str, str]) -> None:
     folder, number, _ = demo
     output = (folder / "stdout.txt").read_text("utf-8")
     commands = [line.split(None, 1)[1] for line in output.splitlines() if "  opco-watch " in line]
     assert len(commands) >= 8 and any(f"draft {number}" in c for c in commands)
+    (serve_line,) = [c for c in commands if c.split("#")[0].split()[-1] == "serve"]
+    assert f"/appels/{number}" in serve_line  # the page the console shows the call on
+    commands.remove(serve_line)  # it serves until stopped: the console test above runs it
     for command in commands:
         done = cli(folder, *shlex.split(command))
         assert done.returncode == 0, (command, done.stdout, done.stderr)
