@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.notify_data import CLAIRE, SOFIA, T0, notice, poll, settings
+from watcher import activity
 from watcher.calls import CallFilter, call_view, list_calls, resolve
 from watcher.models import PARIS, Match, NoticeKind
+from watcher.notify.digest import gather, view
 from watcher.notify.routing import Router
 from watcher.notify.settings import NotifySettings
+from watcher.notify.week import Week
 from watcher.store import Store
 
 SOON = datetime(2026, 3, 20, 12, 0, tzinfo=PARIS)
@@ -170,3 +173,23 @@ def test_a_call_shows_its_notices_in_order_with_their_changes(
     assert tender.deadline == SOON + timedelta(days=1)  # the corrigendum's
     assert call_view(store, tender, None, Router(config)).owners == ()
     assert SOFIA not in view.owners
+
+
+def test_an_assigned_owner_wins_over_the_domains_owners(
+    store: Store, config: NotifySettings
+) -> None:
+    """The person assigned in the console (or by « Je prends ») owns the call in ``list``,
+    ``show`` and the digest alike; a call nobody was assigned to is its domains' owners'."""
+    activity.set_owner(store, 2, "Bea@of.fr", actor="admin@of.fr", at=NOW)
+    assert numbers(store, config, owner="bea") == [2]
+    assert numbers(store, config, owner="sofia") == []  # Langues is hers, n° 2 is Béa's
+    assert numbers(store, config, owner="claire") == [1]
+    tender = resolve(store, "#2").tender
+    assert tender is not None and tender.owner == "bea@of.fr"
+    verdict = Match(True, 80, ("Langues",))
+    assert call_view(store, tender, verdict, Router(config)).owners == ("bea@of.fr",)
+    digest = view(gather(store, config, Week.of(T0.date()), NOW), config, None)
+    owners = {c["id"]: c["owner"] for c in [*digest["calls"], *digest["set_aside"]]}
+    assert (owners[2], owners[1]) == ("bea@of.fr", CLAIRE)
+    activity.set_owner(store, 2, "", actor="admin@of.fr", at=NOW)  # nobody assigned again
+    assert numbers(store, config, owner="sofia") == [2]
