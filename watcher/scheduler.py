@@ -32,7 +32,7 @@ it is safe (tests/test_threads.py runs each with real threads):
   so the admin check, the outbox claims and the migrations run one at a time; the sender's
   passes (the send job, and the digest and reminder jobs) also take ``Service.sending``, so
   one process never talks to the mail server twice at once;
-- the modules imported lazily (scikit-learn's learner, the mail transports) are imported once
+- the modules imported lazily (the learner, the mail transports) are imported once
   before the first job, not by two jobs at once;
 - logging is thread-safe; jobs print nothing on the console.
 
