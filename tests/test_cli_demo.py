@@ -51,8 +51,15 @@ def plain_texts(outbox: Path) -> list[str]:
 
 def test_the_alert_email_names_the_call_by_its_number(demo: tuple[Path, str, str]) -> None:
     folder, number, title = demo
-    block = re.compile(rf"{re.escape(title)}\n[^\n]*· n° {number}\n")
-    assert any(block.search(text) for text in plain_texts(folder / "data" / "outbox"))
+    block = re.compile(
+        rf"{re.escape(title)}\n[^\n]*· n° {number}\n.*?Dans la console : (\S+)", re.S
+    )
+    links = [
+        found[1]
+        for text in plain_texts(folder / "data" / "outbox")
+        for found in block.finditer(text)
+    ]
+    assert links and all(link.endswith(f"/appels/{number}") for link in links)  # its page
 
 
 def test_show_names_the_same_call(demo: tuple[Path, str, str]) -> None:
