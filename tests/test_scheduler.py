@@ -112,7 +112,7 @@ def test_a_short_real_run(
         scheduler.shutdown(wait=True)
     (started,) = [r.getMessage() for r in caplog.records if "opco-watch running" in r.getMessage()]
     assert all(job in started for job in ("poll:akto", "send", "digest", "reminders"))
-    assert "job poll akto: ok, 4 new, 0 changed" in caplog.text
+    assert "job poll akto: 4 new, 0 changed" in caplog.text
     with Store.open(config.database) as store:
         assert store.count_notices("akto") == 4
 
@@ -221,7 +221,7 @@ def run_until_every_source_polled(folder: Path, base_url: str) -> tuple[dict[str
                 break
             log.append(line)
             if found := POLLED.search(line):
-                outcome[found["source"]] = found["outcome"]
+                outcome[found["source"]] = "ok" if found["ok"] else "failed"
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -236,7 +236,8 @@ def run_until_every_source_polled(folder: Path, base_url: str) -> tuple[dict[str
     return outcome, "".join(log), process.returncode
 
 
-POLLED = re.compile(r"job poll (?P<source>\S+): (?P<outcome>ok|failed)")
+#: a poll job's outcome line: "4 new, 0 changed" (ok) or "failed (1 in a row): …"
+POLLED = re.compile(r"job poll (?P<source>\S+): (?:(?P<ok>\d+ new)|(?P<failed>failed))")
 
 
 def _read_lines(process: subprocess.Popen[str], lines: queues.Queue[str | None]) -> None:

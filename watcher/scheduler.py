@@ -76,6 +76,16 @@ DIGEST_GRACE = timedelta(days=6)
 LAZY_MODULES = ("watcher.classify.learn", "watcher.notify.eml", "watcher.notify.smtp")
 
 
+def _outcome(report: pipeline.SourceReport) -> str:
+    """'4 new, 0 changed'; 'failed (2 in a row): …'; a source not polled (the site asked to
+    wait) is no failure: its reason alone."""
+    if report.ok:
+        return f"{report.new} new, {report.changed} changed"
+    if report.consecutive_failures == 0:
+        return report.error
+    return f"failed ({report.consecutive_failures} in a row): {report.error}"
+
+
 class Service:
     """The work of each job, as plain methods."""
 
@@ -100,12 +110,7 @@ class Service:
             self._record_crash(name, error)
             return
         for report in reports:
-            outcome = (
-                f"ok, {report.new} new, {report.changed} changed"
-                if report.ok
-                else f"failed ({report.consecutive_failures} in a row): {report.error}"
-            )
-            log.info("job poll %s: %s", report.source, outcome)
+            log.info("job poll %s: %s", report.source, _outcome(report))
         self._after_poll()
 
     def _record_crash(self, name: str, error: Exception) -> None:
