@@ -102,9 +102,11 @@ def demo_pdf(text: str) -> bytes:
 def best_call(
     notices: Iterable[Notice], profile: Profile, today: date
 ) -> tuple[Notice, Match] | None:
-    """The open call with the best verdict (relevant and unblocked first, then score)."""
+    """The open call with the best verdict (relevant and unblocked first, then score); a
+    call known by its corrigendum only is one too (not an award or a cancellation)."""
     classifier = Classifier(profile)
-    calls = [n for n in notices if n.kind == NoticeKind.CALL]
+    closed = (NoticeKind.AWARD, NoticeKind.CANCELLATION)
+    calls = [n for n in notices if n.kind not in closed]
     verdicts = [(classifier.classify(n, today=today), n) for n in calls]
     if not verdicts:
         return None

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,11 @@ from responses.matching import select_lots
 from responses.settings import DocumentKind, ResponsesConfig
 from responses.vault import Vault, deadline_day, required_document_blockers
 from responses.wording import safe_name
+from watcher import fr
+from watcher.classify.blockers import CLOSED_KIND_BLOCKERS, DEADLINE_PASSED
 from watcher.classify.profile import Profile
 from watcher.errors import DraftError
-from watcher.models import Match, Notice
+from watcher.models import Match, Notice, NoticeKind, Tender
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,33 @@ def make_draft(
         files = [_publish(path, folder) for path in [*drafts, archive]]
     log.info("draft of %s written to %s (%d files)", notice.key, folder, len(files))
     return DraftResult(folder, files, _warnings(inputs, plan.checklist))
+
+
+def entry_refusals(tender: Tender, verdict: Match | None, now: datetime) -> list[str]:
+    """Why the call should not be drafted, in French, said before anything is written (by
+    ``opco-watch draft`` and the console alike): it was awarded or cancelled, its deadline
+    has passed, or its verdict is blocked (deadline too close, region not served, a required
+    document missing...). Empty: draft it.
+
+    ``verdict`` judges the call's main notice (``watcher.calls.verdict_now`` for today's, or
+    the stored one); the award, the cancellation and the deadline in force are read from the
+    call itself, so a stored verdict older than them still says them."""
+    closing: list[str] = []
+    kinds = {n.kind for n in tender.notices}
+    if NoticeKind.CANCELLATION in kinds:
+        closing.append("consultation annulée (avis d'annulation publié)")
+    elif NoticeKind.AWARD in kinds:
+        winner = f" à {tender.winner}" if tender.winner else ""
+        closing.append(f"consultation attribuée{winner} (avis d'attribution publié)")
+    elif tender.closed:
+        closing.append("consultation close")
+    blockers = [b for b in (verdict.blockers if verdict else ()) if b not in CLOSED_KIND_BLOCKERS]
+    deadline = tender.deadline
+    passed = deadline is not None and deadline < now
+    if passed and not any(b.startswith(DEADLINE_PASSED) for b in blockers):
+        assert deadline is not None
+        closing.append(f"{DEADLINE_PASSED} ({fr.long_datetime(deadline)})")
+    return list(dict.fromkeys([*closing, *blockers]))
 
 
 @dataclass

@@ -88,6 +88,8 @@ class SmtpServer:
     controller: Controller | None = None
 
     def start(self, **options: Any) -> SmtpServer:
+        # aiosmtpd waits 5 s for its thread by default: short on a loaded machine
+        options.setdefault("ready_timeout", 60)
         self.controller = Controller(self.handler, hostname=HOST, port=self.port, **options)
         self.controller.start()
         return self
@@ -100,8 +102,17 @@ class SmtpServer:
 
 @contextmanager
 def smtp_server(handler: Handler | None = None, **options: Any) -> Iterator[SmtpServer]:
-    """A started server on a free loopback port; stopped on exit, even if a test stopped it."""
-    server = SmtpServer(handler or Handler(), free_port()).start(**options)
+    """A started server on a free loopback port; stopped on exit, even if a test stopped it.
+    The port is free when chosen; another process may take it before the bind: then another."""
+    for attempt in range(5):
+        try:
+            server = SmtpServer(handler or Handler(), free_port()).start(**options)
+            break
+        except OSError:
+            if attempt == 4:
+                raise
+    else:  # pragma: no cover
+        raise AssertionError("unreachable")
     try:
         yield server
     finally:

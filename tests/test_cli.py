@@ -26,7 +26,7 @@ def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
 
 
@@ -71,10 +71,10 @@ def polled(tmp_path: Path, demo_server: DevServer, database: Database) -> Path:
 
 def test_list_json_is_parseable_and_filters(polled: Path) -> None:
     everything = json.loads(cli(polled, "list", "--json").stdout)
-    assert len(everything) == 10 and {"id", "key", "title", "deadline"} <= set(everything[0])
+    assert len(everything) == 10 and {"number", "key", "title", "deadline"} <= set(everything[0])
     assert len(json.loads(cli(polled, "list", "--json", "--source", "akto").stdout)) == 4
     clea = json.loads(cli(polled, "list", "--json", "--text", "clea").stdout)
-    assert sorted(n["key"] for n in clea) == [  # accent- and case-insensitive
+    assert sorted(c["key"] for c in clea) == [  # accent- and case-insensitive
         "akto:https://www.akto.fr/appels-d-offres/parcours-clea-hauts-de-france/",
         "boamp:26-90210",
     ]
@@ -87,7 +87,7 @@ def test_list_table_and_show(polled: Path) -> None:
     shown = cli(polled, "show", "26-91551")
     assert shown.returncode == 0 and "180\u202f000 € HT" in shown.stdout
     assert "Prise de poste du manager de proximité" in shown.stdout
-    assert_clean_error(cli(polled, "show", "999"), 4, "no notice '999'")
+    assert_clean_error(cli(polled, "show", "999"), 4, "no call '999'")
 
 
 def test_sources_health_json(polled: Path) -> None:

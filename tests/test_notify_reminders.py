@@ -105,14 +105,13 @@ def test_the_calendar_lists_followed_deadlines(store: Store, config: NotifySetti
     events = {str(e["uid"]): e for e in feed.walk("VEVENT")}
     assert set(events) == {"tender-1@of.fr", "tender-2@of.fr"}  # go and relevant; not no-go
     event = events["tender-1@of.fr"]
-    assert event.decoded("dtend") == DEADLINE
-    assert event.decoded("dtstart") == DEADLINE - timedelta(hours=1)
-    assert str(event["summary"]) == "Date limite : AKTO — Formation management go"
+    assert event.decoded("dtstart") == DEADLINE and "dtend" not in event  # the instant
+    assert str(event["summary"]) == "12h00 — Date limite : AKTO — Formation management go"
     assert "statut : go" in str(event["description"]) and str(event["url"]).startswith("https://")
     assert str(feed["x-wr-calname"]) == "opco-watch — dates limites OF Test"
     everything = Calendar.from_ical(calendar_ics(store, config, T0, everything=True))
     titles = [str(e["summary"]) for e in everything.walk("VEVENT")]
-    assert f"Date limite : AKTO — Formation management no-go {HOSTILE}; a,b" in titles
+    assert f"12h00 — Date limite : AKTO — Formation management no-go {HOSTILE}; a,b" in titles
     assert len(titles) == 4
 
 
@@ -120,4 +119,4 @@ def test_the_calendar_file_is_written_in_the_data_dir(store: Store, config: Noti
     path = write_calendar(store, config, T0)
     assert path == config.data_dir / "opco-watch.ics"
     assert path.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
-    assert not list(config.data_dir.glob("*.partial"))
+    assert [p.name for p in config.data_dir.glob("*opco-watch.ics*")] == ["opco-watch.ics"]

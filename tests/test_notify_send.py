@@ -57,7 +57,7 @@ def server() -> SmtpServer:
 
 def smtp_settings(folder: Path, server: SmtpServer, **mail: object) -> NotifySettings:
     options = {"smtp_host": "127.0.0.1", "smtp_port": server.port, "security": "none", **mail}
-    return settings(folder, timeout_seconds=5, **options)
+    return settings(folder, timeout_seconds=30, **options)  # a hang guard, not a test
 
 
 def outbox_rows(store: Store) -> list[sa.Row]:
@@ -254,7 +254,7 @@ def kill_mid_run(folder: Path, url: str, moment: str, port: int = 0) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert done.returncode == -9, done.stderr
 

@@ -64,7 +64,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
         cwd=build,
-        timeout=300,
+        timeout=1200,
     )
     (found,) = out.glob("opco_watch-*.whl")
     return found
@@ -93,7 +93,7 @@ def test_installed_copy_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
         ],
         check=True,
         capture_output=True,
-        timeout=300,
+        timeout=1200,
     )
     env = {**os.environ, "PYTHONPATH": str(site), "NO_COLOR": "1"}
     probe = subprocess.run(
@@ -111,7 +111,7 @@ def test_installed_copy_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1200,
     )
     assert demo.returncode == 0, demo.stderr
     assert "answered 304 Not Modified" in demo.stdout

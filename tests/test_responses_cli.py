@@ -53,19 +53,22 @@ def test_documents_lists_statuses_as_json(folder: Path) -> None:
 
 def test_draft_writes_the_folder_and_warns(folder: Path) -> None:
     out = folder / "brouillon"
-    result = cli(folder, "draft", sample_notice().ref, "--out", str(out))
+    refused = cli(folder, "draft", sample_notice().ref, "--out", str(out))  # blocked: said first
+    assert refused.returncode == 2 and "attestation URSSAF expirée le" in refused.stderr
+    assert "no draft written (use --force" in refused.stderr and not out.exists()
+    result = cli(folder, "draft", sample_notice().ref, "--out", str(out), "--force")
     assert result.returncode == 0, result.stderr
     assert "dossier.zip" in result.stdout
     assert "pièce bloquante : attestation URSSAF expirée le" in result.stderr
     with zipfile.ZipFile(out / "dossier.zip") as archive:
         assert "pieces/certificat-qualiopi.pdf" in archive.namelist()
-    again = cli(folder, "draft", sample_notice().ref, "--out", str(out))
+    again = cli(folder, "draft", sample_notice().ref, "--out", str(out), "--force")
     assert again.returncode == 5 and "is not empty" in again.stderr
     assert "Traceback" not in again.stderr
 
 
 def test_draft_of_an_unknown_lot(folder: Path) -> None:
-    result = cli(folder, "draft", sample_notice().ref, "--lot", "9")
+    result = cli(folder, "draft", sample_notice().ref, "--lot", "9", "--force")
     assert result.returncode == 5 and "no such lot" in result.stderr
 
 

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+import json
 import os
+import queue as queues
+import re
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scrapers.registry import SOURCES
 from tests.conftest import ROOT, Database, write_config
 from tests.notify_data import T0
+from tests.test_cli import cli
 from watcher.config import Config, load_config
+from watcher.demo import snapshot_server
 from watcher.devserver import DevServer
+from watcher.judging import Judge
 from watcher.models import PARIS
-from watcher.notify import jobs
+from watcher.notify import jobs, queue
 from watcher.notify.settings import ScheduleConfig
-from watcher.scheduler import Service, build_scheduler, run
+from watcher.scheduler import Service, build_scheduler, start
+from watcher.starter import write_starter
 from watcher.store import Store
 
 NOW = T0 + timedelta(days=7, hours=-1)  # Monday 2026-03-09 08:00, the digest slot
@@ -92,25 +99,53 @@ def test_a_short_real_run(
     demo_server: DevServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = load_config(write_config(tmp_path, only("akto")))
-    stop = threading.Event()
     caplog.set_level("INFO")
-    runner = threading.Thread(
-        target=run, args=(config,), kwargs={"mirror": demo_server.base_url, "stop": stop}
+    polled = threading.Event()
+    scheduler = start(Service(config, mirror=demo_server.base_url))
+    scheduler.add_listener(
+        lambda event: polled.set() if event.job_id == "poll:akto" else None,
+        EVENT_JOB_EXECUTED | EVENT_JOB_ERROR,
     )
-    runner.start()
     try:
-        deadline = time.monotonic() + 60
-        while "job poll akto" not in caplog.text and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert polled.wait(120), caplog.text
     finally:
-        stop.set()
-        runner.join(60)
-    assert not runner.is_alive()
+        scheduler.shutdown(wait=True)
     (started,) = [r.getMessage() for r in caplog.records if "opco-watch running" in r.getMessage()]
     assert all(job in started for job in ("poll:akto", "send", "digest", "reminders"))
-    assert "job poll akto: 4 new, 0 changed" in caplog.text and "stopped" in caplog.text
+    assert "job poll akto: 4 new, 0 changed" in caplog.text
     with Store.open(config.database) as store:
         assert store.count_notices("akto") == 4
+
+
+def test_a_crashed_poll_is_a_failure_of_its_source(
+    demo_server: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever breaks outside a source's own isolation (here the judge, as the shared stemmer
+    did) is counted in that source's health and reaches the admin, not only a log line."""
+    file = write_config(tmp_path, only("akto") + "[mail]\nadmin_recipient = 'admin@test-of.fr'\n")
+    service = Service(load_config(file), mirror=demo_server.base_url)
+
+    def crash(*_: object, **__: object) -> None:
+        raise IndexError("string index out of range")
+
+    monkeypatch.setattr(Judge, "from_config", crash)
+    for _ in range(3):  # mail.admin_after_failures
+        service.poll("akto")
+    with Store.open(service.config.database) as store:
+        state = store.source_state("akto")
+        assert state is not None and state.consecutive_failures == 3
+        assert state.last_error == "poll crashed: IndexError('string index out of range')"
+        assert [(m.kind, m.recipient) for m in queue.messages(store)] == [
+            ("admin", "admin@test-of.fr")
+        ]
+    shown = cli(tmp_path, "sources", "--json")
+    (akto,) = [row for row in json.loads(shown.stdout) if row["source"] == "akto"]
+    assert akto["consecutive_failures"] == 3 and "IndexError" in akto["last_error"]
+    monkeypatch.undo()
+    service.poll("akto")  # repaired: the source works again, and the admin hears of it
+    with Store.open(service.config.database) as store:
+        assert store.source_state("akto").consecutive_failures == 0  # type: ignore[union-attr]
+        assert [m.kind for m in queue.messages(store)] == ["admin", "admin"]
 
 
 RUN = textwrap.dedent(
@@ -139,9 +174,7 @@ def test_sigterm_finishes_the_job_in_progress_then_exits(
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not demo_server.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert demo_server.wait_for_requests(1, timeout=120)  # the poll is under way
         process.send_signal(signal.SIGTERM)
         _, errors = process.communicate(timeout=120)
     finally:
@@ -158,3 +191,74 @@ def test_sigterm_finishes_the_job_in_progress_then_exits(
     )
     assert received < polled < stopped, errors  # the poll under way was finished, not cut
     assert PARIS.key == "Europe/Paris"
+
+
+def run_until_every_source_polled(folder: Path, base_url: str) -> tuple[dict[str, str], str, int]:
+    """Start ``opco-watch run`` (the real entry point) and read its log as it comes, until each
+    enabled source's first poll has ended; then SIGTERM. (outcome per source, log, exit code)"""
+    config_file = folder / "opco-watch.toml"
+    write_starter(config_file)
+    names = set(load_config(config_file).enabled_sources())
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("OPCO_WATCH_CONFIG", None)
+    command = ["--config", str(config_file), "run", "--mirror", base_url]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watcher", *command],
+        cwd=folder,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queues.Queue[str | None] = queues.Queue()
+    reader = threading.Thread(target=_read_lines, args=(process, lines))
+    reader.start()
+    outcome: dict[str, str] = {}
+    log: list[str] = []
+    try:
+        while not names <= set(outcome):
+            line = lines.get(timeout=300)
+            if line is None:  # the process ended before polling everything
+                break
+            log.append(line)
+            if found := POLLED.search(line):
+                outcome[found["source"]] = "ok" if found["ok"] else "failed"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=300)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        reader.join()
+        assert process.stderr is not None
+        process.stderr.close()
+    log += [line for line in iter(lines.get_nowait, None)]
+    return outcome, "".join(log), process.returncode
+
+
+#: a poll job's outcome line: "4 new, 0 changed" (ok) or "failed (1 in a row): …"
+POLLED = re.compile(r"job poll (?P<source>\S+): (?:(?P<ok>\d+ new)|(?P<failed>failed))")
+
+
+def _read_lines(process: subprocess.Popen[str], lines: queues.Queue[str | None]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.put(line)
+    lines.put(None)
+
+
+@pytest.mark.parametrize("start_number", range(1, 6))
+def test_run_polls_every_source_on_start_with_no_job_crash(
+    tmp_path: Path, start_number: int
+) -> None:
+    """The production mode, as an admin starts it: every source polled at start-up, in the
+    scheduler's threads at once, and no job crashes (the shared stemmer crashed 2-3 of 13)."""
+    with snapshot_server(datetime.now(PARIS).date()) as server:
+        outcome, log, code = run_until_every_source_polled(tmp_path, server.base_url)
+    assert outcome == dict.fromkeys(SOURCES, "ok"), log
+    for sign in ("crashed", "Traceback", "unexpected error", "IndexError"):
+        assert sign not in log, log
+    assert code == 0 and "stopped" in log, log
+    with Store.open(tmp_path / "data" / "opco-watch.db") as store:
+        failing = [s.source for s in store.source_states() if s.consecutive_failures]
+    assert failing == [], log

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -94,6 +95,25 @@ def test_status_owner_and_note_are_recorded_with_who(site: Site) -> None:
     assert "sofia@of.fr" in page
 
 
+def words(page: str) -> str:
+    """The page's text, tags removed, on one line."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_the_owner_is_the_person_assigned_else_the_domains_owner(site: Site) -> None:
+    """The console says who owns a call as ``list``, ``show`` and the digest do."""
+    call = site.ids()["mgt-1"]  # Management: Claire's domain
+    with site.client() as client:
+        page = words(client.get(f"/appels/{call}").text)
+        assert "Responsable claire@of.fr (responsable du domaine)" in page
+        post(client, f"/appels/{call}/responsable", {"responsable": "sofia@of.fr"})
+        page = words(client.get(f"/appels/{call}").text)
+        pipeline = client.get("/appels").text
+    assert "Responsable sofia@of.fr" in page and "responsable du domaine" not in page
+    row = pipeline[pipeline.index(f'/appels/{call}"') :].split("</tr>")[0]
+    assert "sofia@of.fr" in row and "claire@of.fr" not in row
+
+
 def test_the_cli_status_change_is_in_the_same_history(site: Site) -> None:
     from click.testing import CliRunner
 
@@ -151,7 +171,7 @@ def test_a_closed_or_blocked_call_says_so_before_drafting(site: Site) -> None:
     ids = site.ids()
     with site.client() as client:
         for ref, words in (
-            ("att-1", "déjà attribué à Formacoop"),
+            ("att-1", "consultation attribuée à Formacoop"),
             ("occ-1", "région non desservie"),
         ):
             answer = post(client, f"/appels/{ids[ref]}/reponse")

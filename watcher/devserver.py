@@ -129,6 +129,11 @@ class _State:
     log: list[Logged] = field(default_factory=list)
     spans: list[_Span] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: notified on every request logged (``wait_for_requests``)
+    arrived: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.arrived = threading.Condition(self.lock)
 
 
 class DevServer:
@@ -207,6 +212,12 @@ class DevServer:
         with self._state.lock:
             return list(self._state.log)
 
+    def wait_for_requests(self, count: int = 1, timeout: float = 60.0) -> bool:
+        """Block until ``count`` requests were logged (since ``clear_log``); False on timeout.
+        Tests wait on this rather than sleeping."""
+        with self._state.arrived:
+            return self._state.arrived.wait_for(lambda: len(self._state.log) >= count, timeout)
+
     def clear_log(self) -> None:
         with self._state.lock:
             self._state.log.clear()
@@ -230,9 +241,10 @@ class DevServer:
 
     def _record(self, entry: Logged) -> _Span:
         span = _Span(entry.path, time.monotonic())
-        with self._state.lock:
+        with self._state.arrived:
             self._state.log.append(entry)
             self._state.spans.append(span)
+            self._state.arrived.notify_all()
         return span
 
     def _next_fault(self, target: str) -> Fault | None:

@@ -150,6 +150,8 @@ class Tender:
     status: str = "new"
     closed: bool = False
     winner: str = ""
+    #: the person assigned to the call (in the console, or by « Je prends »); "" for nobody
+    owner: str = ""
 
     def __post_init__(self) -> None:
         if not self.notices:

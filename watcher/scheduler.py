@@ -10,10 +10,39 @@ progress finish, then the process exits with 0.
 
 The jobs are the plain methods of ``Service``; the CLI exposes the same work (``poll``,
 ``send``, ``digest``, ``reminders``), so cron users and tests never need the scheduler.
+
+Jobs run in the threads of APScheduler's pool, at the same time. What they share, and why
+it is safe (tests/test_threads.py runs each with real threads):
+
+- each poll job opens its own ``Store`` (engine, connections), ``Judge`` (classifier, vault)
+  and ``Fetcher`` inside its own event loop (``asyncio.run``): nothing of these is shared;
+- the learner of the users' judgements is the process's (``judging.learner_for``), locked by
+  itself; it is taught every judgement before the first job, so that no job judges with a
+  learner still being taught;
+- ``Config`` and ``NotifySettings`` are read, never written, once loaded;
+- the classifier's text functions are pure (no shared stemmer object); the module-level
+  caches (``lru_cache`` of stems, places, OPCO names; the token table) map a string to a
+  string computed from it alone, so two threads can only store the same value;
+- the Jinja environments (``lru_cache``) are thread-safe once built; a second one built by a
+  race is equivalent and dropped;
+- the calendar file: each writer has a temporary file of its own, published by ``os.replace``;
+- SQLite: the database is created, switched to WAL and migrated before the first job (a new
+  file's switch to WAL does not wait for a writer); every write transaction then takes the
+  database's write lock first (``BEGIN IMMEDIATE``),
+  so the admin check, the outbox claims and the migrations run one at a time; the sender's
+  passes (the send job, and the digest and reminder jobs) also take ``Service.sending``, so
+  one process never talks to the mail server twice at once;
+- the modules imported lazily (the learner, the mail transports) are imported once
+  before the first job, not by two jobs at once;
+- logging is thread-safe; jobs print nothing on the console.
+
+A poll job that crashes, whatever the exception, is recorded in its source's health like any
+failure (``sources`` shows it; the admin hears of it after ``mail.admin_after_failures``).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import threading
@@ -28,7 +57,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher import pipeline
 from watcher.config import Config
-from watcher.errors import OpcoWatchError
+from watcher.errors import OpcoWatchError, StoreError
+from watcher.judging import learner_for
 from watcher.models import PARIS
 from watcher.notify.admin import check_sources
 from watcher.notify.calendar import write_calendar
@@ -42,6 +72,18 @@ from watcher.store import Store
 log = logging.getLogger(__name__)
 
 DIGEST_GRACE = timedelta(days=6)
+#: imported inside functions the jobs call (the learner, the mail transports)
+LAZY_MODULES = ("watcher.classify.learn", "watcher.notify.eml", "watcher.notify.smtp")
+
+
+def _outcome(report: pipeline.SourceReport) -> str:
+    """'4 new, 0 changed'; 'failed (2 in a row): …'; a source not polled (the site asked to
+    wait) is no failure: its reason alone."""
+    if report.ok:
+        return f"{report.new} new, {report.changed} changed"
+    if report.consecutive_failures == 0:
+        return report.error
+    return f"failed ({report.consecutive_failures} in a row): {report.error}"
 
 
 class Service:
@@ -54,22 +96,46 @@ class Service:
         self.settings: NotifySettings = settings_of(config)
         self.mirror = mirror
         self.clock = clock
+        #: one pass of the sender at a time in this process (send, digest and reminder jobs)
+        self.sending = threading.Lock()
 
     def check(self) -> None:
         """Fail at start-up, not at the first email, on a mail setting that cannot work."""
         open_transport(self.settings).close()
 
     def poll(self, name: str) -> None:
-        reports = pipeline.poll(self.config, names=[name], mirror=self.mirror)
+        try:
+            reports = pipeline.poll(self.config, names=[name], mirror=self.mirror)
+        except Exception as error:  # any crash counts in the source's health, never silent
+            self._record_crash(name, error)
+            return
         for report in reports:
-            found = f"{report.new} new, {report.changed} changed" if report.ok else report.error
-            log.info("job poll %s: %s", report.source, found)
+            log.info("job poll %s: %s", report.source, _outcome(report))
+        self._after_poll()
+
+    def _record_crash(self, name: str, error: Exception) -> None:
+        words = f"poll crashed: {error!r}"
+        log.error("job poll %s: %s", name, words, exc_info=error)
+        try:
+            with Store.open(self.config.database) as store:
+                count = store.record_failure(name, at=self.clock(), error_kind="bug", error=words)
+        except StoreError as store_error:
+            log.error("job poll %s: the failure cannot be recorded: %s", name, store_error)
+            return
+        log.info("job poll %s: failed (%d in a row): %s", name, count, words)
+        self._after_poll()
+
+    def _after_poll(self) -> None:
+        """Tell the admin of sources that broke or recovered; refresh the calendar file."""
         with Store.open(self.config.database) as store:
             check_sources(store, self.settings, self.clock())
-            write_calendar(store, self.settings, self.clock())
+            try:
+                write_calendar(store, self.settings, self.clock())
+            except OSError as error:  # the poll itself went well: not the source's failure
+                log.error("calendar file not written: %s", error)
 
     def send(self) -> DrainReport:
-        with Store.open(self.config.database) as store:
+        with self.sending, Store.open(self.config.database) as store:
             return drain(store, self.settings, clock=self.clock)
 
     def digest(self) -> int | None:
@@ -164,17 +230,46 @@ def _on_event(event: JobExecutionEvent) -> None:
         log.error("job %s crashed", event.job_id, exc_info=event.exception)
 
 
+def start(service: Service) -> BackgroundScheduler:
+    """Build the scheduler, import what the jobs import lazily, start it (the polls, the
+    sender and the catch-up run at once); the caller shuts it down."""
+    _import_lazy_modules()
+    _prepare_store(service.config)
+    scheduler = build_scheduler(service)
+    scheduler.add_listener(_on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    scheduler.add_job(guarded("catch-up", service.catch_up), id="catch-up", name="catch-up")
+    scheduler.start()
+    log.info("opco-watch running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    return scheduler
+
+
+def _import_lazy_modules() -> None:
+    """Modules imported inside functions, imported here once: two jobs importing a package
+    at the same moment can see it half initialised."""
+    for name in LAZY_MODULES:
+        importlib.import_module(name)
+
+
+def _prepare_store(config: Config) -> None:
+    """Create and migrate the database, and teach this process's learner the users'
+    judgements, before the jobs start at once.
+
+    SQLite switches a new file to WAL on its first connection, and that switch fails at once
+    ("database is locked", no busy wait) while another connection writes: the first polls of a
+    fresh store raced. The learner is shared by the jobs and taught by the first judge of the
+    process: jobs starting beside it judged with a half-taught learner, and their verdicts
+    (stored, alerted) ignored judgements the users had made."""
+    with Store.open(config.database) as store:
+        learner_for(config, store, wait=True)
+
+
 def run(config: Config, *, mirror: str | None = None, stop: threading.Event | None = None) -> int:
     """Run until SIGTERM / SIGINT (or ``stop`` is set); the job in progress finishes first."""
     service = Service(config, mirror=mirror)
     service.check()
     stop = stop or threading.Event()
     _on_signals(stop)
-    scheduler = build_scheduler(service)
-    scheduler.add_listener(_on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
-    scheduler.add_job(guarded("catch-up", service.catch_up), id="catch-up", name="catch-up")
-    scheduler.start()
-    log.info("opco-watch running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    scheduler = start(service)
     stop.wait()
     log.info("stopping: waiting for the jobs in progress")
     scheduler.shutdown(wait=True)

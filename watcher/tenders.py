@@ -216,7 +216,14 @@ def load_tender(conn: Connection, tender_id: int) -> Tender | None:
     ]
     if not members:
         return None
-    return Tender(row.id, tuple(members), status=row.status, closed=row.closed, winner=row.winner)
+    return Tender(
+        row.id,
+        tuple(members),
+        status=row.status,
+        closed=row.closed,
+        winner=row.winner,
+        owner=row.owner,
+    )
 
 
 def get_tender(store: Store, tender_id: int) -> Tender | None:

@@ -26,6 +26,9 @@ _CLOSED_KINDS = {
     "award": "avis d'attribution : consultation close",
     "cancellation": "avis d'annulation",
 }
+#: the blockers of an award or cancellation notice (the draft check words them from the call)
+CLOSED_KIND_BLOCKERS = frozenset(_CLOSED_KINDS.values())
+DEADLINE_PASSED = "date limite dépassée"
 
 
 def deadline_date(deadline: datetime) -> date:
@@ -93,7 +96,7 @@ class Checks:
 
     def deadline_blockers(self, day: date, today: date) -> list[str]:
         if day < today:
-            return [f"date limite dépassée ({long_date(day)})"]
+            return [f"{DEADLINE_PASSED} ({long_date(day)})"]
         left = (day - today).days
         lead = self.profile.min_lead_days
         if left < lead:

@@ -11,33 +11,34 @@ Exit codes a script can trust:
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from watcher import __version__
 from watcher.cli import views
 from watcher.cli.common import (
     EXIT_CONFIG,
-    EXIT_NOT_FOUND,
     EXIT_PARTIAL,
     err,
     fail,
     friendly,
     load,
     out,
+    output_file,
+    output_folder,
+    writing,
 )
 from watcher.cli.db import COMMANDS as DB_COMMANDS
 from watcher.cli.matching import classify_command, eval_command, feedback_command
 from watcher.cli.notify import COMMANDS as NOTIFY_COMMANDS
+from watcher.cli.reading import check_source_names, list_command, show_command
 from watcher.cli.responses import documents_command, draft_command, templates_group
+from watcher.cli.safe import clean, dumps, line
 from watcher.cli.web import COMMANDS as WEB_COMMANDS
-from watcher.config import Config, config_path
+from watcher.config import config_path
 from watcher.config_check import check_config
 from watcher.errors import ConfigError
 from watcher.pipeline import poll as run_poll
@@ -59,26 +60,34 @@ from watcher.store import Store
 def main(ctx: click.Context, config_file: Path | None, verbose: int) -> None:
     """Watch OPCO calls for tenders, match them to your organisation, alert and draft answers."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     ctx.obj = config_file
 
 
 # ----------------------------------------------------------------------------- configuration
 
 
+class SafeFormatter(logging.Formatter):
+    """Log lines quote pages and errors from the web: no control sequence reaches stderr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
+
+
 @main.command()
 @click.option("--path", type=click.Path(path_type=Path), default=None, help="Where to write it.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.pass_context
+@friendly
 def init(ctx: click.Context, path: Path | None, force: bool) -> None:
     """Write a commented starter configuration file."""
-    target = path or config_path(ctx.find_root().obj)
-    try:
-        write_starter(target, force=force)
-    except FileExistsError:
+    target = output_file(path or config_path(ctx.find_root().obj), "--path")
+    if target.exists() and not force:
         fail(f"{target} already exists (use --force to overwrite it)", EXIT_CONFIG)
+    with writing(target, "--path"):
+        write_starter(target, force=force)
     out.print(f"Wrote {target}. Edit it, then run: opco-watch config check")
 
 
@@ -97,16 +106,19 @@ def config_check(ctx: click.Context) -> None:
         raise ConfigError(f"no configuration file at {file}", hint="run `opco-watch init`")
     report = check_config(file)
     for problem in report.errors:
-        err.print(f"[red]✗[/] {escape(str(problem))}", highlight=False)
+        err.print(line(("✗", "red"), " ", str(problem)))
     for warning in report.warnings:
-        err.print(f"[yellow]![/] {escape(str(warning))}", highlight=False)
+        err.print(line(("!", "yellow"), " ", str(warning)))
     if report.config is None:
         err.print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
         sys.exit(EXIT_CONFIG)
     cfg, warned = report.config, f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    enabled = len(cfg.enabled_sources())
     out.print(
-        f"[green]✓[/] {escape(str(file))} is valid{warned}: {len(cfg.enabled_sources())} "
-        f"source(s) enabled, data in {escape(str(cfg.data_dir))}"
+        line(
+            ("✓", "green"),
+            f" {file} is valid{warned}: {enabled} source(s) enabled, data in {cfg.data_dir}",
+        )
     )
 
 
@@ -122,74 +134,18 @@ def config_check(ctx: click.Context) -> None:
 def poll(ctx: click.Context, names: tuple[str, ...], as_json: bool, mirror: str | None) -> None:
     """Fetch the sources once and store what is new."""
     cfg = load(ctx)
-    _check_names(cfg, names)
+    check_source_names(cfg, names)
     with views.PollProgress(err, enabled=not as_json) as progress:
         reports = run_poll(cfg, names=names or None, mirror=mirror, progress=progress.update)
     if as_json:
-        click.echo(
-            json.dumps([views.report_json(r) for r in reports], ensure_ascii=False, indent=2)
-        )
+        click.echo(dumps([views.report_json(r) for r in reports]))
     else:
         out.print(views.reports_table(reports))
     if not all(r.ok for r in reports):
         sys.exit(EXIT_PARTIAL)
 
 
-def _check_names(cfg: Config, names: tuple[str, ...]) -> None:
-    known = cfg.source_names()
-    for name in names:
-        if name not in known:
-            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(known)}")
-
-
-# ------------------------------------------------------------------------------------ reading
-
-
-@main.command("list")
-@click.option("--source", "-s", help="Only notices of this source.")
-@click.option("--since", help="Only notices first seen since: 2026-03-01, or 7d / 24h.")
-@click.option("--text", "-t", help="Only notices whose title, buyer or summary contain this.")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
-@click.pass_context
-@friendly
-def list_notices(
-    ctx: click.Context,
-    source: str | None,
-    since: str | None,
-    text: str | None,
-    limit: int,
-    as_json: bool,
-) -> None:
-    """List stored notices: new first, with deadline, buyer and title."""
-    cfg = load(ctx)
-    with Store.open(cfg.database) as store:
-        rows = store.list_notices(source=source, since=parse_since(since), text=text, limit=limit)
-    if as_json:
-        click.echo(json.dumps([views.stored_json(r) for r in rows], ensure_ascii=False, indent=2))
-    elif rows:
-        out.print(views.notices_table(rows))
-    else:
-        out.print("No notice matches. Run `opco-watch poll` first, or widen the filters.")
-
-
-@main.command()
-@click.argument("ident")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@friendly
-def show(ctx: click.Context, ident: str, as_json: bool) -> None:
-    """Show one notice in full (by number, key or reference)."""
-    cfg = load(ctx)
-    with Store.open(cfg.database) as store:
-        row = store.find_notice(ident)
-        history = store.history(row.notice.key) if row else []
-    if row is None:
-        fail(f"no notice '{ident}' (see `opco-watch list`)", EXIT_NOT_FOUND)
-    if as_json:
-        click.echo(json.dumps(views.stored_json(row, history), ensure_ascii=False, indent=2))
-    else:
-        out.print(views.notice_panel(row, history))
+# ------------------------------------------------------------------------------------ health
 
 
 @main.group(invoke_without_command=True)
@@ -205,7 +161,7 @@ def sources(ctx: click.Context, as_json: bool) -> None:
         states = {s.source: s for s in store.source_states()}
     rows = views.source_rows(cfg, states)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(dumps(rows))
     else:
         out.print(views.sources_table(rows))
 
@@ -237,10 +193,11 @@ def sources_snapshot(
     from watcher.snapshot import snapshot
 
     cfg = load(ctx)
-    _check_names(cfg, (name,))
+    check_source_names(cfg, (name,))
+    output_folder(folder, "--out")
     saved = snapshot(cfg, name, folder, details=details, mirror=mirror)
     for item in saved:
-        click.echo(f"{item.status}  {item.file}  <- {item.url}")
+        click.echo(clean(f"{item.status}  {item.file}  <- {item.url}"))
     click.echo(f"{len(saved)} page(s) saved with manifest.json and PROVENANCE.md")
 
 
@@ -258,6 +215,8 @@ def demo(directory: Path | None, serve: bool) -> None:
     """Run a complete offline demo on bundled snapshots of the sources."""
     from watcher.cli.demo import run_demo
 
+    if directory is not None:
+        output_folder(directory, "--dir")
     if not serve:
         sys.exit(run_demo(out, directory))
     from watcher.cli.web import demo_folder, serve_demo
@@ -267,21 +226,8 @@ def demo(directory: Path | None, serve: bool) -> None:
     sys.exit(code or serve_demo(folder / "opco-watch.toml"))
 
 
-def parse_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    units = {"d": "days", "h": "hours", "w": "weeks"}
-    if value[-1:] in units and value[:-1].isdigit():
-        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
-    try:
-        day = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"--since: '{value}' is not a date (2026-03-01) nor a span (7d, 24h)"
-        ) from None
-    return day if day.tzinfo else day.replace(tzinfo=UTC)
-
-
+main.add_command(list_command)
+main.add_command(show_command)
 main.add_command(documents_command)
 main.add_command(draft_command)
 main.add_command(templates_group)

@@ -1,23 +1,34 @@
-"""What every CLI module shares: exit codes, consoles, error handling, config loading."""
+"""What every CLI module shares: exit codes, consoles, error handling, config loading, the
+call a user designates, output files."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
+from watcher.calls import Lookup, resolve
+from watcher.cli.safe import clean, line
 from watcher.config import Config, load_config
 from watcher.errors import ConfigError, OpcoWatchError, StoreError
+from watcher.models import Tender
+from watcher.store import Store
 
 EXIT_PARTIAL, EXIT_CONFIG, EXIT_STORE, EXIT_NOT_FOUND, EXIT_ERROR = 1, 2, 3, 4, 5
 
-# piped output gets a readable width rather than rich's 80 columns
-out = Console(width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True)
+# Markup off: a string printed is shown as written, whatever brackets it holds (data from the
+# web reaches the consoles; our own styles are given as Text, see safe.line). Piped output
+# gets a readable width rather than rich's 80 columns.
+out = Console(
+    width=None if sys.stdout.isatty() else 140, markup=False, emoji=False, highlight=False
+)
+err = Console(stderr=True, markup=False, emoji=False, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -34,15 +45,91 @@ def friendly(func: F) -> F:
             fail(str(error), EXIT_STORE)
         except OpcoWatchError as error:
             fail(str(error), EXIT_ERROR)
+        except OSError as error:  # a file the command had to read or write
+            fail(os_error_words(error), EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
 
 def fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err.print(line(("error:", "bold red"), " ", message), soft_wrap=True)
     sys.exit(code)
+
+
+def os_error_words(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
 
 
 def load(ctx: click.Context, *, required: bool = True) -> Config:
     """The configuration named by --config / $OPCO_WATCH_CONFIG / ./opco-watch.toml."""
-    return load_config(ctx.find_root().obj, required=required)
+    try:
+        return load_config(ctx.find_root().obj, required=required)
+    except OSError as error:  # a folder, a file that cannot be read
+        raise ConfigError(f"cannot read the configuration: {os_error_words(error)}") from None
+
+
+# ----------------------------------------------------------------------------------- calls
+
+
+def the_call(store: Store, ident: str) -> Tender:
+    """The call ``ident`` designates (number, notice key or reference), or exit 4 saying why:
+    unknown, or which calls it could be."""
+    found = resolve(store, ident)
+    if found.tender is None:
+        fail(not_found_words(found), EXIT_NOT_FOUND)
+    return found.tender
+
+
+def not_found_words(found: Lookup) -> str:
+    typed = clean(found.typed, one_line=True)
+    if not found.candidates:
+        return (
+            f"no call '{typed}': give the call's number (as in the emails, the digest and "
+            "`opco-watch list`), a notice key (boamp:26-91551) or reference (26-91551)"
+        )
+    if len(found.candidates) == 1:
+        return f"'{typed}' is notice {clean(found.candidates[0].key)}, not grouped into a call yet"
+    listed = "; ".join(clean(c.describe(), one_line=True) for c in found.candidates)
+    return f"'{typed}' could be several calls: {listed} (give the call's number)"
+
+
+# ------------------------------------------------------------------------------ output files
+
+
+def output_file(path: Path, option: str) -> Path:
+    """A file the user asked us to write: its folder must exist (nothing is created), and it
+    must not be a folder itself. A ConfigError (exit 2) otherwise."""
+    if path.is_dir():
+        raise ConfigError(f"{option}: {clean(path)} is a folder; give a file name")
+    _existing_parent(path, option)
+    return path
+
+
+def output_folder(path: Path, option: str) -> Path:
+    """A folder the user asked us to write into: it may be created, but only inside an
+    existing folder (a typo never creates folders at the root); not an existing file."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{option}: {clean(path)} is a file, not a folder")
+    if not path.exists():
+        _existing_parent(path, option)
+    return path
+
+
+def _existing_parent(path: Path, option: str) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        words = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigError(f"{option}: the folder {clean(folder)} {words}")
+
+
+@contextmanager
+def writing(path: Path, option: str) -> Iterator[None]:
+    """Writing the user's ``path``: a refusal of the system (rights, full disk) is exit 2 with
+    the reason, never a traceback."""
+    try:
+        yield
+    except OSError as error:
+        raise ConfigError(
+            f"{option}: cannot write {clean(path)}: {os_error_words(error)}"
+        ) from None

@@ -6,25 +6,30 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from rich.console import Console
 
-from watcher.cli import views
+from responses.draft import entry_refusals
+from watcher.calls import CallFilter, list_calls, verdict_now
+from watcher.cli import call_views, views
+from watcher.cli.safe import text
 from watcher.config import Config, load_config
 from watcher.demo import snapshot_server
 from watcher.devserver import DevServer
 from watcher.judging import Judge
-from watcher.models import PARIS
-from watcher.pipeline import SourceReport, poll
+from watcher.models import PARIS, Match, Tender
+from watcher.notify.routing import Router
+from watcher.notify.settings import settings_of
+from watcher.pipeline import SourceReport, poll, tender_notice
 from watcher.starter import write_starter
 from watcher.store import Store
 
 
 def run_demo(console: Console, directory: Path | None = None, *, today: date | None = None) -> int:
     """Run the demo; returns the exit code (0 when both polls went as expected)."""
-    day = today or datetime.now(PARIS).date()
+    day = today or _today()
     with _workdir(directory) as workdir, snapshot_server(day) as server:
         config_file = workdir / "opco-watch.toml"
         write_starter(config_file, force=True)
@@ -33,13 +38,17 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         console.print(f"Snapshots served on {server.base_url}; data in {config.data_dir}\n")
         first = _poll_step(console, "1. First poll: everything is new", config, server)
         second = _poll_step(console, "2. Second poll: nothing changed", config, server)
-        _show_notices(console, config.database)
+        _show_calls(console, config, day)
         _explain_second_poll(console, second)
-        _show_verdicts(console, config, day)
-        _draft_step(console, config, day)
-        _show_mail(console, config)
-        _next_steps(console, config_file)
+        best = _show_verdicts(console, config, day)
+        _draft_step(console, config, day, best)
+        _show_mail(console, config, best)
+        _next_steps(console, config_file, best)
         return 0 if _went_as_expected(first, second) else 1
+
+
+def _today() -> date:
+    return datetime.now(PARIS).date()
 
 
 def _poll_step(
@@ -52,56 +61,83 @@ def _poll_step(
     return reports
 
 
-def _show_notices(console: Console, database: str) -> None:
-    console.rule("3. What was stored (`opco-watch list`)", align="left")
-    with Store.open(database) as store:
-        console.print(views.notices_table(store.list_notices(limit=20)))
-
-
-def _show_verdicts(console: Console, config: Config, day: date) -> None:
-    """What the classifier makes of each stored call, for the example profile of init."""
-    console.rule("4. Which calls fit the organisation (`opco-watch classify`)", align="left")
+def _show_calls(console: Console, config: Config, day: date) -> None:
+    console.rule("3. What was stored, one line per call (`opco-watch list`)", align="left")
+    router = Router(settings_of(config))
     with Store.open(config.database) as store:
-        notices = [row.notice for row in store.list_notices()]
+        rows = list_calls(store, CallFilter(), now=datetime.now(UTC), router=router, limit=20)
+    console.print(call_views.calls_table(rows, day))
+
+
+def _show_verdicts(console: Console, config: Config, day: date) -> tuple[Match, Tender] | None:
+    """The verdict on each call, for the example profile of init; returns the best one."""
+    console.rule("4. Which calls fit the organisation (`opco-watch show N`)", align="left")
+    with Store.open(config.database) as store:
+        every = list_calls(
+            store,
+            CallFilter(),
+            now=datetime.now(UTC),
+            router=Router(settings_of(config)),
+            limit=None,
+        )
         judge = Judge.from_config(config, store)
-    verdicts = sorted(
-        ((judge.judge(n, today=day), n) for n in notices), key=lambda pair: -pair[0].score
-    )
+        verdicts = [(verdict_now(judge, row.tender, day), row.tender) for row in every]
+    verdicts.sort(key=lambda pair: (-pair[0].score, pair[1].id))
     console.print(views.verdicts_table(verdicts))
+    # the draft step checks as `draft` does, at this moment (the start of a given day)
+    moment = datetime.combine(day, time.min, PARIS) if day != _today() else datetime.now(UTC)
+    answerable = [(m, t) for m, t in verdicts if not entry_refusals(t, m, moment)]
+    return max(answerable, key=lambda pair: pair[0].score, default=None)
 
 
-def _draft_step(console: Console, config: Config, day: date) -> None:
+def _draft_step(
+    console: Console, config: Config, day: date, best: tuple[Match, Tender] | None
+) -> None:
     """Drafts the answer to the best call, with a vault of labelled demonstration documents."""
     from responses.demo import run_demo_draft
 
-    console.rule("5. A response draft for the best call (`opco-watch draft`)", align="left")
-    with Store.open(config.database) as store:
-        notices = [row.notice for row in store.list_notices()]
+    console.rule("5. A response draft for the best call (`opco-watch draft N`)", align="left")
+    if best is None:
+        console.print("No call open to an answer: nothing to draft.")
+        return
+    match, tender = best
     demo = run_demo_draft(
-        notices,
+        [tender_notice(tender)],
         organisation=config.organisation,
         profile=config.profile,
         workdir=config.base_dir,
         today=day,
     )
-    if demo is None:
-        console.print("No call to draft.")
-        return
-    console.print(f"Best call: {demo.notice.title} (score {demo.match.score})", highlight=False)
-    console.print(f"Draft folder: {demo.result.folder}")
+    assert demo is not None  # one call given
+    best_words = f"Best call: n° {tender.id} « {tender.title} » (score {match.score})"
+    console.print(text(best_words, one_line=True), soft_wrap=True)
+    console.print(text(f"Draft folder: {demo.result.folder}"), soft_wrap=True)
     for path in demo.result.files:
-        console.print(f"  {path.name}", highlight=False)
+        console.print(text(f"  {path.name}"))
     for warning in demo.result.warnings:
-        console.print(f"  ! {warning}", highlight=False)
+        console.print(text(f"  ! {warning}"))
 
 
-def _show_mail(console: Console, config: Config) -> None:
+def _show_mail(console: Console, config: Config, best: tuple[Match, Tender] | None) -> None:
     """The alert emails (.eml files) and the weekly digest (HTML) of the demo."""
     from watcher.notify.demo import demo_mail_step
 
     console.rule("6. Alert emails and the weekly digest", align="left")
     with Store.open(config.database) as store:
-        demo_mail_step(console, config, store, now=datetime.now(PARIS))
+        step = demo_mail_step(config, store, now=datetime.now(PARIS))
+    for m in step.sent:
+        console.print(text(f"  {m.recipient:<40} {m.subject}  ({m.calls} appel(s))"))
+    console.print(
+        text(
+            f"\n{len(step.sent)} email(s) written to {step.outbox_dir}/ (one .eml file each, "
+            "named after its Message-ID; open them with any mail client)\n"
+            f"Digest of {step.week} ({step.to_answer} call(s) to answer, {step.set_aside} set "
+            f"aside) written to {step.digest}"
+        )
+    )
+    if best is not None:
+        number = best[1].id
+        console.print(f"The best call is « n° {number} » in its alert email and in the digest.")
 
 
 def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
@@ -114,16 +150,25 @@ def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
     )
 
 
-def _next_steps(console: Console, config_file: Path) -> None:
+def _next_steps(console: Console, config_file: Path, best: tuple[Match, Tender] | None) -> None:
+    command = f"opco-watch --config {config_file}"
+    number = best[1].id if best is not None else 1
+    digest = config_file.parent / "digest.html"
+    lines = [
+        f"serve      # the console, in a browser: its page /appels/{number}",
+        "list --open",
+        "list --relevant --json",
+        f"show {number}",
+        f"draft {number} --overwrite",
+        f"feedback {number} relevant",
+        f"status {number} go",
+        "sources",
+        f"digest --html {digest}",
+        "calendar",
+    ]
     console.print(
-        "\nTry next:\n"
-        f"  opco-watch --config {config_file} serve      # the console, in a browser\n"
-        f"  opco-watch --config {config_file} list --json\n"
-        f"  opco-watch --config {config_file} show 1\n"
-        f"  opco-watch --config {config_file} sources\n"
-        f"  opco-watch --config {config_file} status 1 go\n"
-        f"  opco-watch --config {config_file} digest --html digest.html\n"
-        f"  opco-watch --config {config_file} calendar\n"
+        text("\nTry next:\n" + "".join(f"  {command} {words}\n" for words in lines)),
+        soft_wrap=True,
     )
 
 

@@ -9,7 +9,8 @@ from typing import TextIO
 import click
 
 from watcher.classify import Classifier, classify_jsonl, evaluate_jsonl, format_report
-from watcher.cli.common import EXIT_NOT_FOUND, EXIT_PARTIAL, err, fail, friendly, load
+from watcher.cli.common import EXIT_PARTIAL, err, friendly, load, out, the_call
+from watcher.cli.safe import clean, text
 from watcher.config import Config
 from watcher.judging import classifier_for
 from watcher.store import Store
@@ -34,7 +35,7 @@ def build_classifier(cfg: Config) -> Classifier:
 @click.option(
     "--output",
     "target",
-    type=click.File("w", encoding="utf-8"),
+    type=click.File("w", encoding="utf-8", lazy=False),  # a bad path: a usage error at once
     default="-",
     help="Verdicts, one JSON object a line (default: stdout).",
 )
@@ -48,8 +49,8 @@ def classify_command(
     cfg = load(ctx, required=False)
     day = today.date() if today else date.today()
 
-    def report(line: int, message: str) -> None:
-        err.print(f"line {line}: {message} (skipped)", highlight=False, markup=False)
+    def report(number: int, message: str) -> None:
+        err.print(clean(f"line {number}: {message} (skipped)"))
 
     stats = classify_jsonl(build_classifier(cfg), source, target, today=day, on_error=report)
     err.print(
@@ -83,12 +84,16 @@ def eval_command(ctx: click.Context, source: TextIO) -> None:
 @click.pass_context
 @friendly
 def feedback_command(ctx: click.Context, ident: str, judgement: str, note: str) -> None:
-    """Record whether a notice was relevant: the classifier learns from these."""
+    """Record whether a call was relevant: the classifier learns from these.
+
+    IDENT is the call's number (as in the emails), or one of its notices (key or reference).
+    The judgement is kept on the call's main notice (its initial notice)."""
     cfg = load(ctx)
     with Store.open(cfg.database) as store:
-        row = store.find_notice(ident)
-        if row is None:
-            fail(f"no notice '{ident}' (see `opco-watch list`)", EXIT_NOT_FOUND)
-        store.add_feedback(row.key, judgement == "relevant", at=datetime.now(UTC), note=note)
+        tender = the_call(store, ident)
+        store.add_feedback(
+            tender.main.key, judgement == "relevant", at=datetime.now(UTC), note=note
+        )
         count = len(store.feedback())
-    click.echo(f"Recorded: #{row.id} {judgement}. {count} judgement(s) so far.")
+    words = f"Recorded: call n° {tender.id} « {tender.title[:80]} » {judgement}."
+    out.print(text(f"{words} {count} judgement(s) so far."))

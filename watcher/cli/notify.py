@@ -12,7 +12,16 @@ import click
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from watcher import tenders
-from watcher.cli.common import EXIT_NOT_FOUND, EXIT_PARTIAL, fail, friendly, load, out
+from watcher.cli.common import (
+    EXIT_PARTIAL,
+    friendly,
+    load,
+    out,
+    output_file,
+    the_call,
+    writing,
+)
+from watcher.cli.safe import line, text
 from watcher.config import Config
 from watcher.errors import ConfigError
 from watcher.models import PARIS
@@ -32,17 +41,17 @@ def _send(store: Store, settings: NotifySettings) -> DrainReport:
     report = drain(store, settings)
     left = queue.counts(store, utcnow())
     where = f" to {settings.outbox_dir}" if not settings.mail.smtp_host else ""
-    line = f"{report.sent} email(s) sent{where}"
+    words = f"{report.sent} email(s) sent{where}"
     if left.pending:
         when = left.next_attempt.astimezone(PARIS).strftime("%H:%M") if left.next_attempt else "?"
-        line += f"; {left.pending} waiting for a retry (next at {when})"
+        words += f"; {left.pending} waiting for a retry (next at {when})"
     if left.failed:
-        line += f"; {left.failed} refused for good (see `opco-watch send --failed`)"
+        words += f"; {left.failed} refused for good (see `opco-watch send --failed`)"
     if report.presumed:
-        line += f"; {report.presumed} interrupted twice in sending, presumed delivered"
-    out.print(line + ".", highlight=False)
+        words += f"; {report.presumed} interrupted twice in sending, presumed delivered"
+    out.print(words + ".")
     if report.stopped:
-        out.print(f"[yellow]Mail server unavailable:[/] {report.stopped}", highlight=False)
+        out.print(line(("Mail server unavailable:", "yellow"), " ", report.stopped))
     return report
 
 
@@ -58,7 +67,7 @@ def send_command(ctx: click.Context, show_failed: bool, retry_failed: bool) -> N
     with Store.open(cfg.database) as store:
         if show_failed:
             for m in queue.messages(store, failed_only=True):
-                out.print(f"{m.recipient} — {m.subject}\n  {m.last_error}", highlight=False)
+                out.print(text(f"{m.recipient} — {m.subject}\n  {m.last_error}"))
             return
         if retry_failed:
             out.print(f"{queue.retry_failed(store, utcnow())} email(s) queued again.")
@@ -91,27 +100,23 @@ def digest_command(ctx: click.Context, week: str | None, to: str | None, html: P
     settings, now = settings_of(cfg), utcnow()
     chosen = Week.parse(week) if week else Week.of(now.astimezone(PARIS).date()).shifted(-1)
     address = _address(to) if to else None
+    if html:
+        output_file(html, "--html")
     with Store.open(cfg.database) as store:
         if html:
-            data = write_html(store, settings, chosen, now, html)
+            with writing(html, "--html"):
+                data = write_html(store, settings, chosen, now, html)
             out.print(
-                f"Digest {chosen.label} written to {html} ({len(data.calls)} call(s) to answer, "
-                f"{len(data.set_aside)} set aside)."
+                text(
+                    f"Digest {chosen.label} written to {html} ({len(data.calls)} call(s) to "
+                    f"answer, {len(data.set_aside)} set aside)."
+                )
             )
         if address or not html:
             queued = enqueue_digest(store, settings, chosen, now, to=address)
             out.print(f"Digest {chosen.label}: {queued} email(s) queued.")
             if not _send(store, settings).ok:
                 sys.exit(EXIT_PARTIAL)
-
-
-def _tender_id(store: Store, ident: str) -> int | None:
-    """A tender by its number ("12", "#12"), or by one of its notices (key or reference)."""
-    number = ident.lstrip("#")
-    if number.isdigit():
-        return int(number)
-    row = store.find_notice(ident)
-    return row.tender_id if row else None
 
 
 @click.command("status")
@@ -122,22 +127,14 @@ def _tender_id(store: Store, ident: str) -> int | None:
 def status_command(ctx: click.Context, ident: str, value: str | None) -> None:
     """Show or set where a call stands: new, go, no-go, submitted, won, lost.
 
-    IDENT is the call's number (as in the emails) or one of its notices."""
+    IDENT is the call's number (as in the emails), or one of its notices (key or reference)."""
     cfg = load(ctx)
     with Store.open(cfg.database) as store:
-        tender_id = _tender_id(store, ident)
-        tender = tenders.get_tender(store, tender_id) if tender_id is not None else None
-        if tender is None:
-            fail(
-                f"no call '{ident}' (the number is in the alert emails and the digest)",
-                EXIT_NOT_FOUND,
-            )
+        tender = the_call(store, ident)
         if value is not None:
             tenders.set_status(store, tender.id, value, at=utcnow())
     shown = value or tender.status
-    out.print(
-        f"Call n° {tender.id} « {tender.title} »: {shown} ({STATUS_LABELS[shown]})", highlight=False
-    )
+    out.print(text(f"Call n° {tender.id} « {tender.title} »: {shown} ({STATUS_LABELS[shown]})"))
 
 
 @click.command("calendar")
@@ -153,16 +150,15 @@ def calendar_command(ctx: click.Context, output: str | None, everything: bool) -
     """Export the deadlines as an iCalendar file to subscribe to (Outlook, Thunderbird)."""
     cfg = load(ctx)
     settings, now = settings_of(cfg), utcnow()
+    target = output_file(Path(output), "--output") if output and output != "-" else None
     with Store.open(cfg.database) as store:
         if output == "-":
             sys.stdout.buffer.write(calendar_ics(store, settings, now, everything=everything))
             return
-        if everything:
-            target = Path(output) if output else settings.data_dir / "opco-watch-all.ics"
-            target.write_bytes(calendar_ics(store, settings, now, everything=True))
-        else:
-            target = write_calendar(store, settings, now, Path(output) if output else None)
-    out.print(f"Deadlines written to {target} (file:// URL: {target.resolve().as_uri()}).")
+        with writing(target or settings.data_dir, "--output"):
+            target = write_calendar(store, settings, now, target, everything=everything)
+    uri = target.resolve().as_uri()
+    out.print(text(f"Deadlines written to {target} (file:// URL: {uri})."))
 
 
 @click.command("reminders")

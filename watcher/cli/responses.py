@@ -5,63 +5,80 @@ commands, so that the other commands start fast."""
 
 from __future__ import annotations
 
-import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
-from watcher.cli.common import EXIT_CONFIG, EXIT_NOT_FOUND, err, fail, friendly, load, out
+from watcher.calls import verdict_now
+from watcher.cli.common import (
+    EXIT_CONFIG,
+    err,
+    fail,
+    friendly,
+    load,
+    out,
+    output_folder,
+    the_call,
+)
+from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
-from watcher.models import PARIS, Notice
+from watcher.judging import Judge
+from watcher.models import PARIS
+from watcher.pipeline import tender_notice
 from watcher.store import Store
 
 
 @click.command("documents")
-@click.option("--for", "call", metavar="ID", help="Judge expiry against this call's deadline.")
+@click.option(
+    "--for", "call", metavar="N", help="Judge expiry against this call's deadline (its number)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
 @click.pass_context
 @friendly
 def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> None:
     """The evidence vault: each document and its status (valid, expiring, expired, missing).
 
-    "expiring" means valid today but not on the deadline of the call named with --for, or by
-    default of the call in progress whose deadline is the furthest.
+    "expiring" means valid today but not on the deadline of the call named with --for (its
+    number, or one of its notices), or by default of the call in progress whose deadline is
+    the furthest.
     """
     from responses.vault import DOCUMENT_COLUMNS, Vault, documents_table
 
     cfg = load(ctx)
     now = datetime.now(PARIS)
-    notice = _judged_against(cfg.database, call, now)
+    against = _judged_against(cfg.database, call, now)
     vault = Vault.load(cfg.documents, cfg.base_dir)
-    rows = documents_table(vault, now.date(), notice.deadline if notice else None)
+    deadline = against[1] if against else None
+    rows = documents_table(vault, now.date(), deadline)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(dumps(rows))
         return
     if not vault.configured:
-        hint = "No document declared yet: add [[documents.items]] to the configuration."
-        out.print(hint, markup=False)
+        out.print("No document declared yet: add [[documents.items]] to the configuration.")
     table = Table(*(header for _, header in DOCUMENT_COLUMNS))
     for row in rows:
-        table.add_row(*(row["status_label" if k == "status" else k] for k, _ in DOCUMENT_COLUMNS))
-    if notice is not None and notice.deadline is not None:
-        table.caption = f"« expiring »: before {long_datetime(notice.deadline)} ({notice.title})"
+        cells = (row["status_label" if k == "status" else k] for k, _ in DOCUMENT_COLUMNS)
+        table.add_row(*(text(cell) for cell in cells))
+    if against is not None and deadline is not None:
+        table.caption = text(f"« expiring »: before {long_datetime(deadline)} ({against[0]})")
     out.print(table)
 
 
-def _judged_against(database: str, call: str | None, now: datetime) -> Notice | None:
+def _judged_against(
+    database: str, call: str | None, now: datetime
+) -> tuple[str, datetime | None] | None:
+    """(what the deadline belongs to, the deadline): the call named, else the default."""
     from responses.vault import latest_open_deadline
 
     with Store.open(database) as store:
-        if call is None:
-            return latest_open_deadline((r.notice for r in store.list_notices()), now)
-        row = store.find_notice(call)
-    if row is None:
-        fail(f"no notice '{call}' (see `opco-watch list`)", EXIT_NOT_FOUND)
-    return row.notice
+        if call is not None:
+            tender = the_call(store, call)
+            return f"call n° {tender.id}, {tender.title[:60]}", tender.deadline
+        notice = latest_open_deadline((r.notice for r in store.list_notices()), now)
+    return (notice.title, notice.deadline) if notice else None
 
 
 @click.command("draft")
@@ -74,26 +91,47 @@ def _judged_against(database: str, call: str | None, now: datetime) -> Notice | 
     help="Folder to write (default: <data>/drafts/<date>-<source>-<ref>).",
 )
 @click.option("--overwrite", is_flag=True, help="Write into a folder that is not empty.")
+@click.option(
+    "--force", is_flag=True, help="Draft a call that is closed, awarded, cancelled or blocked."
+)
 @click.pass_context
 @friendly
 def draft_command(
-    ctx: click.Context, ident: str, lot: str | None, out_dir: Path | None, overwrite: bool
+    ctx: click.Context,
+    ident: str,
+    lot: str | None,
+    out_dir: Path | None,
+    overwrite: bool,
+    force: bool,
 ) -> None:
-    """Prepare the answer to one call: mémoire technique, DC1/DC2, checklist, dossier.zip."""
-    from responses.draft import draft_folder_name, make_draft
+    """Prepare the answer to one call: mémoire technique, DC1/DC2, checklist, dossier.zip.
+
+    IDENT is the call's number (as in the emails), or one of its notices (key or reference).
+    A call awarded, cancelled or blocked (deadline passed or too close, region not served, a
+    required document missing) is said so and not drafted, unless --force."""
+    from responses.draft import draft_folder_name, entry_refusals, make_draft
     from responses.vault import Vault
-    from watcher.judging import Judge
 
     cfg = load(ctx)
-    with Store.open(cfg.database) as store:
-        row = store.find_notice(ident)
-        judge = Judge.from_config(cfg, store)
-    if row is None:
-        fail(f"no notice '{ident}' (see `opco-watch list`)", EXIT_NOT_FOUND)
+    if out_dir is not None:
+        output_folder(out_dir, "--out")
     today = datetime.now(PARIS).date()
-    default = cfg.responses.output_dir(cfg.data_dir) / draft_folder_name(row.notice, today)
+    with Store.open(cfg.database) as store:
+        tender = the_call(store, ident)
+        verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
+    refusals = entry_refusals(tender, verdict, datetime.now(UTC))
+    for reason in refusals:
+        err.print(line(("!", "yellow"), f" Appel n° {tender.id} : ", reason))
+    if refusals and not force:
+        fail(
+            f"call n° {tender.id} is closed or blocked: no draft written "
+            "(use --force to draft it anyway)",
+            EXIT_CONFIG,
+        )
+    notice = tender_notice(tender)
+    default = cfg.responses.output_dir(cfg.data_dir) / draft_folder_name(notice, today)
     result = make_draft(
-        row.notice,
+        notice,
         organisation=cfg.organisation,
         profile=cfg.profile,
         responses_settings=cfg.responses,
@@ -101,15 +139,15 @@ def draft_command(
         out_dir=out_dir or default,
         today=today,
         lot=lot,
-        match=judge.judge(row.notice, today=today),
+        match=verdict,
         overwrite=overwrite,
         templates_folder=cfg.responses.templates_dir(cfg.base_dir),
     )
-    out.print(f"Draft written to {result.folder}")
+    out.print(text(f"Draft of call n° {tender.id} written to {result.folder}"))
     for path in result.files:
-        out.print(f"  {path.name}", highlight=False)
+        out.print(text(f"  {path.name}"))
     for warning in result.warnings:
-        err.print(f"[yellow]![/] {escape(warning)}", highlight=False)
+        err.print(line(("!", "yellow"), " ", warning))
 
 
 @click.group("templates")
@@ -129,11 +167,11 @@ def templates_check_command(ctx: click.Context) -> None:
     problems = check_templates(folder)
     for problem in problems:
         colour = "red" if problem.level == "error" else "yellow"
-        where, message = escape(problem.template), escape(problem.message)
-        err.print(f"[{colour}]{problem.level}[/] {where}: {message}", highlight=False)
+        where, message = problem.template, problem.message
+        err.print(line((problem.level, colour), f" {where}: {message}"))
     if folder is None or folder.is_dir():
         for name, path, own in templates_in_use(folder):
-            out.print(f"{name}: {f'yours ({path})' if own else 'shipped'}", highlight=False)
+            out.print(text(f"{name}: {f'yours ({path})' if own else 'shipped'}"))
     if any(p.level == "error" for p in problems):
         sys.exit(EXIT_CONFIG)
-    out.print("[green]✓[/] every template renders the sample call")
+    out.print(line(("✓", "green"), " every template renders the sample call"))

@@ -7,17 +7,16 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from rich.console import Console, Group
-from rich.panel import Panel
+from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from watcher import fr
+from watcher.cli.safe import clean, text
 from watcher.config import Config
-from watcher.models import PARIS, Match, Notice
+from watcher.models import PARIS, Match, Tender
 from watcher.pipeline import SourceReport
-from watcher.store import NoticeChange, SourceState, StoredNotice
+from watcher.store import SourceState
 
 
 class PollProgress:
@@ -26,7 +25,7 @@ class PollProgress:
     def __init__(self, console: Console, *, enabled: bool = True) -> None:
         self.progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             TimeElapsedColumn(),
             console=console,
             disable=not enabled or not console.is_terminal,
@@ -48,8 +47,8 @@ class PollProgress:
 
     def update(self, source: str, event: str) -> None:
         if source not in self.tasks:
-            self.tasks[source] = self.progress.add_task(source, total=None)
-        self.progress.update(self.tasks[source], description=f"{source}: {event}")
+            self.tasks[source] = self.progress.add_task(clean(source), total=None)
+        self.progress.update(self.tasks[source], description=clean(f"{source}: {event}"))
 
 
 def reports_table(reports: list[SourceReport]) -> Table:
@@ -57,9 +56,9 @@ def reports_table(reports: list[SourceReport]) -> Table:
     for column in ("source", "result", "pages", "304", "items", "new", "changed", "time"):
         table.add_column(column, justify="right" if column not in ("source", "result") else "left")
     for r in reports:
-        result = Text("ok", style="green") if r.ok else Text(r.error, style="red")
+        result = Text("ok", style="green") if r.ok else text(r.error, "red")
         table.add_row(
-            r.source,
+            text(r.source),
             result,
             str(r.pages),
             str(r.not_modified),
@@ -78,59 +77,15 @@ def report_json(report: SourceReport) -> dict[str, Any]:
     return data
 
 
-def notices_table(rows: list[StoredNotice]) -> Table:
-    table = Table(show_lines=False)
-    for column in ("#", "source", "seen", "deadline", "buyer"):
-        table.add_column(column, no_wrap=True, max_width=18 if column == "buyer" else None)
-    table.add_column("title", overflow="fold", ratio=1)
-    for row in rows:
-        n = row.notice
-        deadline = deadline_words(n.deadline, n.deadline_text)
-        seen = row.first_seen.astimezone(PARIS).strftime("%d/%m")
-        table.add_row(str(row.id), n.source, seen, deadline, n.buyer, n.title[:140])
-    return table
-
-
-def notice_panel(row: StoredNotice, history: list[NoticeChange]) -> Panel:
-    n = row.notice
-    lines = [
-        ("Référence", n.ref),
-        ("Source", n.source),
-        ("Acheteur", n.buyer),
-        ("Type", fr.kind_label(n.kind)),
-        ("Publié le", fr.long_date(n.published) if n.published else "—"),
-        ("Date limite", fr.long_datetime(n.deadline) if n.deadline else n.deadline_text or "—"),
-        ("Procédure", n.procedure),
-        ("CPV", ", ".join(n.cpv)),
-        ("Lieux", ", ".join(n.places)),
-        ("Valeur estimée", fr.estimate(n.estimated_value, n.estimated_value_max)),
-        ("Lien", n.url),
-        ("Plateforme", n.platform_url),
-        ("Titulaire", n.winner),
-    ]
-    grid = Table.grid(padding=(0, 2))
-    for label, value in lines:
-        if value:
-            grid.add_row(Text(label, style="bold"), Text(value))
-    parts: list[Any] = [grid]
-    parts += [Text(f"Lot {lot.number}: {lot.title}") for lot in n.lots]
-    if n.summary:
-        parts.append(Text("\n" + n.summary))
-    parts += [Text(f"Document: {doc}") for doc in n.documents[:10]]
-    parts += [
-        Text(f"Modifié le {short_datetime(c.changed_at)}: {', '.join(c.fields)}", style="yellow")
-        for c in history
-    ]
-    return Panel(Group(*parts), title=f"#{row.id} {n.title[:90]}", title_align="left")
-
-
-def verdicts_table(verdicts: list[tuple[Match, Notice]]) -> Table:
+def verdicts_table(verdicts: list[tuple[Match, Tender]]) -> Table:
+    """The verdict on each call, with its number (the demo's step 4)."""
     table = Table(show_lines=True)
+    table.add_column("n°", justify="right", no_wrap=True)
     for column in ("score", "verdict", "call", "why", "blockers"):
         table.add_column(
             column, overflow="fold", ratio=None if column in ("score", "verdict") else 1
         )
-    for match, notice in verdicts:
+    for match, tender in verdicts:
         verdict = (
             Text("go", "green")
             if match.go
@@ -138,21 +93,10 @@ def verdicts_table(verdicts: list[tuple[Match, Notice]]) -> Table:
             if match.relevant
             else Text("no", "dim")
         )
-        call = f"{notice.buyer} — {notice.title[:90]}"
-        table.add_row(
-            str(match.score), verdict, call, "\n".join(match.reasons[:4]), "\n".join(match.blockers)
-        )
+        call = text(f"{tender.buyer} — {tender.title[:90]}")
+        reasons, blockers = text("\n".join(match.reasons[:4])), text("\n".join(match.blockers))
+        table.add_row(str(tender.id), str(match.score), verdict, call, reasons, blockers)
     return table
-
-
-def stored_json(row: StoredNotice, history: list[NoticeChange] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": row.id, "key": row.notice.key, **row.notice.to_json()}
-    data |= {"first_seen": row.first_seen.isoformat(), "last_seen": row.last_seen.isoformat()}
-    if history is not None:
-        data["history"] = [
-            {"changed_at": c.changed_at.isoformat(), "fields": sorted(c.fields)} for c in history
-        ]
-    return data
 
 
 def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str, Any]]:
@@ -193,13 +137,13 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
     for r in rows:
         success = r["last_success"]
         table.add_row(
-            r["source"],
+            text(r["source"]),
             "yes" if r["enabled"] else "no",
             short_datetime(datetime.fromisoformat(success)) if success else "never",
             str(r["items_last"]),
             _failures(r["consecutive_failures"]),
             Text("on fallback", "yellow") if r["on_fallback"] else "",
-            Text("\n".join(_health_notes(r))),  # web text: never markup
+            text("\n".join(_health_notes(r))),  # web text: cleaned, never markup
         )
     return table
 
@@ -231,9 +175,3 @@ def _failures(count: int) -> Text:
 
 def short_datetime(moment: datetime) -> str:
     return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
-
-
-def deadline_words(deadline: datetime | None, raw: str = "") -> str:
-    if deadline is None:
-        return f"? ({raw[:30]})" if raw else "—"
-    return deadline.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")

@@ -1,13 +1,23 @@
 """The deadlines as an iCalendar (.ics) feed, for Outlook, Thunderbird or any calendar.
 
-One event per followed call (relevant or marked go / submitted; not no-go, won, lost), in
-the hour before its deadline, with a reminder the day before. UIDs are stable
-(``tender-ID@domain``), so a subscribed calendar updates an event when a deadline moves.
+One event per followed call (relevant or marked go / submitted; not no-go, won, lost). The event
+*is* the deadline: it starts at the deadline instant (no end: an instant, RFC 5545 §3.6.1), its
+title starts with the time (« 12h00 — Date limite : AKTO — … »), two alarms ring two days and
+two hours before, and its description gives the call number (« Appel n° 40 », the number of
+every command and email) and the call's links. UIDs are stable (``tender-ID@domain``), so a
+subscribed calendar moves an event when a deadline moves.
+
+The file is written atomically: a temporary file of its own in the same folder, then
+``os.replace``; two threads (the scheduler's poll jobs) or two processes writing at once each
+publish a whole file, never a mix, and never trip over each other's temporary file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,9 +32,15 @@ from watcher.notify.settings import NotifySettings
 from watcher.store import Store
 
 FILE_NAME = "opco-watch.ics"
+ALL_FILE_NAME = "opco-watch-all.ics"
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=730)
 DROPPED = ("no-go", "won", "lost")
+#: when the alarms ring, before the deadline, with the words they show
+ALARMS = ((timedelta(days=2), "dans 2 jours"), (timedelta(hours=2), "dans 2 heures"))
+#: control characters (C0 but tab and newline, DEL, C1) and bidirectional overrides: text
+#: from the web is never passed on with them
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def followed(judged: Judged) -> bool:
@@ -56,45 +72,85 @@ def _event(judged: Judged, settings: NotifySettings, now: datetime) -> Event:
     tender, deadline = judged.tender, judged.tender.deadline
     assert deadline is not None  # selected by deadline
     call = tender_context(tender, judged.match, now.astimezone(PARIS).date(), settings.links)
+    title = plain(f"Date limite : {call['opco'] or call['buyer']} — {tender.title}")
     event = Event()
     event.add("uid", f"tender-{tender.id}@{settings.domain}")
     event.add("dtstamp", now.astimezone(UTC))
-    end = deadline.astimezone(UTC)  # UTC ("Z"): no VTIMEZONE needed by any client
-    event.add("dtstart", end - timedelta(hours=1))
-    event.add("dtend", end)
-    event.add("summary", f"Date limite : {call['opco'] or call['buyer']} — {tender.title}")
+    event.add("dtstart", deadline.astimezone(UTC))  # UTC ("Z"): no VTIMEZONE needed
+    event.add("summary", f"{clock_time(deadline)} — {title}")
     event.add("description", _description(call))
-    event.add("url", tender.main.url)
+    if call["links"]:
+        event.add("url", call["links"][0]["url"])
     event.add("categories", [STATUS_LABELS.get(tender.status, tender.status)])
-    event.add_component(_alarm(tender.title))
+    for before, words in ALARMS:
+        event.add_component(_alarm(before, f"Date limite {words} ({clock_time(deadline)}) : "))
     return event
 
 
+def clock_time(moment: datetime) -> str:
+    """'12h00', in Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{local.hour}h{local.minute:02d}"
+
+
 def _description(call: dict[str, Any]) -> str:
-    lines = [f"Appel n° {call['id']} — statut : {call['status_label']}"]
+    lines = [
+        f"Appel n° {call['id']} — statut : {call['status_label']}",
+        f"Date limite : {call['deadline']}",
+    ]
     if call["score"] is not None:
         lines.append(f"Pertinence : {call['score']}/100")
     lines += [f"Lot : {lot}" for lot in call["lots"]]
     lines.append(f"Dans la console : {call['page_url']}")
     lines += [f"{link['label']} : {link['url']}" for link in call["links"]]
-    return "\n".join(lines)
+    lines.append(f"Dans opco-watch : opco-watch show {call['id']}")
+    return plain("\n".join(lines))
 
 
-def _alarm(title: str) -> Alarm:
+def _alarm(before: timedelta, words: str) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"Date limite demain : {title}")
-    alarm.add("trigger", timedelta(days=-1))
+    alarm.add("description", words.rstrip(" :"))
+    alarm.add("trigger", -before)
     return alarm
 
 
+def plain(text: str) -> str:
+    """``text`` without control characters (a title from the web may carry some)."""
+    return _CONTROLS.sub("", text)
+
+
 def write_calendar(
-    store: Store, settings: NotifySettings, now: datetime, path: Path | None = None
+    store: Store,
+    settings: NotifySettings,
+    now: datetime,
+    path: Path | None = None,
+    *,
+    everything: bool = False,
 ) -> Path:
-    """Write the feed (default: ``opco-watch.ics`` in the data directory), atomically."""
-    target = path or settings.data_dir / FILE_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(calendar_ics(store, settings, now))
-    os.replace(partial, target)
-    return target
+    """Write the feed atomically; by default ``opco-watch.ics`` (``opco-watch-all.ics`` with
+    ``everything``) in the data directory, which is created if needed. An explicit ``path``
+    must be in an existing folder (``FileNotFoundError`` otherwise: nothing is created)."""
+    if path is None:
+        path = settings.data_dir / (ALL_FILE_NAME if everything else FILE_NAME)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, calendar_ics(store, settings, now, everything=everything))
+    return path
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file of its own (same folder, so that
+    ``os.replace`` is atomic); the temporary file never outlives a failure."""
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(name, mode)
+        os.replace(name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise

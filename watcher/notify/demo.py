@@ -1,14 +1,14 @@
-"""The demo's mail step: the alert emails as ``.eml`` files with a one-line summary each, the
-admin alerts if any, and the digest as a standalone HTML file."""
+"""The demo's mail step: the alert emails (and admin alerts, if any) as ``.eml`` files, and
+the digest as a standalone HTML file. The demo command (``watcher/cli/demo.py``) shows them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from rich.console import Console
-from rich.markup import escape
 
 from watcher.models import PARIS
 from watcher.notify import queue
@@ -17,6 +17,7 @@ from watcher.notify.digest import write_html
 from watcher.notify.eml import EmlTransport
 from watcher.notify.outbox import AlertItem, enqueue_alerts
 from watcher.notify.queries import load
+from watcher.notify.queue import QueuedMessage
 from watcher.notify.sender import drain
 from watcher.notify.settings import settings_of
 from watcher.notify.week import Week
@@ -27,28 +28,31 @@ from watcher.tenders import TenderEvent
 DIGEST_FILE = "digest.html"
 
 
-def demo_mail_step(console: Console, config: Any, store: Store, *, now: datetime) -> int:
-    """Queue (if the polls did not), send to .eml files, summarise; returns emails written."""
+@dataclass(frozen=True)
+class MailStep:
+    """What the demo's mail step wrote, for the demo command to show."""
+
+    sent: list[QueuedMessage]
+    outbox_dir: Path
+    digest: Path
+    week: str
+    to_answer: int
+    set_aside: int
+
+
+def demo_mail_step(config: Any, store: Store, *, now: datetime) -> MailStep:
+    """Queue (if the polls did not), send to .eml files, write the digest."""
     settings = settings_of(config)
     backfill_alerts(store, config, now)
     check_sources(store, settings, now)
-    report = drain(store, settings, EmlTransport(settings.outbox_dir), clock=lambda: now)
-    for message in queue.messages(store, limit=1000):
-        if message.sent_at is not None:
-            line = f"  {message.recipient:<40} {message.subject}  ({message.calls} appel(s))"
-            console.print(escape(line), highlight=False)
+    drain(store, settings, EmlTransport(settings.outbox_dir), clock=lambda: now)
+    sent = [m for m in queue.messages(store, limit=1000) if m.sent_at is not None]
     digest = settings.data_dir / DIGEST_FILE
     week = Week.of(now.astimezone(PARIS).date())
     data = write_html(store, settings, week, now, digest)
-    console.print(
-        f"\n{report.sent} email(s) written to {settings.outbox_dir}/ (one .eml file each, "
-        f"named after its Message-ID; open them with any mail client)"
-        f"\nDigest of {week.label} ({len(data.calls)} call(s) to answer, "
-        f"{len(data.set_aside)} set aside) written to {digest}",
-        highlight=False,
-        markup=False,
+    return MailStep(
+        sent, settings.outbox_dir, digest, week.label, len(data.calls), len(data.set_aside)
     )
-    return report.sent
 
 
 def backfill_alerts(store: Store, config: Any, now: datetime) -> int:

@@ -33,7 +33,7 @@ from watcher.notify.opco import OTHER_BUYERS, opco_label, opco_names
 from watcher.notify.outbox import OutboxMessage, insert, message_id
 from watcher.notify.queries import Judged
 from watcher.notify.render import render
-from watcher.notify.routing import Router
+from watcher.notify.routing import Router, call_owners
 from watcher.notify.settings import NotifySettings
 from watcher.notify.subjects import digest_subject
 from watcher.notify.week import Week, due_week
@@ -193,9 +193,8 @@ def _call(
     """A call's card, with what the compact table adds: a short deadline and its owners."""
     context = tender_context(judged.tender, judged.match, today, console)
     domains = judged.match.domains if judged.match is not None else ()
-    found = [owners[d.casefold()] for d in domains if d.casefold() in owners]
+    addresses = call_owners(judged.tender.owner, domains, owners)
     deadline = judged.tender.deadline
-    addresses = list(dict.fromkeys(found))
     return {
         **context,
         "owner": ", ".join(addresses),

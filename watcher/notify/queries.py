@@ -56,7 +56,9 @@ def _load_chunk(conn: Connection, ids: list[int]) -> dict[int, Judged]:
     result = {}
     for row in conn.execute(sa.select(tenders).where(tenders.c.id.in_(ids))):
         if row.id in members:
-            tender = Tender(row.id, tuple(members[row.id]), row.status, row.closed, row.winner)
+            tender = Tender(
+                row.id, tuple(members[row.id]), row.status, row.closed, row.winner, row.owner
+            )
             result[row.id] = Judged(tender, verdicts.get(row.id), row.created_at)
     return result
 

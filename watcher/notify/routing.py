@@ -1,9 +1,15 @@
 """Who hears of a call: the owners of the profile's domains it matches, and the recipients of
-the ``[[mail.routes]]`` that select it; nobody claims it -> the default recipient."""
+the ``[[mail.routes]]`` that select it; nobody claims it -> the default recipient.
+
+Who *owns* a call (``call_owners``: the digest, ``list``/``show`` and the console say the
+same) is another question: the person assigned to it, else its domains' owners."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from watcher.classify import geo
+from watcher.classify.profile import Profile
 from watcher.classify.text import fold
 from watcher.models import Match, Tender
 from watcher.notify.opco import canonical_opco
@@ -15,8 +21,12 @@ class Router:
 
     def __init__(self, settings: NotifySettings) -> None:
         self.default = settings.default_recipient
-        self.owners = {d.name.casefold(): str(d.owner) for d in settings.profile.domains if d.owner}
+        self.owners = domain_owners(settings.profile)
         self.routes = settings.mail.routes
+
+    def owners_of(self, tender: Tender, match: Match | None) -> tuple[str, ...]:
+        """Who owns the call (see ``call_owners``)."""
+        return call_owners(tender.owner, match.domains if match is not None else (), self.owners)
 
     def recipients(self, tender: Tender, match: Match) -> tuple[str, ...]:
         """The addresses a relevant call goes to, in a stable order (never empty)."""
@@ -28,6 +38,23 @@ class Router:
         """Every address a call can be routed to."""
         routed = [*self.owners.values(), *(str(r.recipient) for r in self.routes)]
         return tuple(dict.fromkeys([*routed, self.default]))
+
+
+def domain_owners(profile: Profile) -> dict[str, str]:
+    """casefolded domain name -> its owner (``[[profile.domains]] owner``)."""
+    return {d.name.casefold(): str(d.owner) for d in profile.domains if d.owner}
+
+
+def call_owners(
+    assigned: str, domains: Iterable[str], owners: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Who owns a call: the person assigned to it (``tenders.owner``, set in the console)
+    wins; else the owners of the profile domains its verdict matches; else nobody.
+    ``[[mail.routes]]`` recipients hear of a call, they do not own it."""
+    if assigned.strip():
+        return (assigned.strip(),)
+    found = (owners.get(domain.casefold()) for domain in domains)
+    return tuple(dict.fromkeys(owner for owner in found if owner))
 
 
 def selects(route: Route, tender: Tender, match: Match) -> bool:

@@ -233,7 +233,7 @@ def listing_hashes(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------ queries
 
-_STORED = sa.select(
+STORED = sa.select(
     notices.c.id,
     notices.c.data,
     notices.c.first_seen,
@@ -243,7 +243,7 @@ _STORED = sa.select(
 )
 
 
-def _stored(row: Row[*tuple[Any, ...]]) -> StoredNotice:
+def stored(row: Row[*tuple[Any, ...]]) -> StoredNotice:
     return StoredNotice(
         id=row.id,
         notice=notice_from_data(row.data),
@@ -255,28 +255,32 @@ def _stored(row: Row[*tuple[Any, ...]]) -> StoredNotice:
 
 
 def get(conn: Connection, key: str) -> StoredNotice | None:
-    row = conn.execute(_STORED.where(notices.c.key == key)).first()
-    return _stored(row) if row else None
+    row = conn.execute(STORED.where(notices.c.key == key)).first()
+    return stored(row) if row else None
 
 
 def get_by_id(conn: Connection, notice_id: int) -> StoredNotice | None:
-    row = conn.execute(_STORED.where(notices.c.id == notice_id)).first()
-    return _stored(row) if row else None
+    row = conn.execute(STORED.where(notices.c.id == notice_id)).first()
+    return stored(row) if row else None
 
 
 def candidates(conn: Connection, ident: str, limit: int = 10) -> list[StoredNotice]:
-    """Notices ``ident`` may designate: its id, its key, else the keys ending with
-    ":ident" (a ref), else any key ending with ``ident``. Several when ambiguous."""
+    """Notices ``ident`` may designate: its key, else the notices whose reference it is,
+    else (for a text that is not a bare number) the keys ending with it. Several when
+    ambiguous. Never the row id: notices have no public number (calls do, ``watcher.calls``)."""
     ident = ident.strip()
-    by_id = get_by_id(conn, int(ident)) if ident.isdigit() else None
-    exact = by_id or get(conn, ident)
-    if exact or not ident:
-        return [exact] if exact else []
-    for pattern in (f"%:{like_escape(ident)}", f"%{like_escape(ident)}"):
-        query = _STORED.where(notices.c.key.like(pattern, escape="\\"))
+    if not ident:
+        return []
+    exact = get(conn, ident)
+    if exact:
+        return [exact]
+    queries = [STORED.where(notices.c.ref == ident)]
+    if not ident.isdigit():  # "2" must not find every reference ending with a 2
+        queries.append(STORED.where(notices.c.key.like(f"%{like_escape(ident)}", escape="\\")))
+    for query in queries:
         rows = conn.execute(query.order_by(notices.c.id).limit(limit)).all()
         if rows:
-            return [_stored(row) for row in rows]
+            return [stored(row) for row in rows]
     return []
 
 
@@ -288,7 +292,7 @@ def search(
     text: str | None,
     limit: int | None,
 ) -> list[StoredNotice]:
-    query = _STORED
+    query = STORED
     if source is not None:
         query = query.where(notices.c.source == source)
     if since is not None:
@@ -299,7 +303,7 @@ def search(
     query = query.order_by(
         notices.c.first_seen.desc(), notices.c.deadline.asc().nulls_last(), notices.c.id.desc()
     )
-    return [_stored(row) for row in conn.execute(query.limit(limit))]
+    return [stored(row) for row in conn.execute(query.limit(limit))]
 
 
 def history(conn: Connection, key: str) -> list[NoticeChange]:

@@ -154,7 +154,8 @@ class Store:
             return notice_sql.get(conn, key)
 
     def find_notice(self, ident: str) -> StoredNotice | None:
-        """By numeric id, key, or a key suffix ("26-1234"); None if unknown or ambiguous."""
+        """By key, reference, or a key suffix ("26-1234"); None if unknown or ambiguous.
+        Calls, not notices, have numbers: see ``watcher.calls.resolve``."""
         found = self.find_notices(ident)
         return found[0] if len(found) == 1 else None
 

@@ -33,21 +33,12 @@ class Written:
 
 
 def refusal(tender: Tender, match: Match | None, now: datetime) -> list[str]:
-    """Why drafting this call is probably pointless, in French (empty: go ahead)."""
-    reasons = []
-    if tender.closed:
-        kinds = {n.kind.value for n in tender.notices}
-        if "cancellation" in kinds:
-            reasons.append("la consultation est annulée")
-        else:
-            who = f" à {tender.winner}" if tender.winner else ""
-            reasons.append(f"le marché est déjà attribué{who}")
-    deadline = tender.deadline
-    if deadline is not None and deadline < now:
-        reasons.append("la date limite est dépassée")
-    if match is not None:
-        reasons += [f"point bloquant : {b}" for b in match.blockers]
-    return list(dict.fromkeys(reasons))
+    """Why drafting this call is probably pointless, in French (empty: go ahead): what
+    ``opco-watch draft`` says (``responses.draft.entry_refusals``), on the verdict the page
+    shows."""
+    from responses.draft import entry_refusals
+
+    return entry_refusals(tender, match, now)
 
 
 def draft_folder(config: Config, tender_id: int) -> Path:

@@ -26,6 +26,7 @@ from watcher.classify.geo import read_place
 from watcher.config import Config
 from watcher.models import NoticeKind
 from watcher.notify.opco import canonical_opco
+from watcher.notify.routing import call_owners, domain_owners
 from watcher.store import Store
 from watcher.store.schema import activity, feedback, matches, notices, tenders
 
@@ -45,7 +46,10 @@ class CallRow:
     deadline: datetime | None
     deadline_text: str
     status: str
+    #: the person assigned in the console ("" for nobody)
     owner: str
+    #: who owns the call: the person assigned, else its domains' owners (``call_owners``)
+    owners: tuple[str, ...]
     closed: bool
     winner: str
     kind: str
@@ -85,6 +89,7 @@ class PipelineIndex:
         self._lock = threading.Lock()
         self._memo: dict[Any, Any] = {}
         self._checked = float("-inf")
+        self._domain_owners = domain_owners(config.profile)
 
     def rows(self) -> list[CallRow]:
         """Every call, earliest deadline first (no deadline last), as of now."""
@@ -144,7 +149,7 @@ class PipelineIndex:
     def _reload(self, conn: Connection, ids: list[int], mark: tuple[Any, ...]) -> None:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            for row in _load(conn, chunk):
+            for row in _load(conn, chunk, self._domain_owners):
                 self._rows[row.id] = row
         self._sorted = sorted(self._rows.values(), key=_order)
         self._mark = mark
@@ -172,7 +177,7 @@ def _mark(conn: Connection) -> tuple[Any, ...]:
     )
 
 
-def _load(conn: Connection, ids: list[int]) -> Iterable[CallRow]:
+def _load(conn: Connection, ids: list[int], owners: dict[str, str]) -> Iterable[CallRow]:
     """The rows of ``ids``: the tenders' summary columns (title, buyer, deadline in force,
     kept by ``tenders.assign``), their verdicts, and from the notices' data only what the
     pipeline needs (places, kinds, the deadline's wording), read with orjson."""
@@ -190,6 +195,7 @@ def _load(conn: Connection, ids: list[int]) -> Iterable[CallRow]:
         blockers = tuple(match.blockers) if match is not None else ()
         regions = tuple(dict.fromkeys(r for r in (read_place(p)[0] for p in places) if r))
         verdict, who = judged.get(row.id, (None, ""))
+        domains = tuple(match.domains) if match is not None else ()
         yield CallRow(
             id=row.id,
             title=row.title,
@@ -199,12 +205,13 @@ def _load(conn: Connection, ids: list[int]) -> Iterable[CallRow]:
             deadline_text=deadline_text,
             status=row.status,
             owner=row.owner or "",
+            owners=call_owners(row.owner or "", domains, owners),
             closed=bool(row.closed),
             winner=row.winner,
             kind=_kind(kinds),
             score=match.score if match is not None else None,
             relevant=bool(match is not None and match.relevant),
-            domains=tuple(match.domains) if match is not None else (),
+            domains=domains,
             blockers=blockers,
             regions=regions,
             first_seen=row.created_at,

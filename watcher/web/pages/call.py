@@ -15,6 +15,7 @@ from watcher import accounts, activity, tenders
 from watcher.errors import OpcoWatchError
 from watcher.models import PARIS
 from watcher.notify.context import STATUS_LABELS
+from watcher.notify.routing import call_owners, domain_owners
 from watcher.web import drafting
 from watcher.web.calls_view import call_context, load_call
 from watcher.web.console import actor, console_of, form_text, handler, not_found, redirect
@@ -53,6 +54,8 @@ def _call_page(request: Request, extra: dict[str, Any], status_code: int) -> Res
         return not_found(request, f"Aucun appel n° {tender_id} : voyez la liste des appels.")
     today = datetime.now(PARIS).date()
     context = call_context(call, today)
+    domains = call.match.domains if call.match is not None else ()
+    context["owners"] = call_owners(call.owner, domains, domain_owners(console.config.profile))
     context["judged"] = _judged(call)
     draft = call.draft
     checklist = []

@@ -80,7 +80,7 @@ class Filters:
         deadline_limit = now + timedelta(days=DEADLINES[self.deadline]) if self.deadline else None
         return (
             (not self.pertinent or row.pertinent)
-            and (not self.mine or row.owner == me)
+            and (not self.mine or me in row.owners)
             and (not self.opco or row.opco == self.opco)
             and (not self.domain or self.domain in row.domains)
             and (not self.region or self.region in row.regions)
@@ -184,7 +184,7 @@ def _row(row: CallRow, today: Any) -> dict[str, Any]:
         "pertinent": row.pertinent,
         "judged": row.judged,
         "domains": row.domains,
-        "owner": row.owner,
+        "owner": ", ".join(row.owners),
         "status": row.status,
         "status_label": STATUS_LABELS.get(row.status, row.status),
         "blockers": row.blockers,

@@ -1,0 +1,130 @@
+"""Every command given a bad path, number or option, through the real entry point: one clear
+line saying what is wrong, the documented exit code (2 usage or configuration, 3 database,
+4 not found, 5 other), never a traceback, and nothing created where it was not asked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, write_config
+from tests.notify_data import notice, poll
+from watcher.config import load_config
+from watcher.models import PARIS
+from watcher.notify.settings import settings_of
+from watcher.store import Store
+
+ABSENT = "absent/deeper"  # a folder that does not exist, under the test's folder
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A configuration, a store with one call (n° 1, ref A1) and a few files and folders."""
+    folder = tmp_path_factory.mktemp("errors")
+    config = load_config(write_config(folder))
+    with Store.open(config.database) as store:
+        due = datetime.now(PARIS) + timedelta(days=30)
+        poll(store, [notice("A1", deadline=due)], settings_of(config), at=datetime.now(UTC))
+    (folder / "a-file.txt").write_text("not a folder")
+    (folder / "a-folder").mkdir()
+    (folder / "in.jsonl").write_text(json.dumps({"id": "a", "title": "Formation"}) + "\n")
+    return folder
+
+
+def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PYTHONPATH": str(ROOT)}
+    env.pop("OPCO_WATCH_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+#: (arguments, exit code, words of the message); "ours" errors are one line "error: ..."
+OURS = [
+    (("--config", "missing.toml", "list"), 2, "no configuration file at missing.toml"),
+    (("--config", "a-folder", "list"), 2, "a-folder"),
+    (("list", "--since", "yesterday"), 2, "--since: 'yesterday' is not a date"),
+    (("list", "--since", "99999999999d"), 2, "--since: '99999999999d' is not a date"),
+    (("list", "--source", "nope"), 2, "unknown source 'nope'"),
+    (("show", "999"), 4, "no call '999'"),
+    (("show", "#999"), 4, "no call '#999'"),
+    (("show", "99999999999999999999"), 4, "no call '99999999999999999999'"),
+    (("show", "akto:nope"), 4, "no call 'akto:nope'"),
+    (("feedback", "999", "relevant"), 4, "no call '999'"),
+    (("documents", "--for", "999"), 4, "no call '999'"),
+    (("draft", "999"), 4, "no call '999'"),
+    (("draft", "1", "--out", "a-file.txt"), 2, "--out: a-file.txt is a file, not a folder"),
+    (("draft", "1", "--out", f"{ABSENT}/draft"), 2, f"--out: the folder {ABSENT} does not"),
+    (("draft", "1", "--lot", "9"), 5, "no such lot"),
+    (("status", "999", "go"), 4, "no call '999'"),
+    (("calendar", "-o", f"{ABSENT}/x.ics"), 2, f"--output: the folder {ABSENT} does not exist"),
+    (("calendar", "-o", "a-folder"), 2, "--output: a-folder is a folder"),
+    (("calendar", "-o", "a-file.txt/x.ics"), 2, "--output: the folder a-file.txt is not a folder"),
+    (("calendar", "-o", "/proc/x.ics"), 2, "--output: cannot write /proc/x.ics"),
+    (("digest", "--html", f"{ABSENT}/d.html"), 2, f"--html: the folder {ABSENT} does not exist"),
+    (("digest", "--week", "2026-99"), 2, "is not an ISO week"),
+    (("digest", "--to", "boss-at-of"), 2, "--to: 'boss-at-of' is not an email address"),
+    (("init", "--path", f"{ABSENT}/x.toml"), 2, f"--path: the folder {ABSENT} does not exist"),
+    (("init", "--path", "a-folder"), 2, "--path: a-folder is a folder"),
+    (("init", "--path", "opco-watch.toml"), 2, "opco-watch.toml already exists"),
+    (("sources", "snapshot", "nope"), 2, "unknown source 'nope'"),
+    (("sources", "snapshot", "akto", "--out", f"{ABSENT}/s"), 2, f"--out: the folder {ABSENT}"),
+    (("poll", "--source", "nope"), 2, "unknown source 'nope'"),
+    (("demo", "--dir", "a-file.txt"), 2, "--dir: a-file.txt is a file, not a folder"),
+    (("demo", "--dir", f"{ABSENT}/demo"), 2, f"--dir: the folder {ABSENT} does not exist"),
+]
+#: click's own usage errors: "Usage: ..." then "Error: ...", exit 2
+CLICK = [
+    (("list", "-n", "0"), "0 is not in the range"),
+    (("digest", "--html", "a-folder"), "'a-folder' is a directory"),
+    (("feedback", "1", "maybe"), "'maybe' is not one of"),
+    (("status", "1", "maybe"), "'maybe' is not one of"),
+    (("reminders", "--today", "2026-13-45"), "does not match the format"),
+    (("classify", "--input", "absent.jsonl"), "No such file or directory"),
+    (("classify", "--input", "in.jsonl", "--output", f"{ABSENT}/out.jsonl"), "No such file"),
+    (("eval", "--input", "absent.jsonl"), "No such file or directory"),
+    (("show",), "Missing argument 'IDENT'"),
+    (("nope",), "No such command 'nope'"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "words"), OURS, ids=[" ".join(c[0]) for c in OURS])
+def test_a_user_error_is_one_clear_line(
+    folder: Path, args: tuple[str, ...], code: int, words: str
+) -> None:
+    done = cli(folder, *args)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+    first, *more = done.stderr.strip().splitlines()
+    assert first.startswith("error: ") and words in done.stderr, done.stderr
+    assert len(more) <= 1 and all(m.startswith(("  -> ", "- ")) for m in more), done.stderr
+    assert not (folder / "absent").exists()  # nothing created where it was not asked
+
+
+@pytest.mark.parametrize(("args", "words"), CLICK, ids=[" ".join(c[0]) for c in CLICK])
+def test_a_usage_error_says_how_to_use_it(folder: Path, args: tuple[str, ...], words: str) -> None:
+    done = cli(folder, *args)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and words in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert not (folder / "absent").exists()
+
+
+def test_an_unusable_database_is_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where the data folder should be")
+    write_config(tmp_path, "[store]\ndata_dir = 'blocker'\n")
+    for args in (("list",), ("show", "1"), ("status", "1"), ("sources",), ("calendar",)):
+        done = cli(tmp_path, *args)
+        assert done.returncode == 3 and "cannot open database" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

@@ -1,0 +1,252 @@
+"""Calls as users address them: one number for one call, everywhere.
+
+A *call* is a tender (``watcher/tenders.py``): the notices of one consultation (the initial
+notice, its corrigenda, the award), seen on one or several sources. Its **number** is the
+tender's id (``tenders.id``): the « n° 40 » of the alert emails, the reminders, the digest and
+the calendar, and what every command takes (``show 40``, ``draft 40``, ``feedback 40``,
+``documents --for 40``, ``status 40``) and the web console's ``/appels/40``. A notice has no
+public number: it is addressed by its key (``boamp:26-91551``) or its reference
+(``26-91551``), which ``resolve`` turns into the call it belongs to.
+
+Functions of a ``Store``, for the CLI and the web console alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from watcher import tenders as tender_sql
+from watcher.judging import Judge
+from watcher.models import Match, Notice, Tender
+from watcher.notify import queries
+from watcher.notify.queries import Judged
+from watcher.notify.routing import Router
+from watcher.pipeline import tender_notice
+from watcher.store import NoticeChange, Store, StoredNotice
+from watcher.store import notices as notice_sql
+from watcher.store.records import fold, like_escape
+from watcher.store.schema import matches, notices, tenders
+
+#: « #40 », « n° 40 », « no 40 »: a call number, never a notice reference
+_PREFIXED = re.compile(r"^(?:#|n\s*°|no\.?)\s*(\d+)$", re.IGNORECASE)
+CHUNK = 200
+MAX_NUMBER = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One thing a user's words may designate: a call (``number``) through one of its
+    notices, or a notice not grouped into a call yet (``number`` None)."""
+
+    number: int | None
+    key: str
+    title: str
+
+    def describe(self) -> str:
+        call = f"n° {self.number}" if self.number is not None else "no call yet"
+        return f"{call} — {self.key} — {self.title[:80]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What ``typed`` designates: one call (``tender``), or the candidates when it could be
+    several calls (or only notices without a call). Nothing at all: no tender, no candidate."""
+
+    typed: str
+    tender: Tender | None = None
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.tender is None and bool(self.candidates)
+
+
+def resolve(store: Store, typed: str) -> Lookup:
+    """The call a user means by a call number (« 40 », « #40 », « n° 40 »), a notice key
+    (``boamp:26-91551``) or a notice reference (``26-91551``; the end of a key also works).
+
+    A notice stored without a call (by a version before calls, or outside the pipeline) is
+    grouped into its call on the spot, as a poll would: it then has a number like any other."""
+    words = typed.strip()
+    with store.transaction() as conn:
+        found = _designated(conn, words)
+    if len(found) == 1 and found[0].number is None:
+        found = [_grouped(store, found[0])]
+    if len(found) == 1 and found[0].number is not None:
+        with store.transaction() as conn:
+            tender = tender_sql.load_tender(conn, found[0].number)
+        if tender is not None:
+            return Lookup(typed, tender)
+    return Lookup(typed, None, tuple(found))
+
+
+def _grouped(store: Store, orphan: Candidate) -> Candidate:
+    with store.transaction(write=True) as conn:
+        stored = notice_sql.get(conn, orphan.key)
+        if stored is None:
+            return orphan
+        if stored.tender_id is None:
+            tender_sql.assign(conn, [stored.notice], at=datetime.now(UTC))
+            stored = notice_sql.get(conn, orphan.key)
+    number = stored.tender_id if stored else None
+    return Candidate(number, orphan.key, orphan.title)
+
+
+def _designated(conn: Connection, words: str) -> list[Candidate]:
+    prefixed = _PREFIXED.match(words)
+    if prefixed:
+        call = _by_number(conn, int(prefixed.group(1)))
+        return [call] if call else []
+    stored = notice_sql.candidates(conn, words)
+    found = [Candidate(s.tender_id, s.key, s.notice.title) for s in stored]
+    call = _by_number(conn, int(words)) if words.isdigit() else None
+    if call is not None:  # a bare number is a call number, and maybe a reference too
+        found = [call, *(c for c in found if c.number != call.number)]
+    return _one_per_call(found)
+
+
+def _by_number(conn: Connection, number: int) -> Candidate | None:
+    if number > MAX_NUMBER:  # no database integer is that large (SQLite refuses to compare)
+        return None
+    tender = tender_sql.load_tender(conn, number)
+    return Candidate(tender.id, tender.main.key, tender.title) if tender else None
+
+
+def _one_per_call(found: list[Candidate]) -> list[Candidate]:
+    kept: dict[int | str, Candidate] = {}
+    for candidate in found:
+        kept.setdefault(candidate.key if candidate.number is None else candidate.number, candidate)
+    return list(kept.values())
+
+
+def find_call(store: Store, typed: str) -> Tender | None:
+    """The call ``typed`` designates, None when unknown or ambiguous (see ``resolve``)."""
+    return resolve(store, typed).tender
+
+
+# ----------------------------------------------------------------------------- one call
+
+
+@dataclass(frozen=True, slots=True)
+class CallNotice:
+    """A notice of a call, as stored, with its change history (oldest first)."""
+
+    stored: StoredNotice
+    history: tuple[NoticeChange, ...]
+
+    @property
+    def notice(self) -> Notice:
+        return self.stored.notice
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    """Everything a person reads about one call."""
+
+    tender: Tender
+    verdict: Match | None
+    #: the initial notice first, then corrigenda, then award or cancellation, each by date
+    notices: tuple[CallNotice, ...]
+    owners: tuple[str, ...]
+
+    @property
+    def number(self) -> int:
+        return self.tender.id
+
+
+def call_view(store: Store, tender: Tender, verdict: Match | None, router: Router) -> CallView:
+    with store.transaction() as conn:
+        query = notice_sql.STORED.where(notices.c.tender_id == tender.id)
+        rows = [notice_sql.stored(row) for row in conn.execute(query)]
+        members = [CallNotice(s, tuple(notice_sql.history(conn, s.key))) for s in rows]
+    members.sort(key=lambda m: (tender_sql.KIND_ORDER[m.notice.kind], m.stored.first_seen))
+    return CallView(tender, verdict, tuple(members), router.owners_of(tender, verdict))
+
+
+def verdict_now(judge: Judge, tender: Tender, today: date) -> Match:
+    """The verdict on the call as of ``today``: its main notice with the deadline in force and
+    the lots and documents of all its notices (what the poll judges), and today's blockers."""
+    return judge.judge(tender_notice(tender), today=today)
+
+
+# ---------------------------------------------------------------------------- many calls
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+    """What ``list`` keeps: every criterion given must hold."""
+
+    relevant: bool = False  # the latest verdict says relevant
+    open_only: bool = False  # not awarded or cancelled, deadline not passed (or unknown)
+    owner: str | None = None  # a part of an owner's address, case ignored
+    source: str | None = None  # one of its notices comes from this source
+    since: datetime | None = None  # first seen since
+    text: str | None = None  # in the title, buyer or summary of one of its notices
+
+
+@dataclass(frozen=True, slots=True)
+class CallRow:
+    judged: Judged
+    owners: tuple[str, ...]
+
+    @property
+    def tender(self) -> Tender:
+        return self.judged.tender
+
+
+def list_calls(
+    store: Store, chosen: CallFilter, *, now: datetime, router: Router, limit: int | None = 50
+) -> list[CallRow]:
+    """The calls ``chosen`` keeps, by deadline: the next deadline first, then the calls
+    without a deadline, then those closed or past (the latest first)."""
+    rows: list[CallRow] = []
+    with store.transaction() as conn:
+        for ids in _chunks(list(conn.execute(_query(chosen, now)).scalars())):
+            for judged in queries.load(conn, ids):
+                owners = router.owners_of(judged.tender, judged.match)
+                if chosen.owner is None or any(_owned(chosen.owner, o) for o in owners):
+                    rows.append(CallRow(judged, owners))
+                if limit is not None and len(rows) >= limit:
+                    return rows
+    return rows
+
+
+def _owned(wanted: str, owner: str) -> bool:
+    return wanted.strip().casefold() in owner.casefold()
+
+
+def _query(chosen: CallFilter, now: datetime) -> sa.Select[Any]:
+    t = tenders.c
+    query = sa.select(t.id)
+    if chosen.relevant:
+        query = query.where(t.id.in_(sa.select(matches.c.tender_id).where(matches.c.relevant)))
+    if chosen.open_only:
+        query = query.where(t.closed.is_(False), sa.or_(t.deadline.is_(None), t.deadline >= now))
+    if chosen.since is not None:
+        query = query.where(t.created_at >= chosen.since)
+    if chosen.source is not None:
+        query = query.where(t.id.in_(_members(notices.c.source == chosen.source)))
+    if chosen.text:
+        pattern = f"%{like_escape(fold(chosen.text.strip()))}%"
+        query = query.where(t.id.in_(_members(notices.c.search_text.like(pattern, escape="\\"))))
+    upcoming = sa.and_(t.closed.is_(False), t.deadline >= now)
+    group = sa.case((upcoming, 0), (sa.and_(t.closed.is_(False), t.deadline.is_(None)), 1), else_=2)
+    return query.order_by(
+        group, sa.case((upcoming, t.deadline)).asc(), t.deadline.desc().nulls_last(), t.id.desc()
+    )
+
+
+def _members(condition: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return sa.select(notices.c.tender_id).where(condition, notices.c.tender_id.is_not(None))
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])

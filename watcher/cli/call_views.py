@@ -1,0 +1,229 @@
+"""How ``list`` and ``show`` present calls: rich tables for people (in French, every string
+from the web through ``safe``), plain dicts for ``--json``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from watcher import fr
+from watcher.calls import CallNotice, CallRow, CallView
+from watcher.cli.safe import line, text
+from watcher.models import PARIS, Match, NoticeKind, Tender
+from watcher.notify.context import STATUS_LABELS, links, lot_labels
+from watcher.notify.opco import canonical_opco
+
+
+def calls_table(rows: list[CallRow], today: date) -> Table:
+    table = Table(show_lines=False)
+    table.add_column("n°", justify="right", no_wrap=True)
+    table.add_column("date limite", no_wrap=True)
+    table.add_column("OPCO / acheteur", max_width=18)
+    table.add_column("intitulé", overflow="fold", ratio=1)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("statut", max_width=16)
+    table.add_column("responsable", overflow="fold", max_width=30)
+    for row in rows:
+        tender, match = row.tender, row.judged.match
+        table.add_row(
+            str(tender.id),
+            deadline_cell(tender, today),
+            text(buyer_name(tender), one_line=True),
+            text(tender.title[:140], one_line=True),
+            score_cell(match),
+            status_words(tender),
+            text(", ".join(row.owners), one_line=True),
+        )
+    return table
+
+
+def deadline_cell(tender: Tender, today: date) -> Text:
+    deadline = tender.deadline
+    if deadline is None:
+        raw = tender.main.deadline_text
+        return text(f"? ({raw[:30]})" if raw else "—", one_line=True)
+    local = deadline.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    return Text(f"{local} {fr.countdown(deadline, today)}")
+
+
+def score_cell(match: Match | None) -> Text:
+    if match is None:
+        return Text("—")
+    words = "go" if match.go else "bloqué" if match.relevant else "non"
+    style = "green" if match.go else "yellow" if match.relevant else "dim"
+    return Text(f"{match.score} {words}", style=style)
+
+
+def status_words(tender: Tender) -> str:
+    """'nouveau', 'go'..., then what closed it: 'attribué', 'annulé'."""
+    words = [STATUS_LABELS.get(tender.status, tender.status)]
+    kinds = {n.kind for n in tender.notices}
+    if NoticeKind.CANCELLATION in kinds:
+        words.append("annulé")
+    elif NoticeKind.AWARD in kinds:
+        words.append("attribué")
+    return " · ".join(words)
+
+
+def buyer_name(tender: Tender) -> str:
+    return canonical_opco(tender.buyer) or tender.buyer or "—"
+
+
+# ------------------------------------------------------------------------------- one call
+
+
+def call_panel(view: CallView, today: date) -> Panel:
+    tender = view.tender
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in _facts(view, today):
+        if value:
+            grid.add_row(label, value if isinstance(value, Text) else text(value))
+    parts: list[RenderableType] = [grid, Text(f"\nAvis de cet appel ({len(view.notices)})")]
+    parts += [_notice_lines(member) for member in view.notices]
+    if tender.main.summary:
+        parts.append(text("\n" + tender.main.summary))
+    parts += [line("Document : ", doc) for doc in tender.main.documents[:10]]
+    title = line(("Appel n° ", "bold"), (str(tender.id), "bold"), " — ", tender.title[:90])
+    return Panel(Group(*parts), title=title, title_align="left")
+
+
+def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
+    tender, main, verdict = view.tender, view.tender.main, view.verdict
+    deadline = tender.deadline
+    return [
+        ("Numéro", f"n° {tender.id} (celui des e-mails, du digest, du calendrier)"),
+        ("Intitulé", tender.title),
+        ("OPCO / acheteur", _buyer_words(tender)),
+        ("Date limite", _deadline_words(tender, today) if deadline else main.deadline_text or "—"),
+        ("Statut", _status_words(tender)),
+        ("Responsable", ", ".join(view.owners) or "personne (aucun domaine ni règle ne le vise)"),
+        ("Verdict", _verdict_words(verdict)),
+        ("Pourquoi", "\n".join(f"- {r}" for r in verdict.reasons) if verdict else ""),
+        ("Points bloquants", "\n".join(f"- {b}" for b in verdict.blockers) if verdict else ""),
+        ("Lots", "\n".join(lot_labels(tender.notices))),
+        ("Montant estimé", fr.estimate(main.estimated_value, main.estimated_value_max)),
+        ("Procédure", main.procedure),
+        ("CPV", ", ".join(dict.fromkeys(c for n in tender.notices for c in n.cpv))),
+        ("Lieux", ", ".join(dict.fromkeys(p for n in tender.notices for p in n.places))),
+        ("Liens", "\n".join(f"{link['label']} : {link['url']}" for link in links(tender.notices))),
+    ]
+
+
+def _buyer_words(tender: Tender) -> str:
+    opco = canonical_opco(tender.buyer)
+    return f"{opco} ({tender.buyer})" if opco and opco != tender.buyer else tender.buyer
+
+
+def _deadline_words(tender: Tender, today: date) -> str:
+    assert tender.deadline is not None
+    return f"{fr.long_datetime(tender.deadline)} ({fr.countdown(tender.deadline, today)})"
+
+
+def _status_words(tender: Tender) -> str:
+    words = status_words(tender)
+    return f"{words} — titulaire : {tender.winner}" if tender.winner else words
+
+
+def _verdict_words(verdict: Match | None) -> Text:
+    if verdict is None:
+        return Text("pas encore jugé")
+    if verdict.go:
+        words, style = "pertinent, rien ne bloque", "green"
+    elif verdict.relevant:
+        words, style = "pertinent, mais bloqué", "yellow"
+    else:
+        words, style = "non pertinent", "dim"
+    domains = f" — domaines : {', '.join(verdict.domains)}" if verdict.domains else ""
+    return line((f"{words} (score {verdict.score}/100)", style), domains)
+
+
+def _notice_lines(member: CallNotice) -> Text:
+    notice, stored = member.notice, member.stored
+    published = f" — publié le {fr.long_date(notice.published)}" if notice.published else ""
+    seen = stored.first_seen.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    out = line(
+        ("• ", "bold"),
+        (fr.kind_label(notice.kind), "bold"),
+        " — ",
+        notice.key,
+        published,
+        f" — vu le {seen}",
+    )
+    if notice.kind != NoticeKind.CALL:
+        out.append_text(line("\n  ", notice.title))
+    out.append_text(line("\n  ", notice.url))
+    for change in member.history:
+        when = change.changed_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+        out.append_text(line(("\n  modifié le ", "yellow"), (when, "yellow"), " : "))
+        out.append_text(line(", ".join(change.fields)))
+    return out
+
+
+# ------------------------------------------------------------------------------------ JSON
+
+
+def verdict_json(match: Match | None) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    return {
+        "relevant": match.relevant,
+        "go": match.go,
+        "score": match.score,
+        "domains": list(match.domains),
+        "reasons": list(match.reasons),
+        "blockers": list(match.blockers),
+    }
+
+
+def tender_json(tender: Tender) -> dict[str, Any]:
+    """The call's summary; ``number`` is the call number of every command and email."""
+    deadline = tender.deadline
+    return {
+        "number": tender.id,
+        "key": tender.main.key,
+        "title": tender.title,
+        "buyer": tender.buyer,
+        "opco": canonical_opco(tender.buyer) or "",
+        "deadline": deadline.isoformat() if deadline else None,
+        "deadline_text": tender.main.deadline_text,
+        "status": tender.status,
+        "closed": tender.closed,
+        "winner": tender.winner,
+        "sources": list(dict.fromkeys(n.source for n in tender.notices)),
+        "notice_keys": [n.key for n in tender.notices],
+    }
+
+
+def row_json(row: CallRow) -> dict[str, Any]:
+    first_seen = row.judged.first_seen.isoformat()
+    data = tender_json(row.tender) | {"first_seen": first_seen, "owners": list(row.owners)}
+    return data | {"verdict": verdict_json(row.judged.match)}
+
+
+def call_json(view: CallView) -> dict[str, Any]:
+    data = tender_json(view.tender) | {"owners": list(view.owners)}
+    data["verdict"] = verdict_json(view.verdict)
+    data["notices"] = [_notice_json(member) for member in view.notices]
+    return data
+
+
+def _notice_json(member: CallNotice) -> dict[str, Any]:
+    stored = member.stored
+    return {
+        "key": stored.key,
+        **stored.notice.to_json(),
+        "first_seen": stored.first_seen.isoformat(),
+        "last_changed": stored.last_changed.isoformat(),
+        "history": [_change_json(c.changed_at, c.fields) for c in member.history],
+    }
+
+
+def _change_json(at: datetime, fields: dict[str, Any]) -> dict[str, Any]:
+    return {"changed_at": at.isoformat(), "fields": sorted(fields)}

@@ -1,0 +1,68 @@
+"""Text from the web on a terminal: never markup, never a control sequence.
+
+Titles, buyers, references, URLs and error messages come from sites that anyone can write
+to. On a terminal they could clear the screen (``ESC [2J``), set the window title or a
+hyperlink (OSC ``ESC ] … BEL``), or break rich's markup (``[/nope]`` raises, ``[link=…]``
+renders a link). The ingestion strips control characters already; the display does not rely
+on it: every string shown passes through ``clean`` and reaches rich as a ``Text`` (never
+parsed as markup), and the consoles themselves are built with markup off (``common.py``).
+``--json`` output stays lossless: ``dumps`` writes the same data with the characters a
+terminal would act on escaped as ``\\uXXXX``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rich.text import Text
+
+#: whole escape sequences first (their payload goes with them), 7-bit and 8-bit forms
+_SEQUENCES = re.compile(
+    r"""
+      \x1b\[[0-?]*[ -/]*[@-~]?            # CSI: ESC [ params intermediates final
+    | \x9b[0-?]*[ -/]*[@-~]?              # CSI, 8-bit
+    | \x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)  # OSC, DCS, SOS, PM, APC ... BEL or ST
+    | [\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c)  # the same, 8-bit
+    | \x1b[ -/]*[0-~]?                    # any other escape (charset, keypad, reset...)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+#: what is left: C0 controls (tab and newline aside), DEL, C1 controls, and the invisible
+#: bidirectional overrides that make a terminal show text in another order than it reads
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: characters json.dumps leaves raw that a terminal may act on
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def clean(value: object, *, one_line: bool = False) -> str:
+    """``value`` as text without escape sequences or control characters (tabs become spaces;
+    with ``one_line``, line breaks too)."""
+    text = _CONTROLS.sub("", _SEQUENCES.sub("", str(value))).replace("\t", " ")
+    return " ".join(text.split()) if one_line else text
+
+
+def text(value: object, style: str = "", *, one_line: bool = False) -> Text:
+    """A rich ``Text`` of cleaned data: shown as written, never read as markup."""
+    return Text(clean(value, one_line=one_line), style=style)
+
+
+def line(*parts: str | Text | tuple[str, str]) -> Text:
+    """One line from parts: ``(words, style)`` pairs are the program's own labels, anything
+    else is data (cleaned)."""
+    out = Text()
+    for part in parts:
+        if isinstance(part, tuple):
+            out.append(part[0], style=part[1])
+        elif isinstance(part, Text):
+            out.append_text(part)
+        else:
+            out.append(clean(part))
+    return out
+
+
+def dumps(data: Any) -> str:
+    """JSON for scripts: the exact data, with terminal-active characters escaped."""
+    raw = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", raw)
