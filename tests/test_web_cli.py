@@ -159,6 +159,10 @@ def test_demo_serve_ends_with_the_console_on_the_demos_data(tmp_path: Path) -> N
             page = httpx.get(f"{base}/appels", timeout=60)
             assert page.status_code == 200 and "Poste local" in page.text
             assert re.search(r'href="/appels/\d+"', page.text), "the demo's calls are listed"
+            # the demo's config declares the documents its draft step writes
+            pieces = html.unescape(httpx.get(f"{base}/pieces", timeout=60).text)
+            assert "Aucun document n'est déclaré" not in pieces
+            assert "Certificat Qualiopi" in pieces and "manquant" not in pieces, pieces
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=60) == 0
         finally:
