@@ -16,7 +16,7 @@ from rich.table import Table
 
 from watcher.cli.common import EXIT_CONFIG, EXIT_NOT_FOUND, err, fail, friendly, load, out
 from watcher.fr import long_datetime
-from watcher.models import PARIS, Notice
+from watcher.models import PARIS
 from watcher.store import Store
 
 
@@ -29,15 +29,16 @@ def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> No
     """The evidence vault: each document and its status (valid, expiring, expired, missing).
 
     "expiring" means valid today but not on the deadline of the call named with --for, or by
-    default of the call in progress whose deadline is the furthest.
+    default of the furthest deadline of the calls followed (go or submitted, else pertinent),
+    as the console's Pièces page.
     """
     from responses.vault import DOCUMENT_COLUMNS, Vault, documents_table
 
     cfg = load(ctx)
     now = datetime.now(PARIS)
-    notice = _judged_against(cfg.database, call, now)
+    against = _judged_against(cfg.database, call, now)
     vault = Vault.load(cfg.documents, cfg.base_dir)
-    rows = documents_table(vault, now.date(), notice.deadline if notice else None)
+    rows = documents_table(vault, now.date(), against[1] if against else None)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -47,21 +48,26 @@ def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> No
     table = Table(*(header for _, header in DOCUMENT_COLUMNS))
     for row in rows:
         table.add_row(*(row["status_label" if k == "status" else k] for k, _ in DOCUMENT_COLUMNS))
-    if notice is not None and notice.deadline is not None:
-        table.caption = f"« expiring »: before {long_datetime(notice.deadline)} ({notice.title})"
+    if against is not None:
+        table.caption = f"« expiring »: before {long_datetime(against[1])} ({against[0]})"
     out.print(table)
 
 
-def _judged_against(database: str, call: str | None, now: datetime) -> Notice | None:
-    from responses.vault import latest_open_deadline
+def _judged_against(database: str, call: str | None, now: datetime) -> tuple[str, datetime] | None:
+    """(title, deadline) of the call named, else of the call the console's Pièces judges
+    against too (``watcher.pertinence.documents_deadline``)."""
+    from watcher.pertinence import documents_deadline
 
     with Store.open(database) as store:
         if call is None:
-            return latest_open_deadline((r.notice for r in store.list_notices()), now)
+            with store.transaction() as conn:
+                followed = documents_deadline(conn, now)
+            return None if followed is None else (followed.title, followed.deadline)
         row = store.find_notice(call)
     if row is None:
         fail(f"no notice '{call}' (see `opco-watch list`)", EXIT_NOT_FOUND)
-    return row.notice
+    deadline = row.notice.deadline
+    return None if deadline is None else (row.notice.title, deadline)
 
 
 @click.command("draft")

@@ -1,0 +1,116 @@
+"""What a reviewer found clicking through the console as its users would: the digest honours
+people's judgements, Pièces and the CLI agree on a document's status, the 413 page, the
+settings' check in French, and the French of the pages."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.notify_data import Collect, parts
+from tests.web_site import CLAIRE, NOW, PDF, Site, build_site, post
+from watcher.models import PARIS
+from watcher.notify.digest import digest_message, gather
+from watcher.notify.sender import drain
+from watcher.notify.settings import settings_of
+from watcher.notify.week import Week
+from watcher.vault_versions import save_version
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return build_site(tmp_path)
+
+
+def _email_link(site: Site, recipient: str, label: str, call: int) -> str:
+    collect = Collect()
+    with site.store() as store:
+        drain(store, settings_of(site.config), transport=collect)
+    body = next(parts(m)[1] for m in collect.sent if str(m["To"]) == recipient)
+    card = body[body.index(f"n° {call}") :]
+    found = re.search(rf'href="http://127\.0\.0\.1:8000(/e/[^"]+)"[^>]*>{label}</a>', card)
+    assert found, label
+    return found.group(1)
+
+
+def _section(page: str, title: str) -> str:
+    start = page.index(f">{title}</h2>")
+    return page[start : page.index("</section>", start)]
+
+
+def _renew_urssaf(site: Site) -> None:
+    """A valid URSSAF attestation: the calls judged again after a judgement are not blocked."""
+    today = NOW.astimezone(PARIS).date()
+    save_version(
+        site.folder / "documents", Path("urssaf.pdf"), PDF, issued=today, expires=None, by="t"
+    )
+
+
+def test_the_digest_honours_the_latest_judgement_of_a_person(site: Site) -> None:
+    ids = site.ids()
+    _renew_urssaf(site)
+    week = Week.of(NOW.astimezone(PARIS).date())
+    link = _email_link(site, CLAIRE, "Pas pertinent", ids["mgt-1"])
+    with site.client() as client:
+        assert client.post(link).status_code == 200  # « Pas pertinent » from the email
+        post(client, f"/appels/{ids['bur-1']}/avis", {"avis": "pertinent"})
+        assert site.app.state.console.learning.idle.wait(timeout=120)
+        page = html.unescape(client.get(f"/synthese?semaine={week.label}").text)
+        pipeline = client.get("/appels?pertinents=1").text
+        email_page = html.unescape(client.get(f"/synthese/courriel?semaine={week.label}").text)
+    to_answer = _section(page, "Appels à traiter")
+    assert f'/appels/{ids["mgt-1"]}"' not in to_answer, "judged « pas pertinent »"
+    assert f'/appels/{ids["bur-1"]}"' in to_answer, "judged « pertinent »"
+    # the same calls as the pipeline's « pertinents » filter
+    assert f'/appels/{ids["mgt-1"]}"' not in pipeline and f'/appels/{ids["bur-1"]}"' in pipeline
+    table = email_page[email_page.index("Appels à traiter") : email_page.index("Dates limites")]
+    assert "Fournitures de bureau hors sujet" in table
+    assert f"Formation management des équipes <span" not in table
+    # and the email itself
+    settings = settings_of(site.config)
+    with site.store() as store:
+        data = gather(store, settings, week, datetime.now(UTC))
+    message = digest_message(data, settings, "veille@of.fr", full=True)
+    titles = [c["title"] for c in message.context["calls"]]
+    assert "Fournitures de bureau hors sujet" in titles
+    assert "Formation management des équipes" not in titles
+
+
+def test_pieces_and_the_cli_judge_a_document_against_the_same_call(tmp_path: Path) -> None:
+    """An attestation valid to just after the furthest deadline of the pertinent calls (J-30)
+    but not to an irrelevant call's (J-40): valid for both, judged against the same call."""
+    until = (NOW + timedelta(days=35)).astimezone(PARIS).date().isoformat()
+    extra = f"""
+[[documents.items]]
+kind = "fiscale"
+file = "fiscale.pdf"
+issued = 2026-01-20
+expires = {until}
+"""
+    site = build_site(tmp_path, extra)
+    (site.folder / "documents" / "fiscale.pdf").write_bytes(PDF)
+    ids = site.ids()
+    with site.client() as client:
+        page = html.unescape(client.get("/pieces").text)
+    section = page[page.index(">Attestation fiscale</h2>") :]
+    web_status = re.search(r'class="status doc-(\w+)"', section)
+    assert web_status is not None and web_status.group(1) == "valid"
+    assert f"appel n°\xa0{ids['xss-1']}" in page, "the page says which deadline it judged by"
+    result = subprocess.run(
+        [sys.executable, "-m", "watcher", "--config", str(site.config_file), "documents", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {row["kind"]: row["status"] for row in json.loads(result.stdout)}
+    assert rows["fiscale"] == web_status.group(1) == "valid"
