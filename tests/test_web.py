@@ -34,7 +34,7 @@ def test_the_pipeline_lists_open_calls_by_deadline_and_says_what_is_hidden(site:
     for hidden in ("att-1", "old-1", "occ-1"):
         assert f'/appels/{ids[hidden]}"' not in page
     assert (
-        "3</strong> masqués : 1 attribué ou annulé, 1 date limite passée, 1 hors de vos régions"
+        "3</strong> masqués&nbsp;: 1 attribué ou annulé, 1 date limite passée, 1 hors de vos régions"
         in page
     )
 

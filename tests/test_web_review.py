@@ -17,6 +17,7 @@ import pytest
 
 from tests.notify_data import Collect, parts
 from tests.web_site import CLAIRE, NOW, PDF, Site, build_site, post
+from watcher import fr
 from watcher.models import PARIS
 from watcher.notify.digest import digest_message, gather
 from watcher.notify.sender import drain
@@ -73,7 +74,7 @@ def test_the_digest_honours_the_latest_judgement_of_a_person(site: Site) -> None
     assert f'/appels/{ids["mgt-1"]}"' not in pipeline and f'/appels/{ids["bur-1"]}"' in pipeline
     table = email_page[email_page.index("Appels à traiter") : email_page.index("Dates limites")]
     assert "Fournitures de bureau hors sujet" in table
-    assert f"Formation management des équipes <span" not in table
+    assert "Formation management des équipes <span" not in table
     # and the email itself
     settings = settings_of(site.config)
     with site.store() as store:
@@ -114,3 +115,26 @@ expires = {until}
     assert result.returncode == 0, result.stderr
     rows = {row["kind"]: row["status"] for row in json.loads(result.stdout)}
     assert rows["fiscale"] == web_status.group(1) == "valid"
+
+
+def test_the_pipeline_agrees_its_words_with_the_count(site: Site) -> None:
+    with site.client() as client:
+        none = html.unescape(client.get("/appels?statut=go").text)
+        some = html.unescape(client.get("/appels").text)
+    assert "<strong>0</strong> appel affiché" in none
+    assert "<strong>4</strong> appels affichés" in some
+    assert "Filtrer les appels</summary>" in some and '<details class="filters">' in some
+    assert "Filtrer les appels (1\xa0filtre actif)" in none and 'class="filters" open' in none
+
+
+def test_french_agreement_and_elision_helpers() -> None:
+    assert [fr.plural(n, "appel") for n in (0, 1, 2)] == ["0\xa0appel", "1\xa0appel", "2\xa0appels"]
+    assert fr.plural(15, "minute") == "15\xa0minutes" and fr.plural(0, "nouveau", "nouveaux")
+    assert fr.plural(2, "nouveau", "nouveaux") == "2\xa0nouveaux"
+    assert fr.number_sign(12) == "n°\xa012"
+    assert [fr.of_name(n) for n in ("AKTO", "Uniformation", "Constructys", " OPCO EP")] == [
+        "d'AKTO",
+        "d'Uniformation",
+        "de Constructys",
+        "d'OPCO EP",
+    ]

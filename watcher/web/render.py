@@ -48,6 +48,8 @@ def environment() -> Environment:
     env.filters["long_datetime"] = _long_datetime
     env.filters["short_date"] = _short_date
     env.filters["amount"] = fr.amount
+    env.filters["noun"] = fr.noun  # {{ n|noun("appel", "appels") }}: the word agreed with n
+    env.filters["plural"] = fr.plural  # {{ n|plural("appel") }}: "0 appel", "2 appels"
     return env
 
 
