@@ -138,3 +138,22 @@ def test_french_agreement_and_elision_helpers() -> None:
         "de Constructys",
         "d'OPCO EP",
     ]
+
+
+@pytest.mark.parametrize(("limit", "words"), [("10", "10\xa0Mo"), ("0.5", "0,5\xa0Mo")])
+def test_the_413_page_is_the_consoles_in_french(tmp_path: Path, limit: str, words: str) -> None:
+    site = build_site(tmp_path, f"\n[web]\nupload_max_mb = {limit}\n")
+    with site.client() as client:
+        big = PDF + b"0" * int(float(limit) * 1_000_000) + 1_000_000
+        answer = post(
+            client,
+            "/pieces/0/version",
+            {"delivre": "2026-11-20"},
+            files={"fichier": ("u.pdf", big, "application/pdf")},
+        )
+    page = html.unescape(answer.text)
+    assert answer.status_code == 413 and "text/html" in answer.headers["content-type"]
+    assert '<html lang="fr">' in page and "/static/console.css" in page
+    assert f"dépasse la limite de {words}" in page and "upload_max_mb" not in page
+    assert '<a href="/pieces">Retour aux pièces</a>' in page
+    assert (site.folder / "documents" / "urssaf.pdf").read_bytes() == PDF

@@ -90,6 +90,12 @@ def week_span(monday: date) -> str:
     return f"semaine {monday.isocalendar().week}, du {first} au {long_date(sunday)}"
 
 
+def megabytes(value: float) -> str:
+    """'10 Mo', '2,5 Mo' (a size limit as users read it)."""
+    number = f"{value:.1f}".removesuffix(".0").replace(".", ",")
+    return f"{number}{NBSP}Mo"
+
+
 def noun(count: int, one: str, several: str = "") -> str:
     """French agreement: singular up to 1 ('0 appel', '1 appel'), plural from 2 ('2 appels');
     ``several`` defaults to ``one`` + 's'."""

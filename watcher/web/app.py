@@ -70,7 +70,10 @@ def create_app(
         Mount("/static", app=StaticFiles(packages=[("watcher.web", "static")]), name="static"),
     ]
     limit = int(config.web.upload_max_mb * 1_000_000) + FORM_MARGIN
-    middleware = [Middleware(SecurityHeaders), Middleware(BodyLimit, limit=limit)]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, limit=limit, max_mb=config.web.upload_max_mb),
+    ]
     if config.web.trusted_proxies:
         hosts = config.web.trusted_proxies
         middleware.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=hosts))
