@@ -144,7 +144,7 @@ def test_french_agreement_and_elision_helpers() -> None:
 def test_the_413_page_is_the_consoles_in_french(tmp_path: Path, limit: str, words: str) -> None:
     site = build_site(tmp_path, f"\n[web]\nupload_max_mb = {limit}\n")
     with site.client() as client:
-        big = PDF + b"0" * int(float(limit) * 1_000_000) + 1_000_000
+        big = PDF + b"0" * (int(float(limit) * 1_000_000) + 1_000_000)
         answer = post(
             client,
             "/pieces/0/version",
