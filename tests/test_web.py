@@ -172,7 +172,7 @@ def test_settings_show_the_configuration_and_its_check(tmp_path: Path) -> None:
     site = build_site(tmp_path, extra)
     with site.client() as client:
         page = html.unescape(client.get("/reglages").text)
-    assert "domain 'Cuisine' is not a domain of the profile" in page
+    assert "le domaine «\xa0Cuisine\xa0» n'est pas un domaine du profil" in page
     assert "Management" in page and "claire@of.fr" in page and "akto" in page
 
 

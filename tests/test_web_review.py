@@ -10,10 +10,12 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from tests.notify_data import Collect, parts
 from tests.web_site import CLAIRE, NOW, PDF, Site, build_site, post
@@ -157,3 +159,58 @@ def test_the_413_page_is_the_consoles_in_french(tmp_path: Path, limit: str, word
     assert f"dépasse la limite de {words}" in page and "upload_max_mb" not in page
     assert '<a href="/pieces">Retour aux pièces</a>' in page
     assert (site.folder / "documents" / "urssaf.pdf").read_bytes() == PDF
+
+
+def test_settings_say_the_checks_findings_in_french(tmp_path: Path) -> None:
+    site = build_site(tmp_path, '\n[[mail.routes]]\nrecipient = "x@of.fr"\ndomains = ["Cuisine"]\n')
+    text = site.config_file.read_text("utf-8")
+    text = text.replace('"Test OF"', '"Mon organisme de formation"')
+    site.config_file.write_text(text.replace("veille@test-of.fr", "contact@exemple-formation.fr"))
+    with site.client() as client:
+        page = html.unescape(client.get("/reglages").text)
+    check = page[page.index('id="h-check"') : page.index('id="h-org"')]
+    assert "le domaine «\xa0Cuisine\xa0» n'est pas un domaine du profil" in check
+    assert "domaines connus\xa0: Management, Langues" in check
+    assert (
+        "«\xa0Mon organisme de formation\xa0» est le nom d'organisme d'exemple d'opco-watch init"
+        in check
+    )
+    assert "écrivez la valeur de votre organisme" in check
+    assert "une adresse e-mail d'exemple" in check and "écrivez une vraie adresse" in check
+    assert "from `opco-watch init`" not in check and "is not a domain" not in check
+    assert 'lang="en"' not in check, "every finding here has a French wording"
+
+
+def test_every_wording_of_the_check_on_a_starter_file_has_its_french(tmp_path: Path) -> None:
+    """The starter's example values, a missing document, a document outside its folder, a
+    missing templates folder, an unknown routed domain, an SMTP login without its password:
+    each finding is recognised (the CLI's English wording changed? this test says so)."""
+    from watcher.config_check import check_config
+    from watcher.starter import write_starter
+    from watcher.web.check_words import finding
+
+    file = tmp_path / "opco-watch.toml"
+    write_starter(file)
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "outside.pdf").write_bytes(PDF)
+    raw = tomllib.loads(file.read_text("utf-8"))
+    raw["documents"] = {
+        "folder": "documents",
+        "items": [{"kind": "kbis", "file": "kbis.pdf"}, {"kind": "nda", "file": "../outside.pdf"}],
+    }
+    raw["responses"] = {"templates_folder": "mes-modeles"}
+    raw["mail"] = {
+        **raw.get("mail", {}),
+        "username": "veille",
+        "routes": [{"recipient": "x@of.fr", "domains": ["Cuisine"]}],
+    }
+    file.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    report = check_config(file)
+    problems = [finding(p) for p in report.errors] + [
+        finding(w, warning=True) for w in report.warnings
+    ]
+    assert len(report.errors) >= 4 and len(report.warnings) >= 3, problems
+    unknown = [p for p in problems if not p.french]
+    assert unknown == [], unknown
+    hints = [p.hint for p in problems if p.hint]
+    assert all(not re.search(r"\b(the|write|create|put|copy)\b", h) for h in hints), hints
