@@ -130,7 +130,7 @@ def test_poll_one_source_now_shows_its_progress_then_its_outcome(
         assert answer.status_code == 303 and answer.headers["location"] == "/sources/akto"
         assert site.app.state.console.polls["akto"].done.wait(timeout=120)
         page = html.unescape(client.get("/sources/akto").text)
-        assert "avis lus" in page and "nouveau(x)" in page, page
+        assert re.search(r"avis lus\xa0: \d+\xa0nouveaux?, \d+\xa0modifiés?", page), page
         assert 'http-equiv="refresh"' not in page, "finished: no more refresh"
         assert post(client, "/sources/inconnue/interroger", page="/sources").status_code == 404
     with site.store() as store:
