@@ -304,8 +304,8 @@ def test_figures_and_the_compact_table_come_before_the_cards_in_text_and_html(
     text, html = parts(mail)
     call_id = view(gather(honest_store, config, W10, NOW), config, None)["calls"][0]["id"]
     row = (
-        f"  - n° {call_id} · vendredi 20 mars 2026 à 12h00 (J-11) · AKTO · Formation management à traiter"
-        f" · score 90 · nouveau · {CLAIRE}"
+        f"  - n° {call_id} · vendredi 20 mars 2026 à 12h00 (J-11) · AKTO"
+        f" · Formation management à traiter · score 90 · nouveau · {CLAIRE}"
     )
     assert row in text.splitlines()
     order = ["EN BREF", "1 appel à traiter", "APPELS À TRAITER (1)", row, "ÉCARTÉS (5)"]
