@@ -112,9 +112,16 @@ def number_sign(number: int | str) -> str:
     return f"n°{NBSP}{number}"
 
 
+_ARTICLES = (("les ", "des "), ("le ", "du "), ("la ", "de la "), ("l'", "de l'"), ("l’", "de l’"))
+
+
 def of_name(name: str) -> str:
     """'de' before a name, elided before a vowel: "d'AKTO", "d'Uniformation", "de
-    Constructys" (an h is left alone: whether it is mute cannot be told from the letters)."""
+    Constructys"; contracted with an article: "du FAFCEA", "de l'OPCOMMERCE" (an h is left
+    alone: whether it is mute cannot be told from the letters)."""
     text = name.strip()
+    for article, contracted in _ARTICLES:
+        if text[: len(article)].lower() == article and len(text) > len(article):
+            return contracted + text[len(article) :]
     vowel = text[:1].lower() in "aeiouyàâäéèêëîïôöùûüœæ" and text != ""
     return f"d'{text}" if vowel else f"de {text}"
