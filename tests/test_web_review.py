@@ -18,8 +18,8 @@ import pytest
 import tomli_w
 
 from tests.notify_data import Collect, parts
-from tests.web_site import CLAIRE, NOW, PDF, Site, build_site, post
-from watcher import fr
+from tests.web_site import ADMIN, CLAIRE, NOW, PDF, Site, add_account, build_site, login, post
+from watcher import activity, fr
 from watcher.models import PARIS
 from watcher.notify.digest import digest_message, gather
 from watcher.notify.sender import drain
@@ -214,3 +214,95 @@ def test_every_wording_of_the_check_on_a_starter_file_has_its_french(tmp_path: P
     assert unknown == [], unknown
     hints = [p.hint for p in problems if p.hint]
     assert all(not re.search(r"\b(the|write|create|put|copy)\b", h) for h in hints), hints
+
+
+def test_a_reopened_confirmed_link_says_so_and_records_nothing_twice(site: Site) -> None:
+    call = site.ids()["mgt-1"]
+    link = _email_link(site, CLAIRE, "Pertinent", call)
+    with site.client() as client:
+        assert "Confirmer : Pertinent" in client.get(link).text
+        assert "Avis enregistré : pertinent." in html.unescape(client.post(link).text)
+        again = html.unescape(client.get(link).text)
+        assert "Cet avis est déjà enregistré : pertinent." in again
+        assert "Confirmer : Pertinent" not in again, "no button for what is recorded"
+        twice = html.unescape(client.post(link).text)  # a second click, a reload
+        assert "Cet avis est déjà enregistré : pertinent." in twice
+    with site.store() as store:
+        lines = [e for e in activity.history(store, call) if e.action == "judgement"]
+        assert len(lines) == 1 and len(store.feedback()) == 1
+
+
+def test_a_logged_in_user_visiting_the_login_page_goes_to_the_calls(site: Site) -> None:
+    add_account(site, ADMIN, "admin")
+    with site.client() as client:
+        assert client.get("/connexion").status_code == 200
+        login(client, ADMIN)
+        answer = client.get("/connexion")
+        assert answer.status_code == 303 and answer.headers["location"] == "/appels"
+        answer = client.get("/connexion?suite=/pieces")
+        assert answer.headers["location"] == "/pieces"
+
+
+def test_the_digest_page_says_when_the_week_asked_for_is_not_one(site: Site) -> None:
+    last = Week.of(datetime.now(PARIS).date()).shifted(-1)
+    with site.client() as client:
+        bad = client.get("/synthese?semaine=2026-W99")
+        future = html.unescape(client.get("/synthese?semaine=2999-W01").text)
+    page = html.unescape(bad.text)
+    assert bad.status_code == 400
+    assert "«\xa02026-W99\xa0» n'est pas une semaine" in page and last.words in page
+    assert "Cette semaine n'a pas encore commencé" in future
+
+
+def test_an_empty_last_week_points_to_the_current_one(site: Site) -> None:
+    """The page keeps to the week the email reports on (the last full one) and, when it saw
+    no call, says how many the current week has, with a link: nothing moves silently."""
+    this_week = Week.of(datetime.now(PARIS).date())
+    with site.client() as client:
+        page = html.unescape(client.get("/synthese").text)
+    assert fr.week_span(this_week.shifted(-1).monday) in page  # the site's calls are this week's
+    assert f'href="/synthese?semaine={this_week.label}">voir la semaine en cours' in page
+    assert "La semaine en cours en compte déjà" in page
+
+
+def test_the_favicon_is_served_from_the_package(site: Site) -> None:
+    with site.client() as client:
+        icon = client.get("/favicon.ico")
+        page = client.get("/appels").text
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00", "an ICO file"
+    assert '<link rel="icon" href="/favicon.ico">' in page
+
+
+def test_the_call_page_reads_well(site: Site) -> None:
+    from scrapers.registry import source_label
+
+    ids = site.ids()
+    with site.client() as client:
+        post(client, f"/appels/{ids['mgt-1']}/statut", {"statut": "go"})
+        page = html.unescape(client.get(f"/appels/{ids['mgt-1']}").text)
+    timeline = page[page.index("Chronologie des avis") : page.index("Historique")]
+    assert f"— {source_label('akto')}" in timeline and "— akto " not in timeline
+    assert "<strong>Poste local</strong> · statut" in page, "as the header names it"
+    assert ">reglement.pdf</a>" in page
+
+
+def test_lots_places_and_document_links_are_said_once_and_readably() -> None:
+    from watcher.models import Lot, Notice
+    from watcher.notify.context import lot_label, unique_places
+    from watcher.web.calls_view import document_name
+
+    assert lot_label(Lot("Lot 1 – Rennes", "LOT-0001")) == "Lot 1 – Rennes"
+    assert lot_label(Lot("Rennes", "LOT-0001")) == "Lot 1 — Rennes"
+    assert lot_label(Lot("Rennes", "2")) == "Lot 2 — Rennes"
+    assert lot_label(Lot("Lot 2 : Brest", "Lot 2")) == "Lot 2 : Brest"
+    assert lot_label(Lot("Brest")) == "Brest"
+    notices = (
+        Notice("akto", "a", "T", "https://a.fr/1", places=("Bretagne", "Rennes (35)")),
+        Notice("akto", "b", "T", "https://a.fr/2", places=("bretagne ", "Rennes  (35)", "Brest")),
+    )
+    assert unique_places(notices) == ["Bretagne", "Rennes (35)", "Brest"]
+    assert document_name("https://www.akto.fr/ao/mgt-1/reglement%20v2.pdf") == "reglement v2.pdf"
+    long = "https://www.marches-publics.info/index.cfm?fuseaction=dce.telecharger&id=1"
+    assert document_name(long) == "Document sur marches-publics.info"
+    assert document_name("https://achats.fr/") == "Document sur achats.fr"
