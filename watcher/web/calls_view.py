@@ -105,7 +105,7 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "deadline_raw": main.deadline_text,
         "countdown": fr.countdown(deadline, today) if deadline else "",
         "days_left": (deadline.astimezone(PARIS).date() - today).days if deadline else None,
-        "value": fr.estimate(main.estimated_value, main.estimated_value_max),
+        "value": _nbsp_euro(fr.estimate(main.estimated_value, main.estimated_value_max)),
         "lots": _lots(tender),
         "places": unique_places(tender.notices),
         "procedure": main.procedure,
@@ -144,9 +144,15 @@ def _lot(lot: Lot) -> dict[str, str]:
     return {
         "label": lot_label(lot),
         "description": lot.description,
-        "value": fr.estimate(lot.estimated_value, lot.estimated_value_max),
+        "value": _nbsp_euro(fr.estimate(lot.estimated_value, lot.estimated_value_max)),
         "deadline": fr.long_datetime(lot.deadline) if lot.deadline else "",
     }
+
+
+def _nbsp_euro(text: str) -> str:
+    """'75 000 € HT' with the space before '€' unbreakable (the amount never loses its unit
+    at a line end on a phone)."""
+    return text.replace(" €", f"{fr.NBSP}€")
 
 
 def _documents(tender: Tender) -> list[dict[str, str]]:
