@@ -105,7 +105,7 @@ def _presentation(b: DocxBuilder) -> None:
 def _need(b: DocxBuilder) -> None:
     b.section("besoin")
     b.p(
-        "Consultation de {{ call.buyer }} (référence {{ call.reference }})"
+        "Consultation {{ call.of_buyer }} (référence {{ call.reference }})"
         "{% if call.procedure %}, {{ call.procedure }}{% endif %}"
         "{% if call.estimated_value %}, montant estimé {{ call.estimated_value }}{% endif %}."
     )

@@ -21,7 +21,7 @@ from responses.settings import DocumentKind, ResponsesConfig, Trainer
 from responses.skeleton import INDICATORS, MISSING, TODO_MARKER, todo
 from responses.vault import DocumentStatus, Vault, deadline_day
 from watcher.classify.profile import Course, Profile
-from watcher.fr import amount, estimate, long_date, long_datetime
+from watcher.fr import amount, estimate, long_date, long_datetime, of_name
 from watcher.models import Lot, Match, Notice
 
 CONTEXT_DOC: dict[str, str] = {
@@ -29,8 +29,9 @@ CONTEXT_DOC: dict[str, str] = {
     "representative_title, email, phone, website, key_figures[], sites[], turnover[] "
     "(year, amount), regions, departments",
     "qualiopi": "number, certifier, categories, valid_until, issued, known (bool)",
-    "call": "title, short_title, buyer, reference, url, platform_url, source, published, "
-    "deadline, deadline_note, summary, procedure, estimated_value, cpv, places, answer_scope",
+    "call": 'title, short_title, buyer, of_buyer ("d\'AKTO"), reference, url, platform_url, '
+    "source, published, deadline, deadline_note, summary, procedure, estimated_value, cpv, "
+    "places, answer_scope",
     "lots": "the lots answered: key, label, title, description, places, estimated_value, "
     "deadline, coverage, courses[]",
     "lot": "the lot of this DC2 (or the one chosen with --lot); None when not per lot",
@@ -229,6 +230,8 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
         "title": title,
         "short_title": wording.shorten(title),
         "buyer": _or_missing(notice.buyer),
+        # "d'AKTO", "de Constructys": the buyer after « de », elided before a vowel
+        "of_buyer": of_name(_or_missing(notice.buyer)),
         "reference": _reference(notice),
         "url": wording.line(notice.url),
         "platform_url": _http(notice.platform_url),

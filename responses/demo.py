@@ -14,11 +14,15 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import Enum
 from pathlib import Path
+from typing import Any
+
+import tomli_w
 
 from responses.context import Organisation
 from responses.draft import DraftResult, draft_folder_name, make_draft
-from responses.settings import DocumentItem, DocumentsConfig, load_example
+from responses.settings import DocumentItem, DocumentsConfig, example_toml, load_example
 from responses.vault import Vault
 from watcher.classify.classifier import Classifier
 from watcher.classify.profile import Profile
@@ -59,6 +63,44 @@ def _shifted(item: DocumentItem, today: date) -> DocumentItem:
     issued = today - timedelta(days=age)
     expires = issued + timedelta(days=365) if item.expires else None
     return item.model_copy(update={"issued": issued, "expires": expires})
+
+
+DEMO_SETTINGS_HEADER = """\
+# The demo's evidence vault (dated relative to the demo day; the files are the demo's labelled
+# PDFs under documents/) and what its drafts need: the console and `opco-watch documents`
+# read the same documents as the demo's draft step.
+"""
+
+
+def declare_demo_vault(config_file: Path, today: date) -> DocumentsConfig:
+    """Declare the demo's ``[documents]`` and ``[responses]`` in the starter file written at
+    ``config_file`` (in place of their commented example) and write the documents' files."""
+    documents = demo_documents(today)
+    declared = DEMO_SETTINGS_HEADER + tomli_w.dumps(
+        {
+            "documents": _plain(documents.model_dump(exclude_none=True)),
+            "responses": _plain(load_example()[1].model_dump(exclude_none=True)),
+        }
+    )
+    text = config_file.read_text("utf-8")
+    commented = example_toml(commented=True)
+    text = text.replace(commented, declared) if commented in text else text + "\n" + declared
+    config_file.write_text(text, encoding="utf-8")
+    write_demo_files(documents, config_file.parent / documents.folder)
+    return documents
+
+
+def _plain(value: Any) -> Any:
+    """A model dump TOML can write: paths as text, enumerations as their values."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
 
 
 def write_demo_files(section: DocumentsConfig, folder: Path) -> list[Path]:

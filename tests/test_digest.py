@@ -287,7 +287,7 @@ def test_the_digest_counts_only_calls_a_user_can_still_answer(
     (call,) = full["calls"]
     assert (call["owner"], call["deadline_short"], call["score"]) == (
         CLAIRE,
-        "ven. 20 mars, 12h00",
+        "vendredi 20 mars 2026 à 12h00",
         90,
     )
     assert {r["name"]: r["to_answer"] for r in full["per_opco"]} == {"AKTO": 1, "Afdas": 0}
@@ -304,8 +304,8 @@ def test_figures_and_the_compact_table_come_before_the_cards_in_text_and_html(
     text, html = parts(mail)
     call_id = view(gather(honest_store, config, W10, NOW), config, None)["calls"][0]["id"]
     row = (
-        f"  - n° {call_id} · ven. 20 mars, 12h00 (J-11) · AKTO · Formation management à traiter"
-        f" · score 90 · nouveau · {CLAIRE}"
+        f"  - n° {call_id} · vendredi 20 mars 2026 à 12h00 (J-11) · AKTO"
+        f" · Formation management à traiter · score 90 · nouveau · {CLAIRE}"
     )
     assert row in text.splitlines()
     order = ["EN BREF", "1 appel à traiter", "APPELS À TRAITER (1)", row, "ÉCARTÉS (5)"]
@@ -315,7 +315,14 @@ def test_figures_and_the_compact_table_come_before_the_cards_in_text_and_html(
     sections = ["Appels à traiter (1)", "Écartés (5)", "Le détail des appels à traiter"]
     assert [html.index(s) for s in sections] == sorted(html.index(s) for s in sections)
     table = html[html.index("Appels à traiter (1)") : html.index("Écartés (5)")]
-    for cell in ("ven. 20 mars, 12h00", "AKTO", f"(n° {call_id})", ">90<", "nouveau", CLAIRE):
+    for cell in (
+        "vendredi 20 mars 2026 à 12h00",
+        "AKTO",
+        f"(n° {call_id})",
+        ">90<",
+        "nouveau",
+        CLAIRE,
+    ):
         assert cell in table, cell
     assert "Management attribué" not in table and "Management en Occitanie" not in table
     cards = html[html.index("Le détail des appels à traiter") :]

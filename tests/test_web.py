@@ -28,14 +28,14 @@ def test_the_pipeline_lists_open_calls_by_deadline_and_says_what_is_hidden(site:
     ids = site.ids()
     with site.client() as client:
         page = " ".join(client.get("/appels").text.split())
-    shown = [f"n° {ids[ref]}<" for ref in ("ang-1", "mgt-1", "xss-1", "bur-1")]
+    shown = [f"n°&nbsp;{ids[ref]}<" for ref in ("ang-1", "mgt-1", "xss-1", "bur-1")]
     positions = [page.index(number) for number in shown]
     assert positions == sorted(positions), "by deadline: J-9, J-27 (corrigendum), J-30, J-40"
     for hidden in ("att-1", "old-1", "occ-1"):
         assert f'/appels/{ids[hidden]}"' not in page
     assert (
-        "3</strong> masqués : 1 attribué ou annulé, 1 date limite passée, 1 hors de vos régions"
-        in page
+        "3</strong> masqués&nbsp;: 1 attribué ou annulé, 1 date limite passée, "
+        "1 hors de vos régions" in page
     )
 
 
@@ -81,9 +81,9 @@ def test_a_call_page_shows_everything_about_the_call(site: Site) -> None:
     ids = site.ids()
     with site.client() as client:
         page = html.unescape(client.get(f"/appels/{ids['mgt-1']}").text)
-    assert f"n° {ids['mgt-1']}" in page
+    assert f"n°\xa0{ids['mgt-1']}" in page
     assert "Formation management des équipes" in page
-    assert "jusqu'à 75\u202f000 € HT" in page  # fr.estimate: never the "1 €" floor
+    assert "jusqu'à 75\u202f000\xa0€ HT" in page  # fr.estimate: never the "1 €" floor
     assert "Lot 2 — Rennes" in page and "Lot 5 — Brest" in page
     assert "https://www.marches-publics.info/dce/mgt-1" in page and "reglement.pdf" in page
     assert "Rectificatif" in page and "date limite" in page  # the corrigendum, with what changed
@@ -172,7 +172,7 @@ def test_settings_show_the_configuration_and_its_check(tmp_path: Path) -> None:
     site = build_site(tmp_path, extra)
     with site.client() as client:
         page = html.unescape(client.get("/reglages").text)
-    assert "domain 'Cuisine' is not a domain of the profile" in page
+    assert "le domaine «\xa0Cuisine\xa0» n'est pas un domaine du profil" in page
     assert "Management" in page and "claire@of.fr" in page and "akto" in page
 
 

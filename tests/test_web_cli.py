@@ -130,7 +130,7 @@ def test_poll_one_source_now_shows_its_progress_then_its_outcome(
         assert answer.status_code == 303 and answer.headers["location"] == "/sources/akto"
         assert site.app.state.console.polls["akto"].done.wait(timeout=120)
         page = html.unescape(client.get("/sources/akto").text)
-        assert "avis lus" in page and "nouveau(x)" in page, page
+        assert re.search(r"avis lus\xa0: \d+\xa0nouveaux?, \d+\xa0modifiés?", page), page
         assert 'http-equiv="refresh"' not in page, "finished: no more refresh"
         assert post(client, "/sources/inconnue/interroger", page="/sources").status_code == 404
     with site.store() as store:
@@ -159,6 +159,10 @@ def test_demo_serve_ends_with_the_console_on_the_demos_data(tmp_path: Path) -> N
             page = httpx.get(f"{base}/appels", timeout=60)
             assert page.status_code == 200 and "Poste local" in page.text
             assert re.search(r'href="/appels/\d+"', page.text), "the demo's calls are listed"
+            # the demo's config declares the documents its draft step writes
+            pieces = html.unescape(httpx.get(f"{base}/pieces", timeout=60).text)
+            assert "Aucun document n'est déclaré" not in pieces
+            assert "Certificat Qualiopi" in pieces and "manquant" not in pieces, pieces
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=60) == 0
         finally:

@@ -30,6 +30,7 @@ KINDS = {
     NoticeKind.CANCELLATION: "annulation",
 }
 NARROW_NBSP = "\u202f"  # French typography: thin non-breaking space between thousands
+NBSP = "\u00a0"  # after « n° », before « : », inside « »
 
 
 def long_date(day: date) -> str:
@@ -87,3 +88,40 @@ def week_span(monday: date) -> str:
     if monday.year == sunday.year:  # drop what the Sunday repeats: the year, then the month
         first = first.rsplit(" ", 2 if monday.month == sunday.month else 1)[0]
     return f"semaine {monday.isocalendar().week}, du {first} au {long_date(sunday)}"
+
+
+def megabytes(value: float) -> str:
+    """'10 Mo', '2,5 Mo' (a size limit as users read it)."""
+    number = f"{value:.1f}".removesuffix(".0").replace(".", ",")
+    return f"{number}{NBSP}Mo"
+
+
+def noun(count: int, one: str, several: str = "") -> str:
+    """French agreement: singular up to 1 ('0 appel', '1 appel'), plural from 2 ('2 appels');
+    ``several`` defaults to ``one`` + 's'."""
+    return one if abs(count) < 2 else several or one + "s"
+
+
+def plural(count: int, one: str, several: str = "") -> str:
+    """'0 appel affiché', '2 changements', '15 minutes' (a non-breaking space between)."""
+    return f"{count}{NBSP}{noun(count, one, several)}"
+
+
+def number_sign(number: int | str) -> str:
+    """'n° 12' with a non-breaking space: the number never starts a line on its own."""
+    return f"n°{NBSP}{number}"
+
+
+_ARTICLES = (("les ", "des "), ("le ", "du "), ("la ", "de la "), ("l'", "de l'"), ("l’", "de l’"))
+
+
+def of_name(name: str) -> str:
+    """'de' before a name, elided before a vowel: "d'AKTO", "d'Uniformation", "de
+    Constructys"; contracted with an article: "du FAFCEA", "de l'OPCOMMERCE" (an h is left
+    alone: whether it is mute cannot be told from the letters)."""
+    text = name.strip()
+    for article, contracted in _ARTICLES:
+        if text[: len(article)].lower() == article and len(text) > len(article):
+            return contracted + text[len(article) :]
+    vowel = text[:1].lower() in "aeiouyàâäéèêëîïôöùûüœæ" and text != ""
+    return f"d'{text}" if vowel else f"de {text}"

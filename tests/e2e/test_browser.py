@@ -116,6 +116,7 @@ def test_a_bid_team_works_a_call_from_login_to_the_zip(
     _check_accessibility(page)
     _shot(page, "appels")
 
+    page.get_by_text("Filtrer les appels").click()  # the filters are folded
     page.get_by_label("OPCO").select_option("OPCO ATLAS")
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"opco=OPCO\+ATLAS"))
@@ -197,6 +198,11 @@ def test_the_pipeline_is_usable_on_a_phone(browser: Browser, console: str) -> No
     link = page.get_by_role("link", name="Formation anglais professionnel")
     box = link.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    # the first call is on the first screen: the filters are folded above it
+    assert box["y"] + box["height"] <= PHONE["height"], f"first call at y={box['y']}"
+    expect(page.get_by_label("OPCO")).to_be_hidden()
+    page.get_by_text("Filtrer les appels").click()
+    expect(page.get_by_label("OPCO")).to_be_visible()
     _shot(page, "appels-telephone")
     link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Formation anglais professionnel")
@@ -224,7 +230,14 @@ def test_a_one_click_link_from_the_email_on_a_phone(
     _check_accessibility(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     _shot(page, "lien-courriel")
-    page.get_by_role("button", name="Confirmer : Pertinent").click()
+    confirm = page.get_by_role("button", name="Confirmer : Pertinent")
+    box = confirm.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"], (
+        f"« Confirmer » below the fold: y={box and box['y']}"
+    )
+    facts = page.locator("dl.facts").bounding_box()
+    assert facts is not None and box["y"] < facts["y"], "the action comes before the facts"
+    confirm.click()
     expect(page.get_by_role("status")).to_contain_text("Avis enregistré : pertinent")
     expect(page.get_by_role("status")).to_contain_text(CLAIRE)
     with site.store() as store:

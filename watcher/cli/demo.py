@@ -29,10 +29,13 @@ from watcher.store import Store
 
 def run_demo(console: Console, directory: Path | None = None, *, today: date | None = None) -> int:
     """Run the demo; returns the exit code (0 when both polls went as expected)."""
+    from responses.demo import declare_demo_vault
+
     day = today or _today()
     with _workdir(directory) as workdir, snapshot_server(day) as server:
         config_file = workdir / "opco-watch.toml"
         write_starter(config_file, force=True)
+        declare_demo_vault(config_file, day)  # the console sees the draft step's documents
         config = load_config(config_file)
         console.rule("opco-watch — offline demo")
         console.print(f"Snapshots served on {server.base_url}; data in {config.data_dir}\n")

@@ -42,8 +42,8 @@ def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> No
     """The evidence vault: each document and its status (valid, expiring, expired, missing).
 
     "expiring" means valid today but not on the deadline of the call named with --for (its
-    number, or one of its notices), or by default of the call in progress whose deadline is
-    the furthest.
+    number, or one of its notices), or by default of the furthest deadline of the calls
+    followed (go or submitted, else pertinent), as the console's Pièces page.
     """
     from responses.vault import DOCUMENT_COLUMNS, Vault, documents_table
 
@@ -70,15 +70,17 @@ def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> No
 def _judged_against(
     database: str, call: str | None, now: datetime
 ) -> tuple[str, datetime | None] | None:
-    """(what the deadline belongs to, the deadline): the call named, else the default."""
-    from responses.vault import latest_open_deadline
+    """(what the deadline belongs to, the deadline): the call named, else the call the
+    console's Pièces page judges against too (``watcher.pertinence.documents_deadline``)."""
+    from watcher.pertinence import documents_deadline
 
     with Store.open(database) as store:
         if call is not None:
             tender = the_call(store, call)
             return f"call n° {tender.id}, {tender.title[:60]}", tender.deadline
-        notice = latest_open_deadline((r.notice for r in store.list_notices()), now)
-    return (notice.title, notice.deadline) if notice else None
+        with store.transaction() as conn:
+            followed = documents_deadline(conn, now)
+    return None if followed is None else (followed.title, followed.deadline)
 
 
 @click.command("draft")

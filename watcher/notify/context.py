@@ -7,6 +7,7 @@ Every string from the web stays data: the templates escape it, nothing here rend
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -41,7 +42,7 @@ def tender_context(
         "opco": canonical_opco(tender.buyer) or "",
         **deadline_context(tender.deadline, main.deadline_text, today),
         "lots": lot_labels(tender.notices),
-        "places": list(dict.fromkeys(p for n in tender.notices for p in n.places)),
+        "places": unique_places(tender.notices),
         "value": fr.estimate(main.estimated_value, main.estimated_value_max),
         "kind": fr.kind_label(main.kind),
         "status": tender.status,
@@ -86,11 +87,31 @@ def lot_labels(notices: tuple[Notice, ...]) -> list[str]:
     return list(seen.values())
 
 
+def unique_places(notices: tuple[Notice, ...]) -> list[str]:
+    """The places of the notices, each once (whatever its case or spacing), first seen first."""
+    found: dict[str, str] = {}
+    for place in (p for n in notices for p in n.places):
+        text = " ".join(place.split())
+        if text:
+            found.setdefault(text.casefold(), text)
+    return list(found.values())
+
+
+_LOT_NUMBER = re.compile(r"\d+")
+_LOT_TITLE = re.compile(r"^lot\s*n?°?\s*(\d+)\b", re.IGNORECASE)
+
+
 def lot_label(lot: Lot) -> str:
+    """'Lot 3 — Bretagne'; a reference like 'LOT-0003' is said 'Lot 3', and a title that
+    already names its lot ('Lot 3 – Bretagne') is not prefixed a second time."""
     if not lot.number:
         return lot.title
-    number = lot.number if lot.number.lower().startswith("lot") else f"Lot {lot.number}"
-    return f"{number} — {lot.title}"
+    digits = _LOT_NUMBER.search(lot.number)
+    number = f"Lot {int(digits[0])}" if digits else lot.number
+    named = _LOT_TITLE.match(lot.title)
+    if named and (digits is None or int(named[1]) == int(digits[0])):
+        return lot.title
+    return f"{number} — {lot.title}" if lot.title else number
 
 
 def links(notices: tuple[Notice, ...]) -> list[dict[str, str]]:

@@ -200,15 +200,11 @@ def _call(
         "owner": ", ".join(addresses),
         # in the table, the name before the @ ("claire.martin"), the address on hover
         "owner_short": ", ".join(a.partition("@")[0] for a in addresses),
-        "deadline_short": short_datetime(deadline) if deadline else "non précisée",
+        # the whole date, year included ("vendredi 18 décembre 2026 à 16h00"): a digest is
+        # read days later, and a call may close next year (the key keeps its old name for
+        # the templates of mail.templates_dir)
+        "deadline_short": fr.long_datetime(deadline) if deadline else "non précisée",
     }
-
-
-def short_datetime(moment: datetime) -> str:
-    """'lun. 16 mars, 12h00' (Paris time): a deadline in a table cell."""
-    local = moment.astimezone(PARIS)
-    day = fr.DAYS[local.weekday()][:3]
-    return f"{day}. {local.day} {fr.MONTHS[local.month - 1]}, {local.hour}h{local.minute:02d}"
 
 
 def figures(

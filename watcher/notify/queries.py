@@ -3,6 +3,7 @@ loaded in bulk (three queries per chunk of ids, never one per tender)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from watcher.models import Match, Notice, Tender
+from watcher.pertinence import latest_judgements, pertinent, pertinent_ids
 from watcher.store.records import notice_from_data
 from watcher.store.schema import alert_log, matches, notices, tenders
 
@@ -20,15 +22,18 @@ CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class Judged:
-    """A tender, its latest verdict (None when never judged) and when it was first seen."""
+    """A tender, its latest verdict (None when never judged), when it was first seen, and the
+    latest judgement of a person (None when nobody judged it)."""
 
     tender: Tender
     match: Match | None
     first_seen: datetime
+    judged: bool | None = None
 
     @property
     def relevant(self) -> bool:
-        return self.match is not None and self.match.relevant
+        """Pertinent: a person's latest judgement first, else the classifier's verdict."""
+        return pertinent(self.judged, self.match is not None and self.match.relevant)
 
     @property
     def score(self) -> int:
@@ -53,13 +58,15 @@ def _load_chunk(conn: Connection, ids: list[int]) -> dict[int, Judged]:
         row.tender_id: _match(row)
         for row in conn.execute(sa.select(matches).where(matches.c.tender_id.in_(ids)))
     }
+    judged = latest_judgements(conn, ids)
     result = {}
     for row in conn.execute(sa.select(tenders).where(tenders.c.id.in_(ids))):
         if row.id in members:
             tender = Tender(
                 row.id, tuple(members[row.id]), row.status, row.closed, row.winner, row.owner
             )
-            result[row.id] = Judged(tender, verdicts.get(row.id), row.created_at)
+            person = judged[row.id][0] if row.id in judged else None
+            result[row.id] = Judged(tender, verdicts.get(row.id), row.created_at, person)
     return result
 
 
@@ -98,17 +105,13 @@ def buyers_seen_since(
 
 
 def status_counts(conn: Connection, since: datetime) -> dict[str, int]:
-    """Per status, the tenders followed: relevant or given a status, first seen since ``since``
-    or still in progress (go, submitted)."""
-    judged_relevant = sa.select(matches.c.tender_id).where(matches.c.relevant.is_(True))
-    followed = sa.or_(tenders.c.id.in_(judged_relevant), tenders.c.status != "new")
+    """Per status, the tenders followed: pertinent (a person's judgement first) or given a
+    status, first seen since ``since`` or still in progress (go, submitted)."""
     recent = sa.or_(tenders.c.created_at >= since, tenders.c.status.in_(["go", "submitted"]))
-    query = (
-        sa.select(tenders.c.status, sa.func.count())
-        .where(followed, recent)
-        .group_by(tenders.c.status)
-    )
-    return {row[0]: int(row[1]) for row in conn.execute(query)}
+    rows = list(conn.execute(sa.select(tenders.c.id, tenders.c.status).where(recent)))
+    relevant = pertinent_ids(conn, (r.id for r in rows if r.status == "new"))
+    counts = Counter(r.status for r in rows if r.status != "new" or r.id in relevant)
+    return dict(counts)
 
 
 def alerted(conn: Connection, tender_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:

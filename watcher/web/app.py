@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 
 import uvicorn
@@ -20,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -68,9 +69,13 @@ def create_app(
         *digest.ROUTES,
         *settings.ROUTES,
         Mount("/static", app=StaticFiles(packages=[("watcher.web", "static")]), name="static"),
+        Route("/favicon.ico", _favicon),
     ]
     limit = int(config.web.upload_max_mb * 1_000_000) + FORM_MARGIN
-    middleware = [Middleware(SecurityHeaders), Middleware(BodyLimit, limit=limit)]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, limit=limit, max_mb=config.web.upload_max_mb),
+    ]
     if config.web.trusted_proxies:
         hosts = config.web.trusted_proxies
         middleware.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=hosts))
@@ -118,6 +123,15 @@ def _warm(console: Console) -> None:
         console.index.rows()
     except Exception:  # a failing warm-up is only a slower first page
         log.exception("console: could not read the pipeline at start-up")
+
+
+FAVICON = resources.files("watcher.web") / "static" / "favicon.ico"
+
+
+async def _favicon(_request: Request) -> Response:
+    """The icon browsers ask for at /favicon.ico, from the package (cached for a day)."""
+    headers = {"cache-control": "public, max-age=86400"}
+    return Response(FAVICON.read_bytes(), media_type="image/x-icon", headers=headers)
 
 
 def _prepare(request: Request) -> None:

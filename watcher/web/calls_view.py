@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 
 from scrapers.registry import source_label
 from watcher import activity, fr, grouping, tenders
 from watcher.models import PARIS, Lot, Match, Notice, NoticeKind, Tender
-from watcher.notify.context import STATUS_LABELS, links, lot_label
+from watcher.notify.context import STATUS_LABELS, links, lot_label, unique_places
 from watcher.notify.opco import canonical_opco
 from watcher.store import Store
 from watcher.store import notices as notice_sql
@@ -104,9 +105,9 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "deadline_raw": main.deadline_text,
         "countdown": fr.countdown(deadline, today) if deadline else "",
         "days_left": (deadline.astimezone(PARIS).date() - today).days if deadline else None,
-        "value": fr.estimate(main.estimated_value, main.estimated_value_max),
+        "value": _nbsp_euro(fr.estimate(main.estimated_value, main.estimated_value_max)),
         "lots": _lots(tender),
-        "places": list(dict.fromkeys(p for n in tender.notices for p in n.places)),
+        "places": unique_places(tender.notices),
         "procedure": main.procedure,
         "links": _links(tender),
         "documents": _documents(tender),
@@ -143,18 +144,39 @@ def _lot(lot: Lot) -> dict[str, str]:
     return {
         "label": lot_label(lot),
         "description": lot.description,
-        "value": fr.estimate(lot.estimated_value, lot.estimated_value_max),
+        "value": _nbsp_euro(fr.estimate(lot.estimated_value, lot.estimated_value_max)),
         "deadline": fr.long_datetime(lot.deadline) if lot.deadline else "",
     }
+
+
+def _nbsp_euro(text: str) -> str:
+    """'75 000 € HT' with the space before '€' unbreakable (the amount never loses its unit
+    at a line end on a phone)."""
+    return text.replace(" €", f"{fr.NBSP}€")
 
 
 def _documents(tender: Tender) -> list[dict[str, str]]:
     urls = dict.fromkeys(d for n in tender.notices for d in n.documents)
     return [
-        {"url": u, "name": u.rsplit("/", 1)[-1] or u}
+        {"url": u, "name": document_name(u)}
         for u in urls
         if u.lower().startswith(("http://", "https://"))
     ]
+
+
+#: the last part of a path that names a program, not a file (``index.cfm?fuseaction=…``)
+_SCRIPTS = (".cfm", ".php", ".asp", ".aspx", ".jsp", ".do", ".action", ".html", ".htm")
+
+
+def document_name(url: str) -> str:
+    """A readable label for a document's link: its file name ('reglement.pdf'), else
+    'Document sur <site>' when the address is a program with parameters."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    if name and "." in name and not name.lower().endswith(_SCRIPTS):
+        return name
+    host = parts.hostname or url
+    return f"Document sur {host.removeprefix('www.')}"
 
 
 def _match(match: Match | None) -> dict[str, Any] | None:
@@ -193,7 +215,7 @@ def timeline(tender: Tender, changes: dict[str, list[Any]]) -> list[dict[str, An
                 "kind": fr.kind_label(notice.kind),
                 "kind_code": notice.kind.value,
                 "title": notice.title,
-                "source": notice.source,
+                "source": source_label(notice.source),
                 "url": notice.url if notice.url.lower().startswith(("http://", "https://")) else "",
                 "published": notice.published,
                 "changes": changed,

@@ -34,14 +34,13 @@ from watcher.store import Store
 from watcher.store.schema import users
 from watcher.web.index import PipelineIndex
 from watcher.web.learning import Learning
-from watcher.web.render import page
+from watcher.web.render import LOCAL_ACTOR, page
 from watcher.web.security import LoginLimiter, same_token
 
 log = logging.getLogger(__name__)
 
 COOKIE = "opco_watch_session"
 SESSION_SALT = "opco-watch.session"
-LOCAL_ACTOR = "poste local"
 #: the local user of open mode: may do everything, is named "poste local" in the history
 LOCAL_USER = User(0, LOCAL_ACTOR, "admin", False, 0)
 

@@ -27,6 +27,7 @@ from watcher.config import Config
 from watcher.models import NoticeKind
 from watcher.notify.opco import canonical_opco
 from watcher.notify.routing import call_owners, domain_owners
+from watcher.pertinence import latest_judgements, pertinent
 from watcher.store import Store
 from watcher.store.schema import activity, feedback, matches, notices, tenders
 
@@ -75,8 +76,8 @@ class CallRow:
 
     @property
     def pertinent(self) -> bool:
-        """A person's judgement first, else the classifier's."""
-        return self.judged if self.judged is not None else self.relevant
+        """A person's judgement first, else the classifier's (the core's one rule)."""
+        return pertinent(self.judged, self.relevant)
 
 
 class PipelineIndex:
@@ -186,7 +187,7 @@ def _load(conn: Connection, ids: list[int], owners: dict[str, str]) -> Iterable[
         row.tender_id: row
         for row in conn.execute(sa.select(matches).where(matches.c.tender_id.in_(ids)))
     }
-    judged = _judgements(conn, ids)
+    judged = latest_judgements(conn, ids)
     for row in conn.execute(sa.select(tenders).where(tenders.c.id.in_(ids))):
         if row.id not in members:
             continue
@@ -242,14 +243,3 @@ def _kind(kinds: set[str]) -> str:
         if kind.value in kinds:
             return kind.value
     return NoticeKind.CALL.value
-
-
-def _judgements(conn: Connection, ids: list[int]) -> dict[int, tuple[bool | None, str]]:
-    """The latest feedback on any notice of each call: (relevant, author)."""
-    query = (
-        sa.select(notices.c.tender_id, feedback.c.relevant, feedback.c.author)
-        .join(feedback, feedback.c.notice_id == notices.c.id)
-        .where(notices.c.tender_id.in_(ids))
-        .order_by(feedback.c.at, feedback.c.id)
-    )
-    return {row.tender_id: (bool(row.relevant), row.author) for row in conn.execute(query)}

@@ -14,6 +14,9 @@ from starlette.responses import HTMLResponse
 from watcher import fr
 from watcher.models import PARIS
 
+#: who the open mode records as the actor (watcher.web.console re-exports it)
+LOCAL_ACTOR = "poste local"
+
 
 def _long_date(value: date | datetime | None) -> str:
     if value is None:
@@ -25,6 +28,12 @@ def _long_date(value: date | datetime | None) -> str:
 
 def _long_datetime(value: datetime | None) -> str:
     return fr.long_datetime(value) if value is not None else ""
+
+
+def _person(value: str) -> str:
+    """A person as the pages name them: the open mode's "poste local" written as the header
+    writes it ("Poste local"), addresses as they are."""
+    return value[:1].upper() + value[1:] if value == LOCAL_ACTOR else value
 
 
 def _short_date(value: datetime | None) -> str:
@@ -48,6 +57,9 @@ def environment() -> Environment:
     env.filters["long_datetime"] = _long_datetime
     env.filters["short_date"] = _short_date
     env.filters["amount"] = fr.amount
+    env.filters["person"] = _person
+    env.filters["noun"] = fr.noun  # {{ n|noun("appel", "appels") }}: the word agreed with n
+    env.filters["plural"] = fr.plural  # {{ n|plural("appel") }}: "0 appel", "2 appels"
     return env
 
 

@@ -57,9 +57,11 @@ class SecurityHeaders:
 class BodyLimit:
     """Refuses a request body larger than ``limit`` bytes with 413, declared or streamed."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, max_mb: float = 0.0) -> None:
         self.app = app
         self.limit = limit
+        #: the limit users are told (web.upload_max_mb; ``limit`` adds the form around it)
+        self.max_mb = max_mb or limit / 1_000_000
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +69,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(send)
+            await _too_large(scope, send, self.max_mb)
             return
         seen = 0
 
@@ -82,19 +84,40 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send)
         except TooLarge:
-            await _too_large(send)
+            await _too_large(scope, send, self.max_mb)
 
 
 class TooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send) -> None:
-    body = (
-        "Fichier trop volumineux (limite : web.upload_max_mb). "
-        "Revenez en arrière et choisissez un fichier plus petit."
-    ).encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), *HEADERS]
+async def _too_large(scope: Scope, send: Send, max_mb: float) -> None:
+    """The console's error page, in French, with the limit in Mo and a link back."""
+    from watcher import fr
+    from watcher.web.render import environment
+
+    root = scope.get("root_path", "")
+    path = str(scope.get("path", ""))
+    back = (
+        (f"{root}/pieces", "Retour aux pièces")
+        if path.startswith(f"{root}/pieces")
+        else (f"{root}/appels", "Retour aux appels")
+    )
+    limit = fr.megabytes(max_mb)
+    context = {
+        "root": root,
+        "user": None,
+        "csrf": "",
+        "open_mode": False,
+        "path": path,
+        "flash": "",
+        "title": "Fichier trop volumineux",
+        "message": f"Le fichier envoyé dépasse la limite de {limit}. Choisissez un fichier "
+        f"plus petit (un PDF compressé, par exemple) et déposez-le de nouveau.",
+        "back": back,
+    }
+    body = environment().get_template("error.html").render(context).encode()
+    headers = [(b"content-type", b"text/html; charset=utf-8"), *HEADERS]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from watcher import accounts
+from watcher import accounts, fr
 from watcher.accounts import AccountError
 from watcher.web.console import (
     Session,
@@ -33,6 +33,8 @@ def _safe_next(target: str) -> str:
 @handler(login=False)
 async def login_form(request: Request) -> Response:
     suite = _safe_next(request.query_params.get("suite", "/appels"))
+    if request.state.user is not None:  # already logged in (or open mode): nothing to do here
+        return redirect(request, suite)
     return page(request, "login.html", {"title": "Connexion", "suite": suite, "error": ""})
 
 
@@ -46,7 +48,7 @@ async def login(request: Request) -> Response:
     wait = console.limiter.wait(email, client)
     if wait:
         minutes = max(1, round(wait / 60))
-        message = f"Trop de tentatives : réessayez dans {minutes} minute(s)."
+        message = f"Trop de tentatives{fr.NBSP}: réessayez dans {fr.plural(minutes, 'minute')}."
         context = {"title": "Connexion", "suite": suite, "error": message}
         refused = page(request, "login.html", context, status_code=429)
         refused.headers["retry-after"] = str(wait)

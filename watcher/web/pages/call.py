@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from watcher import accounts, activity, tenders
+from watcher import accounts, activity, fr, tenders
 from watcher.errors import OpcoWatchError
 from watcher.models import PARIS
 from watcher.notify.context import STATUS_LABELS
@@ -220,7 +220,7 @@ async def save_checklist(request: Request) -> Response:
     return redirect(
         request,
         f"/appels/{tender_id}#liste",
-        f"Liste de contrôle enregistrée ({changed} changement(s)).",
+        f"Liste de contrôle enregistrée ({fr.plural(changed, 'changement')}).",
     )
 
 

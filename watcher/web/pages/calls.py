@@ -61,6 +61,22 @@ class Filters:
             page=max(1, int(number)) if number.isdigit() else 1,
         )
 
+    @property
+    def active(self) -> int:
+        """How many filters are in force (the page number is not one)."""
+        return sum(bool(v) for v in (*self._chosen(), self.hidden))
+
+    def _chosen(self) -> tuple[object, ...]:
+        return (
+            self.pertinent,
+            self.mine,
+            self.opco,
+            self.domain,
+            self.region,
+            self.deadline,
+            self.status,
+        )
+
     def query(self, **changes: Any) -> str:
         values = {
             "pertinents": "1" if self.pertinent else "",

@@ -31,16 +31,36 @@ LOCAL_CALENDAR = "calendar-local"
 WEEKS_BACK = 12
 
 
-def _week(request: Request) -> Week:
-    last = Week.of(datetime.now(PARIS).date()).shifted(-1)
-    text = request.query_params.get("semaine", "")
+def _week(request: Request) -> tuple[Week, str]:
+    """The week asked for (default: the last full week, the one the email reports on), and
+    what to tell the user when the address named no usable week."""
+    this_week = Week.of(datetime.now(PARIS).date())
+    last = this_week.shifted(-1)
+    text = request.query_params.get("semaine", "").strip()
     if not text:
-        return last
+        return last, ""
     try:
         chosen = Week.parse(text)
     except ConfigError:
-        return last
-    return min(chosen, Week.of(datetime.now(PARIS).date()))
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        return last, (
+            f"«\u00a0{shown}\u00a0» n'est pas une semaine (écrivez-la comme "
+            f"{this_week.label})\u00a0: voici la dernière semaine complète."
+        )
+    if chosen > this_week:
+        return this_week, "Cette semaine n'a pas encore commencé\u00a0: voici la semaine en cours."
+    return chosen, ""
+
+
+def _current_week_note(console: Console, shown: Week) -> dict[str, Any] | None:
+    """When the last full week (shown by default) saw no call, what the current one has so
+    far: the page stays on the week the email reports on, and says where the news are."""
+    this_week = Week.of(datetime.now(PARIS).date())
+    current = digest_view(console, this_week)
+    count = sum(o["calls"] for o in current["per_opco"])
+    if shown == this_week or not count:
+        return None
+    return {"label": this_week.label, "count": count}
 
 
 def digest_view(console: Console, week: Week) -> dict[str, Any]:
@@ -68,8 +88,11 @@ def reset_token(console: Console, user: accounts.User) -> None:
 @handler()
 async def digest_page(request: Request) -> Response:
     console = console_of(request)
-    week = _week(request)
+    week, problem = _week(request)
     context = await run_in_threadpool(digest_view, console, week)
+    note = None
+    if not context["per_opco"] and "semaine" not in request.query_params:
+        note = await run_in_threadpool(_current_week_note, console, week)
     token = await run_in_threadpool(calendar_token, console, request.state.user)
     base = console.config.web.base_url
     this_week = Week.of(datetime.now(PARIS).date())
@@ -85,7 +108,10 @@ async def digest_page(request: Request) -> Response:
             "previous": week.shifted(-1).label,
             "next": week.shifted(1).label if week < this_week else "",
             "calendar_url": f"{base}/calendrier/{token}.ics",
+            "problem": problem,
+            "current": note,
         },
+        status_code=400 if problem.startswith("«") else 200,
     )
 
 
@@ -93,7 +119,7 @@ async def digest_page(request: Request) -> Response:
 async def digest_email(request: Request) -> Response:
     """The digest exactly as the email shows it (its own inline styles, still no script)."""
     console = console_of(request)
-    week = _week(request)
+    week, _problem = _week(request)
     context = await run_in_threadpool(digest_view, console, week)
     settings = settings_of(console.config)
     subject = digest_subject(f"semaine {week.number}", len(context["calls"]))

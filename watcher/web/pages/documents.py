@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from watcher import activity
 from watcher.models import PARIS
+from watcher.pertinence import documents_deadline
 from watcher.vault_versions import UploadError, check_upload, history, save_version
 from watcher.web.console import Console, actor, console_of, form_text, handler, not_found, redirect
 from watcher.web.render import page
@@ -25,23 +26,15 @@ def _vault(console: Console) -> Any:
     return Vault.load(console.config.documents, console.config.base_dir)
 
 
-def _next_deadline(console: Console) -> datetime | None:
-    """The furthest deadline of a call in progress (go, submitted), else of an open relevant
-    call: documents are judged against it, as `opco-watch documents` does."""
-    now = datetime.now(UTC)
-    rows = [r for r in console.index.rows() if r.deadline and r.deadline >= now and not r.closed]
-    followed = [r for r in rows if r.status in ("go", "submitted")] or [
-        r for r in rows if r.pertinent
-    ]
-    return max((r.deadline for r in followed if r.deadline), default=None)
-
-
 def listing(console: Console) -> dict[str, Any]:
     from responses.vault import STATUS_LABELS
 
     vault = _vault(console)
-    today = datetime.now(PARIS).date()
-    deadline = _next_deadline(console)
+    now = datetime.now(UTC)
+    with console.store.transaction() as conn:
+        against = documents_deadline(conn, now)  # the same call as `opco-watch documents`
+    today = now.astimezone(PARIS).date()
+    deadline = against.deadline if against else None
     documents = []
     for index, document in enumerate(vault.documents):
         state = vault.state(document, today, deadline)
@@ -65,6 +58,7 @@ def listing(console: Console) -> dict[str, Any]:
         "documents": documents,
         "missing": missing,
         "deadline": deadline,
+        "against": against,
         "configured": vault.configured,
     }
 

@@ -10,8 +10,10 @@ token. Someone logged in as another person cannot use it.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +22,8 @@ from starlette.routing import Route
 from watcher import activity, tenders
 from watcher.links import ACTIONS, Action, LinkError
 from watcher.models import Tender
+from watcher.pertinence import latest_judgements
+from watcher.store.schema import tenders as tenders_table
 from watcher.web.console import Console, console_of, current_user, read_session
 from watcher.web.pages.call import render_call
 from watcher.web.render import page
@@ -30,6 +34,31 @@ DONE = {
     "je-prends": "Vous êtes responsable de cet appel.",
     "no-go": "Statut : no-go.",
 }
+#: a link opened again once its action is recorded: said, not recorded twice
+ALREADY = {
+    "pertinent": "Cet avis est déjà enregistré : pertinent.",
+    "pas-pertinent": "Cet avis est déjà enregistré : pas pertinent.",
+    "je-prends": "C'est déjà noté : vous êtes responsable de cet appel.",
+    "no-go": "C'est déjà noté : l'appel est en no-go.",
+}
+#: one confirmation at a time in this process: a double click records one line, not two
+_CONFIRMING = threading.Lock()
+
+
+def already_done(console: Console, action: Action) -> bool:
+    """Whether the call already is as the link would make it, by this recipient's doing
+    (their judgement is the latest, they own it, it is no-go)."""
+    with console.store.transaction() as conn:
+        if action.action in ("pertinent", "pas-pertinent"):
+            latest = latest_judgements(conn, [action.tender_id]).get(action.tender_id)
+            return latest == (action.action == "pertinent", action.recipient)
+        query = sa.select(tenders_table.c.owner, tenders_table.c.status)
+        row = conn.execute(query.where(tenders_table.c.id == action.tender_id)).first()
+    if row is None:
+        return False
+    if action.action == "je-prends":
+        return (row.owner or "") == action.recipient.strip().lower()
+    return bool(row.status == "no-go")
 
 
 def _check(request: Request) -> Action | Response:
@@ -75,10 +104,12 @@ async def show(request: Request) -> Response:
     refused = await _someone_else(request, action)
     if refused is not None:
         return refused
+    done = await run_in_threadpool(already_done, console_of(request), action)
     pending = {
         "token": str(request.path_params["token"]),
         "label": ACTIONS[action.action],
         "recipient": action.recipient,
+        "already": ALREADY[action.action] if done else "",
     }
     return await render_call(
         request, {"tender_id": action.tender_id, "pending": pending, "guest": True}
@@ -102,18 +133,27 @@ async def confirm(request: Request) -> Response:
             {"title": "Introuvable", "message": "Cet appel n'existe plus."},
             status_code=404,
         )
-    await run_in_threadpool(_apply, console, action, tender)
+    applied = await run_in_threadpool(_apply_once, console, action, tender)
     console.index.stale()
     return page(
         request,
         "done.html",
         {
             "title": "C'est noté",
-            "message": DONE[action.action],
+            "message": DONE[action.action] if applied else ALREADY[action.action],
             "tender_id": tender.id,
             "who": action.recipient,
         },
     )
+
+
+def _apply_once(console: Console, action: Action, tender: Tender) -> bool:
+    """Record the action unless it already is; True when it was recorded now."""
+    with _CONFIRMING:
+        if already_done(console, action):
+            return False
+        _apply(console, action, tender)
+        return True
 
 
 def _apply(console: Console, action: Action, tender: Tender) -> None:

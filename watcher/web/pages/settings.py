@@ -14,18 +14,20 @@ from watcher import accounts
 from watcher.config import config_path
 from watcher.config_check import check_config
 from watcher.notify.settings import settings_of
+from watcher.web.check_words import Finding, finding
 from watcher.web.console import Console, console_of, handler
 from watcher.web.render import page
 
 
-def findings(console: Console) -> list[str]:
+def findings(console: Console) -> list[Finding]:
     """What `config check` reports on the file the console was started with (errors, then
-    warnings)."""
+    warnings), in French where the wording is known."""
     file = console.config_file
     if file is None or not file.exists():
         return []
     report = check_config(file)
-    return [str(p) for p in report.errors] + [f"attention : {w}" for w in report.warnings]
+    errors = [finding(p) for p in report.errors]
+    return errors + [finding(w, warning=True) for w in report.warnings]
 
 
 def overview(console: Console) -> dict[str, Any]:

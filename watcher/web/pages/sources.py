@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from watcher import pipeline
+from watcher import fr, pipeline
 from watcher.errors import OpcoWatchError
 from watcher.web.console import Console, console_of, handler, not_found, redirect
 from watcher.web.render import page
@@ -60,7 +60,9 @@ def _run(console: Console, job: PollJob) -> None:
         )
         job.ok = report.ok
         job.outcome = (
-            f"{report.items} avis lus : {report.new} nouveau(x), {report.changed} modifié(s)"
+            f"{fr.plural(report.items, 'avis lu', 'avis lus')}{fr.NBSP}: "
+            f"{fr.plural(report.new, 'nouveau', 'nouveaux')}, "
+            f"{fr.plural(report.changed, 'modifié')}"
             if report.ok
             else f"échec : {report.error}"
         )
