@@ -8,7 +8,7 @@ buyer already stored; in process and as a whole ``opco-watch poll`` process; the
 
 Sites: one process and one loopback address (127.0.0.N) per site, ``watcher/devserver.py``
 with ``--latency`` per answer, AKTO's layout read by the real ``Akto`` scraper (bench/
-opco_bench.py); one call in three fits the example profile, whose alerts are queued.
+opco_bench.py); about 70 % of the calls fit the example profile, and their alerts are queued.
 History: H calls of the buyer AKTO, each its own open tender, stored by the checkout's own
 code before the poll (bench/pollwork.py), deadlines from three years ago to four months ahead.
 
@@ -20,7 +20,7 @@ Figures, per checkout (``--project``, repeatable, default this worktree; each ne
   unchanged      the poll again: requests (robots.txt included) and CPU
 The politeness bound of a host: robots.txt, the listing, then ceil(details / cap) rounds of
 detail pages, one latency each; hosts run in parallel. ``--profile FILE`` writes the CPU
-profile (cProfile, process time, imports and warm-up excluded) of the first checkout's first
+profile (cProfile, imports and warm-up excluded) of the first checkout's first
 cold poll in process and prints where its time goes. Prints figures; never fails a build.
 """
 
@@ -278,7 +278,7 @@ def report(results: Results, checkouts: list[Project], histories: list[int], rou
     width = 44
     for history in histories:
         print(f"\nH = {history:,} open calls of the same buyer stored before the poll")
-        heads = "".join(f"{p.label:>26}" for p in checkouts)
+        heads = "".join(f"{p.label:>34}" for p in checkouts)
         print(f"{'':{width}}{heads}" + ("   ratio" if len(checkouts) > 1 else ""))
         for label, key, unit in ROWS:
             series = [results[(history, p.label)].get(key, []) for p in checkouts]
@@ -293,9 +293,10 @@ def report(results: Results, checkouts: list[Project], histories: list[int], rou
 
 def _cell(value: float, runs: list[float], unit: str) -> str:
     if unit == "":
-        return f"{value:>26.0f}"
-    text = f"{value:.2f} {unit} (" + ", ".join(f"{r:.2f}" for r in runs) + ")"
-    return f"{text:>26}"
+        return f"{value:>34.0f}"
+    digits = 1 if value >= 10 else 2
+    text = f"{value:.{digits}f} {unit} (" + ", ".join(f"{r:.{digits}f}" for r in runs) + ")"
+    return f"{text:>34}"
 
 
 def main() -> None:

@@ -122,7 +122,7 @@ def inproc(args: argparse.Namespace) -> None:
         poll(load_config(args.warm), names=names)
     _tell("warm", {})
     config = load_config(args.config)
-    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    profiler = cProfile.Profile() if args.profile else None
     _tell("cold", _timed_poll(config, names, profiler))
     if profiler is not None:
         profiler.dump_stats(args.profile)

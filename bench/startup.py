@@ -146,15 +146,17 @@ def puller(node: Module) -> str:
     return up.name if up is not None else "(top level)"
 
 
-def importtime(project: Project, rounds: int) -> str:
-    by_package: dict[str, list[float]] = defaultdict(list)
-    heavy: dict[str, list[float]] = defaultdict(list)
-    pulled: dict[str, str] = {}
-    totals: list[float] = []
-    for _ in range(rounds):
-        argv = [project.python, "-X", "importtime", project.script, "--help"]
-        modules = parse_importtime(run_metered(argv, env=project.env()).stderr)
-        totals.append(sum(m.own for m in modules) / 1e6)
+@dataclass
+class ImportSamples:
+    """-X importtime of ``--help``, one sample per round: seconds by package, heavy subtrees."""
+
+    by_package: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    heavy: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    pulled: dict[str, str] = field(default_factory=dict)
+    totals: list[float] = field(default_factory=list)
+
+    def add(self, modules: list[Module]) -> None:
+        self.totals.append(sum(m.own for m in modules) / 1e6)
         own: dict[str, float] = defaultdict(float)
         subtrees: dict[str, float] = defaultdict(float)
         for module in modules:
@@ -162,27 +164,50 @@ def importtime(project: Project, rounds: int) -> str:
             own[package] += module.own / 1e6
             if package in HEAVY and _top_of_package(module):
                 subtrees[package] += module.total / 1e6
-                pulled.setdefault(package, puller(module))
+                self.pulled.setdefault(package, puller(module))
         for package, seconds in own.items():
-            by_package[package].append(seconds)
+            self.by_package[package].append(seconds)
         for package, seconds in subtrees.items():
-            heavy[package].append(seconds)
+            self.heavy[package].append(seconds)
+
+
+def importtimes(checkouts: list[Project], rounds: int) -> dict[str, ImportSamples]:
+    """Samples per checkout, the checkouts interleaved round by round."""
+    found = {p.label: ImportSamples() for p in checkouts}
+    for _, project in interleaved(rounds, checkouts):
+        argv = [project.python, "-X", "importtime", project.script, "--help"]
+        found[project.label].add(parse_importtime(run_metered(argv, env=project.env()).stderr))
+    return found
+
+
+def importtime_text(project: Project, samples: ImportSamples, rounds: int) -> str:
+    by_package, heavy, pulled, totals = (
+        samples.by_package,
+        samples.heavy,
+        samples.pulled,
+        samples.totals,
+    )
     lines = [
         f"import time of `opco-watch --help`, {project.label}: {median(totals):.2f} s "
-        f"(median of {rounds}; -X importtime inflates it a little)",
+        f"(wall clock, median of {rounds}; -X importtime and the machine's load add to it)",
         "  by top-level package (time in its own modules only):",
     ]
     ranked = sorted(by_package.items(), key=lambda item: -median(item[1]))[:20]
-    lines += [f"    {name:24} {median(values):6.3f} s" for name, values in ranked]
+    whole = median(totals)
+    lines += [f"    {name:24} {_share(median(values), whole)}" for name, values in ranked]
     lines.append(
         "  heavy libraries, with all they import (subtrees overlap: dateutil is inside "
         "icalendar) and the project module that first pulls each:"
     )
     for name in sorted(heavy, key=lambda n: -median(heavy[n])):
-        lines.append(f"    {name:18} {median(heavy[name]):6.3f} s  <- {pulled[name]}")
+        lines.append(f"    {name:18} {_share(median(heavy[name]), whole)}  <- {pulled[name]}")
     absent = [name for name in HEAVY if name not in heavy]
     lines.append(f"  not imported: {', '.join(absent) or 'none'}")
     return "\n".join(lines)
+
+
+def _share(seconds: float, whole: float) -> str:
+    return f"{seconds:6.3f} s {100 * seconds / whole:4.0f} %"
 
 
 def _top_of_package(module: Module) -> bool:
@@ -201,9 +226,10 @@ def main() -> None:
     print_startup(checkouts, measure(checkouts, args.rounds))
     print(f"medians of {args.rounds} interleaved round(s); {load_note()}")
     if args.importtime:
+        samples = importtimes(checkouts, args.rounds)
         for project in checkouts:
             print()
-            print(importtime(project, args.rounds))
+            print(importtime_text(project, samples[project.label], args.rounds))
 
 
 if __name__ == "__main__":
