@@ -104,6 +104,13 @@ class StoreConfig(Section):
         description="SQLAlchemy URL of another database (PostgreSQL); empty = SQLite file. "
         "OPCO_WATCH_DATABASE_URL, if set, wins (keeps a password out of the file).",
     )
+    grouping_horizon_days: int = Field(
+        365,
+        ge=30,
+        le=3650,
+        description="Days after its deadline a call stays a candidate for a new notice of the "
+        "same buyer and title (exact references link notices whatever the age).",
+    )
 
 
 class SourceConfig(BaseModel):

@@ -18,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
+from watcher.store import search_index
 from watcher.store.schema import schema_version
 
 logger = logging.getLogger(__name__)
@@ -298,6 +299,19 @@ def _v6_reliability(op: Operations) -> None:
         batch.add_column(sa.Column("claimed_by", sa.Text))
 
 
+def _v7_lookups(op: Operations) -> None:
+    """Indexed lookups: open calls by buyer and deadline (grouping), notices by source and
+    first seen, tenders by creation, and a full-text index of the notices' search text
+    (SQLite: FTS5 trigram table kept by triggers; PostgreSQL: pg_trgm GIN index)."""
+    op.create_index(
+        "ix_tenders_candidates", "tenders", ["buyer_norm", "closed", "deadline", "updated_at"]
+    )
+    op.drop_index("ix_tenders_buyer_norm", "tenders")  # a prefix of the new one
+    op.create_index("ix_tenders_created_at", "tenders", ["created_at"])
+    op.create_index("ix_notices_source_first_seen", "notices", ["source", "first_seen"])
+    search_index.create(op)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
@@ -305,6 +319,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_notify,
     _v5_console,
     _v6_reliability,
+    _v7_lookups,
 )
 HEAD = len(MIGRATIONS)
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Row
 
 from watcher.merging import fill_empty
 from watcher.models import Notice
+from watcher.store import search_index
 from watcher.store.engine import executemany
 from watcher.store.records import (
     NoticeChange,
@@ -294,8 +295,10 @@ def search(
     if since is not None:
         query = query.where(notices.c.first_seen >= since)
     if text:
-        pattern = f"%{like_escape(fold(text.strip()))}%"
+        folded = fold(text.strip())
+        pattern = f"%{like_escape(folded)}%"
         query = query.where(notices.c.search_text.like(pattern, escape="\\"))
+        query = search_index.narrow(conn, query, folded, notices.c.id)
     query = query.order_by(
         notices.c.first_seen.desc(), notices.c.deadline.asc().nulls_last(), notices.c.id.desc()
     )
