@@ -138,7 +138,10 @@ class Sites:
 
 
 def seed_template(project: Project, folder: Path, history: int, today: date, sources: int) -> Path:
-    db = folder / f"{project.root.name}-{history}.db"
+    db = folder / f"{project.root.name}-{history}-{today.isoformat()}.db"
+    if db.exists():  # kept by --seeds from an earlier run
+        progress(f"  reusing {db}")
+        return db
     argv = [project.python, BENCH / "pollwork.py", "seed", "--db", db, "--history", str(history)]
     argv += ["--today", today.isoformat(), "--sources", str(sources)]
     done = run_metered(argv, env=project.env())
@@ -214,6 +217,7 @@ def run_inproc(
         if worker.wait() != 0:
             errors.seek(0)
             raise RuntimeError(errors.read().decode(errors="replace")[-3000:])
+    shutil.rmtree(config.parent, ignore_errors=True)
     return figures
 
 
@@ -231,6 +235,7 @@ def run_process(
     sites.clear()
     again = run_metered(argv, env=sites.env(project))
     again_requests = len(sites.log())
+    shutil.rmtree(config.parent, ignore_errors=True)
     return {
         "pr_cpu": cold.cpu,
         "pr_wall": cold.wall,
@@ -307,6 +312,9 @@ def main() -> None:
     parser.add_argument("--modes", default="inproc,process", help="inproc, process or both")
     parser.add_argument("--profile", type=Path, help="write the cold poll's CPU profile here")
     parser.add_argument("--sources", type=int, default=12)
+    parser.add_argument(
+        "--seeds", type=Path, help="keep seeded databases here and reuse them (same schema only)"
+    )
     parser.add_argument("--details", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--cap", type=int, default=4)
@@ -319,7 +327,8 @@ def main() -> None:
     bound = args.latency * (2 + math.ceil(args.details / args.cap))
     results: Results = defaultdict(lambda: defaultdict(list))
     sites = Sites(args, today)
-    with tempfile.TemporaryDirectory(prefix="bench-poll-") as work:
+    with tempfile.TemporaryDirectory(prefix="bench-poll-") as scratch:
+        work = str(args.seeds) if args.seeds else scratch
         try:
             for history in histories:
                 progress(f"H = {history}: seeding")

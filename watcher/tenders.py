@@ -194,15 +194,9 @@ def _windows(notice: Notice, at: datetime, horizon: timedelta) -> list[sa.Column
 
 def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
     conn.execute(sa.update(notices).where(notices.c.key == notice.key).values(tender_id=tender_id))
-    taken = set(
-        conn.execute(
-            sa.select(tender_keys.c.key).where(
-                tender_keys.c.key.in_(grouping.identity_keys(notice))
-            )
-        ).scalars()
-    )
-    new = [{"key": k, "tender_id": tender_id} for k in grouping.identity_keys(notice) - taken]
-    upserts.insert_ignoring(conn, tender_keys, new, ["key"])
+    # a key already naming another tender keeps it (the first tender found by it wins)
+    rows = [{"key": key, "tender_id": tender_id} for key in sorted(grouping.identity_keys(notice))]
+    upserts.insert_all_ignoring(conn, tender_keys, rows, ["key"])
 
 
 def _refresh(conn: Connection, tender_id: int, at: datetime) -> None:

@@ -302,7 +302,16 @@ def _v6_reliability(op: Operations) -> None:
 def _v7_lookups(op: Operations) -> None:
     """Indexed lookups: open calls by buyer and deadline (grouping), notices by source and
     first seen, tenders by creation, and a full-text index of the notices' search text
-    (SQLite: FTS5 trigram table kept by triggers; PostgreSQL: pg_trgm GIN index)."""
+    (SQLite: FTS5 trigram table kept by triggers; PostgreSQL: pg_trgm GIN index); robots.txt
+    copies kept between runs."""
+    op.create_table(
+        "robots_txt",
+        sa.Column("origin", sa.String, primary_key=True),
+        sa.Column("status", sa.Integer, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        _stamp("fetched_at"),
+        _stamp("expires_at"),
+    )
     op.create_index(
         "ix_tenders_candidates", "tenders", ["buyer_norm", "closed", "deadline", "updated_at"]
     )
