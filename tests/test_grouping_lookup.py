@@ -37,7 +37,9 @@ def group(store: Store, *batch: Notice, at: datetime = AT, **options: object) ->
 def test_a_call_whose_deadline_passed_long_ago_is_not_merged_with_a_new_one(store: Store) -> None:
     """OPCOs publish the same call again year after year: merging this year's (deadline not
     known yet) into the one closed two years ago would hide it, and its alert."""
-    old = notice("2024", published=date(2024, 2, 1), deadline=datetime(2024, 3, 1, 12, tzinfo=PARIS))
+    old = notice(
+        "2024", published=date(2024, 2, 1), deadline=datetime(2024, 3, 1, 12, tzinfo=PARIS)
+    )
     (first,) = group(store, old, at=datetime(2024, 2, 2, tzinfo=UTC))
     (again,) = group(store, notice("2026", deadline=None))
     assert again.kind == "new" and again.tender_id != first.tender_id
@@ -51,7 +53,9 @@ def test_a_call_within_the_horizon_still_merges(store: Store) -> None:
 
 
 def test_the_horizon_is_a_setting(store: Store) -> None:
-    old = notice("2024", published=date(2024, 2, 1), deadline=datetime(2024, 3, 1, 12, tzinfo=PARIS))
+    old = notice(
+        "2024", published=date(2024, 2, 1), deadline=datetime(2024, 3, 1, 12, tzinfo=PARIS)
+    )
     (first,) = group(store, old)
     (again,) = group(store, notice("2026", deadline=None), horizon=timedelta(days=3 * 365))
     assert (again.kind, again.tender_id) == ("merged", first.tender_id)

@@ -46,7 +46,9 @@ QUERIES = (
 
 
 def notice(ref: str, title: str, buyer: str, summary: str) -> Notice:
-    return Notice("akto", ref, title, f"https://akto.example.org/{ref}", buyer=buyer, summary=summary)
+    return Notice(
+        "akto", ref, title, f"https://akto.example.org/{ref}", buyer=buyer, summary=summary
+    )
 
 
 def substring_model(query: str) -> set[str]:
@@ -68,7 +70,11 @@ def test_the_index_finds_what_the_substring_match_found(filled: Store, query: st
 
 
 def test_accents_and_case_do_not_matter_but_plurals_do(filled: Store) -> None:
-    assert {s.notice.ref for s in filled.list_notices(text="securite")} == {"secu", "plain", "upper"}
+    assert {s.notice.ref for s in filled.list_notices(text="securite")} == {
+        "secu",
+        "plain",
+        "upper",
+    }
     assert {s.notice.ref for s in filled.list_notices(text="formations")} == {"plural"}
 
 
@@ -134,4 +140,3 @@ def _captured_select(store: Store, conn: sa.Connection) -> str:
         sa.event.remove(conn, "before_cursor_execute", capture)
     assert seen, "list --text did not go through the index"
     return seen[0]
-

@@ -92,7 +92,11 @@ class FetchConfig(Section):
     )
     per_host: int = Field(4, ge=1, le=32, description="Concurrent requests to one host.")
     max_body_mb: float = Field(10.0, gt=0, le=500, description="Largest page or file downloaded.")
-    respect_robots: bool = Field(True, description="Obey robots.txt (keep it on).")
+    respect_robots: bool = Field(
+        True,
+        description="Obey robots.txt (keep it on); each host's copy is kept up to 24 hours "
+        "in the store (RFC 9309).",
+    )
 
 
 class StoreConfig(Section):

@@ -35,6 +35,7 @@ from watcher.notify.settings import settings_of
 from watcher.runs import Progress, RunContext, SourceReport
 from watcher.sanitise import clean_notice
 from watcher.store import SourceState, Store, UpsertResult
+from watcher.store.robots import StoreMemory
 from watcher.tenders import TenderEvent
 
 log = logging.getLogger(__name__)
@@ -359,7 +360,8 @@ async def _poll_all(
     today: date | None,
     judge: Judge,
 ) -> list[SourceReport]:
-    async with Fetcher(config.fetch_settings(mirror=mirror)) as fetcher:
+    memory = StoreMemory(store)  # robots.txt kept between polls (RFC 9309: up to 24 h)
+    async with Fetcher(config.fetch_settings(mirror=mirror), robots_memory=memory) as fetcher:
         day = today or datetime.now(PARIS).date()
         ctx = RunContext(
             store=store,

@@ -164,7 +164,10 @@ def _find_similar(conn: Connection, notice: Notice, at: datetime, horizon: timed
     open_of_buyer = (tenders.c.buyer_norm == buyer, tenders.c.closed == sa.false())
     # two range scans of ix_tenders_candidates (an OR would scan all the buyer's entries)
     query = sa.union_all(
-        *(sa.select(*columns).where(*open_of_buyer, window) for window in _windows(notice, at, horizon))
+        *(
+            sa.select(*columns).where(*open_of_buyer, window)
+            for window in _windows(notice, at, horizon)
+        )
     ).subquery()
     call_name = grouping.amended_call_name(notice)
     named: list[int] = []

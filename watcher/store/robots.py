@@ -3,30 +3,20 @@ should not use a copy for more than 24 hours unless the file has become unreacha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from watcher.robots_memory import RobotsCopy
 from watcher.store import upserts
 from watcher.store.schema import robots_txt
 
+if TYPE_CHECKING:
+    from watcher.store.store import Store
+
 #: the longest robots.txt kept (RFC 9309 §2.5: parse at least the first 500 KiB)
 MAX_CHARS = 512 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class RobotsCopy:
-    """What ``origin``/robots.txt answered: ``status`` (2xx with ``body``, or 4xx: no rules)."""
-
-    status: int
-    body: str
-    fetched_at: datetime
-    expires_at: datetime
-
-    def fresh(self, now: datetime) -> bool:
-        return self.fetched_at <= now < self.expires_at
 
 
 def get(conn: Connection, origin: str) -> RobotsCopy | None:
@@ -44,3 +34,16 @@ def save(conn: Connection, origin: str, copy: RobotsCopy) -> None:
         "expires_at": copy.expires_at,
     }
     upserts.upsert(conn, robots_txt, {"origin": origin}, values)
+
+
+class StoreMemory:
+    """The fetcher's ``RobotsMemory`` in a store (each call its own short transaction)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def recall(self, origin: str) -> RobotsCopy | None:
+        return self._store.robots_copy(origin)
+
+    def keep(self, origin: str, copy: RobotsCopy) -> None:
+        self._store.save_robots(origin, copy)
