@@ -11,19 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
 from watcher.store import search_index
 from watcher.store.schema import schema_version
 
+if TYPE_CHECKING:  # alembic (and mako) cost a second to import: only when migrating
+    from alembic.operations import Operations
+
 logger = logging.getLogger(__name__)
 
-Migration = Callable[[Operations], None]
+Migration = Callable[["Operations"], None]
 
 
 def _stamp(name: str, nullable: bool = False) -> sa.Column[datetime]:
@@ -360,6 +362,11 @@ def migrate(conn: Connection, target: int | None = None) -> int:
             f"the database has schema version {version}, newer than this opco-watch knows "
             f"({HEAD}); upgrade opco-watch, or point it at another data directory"
         )
+    if version >= target:
+        return version
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
     ops = Operations(MigrationContext.configure(conn))
     if target > version and not sa.inspect(conn).has_table(schema_version.name):
         _create_version_table(ops)

@@ -14,11 +14,13 @@ Queries shorter than 3 characters have no trigram: they scan, as before.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic.operations import Operations
 from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 log = logging.getLogger(__name__)
 
