@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from scrapers.dates import fold
 from tests.conftest import Database
 from watcher.models import Notice
-from watcher.store import SCHEMA_HEAD, Store
+from watcher.store import SCHEMA_HEAD, Store, search_index
 from watcher.store.engine import resolve_url
 from watcher.store.migrations import migrate
 from watcher.store.records import Prepared
@@ -69,6 +69,16 @@ def test_the_index_finds_what_the_substring_match_found(filled: Store, query: st
     assert found == substring_model(query)
 
 
+@pytest.mark.parametrize("query", ["securite", "formation", "de la", "ostréiculture"])
+def test_a_common_text_is_scanned_in_list_order_with_the_same_results(
+    filled: Store, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_index, "DRIVE_LIMIT", 2)  # "common": found in 2 notices or more
+    found = [s.notice.ref for s in filled.list_notices(text=query, limit=2)]
+    everything = [s.notice.ref for s in filled.list_notices(limit=None)]
+    assert found == [ref for ref in everything if ref in substring_model(query)][:2]
+
+
 def test_accents_and_case_do_not_matter_but_plurals_do(filled: Store) -> None:
     assert {s.notice.ref for s in filled.list_notices(text="securite")} == {
         "secu",
@@ -123,20 +133,31 @@ def test_the_query_uses_the_index(filled: Store, database: Database) -> None:
             assert "ix_notices_search_trgm" in plan
 
 
-def _captured_select(store: Store, conn: sa.Connection) -> str:
-    """The SQL ``list --text`` sends, with its parameters inlined (SQLite)."""
+def test_list_by_source_sorts_the_page_through_an_index(filled: Store, database: Database) -> None:
+    database.require("sqlite")
+    with filled.transaction() as conn:
+        select = _captured_select(filled, conn, "FROM notices", source="akto", text=None)
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {select}"))
+    assert "COVERING INDEX ix_notices_source_first_seen" in plan
+
+
+def _captured_select(
+    store: Store, conn: sa.Connection, marker: str = "notices_search MATCH", **filters: object
+) -> str:
+    """The SQL of a ``list`` query, with its parameters inlined (SQLite)."""
     from watcher.store import notices as notice_sql
 
     seen: list[str] = []
 
     def capture(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
-        if "notices_search" in statement:
+        if marker in statement and "count(*)" not in statement:
             seen.append(statement.replace("?", "{}").format(*(repr(p) for p in params)))  # type: ignore[union-attr]
 
+    arguments = {"source": None, "since": None, "text": "ostréiculture", "limit": 50}
     sa.event.listen(conn, "before_cursor_execute", capture)
     try:
-        notice_sql.search(conn, source=None, since=None, text="ostréiculture", limit=50)
+        notice_sql.search(conn, **{**arguments, **filters})  # type: ignore[arg-type]
     finally:
         sa.event.remove(conn, "before_cursor_execute", capture)
-    assert seen, "list --text did not go through the index"
+    assert seen, "the query was not sent"
     return seen[0]

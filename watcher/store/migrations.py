@@ -319,7 +319,7 @@ def _v7_lookups(op: Operations) -> None:
     )
     op.drop_index("ix_tenders_buyer_norm", "tenders")  # a prefix of the new one
     op.create_index("ix_tenders_created_at", "tenders", ["created_at"])
-    op.create_index("ix_notices_source_first_seen", "notices", ["source", "first_seen"])
+    op.create_index("ix_notices_source_first_seen", "notices", ["source", "first_seen", "deadline"])
     search_index.create(op)
 
 

@@ -289,20 +289,26 @@ def search(
     text: str | None,
     limit: int | None,
 ) -> list[StoredNotice]:
-    query = _STORED
+    ids = sa.select(notices.c.id)
     if source is not None:
-        query = query.where(notices.c.source == source)
+        ids = ids.where(notices.c.source == source)
     if since is not None:
-        query = query.where(notices.c.first_seen >= since)
+        ids = ids.where(notices.c.first_seen >= since)
     if text:
         folded = fold(text.strip())
         pattern = f"%{like_escape(folded)}%"
-        query = query.where(notices.c.search_text.like(pattern, escape="\\"))
-        query = search_index.narrow(conn, query, folded, notices.c.id)
-    query = query.order_by(
-        notices.c.first_seen.desc(), notices.c.deadline.asc().nulls_last(), notices.c.id.desc()
+        ids = ids.where(notices.c.search_text.like(pattern, escape="\\"))
+        ids = search_index.narrow(conn, ids, folded, notices.c.id)
+    order = (
+        notices.c.first_seen.desc(),
+        notices.c.deadline.asc().nulls_last(),
+        notices.c.id.desc(),
     )
-    return [_stored(row) for row in conn.execute(query.limit(limit))]
+    # the page's ids first (sorted through the indexes, without the notices' data), then
+    # the rows of the page only
+    page = ids.order_by(*order).limit(limit).scalar_subquery() if limit is not None else ids
+    query = _STORED.where(notices.c.id.in_(page)).order_by(*order)
+    return [_stored(row) for row in conn.execute(query)]
 
 
 def history(conn: Connection, key: str) -> list[NoticeChange]:
