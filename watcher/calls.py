@@ -29,7 +29,7 @@ from watcher.notify import queries
 from watcher.notify.queries import Judged
 from watcher.notify.routing import Router
 from watcher.pipeline import tender_notice
-from watcher.store import NoticeChange, Store, StoredNotice
+from watcher.store import NoticeChange, Store, StoredNotice, search_index
 from watcher.store import notices as notice_sql
 from watcher.store.records import fold, like_escape
 from watcher.store.schema import matches, notices, tenders
@@ -208,7 +208,7 @@ def list_calls(
     without a deadline, then those closed or past (the latest first)."""
     rows: list[CallRow] = []
     with store.transaction() as conn:
-        for ids in _chunks(list(conn.execute(_query(chosen, now)).scalars())):
+        for ids in _chunks(list(conn.execute(_query(conn, chosen, now)).scalars())):
             for judged in queries.load(conn, ids):
                 owners = router.owners_of(judged.tender, judged.match)
                 if chosen.owner is None or any(_owned(chosen.owner, o) for o in owners):
@@ -222,7 +222,7 @@ def _owned(wanted: str, owner: str) -> bool:
     return wanted.strip().casefold() in owner.casefold()
 
 
-def _query(chosen: CallFilter, now: datetime) -> sa.Select[Any]:
+def _query(conn: Connection, chosen: CallFilter, now: datetime) -> sa.Select[Any]:
     t = tenders.c
     query = sa.select(t.id)
     if chosen.relevant:
@@ -234,8 +234,11 @@ def _query(chosen: CallFilter, now: datetime) -> sa.Select[Any]:
     if chosen.source is not None:
         query = query.where(t.id.in_(_members(notices.c.source == chosen.source)))
     if chosen.text:
-        pattern = f"%{like_escape(fold(chosen.text.strip()))}%"
-        query = query.where(t.id.in_(_members(notices.c.search_text.like(pattern, escape="\\"))))
+        folded = fold(chosen.text.strip())
+        pattern = f"%{like_escape(folded)}%"
+        members = _members(notices.c.search_text.like(pattern, escape="\\"))
+        # a rare text: the full-text index finds its notices (the LIKE still decides)
+        query = query.where(t.id.in_(search_index.narrow(conn, members, folded, notices.c.id)))
     upcoming = sa.and_(t.closed.is_(False), t.deadline >= now)
     group = sa.case((upcoming, 0), (sa.and_(t.closed.is_(False), t.deadline.is_(None)), 1), else_=2)
     return query.order_by(

@@ -92,7 +92,11 @@ class FetchConfig(Section):
     )
     per_host: int = Field(4, ge=1, le=32, description="Concurrent requests to one host.")
     max_body_mb: float = Field(10.0, gt=0, le=500, description="Largest page or file downloaded.")
-    respect_robots: bool = Field(True, description="Obey robots.txt (keep it on).")
+    respect_robots: bool = Field(
+        True,
+        description="Obey robots.txt (keep it on); each host's copy is kept up to 24 hours "
+        "in the store (RFC 9309).",
+    )
 
 
 class StoreConfig(Section):
@@ -103,6 +107,13 @@ class StoreConfig(Section):
         "",
         description="SQLAlchemy URL of another database (PostgreSQL); empty = SQLite file. "
         "OPCO_WATCH_DATABASE_URL, if set, wins (keeps a password out of the file).",
+    )
+    grouping_horizon_days: int = Field(
+        365,
+        ge=30,
+        le=3650,
+        description="Days after its deadline a call stays a candidate for a new notice of the "
+        "same buyer and title (exact references link notices whatever the age).",
     )
 
 

@@ -39,6 +39,8 @@ from watcher.fetch_helpers import (
     with_params,
 )
 from watcher.robots import Robots
+from watcher.robots_memory import RobotsCopy, RobotsMemory
+from watcher.robots_memory import lifetime as robots_lifetime
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +134,11 @@ class Fetcher:
         *,
         sleep: Sleep = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
+        robots_memory: RobotsMemory | None = None,
     ) -> None:
+        """``robots_memory``: where robots.txt copies are kept between Fetchers (runs)."""
         self.settings = settings
+        self._robots_memory = robots_memory
         self.stats = FetchStats()
         self._sleep = sleep
         self._random = random.Random()
@@ -230,28 +235,42 @@ class Fetcher:
     async def _load_robots(
         self, origin: str, source: str, allowed: frozenset[str]
     ) -> RobotFileParser | None:
-        """The host's rules, or None to allow all (4xx: no rules; 5xx, unreachable: warn)."""
+        """The host's rules, or None to allow all (4xx: no rules; 5xx, unreachable: the last
+        copy kept if there is one, else allow all with a warning). A copy younger than its
+        lifetime (24 hours at most) is used without asking the host."""
         url = origin + "/robots.txt"
+        now = datetime.now(UTC)
+        kept = self._robots_memory.recall(origin) if self._robots_memory else None
+        if kept is not None and kept.fresh(now):
+            return _rules(url, kept)
         try:
             raw = await self._follow(_Call(url), source, allowed, 0, robots=False)
         except RateLimited:
             raise  # the site asks to be left alone: its pages too
         except FetchError as error:
-            log.warning(
-                "[%s] robots.txt unavailable (%s), allowing all: %s", source, error.reason, url
-            )
-            return None
-        if 400 <= raw.status < 500:
+            return self._unreachable(source, url, error.reason, kept)
+        if not 200 <= raw.status < 500:
+            return self._unreachable(source, url, f"HTTP {raw.status}", kept)
+        body = decode(raw.body, raw.headers.get("content-type", "")) if raw.status < 300 else ""
+        if raw.status >= 300:
             log.debug("[%s] no robots.txt (HTTP %d): %s", source, raw.status, url)
-            return None
-        if not 200 <= raw.status < 300:
+        copy = RobotsCopy(
+            raw.status, body, now, now + robots_lifetime(raw.headers.get("cache-control", ""))
+        )
+        if self._robots_memory is not None and copy.expires_at > now:
+            self._robots_memory.keep(origin, copy)
+        return _rules(url, copy)
+
+    def _unreachable(
+        self, source: str, url: str, reason: str, kept: RobotsCopy | None
+    ) -> RobotFileParser | None:
+        if kept is not None:  # RFC 9309 §2.4: a cached copy may serve while unreachable
             log.warning(
-                "[%s] robots.txt answered HTTP %d, allowing all: %s", source, raw.status, url
+                "[%s] robots.txt unavailable (%s), using the copy kept: %s", source, reason, url
             )
-            return None
-        rules = Robots(url)  # RFC 9309's longest match, not the first (see watcher/robots.py)
-        rules.parse(decode(raw.body, raw.headers.get("content-type", "")).splitlines())
-        return rules
+            return _rules(url, kept)
+        log.warning("[%s] robots.txt unavailable (%s), allowing all: %s", source, reason, url)
+        return None
 
     # -- attempts -----------------------------------------------------------------------------
 
@@ -394,3 +413,12 @@ __all__ = [
     "to_wire",
     "with_params",
 ]
+
+
+def _rules(url: str, copy: RobotsCopy) -> RobotFileParser | None:
+    """The rules of a robots.txt answer: None (allow all) for a 4xx."""
+    if not 200 <= copy.status < 300:
+        return None
+    rules = Robots(url)  # RFC 9309's longest match, not the first (see watcher/robots.py)
+    rules.parse(copy.body.splitlines())
+    return rules

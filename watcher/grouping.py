@@ -12,6 +12,7 @@ by a number, a region or a department never merge ("POEC Couvreur — Bretagne" 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -53,6 +54,7 @@ BUYER_REF = re.compile(r"\[?\s*r[ée]f(?:[ée]rence)?\.?\s*:?\s*([A-Za-z0-9][\w\
 MIN_WORDS_FOR_CONTAINMENT = 4
 
 
+@functools.lru_cache(maxsize=4096)  # a few dozen buyers, asked several times per notice
 def normalise_buyer(name: str) -> str:
     """'Constructys Siège', 'CONSTRUCTYS' -> 'constructys'; other buyers: folded words."""
     words = " ".join(re.findall(r"[a-z0-9]+", fold(name)))

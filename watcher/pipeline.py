@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy.engine import Connection
@@ -35,6 +35,7 @@ from watcher.notify.settings import settings_of
 from watcher.runs import Progress, RunContext, SourceReport
 from watcher.sanitise import clean_notice
 from watcher.store import SourceState, Store, UpsertResult
+from watcher.store.robots import StoreMemory
 from watcher.tenders import TenderEvent
 
 log = logging.getLogger(__name__)
@@ -116,9 +117,9 @@ def _store(
 
     def group_and_judge(conn: Connection, result: UpsertResult) -> None:
         stored = [*result.new, *(notice for notice, _ in result.changed)]
-        events.extend(tenders.assign(conn, stored, at=seen_at))
-        _judge(conn, events, ctx, seen_at)
-        _alert(conn, events, ctx, seen_at)
+        events.extend(tenders.assign(conn, stored, at=seen_at, horizon=ctx.grouping_horizon))
+        loaded = _judge(conn, events, ctx, seen_at)
+        _alert(conn, events, ctx, seen_at, loaded)
 
     # the one door into the store: web text is cleaned here, once (listing hashes stay
     # those of the notices as parsed, so an unchanged listing is still recognised)
@@ -285,27 +286,41 @@ async def _with_detail(
         return notice, error_words(error)
 
 
-def _judge(conn: Connection, events: list[TenderEvent], ctx: RunContext, at: datetime) -> None:
-    """Classify each tender that is new or changed, and keep the verdict."""
+def _judge(
+    conn: Connection, events: list[TenderEvent], ctx: RunContext, at: datetime
+) -> dict[int, Tender]:
+    """Classify each tender that is new or changed, and keep the verdict; returns the
+    tenders read (the alerts that follow in the transaction need the same)."""
+    loaded: dict[int, Tender] = {}
     if ctx.judge is None:
-        return
+        return loaded
     for tender_id in dict.fromkeys(e.tender_id for e in events if e.kind != "merged"):
         tender = tenders.load_tender(conn, tender_id)
         if tender is not None:
+            loaded[tender_id] = tender
             match = ctx.judge.judge(tender_notice(tender), today=ctx.today)
             tenders.save_match(conn, tender_id, match, at=at)
             ctx.verdicts[tender_id] = match
+    return loaded
 
 
-def _alert(conn: Connection, events: list[TenderEvent], ctx: RunContext, at: datetime) -> None:
+def _alert(
+    conn: Connection,
+    events: list[TenderEvent],
+    ctx: RunContext,
+    at: datetime,
+    loaded: dict[int, Tender],
+) -> None:
     """Queue the alert emails of this poll, in the notices' transaction (exactly once)."""
     if ctx.notify is None:
         return
     items = []
     for event in events:
-        tender = tenders.load_tender(conn, event.tender_id)
         match = ctx.verdicts.get(event.tender_id)
-        if tender is not None and match is not None and event.kind != "merged":
+        if match is None or event.kind == "merged":
+            continue
+        tender = loaded.get(event.tender_id) or tenders.load_tender(conn, event.tender_id)
+        if tender is not None:
             items.append(AlertItem(tender, match, event))
     if items:
         enqueue_alerts(conn, items, config=ctx.notify, now=at)
@@ -365,7 +380,8 @@ async def _poll_all(
     today: date | None,
     judge: Judge,
 ) -> list[SourceReport]:
-    async with Fetcher(config.fetch_settings(mirror=mirror)) as fetcher:
+    memory = StoreMemory(store)  # robots.txt kept between polls (RFC 9309: up to 24 h)
+    async with Fetcher(config.fetch_settings(mirror=mirror), robots_memory=memory) as fetcher:
         day = today or datetime.now(PARIS).date()
         ctx = RunContext(
             store=store,
@@ -375,5 +391,6 @@ async def _poll_all(
             judge=judge,
             notify=settings_of(config),
             source_deadline=config.fetch.source_deadline_seconds,
+            grouping_horizon=timedelta(days=config.store.grouping_horizon_days),
         )
         return await run_once(sources, ctx)

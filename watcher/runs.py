@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from watcher.fetch import Fetcher
 from watcher.judging import Judge
 from watcher.models import Match
 from watcher.notify.settings import NotifySettings
 from watcher.store import Store
-from watcher.tenders import TenderEvent
+from watcher.tenders import HORIZON, TenderEvent
 
 Progress = Callable[[str, str], None]
 
@@ -59,6 +59,8 @@ class RunContext:
     verdicts: dict[int, Match] = field(default_factory=dict)
     #: the longest one source's poll may take (seconds)
     source_deadline: float = 900.0
+    #: how long after its deadline a call stays a candidate for grouping by title
+    grouping_horizon: timedelta = HORIZON
 
     def say(self, source: str, event: str) -> None:
         if self.progress:

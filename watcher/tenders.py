@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +25,9 @@ from watcher.store.schema import matches, notice_changes, notices, tender_keys, 
 
 log = logging.getLogger(__name__)
 
+#: how long after its deadline a call stays a candidate for a new notice of the same title
+#: (the default of the ``store.grouping_horizon_days`` setting)
+HORIZON = timedelta(days=365)
 STATUSES = ("new", "go", "no-go", "submitted", "won", "lost")
 KIND_ORDER = {
     NoticeKind.CALL: 0,
@@ -49,25 +52,45 @@ class TenderEvent:
     changes: tuple[str, ...] = ()
 
 
-def assign(conn: Connection, stored: Sequence[Notice], *, at: datetime) -> list[TenderEvent]:
+def assign(
+    conn: Connection,
+    stored: Sequence[Notice],
+    *,
+    at: datetime,
+    horizon: timedelta = HORIZON,
+) -> list[TenderEvent]:
     """Group the just-stored (new or changed) notices into tenders; say what happened.
 
     One grouping at a time across processes, until the transaction ends (with the verdicts
     and alerts that follow in it): two sources' polls racing on one consultation would each
-    find no tender and create two (``locks.serialise``; SQLite's write lock does the same)."""
-    if stored:
-        locks.serialise(conn, "tenders")
+    find no tender and create two (``locks.serialise``; SQLite's write lock does the same).
+    ``horizon``: how long after its deadline a call stays a candidate for the title match."""
+    if not stored:
+        return []
+    locks.serialise(conn, "tenders")
     ordered = sorted(stored, key=lambda n: KIND_ORDER[n.kind])
-    events = [_assign_one(conn, notice, at) for notice in ordered]
+    grouped = _tender_ids(conn, [n.key for n in ordered])
+    events = [_assign_one(conn, notice, grouped.get(notice.key), at, horizon) for notice in ordered]
     return [event for event in events if event is not None]
 
 
-def _assign_one(conn: Connection, notice: Notice, at: datetime) -> TenderEvent | None:
-    current = conn.execute(sa.select(notices.c.tender_id).where(notices.c.key == notice.key))
-    tender_id = current.scalar()
+def _tender_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
+    """The tender of each notice already in one (one statement for the batch)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        query = sa.select(notices.c.key, notices.c.tender_id).where(
+            notices.c.key.in_(keys[start : start + 500]), notices.c.tender_id.is_not(None)
+        )
+        found.update({row.key: int(row.tender_id) for row in conn.execute(query)})
+    return found
+
+
+def _assign_one(
+    conn: Connection, notice: Notice, tender_id: int | None, at: datetime, horizon: timedelta
+) -> TenderEvent | None:
     if tender_id is not None:
         return _amended(conn, tender_id, notice, at)
-    tender_id = _find_by_keys(conn, notice) or _find_similar(conn, notice)
+    tender_id = _find_by_keys(conn, notice) or _find_similar(conn, notice, at, horizon)
     if tender_id is None:
         return _create(conn, notice, at)
     return _attach(conn, tender_id, notice, at)
@@ -125,17 +148,30 @@ def _find_by_keys(conn: Connection, notice: Notice) -> int | None:
     return conn.execute(query).scalar()
 
 
-def _find_similar(conn: Connection, notice: Notice) -> int | None:
-    """An open tender of the same buyer with the same significant title words."""
+def _find_similar(conn: Connection, notice: Notice, at: datetime, horizon: timedelta) -> int | None:
+    """An open tender of the same buyer with the same significant title words (or, for a
+    notice quoting its call's name, the buyer's one open call of that name).
+
+    Candidates come from an index (buyer, open, deadline): for a call with a deadline, the
+    tenders whose deadline is on the same day (``grouping.compatible_deadlines``); for other
+    notices, the tenders whose deadline is at most ``horizon`` before the notice. A tender
+    without a deadline stays a candidate until ``horizon`` after its last update. So the work
+    is bounded by the calls of one buyer around one date, not by the history kept."""
     buyer, title = grouping.normalise_buyer(notice.buyer), grouping.normalise_title(notice.title)
     if not buyer or not title:
         return None
-    query = sa.select(tenders.c.id, tenders.c.title_norm, tenders.c.deadline).where(
-        tenders.c.buyer_norm == buyer, tenders.c.closed.is_(False)
-    )
+    columns = (tenders.c.id, tenders.c.title_norm, tenders.c.deadline)
+    open_of_buyer = (tenders.c.buyer_norm == buyer, tenders.c.closed == sa.false())
+    # two range scans of ix_tenders_candidates (an OR would scan all the buyer's entries)
+    query = sa.union_all(
+        *(
+            sa.select(*columns).where(*open_of_buyer, window)
+            for window in _windows(notice, at, horizon)
+        )
+    ).subquery()
     call_name = grouping.amended_call_name(notice)
     named: list[int] = []
-    for row in conn.execute(query):
+    for row in conn.execute(sa.select(query).order_by(query.c.id)):
         if grouping.similar_titles(row.title_norm, title) and grouping.compatible_deadlines(
             row.deadline, notice.deadline, notice.kind
         ):
@@ -146,17 +182,24 @@ def _find_similar(conn: Connection, notice: Notice) -> int | None:
     return named[0] if len(named) == 1 else None
 
 
+def _windows(notice: Notice, at: datetime, horizon: timedelta) -> list[sa.ColumnElement[bool]]:
+    """Where the candidates' deadlines may be: (tenders with a deadline, tenders without)."""
+    reference = datetime.combine(notice.published or at.date(), time(0), UTC)
+    undated = sa.and_(tenders.c.deadline.is_(None), tenders.c.updated_at >= reference - horizon)
+    if notice.kind == NoticeKind.CALL and notice.deadline is not None:
+        # compatible_deadlines compares the stored (UTC) deadline's date with the notice's
+        day = datetime.combine(notice.deadline.date(), time(0), UTC)
+        dated = sa.and_(tenders.c.deadline >= day, tenders.c.deadline < day + timedelta(days=1))
+    else:
+        dated = tenders.c.deadline >= reference - horizon
+    return [dated, undated]
+
+
 def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
     conn.execute(sa.update(notices).where(notices.c.key == notice.key).values(tender_id=tender_id))
-    taken = set(
-        conn.execute(
-            sa.select(tender_keys.c.key).where(
-                tender_keys.c.key.in_(grouping.identity_keys(notice))
-            )
-        ).scalars()
-    )
-    new = [{"key": k, "tender_id": tender_id} for k in grouping.identity_keys(notice) - taken]
-    upserts.insert_ignoring(conn, tender_keys, new, ["key"])
+    # a key already naming another tender keeps it (the first tender found by it wins)
+    rows = [{"key": key, "tender_id": tender_id} for key in sorted(grouping.identity_keys(notice))]
+    upserts.insert_all_ignoring(conn, tender_keys, rows, ["key"])
 
 
 def _refresh(conn: Connection, tender_id: int, at: datetime) -> None:

@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
+from watcher.store import search_index
 from watcher.store.schema import schema_version
+
+if TYPE_CHECKING:  # alembic (and mako) cost a second to import: only when migrating
+    from alembic.operations import Operations
 
 logger = logging.getLogger(__name__)
 
-Migration = Callable[[Operations], None]
+Migration = Callable[["Operations"], None]
 
 
 def _stamp(name: str, nullable: bool = False) -> sa.Column[datetime]:
@@ -306,6 +309,28 @@ def _v7_skipped_records(op: Operations) -> None:
         )
 
 
+def _v8_lookups(op: Operations) -> None:
+    """Indexed lookups: open calls by buyer and deadline (grouping), notices by source and
+    first seen, tenders by creation, and a full-text index of the notices' search text
+    (SQLite: FTS5 trigram table kept by triggers; PostgreSQL: pg_trgm GIN index); robots.txt
+    copies kept between runs."""
+    op.create_table(
+        "robots_txt",
+        sa.Column("origin", sa.String, primary_key=True),
+        sa.Column("status", sa.Integer, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        _stamp("fetched_at"),
+        _stamp("expires_at"),
+    )
+    op.create_index(
+        "ix_tenders_candidates", "tenders", ["buyer_norm", "closed", "deadline", "updated_at"]
+    )
+    op.drop_index("ix_tenders_buyer_norm", "tenders")  # a prefix of the new one
+    op.create_index("ix_tenders_created_at", "tenders", ["created_at"])
+    op.create_index("ix_notices_source_first_seen", "notices", ["source", "first_seen", "deadline"])
+    search_index.create(op)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
@@ -314,6 +339,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_console,
     _v6_reliability,
     _v7_skipped_records,
+    _v8_lookups,
 )
 HEAD = len(MIGRATIONS)
 
@@ -345,6 +371,11 @@ def migrate(conn: Connection, target: int | None = None) -> int:
             f"the database has schema version {version}, newer than this opco-watch knows "
             f"({HEAD}); upgrade opco-watch, or point it at another data directory"
         )
+    if version >= target:
+        return version
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
     ops = Operations(MigrationContext.configure(conn))
     if target > version and not sa.inspect(conn).has_table(schema_version.name):
         _create_version_table(ops)

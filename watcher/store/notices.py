@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Row
 
 from watcher.merging import fill_empty
 from watcher.models import Notice
+from watcher.store import search_index
 from watcher.store.engine import executemany
 from watcher.store.records import (
     NoticeChange,
@@ -292,18 +293,26 @@ def search(
     text: str | None,
     limit: int | None,
 ) -> list[StoredNotice]:
-    query = STORED
+    ids = sa.select(notices.c.id)
     if source is not None:
-        query = query.where(notices.c.source == source)
+        ids = ids.where(notices.c.source == source)
     if since is not None:
-        query = query.where(notices.c.first_seen >= since)
+        ids = ids.where(notices.c.first_seen >= since)
     if text:
-        pattern = f"%{like_escape(fold(text.strip()))}%"
-        query = query.where(notices.c.search_text.like(pattern, escape="\\"))
-    query = query.order_by(
-        notices.c.first_seen.desc(), notices.c.deadline.asc().nulls_last(), notices.c.id.desc()
+        folded = fold(text.strip())
+        pattern = f"%{like_escape(folded)}%"
+        ids = ids.where(notices.c.search_text.like(pattern, escape="\\"))
+        ids = search_index.narrow(conn, ids, folded, notices.c.id)
+    order = (
+        notices.c.first_seen.desc(),
+        notices.c.deadline.asc().nulls_last(),
+        notices.c.id.desc(),
     )
-    return [stored(row) for row in conn.execute(query.limit(limit))]
+    # the page's ids first (sorted through the indexes, without the notices' data), then
+    # the rows of the page only
+    page = ids.order_by(*order).limit(limit).scalar_subquery() if limit is not None else ids
+    query = STORED.where(notices.c.id.in_(page)).order_by(*order)
+    return [stored(row) for row in conn.execute(query)]
 
 
 def history(conn: Connection, key: str) -> list[NoticeChange]:

@@ -293,3 +293,14 @@ app_secrets = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# migration 8: robots.txt copies (RFC 9309 caching)
+robots_txt = sa.Table(
+    "robots_txt",
+    metadata,
+    sa.Column("origin", sa.String, primary_key=True),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("fetched_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)

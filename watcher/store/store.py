@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 from watcher.errors import StoreError
 from watcher.models import Notice
 from watcher.store import engine as db
-from watcher.store import integrity, locks, state
+from watcher.store import integrity, locks, robots, state
 from watcher.store import notices as notice_sql
 from watcher.store.migrations import HEAD, current_version, migrate
 from watcher.store.records import NoticeChange, SourceState, StoredNotice, UpsertResult
@@ -201,6 +201,15 @@ class Store:
             state.save_validators(conn, url, etag, last_modified)
 
     # -------------------------------------------------------------------- source health
+
+    def robots_copy(self, origin: str) -> robots.RobotsCopy | None:
+        """The robots.txt kept for ``origin`` (fresh or not: see ``RobotsCopy.fresh``)."""
+        with self.transaction() as conn:
+            return robots.get(conn, origin)
+
+    def save_robots(self, origin: str, copy: robots.RobotsCopy) -> None:
+        with self.transaction(write=True) as conn:
+            robots.save(conn, origin, copy)
 
     def record_success(
         self,

@@ -74,6 +74,19 @@ def insert_ignoring(
     return inserted
 
 
+def insert_all_ignoring(
+    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> None:
+    """``insert_ignoring`` in one statement, for callers that need no count."""
+    if not rows:
+        return
+    if not has_on_conflict(conn):
+        insert_ignoring(conn, table, rows, keys)
+        return
+    statement = _INSERTS[conn.dialect.name](table).on_conflict_do_nothing(index_elements=list(keys))
+    conn.execute(statement, list(rows))
+
+
 def insert_new(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], key: str) -> set[Any]:
     """Bulk INSERT … ON CONFLICT (key) DO NOTHING; returns the keys this statement inserted.
 

@@ -1,0 +1,236 @@
+"""Benchmark: what ``opco-watch`` costs before it does anything — CPU of ``--help`` and of each
+command run on an empty database (its start-up), and where ``--help``'s import time goes.
+
+    .venv/bin/python bench/startup.py [--project CHECKOUT ...] [--rounds 5] [--importtime]
+
+Each command runs as a child process (the console script of the checkout's .venv) in a folder
+with a configuration and an empty, migrated database, so it does next to no work: what it
+costs is its imports and set-up. CPU is user+sys of the child (rusage), median of ``--rounds``
+interleaved rounds. ``--importtime`` adds ``python -X importtime`` of ``opco-watch --help``:
+time by top-level package, the heavy optional libraries and which project module pulls each.
+Prints figures; never fails a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import Project, interleaved, load_note, median, projects, ratio, run_metered, say
+
+#: (label, arguments): each does next to nothing on an empty database
+COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("--help", ("--help",)),
+    ("--version", ("--version",)),
+    ("init (starter file)", ("init", "--path", "starter.toml", "--force")),
+    ("config check", ("config", "check")),
+    ("list -n 1", ("list", "-n", "1")),
+    ("show 1 (not found)", ("show", "1")),
+    ("sources --json", ("sources", "--json")),
+    ("status 1 (not found)", ("status", "1")),
+    ("feedback 1 (not found)", ("feedback", "1", "relevant")),
+    ("documents --json", ("documents", "--json")),
+    ("draft 1 (not found)", ("draft", "1")),
+    ("classify (empty input)", ("classify", "--input", "-")),
+    ("calendar -o -", ("calendar", "-o", "-")),
+    ("send (empty outbox)", ("send",)),
+    ("reminders (none due)", ("reminders",)),
+    ("digest --html (empty week)", ("digest", "--html", "digest.html")),
+    ("poll --source nosuch (refused)", ("poll", "--source", "nosuch")),
+)
+#: libraries a command that does not need them should not import (issue 12)
+HEAVY = (
+    *("alembic", "mako", "icalendar", "dateutil", "pypdf", "bs4", "soupsieve", "lxml"),
+    *("httpx", "httpcore", "pygments", "jinja2", "snowballstemmer", "email_validator"),
+    *("sklearn", "scipy", "numpy", "docx", "docxtpl", "apscheduler", "sqlalchemy"),
+    *("pydantic", "rich", "click", "orjson"),
+)
+PROJECT_PACKAGES = ("watcher", "scrapers", "responses")
+
+
+def prepare(project: Project, folder: Path) -> Path:
+    """A folder with a starter configuration and an empty, migrated database."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "opco-watch.toml"
+    run_metered([project.script, "init", "--path", config, "--force"], env=project.env())
+    run_metered([project.script, "--config", config, "sources"], env=project.env())
+    return config
+
+
+def measure(checkouts: list[Project], rounds: int) -> dict[tuple[str, str], list[float]]:
+    """(checkout label, command label) -> CPU seconds of each round."""
+    cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as work:
+        configs = {p.label: prepare(p, Path(work) / p.root.name) for p in checkouts}
+        for number, project in interleaved(rounds, checkouts):
+            say(f"start-up, round {number + 1}: {project.label}")
+            config = configs[project.label]
+            for label, arguments in COMMANDS:
+                argv = [project.script, "--config", config, *arguments]
+                done = run_metered(argv, env=project.env(), cwd=config.parent, check=False)
+                if done.returncode not in (0, 1, 2, 4):
+                    tail = done.stderr.strip().splitlines()[-1:] or [""]
+                    raise RuntimeError(f"{label} exited {done.returncode}: {tail[0]}")
+                cpu[(project.label, label)].append(done.cpu)
+    return cpu
+
+
+def print_startup(checkouts: list[Project], cpu: dict[tuple[str, str], list[float]]) -> None:
+    heads = "".join(f"{p.label:>24}" for p in checkouts)
+    print(
+        f"{'command (CPU user+sys, median)':36}{heads}" + ("   ratio" if len(checkouts) > 1 else "")
+    )
+    for label, _ in COMMANDS:
+        medians = [median(cpu[(p.label, label)]) for p in checkouts]
+        cells = "".join(f"{m:>22.2f} s" for m in medians)
+        print(f"{label:36}{cells}  {ratio(medians[-1], medians[0]) if len(checkouts) > 1 else ''}")
+    slowest = [
+        max((median(cpu[(p.label, label)]), label) for label, _ in COMMANDS[2:]) for p in checkouts
+    ]
+    cells = "".join(f"{m:>22.2f} s" for m, _ in slowest)
+    print(f"{'slowest command start-up':36}{cells}  ({', '.join(n for _, n in slowest)})")
+
+
+# ------------------------------------------------------------------------------ import time
+
+
+@dataclass
+class Module:
+    name: str
+    own: float  # microseconds in the module itself
+    total: float  # with what it imported
+    depth: int
+    children: list[Module] = field(default_factory=list)
+    parent: Module | None = None
+
+
+LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)$")
+
+
+def parse_importtime(stderr: str) -> list[Module]:
+    """The import tree from ``-X importtime`` (post-order lines, nesting by indentation)."""
+    pending: list[Module] = []
+    for line in stderr.splitlines():
+        found = LINE.match(line)
+        if not found:
+            continue
+        own, total, indent, name = found.groups()
+        node = Module(name, float(own), float(total), len(indent) // 2)
+        while pending and pending[-1].depth > node.depth:
+            child = pending.pop()
+            child.parent = node
+            node.children.insert(0, child)
+        pending.append(node)
+    return _walk(pending)
+
+
+def _walk(roots: list[Module]) -> list[Module]:
+    found: list[Module] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(reversed(node.children))
+    return found
+
+
+def puller(node: Module) -> str:
+    """The nearest project module above ``node`` (the one that imported it)."""
+    up = node.parent
+    while up is not None and up.name.split(".")[0] not in PROJECT_PACKAGES:
+        up = up.parent
+    return up.name if up is not None else "(top level)"
+
+
+@dataclass
+class ImportSamples:
+    """-X importtime of ``--help``, one sample per round: seconds by package, heavy subtrees."""
+
+    by_package: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    heavy: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    pulled: dict[str, str] = field(default_factory=dict)
+    totals: list[float] = field(default_factory=list)
+
+    def add(self, modules: list[Module]) -> None:
+        self.totals.append(sum(m.own for m in modules) / 1e6)
+        own: dict[str, float] = defaultdict(float)
+        subtrees: dict[str, float] = defaultdict(float)
+        for module in modules:
+            package = module.name.split(".")[0]
+            own[package] += module.own / 1e6
+            if package in HEAVY and _top_of_package(module):
+                subtrees[package] += module.total / 1e6
+                self.pulled.setdefault(package, puller(module))
+        for package, seconds in own.items():
+            self.by_package[package].append(seconds)
+        for package, seconds in subtrees.items():
+            self.heavy[package].append(seconds)
+
+
+def importtimes(checkouts: list[Project], rounds: int) -> dict[str, ImportSamples]:
+    """Samples per checkout, the checkouts interleaved round by round."""
+    found = {p.label: ImportSamples() for p in checkouts}
+    for _, project in interleaved(rounds, checkouts):
+        argv = [project.python, "-X", "importtime", project.script, "--help"]
+        found[project.label].add(parse_importtime(run_metered(argv, env=project.env()).stderr))
+    return found
+
+
+def importtime_text(project: Project, samples: ImportSamples, rounds: int) -> str:
+    by_package, heavy, pulled, totals = (
+        samples.by_package,
+        samples.heavy,
+        samples.pulled,
+        samples.totals,
+    )
+    lines = [
+        f"import time of `opco-watch --help`, {project.label}: {median(totals):.2f} s "
+        f"(wall clock, median of {rounds}; -X importtime and the machine's load add to it)",
+        "  by top-level package (time in its own modules only):",
+    ]
+    ranked = sorted(by_package.items(), key=lambda item: -median(item[1]))[:20]
+    whole = median(totals)
+    lines += [f"    {name:24} {_share(median(values), whole)}" for name, values in ranked]
+    lines.append(
+        "  heavy libraries, with all they import (subtrees overlap: dateutil is inside "
+        "icalendar) and the project module that first pulls each:"
+    )
+    for name in sorted(heavy, key=lambda n: -median(heavy[n])):
+        lines.append(f"    {name:18} {_share(median(heavy[name]), whole)}  <- {pulled[name]}")
+    absent = [name for name in HEAVY if name not in heavy]
+    lines.append(f"  not imported: {', '.join(absent) or 'none'}")
+    return "\n".join(lines)
+
+
+def _share(seconds: float, whole: float) -> str:
+    return f"{seconds:6.3f} s {100 * seconds / whole:4.0f} %"
+
+
+def _top_of_package(module: Module) -> bool:
+    """The first module of its package on its branch (its subtree holds the rest)."""
+    package = module.name.split(".")[0]
+    return module.parent is None or module.parent.name.split(".")[0] != package
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--project", action="append", help="checkout to measure (repeatable)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--importtime", action="store_true", help="profile --help's imports")
+    args = parser.parse_args()
+    checkouts = projects(args.project)
+    print_startup(checkouts, measure(checkouts, args.rounds))
+    print(f"medians of {args.rounds} interleaved round(s); {load_note()}")
+    if args.importtime:
+        samples = importtimes(checkouts, args.rounds)
+        for project in checkouts:
+            print()
+            print(importtime_text(project, samples[project.label], args.rounds))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""``list --text`` through the full-text index: the same rows as the substring match it
+replaces (case and accent blind, no stemming), kept in step with the notices, and used."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from scrapers.dates import fold
+from tests.conftest import Database
+from watcher.models import Notice
+from watcher.store import SCHEMA_HEAD, Store, search_index
+from watcher.store.engine import resolve_url
+from watcher.store.migrations import migrate
+from watcher.store.records import Prepared
+from watcher.store.schema import notices
+
+T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
+TEXTS = {
+    "secu": ("Formation sécurité incendie", "AKTO", "Habilitations électriques en entreprise."),
+    "plain": ("Securite au travail", "Région Bretagne", "Sauveteur secouriste du travail."),
+    "upper": ("SÉCURITÉ DES DONNÉES", "OPCO EP", "Cybersécurité pour les TPE."),
+    "plural": ("Formations managériales", "Atlas", "Parcours « manager de proximité »."),
+    "btp": ("Prévention BTP", "Constructys", 'Le "risque chimique" et 100% des chantiers.'),
+    "oyster": ("Ostréiculture et conchyliculture", "Ocapiat", "Filières de la mer."),
+}
+QUERIES = (
+    "sécurité",
+    "securite",
+    "SECURITE",
+    "cybersecurite",
+    "formation",  # a substring of "formations"
+    "formations",  # no stemming: the singular is not found, as before
+    "manager de proximité",
+    "ostréiculture",
+    "BT",  # too short for trigrams: scanned
+    '"risque chimique"',  # quotes are text, not query syntax
+    "100%",
+    "1_0",
+    "  incendie ",
+    "xylophone",
+)
+
+
+def notice(ref: str, title: str, buyer: str, summary: str) -> Notice:
+    return Notice(
+        "akto", ref, title, f"https://akto.example.org/{ref}", buyer=buyer, summary=summary
+    )
+
+
+def substring_model(query: str) -> set[str]:
+    """What LIKE '%query%' on the folded text found (the old code's semantics)."""
+    wanted = fold(query.strip())
+    return {ref for ref, parts in TEXTS.items() if wanted in fold("\n".join(parts))}
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    store.upsert([notice(ref, *parts) for ref, parts in TEXTS.items()], seen_at=T0)
+    return store
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_index_finds_what_the_substring_match_found(filled: Store, query: str) -> None:
+    found = {s.notice.ref for s in filled.list_notices(text=query)}
+    assert found == substring_model(query)
+
+
+@pytest.mark.parametrize("query", ["securite", "formation", "de la", "ostréiculture"])
+def test_a_common_text_is_scanned_in_list_order_with_the_same_results(
+    filled: Store, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_index, "DRIVE_LIMIT", 2)  # "common": found in 2 notices or more
+    found = [s.notice.ref for s in filled.list_notices(text=query, limit=2)]
+    everything = [s.notice.ref for s in filled.list_notices(limit=None)]
+    assert found == [ref for ref in everything if ref in substring_model(query)][:2]
+
+
+def test_accents_and_case_do_not_matter_but_plurals_do(filled: Store) -> None:
+    assert {s.notice.ref for s in filled.list_notices(text="securite")} == {
+        "secu",
+        "plain",
+        "upper",
+    }
+    assert {s.notice.ref for s in filled.list_notices(text="formations")} == {"plural"}
+
+
+def test_the_index_follows_changed_notices(filled: Store) -> None:
+    title, buyer, _ = TEXTS["oyster"]
+    filled.upsert([notice("oyster", title, buyer, "Aquaculture en Bretagne.")], seen_at=T0)
+    assert {s.notice.ref for s in filled.list_notices(text="aquaculture")} == {"oyster"}
+    assert not filled.list_notices(text="filières de la mer")
+    renamed = notice("oyster", "Mytiliculture", buyer, "Aquaculture en Bretagne.")
+    filled.upsert([renamed], seen_at=T0 + timedelta(hours=1))
+    assert not filled.list_notices(text="ostreiculture")
+    assert [s.notice.title for s in filled.list_notices(text="mytili")] == ["Mytiliculture"]
+
+
+def test_a_database_upgraded_to_the_index_finds_its_old_notices(database: Database) -> None:
+    if database.dialect == "sqlite":
+        Path(database.url).parent.mkdir(parents=True)
+    engine = sa.create_engine(resolve_url(database.url))
+    try:
+        with engine.begin() as conn:
+            migrate(conn, target=SCHEMA_HEAD - 1)
+            row = Prepared.of(notice("old", *TEXTS["oyster"])).columns()
+            stamps = dict.fromkeys(("first_seen", "last_seen", "last_changed"), T0)
+            conn.execute(sa.insert(notices).values(key="akto:old", **row, **stamps))
+    finally:
+        engine.dispose()
+    with Store.open(database.url) as store:
+        assert [s.key for s in store.list_notices(text="conchyliculture")] == ["akto:old"]
+
+
+def test_the_query_uses_the_index(filled: Store, database: Database) -> None:
+    with filled.transaction() as conn:
+        if database.dialect == "sqlite":
+            select = _captured_select(filled, conn)
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {select}"))
+            assert "VIRTUAL TABLE INDEX" in plan and "notices_search" in plan
+        else:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "EXPLAIN SELECT id FROM notices WHERE search_text LIKE %(p)s ESCAPE '\\'",
+                    {"p": "%ostreiculture%"},
+                )
+            )
+            assert "ix_notices_search_trgm" in plan
+
+
+def test_list_by_source_sorts_the_page_through_an_index(filled: Store, database: Database) -> None:
+    database.require("sqlite")
+    with filled.transaction() as conn:
+        select = _captured_select(filled, conn, "FROM notices", source="akto", text=None)
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {select}"))
+    assert "COVERING INDEX ix_notices_source_first_seen" in plan
+
+
+def _captured_select(
+    store: Store, conn: sa.Connection, marker: str = "notices_search MATCH", **filters: object
+) -> str:
+    """The SQL of a ``list`` query, with its parameters inlined (SQLite)."""
+    from watcher.store import notices as notice_sql
+
+    seen: list[str] = []
+
+    def capture(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if marker in statement and "count(*)" not in statement:
+            seen.append(statement.replace("?", "{}").format(*(repr(p) for p in params)))  # type: ignore[union-attr]
+
+    arguments = {"source": None, "since": None, "text": "ostréiculture", "limit": 50}
+    sa.event.listen(conn, "before_cursor_execute", capture)
+    try:
+        notice_sql.search(conn, **{**arguments, **filters})  # type: ignore[arg-type]
+    finally:
+        sa.event.remove(conn, "before_cursor_execute", capture)
+    assert seen, "the query was not sent"
+    return seen[0]
