@@ -14,7 +14,13 @@ from bs4 import BeautifulSoup, Tag
 
 from scrapers.base import HtmlSource, Select, absolute, clean_text, texts
 from scrapers.dates import fold, parse_deadline, parse_french_date
-from scrapers.opco_common import document_links, find_deadline
+from scrapers.opco_common import (
+    document_links,
+    find_deadline,
+    lots_from_lines,
+    places_in,
+    text_lines,
+)
 from watcher.errors import SkipNotice
 from watcher.fetch import Request
 from watcher.models import Notice
@@ -65,9 +71,12 @@ class Akto(HtmlSource):
         body = DETAIL_BODY.one(soup, source=self.name, url=notice.url)
         assert body is not None  # min=1 guarantees it
         text = clean_text(body.get_text(" "))
+        lines = text_lines(body)
         changes: dict[str, Any] = {
             "body": text[:20_000],
             "documents": document_links(body, notice.url),
+            "lots": lots_from_lines(lines.splitlines()) or notice.lots,
+            "places": places_in(lines) or notice.places,
         }
         if notice.deadline is None:
             deadline, wording = find_deadline(text, notice.published)

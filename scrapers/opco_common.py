@@ -82,6 +82,8 @@ _BLOCK_TAGS = frozenset({
 })
 # fmt: on
 _LOT = re.compile(r"^lot\s*(?:n\s*[°o]\s*)?(\d+)\s*[:.\-–—)]\s*(.+)$", re.IGNORECASE)
+#: where a sentence's next lot starts: "…-de-France. Lot 2 : …", "…; lot n°3 – …"
+_NEXT_LOT = re.compile(r"(?<=[.;])\s+(?=lot\s*(?:n\s*[°o]\s*)?\d+\s*[:\-–—)])", re.IGNORECASE)
 _PLACE_LABEL = re.compile(
     r"^(?:lieux? d.execution|lieux? de (?:realisation|formation)|regions?|territoires?"
     r"|zone geographique|departements?)\s*:\s*"
@@ -206,12 +208,14 @@ def external_links(node: Tag, base_url: str, hosts: Iterable[str]) -> tuple[str,
 
 
 def lots_from_lines(lines: Iterable[str]) -> tuple[Lot, ...]:
-    """Lots written one per line: "Lot 1 : Île-de-France", "Lot n°2 – Occitanie"."""
+    """Lots written one per line ("Lot 1 : Île-de-France", "Lot n°2 – Occitanie"), or several
+    in one sentence ("Lot 1 : Île-de-France. Lot 2 : Hauts-de-France.")."""
     lots = []
     for line in lines:
-        match = _LOT.match(clean_text(line))
-        if match:
-            lots.append(Lot(title=match.group(2).rstrip(" ."), number=match.group(1)))
+        for part in _NEXT_LOT.split(clean_text(line)):
+            match = _LOT.match(part)
+            if match:
+                lots.append(Lot(title=match.group(2).rstrip(" ."), number=match.group(1)))
     return tuple(lots)
 
 

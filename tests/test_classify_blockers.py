@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from watcher.classify import Classifier, Document, Profile
+from watcher.classify.document import from_notice
+from watcher.classify.geo import region_ending
 from watcher.fr import long_date
-from watcher.models import PARIS
+from watcher.models import PARIS, Lot, Notice
 
 TODAY = date(2026, 3, 2)  # a Monday
 
@@ -147,3 +149,33 @@ def test_ted_nuts_codes_are_read_as_regions() -> None:
     # Not French NUTS codes: unknown, never blocking.
     for place in ("SE110", "FRZZZ", "FRY", "FR75"):
         assert blockers(Document(title="x", places=(place,)), regions=["Bretagne"]) == ()
+
+
+def test_a_lot_named_after_a_region_is_a_place_of_the_call() -> None:
+    # The demo's AKTO call: « Lot 1 : Île-de-France. Lot 2 : Hauts-de-France. » and no other
+    # place; a profile serving the west must see it is not served.
+    call = Notice(
+        "akto",
+        "manager",
+        "Actions collectives : formations « Manager une équipe de proximité »",
+        "https://www.akto.fr/appels-d-offres/manager/",
+        lots=(Lot("Île-de-France", number="1"), Lot("Lot 2 – Hauts-de-France", number="2")),
+    )
+    doc = from_notice(call)
+    assert doc.places == ("Île-de-France", "Hauts-de-France")
+    assert blockers(doc, regions=["Bretagne"]) == (
+        "région non desservie : Île-de-France, Hauts-de-France",
+    )
+
+
+def test_a_lot_title_only_mentioning_a_word_of_a_region_names_no_place() -> None:
+    for title in (
+        "Animation de la réunion d'équipe",
+        "Formation Bretagne",
+        "Accueil en Corse du Sud",
+    ):
+        assert region_ending(title) is None, title
+    assert region_ending("LOT-0001 — Lot 1 – Bretagne") == "Bretagne"
+    assert region_ending("Lot n°3 - Provence-Alpes-Côte d'Azur (13)") == (
+        "Provence-Alpes-Côte d'Azur"
+    )

@@ -143,3 +143,12 @@ def test_every_bundled_page_has_its_provenance() -> None:
         if file.is_dir() or name in ("PROVENANCE.md", "routes.json"):
             continue
         assert any(fnmatch.fnmatch(name, pattern) for pattern in described), name
+
+
+def test_akto_detail_reads_its_lots() -> None:
+    (manager,) = (p for p in DETAILS if p.file == "akto/manager.html")
+    notice = parse_detail(manager)
+    assert [(lot.number, lot.title) for lot in notice.lots] == [
+        ("1", "Île-de-France"),
+        ("2", "Hauts-de-France"),
+    ]

@@ -514,3 +514,16 @@ def test_find_deadline_without_a_year_needs_the_publication_date() -> None:
     text = "DATE LIMITE DE DEPOT DES PLIS : LUNDI 16 MARS A 12H"
     assert find_deadline(text, None) == (None, text)
     assert find_deadline(text, PAGE_DAY)[0] == datetime(2026, 3, 16, 12, 0, tzinfo=PARIS)
+
+
+def test_several_lots_in_one_sentence_are_each_read() -> None:
+    from scrapers.opco_common import lots_from_lines
+
+    lots = lots_from_lines(
+        ["Lot 1 : Île-de-France. Lot 2 : Hauts-de-France.", "Lot n°3 – Occitanie"]
+    )
+    assert [(lot.number, lot.title) for lot in lots] == [
+        ("1", "Île-de-France"),
+        ("2", "Hauts-de-France"),
+        ("3", "Occitanie"),
+    ]

@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from watcher.classify import cpv as cpv_codes
+from watcher.classify import geo
 from watcher.models import PARIS, Notice
 
 #: A CPV code as written in most records: nothing to clean.
@@ -49,7 +50,11 @@ class Document:
 def from_notice(notice: Notice) -> Document:
     lots = tuple(" — ".join(p for p in (lot.title, lot.description) if p) for lot in notice.lots)
     codes = [*notice.cpv, *(code for lot in notice.lots for code in lot.cpv)]
-    places = [*notice.places, *(place for lot in notice.lots for place in lot.places)]
+    places = [
+        *notice.places,
+        *(place for lot in notice.lots for place in lot.places),
+        *filter(None, (geo.region_ending(lot.title) for lot in notice.lots)),
+    ]
     return Document(
         id=notice.key,
         title=notice.title,

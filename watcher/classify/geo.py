@@ -78,6 +78,11 @@ NUTS_REGIONS: dict[str, str] = {
     "FRY4": "La Réunion",
     "FRY5": "Mayotte",
 }
+_REGION_ENDING = re.compile(
+    r"(?:^|[-:,(]\s*|\blot\s+(?:n\W*o?\s*)?\d+\s+)("  # dashes are spaces once folded
+    + "|".join(r"[^a-z]+".join(re.findall("[a-z]+", fold(name))) for name in REGIONS)
+    + r")\s*(?:\(\s*\w{2,3}\s*\))?\s*\)?[.\s]*$"
+)
 _NUTS = re.compile(r"FR(?:Y[1-5]|[1B-M])?[0-9]{0,2}")
 _CODE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(97[1-6]|2[AaBb]|[0-9]{2})(?![0-9A-Za-z])")
 
@@ -107,6 +112,15 @@ def nuts_region(code: str) -> str | None:
     if code == "FR":
         return NATIONAL
     return NUTS_REGIONS.get(code[:4]) or NUTS_REGIONS.get(code[:3])
+
+
+def region_ending(title: str) -> str | None:
+    """The region a lot's title ends with, as a place: "Lot 2 – Bretagne", "Île-de-France".
+
+    Only a region standing alone or after a dash, colon or comma counts, so "Animation de la
+    réunion" names no place."""
+    found = _REGION_ENDING.search(fold(title))
+    return _REGION_BY_KEY.get(region_key(found.group(1))) if found else None
 
 
 def describe_departments() -> str:
