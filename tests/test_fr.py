@@ -52,3 +52,23 @@ def test_long_datetime_is_paris_wall_clock_in_winter_and_summer() -> None:
     assert fr.long_datetime(datetime(2026, 7, 1, 12, 0, tzinfo=PARIS)) == (
         "mercredi 1er juillet 2026 à 12h00"
     )
+
+
+def test_an_awarded_amount_is_not_called_an_estimate() -> None:
+    from watcher.models import NoticeKind, Tender
+    from watcher.notify.context import tender_context
+
+    award = Notice(
+        "boamp",
+        "26-89004",
+        "Formation des salariés du BTP — Avis d'attribution",
+        "https://www.boamp.fr/pages/avis/?q=idweb:26-89004",
+        kind=NoticeKind.AWARD,
+        estimated_value=Decimal(96000),
+        winner="Bâti Formation Conseil",
+    )
+    call = award.with_changes(kind=NoticeKind.CALL, ref="26-71002")
+    today = datetime(2026, 12, 2, tzinfo=UTC).date()
+    awarded = tender_context(Tender(1, (award,), closed=True), None, today)
+    assert (awarded["value_label"], awarded["value"]) == ("Montant attribué", f"96{NNBSP}000 € HT")
+    assert tender_context(Tender(2, (call,)), None, today)["value_label"] == "Montant estimé"

@@ -73,6 +73,11 @@ def kind_label(kind: NoticeKind) -> str:
     return KINDS[kind]
 
 
+def amount_label(kind: NoticeKind) -> str:
+    """What an amount is: an award notice states what was awarded, the others an estimate."""
+    return "Montant attribué" if kind == NoticeKind.AWARD else "Montant estimé"
+
+
 def countdown(deadline: datetime, today: date) -> str:
     """Days left before a deadline, as bid teams write it: 'J-5', 'aujourd'hui', 'dépassée'."""
     days = (deadline.astimezone(PARIS).date() - today).days

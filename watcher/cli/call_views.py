@@ -108,7 +108,7 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
         ("Pourquoi", "\n".join(f"- {r}" for r in verdict.reasons) if verdict else ""),
         ("Points bloquants", "\n".join(f"- {b}" for b in verdict.blockers) if verdict else ""),
         ("Lots", "\n".join(lot_labels(tender.notices))),
-        ("Montant estimé", fr.estimate(main.estimated_value, main.estimated_value_max)),
+        (fr.amount_label(main.kind), fr.estimate(main.estimated_value, main.estimated_value_max)),
         ("Procédure", main.procedure),
         ("CPV", ", ".join(dict.fromkeys(c for n in tender.notices for c in n.cpv))),
         ("Lieux", ", ".join(dict.fromkeys(p for n in tender.notices for p in n.places))),

@@ -44,6 +44,7 @@ def tender_context(
         "lots": lot_labels(tender.notices),
         "places": unique_places(tender.notices),
         "value": fr.estimate(main.estimated_value, main.estimated_value_max),
+        "value_label": fr.amount_label(main.kind),
         "kind": fr.kind_label(main.kind),
         "status": tender.status,
         "status_label": STATUS_LABELS.get(tender.status, tender.status),

@@ -106,6 +106,7 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "countdown": fr.countdown(deadline, today) if deadline else "",
         "days_left": (deadline.astimezone(PARIS).date() - today).days if deadline else None,
         "value": _nbsp_euro(fr.estimate(main.estimated_value, main.estimated_value_max)),
+        "value_label": fr.amount_label(main.kind),
         "lots": _lots(tender),
         "places": unique_places(tender.notices),
         "procedure": main.procedure,
