@@ -72,3 +72,21 @@ def test_an_awarded_amount_is_not_called_an_estimate() -> None:
     awarded = tender_context(Tender(1, (award,), closed=True), None, today)
     assert (awarded["value_label"], awarded["value"]) == ("Montant attribué", f"96{NNBSP}000 € HT")
     assert tender_context(Tender(2, (call,)), None, today)["value_label"] == "Montant estimé"
+
+
+def test_nuts_places_are_said_as_their_region() -> None:
+    from watcher.notify.context import unique_places
+
+    ted = Notice(
+        "ted",
+        "162418-2026",
+        "Accord-cadre de formations",
+        "https://ted.europa.eu/fr/notice/-/detail/162418-2026",
+        places=("FRK", "FRE11", "FR", "35", "France entière"),
+    )
+    assert unique_places((ted,)) == [
+        "Auvergne-Rhône-Alpes (FRK)",
+        "Hauts-de-France (FRE11)",
+        "France entière",
+        "35",
+    ]

@@ -15,7 +15,7 @@ from watcher import fr
 from watcher.calls import CallNotice, CallRow, CallView
 from watcher.cli.safe import line, text
 from watcher.models import PARIS, Match, NoticeKind, Tender
-from watcher.notify.context import STATUS_LABELS, links, lot_labels
+from watcher.notify.context import STATUS_LABELS, links, lot_labels, unique_places
 from watcher.notify.opco import canonical_opco
 
 
@@ -111,7 +111,7 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
         (fr.amount_label(main.kind), fr.estimate(main.estimated_value, main.estimated_value_max)),
         ("Procédure", main.procedure),
         ("CPV", ", ".join(dict.fromkeys(c for n in tender.notices for c in n.cpv))),
-        ("Lieux", ", ".join(dict.fromkeys(p for n in tender.notices for p in n.places))),
+        ("Lieux", ", ".join(unique_places(tender.notices))),
         ("Liens", "\n".join(f"{link['label']} : {link['url']}" for link in links(tender.notices))),
     ]
 

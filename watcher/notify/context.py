@@ -13,6 +13,7 @@ from typing import Any
 
 from scrapers.registry import source_label
 from watcher import fr
+from watcher.classify import geo
 from watcher.links import LinkSettings, page_url
 from watcher.models import PARIS, Lot, Match, Notice, Tender
 from watcher.notify.opco import canonical_opco
@@ -89,10 +90,14 @@ def lot_labels(notices: tuple[Notice, ...]) -> list[str]:
 
 
 def unique_places(notices: tuple[Notice, ...]) -> list[str]:
-    """The places of the notices, each once (whatever its case or spacing), first seen first."""
+    """The places of the notices, each once (whatever its case or spacing), first seen first;
+    a NUTS code (TED) is said as its region: « Hauts-de-France (FRE11) »."""
     found: dict[str, str] = {}
     for place in (p for n in notices for p in n.places):
         text = " ".join(place.split())
+        region = geo.nuts_region(text)
+        if region is not None and region != text:
+            text = f"{region} ({text})" if text != "FR" else region
         if text:
             found.setdefault(text.casefold(), text)
     return list(found.values())
