@@ -82,6 +82,22 @@ UNREADABLE = (ValueError, KeyError, ValidationError)
 INTERNAL = "internal error"
 
 
+Envelope = TypeVar("Envelope", bound=BaseModel)
+
+
+def validated_envelope(model: type[Envelope], data: object, *, source: str, url: str) -> Envelope:
+    """An API answer's envelope (counts, result list, paging) checked once: a wrong one is a
+    declared ``ParseError`` naming the first field at fault, never a Python exception."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problem = error.errors(include_url=False, include_input=False)[0]
+        where = ".".join(map(str, problem["loc"]))
+        raise ParseError(
+            source, f"unexpected API answer: {where}: {problem['msg']}", url=url
+        ) from error
+
+
 def read_each(
     items: Iterable[Item],
     read: Callable[[Item], Notice],

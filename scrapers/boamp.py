@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, ClassVar
 from urllib.parse import parse_qs, quote
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from scrapers.base import (
     JsonApiSource,
@@ -38,6 +38,7 @@ from scrapers.base import (
     clean_text,
     read_each,
     split_url,
+    validated_envelope,
 )
 from scrapers.boamp_donnees import donnees_details
 from scrapers.dates import parse_wall_clock
@@ -159,14 +160,7 @@ class Boamp(JsonApiSource):
             return ParseResult(notices, [], skipped)
         if not isinstance(data, dict) or "results" not in data:
             raise ParseError(self.name, "unexpected API answer: no 'results' list", url=url)
-        try:
-            page = BoampPage.model_validate(data)
-        except ValidationError as error:
-            problem = error.errors(include_url=False, include_input=False)[0]
-            where = ".".join(map(str, problem["loc"]))
-            raise ParseError(
-                self.name, f"unexpected API answer: {where}: {problem['msg']}", url=url
-            ) from error
+        page = validated_envelope(BoampPage, data, source=self.name, url=url)
         notices, skipped = self._records(page.results)
         return ParseResult(notices, _next_requests(url, page.total_count), skipped)
 

@@ -28,9 +28,9 @@ import logging
 from datetime import date
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scrapers.base import JsonApiSource, ParseResult, Skipped, read_each
+from scrapers.base import JsonApiSource, ParseResult, Skipped, read_each, validated_envelope
 from scrapers.ted_notice import FIELDS, notice_from_ted, notice_ref, read_title, texts
 from watcher.errors import ParseError
 from watcher.fetch import Request
@@ -136,14 +136,7 @@ class Ted(JsonApiSource):
             raise ParseError(
                 self.name, f"unexpected API answer: no 'notices' list ({found})", url=url
             )
-        try:
-            page = TedPage.model_validate(data)
-        except ValidationError as error:
-            problem = error.errors(include_url=False, include_input=False)[0]
-            where = ".".join(map(str, problem["loc"]))
-            raise ParseError(
-                self.name, f"unexpected API answer: {where}: {problem['msg']}", url=url
-            ) from error
+        page = validated_envelope(TedPage, data, source=self.name, url=url)
         notices, skipped = read_each(
             page.notices,
             lambda raw: notice_from_ted(raw, self.name),
