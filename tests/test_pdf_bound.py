@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from responses.demo import pdf_from_objects
 from scrapers.opcommerce import Opcommerce
 from scrapers.pdf import PdfUnreadable, pdf_text
 from tests.conftest import PAGE_DAY, write_config
@@ -39,19 +40,7 @@ def bomb(megabytes: int = 70) -> bytes:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 @pytest.fixture(scope="module")
