@@ -107,9 +107,7 @@ def real_command(name: str) -> click.Command:
 def _subcommand(command: click.Command) -> bool:
     """Registered through its group (``db init``, ``users add``...)."""
     groups = [real_command(name) for name in COMMANDS]
-    return any(
-        isinstance(g, click.Group) and command in g.commands.values() for g in groups
-    )
+    return any(isinstance(g, click.Group) and command in g.commands.values() for g in groups)
 
 
 def test_main_is_a_lazy_group() -> None:
