@@ -20,8 +20,10 @@ import signal
 import subprocess
 import sys
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from pypdf import PdfReader
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MAX_PAGES = 10
 MAX_CHARS = 100_000
@@ -81,6 +83,8 @@ def read_text(content: bytes, max_pages: int = MAX_PAGES, max_chars: int = MAX_C
     """The reading itself, in this process: what the child runs (no limits of its own)."""
     if b"%PDF-" not in content[:HEADER_WINDOW]:
         raise PdfUnreadable("not a PDF file")
+    from pypdf import PdfReader  # here: 0.1 s of import no command that reads no PDF should pay
+
     try:
         reader = PdfReader(BytesIO(content), strict=False)
         _unlock(reader)

@@ -7,46 +7,167 @@ Exit codes a script can trust:
     3  the database could not be opened or written
     4  the thing asked for does not exist (``show ID``)
     5  any other opco-watch error (network, parse, mail, draft)
+
+The group is lazy: ``COMMANDS`` names each command's module, imported only when the command
+runs (or its own ``--help`` is asked), so ``opco-watch --help`` and every command start
+without loading what the other commands need (issue 12). The one-line helps listed by
+``--help`` live here too; a test checks that they equal each command's docstring.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import click
 
 from watcher import __version__
-from watcher.cli import views
-from watcher.cli.common import (
-    EXIT_CONFIG,
-    EXIT_PARTIAL,
-    err,
-    fail,
-    friendly,
-    load,
-    out,
-    output_file,
-    output_folder,
-    writing,
+
+#: command name -> ("module:attribute", the first sentence of its help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "calendar": (
+        "watcher.cli.notify:calendar_command",
+        "Export the deadlines as an iCalendar file to subscribe to (Outlook, Thunderbird).",
+    ),
+    "classify": (
+        "watcher.cli.matching:classify_command",
+        "Classify notices in bulk: id, relevant, score, domains, reasons, blockers.",
+    ),
+    "config": ("watcher.cli.setup:config_group", "Check the configuration."),
+    "db": (
+        "watcher.cli.db:db_group",
+        "The database: create it, check its schema version and integrity, upgrade it.",
+    ),
+    "demo": (
+        "watcher.cli.polling:demo_command",
+        "Run a complete offline demo on bundled snapshots of the sources.",
+    ),
+    "digest": (
+        "watcher.cli.notify:digest_command",
+        "The weekly digest: emailed to every recipient, or written as an HTML file.",
+    ),
+    "documents": (
+        "watcher.cli.responses:documents_command",
+        "The evidence vault: each document and its status (valid, expiring, expired, missing).",
+    ),
+    "draft": (
+        "watcher.cli.responses:draft_command",
+        "Prepare the answer to one call: mémoire technique, DC1/DC2, checklist, dossier.zip.",
+    ),
+    "eval": (
+        "watcher.cli.matching:eval_command",
+        "Measure the classifier on labelled notices, beside a naive baseline.",
+    ),
+    "feedback": (
+        "watcher.cli.matching:feedback_command",
+        "Record whether a call was relevant: the classifier learns from these.",
+    ),
+    "init": ("watcher.cli.setup:init_command", "Write a commented starter configuration file."),
+    "list": (
+        "watcher.cli.reading:list_command",
+        "List the calls by deadline, the next one first (then those without a deadline, then "
+        "the closed ones): number, deadline, OPCO, title, score, status, owner.",
+    ),
+    "poll": ("watcher.cli.polling:poll_command", "Fetch the sources once and store what is new."),
+    "reminders": (
+        "watcher.cli.notify:reminders_command",
+        "Queue and send the deadline reminders due (J-7, J-2) for calls marked go.",
+    ),
+    "run": (
+        "watcher.cli.notify:run_command",
+        "Run continuously: polls, alerts, the weekly digest and reminders (Ctrl-C stops).",
+    ),
+    "send": (
+        "watcher.cli.notify:send_command",
+        "Send the queued emails: alerts, digests, reminders, admin alerts.",
+    ),
+    "serve": (
+        "watcher.cli.web:serve_command",
+        "Serve the staff console (web pages in French) on http://127.0.0.1:8000/.",
+    ),
+    "show": (
+        "watcher.cli.reading:show_command",
+        "Show one call in full: verdict, reasons, blockers, status, owner, and each of its "
+        "notices (initial, corrigenda, award) with its changes.",
+    ),
+    "sources": (
+        "watcher.cli.polling:sources_group",
+        "The sources and their health: last success, items, failures, last error, fallback.",
+    ),
+    "status": (
+        "watcher.cli.notify:status_command",
+        "Show or set where a call stands: new, go, no-go, submitted, won, lost.",
+    ),
+    "templates": (
+        "watcher.cli.responses:templates_group",
+        "Response templates (yours override the shipped ones by file name).",
+    ),
+    "users": (
+        "watcher.cli.web:users_group",
+        "Accounts of the console: admins manage, members act on the calls.",
+    ),
+    "worker": (
+        "watcher.cli.db:worker_command",
+        "Run the scheduled jobs on the shared queue (PostgreSQL; start one per machine).",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported by name when first needed."""
+
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name][0].partition(":")
+            command = getattr(import_module(module), attribute)
+            if not isinstance(command, click.Command):  # pragma: no cover - a registry typo
+                raise TypeError(f"{self.lazy[cmd_name][0]} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The listing of ``--help`` from the registry's helps, without importing a command
+        (click shortens them exactly as it does a command's own help)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.lazy and name not in self.commands:
+                stand_in = click.Command(name, help=self.lazy[name][1])
+                rows.append((name, stand_in.get_short_help_str(limit)))
+            else:
+                command = self.commands[name]
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines quote pages and errors from the web: no control sequence reaches stderr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from watcher.cli.safe import clean
+
+        return clean(super().format(record))
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-from watcher.cli.db import COMMANDS as DB_COMMANDS
-from watcher.cli.matching import classify_command, eval_command, feedback_command
-from watcher.cli.notify import COMMANDS as NOTIFY_COMMANDS
-from watcher.cli.reading import check_source_names, list_command, show_command
-from watcher.cli.responses import documents_command, draft_command, templates_group
-from watcher.cli.safe import clean, dumps, line
-from watcher.cli.web import COMMANDS as WEB_COMMANDS
-from watcher.config import config_path
-from watcher.config_check import check_config
-from watcher.errors import ConfigError
-from watcher.pipeline import poll as run_poll
-from watcher.starter import write_starter
-from watcher.store import Store
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_file",
@@ -64,180 +185,6 @@ def main(ctx: click.Context, config_file: Path | None, verbose: int) -> None:
     handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
     ctx.obj = config_file
-
-
-# ----------------------------------------------------------------------------- configuration
-
-
-class SafeFormatter(logging.Formatter):
-    """Log lines quote pages and errors from the web: no control sequence reaches stderr."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return clean(super().format(record))
-
-
-@main.command()
-@click.option("--path", type=click.Path(path_type=Path), default=None, help="Where to write it.")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.pass_context
-@friendly
-def init(ctx: click.Context, path: Path | None, force: bool) -> None:
-    """Write a commented starter configuration file."""
-    target = output_file(path or config_path(ctx.find_root().obj), "--path")
-    if target.exists() and not force:
-        fail(f"{target} already exists (use --force to overwrite it)", EXIT_CONFIG)
-    with writing(target, "--path"):
-        write_starter(target, force=force)
-    out.print(f"Wrote {target}. Edit it, then run: opco-watch config check")
-
-
-@main.group()
-def config() -> None:
-    """Check the configuration."""
-
-
-@config.command("check")
-@click.pass_context
-@friendly
-def config_check(ctx: click.Context) -> None:
-    """Validate the configuration file and explain each problem (errors and warnings)."""
-    file = config_path(ctx.find_root().obj)
-    if not file.exists():
-        raise ConfigError(f"no configuration file at {file}", hint="run `opco-watch init`")
-    report = check_config(file)
-    for problem in report.errors:
-        err.print(line(("✗", "red"), " ", str(problem)))
-    for warning in report.warnings:
-        err.print(line(("!", "yellow"), " ", str(warning)))
-    if report.config is None:
-        err.print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
-        sys.exit(EXIT_CONFIG)
-    cfg, warned = report.config, f", {len(report.warnings)} warning(s)" if report.warnings else ""
-    enabled = len(cfg.enabled_sources())
-    out.print(
-        line(
-            ("✓", "green"),
-            f" {file} is valid{warned}: {enabled} source(s) enabled, data in {cfg.data_dir}",
-        )
-    )
-
-
-# ------------------------------------------------------------------------------------ polling
-
-
-@main.command()
-@click.option("--source", "-s", "names", multiple=True, help="Poll only this source (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
-@click.option("--mirror", hidden=True, help="Fetch every URL from this base URL (offline demo).")
-@click.pass_context
-@friendly
-def poll(ctx: click.Context, names: tuple[str, ...], as_json: bool, mirror: str | None) -> None:
-    """Fetch the sources once and store what is new."""
-    cfg = load(ctx)
-    check_source_names(cfg, names)
-    with views.PollProgress(err, enabled=not as_json) as progress:
-        reports = run_poll(cfg, names=names or None, mirror=mirror, progress=progress.update)
-    if as_json:
-        click.echo(dumps([views.report_json(r) for r in reports]))
-    else:
-        out.print(views.reports_table(reports))
-    if not all(r.ok for r in reports):
-        sys.exit(EXIT_PARTIAL)
-
-
-# ------------------------------------------------------------------------------------ health
-
-
-@main.group(invoke_without_command=True)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@friendly
-def sources(ctx: click.Context, as_json: bool) -> None:
-    """The sources and their health: last success, items, failures, last error, fallback."""
-    if ctx.invoked_subcommand is not None:
-        return
-    cfg = load(ctx)
-    with Store.open(cfg.database) as store:
-        states = {s.source: s for s in store.source_states()}
-    rows = views.source_rows(cfg, states)
-    if as_json:
-        click.echo(dumps(rows))
-    else:
-        out.print(views.sources_table(rows))
-
-
-@sources.command("snapshot")
-@click.argument("name")
-@click.option(
-    "--out",
-    "folder",
-    type=click.Path(path_type=Path),
-    default=Path("snapshots"),
-    show_default=True,
-    help="Where to save: OUT/NAME/YYYY-MM-DD/.",
-)
-@click.option(
-    "--details",
-    type=click.IntRange(0, 50),
-    default=3,
-    show_default=True,
-    help="Detail pages to save (the first calls of the listing).",
-)
-@click.option("--mirror", hidden=True, help="Fetch every URL from this base URL (tests).")
-@click.pass_context
-@friendly
-def sources_snapshot(
-    ctx: click.Context, name: str, folder: Path, details: int, mirror: str | None
-) -> None:
-    """Save the live pages of a source as dated fixtures (to fix a changed layout)."""
-    from watcher.snapshot import snapshot
-
-    cfg = load(ctx)
-    check_source_names(cfg, (name,))
-    output_folder(folder, "--out")
-    saved = snapshot(cfg, name, folder, details=details, mirror=mirror)
-    for item in saved:
-        click.echo(clean(f"{item.status}  {item.file}  <- {item.url}"))
-    click.echo(f"{len(saved)} page(s) saved with manifest.json and PROVENANCE.md")
-
-
-@main.command()
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Keep the demo's data here (default: a new temporary folder).",
-)
-@click.option("--serve", is_flag=True, help="Then serve the console on the demo's data (Ctrl-C).")
-@friendly
-def demo(directory: Path | None, serve: bool) -> None:
-    """Run a complete offline demo on bundled snapshots of the sources."""
-    from watcher.cli.demo import run_demo
-
-    if directory is not None:
-        output_folder(directory, "--dir")
-    if not serve:
-        sys.exit(run_demo(out, directory))
-    from watcher.cli.web import demo_folder, serve_demo
-
-    folder = demo_folder(directory)
-    code = run_demo(out, folder)
-    sys.exit(code or serve_demo(folder / "opco-watch.toml"))
-
-
-main.add_command(list_command)
-main.add_command(show_command)
-main.add_command(documents_command)
-main.add_command(draft_command)
-main.add_command(templates_group)
-main.add_command(classify_command)
-main.add_command(eval_command)
-main.add_command(feedback_command)
-for command in (*NOTIFY_COMMANDS, *WEB_COMMANDS):
-    main.add_command(command)
-for command in DB_COMMANDS:  # db upgrade / db check, worker
-    main.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

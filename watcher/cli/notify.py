@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import EmailStr, TypeAdapter, ValidationError
@@ -26,18 +27,24 @@ from watcher.config import Config
 from watcher.errors import ConfigError
 from watcher.models import PARIS
 from watcher.notify import queue
-from watcher.notify.calendar import calendar_ics, write_calendar
 from watcher.notify.context import STATUS_LABELS
-from watcher.notify.digest import enqueue_digest, write_html
-from watcher.notify.reminders import enqueue_reminders
-from watcher.notify.sender import DrainReport, drain, utcnow
 from watcher.notify.settings import NotifySettings, settings_of
 from watcher.notify.week import Week
 from watcher.store import Store
 
+if TYPE_CHECKING:
+    from watcher.notify.sender import DrainReport
+
+
+def utcnow() -> datetime:
+    """Now, as ``watcher.notify.sender`` has it (not imported: it loads the mail templates)."""
+    return datetime.now(UTC)
+
 
 def _send(store: Store, settings: NotifySettings) -> DrainReport:
     """Drain the outbox and say what happened, in one line."""
+    from watcher.notify.sender import drain
+
     report = drain(store, settings)
     left = queue.counts(store, utcnow())
     where = f" to {settings.outbox_dir}" if not settings.mail.smtp_host else ""
@@ -96,6 +103,8 @@ def _address(value: str) -> str:
 @friendly
 def digest_command(ctx: click.Context, week: str | None, to: str | None, html: Path | None) -> None:
     """The weekly digest: emailed to every recipient, or written as an HTML file."""
+    from watcher.notify.digest import enqueue_digest, write_html  # jinja2: only here
+
     cfg = load(ctx)
     settings, now = settings_of(cfg), utcnow()
     chosen = Week.parse(week) if week else Week.of(now.astimezone(PARIS).date()).shifted(-1)
@@ -148,6 +157,8 @@ def status_command(ctx: click.Context, ident: str, value: str | None) -> None:
 @friendly
 def calendar_command(ctx: click.Context, output: str | None, everything: bool) -> None:
     """Export the deadlines as an iCalendar file to subscribe to (Outlook, Thunderbird)."""
+    from watcher.notify.calendar import calendar_ics, write_calendar  # icalendar: only here
+
     cfg = load(ctx)
     settings, now = settings_of(cfg), utcnow()
     target = output_file(Path(output), "--output") if output and output != "-" else None
@@ -167,6 +178,8 @@ def calendar_command(ctx: click.Context, output: str | None, everything: bool) -
 @friendly
 def reminders_command(ctx: click.Context, today: datetime | None) -> None:
     """Queue and send the deadline reminders due (J-7, J-2) for calls marked go."""
+    from watcher.notify.reminders import enqueue_reminders
+
     cfg = load(ctx)
     settings = settings_of(cfg)
     now = today.replace(hour=7, tzinfo=PARIS) if today else utcnow()
