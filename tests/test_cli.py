@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Database, write_config
+from tests.conftest import ROOT, Database, write_config
 from watcher.devserver import DevServer, Fault
 
 #: the sources the CLI tests poll (each source has parser tests of its own)
 FOUNDATION = ("--source", "boamp", "--source", "akto")
 
 
-def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+def cli(folder: Path, *args: str, columns: int = 200) -> subprocess.CompletedProcess[str]:
+    """``opco-watch ARGS`` run in ``folder`` as a process, without colour, ``columns`` wide."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns), "PYTHONPATH": str(ROOT)}
     env.pop("OPCO_WATCH_CONFIG", None)
     return subprocess.run(
         [sys.executable, "-m", "watcher", *args],

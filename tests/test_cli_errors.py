@@ -5,16 +5,15 @@ line saying what is wrong, the documented exit code (2 usage or configuration, 3
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, write_config
+from tests.conftest import write_config
 from tests.notify_data import notice, poll
+from tests.test_cli import cli as run_cli
 from watcher.config import load_config
 from watcher.models import PARIS
 from watcher.notify.settings import settings_of
@@ -38,16 +37,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PYTHONPATH": str(ROOT)}
-    env.pop("OPCO_WATCH_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "watcher", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_cli(folder, *args, columns=100)
 
 
 #: (arguments, exit code, words of the message); "ours" errors are one line "error: ..."

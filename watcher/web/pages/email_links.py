@@ -96,14 +96,20 @@ def _prepare_state(request: Request) -> None:
     request.state.open_mode = False
 
 
-async def show(request: Request) -> Response:
+async def _verified(request: Request) -> Action | Response:
+    """The link's action, or the page that refuses it (bad, expired, someone else's)."""
     _prepare_state(request)
     action = _check(request)
     if isinstance(action, Response):
         return action
     refused = await _someone_else(request, action)
-    if refused is not None:
-        return refused
+    return action if refused is None else refused
+
+
+async def show(request: Request) -> Response:
+    action = await _verified(request)
+    if isinstance(action, Response):
+        return action
     done = await run_in_threadpool(already_done, console_of(request), action)
     pending = {
         "token": str(request.path_params["token"]),
@@ -117,13 +123,9 @@ async def show(request: Request) -> Response:
 
 
 async def confirm(request: Request) -> Response:
-    _prepare_state(request)
-    action = _check(request)
+    action = await _verified(request)
     if isinstance(action, Response):
         return action
-    refused = await _someone_else(request, action)
-    if refused is not None:
-        return refused
     console = console_of(request)
     tender = await run_in_threadpool(tenders.get_tender, console.store, action.tender_id)
     if tender is None:
