@@ -184,6 +184,7 @@ def test_the_main_pages_read_well_and_have_labelled_controls(
         ("/synthese", "synthese"),
         ("/reglages", "reglages"),
         ("/appels/1", "appel-1"),
+        ("/compte", "compte"),
     ):
         page.goto(f"{console}{path}")
         _check_accessibility(page)
@@ -207,6 +208,22 @@ def test_the_pipeline_is_usable_on_a_phone(browser: Browser, console: str) -> No
     link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Formation anglais professionnel")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_one_changes_ones_password_on_a_phone(browser: Browser, console: str) -> None:
+    page = browser.new_page(viewport=PHONE)
+    _login(page, console)
+    page.get_by_role("link", name=ADMIN).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_label("Mot de passe actuel").fill(PASSWORD)
+    page.get_by_label("Nouveau mot de passe").fill("une autre phrase de passe")
+    page.get_by_label("Le même, encore une fois").fill("une autre phrase de passe")
+    page.get_by_role("button", name="Changer le mot de passe").click()
+    expect(page.get_by_role("status")).to_contain_text("Mot de passe changé")
+    _shot(page, "compte-telephone")
+    page.goto(f"{console}/appels")
+    expect(page.get_by_role("heading", level=1, name="Appels")).to_be_visible()
 
 
 def _alert_link(site: Site, recipient: str, label: str) -> str:

@@ -28,7 +28,17 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from watcher.config import Config
 from watcher.store import Store
 from watcher.web.console import Console
-from watcher.web.pages import auth, call, calls, digest, documents, email_links, settings, sources
+from watcher.web.pages import (
+    account,
+    auth,
+    call,
+    calls,
+    digest,
+    documents,
+    email_links,
+    settings,
+    sources,
+)
 from watcher.web.render import page
 from watcher.web.security import HEADERS, BodyLimit, SecurityHeaders
 
@@ -64,6 +74,7 @@ def create_app(
         *call.ROUTES,
         *email_links.ROUTES,
         *auth.ROUTES,
+        *account.ROUTES,
         *sources.ROUTES,
         *documents.ROUTES,
         *digest.ROUTES,
