@@ -142,6 +142,28 @@ def test_sources_page_shows_each_source_health(site: Site) -> None:
     assert "akto" in page and "8 (en tout 8)" in page
 
 
+def test_sources_page_says_what_else_the_cli_says_of_a_source(site: Site) -> None:
+    """Records left out, a Retry-After pause, detail pages failing poll after poll."""
+    from datetime import timedelta
+
+    from tests.web_site import NOW
+
+    with site.store() as store:
+        store.record_success("boamp", at=NOW, items=40, new=2, changed=0, skipped=3)
+        for _ in range(2):
+            details = (4, "HTTP 500 from https://www.akto.fr/ao/ref-1")
+            store.record_success("akto", at=NOW, items=8, new=0, changed=0, details=details)
+        later = NOW + timedelta(hours=6)
+        store.record_failure(
+            "atlas", at=NOW, error_kind="rate-limited", error="429", deferred_until=later
+        )
+    with site.client() as client:
+        page = html.unescape(client.get("/sources").text).replace("\xa0", " ")
+    assert "3 avis illisibles ignorés au dernier passage" in page
+    assert "4 pages de détail en échec, 2 passages de suite : HTTP 500 from" in page
+    assert "en pause jusqu'au" in page and "le site l'a demandé (Retry-After)" in page
+
+
 def test_vault_page_shows_each_document_status(site: Site) -> None:
     with site.client() as client:
         page = html.unescape(client.get("/pieces").text)

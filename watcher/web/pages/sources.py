@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from watcher import fr, pipeline
 from watcher.errors import OpcoWatchError
+from watcher.store.records import SourceState
 from watcher.web.console import Console, console_of, handler, not_found, redirect
 from watcher.web.render import page
 
@@ -94,11 +95,31 @@ def rows(console: Console) -> list[dict[str, Any]]:
                 "total": state.total_items if state else 0,
                 "failures": state.consecutive_failures if state else 0,
                 "error": (state.last_error or "") if state and state.consecutive_failures else "",
+                "notes": health_notes(state) if state else [],
                 "fallback": bool(state and state.on_fallback),
                 "running": job is not None and not job.done.is_set(),
             }
         )
     return found
+
+
+def health_notes(state: SourceState) -> list[str]:
+    """What else the admin should know, as ``opco-watch sources`` says it: records left out,
+    a Retry-After pause, detail pages that keep failing."""
+    notes = []
+    if state.skipped_last:
+        skipped = fr.plural(state.skipped_last, "avis illisible ignoré", "avis illisibles ignorés")
+        notes.append(f"{skipped} au dernier passage (la raison est dans le journal)")
+    if state.deferred_until and state.deferred_until > datetime.now(UTC):
+        until = fr.long_datetime(state.deferred_until)
+        notes.append(f"en pause jusqu'au {until}{fr.NBSP}: le site l'a demandé (Retry-After)")
+    if state.details_failing:
+        pages = fr.plural(
+            state.detail_failures, "page de détail en échec", "pages de détail en échec"
+        )
+        polls = fr.plural(state.detail_failure_polls, "passage")
+        notes.append(f"{pages}, {polls} de suite{fr.NBSP}: {state.last_detail_error or '?'}")
+    return notes
 
 
 @handler()
