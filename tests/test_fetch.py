@@ -403,18 +403,18 @@ def test_robots_404_allows_all_and_is_fetched_once(server: DevServer) -> None:
     assert stats.requests == 6
 
 
-def test_robots_server_error_allows_with_a_warning(
+def test_robots_server_error_disallows_the_host_for_the_poll(
     server: DevServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """RFC 9309 §2.3.1.4: a 5xx robots.txt (no copy kept) means complete disallow; the page
+    is not asked for, robots.txt is asked once per poll (see tests/test_robots.py)."""
     server.add("/robots-500.test/robots.txt", status=500)
     server.add("/robots-500.test/x", "ok")
-    with caplog.at_level(logging.WARNING, logger="watcher.fetch"):
-        page = get(fast(server, respect_robots=True), "https://robots-500.test/x")
-    assert page.text == "ok"
-    assert "[test] robots.txt unavailable (HTTP 500)" in caplog.text
-    assert [r.path for r in seen(server, "robots-500.test")].count(
-        "/robots-500.test/robots.txt"
-    ) == 1
+    with caplog.at_level(logging.WARNING, logger="watcher.robots"):
+        error = refused(fast(server, respect_robots=True), "https://robots-500.test/x")
+    assert error.reason.startswith("robots.txt unreachable (HTTP 500)")
+    assert "[test] robots.txt unreachable (HTTP 500)" in caplog.text
+    assert [r.path for r in seen(server, "robots-500.test")] == ["/robots-500.test/robots.txt"]
 
 
 # -- concurrency cap ------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ from watcher.fetch_helpers import (
     to_wire,
     with_params,
 )
-from watcher.robots import Robots
+from watcher.robots import refusal, when_unreachable
+from watcher.robots import rules_of as _rules
 from watcher.robots_memory import RobotsCopy, RobotsMemory
 from watcher.robots_memory import lifetime as robots_lifetime
 
@@ -230,14 +231,14 @@ class Fetcher:
                 self._robots[origin] = await self._load_robots(origin, source, allowed)
         rules = self._robots[origin]
         if rules is not None and not rules.can_fetch(ROBOTS_AGENT, url):
-            raise FetchError(source, url, "blocked by robots.txt")
+            raise FetchError(source, url, refusal(rules))
 
     async def _load_robots(
         self, origin: str, source: str, allowed: frozenset[str]
     ) -> RobotFileParser | None:
         """The host's rules, or None to allow all (4xx: no rules; 5xx, unreachable: the last
-        copy kept if there is one, else allow all with a warning). A copy younger than its
-        lifetime (24 hours at most) is used without asking the host."""
+        copy kept if recent, else disallow all: ``watcher.robots.when_unreachable``). A copy
+        younger than its lifetime (24 hours at most) is used without asking the host."""
         url = origin + "/robots.txt"
         now = datetime.now(UTC)
         kept = self._robots_memory.recall(origin) if self._robots_memory else None
@@ -264,13 +265,7 @@ class Fetcher:
     def _unreachable(
         self, source: str, url: str, reason: str, kept: RobotsCopy | None
     ) -> RobotFileParser | None:
-        if kept is not None:  # RFC 9309 §2.4: a cached copy may serve while unreachable
-            log.warning(
-                "[%s] robots.txt unavailable (%s), using the copy kept: %s", source, reason, url
-            )
-            return _rules(url, kept)
-        log.warning("[%s] robots.txt unavailable (%s), allowing all: %s", source, reason, url)
-        return None
+        return when_unreachable(source, url, reason, kept, datetime.now(UTC))
 
     # -- attempts -----------------------------------------------------------------------------
 
@@ -413,12 +408,3 @@ __all__ = [
     "to_wire",
     "with_params",
 ]
-
-
-def _rules(url: str, copy: RobotsCopy) -> RobotFileParser | None:
-    """The rules of a robots.txt answer: None (allow all) for a 4xx."""
-    if not 200 <= copy.status < 300:
-        return None
-    rules = Robots(url)  # RFC 9309's longest match, not the first (see watcher/robots.py)
-    rules.parse(copy.body.splitlines())
-    return rules
