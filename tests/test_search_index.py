@@ -1,5 +1,6 @@
-"""``list --text`` through the full-text index: the same rows as the substring match it
-replaces (case and accent blind, no stemming), kept in step with the notices, and used."""
+"""``list --text`` through the full-text index: the rows the substring match found (case and
+accent blind), and those where the query's words appear in the singular or the plural;
+kept in step with the notices, and used."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ import sqlalchemy as sa
 
 from scrapers.dates import fold
 from tests.conftest import Database
+from tests.notify_data import settings
+from watcher import tenders
+from watcher.calls import CallFilter, list_calls
 from watcher.models import Notice
-from watcher.store import SCHEMA_HEAD, Store, search_index
+from watcher.notify.routing import Router
+from watcher.store import SCHEMA_HEAD, Store, search_forms, search_index
 from watcher.store.engine import resolve_url
 from watcher.store.migrations import migrate
 from watcher.store.records import Prepared
@@ -26,6 +31,9 @@ TEXTS = {
     "plural": ("Formations managériales", "Atlas", "Parcours « manager de proximité »."),
     "btp": ("Prévention BTP", "Constructys", 'Le "risque chimique" et 100% des chantiers.'),
     "oyster": ("Ostréiculture et conchyliculture", "Ocapiat", "Filières de la mer."),
+    "social": ("Dialogue social", "Atlas", "Instances représentatives."),
+    "sociaux": ("Acteurs sociaux du territoire", "Atlas", "Bureaux et lieux d'accueil."),
+    "sante": ("Santé au travail", "AKTO", "Prévention des troubles musculo-squelettiques."),
 }
 QUERIES = (
     "sécurité",
@@ -33,7 +41,6 @@ QUERIES = (
     "SECURITE",
     "cybersecurite",
     "formation",  # a substring of "formations"
-    "formations",  # no stemming: the singular is not found, as before
     "manager de proximité",
     "ostréiculture",
     "BT",  # too short for trigrams: scanned
@@ -79,13 +86,53 @@ def test_a_common_text_is_scanned_in_list_order_with_the_same_results(
     assert found == [ref for ref in everything if ref in substring_model(query)][:2]
 
 
-def test_accents_and_case_do_not_matter_but_plurals_do(filled: Store) -> None:
+def test_accents_and_case_do_not_matter(filled: Store) -> None:
     assert {s.notice.ref for s in filled.list_notices(text="securite")} == {
         "secu",
         "plain",
         "upper",
     }
-    assert {s.notice.ref for s in filled.list_notices(text="formations")} == {"plural"}
+
+
+def found(store: Store, text: str) -> set[str]:
+    return {s.notice.ref for s in store.list_notices(text=text)}
+
+
+@pytest.mark.parametrize(
+    ("query", "refs"),
+    [
+        ("formations", {"plural", "secu"}),  # the plural finds the singular
+        ("Formation", {"plural", "secu"}),  # and the singular the plural (a substring)
+        ("sociaux", {"social", "sociaux"}),
+        ("SOCIAL", {"social", "sociaux"}),
+        ("formation manageriale", {"plural"}),  # a phrase, word by word
+        ("Formations managériales", {"plural"}),
+        ("formation sécu", {"secu"}),  # the last word may be the start of one
+        ("bureau", {"sociaux"}),
+        ("lieux d'accueil", {"sociaux"}),
+        ("acteur social", {"sociaux"}),
+        ("sans", set()),  # « san » as a whole word only: not « santé »
+        ("dialogues", {"social"}),
+        ("ostréicultures", {"oyster"}),
+    ],
+)
+def test_plurals_find_singulars_and_back(filled: Store, query: str, refs: set[str]) -> None:
+    assert found(filled, query) == refs
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_nothing_the_substring_match_found_is_lost(filled: Store, query: str) -> None:
+    assert found(filled, query) >= substring_model(query)
+
+
+def test_the_lists_of_calls_find_plurals_too(filled: Store, tmp_path: Path) -> None:
+    """``list`` (calls) and the web console go through the same condition."""
+    with filled.transaction(write=True) as conn:
+        tenders.assign(conn, [s.notice for s in filled.list_notices(limit=None)], at=T0)
+    router = Router(settings(tmp_path))
+    rows = list_calls(filled, CallFilter(text="sociaux"), now=T0, router=router)
+    titles = sorted(r.tender.title for r in rows)
+    assert titles == ["Acteurs sociaux du territoire", "Dialogue social"]
 
 
 def test_the_index_follows_changed_notices(filled: Store) -> None:
@@ -161,3 +208,58 @@ def _captured_select(
         sa.event.remove(conn, "before_cursor_execute", capture)
     assert seen, "the query was not sent"
     return seen[0]
+
+
+def test_an_upgrade_gives_the_old_notices_their_forms(database: Database) -> None:
+    """Notices stored by version 8 (folded text only) are found by their plurals after the
+    upgrade, and a text that has its forms already keeps them once."""
+    if database.dialect == "sqlite":
+        Path(database.url).parent.mkdir(parents=True)
+    engine = sa.create_engine(resolve_url(database.url))
+    try:
+        with engine.begin() as conn:
+            migrate(conn, target=8)
+            row = Prepared.of(notice("old", *TEXTS["sociaux"])).columns()
+            legacy = fold("\n".join(TEXTS["sociaux"]))  # what version 8 stored
+            stamps = dict.fromkeys(("first_seen", "last_seen", "last_changed"), T0)
+            values = {**row, **stamps, "search_text": legacy}
+            conn.execute(sa.insert(notices).values(key="akto:old", **values))
+            row = Prepared.of(notice("new", *TEXTS["social"])).columns()
+            conn.execute(sa.insert(notices).values(key="akto:new", **row, **stamps))
+    finally:
+        engine.dispose()
+    with Store.open(database.url) as store:
+        assert [s.key for s in store.list_notices(text="acteur social")] == ["akto:old"]
+        assert found(store, "bureau") == {"old"} and found(store, "dialogues") == {"new"}
+        with store.transaction() as conn:
+            texts = dict(conn.execute(sa.select(notices.c.key, notices.c.search_text)).all())
+    assert texts["akto:old"] == search_forms.searchable(legacy)
+    assert texts["akto:new"].count(search_forms.SEPARATOR) == 1
+
+
+def test_a_plural_query_uses_the_index_on_postgresql(filled: Store, database: Database) -> None:
+    database.require("postgresql")
+    with filled.transaction() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        query = search_index.matching(conn, sa.select(notices.c.id), "ostréicultures")
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+    assert "ix_notices_search_trgm" in plan
+
+
+def test_singular_forms() -> None:
+    pairs = {
+        "formations": "formation",
+        "sociaux": "social",
+        "bureaux": "bureau",
+        "lieux": "lieu",
+        "cours": "cours",
+        "mois": "mois",
+        "stress": "stress",
+        "bus": "bus",
+        "2026": "2026",
+    }
+    assert {word: search_forms.singular(word) for word in pairs} == pairs
+    assert search_forms.query_forms("formation") is None  # the substring says it all
+    assert search_forms.query_forms("formations") == ("formation", False)
+    assert search_forms.query_forms("l'ecole") == ("l ecole", True)

@@ -14,7 +14,7 @@ Functions of a ``Store``, for the CLI and the web console alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,7 +31,6 @@ from watcher.notify.routing import Router
 from watcher.pipeline import tender_notice
 from watcher.store import NoticeChange, Store, StoredNotice, search_index
 from watcher.store import notices as notice_sql
-from watcher.store.records import fold, like_escape
 from watcher.store.schema import matches, notices, tenders
 
 #: « #40 », « n° 40 », « no 40 »: a call number, never a notice reference
@@ -206,16 +205,30 @@ def list_calls(
 ) -> list[CallRow]:
     """The calls ``chosen`` keeps, by deadline: the next deadline first, then the calls
     without a deadline, then those closed or past (the latest first)."""
-    rows: list[CallRow] = []
     with store.transaction() as conn:
-        for ids in _chunks(list(conn.execute(_query(conn, chosen, now)).scalars())):
-            for judged in queries.load(conn, ids):
-                owners = router.owners_of(judged.tender, judged.match)
-                if chosen.owner is None or any(_owned(chosen.owner, o) for o in owners):
-                    rows.append(CallRow(judged, owners))
-                if limit is not None and len(rows) >= limit:
-                    return rows
-    return rows
+        return list(iter_calls(conn, chosen, now=now, router=router, limit=limit))
+
+
+def iter_calls(
+    conn: Connection, chosen: CallFilter, *, now: datetime, router: Router, limit: int | None
+) -> Iterator[CallRow]:
+    """``list_calls`` as it reads, on an open connection: the ids come from the cursor a
+    chunk at a time and each chunk's calls are loaded only when the previous ones were
+    taken, so a consumer writing rows as they come (``list --json``) holds one chunk."""
+    query = _query(conn, chosen, now)
+    if chosen.owner is None and limit is not None:
+        query = query.limit(limit)  # the owner is found in Python: without it, SQL can stop
+    taken = 0
+    ids = conn.execute(query.execution_options(yield_per=CHUNK)).scalars()
+    for chunk in ids.partitions(CHUNK):
+        for judged in queries.load(conn, chunk):
+            owners = router.owners_of(judged.tender, judged.match)
+            if chosen.owner is None or any(_owned(chosen.owner, o) for o in owners):
+                yield CallRow(judged, owners)
+                taken += 1
+                if limit is not None and taken >= limit:
+                    ids.close()
+                    return
 
 
 def _owned(wanted: str, owner: str) -> bool:
@@ -234,11 +247,8 @@ def _query(conn: Connection, chosen: CallFilter, now: datetime) -> sa.Select[Any
     if chosen.source is not None:
         query = query.where(t.id.in_(_members(notices.c.source == chosen.source)))
     if chosen.text:
-        folded = fold(chosen.text.strip())
-        pattern = f"%{like_escape(folded)}%"
-        members = _members(notices.c.search_text.like(pattern, escape="\\"))
-        # a rare text: the full-text index finds its notices (the LIKE still decides)
-        query = query.where(t.id.in_(search_index.narrow(conn, members, folded, notices.c.id)))
+        members = _members(notices.c.tender_id.is_not(None))
+        query = query.where(t.id.in_(search_index.matching(conn, members, chosen.text)))
     upcoming = sa.and_(t.closed.is_(False), t.deadline >= now)
     group = sa.case((upcoming, 0), (sa.and_(t.closed.is_(False), t.deadline.is_(None)), 1), else_=2)
     return query.order_by(
@@ -248,8 +258,3 @@ def _query(conn: Connection, chosen: CallFilter, now: datetime) -> sa.Select[Any
 
 def _members(condition: sa.ColumnElement[bool]) -> sa.Select[Any]:
     return sa.select(notices.c.tender_id).where(condition, notices.c.tender_id.is_not(None))
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield list(ids[start : start + CHUNK])

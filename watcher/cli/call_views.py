@@ -6,20 +6,50 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from watcher import fr
 from watcher.calls import CallNotice, CallRow, CallView
-from watcher.cli.safe import line, text
+from watcher.cli import long_table
+from watcher.cli.safe import clean, line, text
 from watcher.models import PARIS, Match, NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS, links, lot_labels, unique_places
 from watcher.notify.opco import canonical_opco
 
+#: the columns of ``list``, for rich (``calls_table``) and for long tables (``long_table``)
+CALL_COLUMNS = (
+    long_table.Column("n°", right=True),
+    long_table.Column("date limite"),
+    long_table.Column("OPCO / acheteur", max_width=18),
+    long_table.Column("intitulé", flex=True),
+    long_table.Column("score", right=True),
+    long_table.Column("statut", max_width=16),
+    long_table.Column("responsable", max_width=30),
+)
+
+
+def print_calls(console: Console, rows: list[CallRow], today: date) -> None:
+    """The ``list`` table on ``console``: laid out once (``long_table``) when it can be,
+    else by rich."""
+    cells = [call_cells(row, today) for row in rows]
+    width = console.width
+    if not long_table.fits(CALL_COLUMNS, cells, width):
+        console.print(_table(cells))
+        return
+    write = console.file.write
+    for drawn in long_table.render(CALL_COLUMNS, cells, width, console):
+        write(drawn)
+    console.file.flush()
+
 
 def calls_table(rows: list[CallRow], today: date) -> Table:
+    return _table([call_cells(row, today) for row in rows])
+
+
+def _table(cells: list[list[long_table.Cell]]) -> Table:
     table = Table(show_lines=False)
     table.add_column("n°", justify="right", no_wrap=True)
     table.add_column("date limite", no_wrap=True)
@@ -28,35 +58,41 @@ def calls_table(rows: list[CallRow], today: date) -> Table:
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("statut", max_width=16)
     table.add_column("responsable", overflow="fold", max_width=30)
-    for row in rows:
-        tender, match = row.tender, row.judged.match
-        table.add_row(
-            str(tender.id),
-            deadline_cell(tender, today),
-            text(buyer_name(tender), one_line=True),
-            text(tender.title[:140], one_line=True),
-            score_cell(match),
-            status_words(tender),
-            text(", ".join(row.owners), one_line=True),
-        )
+    for row in cells:
+        table.add_row(*(Text(cell.text, style=cell.style) for cell in row))
     return table
 
 
-def deadline_cell(tender: Tender, today: date) -> Text:
+def call_cells(row: CallRow, today: date) -> list[long_table.Cell]:
+    """A call's cells in ``list``: web text cleaned onto one line, never markup."""
+    tender, match = row.tender, row.judged.match
+    Cell = long_table.Cell
+    return [
+        Cell(str(tender.id)),
+        Cell(_deadline_short(tender, today)),
+        Cell(clean(buyer_name(tender), one_line=True)),
+        Cell(clean(tender.title[:140], one_line=True)),
+        _score(match),
+        Cell(clean(status_words(tender), one_line=True)),
+        Cell(clean(", ".join(row.owners), one_line=True)),
+    ]
+
+
+def _deadline_short(tender: Tender, today: date) -> str:
     deadline = tender.deadline
     if deadline is None:
         raw = tender.main.deadline_text
-        return text(f"? ({raw[:30]})" if raw else "—", one_line=True)
+        return clean(f"? ({raw[:30]})" if raw else "—", one_line=True)
     local = deadline.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
-    return Text(f"{local} {fr.countdown(deadline, today)}")
+    return f"{local} {fr.countdown(deadline, today)}"
 
 
-def score_cell(match: Match | None) -> Text:
+def _score(match: Match | None) -> long_table.Cell:
     if match is None:
-        return Text("—")
+        return long_table.Cell("—")
     words = "go" if match.go else "bloqué" if match.relevant else "non"
     style = "green" if match.go else "yellow" if match.relevant else "dim"
-    return Text(f"{match.score} {words}", style=style)
+    return long_table.Cell(f"{match.score} {words}", style)
 
 
 def status_words(tender: Tender) -> str:

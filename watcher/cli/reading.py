@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
 
-from watcher.calls import CallFilter, call_view, list_calls, verdict_now
+from watcher.calls import CallFilter, call_view, iter_calls, verdict_now
 from watcher.cli import call_views
 from watcher.cli.common import friendly, load, out, the_call
-from watcher.cli.safe import dumps
+from watcher.cli.safe import dumps, dumps_array
 from watcher.config import Config
 from watcher.errors import ConfigError
 from watcher.judging import Judge
@@ -53,15 +55,24 @@ def list_command(
     if source is not None:
         check_source_names(cfg, (source,))
     chosen = CallFilter(relevant, open_only, owner, source, parse_since(since), text)
-    now = datetime.now(UTC)
-    with Store.open(cfg.database) as store:
-        rows = list_calls(store, chosen, now=now, router=Router(settings_of(cfg)), limit=limit)
-    if as_json:
-        click.echo(dumps([call_views.row_json(row) for row in rows]))
-    elif rows:
-        out.print(call_views.calls_table(rows, now.astimezone(PARIS).date()))
+    now, router = datetime.now(UTC), Router(settings_of(cfg))
+    with Store.open(cfg.database) as store, store.transaction() as conn:
+        rows = iter_calls(conn, chosen, now=now, router=router, limit=limit)
+        if as_json:
+            write_json(call_views.row_json(row) for row in rows)
+            return
+        found = list(rows)
+    if found:
+        call_views.print_calls(out, found, now.astimezone(PARIS).date())
     else:
         out.print("No call matches. Run `opco-watch poll` first, or widen the filters.")
+
+
+def write_json(items: Iterator[dict[str, Any]]) -> None:
+    """One JSON array on stdout, each item written as it comes (``list`` streams)."""
+    for piece in dumps_array(items):
+        click.echo(piece, nl=False)
+    click.echo()
 
 
 @click.command("show")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.text import Text
@@ -66,3 +67,14 @@ def dumps(data: Any) -> str:
     """JSON for scripts: the exact data, with terminal-active characters escaped."""
     raw = json.dumps(data, ensure_ascii=False, indent=2)
     return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", raw)
+
+
+def dumps_array(items: Iterable[Any]) -> Iterator[str]:
+    """``dumps(list(items))`` in pieces, one item at a time (the same bytes once joined): an
+    array of any length is written as it is read, never held whole."""
+    opened = False
+    for item in items:
+        body = "\n".join("  " + part for part in dumps(item).split("\n"))
+        yield (",\n" if opened else "[\n") + body
+        opened = True
+    yield "\n]" if opened else "[]"

@@ -331,6 +331,12 @@ def _v8_lookups(op: Operations) -> None:
     search_index.create(op)
 
 
+def _v9_search_forms(op: Operations) -> None:
+    """Search by singular forms: each notice's search text gains its words' singular forms,
+    so that ``list --text formations`` finds « formation » and « sociaux » « social »."""
+    search_index.add_forms(op)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
@@ -340,6 +346,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_reliability,
     _v7_skipped_records,
     _v8_lookups,
+    _v9_search_forms,
 )
 HEAD = len(MIGRATIONS)
 

@@ -31,7 +31,6 @@ from watcher.store.records import (
     StoredNotice,
     UpsertResult,
     changed_fields,
-    fold,
     like_escape,
     notice_from_data,
 )
@@ -299,10 +298,7 @@ def search(
     if since is not None:
         ids = ids.where(notices.c.first_seen >= since)
     if text:
-        folded = fold(text.strip())
-        pattern = f"%{like_escape(folded)}%"
-        ids = ids.where(notices.c.search_text.like(pattern, escape="\\"))
-        ids = search_index.narrow(conn, ids, folded, notices.c.id)
+        ids = search_index.matching(conn, ids, text)
     order = (
         notices.c.first_seen.desc(),
         notices.c.deadline.asc().nulls_last(),

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from watcher.models import Notice
+from watcher.store.search_forms import searchable
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ class Prepared:
             "deadline": n.deadline,
             "folder_id": n.folder_id,
             "fingerprint": self.fingerprint,
-            "search_text": fold("\n".join((n.title, n.buyer, n.summary))),
+            "search_text": searchable(fold("\n".join((n.title, n.buyer, n.summary)))),
             "data": self.blob,
         }
 
