@@ -8,7 +8,9 @@ grouping code), with notices of 16 sources over three years (BOAMP about half of
 For each query ``Store.list_notices`` issues, the SQL it sends is captured and replayed through
 ``sqlite3`` on a fresh connection (warm OS cache, cold SQLite cache, as a new ``opco-watch``
 process sees it): "SQL alone" is that replay's execute + fetch, median of 15; its
-``EXPLAIN QUERY PLAN`` is printed. Then whole ``opco-watch list`` processes: wall and CPU.
+``EXPLAIN QUERY PLAN`` is printed. Then whole ``opco-watch list`` processes: wall and CPU
+(``list -n 1`` is the start-up the others pay too), and for ``list --json`` of every call
+its peak memory (GNU time).
 Medians of ``--rounds`` interleaved rounds. Prints figures; never fails a build.
 """
 
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,15 +51,21 @@ QUERIES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("list --source boamp (46 %)", {"source": "boamp", "limit": 50}),
     ("list --source akto (4 %)", {"source": "akto", "limit": 50}),
     (f"list --text {RARE} (3 rows)", {"text": RARE, "limit": 50}),
+    (f"list --text {RARE}s (plural, 3 rows)", {"text": f"{RARE}s", "limit": 50}),
     ("list --text formation (common)", {"text": "formation", "limit": 50}),
     ("list -n 1000", {"limit": 1000}),
 )
 #: (label, list arguments): whole processes
 COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("opco-watch list -n 1 (start-up)", ("list", "-n", "1")),
     ("opco-watch list -n 1000", ("list", "-n", "1000")),
     ("opco-watch list -n 1000 --json", ("list", "-n", "1000", "--json")),
     ("opco-watch list --source boamp", ("list", "--source", "boamp")),
     (f"opco-watch list --text {RARE}", ("list", "--text", RARE)),
+)
+#: (label, list arguments): whole processes whose peak memory is reported too
+STREAMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("opco-watch list -n 100000 --json", ("list", "-n", "100000", "--json")),
 )
 
 
@@ -211,7 +221,28 @@ def main() -> None:
                 )
                 cli[(project.label, label, "wall")].append(done.wall)
                 cli[(project.label, label, "cpu")].append(done.cpu)
+            for label, arguments in STREAMS:
+                wall, cpu, peak = streamed(project, config, arguments)
+                cli[(project.label, label, "wall")].append(wall)
+                cli[(project.label, label, "cpu")].append(cpu)
+                cli[(project.label, label, "rss")].append(peak)
     report(checkouts, args, sql, store_ms, cli, plans)
+
+
+def streamed(project: Project, config: Path, arguments: tuple[str, ...]) -> tuple[float, ...]:
+    """Wall, CPU (s) and peak resident memory (MB) of a command, from GNU time; its output
+    is thrown away as it comes."""
+    argv = ["/usr/bin/time", "-f", "%e %U %S %M", project.script, "--config", config]
+    with open(os.devnull, "wb") as sink:
+        child = subprocess.run(
+            [str(a) for a in [*argv, *arguments]],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            env=project.env(),
+            check=True,
+        )
+    wall, user, system, peak_kb = child.stderr.decode().split()[-4:]
+    return float(wall), float(user) + float(system), int(peak_kb) / 1024
 
 
 def report(
@@ -239,6 +270,13 @@ def report(
         cpus = [median(cli[(p.label, label, "cpu")]) for p in checkouts]
         cells = "".join(f"{f'{w:.2f} / {c:.2f} s':>30}" for w, c in zip(walls, cpus, strict=True))
         print(f"{label:40}{cells}  {ratio(walls[-1], walls[0]) if many else ''}")
+    for label, _ in STREAMS:
+        cells = "".join(
+            f"{f'{median(cli[(p.label, label, key)]):.2f}':>10}"
+            for p in checkouts
+            for key in ("wall", "cpu", "rss")
+        )
+        print(f"{label + ' (wall s, CPU s, peak MB)':40}{cells}")
     print(f"\nmedians of {args.rounds} interleaved round(s); {load_note()}")
     for project in checkouts:
         print(f"\nquery plans, {project.label}:")
