@@ -21,11 +21,11 @@ from watcher.notify.opco import canonical_opco
 
 #: the columns of ``list``, for rich (``calls_table``) and for long tables (``long_table``)
 CALL_COLUMNS = (
-    long_table.Column("n°", right=True),
-    long_table.Column("date limite"),
+    long_table.Column("n°", right=True, no_wrap=True),
+    long_table.Column("date limite", no_wrap=True),
     long_table.Column("OPCO / acheteur", max_width=18),
-    long_table.Column("intitulé", flex=True),
-    long_table.Column("score", right=True),
+    long_table.Column("intitulé"),
+    long_table.Column("score", right=True, no_wrap=True),
     long_table.Column("statut", max_width=16),
     long_table.Column("responsable", max_width=30),
 )
@@ -53,10 +53,10 @@ def _table(cells: list[list[long_table.Cell]]) -> Table:
     table = Table(show_lines=False)
     table.add_column("n°", justify="right", no_wrap=True)
     table.add_column("date limite", no_wrap=True)
-    table.add_column("OPCO / acheteur", max_width=18)
+    table.add_column("OPCO / acheteur", overflow="fold", max_width=18)
     table.add_column("intitulé", overflow="fold", ratio=1)
     table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("statut", max_width=16)
+    table.add_column("statut", overflow="fold", max_width=16)
     table.add_column("responsable", overflow="fold", max_width=30)
     for row in cells:
         table.add_row(*(Text(cell.text, style=cell.style) for cell in row))

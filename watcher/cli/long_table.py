@@ -3,13 +3,15 @@
 rich lays a table out cell by cell (measure every cell, wrap every cell, render segments):
 about 0.8 ms a row, most of a second for ``list -n 1000``. This writes the same table — the
 same columns, the same box, bold headers, coloured scores — with the column widths computed
-once from the longest cells and each cell wrapped on its spaces (a word longer than its
-column is folded, nothing is cut). Every string from the web is ``clean``ed first (no control
+once from the longest cells — and, when they do not fit the screen, narrowed the way rich
+narrows them — and each cell wrapped on its spaces (a word longer than its column is
+folded, nothing is cut). Every string from the web is ``clean``ed first (no control
 character, no escape sequence) and written as is: nothing is ever read as markup. The only
 escape sequences written are the colours, taken from the console (none when it has none).
 
 Cells whose characters are not all one column wide (East Asian letters, combining accents)
-need rich's measure of the screen: such a table is left to rich (``fits`` says False).
+need rich's measure of the screen, and a screen too narrow for the columns that do not
+wrap needs rich's last resort: such a table is left to rich (``fits`` says False).
 """
 
 from __future__ import annotations
@@ -21,16 +23,13 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-#: the narrowest title column worth this layout; a narrower screen is left to rich
-MIN_FLEX = 12
-
 
 @dataclass(frozen=True, slots=True)
 class Column:
     header: str
     right: bool = False  # justified right (numbers)
     max_width: int | None = None  # wrapped beyond this
-    flex: bool = False  # takes the width left (one column)
+    no_wrap: bool = False  # never narrowed: the screen must hold it
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +42,7 @@ def fits(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: int) 
     """Whether this layout can draw the table in ``width`` columns (else use rich)."""
     if any(cell_len(c.text) != len(c.text) for row in rows for c in row):
         return False
-    natural = _natural(columns, rows)
-    fixed = sum(natural[c.header] for c in columns if not c.flex)
-    return width - _frame(columns) - fixed >= MIN_FLEX
+    return _widths(columns, rows, width) is not None
 
 
 def render(
@@ -53,10 +50,11 @@ def render(
 ) -> Iterator[str]:
     """The table's lines (each with its newline), header first."""
     widths = _widths(columns, rows, width)
+    assert widths is not None, "render a table that fits"
     bold = _colours(console, "bold")
     yield _rule("┏", "━", "┳", "┓", widths)
     header = [(c.header, "bold") for c in columns]
-    yield from _cell_lines(columns, widths, header, "┃", {"bold": bold})
+    yield from _cell_lines(columns, widths, header, "┃", {"bold": bold}, bottom=True)
     yield _rule("┡", "━", "╇", "┩", widths)
     styles = {s: _colours(console, s) for s in {c.style for row in rows for c in row} if s}
     for row in rows:
@@ -64,25 +62,59 @@ def render(
     yield _rule("└", "─", "┴", "┘", widths)
 
 
-def _frame(columns: Sequence[Column]) -> int:
-    """Border and padding: "│ " before each cell, " " after it, and the last "│"."""
-    return 3 * len(columns) + 1
-
-
-def _natural(columns: Sequence[Column], rows: Sequence[Sequence[Cell]]) -> dict[str, int]:
+def _natural(columns: Sequence[Column], rows: Sequence[Sequence[Cell]]) -> list[int]:
     """Each column's width: its longest cell or header, within its ``max_width``."""
-    out: dict[str, int] = {}
+    out = []
     for index, column in enumerate(columns):
         longest = max([len(column.header), *(len(row[index].text) for row in rows)])
-        out[column.header] = min(longest, column.max_width or longest)
+        out.append(min(longest, column.max_width or longest))
     return out
 
 
-def _widths(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: int) -> list[int]:
-    natural = _natural(columns, rows)
-    fixed = sum(natural[c.header] for c in columns if not c.flex)
-    room = max(MIN_FLEX, width - _frame(columns) - fixed)
-    return [min(natural[c.header], room) if c.flex else natural[c.header] for c in columns]
+def _widths(
+    columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: int
+) -> list[int] | None:
+    """The widths of the cells' text, as rich would choose them; None when only rich's last
+    resort (narrowing the columns that do not wrap) would fit them in ``width``."""
+    widths = _natural(columns, rows)
+    room = width - 3 * len(columns) - 1  # "│ " before each cell, " " after it, a last "│"
+    if sum(widths) > room:
+        widths = _collapse(widths, [not c.no_wrap for c in columns], room)
+    return widths if sum(widths) <= room and min(widths) > 0 else None
+
+
+def _collapse(widths: list[int], wrapable: list[bool], room: int) -> list[int]:
+    """rich's ``Table._collapse_widths``: narrow the widest wrapping columns, together, to the
+    next widest, until the table fits or no wrapping column is wider than another."""
+    excess = sum(widths) - room
+    while excess > 0:
+        widest = max(w for w, wraps in zip(widths, wrapable, strict=True) if wraps)
+        second = max(
+            (w if wraps and w != widest else 0) for w, wraps in zip(widths, wrapable, strict=True)
+        )
+        ratios = [int(w == widest and wraps) for w, wraps in zip(widths, wrapable, strict=True)]
+        if not any(ratios) or widest == second:
+            break
+        widths = _ratio_reduce(excess, ratios, [min(excess, widest - second)] * len(widths), widths)
+        excess = sum(widths) - room
+    return widths
+
+
+def _ratio_reduce(
+    total: int, ratios: list[int], maximums: list[int], values: list[int]
+) -> list[int]:
+    """rich's ``ratio_reduce``: take ``total`` from ``values`` in proportion to ``ratios``."""
+    ratios = [ratio if most else 0 for ratio, most in zip(ratios, maximums, strict=True)]
+    total_ratio, remaining, out = sum(ratios), total, []
+    for ratio, most, value in zip(ratios, maximums, values, strict=True):
+        if ratio and total_ratio > 0:
+            taken = min(most, round(ratio * remaining / total_ratio))
+            out.append(value - taken)
+            remaining -= taken
+            total_ratio -= ratio
+        else:
+            out.append(value)
+    return out
 
 
 def _rule(left: str, line: str, cross: str, right: str, widths: list[int]) -> str:
@@ -95,9 +127,15 @@ def _cell_lines(
     cells: list[tuple[str, str]],
     bar: str,
     styles: dict[str, tuple[str, str]],
+    *,
+    bottom: bool = False,
 ) -> Iterator[str]:
+    """One row's lines; its cells at the top (headers: at the bottom, as rich puts them)."""
     wrapped = [wrap(text, w) for (text, _), w in zip(cells, widths, strict=True)]
-    for number in range(max(len(lines) for lines in wrapped)):
+    height = max(len(lines) for lines in wrapped)
+    if bottom:
+        wrapped = [[""] * (height - len(lines)) + lines for lines in wrapped]
+    for number in range(height):
         parts = []
         for column, w, lines, (_, style) in zip(columns, widths, wrapped, cells, strict=True):
             piece = lines[number] if number < len(lines) else ""
