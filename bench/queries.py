@@ -205,10 +205,10 @@ def main() -> None:
     cli: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     plans: dict[tuple[str, str], Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-queries-") as work:
-        configs = {p.label: prepare(p, Path(work) / p.root.name, args.n) for p in checkouts}
+        configs = {p.root: prepare(p, Path(work) / p.root.name, args.n) for p in checkouts}
         for number, project in interleaved(args.rounds, checkouts):
             say(f"queries, round {number + 1}: {project.label}")
-            config = configs[project.label]
+            config = configs[project.root]  # the label moves with a commit made meanwhile
             db = config.parent / "data" / "opco-watch.db"
             argv = [project.python, BENCH / "queries.py", "--worker", "measure", db]
             for label, figures in json.loads(run_metered(argv, env=project.env()).stdout).items():
