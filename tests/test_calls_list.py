@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from rich.console import Console
 
 from tests.conftest import Database
@@ -30,6 +31,7 @@ from watcher.notify.queries import Judged
 from watcher.notify.routing import Router
 from watcher.notify.settings import NotifySettings, settings_of
 from watcher.store import Store
+from watcher.store.schema import tenders
 
 NOW = T0 + timedelta(days=2)
 TODAY = NOW.astimezone(PARIS).date()
@@ -263,3 +265,28 @@ def test_a_limit_stops_the_sql_too(store: Store, config: NotifySettings) -> None
     taken = [row.tender.id for row in rows_of(store, config, limit=3)]
     everything = [row.tender.id for row in rows_of(store, config, limit=None)]
     assert taken == everything[:3]
+
+
+def test_a_call_without_notices_does_not_shorten_the_page(
+    store: Store, config: NotifySettings
+) -> None:
+    """The first calls by deadline have no notice (``queries.load`` skips them): the page
+    is still as long as asked, taken from after them."""
+    everything = [row.tender.id for row in rows_of(store, config, limit=None)]
+    empty = {
+        "title": "vide",
+        "buyer": "",
+        "deadline": SOON - timedelta(days=1),
+        "status": "new",
+        "closed": False,
+        "winner": "",
+        "created_at": T0,
+        "updated_at": T0,
+        "buyer_norm": "",
+        "title_norm": "",
+        "owner": "",
+    }
+    with store.transaction(write=True) as conn:
+        conn.execute(sa.insert(tenders), [empty, empty])
+    assert [row.tender.id for row in rows_of(store, config, limit=3)] == everything[:3]
+    assert [row.tender.id for row in rows_of(store, config, limit=None)] == everything
