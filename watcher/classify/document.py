@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from watcher.classify import cpv as cpv_codes
@@ -121,6 +122,8 @@ def _text_of(value: Any, name: str) -> str:
 def _lots(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
+    if value.__class__ is list and all(item.__class__ is str for item in value):
+        return tuple(value)  # lots as plain strings: nothing to join
     if not isinstance(value, list):
         raise RecordError(f"field 'lots': expected a list, got {_type(value)}")
     return tuple(_lot(item) for item in value)
@@ -177,6 +180,12 @@ def _date(record: dict[str, Any], name: str) -> date | None:
     value = _text(record, name)
     if not value:
         return None
+    return _date_of(value, name)
+
+
+@lru_cache(maxsize=4096)
+def _date_of(value: str, name: str) -> date:
+    """A date read from its text (cached: dates repeat across a feed; dates are immutable)."""
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
@@ -188,6 +197,12 @@ def _deadline(value: Any) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise RecordError(f"field 'deadline': expected a string, got {_type(value)}")
+    return _deadline_of(value)
+
+
+@lru_cache(maxsize=4096)
+def _deadline_of(value: str) -> datetime:
+    """A deadline read from its text (cached, as dates; an error is raised again each time)."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -370,40 +370,32 @@ class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
 
-    __slots__ = (
-        "_at",
-        "_folded",
-        "_last",
-        "_quotes",
-        "_spans",
-        "_word_at",
-        "_words",
-        "seq",
-        "text",
-    )
+    __slots__ = ("_folded", "_quotes", "_state", "_words", "seq", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         words_, self._folded = _read(text)
         self.seq = _stems_of(words_)
         self._words = words_ if self._folded is not None else None
-        self._spans: list[tuple[int, int]] = []
-        # where the walk over the words stands: next word, end of the last word found, last
-        # token placed (``None`` once every word is placed)
-        self._word_at = self._at = 0
-        self._last: str | None = AND
-        self._quotes: dict[tuple[int, int], str] | None = None
+        # where the walk over the words stands, as one value replaced whole (never changed in
+        # place, so that notices and threads sharing a text only ever read a complete state):
+        # positions found, next word, end of the last word found, last token placed (``None``
+        # once every word is placed)
+        self._state: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
+        self._quotes: dict[tuple[int, int], str] = {}
 
     def spans(self, upto: int) -> list[tuple[int, int]]:
         """Positions of at least the first ``upto`` stems (all of them if fewer)."""
-        last = self._last
-        if len(self._spans) >= upto or last is None:
-            return self._spans
+        found, i, at, last = self._state
+        if len(found) >= upto or last is None:
+            return found
         if self._words is None or self._folded is None:  # no same-length fold: read again
-            self._spans = spans(self.text, max(upto, 2 * len(self._spans)))
-            return self._spans
-        out, words_, find, get = self._spans, self._words, self._folded.find, _TOKENS.get
-        at, i, n = self._at, self._word_at, len(words_)
+            asked = max(upto, 2 * len(found))
+            out = spans(self.text, asked)
+            self._state = (out, 0, 0, None if len(out) < asked else AND)  # None: all found
+            return out
+        out, words_, find, get = list(found), self._words, self._folded.find, _TOKENS.get
+        n = len(words_)
         while i < n and len(out) < upto:
             word = words_[i]
             i += 1
@@ -420,18 +412,16 @@ class Tokens:
             if token and (token != AND or last != AND):
                 out.append((start, at))
                 last = token
-        self._word_at, self._at, self._last = i, at, last
         if i == n:
             if last == AND and out:
                 out.pop()
-            self._last = None
+            last = None
+        self._state = (out, i, at, last)
         return out
 
     def quote(self, start: int, end: int) -> str:
         """The words of the text behind ``seq[start:end]`` (see ``quote``), once per span."""
-        quotes = self._quotes
-        if quotes is None:
-            quotes = self._quotes = {}
+        quotes = self._quotes  # pure results: threads sharing the text may both fill one in
         found = quotes.get((start, end))
         if found is None:
             found = quotes[start, end] = quote(self.text, start, end, self.spans(end))
