@@ -195,15 +195,22 @@ def _marker_lists() -> list[tuple[str, list[str]]]:
 def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
     head, rest = split_body(doc.body[:BODY_LIMIT]) if doc.body else ("", "")
-    segment = phrases.segment
-    segments = [_short("title", doc.title, phrases, segment)]
-    segments += [_short("lots", lot, phrases, segment) for lot in doc.lots]
-    segments.append(_short("summary", doc.summary, phrases, segment))
+    kept, short = phrases.segment, SHARED_TEXT_MAX
+    title, summary = doc.title, doc.summary
+    segments = [kept("title", title) if len(title) <= short else _segment("title", title, phrases)]
+    if doc.lots:
+        segments += [
+            kept("lots", lot) if len(lot) <= short else _segment("lots", lot, phrases)
+            for lot in doc.lots
+        ]
+    segments.append(
+        kept("summary", summary) if len(summary) <= short else _segment("summary", summary, phrases)
+    )
     if head:
         segments.append(_segment("body", head, phrases))
     segments.append(_buyer_segment(doc.buyer, phrases))
-    kept = [seg for seg in segments if seg.seq]
-    return Analysed(doc, kept, set().union(*(seg.by_kind for seg in kept)), rest)
+    read = [seg for seg in segments if seg.seq]
+    return Analysed(doc, read, set().union(*(seg.by_kind for seg in read)), rest)
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:
@@ -237,14 +244,6 @@ def split_body(body: str) -> tuple[str, str]:
 #: quotes) are computed aside and published whole, never changed in place.
 SHARED_SEGMENTS = 4096
 SHARED_TEXT_MAX = 400
-
-
-def _short(field: str, text: str, phrases: Phrases, kept: Any) -> Segment:
-    """The segment of a title, lot or summary: the kept one when the text is short."""
-    if len(text) <= SHARED_TEXT_MAX:
-        seg: Segment = kept(field, text)
-        return seg
-    return _segment(field, text, phrases)
 
 
 #: Buyers repeat across a feed: their analysed names are kept with the phrases (bounded).

@@ -76,18 +76,21 @@ def from_record(record: Any) -> Document:
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {_type(record)}")
     get = record.get
+    # the common case inline (a string or nothing); anything else through the checks
+    title, summary, body, buyer = get("title"), get("summary"), get("body"), get("buyer")
+    lots, published, deadline, kind = get("lots"), get("published"), get("deadline"), get("kind")
     return Document(
         id=_id(get("id")),
-        title=_text_of(get("title"), "title"),
-        summary=_text_of(get("summary"), "summary"),
-        body=_text_of(get("body"), "body"),
-        buyer=_text_of(get("buyer"), "buyer"),
-        lots=_lots(get("lots")),
+        title=title if title.__class__ is str else _text_of(title, "title"),
+        summary=summary if summary.__class__ is str else _text_of(summary, "summary"),
+        body=body if body.__class__ is str else _text_of(body, "body"),
+        buyer=buyer if buyer.__class__ is str else _text_of(buyer, "buyer"),
+        lots=() if lots is None else _lots(lots),
         cpv=_cpv(get("cpv")),
         places=_places(record),
-        published=_date(record, "published"),
-        deadline=_deadline(get("deadline")),
-        kind=_text_of(get("kind"), "kind") or "call",
+        published=None if published is None else _date(record, "published"),
+        deadline=None if deadline is None else _deadline(deadline),
+        kind=(kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
     )
 
 
@@ -98,7 +101,7 @@ def _type(value: Any) -> str:
 
 
 def _id(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
+    if value is None or value.__class__ is str or isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)

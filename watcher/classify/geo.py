@@ -16,7 +16,6 @@ from watcher.nuts import NATIONAL as NATIONAL
 from watcher.nuts import NUTS_REGIONS as NUTS_REGIONS
 from watcher.nuts import nuts_region as nuts_region
 
-
 #: The 18 regions (13 metropolitan, 5 overseas) and their departments.
 # fmt: off
 REGION_DEPARTMENTS: dict[str, tuple[str, ...]] = {

@@ -12,8 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scrapers.registry import source_label
-from watcher import fr
-from watcher import nuts
+from watcher import fr, nuts
 from watcher.links import LinkSettings, page_url
 from watcher.models import PARIS, Lot, Match, Notice, Tender
 from watcher.notify.opco import canonical_opco
