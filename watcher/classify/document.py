@@ -48,6 +48,47 @@ class Document:
         return "\n".join(p for p in (self.title, self.summary, self.body, *self.lots) if p)
 
 
+_FIELDS = (
+    "id", "title", "summary", "body", "buyer", "lots", "cpv", "places", "published", "deadline",
+    "kind",
+)  # fmt: skip
+_SET = [Document.__dict__[name].__set__ for name in _FIELDS]  # the slots' own setters
+(_id_, _title_, _summary_, _body_, _buyer_, _lots_, _cpv_, _places_, _published_, _deadline_,
+ _kind_) = _SET  # fmt: skip
+_new = object.__new__
+
+
+def _document(
+    id: str | None,
+    title: str,
+    summary: str,
+    body: str,
+    buyer: str,
+    lots: tuple[str, ...],
+    cpv: tuple[str, ...],
+    places: tuple[str, ...],
+    published: date | None,
+    deadline: datetime | None,
+    kind: str,
+) -> Document:
+    """``Document(...)`` for every field, without the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field, the most part of reading a record): each slot is set
+    once through its own descriptor, before anyone sees the document."""
+    doc: Document = _new(Document)
+    _id_(doc, id)
+    _title_(doc, title)
+    _summary_(doc, summary)
+    _body_(doc, body)
+    _buyer_(doc, buyer)
+    _lots_(doc, lots)
+    _cpv_(doc, cpv)
+    _places_(doc, places)
+    _published_(doc, published)
+    _deadline_(doc, deadline)
+    _kind_(doc, kind)
+    return doc
+
+
 def from_notice(notice: Notice) -> Document:
     lots = tuple(" — ".join(p for p in (lot.title, lot.description) if p) for lot in notice.lots)
     codes = [*notice.cpv, *(code for lot in notice.lots for code in lot.cpv)]
@@ -79,18 +120,18 @@ def from_record(record: Any) -> Document:
     # the common case inline (a string or nothing); anything else through the checks
     title, summary, body, buyer = get("title"), get("summary"), get("body"), get("buyer")
     lots, published, deadline, kind = get("lots"), get("published"), get("deadline"), get("kind")
-    return Document(
-        id=_id(get("id")),
-        title=title if title.__class__ is str else _text_of(title, "title"),
-        summary=summary if summary.__class__ is str else _text_of(summary, "summary"),
-        body=body if body.__class__ is str else _text_of(body, "body"),
-        buyer=buyer if buyer.__class__ is str else _text_of(buyer, "buyer"),
-        lots=() if lots is None else _lots(lots),
-        cpv=_cpv(get("cpv")),
-        places=_places(record),
-        published=None if published is None else _date(record, "published"),
-        deadline=None if deadline is None else _deadline(deadline),
-        kind=(kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
+    return _document(
+        _id(get("id")),
+        title if title.__class__ is str else _text_of(title, "title"),
+        summary if summary.__class__ is str else _text_of(summary, "summary"),
+        body if body.__class__ is str else _text_of(body, "body"),
+        buyer if buyer.__class__ is str else _text_of(buyer, "buyer"),
+        () if lots is None else _lots(lots),
+        _cpv(get("cpv")),
+        _places(record),
+        None if published is None else _date(record, "published"),
+        None if deadline is None else _deadline(deadline),
+        (kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
     )
 
 
