@@ -62,7 +62,7 @@ class Phrases:
     Built once (``compile_phrases``) and never changed afterwards: threads share it. The memo
     holds pure results (a buyer's segment, read in full before it is stored)."""
 
-    __slots__ = ("index", "later", "memo", "segment")
+    __slots__ = ("index", "later", "memo", "seen", "segment")
 
     def __init__(self, phrases: Iterable[tuple[str, Entry]]) -> None:
         self.index: PhraseIndex[Entry] = PhraseIndex()
@@ -73,6 +73,9 @@ class Phrases:
         #: (field, short text) -> its segment, kept (functools' LRU cache: thread-safe, two
         #: threads may at worst build the same segment twice)
         self.segment = lru_cache(maxsize=SHARED_SEGMENTS)(partial(_segment, phrases=self))
+        #: short texts seen recently (bounded: cleared when full): a text is kept from the
+        #: second time it is read (plain strings in a set: safe to share, nothing to compute)
+        self.seen: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.index) + len(self.later)
@@ -105,7 +108,9 @@ class Segment:
 
     def quote(self, hit: Hit[Entry]) -> str:
         """The notice's own words behind a hit (positions found once, from the words read)."""
-        return self.tokens.quote(hit.start, hit.end)
+        tokens = self.tokens
+        found = tokens.quoted.get(hit[:2])  # (start, end): most quotes were written before
+        return found if found is not None else tokens.quote(hit.start, hit.end)
 
 
 @dataclass(slots=True)
@@ -195,17 +200,10 @@ def _marker_lists() -> list[tuple[str, list[str]]]:
 def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
     head, rest = split_body(doc.body[:BODY_LIMIT]) if doc.body else ("", "")
-    kept, short = phrases.segment, SHARED_TEXT_MAX
-    title, summary = doc.title, doc.summary
-    segments = [kept("title", title) if len(title) <= short else _segment("title", title, phrases)]
+    segments = [_short("title", doc.title, phrases)]
     if doc.lots:
-        segments += [
-            kept("lots", lot) if len(lot) <= short else _segment("lots", lot, phrases)
-            for lot in doc.lots
-        ]
-    segments.append(
-        kept("summary", summary) if len(summary) <= short else _segment("summary", summary, phrases)
-    )
+        segments += [_short("lots", lot, phrases) for lot in doc.lots]
+    segments.append(_short("summary", doc.summary, phrases))
     if head:
         segments.append(_segment("body", head, phrases))
     segments.append(_buyer_segment(doc.buyer, phrases))
@@ -244,6 +242,20 @@ def split_body(body: str) -> tuple[str, str]:
 #: quotes) are computed aside and published whole, never changed in place.
 SHARED_SEGMENTS = 4096
 SHARED_TEXT_MAX = 400
+
+
+def _short(field: str, text: str, phrases: Phrases) -> Segment:
+    """The segment of a title, lot or summary: kept when the text is short and was seen
+    recently, so that a text seen once (most titles) neither costs nor evicts anything."""
+    if len(text) <= SHARED_TEXT_MAX:
+        seen = phrases.seen
+        if text in seen:
+            kept: Segment = phrases.segment(field, text)
+            return kept
+        if len(seen) >= SHARED_SEGMENTS:
+            seen.clear()
+        seen.add(text)
+    return _segment(field, text, phrases)
 
 
 #: Buyers repeat across a feed: their analysed names are kept with the phrases (bounded).

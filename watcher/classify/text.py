@@ -370,7 +370,7 @@ class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
 
-    __slots__ = ("_folded", "_quotes", "_state", "_words", "seq", "text")
+    __slots__ = ("_folded", "_state", "_words", "quoted", "seq", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -382,7 +382,8 @@ class Tokens:
         # positions found, next word, end of the last word found, last token placed (``None``
         # once every word is placed)
         self._state: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
-        self._quotes: dict[tuple[int, int], str] = {}
+        #: (start, end) -> the words quoted (``quote``): pure results, filled in as asked
+        self.quoted: dict[tuple[int, int], str] = {}
 
     def spans(self, upto: int) -> list[tuple[int, int]]:
         """Positions of at least the first ``upto`` stems (all of them if fewer)."""
@@ -421,7 +422,7 @@ class Tokens:
 
     def quote(self, start: int, end: int) -> str:
         """The words of the text behind ``seq[start:end]`` (see ``quote``), once per span."""
-        quotes = self._quotes  # pure results: threads sharing the text may both fill one in
+        quotes = self.quoted  # pure results: threads sharing the text may both fill one in
         found = quotes.get((start, end))
         if found is None:
             found = quotes[start, end] = quote(self.text, start, end, self.spans(end))
