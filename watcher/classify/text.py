@@ -310,14 +310,19 @@ def clear_caches() -> None:
 
 
 def _stems_of(words_: list[str]) -> list[str]:
+    tokens = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
+    if None in tokens:  # words not met yet
+        tokens = [_token(w) if t is None else t for t, w in zip(tokens, words_, strict=True)]
+    out = [t for t in tokens if t]  # stop words dropped
+    return _one_and(out) if AND in out else out
+
+
+def _one_and(seq: list[str]) -> list[str]:
+    """``seq`` with one ``&`` for each run of them, none at its start or end."""
     out: list[str] = []
     last = AND  # no leading "&"
-    get = _TOKENS.get
-    for word in words_:
-        token = get(word)
-        if token is None:
-            token = _token(word)
-        if token and (token != AND or last != AND):
+    for token in seq:
+        if token != AND or last != AND:
             out.append(token)
             last = token
     if last == AND and out:
