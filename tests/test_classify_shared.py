@@ -274,3 +274,33 @@ if __name__ == "__main__" and sys.argv[1:2] == ["--write"]:
     _write(Path(sys.argv[2]))
 if __name__ == "__main__" and sys.argv[1:2] == ["--merge"]:
     _merge(Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]])
+
+
+def test_a_record_reads_as_the_document_built_by_its_fields() -> None:
+    """``from_record`` builds its document without the dataclass's ``__init__``: the same
+    document, still frozen, hashable and replaceable."""
+    import dataclasses
+
+    record = {
+        "id": 7,
+        "title": "Formation SST",
+        "summary": "Sessions",
+        "body": "Texte",
+        "buyer": "Ville",
+        "lots": ["Lot 1 : Rennes", {"title": "Lot 2", "description": "Brest"}],
+        "cpv": ["80530000", "80500000"],
+        "region": "Bretagne",
+        "departments": ["35"],
+        "published": "2026-01-15",
+        "deadline": "2026-03-20",
+        "kind": "award",
+    }
+    doc = from_record(record)
+    fields = {f.name: getattr(doc, f.name) for f in dataclasses.fields(Document)}
+    assert doc == Document(**fields) and hash(doc) == hash(Document(**fields))
+    assert doc.id == "7" and doc.lots == ("Lot 1 : Rennes", "Lot 2 — Brest")
+    assert doc.cpv == ("80530000", "80500000") and doc.places == ("Bretagne", "35")
+    assert doc.deadline is not None and doc.deadline.hour == 23 and doc.kind == "award"
+    assert dataclasses.replace(doc, body="").body == "" and from_record({}) == Document()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        doc.title = "x"  # type: ignore[misc]

@@ -314,7 +314,11 @@ def _stems_of(words_: list[str]) -> list[str]:
     if None in tokens:  # words not met yet
         tokens = [_token(w) if t is None else t for t, w in zip(tokens, words_, strict=True)]
     out = [t for t in tokens if t]  # stop words dropped
-    return _one_and(out) if AND in out else out
+    if AND in out:  # most often nothing to do: looked at once (in C), stems having no space
+        joined = " ".join(out)
+        if joined == AND or joined.startswith("& ") or joined.endswith(" &") or " & & " in joined:
+            return _one_and(out)
+    return out
 
 
 def _one_and(seq: list[str]) -> list[str]:
