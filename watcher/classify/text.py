@@ -321,17 +321,19 @@ def _stems_of(words_: list[str]) -> list[str]:
     return out
 
 
+#: A run of ``&`` tokens in stems joined by spaces (no stem holds a space or an ``&``).
+_AND_RUN = re.compile(r"&(?: &)+")
+
+
 def _one_and(seq: list[str]) -> list[str]:
-    """``seq`` with one ``&`` for each run of them, none at its start or end."""
-    out: list[str] = []
-    last = AND  # no leading "&"
-    for token in seq:
-        if token != AND or last != AND:
-            out.append(token)
-            last = token
-    if last == AND and out:
-        out.pop()
-    return out
+    """``seq`` with one ``&`` for each run of them, none at its start or end (in C: joined,
+    runs replaced, split again)."""
+    joined = _AND_RUN.sub(AND, " ".join(seq))
+    if joined.startswith("& ") or joined == AND:
+        joined = joined[2:]
+    if joined.endswith(" &"):
+        joined = joined[:-2]
+    return joined.split(" ") if joined else []
 
 
 def stems(text: str) -> list[str]:
