@@ -9,7 +9,10 @@ fragments, CPV codes, places, deadlines) with the development set's real notices
 that generating them is not timed and the input holds constant memory. Figures, as
 notices/s of wall time and of CPU time (the latter is steadier on a shared machine):
 
-- ``classify_record``: record -> verdict (Match with reasons and blockers), one core;
+- ``classify_record``: record -> verdict (Match with reasons and blockers), one core (the
+  pool's lots and summaries repeat, as in a real feed, and are analysed once: the classifier
+  keeps a short text from its second reading; its titles, cycled every 10,000 notices, are
+  too far apart to be kept, so the figure is not the cycling's);
 - ``classify_jsonl``: the same through JSON parsing and writing (the ``classify`` command),
   on 100k lines cycling over 10k pre-rendered ones;
 - peak RSS of the process after 10k, 50k and 100k notices (flat = no growth), and with

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
@@ -62,7 +62,7 @@ class Phrases:
     Built once (``compile_phrases``) and never changed afterwards: threads share it. The memo
     holds pure results (a buyer's segment, read in full before it is stored)."""
 
-    __slots__ = ("index", "later", "memo")
+    __slots__ = ("index", "later", "memo", "seen", "segment")
 
     def __init__(self, phrases: Iterable[tuple[str, Entry]]) -> None:
         self.index: PhraseIndex[Entry] = PhraseIndex()
@@ -70,6 +70,12 @@ class Phrases:
         for phrase, entry in phrases:
             (self.later if entry.kind in LATER_KINDS else self.index).add(phrase, entry)
         self.memo: dict[str, Segment] = {}
+        #: (field, short text) -> its segment, kept (functools' LRU cache: thread-safe, two
+        #: threads may at worst build the same segment twice)
+        self.segment = lru_cache(maxsize=SHARED_SEGMENTS)(partial(_segment, phrases=self))
+        #: short texts seen recently (bounded: cleared when full): a text is kept from the
+        #: second time it is read (plain strings in a set: safe to share, nothing to compute)
+        self.seen: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.index) + len(self.later)
@@ -92,16 +98,19 @@ class Segment:
         return self.by_kind.get(kind, _NONE)
 
     def read_later(self) -> None:
-        """Match the phrases of ``LATER_KINDS`` (once; a shared buyer segment is read in full
-        before it is shared)."""
+        """Match the phrases of ``LATER_KINDS`` (once). The hits are published as a new dict,
+        then ``later`` cleared: a segment shared between notices and threads is never changed
+        in place, and a reader that finds ``later`` None finds every kind."""
         later = self.later
         if later is not None:
-            self.by_kind.update(later.find_by_kind(self.seq))
+            self.by_kind = {**self.by_kind, **later.find_by_kind(self.seq)}
             self.later = None
 
     def quote(self, hit: Hit[Entry]) -> str:
         """The notice's own words behind a hit (positions found once, from the words read)."""
-        return self.tokens.quote(hit.start, hit.end)
+        tokens = self.tokens
+        found = tokens.quoted.get(hit[:2])  # (start, end): most quotes were written before
+        return found if found is not None else tokens.quote(hit.start, hit.end)
 
 
 @dataclass(slots=True)
@@ -190,15 +199,16 @@ def _marker_lists() -> list[tuple[str, list[str]]]:
 
 def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
-    head, rest = split_body(doc.body[:BODY_LIMIT])
-    segments = [_segment("title", doc.title, phrases)]
-    segments += [_segment("lots", lot, phrases) for lot in doc.lots]
-    segments.append(_segment("summary", doc.summary, phrases))
+    head, rest = split_body(doc.body[:BODY_LIMIT]) if doc.body else ("", "")
+    segments = [_short("title", doc.title, phrases)]
+    if doc.lots:
+        segments += [_short("lots", lot, phrases) for lot in doc.lots]
+    segments.append(_short("summary", doc.summary, phrases))
     if head:
         segments.append(_segment("body", head, phrases))
     segments.append(_buyer_segment(doc.buyer, phrases))
-    kept = [seg for seg in segments if seg.seq]
-    return Analysed(doc, kept, set().union(*(seg.by_kind for seg in kept)), rest)
+    read = [seg for seg in segments if seg.seq]
+    return Analysed(doc, read, set().union(*(seg.by_kind for seg in read)), rest)
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:
@@ -224,6 +234,28 @@ def split_body(body: str) -> tuple[str, str]:
     cut = body.rfind(" ", BODY_HEAD // 2, BODY_HEAD)
     cut = cut if cut > 0 else BODY_HEAD
     return body[:cut], body[cut:]
+
+
+#: Titles, lots and summaries repeat across a feed and between polls (« Lot 1 : Anglais », a
+#: call judged again): the segments of short texts are kept (bounded). A kept segment is
+#: shared by notices and threads: its lazy parts (phrases of ``LATER_KINDS``, positions for
+#: quotes) are computed aside and published whole, never changed in place.
+SHARED_SEGMENTS = 4096
+SHARED_TEXT_MAX = 400
+
+
+def _short(field: str, text: str, phrases: Phrases) -> Segment:
+    """The segment of a title, lot or summary: kept when the text is short and was seen
+    recently, so that a text seen once (most titles) neither costs nor evicts anything."""
+    if len(text) <= SHARED_TEXT_MAX:
+        seen = phrases.seen
+        if text in seen:
+            kept: Segment = phrases.segment(field, text)
+            return kept
+        if len(seen) >= SHARED_SEGMENTS:
+            seen.clear()
+        seen.add(text)
+    return _segment(field, text, phrases)
 
 
 #: Buyers repeat across a feed: their analysed names are kept with the phrases (bounded).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from watcher.classify import cpv as cpv_codes
@@ -47,6 +48,47 @@ class Document:
         return "\n".join(p for p in (self.title, self.summary, self.body, *self.lots) if p)
 
 
+_FIELDS = (
+    "id", "title", "summary", "body", "buyer", "lots", "cpv", "places", "published", "deadline",
+    "kind",
+)  # fmt: skip
+_SET = [Document.__dict__[name].__set__ for name in _FIELDS]  # the slots' own setters
+(_id_, _title_, _summary_, _body_, _buyer_, _lots_, _cpv_, _places_, _published_, _deadline_,
+ _kind_) = _SET  # fmt: skip
+_new = object.__new__
+
+
+def _document(
+    id: str | None,
+    title: str,
+    summary: str,
+    body: str,
+    buyer: str,
+    lots: tuple[str, ...],
+    cpv: tuple[str, ...],
+    places: tuple[str, ...],
+    published: date | None,
+    deadline: datetime | None,
+    kind: str,
+) -> Document:
+    """``Document(...)`` for every field, without the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field, the most part of reading a record): each slot is set
+    once through its own descriptor, before anyone sees the document."""
+    doc: Document = _new(Document)
+    _id_(doc, id)
+    _title_(doc, title)
+    _summary_(doc, summary)
+    _body_(doc, body)
+    _buyer_(doc, buyer)
+    _lots_(doc, lots)
+    _cpv_(doc, cpv)
+    _places_(doc, places)
+    _published_(doc, published)
+    _deadline_(doc, deadline)
+    _kind_(doc, kind)
+    return doc
+
+
 def from_notice(notice: Notice) -> Document:
     lots = tuple(" — ".join(p for p in (lot.title, lot.description) if p) for lot in notice.lots)
     codes = [*notice.cpv, *(code for lot in notice.lots for code in lot.cpv)]
@@ -75,18 +117,21 @@ def from_record(record: Any) -> Document:
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {_type(record)}")
     get = record.get
-    return Document(
-        id=_id(get("id")),
-        title=_text_of(get("title"), "title"),
-        summary=_text_of(get("summary"), "summary"),
-        body=_text_of(get("body"), "body"),
-        buyer=_text_of(get("buyer"), "buyer"),
-        lots=_lots(get("lots")),
-        cpv=_cpv(get("cpv")),
-        places=_places(record),
-        published=_date(record, "published"),
-        deadline=_deadline(get("deadline")),
-        kind=_text_of(get("kind"), "kind") or "call",
+    # the common case inline (a string or nothing); anything else through the checks
+    title, summary, body, buyer = get("title"), get("summary"), get("body"), get("buyer")
+    lots, published, deadline, kind = get("lots"), get("published"), get("deadline"), get("kind")
+    return _document(
+        _id(get("id")),
+        title if title.__class__ is str else _text_of(title, "title"),
+        summary if summary.__class__ is str else _text_of(summary, "summary"),
+        body if body.__class__ is str else _text_of(body, "body"),
+        buyer if buyer.__class__ is str else _text_of(buyer, "buyer"),
+        () if lots is None else _lots(lots),
+        _cpv(get("cpv")),
+        _places(record),
+        None if published is None else _date(record, "published"),
+        None if deadline is None else _deadline(deadline),
+        (kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
     )
 
 
@@ -97,7 +142,7 @@ def _type(value: Any) -> str:
 
 
 def _id(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
+    if value is None or value.__class__ is str or isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -121,6 +166,8 @@ def _text_of(value: Any, name: str) -> str:
 def _lots(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
+    if value.__class__ is list and all(item.__class__ is str for item in value):
+        return tuple(value)  # lots as plain strings: nothing to join
     if not isinstance(value, list):
         raise RecordError(f"field 'lots': expected a list, got {_type(value)}")
     return tuple(_lot(item) for item in value)
@@ -177,6 +224,12 @@ def _date(record: dict[str, Any], name: str) -> date | None:
     value = _text(record, name)
     if not value:
         return None
+    return _date_of(value, name)
+
+
+@lru_cache(maxsize=4096)
+def _date_of(value: str, name: str) -> date:
+    """A date read from its text (cached: dates repeat across a feed; dates are immutable)."""
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
@@ -188,6 +241,12 @@ def _deadline(value: Any) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise RecordError(f"field 'deadline': expected a string, got {_type(value)}")
+    return _deadline_of(value)
+
+
+@lru_cache(maxsize=4096)
+def _deadline_of(value: str) -> datetime:
+    """A deadline read from its text (cached, as dates; an error is raised again each time)."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -12,8 +12,9 @@ import re
 from functools import lru_cache
 
 from watcher.classify.text import fold
-
-NATIONAL = "France entière"
+from watcher.nuts import NATIONAL as NATIONAL
+from watcher.nuts import NUTS_REGIONS as NUTS_REGIONS
+from watcher.nuts import nuts_region as nuts_region
 
 #: The 18 regions (13 metropolitan, 5 overseas) and their departments.
 # fmt: off
@@ -57,33 +58,11 @@ _REGION_BY_KEY = {re.sub(r"[^a-z]", "", fold(name)): name for name in (*REGIONS,
 _REGION_BY_KEY["reunion"] = "La Réunion"
 _REGION_BY_KEY["france"] = NATIONAL
 _REGION_BY_KEY["national"] = NATIONAL
-#: NUTS 2021 regions of France (TED's place-of-performance); the overseas regions are FRY1–FRY5.
-NUTS_REGIONS: dict[str, str] = {
-    "FR1": "Île-de-France",
-    "FRB": "Centre-Val de Loire",
-    "FRC": "Bourgogne-Franche-Comté",
-    "FRD": "Normandie",
-    "FRE": "Hauts-de-France",
-    "FRF": "Grand Est",
-    "FRG": "Pays de la Loire",
-    "FRH": "Bretagne",
-    "FRI": "Nouvelle-Aquitaine",
-    "FRJ": "Occitanie",
-    "FRK": "Auvergne-Rhône-Alpes",
-    "FRL": "Provence-Alpes-Côte d'Azur",
-    "FRM": "Corse",
-    "FRY1": "Guadeloupe",
-    "FRY2": "Martinique",
-    "FRY3": "Guyane",
-    "FRY4": "La Réunion",
-    "FRY5": "Mayotte",
-}
 _REGION_ENDING = re.compile(
     r"(?:^|[-:,(]\s*|\blot\s+(?:n\W*o?\s*)?\d+\s+)("  # dashes are spaces once folded
     + "|".join(r"[^a-z]+".join(re.findall("[a-z]+", fold(name))) for name in REGIONS)
     + r")\s*(?:\(\s*\w{2,3}\s*\))?\s*\)?[.\s]*$"
 )
-_NUTS = re.compile(r"FR(?:Y[1-5]|[1B-M])?[0-9]{0,2}")
 _CODE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(97[1-6]|2[AaBb]|[0-9]{2})(?![0-9A-Za-z])")
 
 
@@ -102,16 +81,6 @@ def canonical_department(code: str) -> str | None:
     if code.isdigit() and len(code) == 1:
         code = "0" + code
     return code if code in DEPARTMENT_REGION else None
-
-
-def nuts_region(code: str) -> str | None:
-    """``"FRH"``, ``"FRH03"`` -> ``"Bretagne"``; ``"FR"`` -> the whole country; else None."""
-    code = code.strip()
-    if not _NUTS.fullmatch(code):
-        return None
-    if code == "FR":
-        return NATIONAL
-    return NUTS_REGIONS.get(code[:4]) or NUTS_REGIONS.get(code[:3])
 
 
 def region_ending(title: str) -> str | None:

@@ -230,13 +230,16 @@ class ProfileScorer:
         for _seg, hit in an.hits("certification", buyer=True):
             return hit.payload.ref, 1.0
         seen = {s for seg in an.content_segments() for s in seg.seq}
-        scores: dict[int, float] = defaultdict(float)
+        weights: dict[int, list[float]] = defaultdict(list)
         for s in seen:
             for i, weight in self._courses.get(s, ()):
-                scores[i] += weight
-        if not scores:
+                weights[i].append(weight)
+        if not weights:
             return None, 0.0
-        best = max(scores, key=lambda i: scores[i])
+        # a set's order changes with each process (string hashes): the sums are exact
+        # (``fsum``) and ties go to the first course, so that a verdict is the same every time
+        scores = {i: math.fsum(found) for i, found in weights.items()}
+        best = max(sorted(scores), key=lambda i: scores[i])
         return best, scores[best]
 
 

@@ -310,19 +310,30 @@ def clear_caches() -> None:
 
 
 def _stems_of(words_: list[str]) -> list[str]:
-    out: list[str] = []
-    last = AND  # no leading "&"
-    get = _TOKENS.get
-    for word in words_:
-        token = get(word)
-        if token is None:
-            token = _token(word)
-        if token and (token != AND or last != AND):
-            out.append(token)
-            last = token
-    if last == AND and out:
-        out.pop()
+    tokens = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
+    if None in tokens:  # words not met yet
+        tokens = [_token(w) if t is None else t for t, w in zip(tokens, words_, strict=True)]
+    out = [t for t in tokens if t]  # stop words dropped
+    if AND in out:  # most often nothing to do: looked at once (in C), stems having no space
+        joined = " ".join(out)
+        if joined == AND or joined.startswith("& ") or joined.endswith(" &") or " & & " in joined:
+            return _one_and(out)
     return out
+
+
+#: A run of ``&`` tokens in stems joined by spaces (no stem holds a space or an ``&``).
+_AND_RUN = re.compile(r"&(?: &)+")
+
+
+def _one_and(seq: list[str]) -> list[str]:
+    """``seq`` with one ``&`` for each run of them, none at its start or end (in C: joined,
+    runs replaced, split again)."""
+    joined = _AND_RUN.sub(AND, " ".join(seq))
+    if joined.startswith("& ") or joined == AND:
+        joined = joined[2:]
+    if joined.endswith(" &"):
+        joined = joined[:-2]
+    return joined.split(" ") if joined else []
 
 
 def stems(text: str) -> list[str]:
@@ -370,40 +381,33 @@ class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
 
-    __slots__ = (
-        "_at",
-        "_folded",
-        "_last",
-        "_quotes",
-        "_spans",
-        "_word_at",
-        "_words",
-        "seq",
-        "text",
-    )
+    __slots__ = ("_folded", "_state", "_words", "quoted", "seq", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         words_, self._folded = _read(text)
         self.seq = _stems_of(words_)
         self._words = words_ if self._folded is not None else None
-        self._spans: list[tuple[int, int]] = []
-        # where the walk over the words stands: next word, end of the last word found, last
-        # token placed (``None`` once every word is placed)
-        self._word_at = self._at = 0
-        self._last: str | None = AND
-        self._quotes: dict[tuple[int, int], str] | None = None
+        # where the walk over the words stands, as one value replaced whole (never changed in
+        # place, so that notices and threads sharing a text only ever read a complete state):
+        # positions found, next word, end of the last word found, last token placed (``None``
+        # once every word is placed)
+        self._state: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
+        #: (start, end) -> the words quoted (``quote``): pure results, filled in as asked
+        self.quoted: dict[tuple[int, int], str] = {}
 
     def spans(self, upto: int) -> list[tuple[int, int]]:
         """Positions of at least the first ``upto`` stems (all of them if fewer)."""
-        last = self._last
-        if len(self._spans) >= upto or last is None:
-            return self._spans
+        found, i, at, last = self._state
+        if len(found) >= upto or last is None:
+            return found
         if self._words is None or self._folded is None:  # no same-length fold: read again
-            self._spans = spans(self.text, max(upto, 2 * len(self._spans)))
-            return self._spans
-        out, words_, find, get = self._spans, self._words, self._folded.find, _TOKENS.get
-        at, i, n = self._at, self._word_at, len(words_)
+            asked = max(upto, 2 * len(found))
+            out = spans(self.text, asked)
+            self._state = (out, 0, 0, None if len(out) < asked else AND)  # None: all found
+            return out
+        out, words_, find, get = list(found), self._words, self._folded.find, _TOKENS.get
+        n = len(words_)
         while i < n and len(out) < upto:
             word = words_[i]
             i += 1
@@ -420,18 +424,16 @@ class Tokens:
             if token and (token != AND or last != AND):
                 out.append((start, at))
                 last = token
-        self._word_at, self._at, self._last = i, at, last
         if i == n:
             if last == AND and out:
                 out.pop()
-            self._last = None
+            last = None
+        self._state = (out, i, at, last)
         return out
 
     def quote(self, start: int, end: int) -> str:
         """The words of the text behind ``seq[start:end]`` (see ``quote``), once per span."""
-        quotes = self._quotes
-        if quotes is None:
-            quotes = self._quotes = {}
+        quotes = self.quoted  # pure results: threads sharing the text may both fill one in
         found = quotes.get((start, end))
         if found is None:
             found = quotes[start, end] = quote(self.text, start, end, self.spans(end))

@@ -12,8 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scrapers.registry import source_label
-from watcher import fr
-from watcher.classify import geo
+from watcher import fr, nuts
 from watcher.links import LinkSettings, page_url
 from watcher.models import PARIS, Lot, Match, Notice, Tender
 from watcher.notify.opco import canonical_opco
@@ -95,7 +94,7 @@ def unique_places(notices: tuple[Notice, ...]) -> list[str]:
     found: dict[str, str] = {}
     for place in (p for n in notices for p in n.places):
         text = " ".join(place.split())
-        region = geo.nuts_region(text)
+        region = nuts.nuts_region(text)
         if region is not None and region != text:
             text = f"{region} ({text})" if text != "FR" else region
         if text:
