@@ -1,0 +1,151 @@
+"""Sources overlap: one source's parsing and store transaction run off the event loop, so
+another source's requests go on meanwhile (real loopback server, real store on both
+dialects). Each test holds source B's listing request in the HTTP transport until source A
+is busy in a worker thread, and A waits (on an event) until B's listing has been parsed:
+with A's work on the event loop, B could never be sent and A's wait would run out."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from scrapers.akto import Akto
+from scrapers.base import ParseResult
+from tests.conftest import PAGE_DAY
+from watcher.devserver import DevServer
+from watcher.fetch import Fetcher, FetchSettings
+from watcher.models import Notice
+from watcher.pipeline import RunContext, run_once
+from watcher.store import Store
+from watcher.store.engine import WRITE_OPTION
+
+#: how long a test waits for what the other source must do (reached at once when it works)
+PATIENCE = 20.0
+
+
+def listing(letter: str) -> str:
+    card = (
+        '<div class="posts-card"><h3 class="h3">Formation des tuteurs {n}</h3>'
+        '<p class="metas">Limite de réponse : 30/04/2026</p>'
+        '<a class="btn bg-primary" href="/appels/{n}/">Voir</a></div>'
+    )
+    cards = "".join(card.format(n=f"{letter}{i}") for i in range(2))
+    return f'<html><body><main><div class="posts-list">{cards}</div></main></body></html>'
+
+
+DETAIL = "<html><body><main><article><p>Actions de formation des tuteurs.</p></article></main>"
+
+
+class Events:
+    """What the two sources did, seen from the worker threads."""
+
+    def __init__(self) -> None:
+        self.a_busy = threading.Event()  # A is parsing, or in its store transaction
+        self.b_parsed = threading.Event()  # B's listing is parsed
+        self.a_saw_b: list[bool] = []  # A's waits: did B get parsed meanwhile?
+        self.loop_thread: threading.Thread | None = None
+        self.a_threads: list[threading.Thread] = []
+
+    def a_waits_for_b(self) -> None:
+        self.a_threads.append(threading.current_thread())
+        if not self.a_busy.is_set():
+            self.a_busy.set()
+            self.a_saw_b.append(self.b_parsed.wait(PATIENCE))
+
+
+def sources(events: Events, *, hold_in_parse: bool) -> list[Akto]:
+    class SiteA(Akto):
+        name, hosts = "site-a", ("a.test",)
+        list_urls = ("https://a.test/appels/",)
+
+        def parse_detail(self, text: str, notice: Notice) -> Notice:
+            if hold_in_parse:
+                events.a_waits_for_b()
+            return super().parse_detail(text, notice)
+
+    class SiteB(Akto):
+        name, hosts = "site-b", ("b.test",)
+        list_urls = ("https://b.test/appels/",)
+
+        def parse(self, text: str, url: str) -> ParseResult:
+            found = super().parse(text, url)
+            events.b_parsed.set()
+            return found
+
+    return [SiteA(), SiteB()]
+
+
+class HoldB(httpx.AsyncBaseTransport):
+    """The real HTTP transport, but B's listing is sent only once A is busy."""
+
+    def __init__(self, events: Events) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.events = events
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/b.test/appels"):
+            await asyncio.to_thread(self.events.a_busy.wait, PATIENCE)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def serve(server: DevServer) -> None:
+    for letter in "ab":
+        server.add(f"/{letter}.test/appels/", listing(letter))
+        for i in range(2):
+            server.add(f"/{letter}.test/appels/{letter}{i}/", DETAIL)
+
+
+def poll(store: Store, server: DevServer, events: Events, *, hold_in_parse: bool) -> list[Any]:
+    async def main() -> list[Any]:
+        events.loop_thread = threading.current_thread()
+        settings = FetchSettings(mirror=server.base_url, respect_robots=False, retries=0)
+        async with Fetcher(settings, transport=HoldB(events)) as fetcher:
+            ctx = RunContext(store=store, fetcher=fetcher, today=PAGE_DAY)
+            return await run_once(sources(events, hold_in_parse=hold_in_parse), ctx)
+
+    return asyncio.run(main())
+
+
+def test_a_sources_parsing_runs_off_the_loop_while_another_is_fetched(
+    store: Store, server: DevServer
+) -> None:
+    serve(server)
+    events = Events()
+    reports = poll(store, server, events, hold_in_parse=True)
+    assert [r.ok for r in reports] == [True, True]
+    assert events.a_saw_b == [True], "B's listing was fetched and parsed while A parsed"
+    assert events.loop_thread not in events.a_threads
+    assert [r.new for r in reports] == [2, 2] and store.count_notices() == 4
+
+
+def test_a_sources_store_transaction_runs_off_the_loop_while_another_is_fetched(
+    store: Store, server: DevServer
+) -> None:
+    serve(server)
+    events = Events()
+
+    def on_begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION):  # the first write: A's notices
+            events.a_waits_for_b()
+
+    sa.event.listen(store.engine, "begin", on_begin)
+    try:
+        reports = poll(store, server, events, hold_in_parse=False)
+    finally:
+        sa.event.remove(store.engine, "begin", on_begin)
+    assert [r.ok for r in reports] == [True, True]
+    assert events.a_saw_b == [True], "B's listing was fetched and parsed during A's transaction"
+    assert events.loop_thread not in events.a_threads
+    # both sources' notices, tenders and health are stored, each once
+    assert [r.new for r in reports] == [2, 2] and store.count_notices() == 4
+    assert {s.source: s.items_seen_last for s in store.source_states()} == {
+        "site-a": 2,
+        "site-b": 2,
+    }
