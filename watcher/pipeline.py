@@ -318,13 +318,15 @@ def _judge(
     loaded: dict[int, Tender] = {}
     if ctx.judge is None:
         return loaded
+    verdicts = []
     for tender_id in dict.fromkeys(e.tender_id for e in events if e.kind != "merged"):
         tender = tenders.load_tender(conn, tender_id)
         if tender is not None:
             loaded[tender_id] = tender
             match = ctx.judge.judge(tender_notice(tender), today=ctx.today)
-            tenders.save_match(conn, tender_id, match, at=at)
+            verdicts.append((tender_id, match))
             ctx.verdicts[tender_id] = match
+    tenders.save_matches(conn, verdicts, at=at)  # one statement for the batch
     return loaded
 
 
