@@ -19,6 +19,7 @@ from tests.conftest import PAGE_DAY
 from watcher.devserver import DevServer
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.models import Notice
+from watcher.offload import PARSE_OFF_LOOP_CHARS
 from watcher.pipeline import RunContext, run_once
 from watcher.store import Store
 from watcher.store.engine import WRITE_OPTION
@@ -37,7 +38,12 @@ def listing(letter: str) -> str:
     return f'<html><body><main><div class="posts-list">{cards}</div></main></body></html>'
 
 
-DETAIL = "<html><body><main><article><p>Actions de formation des tuteurs.</p></article></main>"
+#: a detail page large enough to be parsed off the loop (smaller ones are parsed at once)
+DETAIL = (
+    "<html><body><main><article>"
+    + "<p>Actions de formation des tuteurs en entreprise.</p>" * (PARSE_OFF_LOOP_CHARS // 40)
+    + "</article></main>"
+)
 
 
 class Events:

@@ -1,6 +1,6 @@
 """Work a poll's event loop does not do itself, so that one source's network waits overlap
-another source's CPU: parsing in worker threads (``cpu_work``), and each source's writes in
-the store's writer thread (``store_work``).
+another source's CPU: parsing large pages in worker threads (``cpu_work``), and each
+source's writes in the store's writer thread (``store_work``).
 
 The writer is one thread per process: the sources' transactions run one after another, as
 SQLite's write lock would have them anyway (no busy-waiting between them), each in its own
@@ -33,10 +33,17 @@ T = TypeVar("T")
 _writer: tuple[int, ThreadPoolExecutor] | None = None
 _writer_lock = threading.Lock()
 WRITER_NAME = "opco-watch-store"
+#: from this size on (characters), a page is parsed in a worker thread: about 10 ms of parsing
+#: with Beautiful Soup and lxml, long enough to hold up the other sources' requests
+PARSE_OFF_LOOP_CHARS = 20_000
 
 
-async def cpu_work(work: Callable[..., T], *args: object) -> T:
-    """``work(*args)`` in a worker thread (parsing a page: pure, CPU-heavy)."""
+async def cpu_work(size: int, work: Callable[..., T], *args: object) -> T:
+    """``work(*args)`` (parsing a page of ``size`` characters: pure) in a worker thread when
+    the page is large; a small one is parsed at once, on the loop: handing it to a thread and
+    back costs more CPU (and the loop's wait for the GIL) than its millisecond of parsing."""
+    if size < PARSE_OFF_LOOP_CHARS:
+        return work(*args)
     return await asyncio.to_thread(work, *args)
 
 

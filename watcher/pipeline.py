@@ -224,8 +224,10 @@ async def _harvest_listings(source: Source, ctx: RunContext) -> _Harvest:
         if page.not_modified:
             harvest.not_modified += 1
             continue
-        # CPU-heavy: in a worker thread, so the other sources' requests go on meanwhile
-        parsed = await offload.cpu_work(_parse_or_fall_back, source, page.text, page.url, harvest)
+        # a large page in a worker thread, so the other sources' requests go on meanwhile
+        parsed = await offload.cpu_work(
+            len(page.text), _parse_or_fall_back, source, page.text, page.url, harvest
+        )
         for notice in parsed.notices:
             harvest.notices.setdefault(notice.key, notice)
         _log_skipped(source, parsed, harvest)
@@ -301,7 +303,7 @@ async def _with_detail(
         if source.binary_details:  # PDF: read in a bounded child process, off the event loop
             parsed = await asyncio.to_thread(source.parse_detail_bytes, page.content, notice)
             return parsed, None
-        return await offload.cpu_work(source.parse_detail, page.text, notice), None
+        return await offload.cpu_work(len(page.text), source.parse_detail, page.text, notice), None
     except RateLimited as error:
         halt.append(error)
         return notice, error_words(error)
