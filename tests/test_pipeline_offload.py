@@ -7,10 +7,12 @@ with A's work on the event loop, B could never be sent and A's wait would run ou
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from scrapers.akto import Akto
@@ -19,7 +21,7 @@ from tests.conftest import PAGE_DAY
 from watcher.devserver import DevServer
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.models import Notice
-from watcher.offload import PARSE_OFF_LOOP_CHARS
+from watcher.offload import CANCELLED, PARSE_OFF_LOOP_CHARS
 from watcher.pipeline import RunContext, run_once
 from watcher.store import Store
 from watcher.store.engine import WRITE_OPTION
@@ -155,3 +157,60 @@ def test_a_sources_store_transaction_runs_off_the_loop_while_another_is_fetched(
         "site-a": 2,
         "site-b": 2,
     }
+
+
+class Seen(logging.Handler):
+    """Sets ``event`` when a record containing ``words`` is logged."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__(logging.INFO)
+        self.words, self.event = words, threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.words in record.getMessage():
+            self.event.set()
+
+
+def test_a_poll_cancelled_during_its_store_transaction_waits_for_its_end(
+    store: Store, server: DevServer
+) -> None:
+    """A transaction is never left running behind a cancelled poll (its source deadline, a
+    shutdown): the cancellation goes on once the source's writes are committed, whole."""
+    serve(server)
+    seen = Seen(CANCELLED)
+    offload_log = logging.getLogger("watcher.offload")
+    level = offload_log.level
+    offload_log.addHandler(seen)
+    offload_log.setLevel(logging.INFO)
+    poll_task: list[asyncio.Task[Any]] = []
+    at_cancellation: list[int] = []
+
+    def on_begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION) and not at_cancellation:
+            loop = poll_task[0].get_loop()
+            loop.call_soon_threadsafe(poll_task[0].cancel)  # while this transaction runs
+            seen.event.wait(PATIENCE)
+
+    async def main() -> None:
+        poll_task.append(asyncio.current_task())  # type: ignore[arg-type]
+        settings = FetchSettings(mirror=server.base_url, respect_robots=False, retries=0)
+        async with Fetcher(settings) as fetcher:
+            ctx = RunContext(store=store, fetcher=fetcher, today=PAGE_DAY)
+            try:
+                await run_once(sources(Events(), hold_in_parse=False)[:1], ctx)
+            except asyncio.CancelledError:
+                at_cancellation.append(store.count_notices())
+                raise
+
+    sa.event.listen(store.engine, "begin", on_begin)
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            asyncio.run(main())
+    finally:
+        sa.event.remove(store.engine, "begin", on_begin)
+        offload_log.removeHandler(seen)
+        offload_log.setLevel(level)
+    assert seen.event.is_set(), "the cancelled poll said it waits for its transaction"
+    assert at_cancellation == [2], "the source's notices were committed when it ended"
+    (state,) = store.source_states()
+    assert (state.source, state.items_seen_last) == ("site-a", 2)  # the whole poll's writes

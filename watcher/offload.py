@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from watcher.store import Store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+CANCELLED = "poll cancelled (deadline or shutdown)"
 
 _writer: tuple[int, ThreadPoolExecutor] | None = None
 _writer_lock = threading.Lock()
@@ -47,7 +50,7 @@ async def cpu_work(size: int, work: Callable[..., T], *args: object) -> T:
     return await asyncio.to_thread(work, *args)
 
 
-async def store_work(store: Store, work: Callable[[], T]) -> T:
+async def store_work(store: Store, work: Callable[[], T], *, label: str = "") -> T:
     """``work()`` (a source's writes to ``store``) in the writer thread; waits for its end even
     when cancelled meanwhile. A database that lives in one connection (SQLite ``:memory:``)
     is written from the loop's thread, as before."""
@@ -59,6 +62,8 @@ async def store_work(store: Store, work: Callable[[], T]) -> T:
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
+        if not future.done():
+            log.info("[%s] %s: waiting for the end of its store transaction", label, CANCELLED)
         while not future.done():  # the transaction ends (commit or rollback) before we do
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait({future})

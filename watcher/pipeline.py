@@ -86,7 +86,7 @@ async def _poll_source(source: Source, ctx: RunContext, state: SourceState | Non
             source, ctx, harvest, problem, previous, (todo, unchanged, completed), hashes, failed
         )
 
-    return await offload.store_work(ctx.store, save)
+    return await offload.store_work(ctx.store, save, label=source.name)
 
 
 def _save(
