@@ -161,6 +161,12 @@ class Select:
         return found
 
     def one(self, node: Tag, *, source: str, url: str | None = None) -> Tag | None:
+        """The first match in document order (None when there is none and none is needed)."""
+        if self.max is None and self.min <= 1:  # only "is there one?" matters: stop at it
+            first = node.select_one(self.css)
+            if first is None and self.min:
+                raise LayoutChanged(source, self.css, 0, expected=self.bounds(), url=url)
+            return first
         found = self.all(node, source=source, url=url)
         return found[0] if found else None
 

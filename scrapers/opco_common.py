@@ -18,7 +18,6 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from functools import lru_cache
 from typing import ClassVar
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -141,12 +140,21 @@ def find_deadline(text: str, published: date | None) -> tuple[datetime | None, s
 
 def fold_same_length(text: str) -> str:
     """``fold`` one character at a time, so that indexes in the result hold in ``text``."""
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_FOLDED)
 
 
-@lru_cache(maxsize=1024)
-def _fold_char(char: str) -> str:
-    return (fold(char) or char)[0]
+class _FoldedChars(dict[int, str]):
+    """Code point -> its folded character (``str.translate``'s table), filled on first use."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = (fold(char) or char)[0]
+        if len(self) < 4096:  # web text uses a few hundred characters: bounded all the same
+            self[code] = folded
+        return folded
+
+
+_FOLDED = _FoldedChars()
 
 
 def _wording(text: str, start: int) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from scrapers.base import ParseResult, Skipped, Source
 from scrapers.fallback import fallback_notices
-from watcher import isolation, tenders
+from watcher import isolation, offload, tenders
 from watcher.config import Config
 from watcher.errors import LayoutChanged, OpcoWatchError, RateLimited
 from watcher.fetch import Fetcher, Request
@@ -80,6 +80,29 @@ async def _poll_source(source: Source, ctx: RunContext, state: SourceState | Non
     todo = [n for k, n in harvest.notices.items() if known.get(k) != fingerprints[k]]
     unchanged = [k for k in harvest.notices if known.get(k) == fingerprints[k]]
     completed, hashes, failed = await _complete_details(source, todo, fingerprints, ctx)
+
+    def save() -> SourceReport:
+        return _save(
+            source, ctx, harvest, problem, previous, (todo, unchanged, completed), hashes, failed
+        )
+
+    return await offload.store_work(ctx.store, save, label=source.name)
+
+
+def _save(
+    source: Source,
+    ctx: RunContext,
+    harvest: _Harvest,
+    problem: OpcoWatchError | None,
+    previous: int,
+    read: tuple[list[Notice], list[str], list[Notice]],
+    hashes: dict[str, str],
+    failed: list[str],
+) -> SourceReport:
+    """Everything the poll of a source writes: its notices with their tenders, verdicts and
+    alerts (one transaction), the unchanged ones' ``last_seen``, the validators, its health.
+    Runs in the store's writer thread (``watcher.offload``), off the event loop."""
+    todo, unchanged, completed = read
     seen_at = ctx.now()
     result, events = _store(completed, hashes, seen_at, ctx)
     ctx.store.touch(unchanged, seen_at)
@@ -201,7 +224,10 @@ async def _harvest_listings(source: Source, ctx: RunContext) -> _Harvest:
         if page.not_modified:
             harvest.not_modified += 1
             continue
-        parsed = _parse_or_fall_back(source, page.text, page.url, harvest)
+        # a large page in a worker thread, so the other sources' requests go on meanwhile
+        parsed = await offload.cpu_work(
+            len(page.text), _parse_or_fall_back, source, page.text, page.url, harvest
+        )
         for notice in parsed.notices:
             harvest.notices.setdefault(notice.key, notice)
         _log_skipped(source, parsed, harvest)
@@ -277,7 +303,7 @@ async def _with_detail(
         if source.binary_details:  # PDF: read in a bounded child process, off the event loop
             parsed = await asyncio.to_thread(source.parse_detail_bytes, page.content, notice)
             return parsed, None
-        return source.parse_detail(page.text, notice), None
+        return await offload.cpu_work(len(page.text), source.parse_detail, page.text, notice), None
     except RateLimited as error:
         halt.append(error)
         return notice, error_words(error)
@@ -294,13 +320,15 @@ def _judge(
     loaded: dict[int, Tender] = {}
     if ctx.judge is None:
         return loaded
+    verdicts = []
     for tender_id in dict.fromkeys(e.tender_id for e in events if e.kind != "merged"):
         tender = tenders.load_tender(conn, tender_id)
         if tender is not None:
             loaded[tender_id] = tender
             match = ctx.judge.judge(tender_notice(tender), today=ctx.today)
-            tenders.save_match(conn, tender_id, match, at=at)
+            verdicts.append((tender_id, match))
             ctx.verdicts[tender_id] = match
+    tenders.save_matches(conn, verdicts, at=at)  # one statement for the batch
     return loaded
 
 

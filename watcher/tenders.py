@@ -133,7 +133,7 @@ def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
         "buyer_norm": grouping.normalise_buyer(notice.buyer),
         "title_norm": grouping.normalise_title(notice.title),
     }
-    inserted = conn.execute(sa.insert(tenders).values(**values)).inserted_primary_key
+    inserted = conn.execute(_NEW_TENDER, values).inserted_primary_key
     assert inserted is not None
     tender_id = int(inserted[0])
     _link(conn, tender_id, notice)  # one notice: the summary columns are already right
@@ -142,10 +142,18 @@ def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
     return TenderEvent(tender_id, "new", notice.key)
 
 
+# The statements run for every new notice are built once, with bind parameters: building a
+# SQLAlchemy statement (and its union's columns) cost more than running it.
+_BY_KEYS = (
+    sa.select(tender_keys.c.tender_id)
+    .where(tender_keys.c.key.in_(sa.bindparam("keys", expanding=True)))
+    .limit(1)
+)
+
+
 def _find_by_keys(conn: Connection, notice: Notice) -> int | None:
     keys = sorted(grouping.lookup_keys(notice))
-    query = sa.select(tender_keys.c.tender_id).where(tender_keys.c.key.in_(keys)).limit(1)
-    return conn.execute(query).scalar()
+    return conn.execute(_BY_KEYS, {"keys": keys}).scalar() if keys else None
 
 
 def _find_similar(conn: Connection, notice: Notice, at: datetime, horizon: timedelta) -> int | None:
@@ -160,18 +168,11 @@ def _find_similar(conn: Connection, notice: Notice, at: datetime, horizon: timed
     buyer, title = grouping.normalise_buyer(notice.buyer), grouping.normalise_title(notice.title)
     if not buyer or not title:
         return None
-    columns = (tenders.c.id, tenders.c.title_norm, tenders.c.deadline)
-    open_of_buyer = (tenders.c.buyer_norm == buyer, tenders.c.closed == sa.false())
-    # two range scans of ix_tenders_candidates (an OR would scan all the buyer's entries)
-    query = sa.union_all(
-        *(
-            sa.select(*columns).where(*open_of_buyer, window)
-            for window in _windows(notice, at, horizon)
-        )
-    ).subquery()
+    query, window = _candidates_query(notice, at, horizon)
+    rows = conn.execute(query, {"buyer": buyer, **window})
     call_name = grouping.amended_call_name(notice)
     named: list[int] = []
-    for row in conn.execute(sa.select(query).order_by(query.c.id)):
+    for row in rows:
         if grouping.similar_titles(row.title_norm, title) and grouping.compatible_deadlines(
             row.deadline, notice.deadline, notice.kind
         ):
@@ -182,21 +183,53 @@ def _find_similar(conn: Connection, notice: Notice, at: datetime, horizon: timed
     return named[0] if len(named) == 1 else None
 
 
-def _windows(notice: Notice, at: datetime, horizon: timedelta) -> list[sa.ColumnElement[bool]]:
-    """Where the candidates' deadlines may be: (tenders with a deadline, tenders without)."""
+def _candidates(dated: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The open tenders of ``:buyer`` whose deadline is in the ``dated`` window, and those
+    without a deadline updated since ``:undated_since``; by id."""
+    columns = (tenders.c.id, tenders.c.title_norm, tenders.c.deadline)
+    open_of_buyer = (tenders.c.buyer_norm == sa.bindparam("buyer"), tenders.c.closed == sa.false())
+    undated = sa.and_(
+        tenders.c.deadline.is_(None), tenders.c.updated_at >= sa.bindparam("undated_since")
+    )
+    # two range scans of ix_tenders_candidates (an OR would scan all the buyer's entries)
+    query = sa.union_all(
+        sa.select(*columns).where(*open_of_buyer, dated),
+        sa.select(*columns).where(*open_of_buyer, undated),
+    ).subquery()
+    return sa.select(query).order_by(query.c.id)
+
+
+#: a call with a deadline: the tenders whose deadline is on the same day
+_SAME_DAY = _candidates(
+    sa.and_(tenders.c.deadline >= sa.bindparam("day"), tenders.c.deadline < sa.bindparam("next"))
+)
+#: other notices: the tenders whose deadline is at most the horizon before the notice
+_SINCE = _candidates(tenders.c.deadline >= sa.bindparam("since"))
+
+
+def _candidates_query(
+    notice: Notice, at: datetime, horizon: timedelta
+) -> tuple[sa.Select[Any], dict[str, datetime]]:
+    """The candidates' statement and where their deadlines may be (see ``_find_similar``)."""
     reference = datetime.combine(notice.published or at.date(), time(0), UTC)
-    undated = sa.and_(tenders.c.deadline.is_(None), tenders.c.updated_at >= reference - horizon)
+    undated = {"undated_since": reference - horizon}
     if notice.kind == NoticeKind.CALL and notice.deadline is not None:
         # compatible_deadlines compares the stored (UTC) deadline's date with the notice's
         day = datetime.combine(notice.deadline.date(), time(0), UTC)
-        dated = sa.and_(tenders.c.deadline >= day, tenders.c.deadline < day + timedelta(days=1))
-    else:
-        dated = tenders.c.deadline >= reference - horizon
-    return [dated, undated]
+        return _SAME_DAY, {"day": day, "next": day + timedelta(days=1), **undated}
+    return _SINCE, {"since": reference - horizon, **undated}
+
+
+_NEW_TENDER = sa.insert(tenders)
+_LINK = (
+    sa.update(notices)
+    .where(notices.c.key == sa.bindparam("b_key"))
+    .values(tender_id=sa.bindparam("b_tender"))
+)
 
 
 def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
-    conn.execute(sa.update(notices).where(notices.c.key == notice.key).values(tender_id=tender_id))
+    conn.execute(_LINK, {"b_key": notice.key, "b_tender": tender_id})
     # a key already naming another tender keeps it (the first tender found by it wins)
     rows = [{"key": key, "tender_id": tender_id} for key in sorted(grouping.identity_keys(notice))]
     upserts.insert_all_ignoring(conn, tender_keys, rows, ["key"])
@@ -249,13 +282,20 @@ def _lots(tender: Tender | None) -> list[Any]:
 # --------------------------------------------------------------------------------- reading
 
 
+_TENDER = sa.select(tenders).where(tenders.c.id == sa.bindparam("tender"))
+_MEMBERS = (
+    sa.select(notices.c.data)
+    .where(notices.c.tender_id == sa.bindparam("tender"))
+    .order_by(notices.c.id)
+)
+
+
 def load_tender(conn: Connection, tender_id: int) -> Tender | None:
-    row = conn.execute(sa.select(tenders).where(tenders.c.id == tender_id)).first()
+    row = conn.execute(_TENDER, {"tender": tender_id}).first()
     if row is None:
         return None
-    query = sa.select(notices.c.data).where(notices.c.tender_id == tender_id)
     members = [
-        notice_from_data(data) for data in conn.execute(query.order_by(notices.c.id)).scalars()
+        notice_from_data(data) for data in conn.execute(_MEMBERS, {"tender": tender_id}).scalars()
     ]
     if not members:
         return None
@@ -316,7 +356,23 @@ def _load_many(store: Store, query: sa.Select[Any]) -> list[Tender]:
 
 def save_match(conn: Connection, tender_id: int, match: Match, *, at: datetime) -> None:
     """Store the classifier's latest verdict on a tender (one row per tender)."""
-    values = {
+    upserts.upsert(conn, matches, {"tender_id": tender_id}, _match_values(match, at))
+
+
+def save_matches(conn: Connection, verdicts: Sequence[tuple[int, Match]], *, at: datetime) -> None:
+    """``save_match`` for several tenders, in one statement where the database allows."""
+    if not verdicts:
+        return
+    if not upserts.has_on_conflict(conn):
+        for tender_id, match in verdicts:
+            save_match(conn, tender_id, match, at=at)
+        return
+    rows = [{"tender_id": tender_id, **_match_values(m, at)} for tender_id, m in verdicts]
+    upserts.upsert_many(conn, matches, rows, ["tender_id"])
+
+
+def _match_values(match: Match, at: datetime) -> dict[str, Any]:
+    return {
         "relevant": match.relevant,
         "score": match.score,
         "domains": list(match.domains),
@@ -324,7 +380,6 @@ def save_match(conn: Connection, tender_id: int, match: Match, *, at: datetime) 
         "blockers": list(match.blockers),
         "computed_at": at,
     }
-    upserts.upsert(conn, matches, {"tender_id": tender_id}, values)
 
 
 def latest_match(store: Store, tender_id: int) -> Match | None:

@@ -49,6 +49,23 @@ def upsert(
     return conn.execute(statement.returning(returning)).scalar_one()
 
 
+def upsert_many(
+    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> None:
+    """``upsert`` of several rows (all with the same columns) in one executemany: each row is
+    inserted, or the row with its ``keys`` updated to its other values. SQLite and PostgreSQL
+    only (``has_on_conflict``); a key given twice: the last row wins."""
+    if not rows:
+        return
+    last = {tuple(row[k] for k in keys): row for row in rows}  # one row per key
+    statement = _INSERTS[conn.dialect.name](table)
+    others = [name for name in rows[0] if name not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in others}
+    )
+    conn.execute(statement, list(last.values()))
+
+
 def excluded(name: str) -> sa.ColumnElement[Any]:
     """The value an upsert proposed for column ``name`` (``EXCLUDED.name``, both dialects)."""
     return sa.literal_column(f"excluded.{name}")
