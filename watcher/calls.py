@@ -24,11 +24,10 @@ from sqlalchemy.engine import Connection
 
 from watcher import tenders as tender_sql
 from watcher.judging import Judge
-from watcher.models import Match, Notice, Tender
+from watcher.models import Match, Notice, Tender, tender_notice
 from watcher.notify import queries
 from watcher.notify.queries import Judged
 from watcher.notify.routing import Router
-from watcher.pipeline import tender_notice
 from watcher.store import NoticeChange, Store, StoredNotice, search_index
 from watcher.store import notices as notice_sql
 from watcher.store.records import fold, like_escape

@@ -26,8 +26,7 @@ from watcher.cli.common import (
 from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
 from watcher.judging import Judge
-from watcher.models import PARIS
-from watcher.pipeline import tender_notice
+from watcher.models import PARIS, tender_notice
 from watcher.store import Store
 
 

@@ -102,12 +102,12 @@ def verdicts_table(verdicts: list[tuple[Match, Tender]]) -> Table:
 def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str, Any]]:
     rows = []
     for name in config.source_names():
-        cls, state = config.source_class(name), states.get(name)
+        state = states.get(name)
         rows.append(
             {
                 "source": name,
-                "description": cls.description(),
-                "platform": cls.platform,
+                "description": config.source_description(name),
+                "platform": config.source_platform(name),
                 "enabled": name in config.enabled_sources(),
                 "last_success": state.last_success.isoformat()
                 if state and state.last_success
