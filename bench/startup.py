@@ -61,35 +61,36 @@ def prepare(project: Project, folder: Path) -> Path:
     return config
 
 
-def measure(checkouts: list[Project], rounds: int) -> dict[tuple[str, str], list[float]]:
-    """(checkout label, command label) -> CPU seconds of each round."""
-    cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
+def measure(checkouts: list[Project], rounds: int) -> dict[tuple[Path, str], list[float]]:
+    """(checkout root, command label) -> CPU seconds of each round (keyed by the root: a
+    label changes when the checkout is edited during the run)."""
+    cpu: dict[tuple[Path, str], list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as work:
-        configs = {p.label: prepare(p, Path(work) / p.root.name) for p in checkouts}
+        configs = {p.root: prepare(p, Path(work) / p.root.name) for p in checkouts}
         for number, project in interleaved(rounds, checkouts):
             say(f"start-up, round {number + 1}: {project.label}")
-            config = configs[project.label]
+            config = configs[project.root]
             for label, arguments in COMMANDS:
                 argv = [project.script, "--config", config, *arguments]
                 done = run_metered(argv, env=project.env(), cwd=config.parent, check=False)
                 if done.returncode not in (0, 1, 2, 4):
                     tail = done.stderr.strip().splitlines()[-1:] or [""]
                     raise RuntimeError(f"{label} exited {done.returncode}: {tail[0]}")
-                cpu[(project.label, label)].append(done.cpu)
+                cpu[(project.root, label)].append(done.cpu)
     return cpu
 
 
-def print_startup(checkouts: list[Project], cpu: dict[tuple[str, str], list[float]]) -> None:
+def print_startup(checkouts: list[Project], cpu: dict[tuple[Path, str], list[float]]) -> None:
     heads = "".join(f"{p.label:>24}" for p in checkouts)
     print(
         f"{'command (CPU user+sys, median)':36}{heads}" + ("   ratio" if len(checkouts) > 1 else "")
     )
     for label, _ in COMMANDS:
-        medians = [median(cpu[(p.label, label)]) for p in checkouts]
+        medians = [median(cpu[(p.root, label)]) for p in checkouts]
         cells = "".join(f"{m:>22.2f} s" for m in medians)
         print(f"{label:36}{cells}  {ratio(medians[-1], medians[0]) if len(checkouts) > 1 else ''}")
     slowest = [
-        max((median(cpu[(p.label, label)]), label) for label, _ in COMMANDS[2:]) for p in checkouts
+        max((median(cpu[(p.root, label)]), label) for label, _ in COMMANDS[2:]) for p in checkouts
     ]
     cells = "".join(f"{m:>22.2f} s" for m, _ in slowest)
     print(f"{'slowest command start-up':36}{cells}  ({', '.join(n for _, n in slowest)})")
@@ -173,10 +174,10 @@ class ImportSamples:
 
 def importtimes(checkouts: list[Project], rounds: int) -> dict[str, ImportSamples]:
     """Samples per checkout, the checkouts interleaved round by round."""
-    found = {p.label: ImportSamples() for p in checkouts}
+    found = {str(p.root): ImportSamples() for p in checkouts}
     for _, project in interleaved(rounds, checkouts):
         argv = [project.python, "-X", "importtime", project.script, "--help"]
-        found[project.label].add(parse_importtime(run_metered(argv, env=project.env()).stderr))
+        found[str(project.root)].add(parse_importtime(run_metered(argv, env=project.env()).stderr))
     return found
 
 
@@ -229,7 +230,7 @@ def main() -> None:
         samples = importtimes(checkouts, args.rounds)
         for project in checkouts:
             print()
-            print(importtime_text(project, samples[project.label], args.rounds))
+            print(importtime_text(project, samples[str(project.root)], args.rounds))
 
 
 if __name__ == "__main__":
