@@ -73,6 +73,13 @@ def load(ctx: click.Context, *, required: bool = True) -> Config:
         raise ConfigError(f"cannot read the configuration: {os_error_words(error)}") from None
 
 
+def check_source_names(cfg: Config, names: tuple[str, ...]) -> None:
+    known = cfg.source_names()
+    for name in names:
+        if name not in known:
+            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(known)}")
+
+
 # ----------------------------------------------------------------------------------- calls
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -15,8 +15,10 @@ from rich.text import Text
 from watcher.cli.safe import clean, text
 from watcher.config import Config
 from watcher.models import PARIS, Match, Tender
-from watcher.pipeline import SourceReport
 from watcher.store import SourceState
+
+if TYPE_CHECKING:  # the poller (httpx, bs4) loads only for a poll
+    from watcher.runs import SourceReport
 
 
 class PollProgress:
