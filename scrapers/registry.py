@@ -39,6 +39,7 @@ class Registry(MutableMapping[str, "type[Source]"]):
     """name -> source class, each class imported when first looked up."""
 
     def __init__(self, entries: dict[str, Entry]) -> None:
+        self.lines = dict(entries)  # as written here, whatever is imported or added later
         self._entries: dict[str, Entry | type[Source]] = dict(entries)
 
     def __getitem__(self, name: str) -> type[Source]:
