@@ -1,11 +1,14 @@
-"""Start-up: ``opco-watch --help`` lists the commands without importing them (issue 12), and
-the lazy registry's one-line helps are the commands' own."""
+"""Start-up (issue 12): ``opco-watch --help`` lists the commands without importing them, the
+lazy registry's one-line helps are the commands' own, each command imports only what it uses
+(real processes, ``sys.modules`` at exit), and the configuration reads the sources' lines
+without importing a scraper."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -14,10 +17,14 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from responses.sample import sample_notice
 from scrapers.registry import PLATFORMS, SOURCES, Registry
+from tests.conftest import write_config
+from tests.test_responses_cli import DOCUMENTS
 from watcher.cli import main
 from watcher.cli.app import COMMANDS, LazyGroup
 from watcher.config import config_from_bytes
+from watcher.store import Store
 
 #: libraries only some commands need: the listing of the commands imports none of them
 HEAVY = ("sqlalchemy", "httpx", "bs4", "alembic", "icalendar", "pypdf", "jinja2", "sklearn")
@@ -132,6 +139,7 @@ def test_reading_the_configuration_imports_no_scraper(migrated: Path) -> None:
     """Source names, kinds and options are checked from the registry's lines."""
     code = """
 import sys
+from datetime import UTC, datetime
 from scrapers.registry import PLATFORMS, SOURCES
 from watcher.config import load_config
 config = load_config("opco-watch.toml")
@@ -249,3 +257,19 @@ def _subcommand(command: click.Command) -> bool:
 
 def test_main_is_a_lazy_group() -> None:
     assert isinstance(main, LazyGroup)
+
+
+def test_draft_loads_the_renderers_only_once_the_call_is_allowed(tmp_path: Path) -> None:
+    """A refused draft (a required document expired) says why without loading docxtpl and
+    jinja2; the draft written with --force loads them."""
+    write_config(tmp_path, DOCUMENTS)
+    (tmp_path / "documents").mkdir()
+    for name in ("qualiopi.pdf", "urssaf.pdf"):
+        (tmp_path / "documents" / name).write_bytes(b"%PDF-1.4")
+    with Store.open(str(tmp_path / "data" / "opco-watch.db")) as store:
+        store.upsert([sample_notice(datetime.now(UTC).date())], seen_at=datetime.now(UTC))
+    renderers = ("docxtpl", "docx", "jinja2")
+    refused = command_loads(tmp_path, ("draft", sample_notice().ref), renderers)
+    assert refused == {"code": 2, "loaded": []}
+    written = command_loads(tmp_path, ("draft", sample_notice().ref, "--force"), renderers)
+    assert written == {"code": 0, "loaded": sorted(renderers)}
