@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pydantic
 import pytest
 from click.testing import CliRunner
 
@@ -24,6 +25,7 @@ from tests.test_responses_cli import DOCUMENTS
 from watcher.cli import main
 from watcher.cli.app import COMMANDS, LazyGroup
 from watcher.config import config_from_bytes
+from watcher.config_types import EmailStr
 from watcher.store import Store
 
 #: libraries only some commands need: the listing of the commands imports none of them
@@ -273,3 +275,36 @@ def test_draft_loads_the_renderers_only_once_the_call_is_allowed(tmp_path: Path)
     assert refused == {"code": 2, "loaded": []}
     written = command_loads(tmp_path, ("draft", sample_notice().ref, "--force"), renderers)
     assert written == {"code": 0, "loaded": sorted(renderers)}
+
+
+def test_email_validator_is_checked_once_per_process(migrated: Path) -> None:
+    """pydantic looks email-validator's version up in the installed packages' metadata for
+    each field typed EmailStr; the configuration's address fields ask once."""
+    code = """
+import pydantic.networks as networks
+asked = []
+looked_up = networks.version
+networks.version = lambda name: asked.append(name) or looked_up(name)
+from watcher.cli import notify  # its TypeAdapter too
+from watcher.config import load_config
+load_config("opco-watch.toml")
+print(asked.count("email-validator"))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=migrated, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "1", done.stderr
+
+
+@pytest.mark.parametrize("address", ["veille@test-of.fr", "Veille@Test-OF.fr", "veille-at-of", ""])
+def test_email_fields_check_as_pydantic_does(address: str) -> None:
+    """The same verdicts and messages as pydantic's own EmailStr."""
+    ours, theirs = pydantic.TypeAdapter(EmailStr), pydantic.TypeAdapter(pydantic.EmailStr)
+    try:
+        expected = theirs.validate_python(address)
+    except pydantic.ValidationError as error:
+        with pytest.raises(pydantic.ValidationError) as raised:
+            ours.validate_python(address)
+        assert raised.value.errors() == error.errors()
+    else:
+        assert ours.validate_python(address) == expected

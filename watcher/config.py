@@ -14,12 +14,12 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from responses.settings import DocumentsConfig, ResponsesConfig
 from scrapers.registry import PLATFORMS, SOURCES
 from watcher.classify.profile import Profile
-from watcher.config_types import ConfigPath
+from watcher.config_types import ConfigPath, EmailStr
 from watcher.errors import ConfigError
 from watcher.notify.settings import MailConfig, ScheduleConfig
 from watcher.webconfig import WebConfig
