@@ -2,12 +2,14 @@
 command run on an empty database (its start-up), and where ``--help``'s import time goes.
 
     .venv/bin/python bench/startup.py [--project CHECKOUT ...] [--rounds 5] [--importtime]
+        [--importtime-command "list -n 1"]
 
 Each command runs as a child process (the console script of the checkout's .venv) in a folder
 with a configuration and an empty, migrated database, so it does next to no work: what it
 costs is its imports and set-up. CPU is user+sys of the child (rusage), median of ``--rounds``
 interleaved rounds. ``--importtime`` adds ``python -X importtime`` of ``opco-watch --help``:
-time by top-level package, the heavy optional libraries and which project module pulls each.
+time by top-level package, the heavy optional libraries and which project module pulls each;
+``--importtime-command ARGS`` does the same for one command, run on the empty database.
 Prints figures; never fails a build.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -61,35 +64,36 @@ def prepare(project: Project, folder: Path) -> Path:
     return config
 
 
-def measure(checkouts: list[Project], rounds: int) -> dict[tuple[str, str], list[float]]:
-    """(checkout label, command label) -> CPU seconds of each round."""
-    cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
+def measure(checkouts: list[Project], rounds: int) -> dict[tuple[Path, str], list[float]]:
+    """(checkout root, command label) -> CPU seconds of each round (keyed by the root: a
+    label changes when the checkout is edited during the run)."""
+    cpu: dict[tuple[Path, str], list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as work:
-        configs = {p.label: prepare(p, Path(work) / p.root.name) for p in checkouts}
+        configs = {p.root: prepare(p, Path(work) / p.root.name) for p in checkouts}
         for number, project in interleaved(rounds, checkouts):
             say(f"start-up, round {number + 1}: {project.label}")
-            config = configs[project.label]
+            config = configs[project.root]
             for label, arguments in COMMANDS:
                 argv = [project.script, "--config", config, *arguments]
                 done = run_metered(argv, env=project.env(), cwd=config.parent, check=False)
                 if done.returncode not in (0, 1, 2, 4):
                     tail = done.stderr.strip().splitlines()[-1:] or [""]
                     raise RuntimeError(f"{label} exited {done.returncode}: {tail[0]}")
-                cpu[(project.label, label)].append(done.cpu)
+                cpu[(project.root, label)].append(done.cpu)
     return cpu
 
 
-def print_startup(checkouts: list[Project], cpu: dict[tuple[str, str], list[float]]) -> None:
+def print_startup(checkouts: list[Project], cpu: dict[tuple[Path, str], list[float]]) -> None:
     heads = "".join(f"{p.label:>24}" for p in checkouts)
     print(
         f"{'command (CPU user+sys, median)':36}{heads}" + ("   ratio" if len(checkouts) > 1 else "")
     )
     for label, _ in COMMANDS:
-        medians = [median(cpu[(p.label, label)]) for p in checkouts]
+        medians = [median(cpu[(p.root, label)]) for p in checkouts]
         cells = "".join(f"{m:>22.2f} s" for m in medians)
         print(f"{label:36}{cells}  {ratio(medians[-1], medians[0]) if len(checkouts) > 1 else ''}")
     slowest = [
-        max((median(cpu[(p.label, label)]), label) for label, _ in COMMANDS[2:]) for p in checkouts
+        max((median(cpu[(p.root, label)]), label) for label, _ in COMMANDS[2:]) for p in checkouts
     ]
     cells = "".join(f"{m:>22.2f} s" for m, _ in slowest)
     print(f"{'slowest command start-up':36}{cells}  ({', '.join(n for _, n in slowest)})")
@@ -171,16 +175,29 @@ class ImportSamples:
             self.heavy[package].append(seconds)
 
 
-def importtimes(checkouts: list[Project], rounds: int) -> dict[str, ImportSamples]:
-    """Samples per checkout, the checkouts interleaved round by round."""
-    found = {p.label: ImportSamples() for p in checkouts}
-    for _, project in interleaved(rounds, checkouts):
-        argv = [project.python, "-X", "importtime", project.script, "--help"]
-        found[project.label].add(parse_importtime(run_metered(argv, env=project.env()).stderr))
+def importtimes(
+    checkouts: list[Project], rounds: int, arguments: tuple[str, ...] = ("--help",)
+) -> dict[str, ImportSamples]:
+    """Samples per checkout, the checkouts interleaved round by round; a command other than
+    ``--help`` runs with a configuration and an empty, migrated database."""
+    found = {str(p.root): ImportSamples() for p in checkouts}
+    with tempfile.TemporaryDirectory(prefix="bench-importtime-") as work:
+        configs = {}
+        if arguments != ("--help",):
+            configs = {p.root: prepare(p, Path(work) / p.root.name) for p in checkouts}
+        for _, project in interleaved(rounds, checkouts):
+            config = configs.get(project.root)
+            head = ("--config", str(config)) if config else ()
+            argv = [project.python, "-X", "importtime", project.script, *head, *arguments]
+            cwd = config.parent if config else None
+            done = run_metered(argv, env=project.env(), cwd=cwd, check=False)
+            found[str(project.root)].add(parse_importtime(done.stderr))
     return found
 
 
-def importtime_text(project: Project, samples: ImportSamples, rounds: int) -> str:
+def importtime_text(
+    project: Project, samples: ImportSamples, rounds: int, command: str = "--help"
+) -> str:
     by_package, heavy, pulled, totals = (
         samples.by_package,
         samples.heavy,
@@ -188,7 +205,7 @@ def importtime_text(project: Project, samples: ImportSamples, rounds: int) -> st
         samples.totals,
     )
     lines = [
-        f"import time of `opco-watch --help`, {project.label}: {median(totals):.2f} s "
+        f"import time of `opco-watch {command}`, {project.label}: {median(totals):.2f} s "
         f"(wall clock, median of {rounds}; -X importtime and the machine's load add to it)",
         "  by top-level package (time in its own modules only):",
     ]
@@ -221,15 +238,21 @@ def main() -> None:
     parser.add_argument("--project", action="append", help="checkout to measure (repeatable)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--importtime", action="store_true", help="profile --help's imports")
+    parser.add_argument(
+        "--importtime-command",
+        metavar="ARGS",
+        help='profile this command\'s imports instead (e.g. "list -n 1"), on the empty database',
+    )
     args = parser.parse_args()
     checkouts = projects(args.project)
     print_startup(checkouts, measure(checkouts, args.rounds))
     print(f"medians of {args.rounds} interleaved round(s); {load_note()}")
-    if args.importtime:
-        samples = importtimes(checkouts, args.rounds)
+    if args.importtime or args.importtime_command:
+        command = args.importtime_command or "--help"
+        samples = importtimes(checkouts, args.rounds, tuple(shlex.split(command)))
         for project in checkouts:
             print()
-            print(importtime_text(project, samples[project.label], args.rounds))
+            print(importtime_text(project, samples[str(project.root)], args.rounds, command))
 
 
 if __name__ == "__main__":

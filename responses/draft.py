@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from responses import bundle, checklist, render
+from responses import bundle, checklist
 from responses.context import (
     DraftInputs,
     Organisation,
@@ -42,6 +42,9 @@ from watcher.classify.blockers import CLOSED_KIND_BLOCKERS, DEADLINE_PASSED
 from watcher.classify.profile import Profile
 from watcher.errors import DraftError
 from watcher.models import Match, Notice, NoticeKind, Tender
+
+if TYPE_CHECKING:  # docxtpl and jinja2 load once a draft is written, not to refuse one
+    from responses import render
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,8 @@ def make_draft(
         lot is not None,
         match,
     )
+    from responses import render
+
     templates = render.Templates(templates_folder)
     folder = prepare_folder(out_dir, overwrite=overwrite)
     plan = plan_draft(inputs)
@@ -210,6 +215,8 @@ def _render_all(
     folder: Path,
     dc2: list[tuple[str, dict[str, Any] | None]],
 ) -> list[Path]:
+    from responses import render
+
     files = [
         templates.render_docx(render.MEMOIRE_DOCX, context, _inside(folder, MEMOIRE)),
         _write(_inside(folder, MEMOIRE_MD), templates.render_text(render.MEMOIRE_MD, context)),

@@ -31,20 +31,15 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from scrapers.options import NoOptions
 from watcher.errors import LayoutChanged, ParseError, SkipNotice
 from watcher.fetch import Request
 from watcher.models import Notice
 
 log = logging.getLogger(__name__)
 Item = TypeVar("Item")
-
-
-class NoOptions(BaseModel):
-    """A source without settings of its own."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 @dataclass(frozen=True, slots=True)

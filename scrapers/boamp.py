@@ -42,6 +42,7 @@ from scrapers.base import (
 )
 from scrapers.boamp_donnees import donnees_details
 from scrapers.dates import parse_wall_clock
+from scrapers.options import BoampOptions
 from watcher.errors import ParseError
 from watcher.fetch import Request
 from watcher.models import Notice, NoticeKind
@@ -55,21 +56,6 @@ NOTICE_PAGE = "https://www.boamp.fr/pages/avis/?q=idweb:{idweb}"
 PAGE_SIZE = 100
 RECORDS_CAP = 10_000
 
-OPCO_BUYERS = (
-    "AKTO",
-    "Afdas",
-    "OPCO ATLAS",
-    "CONSTRUCTYS",
-    "OPCO 2i",
-    "UNIFORMATION",
-    "OPCO Mobilités",
-    "OPCO Santé",
-    "Opcommerce",
-    "OCAPIAT",
-    "OPCO EP",
-)
-TRAINING_WORDS = ("formation", "bilan de compétences", "VAE", "compétences")
-
 KINDS = {
     "APPEL_OFFRE": NoticeKind.CALL,
     "RECTIFICATIF": NoticeKind.CORRIGENDUM,
@@ -77,22 +63,6 @@ KINDS = {
     "RESULTAT": NoticeKind.AWARD,
     "ANNULATION": NoticeKind.CANCELLATION,
 }
-
-
-class BoampOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    buyers: list[str] = Field(
-        default=list(OPCO_BUYERS),
-        description="Buyer names (nomacheteur) searched on BOAMP: the OPCOs by default.",
-    )
-    keywords: list[str] = Field(
-        default=list(TRAINING_WORDS),
-        description="Words searched in the object of every notice nationwide ([] to disable).",
-    )
-    lookback_days: int = Field(
-        default=30, ge=1, le=365, description="How many days of publications each poll asks for."
-    )
 
 
 Text = str | None

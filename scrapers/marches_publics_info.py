@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from bs4 import BeautifulSoup, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from scrapers.base import (
     HtmlSource,
@@ -50,6 +50,7 @@ from scrapers.base import (
 )
 from scrapers.dates import fold, parse_deadline, parse_french_date
 from scrapers.opco_common import kind_from_wording
+from scrapers.options import MarchesPublicsInfoOptions
 from watcher.errors import LayoutChanged, SkipNotice
 from watcher.fetch import Request
 from watcher.models import Notice, NoticeKind
@@ -65,18 +66,6 @@ REFERENCE = re.compile(r"\[\s*r[ée]f\.?\s*:?\s*([^\]]+?)\s*\]", re.IGNORECASE)
 DEPARTMENT = re.compile(r"^\(\s*\d[\dAB]{1,4}\s*\)\s*")
 #: what the page says when the buyer has no open consultation (wording assumed, folded)
 NOTHING_OPEN = re.compile(r"aucun(?:e)?\s+(?:avis|consultation|annonce|resultat|marche)")
-
-
-class MarchesPublicsInfoOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: int = Field(
-        ge=1,
-        description="The buyer's number on marches-publics.info: IDS=… in its page address.",
-    )
-    buyer: str = Field(
-        "", description="Buyer name given to its notices (default: the name shown on each row)."
-    )
 
 
 class MarchesPublicsInfo(HtmlSource):

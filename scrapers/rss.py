@@ -23,13 +23,13 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel
 
 from scrapers.base import ParseResult, Source, clean_text, join_url, read_each
 from scrapers.dates import fold
 from scrapers.opco_common import find_deadline, kind_from_wording
+from scrapers.options import RssOptions
 from scrapers.wordpress import (
-    absolute_http_url,
     document_links,
     html_to_text,
 )
@@ -47,22 +47,6 @@ _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
 )
-
-
-class RssOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(description="Address of the RSS or Atom feed.")
-    buyer: str = Field("", description="Buyer name given to the feed's notices.")
-    keywords: list[str] = Field(
-        default_factory=list,
-        description="Keep only items whose title or text holds one of these ([] keeps all).",
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        return absolute_http_url(value)
 
 
 class Rss(Source):

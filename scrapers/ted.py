@@ -28,9 +28,10 @@ import logging
 from datetime import date
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel
 
 from scrapers.base import JsonApiSource, ParseResult, Skipped, read_each, validated_envelope
+from scrapers.options import TRAINING_CPV, TedOptions
 from scrapers.ted_notice import FIELDS, notice_from_ted, notice_ref, read_title, texts
 from watcher.errors import ParseError
 from watcher.fetch import Request
@@ -39,22 +40,6 @@ log = logging.getLogger(__name__)
 
 SEARCH_URL = "https://api.ted.europa.eu/v3/notices/search"
 PAGE_SIZE = 250  # the API's maximum
-TRAINING_CPV = (
-    "80500000",  # services de formation
-    "80510000",  # formation spécialisée
-    "80511000",  # formation du personnel
-    "80530000",  # formation professionnelle
-    "80531200",
-    "80532000",  # formation en gestion
-    "80533000",  # formation informatique
-    "80533100",
-    "80533200",
-    "80550000",  # formation à la sécurité
-    "80570000",  # développement personnel
-    "80600000",
-    "79632000",  # formation du personnel (services aux entreprises)
-    "80420000",  # e-learning
-)
 
 
 class TedPage(BaseModel):
@@ -64,38 +49,6 @@ class TedPage(BaseModel):
     totalNoticeCount: int | None = None
     iterationNextToken: str | None = None
     timedOut: bool | None = None
-
-
-class TedOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    cpv: list[str] = Field(
-        default=list(TRAINING_CPV),
-        description="CPV codes searched, 8 digits; trailing zeros widen the code (80500000 "
-        "finds every 805xxxxx).",
-    )
-    countries: list[str] = Field(
-        default=["FRA"], description="Countries of the buyers, ISO 3166 alpha-3 (FRA, BEL…)."
-    )
-    lookback_days: int = Field(
-        default=30, ge=1, le=365, description="How many days of publications each poll asks for."
-    )
-
-    @field_validator("cpv")
-    @classmethod
-    def _cpv(cls, codes: list[str]) -> list[str]:
-        bad = [c for c in codes if not (len(c) == 8 and c.isdigit())]
-        if bad or not codes:
-            raise ValueError(f"CPV codes have 8 digits (got {bad or 'none'})")
-        return codes
-
-    @field_validator("countries")
-    @classmethod
-    def _countries(cls, codes: list[str]) -> list[str]:
-        bad = [c for c in codes if not (len(c) == 3 and c.isalpha())]
-        if bad or not codes:
-            raise ValueError(f"countries are 3-letter codes like FRA (got {bad or 'none'})")
-        return [c.upper() for c in codes]
 
 
 class Ted(JsonApiSource):

@@ -39,6 +39,7 @@ from scrapers.base import (
     split_url,
 )
 from scrapers.opco_common import find_deadline, is_document, kind_from_wording
+from scrapers.options import WordPressOptions
 from watcher.errors import ParseError
 from watcher.fetch import Request
 from watcher.models import Notice
@@ -62,20 +63,6 @@ BLOCKS = (
     "ol",
     "section",
 )
-
-
-class WordPressOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    endpoint: str = Field(
-        description="Address of the REST endpoint, like https://site/wp-json/wp/v2/posts."
-    )
-    buyer: str = Field("", description="Buyer name given to the site's notices.")
-
-    @field_validator("endpoint")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        return absolute_http_url(value)
 
 
 Rendered = dict[str, Any] | str | None
@@ -191,14 +178,6 @@ class WordPress(JsonApiSource):
 
 
 # -------------------------------------------------- helpers shared with the other platforms
-
-
-def absolute_http_url(value: str) -> str:
-    """A config value that must be a full http(s) address."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be a full http(s) address, like https://www.example.fr/…")
-    return value.strip()
 
 
 def html_to_text(fragment: str) -> str:

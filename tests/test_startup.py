@@ -1,19 +1,32 @@
-"""Start-up: ``opco-watch --help`` lists the commands without importing them (issue 12), and
-the lazy registry's one-line helps are the commands' own."""
+"""Start-up (issue 12): ``opco-watch --help`` lists the commands without importing them, the
+lazy registry's one-line helps are the commands' own, each command imports only what it uses
+(real processes, ``sys.modules`` at exit), and the configuration reads the sources' lines
+without importing a scraper."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from importlib import import_module
+from pathlib import Path
+from typing import Any
 
 import click
+import pydantic
 import pytest
 from click.testing import CliRunner
 
+from responses.sample import sample_notice
+from scrapers.registry import PLATFORMS, SOURCES, Registry
+from tests.conftest import write_config
+from tests.test_responses_cli import DOCUMENTS
 from watcher.cli import main
 from watcher.cli.app import COMMANDS, LazyGroup
+from watcher.config import config_from_bytes
+from watcher.config_types import EmailStr
+from watcher.store import Store
 
 #: libraries only some commands need: the listing of the commands imports none of them
 HEAVY = ("sqlalchemy", "httpx", "bs4", "alembic", "icalendar", "pypdf", "jinja2", "sklearn")
@@ -40,6 +53,140 @@ def loaded_after(*args: str) -> dict[str, list[str]]:
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout.splitlines()[-1])
+
+
+# ------------------------------------------------------------ each command imports what it uses
+
+#: what no command below needs (on an empty database): the scrapers' parsers and fetcher, the
+#: drafts' renderers, the calendar, PDFs, migrations tooling, machine learning
+NOT_NEEDED = ("bs4", "soupsieve", "lxml", "httpx", "httpcore", "pygments", "docxtpl", "docx")
+NOT_NEEDED += ("icalendar", "pypdf", "alembic", "mako", "sklearn", "apscheduler", "starlette")
+NOT_NEEDED += ("jinja2", "scrapers.base", "sqlalchemy.dialects.postgresql")
+#: no store either for these
+NO_STORE = ("sqlalchemy", "watcher.store")
+
+#: prints the exit code and which of the modules asked for are loaded after `opco-watch ARGS`
+COMMAND_PROBE = """
+import json, sys
+from watcher.cli import main
+code = 0
+try:
+    main(args=sys.argv[1:], prog_name="opco-watch")
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "loaded": sorted(m for m in WATCHED if m in sys.modules)}))
+"""
+
+#: (arguments, its exit code on an empty database, what it may load of NOT_NEEDED, whether it
+#: opens the store)
+COMMAND_TABLE: tuple[tuple[tuple[str, ...], int, tuple[str, ...], bool], ...] = (
+    (("list", "-n", "1"), 0, (), True),
+    (("list", "--source", "akto", "--json"), 0, (), True),
+    (("show", "1"), 4, (), True),
+    (("sources", "--json"), 0, (), True),
+    (("status", "1"), 4, (), True),
+    (("feedback", "1", "relevant"), 4, (), True),
+    (("documents", "--json"), 0, (), True),
+    (("draft", "1"), 4, (), True),
+    (("classify", "--input", "-"), 0, (), True),
+    (("calendar", "-o", "-"), 0, ("icalendar",), True),
+    (("send",), 0, (), True),
+    (("reminders",), 0, (), True),
+    (("digest", "--html", "digest.html"), 0, ("jinja2",), True),
+    (("poll", "--source", "nosuch"), 2, (), False),
+    (("config", "check"), 0, (), False),
+    (("init", "--path", "starter.toml", "--force"), 0, (), False),
+)
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the starter configuration and its empty, migrated database."""
+    folder = tmp_path_factory.mktemp("startup")
+    for args in (("init", "--path", "opco-watch.toml"), ("sources",)):
+        command = [sys.executable, "-m", "watcher", "--config", "opco-watch.toml", *args]
+        subprocess.run(command, cwd=folder, capture_output=True, check=True)
+    return folder
+
+
+def command_loads(folder: Path, args: tuple[str, ...], watched: tuple[str, ...]) -> dict[str, Any]:
+    code = f"WATCHED = {watched!r}\n{COMMAND_PROBE}"
+    argv = [sys.executable, "-c", code, "--config", "opco-watch.toml", *args]
+    done = subprocess.run(
+        argv, cwd=folder, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert done.stdout, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "allowed", "store"),
+    COMMAND_TABLE,
+    ids=[" ".join(a) for a, *_ in COMMAND_TABLE],
+)
+def test_a_command_imports_only_what_it_uses(
+    migrated: Path, args: tuple[str, ...], code: int, allowed: tuple[str, ...], store: bool
+) -> None:
+    """Each command loads its own libraries when it runs, not every command's (issue 12)."""
+    found = command_loads(migrated, args, NOT_NEEDED + NO_STORE + ("watcher.config",))
+    assert found["code"] == code  # the command really ran (a config error would load less)
+    assert "watcher.config" in found["loaded"]
+    assert set(found["loaded"]) & set(NOT_NEEDED) <= set(allowed)
+    if not store:
+        assert not set(found["loaded"]) & set(NO_STORE)
+
+
+def test_reading_the_configuration_imports_no_scraper(migrated: Path) -> None:
+    """Source names, kinds and options are checked from the registry's lines."""
+    code = """
+import sys
+from datetime import UTC, datetime
+from scrapers.registry import PLATFORMS, SOURCES
+from watcher.config import load_config
+config = load_config("opco-watch.toml")
+assert config.source_options("boamp").lookback_days == 30
+scrapers = {e.target.partition(":")[0] for r in (SOURCES, PLATFORMS) for e in map(r.entry, r)}
+heavy = {"bs4", "httpx", "lxml", "scrapers.base", *scrapers}
+print(sorted(heavy & set(sys.modules)), len(scrapers))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=migrated, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "[] 16", done.stderr
+
+
+@pytest.mark.parametrize("registry", [SOURCES, PLATFORMS], ids=["sources", "platforms"])
+def test_registry_lines_are_their_classes(registry: Registry) -> None:
+    """What the configuration and the listings read without importing a scraper is what the
+    scraper's class says: its name, platform kind, description and settings."""
+    for name, line in registry.lines.items():
+        module, _, attribute = line.target.partition(":")
+        cls = getattr(import_module(module), attribute)
+        assert registry[name] is cls
+        assert (cls.platform if registry is PLATFORMS else cls.name) == name
+        assert (line.platform, line.description) == (cls.platform, cls.description())
+        assert registry.options(name) is cls.Options
+        assert getattr(import_module("scrapers.options"), line.options) is cls.Options
+        assert (registry.description(name), registry.platform(name)) == (
+            cls.description(),
+            cls.platform,
+        )
+
+
+def test_a_class_added_at_run_time_is_a_source() -> None:
+    """bench/opco_bench.py registers its sites' classes; the configuration accepts them."""
+    cls = type("Extra", (SOURCES["akto"],), {"name": "extra-site", "__doc__": "Extra — a site."})
+    SOURCES["extra-site"] = cls
+    try:
+        config = config_from_bytes(b"[sources.extra-site]\nenabled = false\n")
+        assert config.source_class("extra-site") is cls
+        assert config.source_description("extra-site") == "Extra — a site."
+        assert "extra-site" in config.source_names()
+        assert "extra-site" not in config.enabled_sources()
+    finally:
+        del SOURCES["extra-site"]
+    assert list(SOURCES) == list(SOURCES.lines)
 
 
 def test_help_imports_no_command_and_no_heavy_library() -> None:
@@ -112,3 +259,52 @@ def _subcommand(command: click.Command) -> bool:
 
 def test_main_is_a_lazy_group() -> None:
     assert isinstance(main, LazyGroup)
+
+
+def test_draft_loads_the_renderers_only_once_the_call_is_allowed(tmp_path: Path) -> None:
+    """A refused draft (a required document expired) says why without loading docxtpl and
+    jinja2; the draft written with --force loads them."""
+    write_config(tmp_path, DOCUMENTS)
+    (tmp_path / "documents").mkdir()
+    for name in ("qualiopi.pdf", "urssaf.pdf"):
+        (tmp_path / "documents" / name).write_bytes(b"%PDF-1.4")
+    with Store.open(str(tmp_path / "data" / "opco-watch.db")) as store:
+        store.upsert([sample_notice(datetime.now(UTC).date())], seen_at=datetime.now(UTC))
+    renderers = ("docxtpl", "docx", "jinja2")
+    refused = command_loads(tmp_path, ("draft", sample_notice().ref), renderers)
+    assert refused == {"code": 2, "loaded": []}
+    written = command_loads(tmp_path, ("draft", sample_notice().ref, "--force"), renderers)
+    assert written == {"code": 0, "loaded": sorted(renderers)}
+
+
+def test_email_validator_is_checked_once_per_process(migrated: Path) -> None:
+    """pydantic looks email-validator's version up in the installed packages' metadata for
+    each field typed EmailStr; the configuration's address fields ask once."""
+    code = """
+import pydantic.networks as networks
+asked = []
+looked_up = networks.version
+networks.version = lambda name: asked.append(name) or looked_up(name)
+from watcher.cli import notify  # its TypeAdapter too
+from watcher.config import load_config
+load_config("opco-watch.toml")
+print(asked.count("email-validator"))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=migrated, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "1", done.stderr
+
+
+@pytest.mark.parametrize("address", ["veille@test-of.fr", "Veille@Test-OF.fr", "veille-at-of", ""])
+def test_email_fields_check_as_pydantic_does(address: str) -> None:
+    """The same verdicts and messages as pydantic's own EmailStr."""
+    ours, theirs = pydantic.TypeAdapter(EmailStr), pydantic.TypeAdapter(pydantic.EmailStr)
+    try:
+        expected = theirs.validate_python(address)
+    except pydantic.ValidationError as error:
+        with pytest.raises(pydantic.ValidationError) as raised:
+            ours.validate_python(address)
+        assert raised.value.errors() == error.errors()
+    else:
+        assert ours.validate_python(address) == expected

@@ -17,21 +17,22 @@ import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from watcher import tenders as tender_sql
-from watcher.judging import Judge
-from watcher.models import Match, Notice, Tender
+from watcher.models import Match, Notice, Tender, tender_notice
 from watcher.notify import queries
 from watcher.notify.queries import Judged
 from watcher.notify.routing import Router
-from watcher.pipeline import tender_notice
 from watcher.store import NoticeChange, Store, StoredNotice, search_index
 from watcher.store import notices as notice_sql
 from watcher.store.schema import matches, notices, tenders
+
+if TYPE_CHECKING:
+    from watcher.judging import Judge
 
 #: « #40 », « n° 40 », « no 40 »: a call number, never a notice reference
 _PREFIXED = re.compile(r"^(?:#|n\s*°|no\.?)\s*(\d+)$", re.IGNORECASE)

@@ -12,19 +12,21 @@ import difflib
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from responses.settings import DocumentsConfig, ResponsesConfig
-from scrapers.base import Source
 from scrapers.registry import PLATFORMS, SOURCES
 from watcher.classify.profile import Profile
-from watcher.config_types import ConfigPath
+from watcher.config_types import ConfigPath, EmailStr
 from watcher.errors import ConfigError
-from watcher.fetch import FetchSettings
 from watcher.notify.settings import MailConfig, ScheduleConfig
 from watcher.webconfig import WebConfig
+
+if TYPE_CHECKING:  # the scrapers and the fetcher (bs4, httpx) load when a source is polled
+    from scrapers.base import Source
+    from watcher.fetch import FetchSettings
 
 CONFIG_ENV = "OPCO_WATCH_CONFIG"
 #: a database URL (it may hold a password) given outside the file; wins over store.database_url
@@ -158,6 +160,8 @@ class Config(Section):
         return url or str(self.data_dir / "opco-watch.db")
 
     def fetch_settings(self, *, mirror: str | None = None) -> FetchSettings:
+        from watcher.fetch import FetchSettings
+
         contact = self.organisation.contact_email
         return FetchSettings(
             timeout=self.fetch.timeout_seconds,
@@ -184,9 +188,22 @@ class Config(Section):
             return SOURCES[name]
         return PLATFORMS[self.sources[name].kind]
 
+    def source_description(self, name: str) -> str:
+        """The source's one-line description, without importing its scraper."""
+        if name in SOURCES:
+            return SOURCES.description(name)
+        return PLATFORMS.description(self.sources[name].kind)
+
+    def source_platform(self, name: str) -> str:
+        if name in SOURCES:
+            return SOURCES.platform(name)
+        return PLATFORMS.platform(self.sources[name].kind)
+
     def source_options(self, name: str) -> BaseModel:
         extra = self.sources.get(name, SourceConfig()).model_extra or {}
-        return self.source_class(name).Options.model_validate(extra)
+        if name in SOURCES:
+            return SOURCES.options(name).model_validate(extra)
+        return PLATFORMS.options(self.sources[name].kind).model_validate(extra)
 
     def build_source(self, name: str) -> Source:
         return self.source_class(name)(self.source_options(name), name=name)
@@ -328,12 +345,13 @@ def _source_problems(sources: Any) -> list[ConfigError]:
     for name, table in sources.items():
         kind = table.get("kind", "") if isinstance(table, dict) else ""
         kind = kind if isinstance(kind, str) else ""  # a wrong type is the model's to report
-        cls = SOURCES.get(name) or PLATFORMS.get(kind)
-        if cls is None:
+        registry = SOURCES if name in SOURCES else PLATFORMS if kind in PLATFORMS else None
+        if registry is None:
             problems.append(_unknown_kind(name, kind) if kind else _unknown_source(name))
         elif isinstance(table, dict):
             own = {k: v for k, v in table.items() if k not in SourceConfig.model_fields}
-            problems += _option_problems(name, cls, own)
+            model = registry.options(name if registry is SOURCES else kind)
+            problems += _option_problems(name, model, own)
     return problems
 
 
@@ -344,9 +362,11 @@ def _unknown_kind(name: str, kind: str) -> ConfigError:
     )
 
 
-def _option_problems(name: str, cls: type[Source], options: dict[str, Any]) -> list[ConfigError]:
+def _option_problems(
+    name: str, model: type[BaseModel], options: dict[str, Any]
+) -> list[ConfigError]:
     try:
-        cls.Options.model_validate(options)
+        model.model_validate(options)
     except ValidationError as error:
         return [_explain(item, prefix=("sources", name)) for item in error.errors()]
     return []
@@ -433,7 +453,7 @@ def _unknown_key(loc: tuple[Any, ...]) -> ConfigError:
 def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     """The field names of the model found at ``loc`` (for "did you mean")."""
     if len(loc) == 2 and loc[0] == "sources" and loc[1] in SOURCES:
-        return [*SourceConfig.model_fields, *SOURCES[loc[1]].Options.model_fields]
+        return [*SourceConfig.model_fields, *SOURCES.options(loc[1]).model_fields]
     model: Any = Config
     for part in loc:
         if isinstance(part, int) or model is None:

@@ -4,10 +4,13 @@ operating system would refuse later are refused when the file is read, with the 
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator
+import pydantic
+from pydantic import AfterValidator, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 #: longer than any path the operating system accepts
 MAX_PATH_CHARS = 4096
@@ -24,3 +27,29 @@ def _usable_path(value: Path) -> Path:
 
 #: a file or folder name as written in the file (relative ones are resolved by the caller)
 ConfigPath = Annotated[Path, AfterValidator(_usable_path)]
+
+
+@cache
+def _email_validator_checked() -> None:
+    from pydantic.networks import import_email_validator
+
+    import_email_validator()
+
+
+if TYPE_CHECKING:
+    EmailStr = Annotated[str, ...]
+else:
+
+    class EmailStr(pydantic.EmailStr):
+        """pydantic's ``EmailStr``, same checks and messages, but whether email-validator 2 is
+        installed is asked once per process: pydantic reads the installed packages' metadata
+        for it at every field of the type, a few milliseconds each (issue 12)."""
+
+        @classmethod
+        def __get_pydantic_core_schema__(
+            cls, _source: type[Any], _handler: GetCoreSchemaHandler
+        ) -> CoreSchema:
+            _email_validator_checked()
+            return core_schema.no_info_after_validator_function(
+                cls._validate, core_schema.str_schema()
+            )

@@ -13,14 +13,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
-from watcher.store.schema import app_secrets
+if TYPE_CHECKING:  # the settings import this module: the store loads only where links are made
+    from sqlalchemy.engine import Connection
 
 SECRET_ENV = "OPCO_WATCH_WEB_SECRET"
 SIGNING_KEY = "signing-key"
@@ -79,6 +77,11 @@ def secret_key(conn: Connection) -> str:
 
 def stored_secret(conn: Connection, name: str) -> str:
     """A random secret kept in ``app_secrets``; two processes creating it keep the same one."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from watcher.store.schema import app_secrets
+
     query = sa.select(app_secrets.c.value).where(app_secrets.c.name == name)
     found = conn.execute(query).scalar()
     if found:

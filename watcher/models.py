@@ -263,4 +263,15 @@ def _lot_from_json(data: dict[str, Any]) -> Lot:
 _NOTICE_FIELDS = tuple(f.name for f in fields(Notice))
 _LOT_FIELDS = tuple(f.name for f in fields(Lot))
 
-__all__ = ["PARIS", "Lot", "Match", "Notice", "NoticeKind", "Tender"]
+__all__ = ["PARIS", "Lot", "Match", "Notice", "NoticeKind", "Tender", "tender_notice"]
+
+
+def tender_notice(tender: Tender) -> Notice:
+    """The notice a tender is judged on: its main call, with the deadline in force and every
+    lot and document its notices list."""
+    main = tender.main
+    lots = {lot.title: lot for n in tender.notices for lot in n.lots}
+    documents = dict.fromkeys(d for n in tender.notices for d in n.documents)
+    return main.with_changes(
+        deadline=tender.deadline, lots=tuple(lots.values()), documents=tuple(documents)
+    )

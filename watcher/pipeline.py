@@ -28,7 +28,7 @@ from watcher.fetch import Fetcher, Request
 from watcher.isolation import error_words
 from watcher.judging import Judge
 from watcher.merging import fill_empty
-from watcher.models import PARIS, Notice, Tender
+from watcher.models import PARIS, Notice, Tender, tender_notice
 from watcher.notify.admin import check_sources
 from watcher.notify.outbox import AlertItem, enqueue_alerts
 from watcher.notify.settings import settings_of
@@ -352,17 +352,6 @@ def _alert(
             items.append(AlertItem(tender, match, event))
     if items:
         enqueue_alerts(conn, items, config=ctx.notify, now=at)
-
-
-def tender_notice(tender: Tender) -> Notice:
-    """The notice a tender is judged on: its main call, with the deadline in force and every
-    lot and document its notices list."""
-    main = tender.main
-    lots = {lot.title: lot for n in tender.notices for lot in n.lots}
-    documents = dict.fromkeys(d for n in tender.notices for d in n.documents)
-    return main.with_changes(
-        deadline=tender.deadline, lots=tuple(lots.values()), documents=tuple(documents)
-    )
 
 
 def request_key(request: Request) -> str:

@@ -44,10 +44,11 @@ def starter_toml() -> str:
     parts = [HEADER]
     for name, model in SECTIONS:
         parts.append(_section(name, model, model()))
-    for name, cls in SOURCES.items():
-        title = f"{name}: {cls.description()}"
+    for name in SOURCES:  # from the registry's lines: no scraper is imported
+        title = f"{name}: {SOURCES.description(name)}"
         parts.append(_section(f"sources.{name}", SourceConfig, SourceConfig(), title=title))
-        parts[-1] += _fields(cls.Options, cls.Options())
+        options = SOURCES.options(name)
+        parts[-1] += _fields(options, options())
     parts.append(example_profile())
     parts.append(responses_example(commented=True))
     parts.append(example_notify())

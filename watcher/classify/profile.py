@@ -12,11 +12,12 @@ from datetime import date
 from importlib import resources
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import geo
 from watcher.classify.text import stems
+from watcher.config_types import EmailStr
 
 QUALIOPI_CATEGORIES: tuple[str, ...] = (
     "actions de formation",

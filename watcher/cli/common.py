@@ -8,17 +8,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
-from watcher.calls import Lookup, resolve
 from watcher.cli.safe import clean, line
-from watcher.config import Config, load_config
 from watcher.errors import ConfigError, OpcoWatchError, StoreError
-from watcher.models import Tender
-from watcher.store import Store
+
+if TYPE_CHECKING:  # each command imports the store and the configuration where it uses them
+    from watcher.calls import Lookup
+    from watcher.config import Config
+    from watcher.models import Tender
+    from watcher.store import Store
 
 EXIT_PARTIAL, EXIT_CONFIG, EXIT_STORE, EXIT_NOT_FOUND, EXIT_ERROR = 1, 2, 3, 4, 5
 
@@ -63,10 +65,19 @@ def os_error_words(error: OSError) -> str:
 
 def load(ctx: click.Context, *, required: bool = True) -> Config:
     """The configuration named by --config / $OPCO_WATCH_CONFIG / ./opco-watch.toml."""
+    from watcher.config import load_config
+
     try:
         return load_config(ctx.find_root().obj, required=required)
     except OSError as error:  # a folder, a file that cannot be read
         raise ConfigError(f"cannot read the configuration: {os_error_words(error)}") from None
+
+
+def check_source_names(cfg: Config, names: tuple[str, ...]) -> None:
+    known = cfg.source_names()
+    for name in names:
+        if name not in known:
+            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(known)}")
 
 
 # ----------------------------------------------------------------------------------- calls
@@ -75,6 +86,8 @@ def load(ctx: click.Context, *, required: bool = True) -> Config:
 def the_call(store: Store, ident: str) -> Tender:
     """The call ``ident`` designates (number, notice key or reference), or exit 4 saying why:
     unknown, or which calls it could be."""
+    from watcher.calls import resolve
+
     found = resolve(store, ident)
     if found.tender is None:
         fail(not_found_words(found), EXIT_NOT_FOUND)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from pydantic import EmailStr, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from watcher import tenders
 from watcher.cli.common import (
@@ -24,6 +24,7 @@ from watcher.cli.common import (
 )
 from watcher.cli.safe import line, text
 from watcher.config import Config
+from watcher.config_types import EmailStr
 from watcher.errors import ConfigError
 from watcher.models import PARIS
 from watcher.notify import queue

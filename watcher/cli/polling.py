@@ -7,8 +7,15 @@ from pathlib import Path
 
 import click
 
-from watcher.cli.common import EXIT_PARTIAL, err, friendly, load, out, output_folder
-from watcher.cli.reading import check_source_names
+from watcher.cli.common import (
+    EXIT_PARTIAL,
+    check_source_names,
+    err,
+    friendly,
+    load,
+    out,
+    output_folder,
+)
 from watcher.cli.safe import clean, dumps
 
 

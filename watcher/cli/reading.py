@@ -11,9 +11,8 @@ import click
 
 from watcher.calls import CallFilter, call_view, iter_calls, verdict_now
 from watcher.cli import call_views
-from watcher.cli.common import friendly, load, out, the_call
+from watcher.cli.common import check_source_names, friendly, load, out, the_call
 from watcher.cli.safe import dumps, dumps_array
-from watcher.config import Config
 from watcher.errors import ConfigError
 from watcher.judging import Judge
 from watcher.models import PARIS
@@ -96,13 +95,6 @@ def show_command(ctx: click.Context, ident: str, as_json: bool) -> None:
         click.echo(dumps(call_views.call_json(view)))
     else:
         out.print(call_views.call_panel(view, today))
-
-
-def check_source_names(cfg: Config, names: tuple[str, ...]) -> None:
-    known = cfg.source_names()
-    for name in names:
-        if name not in known:
-            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(known)}")
 
 
 def parse_since(value: str | None) -> datetime | None:

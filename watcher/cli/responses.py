@@ -26,8 +26,7 @@ from watcher.cli.common import (
 from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
 from watcher.judging import Judge
-from watcher.models import PARIS
-from watcher.pipeline import tender_notice
+from watcher.models import PARIS, tender_notice
 from watcher.store import Store
 
 
@@ -111,9 +110,6 @@ def draft_command(
     IDENT is the call's number (as in the emails), or one of its notices (key or reference).
     A call awarded, cancelled or blocked (deadline passed or too close, region not served, a
     required document missing) is said so and not drafted, unless --force."""
-    from responses.draft import draft_folder_name, entry_refusals, make_draft
-    from responses.vault import Vault
-
     cfg = load(ctx)
     if out_dir is not None:
         output_folder(out_dir, "--out")
@@ -121,6 +117,9 @@ def draft_command(
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
         verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
+    from responses.draft import draft_folder_name, entry_refusals, make_draft  # the call is found
+    from responses.vault import Vault
+
     refusals = entry_refusals(tender, verdict, datetime.now(UTC))
     for reason in refusals:
         err.print(line(("!", "yellow"), f" Appel n° {tender.id} : ", reason))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -15,8 +15,10 @@ from rich.text import Text
 from watcher.cli.safe import clean, text
 from watcher.config import Config
 from watcher.models import PARIS, Match, Tender
-from watcher.pipeline import SourceReport
 from watcher.store import SourceState
+
+if TYPE_CHECKING:  # the poller (httpx, bs4) loads only for a poll
+    from watcher.runs import SourceReport
 
 
 class PollProgress:
@@ -102,12 +104,12 @@ def verdicts_table(verdicts: list[tuple[Match, Tender]]) -> Table:
 def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str, Any]]:
     rows = []
     for name in config.source_names():
-        cls, state = config.source_class(name), states.get(name)
+        state = states.get(name)
         rows.append(
             {
                 "source": name,
-                "description": cls.description(),
-                "platform": cls.platform,
+                "description": config.source_description(name),
+                "platform": config.source_platform(name),
                 "enabled": name in config.enabled_sources(),
                 "last_success": state.last_success.isoformat()
                 if state and state.last_success

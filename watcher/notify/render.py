@@ -17,15 +17,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
-from jinja2 import select_autoescape as autoescape_for
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from watcher.errors import NotifyError
 from watcher.models import PARIS
 from watcher.notify import chart
+
+if TYPE_CHECKING:  # jinja2 loads when a message is rendered, not to send an empty outbox
+    from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +35,10 @@ SENDER_NAME = "opco-watch"
 @lru_cache(maxsize=8)
 def environment(user_dir: Path | None = None) -> SandboxedEnvironment:
     """The shared environment; ``user_dir``'s templates override the shipped ones."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
+    from jinja2 import select_autoescape as autoescape_for
+    from jinja2.sandbox import SandboxedEnvironment
+
     loaders: list[Any] = [FileSystemLoader(str(user_dir))] if user_dir else []
     loaders.append(PackageLoader("templates", "."))
     env = SandboxedEnvironment(
@@ -52,6 +55,8 @@ def environment(user_dir: Path | None = None) -> SandboxedEnvironment:
 
 def render(name: str, context: dict[str, Any], user_dir: Path | None = None) -> str:
     """Render ``name`` (e.g. "email/alert.html.j2"); any template problem is a NotifyError."""
+    from jinja2 import TemplateError
+
     if user_dir is not None and not user_dir.is_dir():  # a typo must not go unnoticed
         raise NotifyError(
             f"mail.templates_dir {user_dir} is not a folder: create it or remove the setting"

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from watcher.classify.profile import Profile, checked_region
-from watcher.config_types import ConfigPath
+from watcher.config_types import ConfigPath, EmailStr
 from watcher.errors import ConfigError
 from watcher.links import LinkSettings, link_settings
 from watcher.notify.opco import canonical_opco, opco_names

@@ -9,17 +9,36 @@ waits for the first to commit, then updates the row (``upsert``) or skips it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import import_module
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
 from watcher.store.engine import executemany
 
-_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+class _DialectInserts(Mapping[str, Any]):
+    """Dialect name -> its ``insert`` (with ON CONFLICT), the dialect's module imported when
+    first used: a command on SQLite never loads the PostgreSQL dialect (issue 12)."""
+
+    names = ("sqlite", "postgresql")
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.names:
+            raise KeyError(name)
+        return import_module(f"sqlalchemy.dialects.{name}").insert
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+_INSERTS = _DialectInserts()
 
 
 def has_on_conflict(conn: Connection) -> bool:
@@ -119,7 +138,7 @@ def insert_new(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], ke
     if name == "postgresql":
         return _copy_new(conn, table, rows, key)
     if name == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        statement = _INSERTS["sqlite"](table).on_conflict_do_nothing(index_elements=[key])
         if executemany(conn, statement, rows) != len(rows):
             raise StoreError(f"{table.name}: rows inserted meanwhile outside a write transaction")
         return keys
