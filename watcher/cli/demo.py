@@ -205,8 +205,7 @@ def _workdir(console: Console, directory: Path | None) -> Iterator[Path]:
     """The demo's folder, new or emptied of an earlier demo (said so): the demo tells the
     truth only about a fresh store. A folder of anything else is refused, untouched."""
     if directory is None:  # the demo's data must outlive the command so the user can explore it
-        yield Path(tempfile.mkdtemp(prefix="opco-watch-demo-"))
-        return
+        directory = Path(tempfile.mkdtemp(prefix="opco-watch-demo-"))
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
         if not _holds_a_demo(directory):

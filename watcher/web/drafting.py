@@ -1,6 +1,7 @@
-"""« Préparer la réponse » from the console: the draft folder of a call, written in a worker
-thread (docx rendering must not block the event loop), recorded so that downloads serve only
-the files the console wrote; and the checklist ticks, kept per call.
+"""« Préparer la réponse » from the console: the draft folder of a call (the one
+``opco-watch draft N`` writes too, ``watcher.call_draft``), written in a worker thread (docx
+rendering must not block the event loop) and recorded, so that downloads serve only the files
+of the call's last draft; and the checklist ticks, kept per call.
 
 A closed, awarded, cancelled or blocked call is said so before anything is written; the user
 confirms to draft it anyway (as ``opco-watch draft`` asks for).
@@ -65,7 +66,7 @@ def draft_of(store: Store, tender_id: int) -> dict[str, Any] | None:
 
 
 def served_file(store: Store, tender_id: int, name: str) -> Path | None:
-    """The path of a file the console wrote for this call, or None: only names recorded for
+    """The path of a file of this call's last draft, or None: only names recorded for
     the call's draft, resolved inside its folder."""
     draft = draft_of(store, tender_id)
     if draft is None or name not in draft["files"]:
