@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from watcher import activity
-from watcher.config import Config
-from watcher.models import Match, Tender
-from watcher.pipeline import tender_notice
-from watcher.store import Store
 from watcher.store.schema import drafts
 
 if TYPE_CHECKING:
     from responses.draft import DraftResult
+    from watcher.config import Config
+    from watcher.models import Match, Tender
+    from watcher.store import Store
 
 
 def folder_of(config: Config, tender: Tender) -> Path:
@@ -55,6 +54,7 @@ def write_call_draft(
     Blocking (docx rendering): the console runs it in a thread."""
     from responses.draft import make_draft
     from responses.vault import Vault
+    from watcher.pipeline import tender_notice
 
     result = make_draft(
         tender_notice(tender),

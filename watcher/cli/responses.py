@@ -26,7 +26,6 @@ from watcher.cli.common import (
     the_call,
 )
 from watcher.cli.safe import dumps, line, text
-from watcher.config import Config
 from watcher.fr import long_datetime
 from watcher.judging import Judge
 from watcher.models import PARIS, Match, Tender
@@ -35,6 +34,7 @@ from watcher.store import Store
 
 if TYPE_CHECKING:
     from responses.draft import DraftResult
+    from watcher.config import Config
 
 
 @click.command("documents")
