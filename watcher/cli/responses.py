@@ -117,7 +117,11 @@ def draft_command(
 
     IDENT is the call's number (as in the emails), or one of its notices (key or reference).
     A call awarded, cancelled or blocked (deadline passed or too close, region not served, a
-    required document missing) is said so and not drafted, unless --force."""
+    required document missing) is said so and not drafted, unless --force.
+
+    The draft goes to the call's folder, <drafts>/appel-N-<title>, the one the demo and the
+    console write too (the console offers its files); a draft there is rewritten only with
+    --overwrite."""
     from responses.draft import entry_refusals
 
     cfg = load(ctx)
