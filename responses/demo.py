@@ -1,5 +1,6 @@
 """The demo's drafting step: a vault of labelled demonstration documents, dated relative to
-the demo day, and a draft of the call the classifier likes best.
+the demo day (the draft itself is written as every call's: ``watcher.call_draft``), and a
+draft of the best of a few notices outside a store (``run_demo_draft``).
 
 The documents are one-page PDFs that say "DOCUMENT DE DEMONSTRATION" and nothing else; their
 dates make every status visible: the URSSAF attestation ends about 11 days after the demo day
@@ -169,8 +170,11 @@ def run_demo_draft(
     workdir: Path,
     today: date,
 ) -> DemoDraft | None:
-    """Write the demo vault under ``workdir/documents`` and draft the best call into
-    ``workdir/drafts/<name>``; None when there is no call at all."""
+    """Write the demo vault under ``workdir/documents`` and draft the best of ``notices``
+    into ``workdir/drafts/<date>-<source>-<ref>``; None when there is no call at all.
+
+    For notices outside a store (the hostile-sources test drafts what a parser read): the
+    demo itself drafts a stored call into the call's folder (``watcher.call_draft``)."""
     found = best_call(notices, profile, today)
     if found is None:
         return None

@@ -60,6 +60,8 @@ class DraftResult:
     folder: Path
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the checklist's items as planned (key, label, stage, status, status_label, detail...)
+    checklist: list[dict[str, str]] = field(default_factory=list)
 
 
 def make_draft(
@@ -103,7 +105,7 @@ def make_draft(
         archive = bundle.write_zip(_inside(staging, ZIP), drafts, plan.attachments)
         files = [_publish(path, folder) for path in [*drafts, archive]]
     log.info("draft of %s written to %s (%d files)", notice.key, folder, len(files))
-    return DraftResult(folder, files, _warnings(inputs, plan.checklist))
+    return DraftResult(folder, files, _warnings(inputs, plan.checklist), plan.checklist)
 
 
 def entry_refusals(tender: Tender, verdict: Match | None, now: datetime) -> list[str]:
@@ -158,8 +160,22 @@ def plan_draft(inputs: DraftInputs) -> DraftPlan:
     return DraftPlan(context, dc2, attachments, items)
 
 
+def call_draft_folder(drafts_dir: Path, number: int, title: str) -> Path:
+    """The draft folder of call n° ``number``, the one ``opco-watch draft N``, the demo and the
+    console's « Préparer la réponse » all write: ``appel-<N>-<slug of the title>`` under the
+    drafts folder. A folder of that call already there (``appel-<N>`` written by the console
+    before the slug, or ``appel-<N>-…`` under a title a rectificatif has changed since) is the
+    call's folder: one call, one folder."""
+    existing = [drafts_dir / f"appel-{number}", *drafts_dir.glob(f"appel-{number}-*")]
+    folders = sorted(path for path in existing if path.is_dir())
+    if folders:
+        return folders[0]
+    return drafts_dir / f"appel-{number}-{safe_name(title, fallback='sans-titre', size=50)}"
+
+
 def draft_folder_name(notice: Notice, today: date) -> str:
-    """A default folder name: '2026-03-02-boamp-26-12345' (the title when ref is a URL)."""
+    """A folder name for a notice drafted outside the store (no call number, e.g. a source
+    test): '2026-03-02-boamp-26-12345' (the title when ref is a URL)."""
     ref = notice.ref if not notice.ref.startswith(("http://", "https://")) else notice.title
     return f"{today.isoformat()}-{safe_name(notice.source, size=20)}-{safe_name(ref, size=50)}"
 

@@ -169,7 +169,9 @@ class ResponsesConfig(Section):
         "(relative to this file).",
     )
     output_folder: ConfigPath = Field(
-        Path("drafts"), description="Where drafts are written (relative to the data folder)."
+        Path("drafts"),
+        description="Where drafts are written (relative to the data folder): one folder "
+        "per call (appel-N- and its title) for `draft N`, the demo and the console alike.",
     )
     legal_form: str = Field("", description="Legal form, e.g. SAS, SARL, association loi 1901.")
     address: str = Field("", description="Postal address of the head office.")

@@ -16,11 +16,15 @@ from typing import cast
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from icalendar import Calendar
 
-from tests.test_cli import cli
+from tests.test_cli import assert_clean_error, cli
 from tests.web_site import serve
 from watcher.config import load_config
+from watcher.runs import SourceReport
+from watcher.store import Store
+from watcher.store.schema import tenders
 
 BEST = re.compile(r"Best call: n° (?P<number>\d+) « (?P<title>.+) » \(score \d+\)")
 
@@ -72,6 +76,23 @@ def test_show_names_the_same_call(demo: tuple[Path, str, str]) -> None:
     assert (data["number"], data["title"]) == (int(number), title)
 
 
+def demo_draft_folder(folder: Path) -> Path:
+    """The folder the demo's step 5 printed (and wrote)."""
+    found = re.search(r"^Draft folder: (\S+)$", (folder / "stdout.txt").read_text("utf-8"), re.M)
+    assert found is not None
+    return Path(found[1])
+
+
+def test_the_demo_drafts_into_the_calls_folder(demo: tuple[Path, str, str]) -> None:
+    folder, number, _ = demo
+    drafted = demo_draft_folder(folder)
+    config = load_config(folder / "opco-watch.toml")
+    assert drafted.parent == config.responses.output_dir(config.data_dir)  # <data>/drafts
+    assert drafted.name.startswith(f"appel-{number}-")  # appel-N-<title>
+    assert (drafted / "memoire-technique.docx").is_file()
+    assert not (folder / "drafts").exists()  # not a second place of its own
+
+
 def test_draft_drafts_the_same_call(demo: tuple[Path, str, str]) -> None:
     folder, number, title = demo
     config = str(folder / "opco-watch.toml")
@@ -79,10 +100,62 @@ def test_draft_drafts_the_same_call(demo: tuple[Path, str, str]) -> None:
     assert drafted.returncode == 0, drafted.stderr
     found = re.search(rf"Draft of call n° {number} written to (\S+)", drafted.stdout)
     assert found is not None, drafted.stdout
-    (demo_draft,) = (folder / "drafts").iterdir()  # what the demo's step 5 wrote
-    assert Path(found[1]).name == demo_draft.name  # <date>-<source>-<ref>: the same notice
+    assert Path(found[1]) == demo_draft_folder(folder)  # the demo's draft, rewritten
     memoire = (Path(found[1]) / "memoire-technique.md").read_text("utf-8")
     assert title in memoire.replace("\\", "")  # Markdown escapes removed
+
+
+def test_the_try_next_draft_command_rewrites_the_demos_draft(
+    demo: tuple[Path, str, str],
+) -> None:
+    """The hint, run as printed, rewrites the files the demo wrote (not a folder elsewhere)."""
+    folder, number, _ = demo
+    output = (folder / "stdout.txt").read_text("utf-8")
+    (hint,) = [row.split(None, 1)[1] for row in output.splitlines() if row.endswith(" --overwrite")]
+    assert hint.endswith(f" draft {number} --overwrite"), hint
+    drafted = demo_draft_folder(folder)
+    memoire = drafted / "memoire-technique.md"
+    memoire.write_text("written by hand, to be replaced", encoding="utf-8")
+    before = {path.name: path.stat().st_ino for path in drafted.iterdir()}
+    done = cli(folder, *shlex.split(hint))
+    assert done.returncode == 0, (hint, done.stdout, done.stderr)
+    assert "written by hand" not in memoire.read_text("utf-8")
+    after = {path.name: path.stat().st_ino for path in drafted.iterdir()}
+    assert after.keys() == before.keys()  # the same files...
+    assert all(after[name] != before[name] for name in before)  # ...each one written anew
+    drafts_dir = drafted.parent
+    assert [p.name for p in drafts_dir.iterdir() if p.name.startswith(f"appel-{number}")] == [
+        drafted.name
+    ]
+
+
+def test_draft_without_overwrite_says_where_the_draft_is(demo: tuple[Path, str, str]) -> None:
+    folder, number, _ = demo
+    drafted = demo_draft_folder(folder)
+    before = (drafted / "DC1.docx").read_bytes()
+    again = cli(folder, "--config", str(folder / "opco-watch.toml"), "draft", number)
+    assert_clean_error(again, 5, f"call n° {number} already has a draft in {drafted}")
+    assert f"`opco-watch draft {number} --overwrite` rewrites it" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert (drafted / "DC1.docx").read_bytes() == before  # nothing written
+
+
+def test_the_console_serves_the_files_the_cli_wrote(demo: tuple[Path, str, str]) -> None:
+    folder, number, _ = demo
+    config_file = folder / "opco-watch.toml"
+    drafted = cli(folder, "--config", str(config_file), "draft", number, "--overwrite")
+    assert drafted.returncode == 0, drafted.stderr
+    written = demo_draft_folder(folder)
+    with serve(load_config(config_file), config_file) as (base, _app):
+        page = html.unescape(httpx.get(f"{base}/appels/{number}", timeout=60).text)
+        files = {
+            name: httpx.get(f"{base}/appels/{number}/reponse/{name}", timeout=60)
+            for name in ("memoire-technique.md", "DC1.docx", "dossier.zip")
+        }
+    assert f"<code>{written}</code>" in page and "(ligne de commande)" in page
+    for name, answer in files.items():
+        assert answer.status_code == 200, name
+        assert answer.content == (written / name).read_bytes(), name
 
 
 def test_the_digest_names_the_same_call(demo: tuple[Path, str, str]) -> None:
@@ -130,3 +203,72 @@ def test_every_try_next_command_works(demo: tuple[Path, str, str]) -> None:
         done = cli(folder, *shlex.split(command))
         assert done.returncode == 0, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------------- a second demo
+
+
+def demo_run(folder: Path) -> tuple[str, int, int, int]:
+    """Run the demo in ``folder``: (stdout, calls stored, emails said, .eml files there)."""
+    run = cli(folder.parent, "demo", "--dir", str(folder))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stderr == "", run.stderr
+    said = re.search(r"^(\d+) email\(s\) written to ", run.stdout, re.M)
+    assert said is not None, run.stdout
+    database = load_config(folder / "opco-watch.toml").database
+    with Store.open(database) as store, store.transaction() as conn:
+        calls = conn.execute(sa.select(sa.func.count()).select_from(tenders)).scalar_one()
+    emails = len(list((folder / "data" / "outbox").glob("*.eml")))
+    return run.stdout, calls, int(said[1]), emails
+
+
+def test_a_second_demo_in_the_same_folder_rebuilds_it_and_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    first, calls, said, emails = demo_run(folder)
+    assert "rebuilt" not in first and said == emails > 0
+    (folder / "data" / "outbox" / "old.eml").write_text("from the first demo")
+    (folder / "mine.txt").write_text("a file of the user's")
+    second, calls_again, said_again, emails_again = demo_run(folder)
+    assert f"{folder} held an earlier demo: rebuilt from scratch" in second
+    assert (calls_again, said_again, emails_again) == (calls, said, emails)  # what it says
+    assert not (folder / "data" / "outbox" / "old.eml").exists()
+    assert (folder / "mine.txt").read_text() == "a file of the user's"  # not the demo's
+    polls = re.findall(r"Second poll: .*? (\d+) new\.", second)
+    assert polls == ["0"], second  # the second poll of the rebuilt demo: nothing new
+    (drafted,) = (folder / "data" / "drafts").iterdir()  # one draft, of this demo's best call
+    assert f"Draft folder: {drafted}" in second
+
+
+def test_a_demo_from_before_the_marker_is_rebuilt_too(tmp_path: Path) -> None:
+    """A folder an earlier version's demo made (no marker): known by its configuration."""
+    folder = tmp_path / "demo"
+    demo_run(folder)
+    (folder / ".opco-watch-demo").unlink()
+    second, *_ = demo_run(folder)
+    assert "held an earlier demo: rebuilt from scratch" in second
+
+
+def test_the_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "opco-watch.toml").write_text("# my own configuration\n")
+    refused = cli(tmp_path, "demo", "--dir", str(folder))
+    assert_clean_error(refused, 2, "is not empty and holds no earlier demo")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert [p.name for p in folder.iterdir()] == ["opco-watch.toml"]
+    assert (folder / "opco-watch.toml").read_text() == "# my own configuration\n"
+
+
+def test_a_demo_that_goes_wrong_says_why_in_one_line() -> None:
+    from watcher.cli.demo import _shortfall
+
+    fine = [SourceReport("akto", True, new=3), SourceReport("afdas", True, new=1)]
+    again = [SourceReport("akto", True, not_modified=1), SourceReport("afdas", True)]
+    assert _shortfall(fine, again) is None
+    broken = SourceReport("afdas", False, error="HTTP 500")
+    assert _shortfall(fine, [again[0], broken]) == "source afdas failed: HTTP 500"
+    assert _shortfall(again, again) == "the first poll stored no new call"
+    changed = [SourceReport("akto", True, changed=2)]
+    assert _shortfall(fine, changed) == (
+        "the second poll found 2 new or changed notice(s) instead of none"
+    )

@@ -10,14 +10,16 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.web_site import ADMIN, MEMBER, PDF, Site, add_account, build_site, login, post
+from tests.web_site import ADMIN, MEMBER, NOW, PDF, Site, add_account, build_site, login, post
 from watcher import activity, tenders
 from watcher.notify.settings import settings_of
 from watcher.store.schema import feedback, users
+from watcher.web import drafting
 
 
 @pytest.fixture
@@ -160,11 +162,88 @@ def test_downloads_serve_only_files_the_console_wrote(site: Site) -> None:
     call, other = site.ids()["ang-1"], site.ids()["mgt-1"]
     with site.client() as client:
         post(client, f"/appels/{call}/reponse")
-        folder = Path(site.config.data_dir) / "drafts" / f"appel-{call}"
+        (folder,) = (Path(site.config.data_dir) / "drafts").glob(f"appel-{call}-*")
         (folder / "secret.txt").write_text("not written by the console")
         for name in ("secret.txt", "..%2F..%2Fopco-watch.toml", "%2Fetc%2Fpasswd", "DC1.docx%00"):
             assert client.get(f"/appels/{call}/reponse/{name}").status_code == 404, name
         assert client.get(f"/appels/{other}/reponse/DC1.docx").status_code == 404, "other call"
+
+
+def draft_cli(site: Site, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from watcher.cli import main
+
+    return CliRunner().invoke(main, ["--config", str(site.config_file), "draft", *args])
+
+
+def test_the_console_and_the_cli_write_the_same_draft(site: Site) -> None:
+    """« Préparer la réponse » and ``opco-watch draft N`` write one folder, and the console
+    downloads whatever the last of them wrote."""
+    call = site.ids()["ang-1"]
+    drafts_dir = Path(site.config.data_dir) / "drafts"
+    with site.client() as client:
+        post(client, f"/appels/{call}/reponse")
+        (folder,) = drafts_dir.iterdir()
+        assert folder.name == f"appel-{call}-formation-anglais-professionnel"
+        page = html.unescape(client.get(f"/appels/{call}").text)
+        assert f"dans le dossier <code>{folder}</code>" in page
+        assert f"<code>opco-watch draft {call} --overwrite</code>" in page
+        refused = draft_cli(
+            site, str(call), "--force"
+        )  # says where the draft is and how to rewrite it
+        assert refused.exit_code == 5
+        assert f"already has a draft in {folder}" in refused.output
+        assert f"`opco-watch draft {call} --overwrite` rewrites it" in refused.output
+        (folder / "memoire-technique.md").write_text("the console's, to be replaced")
+        rewritten = draft_cli(site, str(call), "--overwrite", "--force")
+        assert rewritten.exit_code == 0, rewritten.output
+        with site.store() as store:
+            recorded = drafting.draft_of(store, call)
+        assert recorded is not None and recorded["folder"] == str(folder)
+        assert list(drafts_dir.iterdir()) == [folder]
+        download = client.get(f"/appels/{call}/reponse/memoire-technique.md")
+        page = client.get(f"/appels/{call}").text
+    assert download.content == (folder / "memoire-technique.md").read_bytes()
+    assert b"Formation anglais professionnel" in download.content
+    assert "(ligne de commande)" in page  # the CLI's draft is the one the page shows
+
+
+def test_a_draft_of_the_old_console_folder_still_downloads_and_is_rewritten_in_place(
+    site: Site,
+) -> None:
+    """A draft the console wrote before the title slug (``<drafts>/appel-N``) stays the call's
+    folder: its files download, and ``draft N --overwrite`` rewrites them there."""
+    from responses.draft import make_draft
+    from responses.vault import Vault
+    from watcher import call_draft
+    from watcher.pipeline import tender_notice
+
+    call = site.ids()["ang-1"]
+    old = Path(site.config.data_dir) / "drafts" / f"appel-{call}"
+    config = site.config
+    with site.store() as store:
+        tender = tenders.get_tender(store, call)
+        assert tender is not None
+        result = make_draft(
+            tender_notice(tender),
+            organisation=config.organisation,
+            profile=config.profile,
+            responses_settings=config.responses,
+            vault=Vault.load(config.documents, config.base_dir),
+            out_dir=old,
+            today=NOW.date(),
+        )
+        call_draft.record(store, call, result, "alice@example.org")
+    with site.client() as client:
+        before = client.get(f"/appels/{call}/reponse/DC1.docx")
+        assert before.status_code == 200 and before.content == (old / "DC1.docx").read_bytes()
+        refused = draft_cli(site, str(call), "--force").output
+        assert f"already has a draft in {old.resolve()}" in refused, refused
+        assert draft_cli(site, str(call), "--overwrite", "--force").exit_code == 0
+        after = client.get(f"/appels/{call}/reponse/memoire-technique.md")
+    assert [p.name for p in old.parent.iterdir()] == [old.name]  # no second folder
+    assert after.content == (old / "memoire-technique.md").read_bytes()
 
 
 def test_a_closed_or_blocked_call_says_so_before_drafting(site: Site) -> None:

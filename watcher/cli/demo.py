@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,15 +15,17 @@ from rich.console import Console
 from responses.draft import entry_refusals
 from watcher.calls import CallFilter, list_calls, verdict_now
 from watcher.cli import call_views, views
-from watcher.cli.safe import text
+from watcher.cli.common import err
+from watcher.cli.safe import line, text
 from watcher.config import Config, load_config
 from watcher.demo import snapshot_server
 from watcher.devserver import DevServer
+from watcher.errors import ConfigError
 from watcher.judging import Judge
 from watcher.models import PARIS, Match, Tender
 from watcher.notify.routing import Router
 from watcher.notify.settings import settings_of
-from watcher.pipeline import SourceReport, poll, tender_notice
+from watcher.pipeline import SourceReport, poll
 from watcher.starter import write_starter
 from watcher.store import Store
 
@@ -32,7 +35,7 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
     from responses.demo import declare_demo_vault
 
     day = today or _today()
-    with _workdir(directory) as workdir, snapshot_server(day) as server:
+    with _workdir(console, directory) as workdir, snapshot_server(day) as server:
         config_file = workdir / "opco-watch.toml"
         write_starter(config_file, force=True)
         declare_demo_vault(config_file, day)  # the console sees the draft step's documents
@@ -47,7 +50,12 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         _draft_step(console, config, day, best)
         _show_mail(console, config, best)
         _next_steps(console, config_file, best)
-        return 0 if _went_as_expected(first, second) else 1
+        shortfall = _shortfall(first, second)
+        if shortfall is not None:
+            words = f" the demo did not go as expected: {shortfall}"
+            err.print(line(("error:", "bold red"), words), soft_wrap=True)
+            return 1
+        return 0
 
 
 def _today() -> date:
@@ -97,27 +105,24 @@ def _draft_step(
     console: Console, config: Config, day: date, best: tuple[Match, Tender] | None
 ) -> None:
     """Drafts the answer to the best call, with a vault of labelled demonstration documents."""
-    from responses.demo import run_demo_draft
+    from watcher.activity import cli_actor
+    from watcher.call_draft import write_call_draft
 
     console.rule("5. A response draft for the best call (`opco-watch draft N`)", align="left")
     if best is None:
         console.print("No call open to an answer: nothing to draft.")
         return
     match, tender = best
-    demo = run_demo_draft(
-        [tender_notice(tender)],
-        organisation=config.organisation,
-        profile=config.profile,
-        workdir=config.base_dir,
-        today=day,
-    )
-    assert demo is not None  # one call given
+    with Store.open(config.database) as store:  # recorded: the console offers its files
+        result = write_call_draft(
+            config, store, tender, today=day, match=match, actor=cli_actor(), overwrite=True
+        )
     best_words = f"Best call: n° {tender.id} « {tender.title} » (score {match.score})"
     console.print(text(best_words, one_line=True), soft_wrap=True)
-    console.print(text(f"Draft folder: {demo.result.folder}"), soft_wrap=True)
-    for path in demo.result.files:
+    console.print(text(f"Draft folder: {result.folder}"), soft_wrap=True)
+    for path in result.files:
         console.print(text(f"  {path.name}"))
-    for warning in demo.result.warnings:
+    for warning in result.warnings:
         console.print(text(f"  ! {warning}"))
 
 
@@ -175,19 +180,69 @@ def _next_steps(console: Console, config_file: Path, best: tuple[Match, Tender] 
     )
 
 
-def _went_as_expected(first: list[SourceReport], second: list[SourceReport]) -> bool:
-    return (
-        all(r.ok for r in first + second)
-        and sum(r.new for r in first) > 0
-        and sum(r.new + r.changed for r in second) == 0
-    )
+def _shortfall(first: list[SourceReport], second: list[SourceReport]) -> str | None:
+    """What went otherwise than the demo says (one line), or None."""
+    failed = [r for r in first + second if not r.ok]
+    if failed:
+        return "; ".join(f"source {r.source} failed: {r.error}" for r in failed[:3])
+    if sum(r.new for r in first) == 0:
+        return "the first poll stored no new call"
+    again = sum(r.new + r.changed for r in second)
+    if again:
+        return f"the second poll found {again} new or changed notice(s) instead of none"
+    return None
+
+
+#: written first into a demo's folder: a later ``demo --dir`` there knows it may rebuild it
+MARKER = ".opco-watch-demo"
+#: what a demo (and the "Try next" commands' own files) put in its folder; nothing else is
+#: removed when it is rebuilt
+DEMO_ENTRIES = ("data", "documents", "drafts", "digest.html", "opco-watch.toml")
 
 
 @contextmanager
-def _workdir(directory: Path | None) -> Iterator[Path]:
-    if directory is not None:
-        directory.mkdir(parents=True, exist_ok=True)
-        yield directory
-        return
-    # the demo's data must outlive the command so the user can explore it
-    yield Path(tempfile.mkdtemp(prefix="opco-watch-demo-"))
+def _workdir(console: Console, directory: Path | None) -> Iterator[Path]:
+    """The demo's folder, new or emptied of an earlier demo (said so): the demo tells the
+    truth only about a fresh store. A folder of anything else is refused, untouched."""
+    if directory is None:  # the demo's data must outlive the command so the user can explore it
+        directory = Path(tempfile.mkdtemp(prefix="opco-watch-demo-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.iterdir()):
+        if not _holds_a_demo(directory):
+            raise ConfigError(
+                f"--dir: {directory} is not empty and holds no earlier demo: "
+                "choose a new or empty folder"
+            )
+        _remove_demo(directory)
+        console.print(
+            text(
+                f"{directory} held an earlier demo: rebuilt from scratch (its database, "
+                "emails, digest, documents and drafts replaced)\n"
+            ),
+            soft_wrap=True,
+        )
+    (directory / MARKER).write_text("opco-watch demo folder\n", encoding="utf-8")
+    yield directory
+
+
+def _holds_a_demo(directory: Path) -> bool:
+    """Made by ``opco-watch demo``: its marker, or (a demo of before the marker) the demo's
+    settings in its configuration file."""
+    from responses.demo import DEMO_SETTINGS_HEADER
+
+    if (directory / MARKER).is_file():
+        return True
+    config_file = directory / "opco-watch.toml"
+    try:
+        return config_file.is_file() and DEMO_SETTINGS_HEADER in config_file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _remove_demo(directory: Path) -> None:
+    for name in (*DEMO_ENTRIES, MARKER):
+        path = directory / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()

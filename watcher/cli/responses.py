@@ -6,8 +6,9 @@ commands, so that the other commands start fast."""
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -15,6 +16,7 @@ from rich.table import Table
 from watcher.calls import verdict_now
 from watcher.cli.common import (
     EXIT_CONFIG,
+    EXIT_ERROR,
     err,
     fail,
     friendly,
@@ -26,8 +28,12 @@ from watcher.cli.common import (
 from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
 from watcher.judging import Judge
-from watcher.models import PARIS, tender_notice
+from watcher.models import PARIS, Match, Tender, tender_notice
 from watcher.store import Store
+
+if TYPE_CHECKING:
+    from responses.draft import DraftResult
+    from watcher.config import Config
 
 
 @click.command("documents")
@@ -89,9 +95,10 @@ def _judged_against(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
-    help="Folder to write (default: <data>/drafts/<date>-<source>-<ref>).",
+    help="Folder to write instead of the call's own (<drafts>/appel-N-<title>), which the "
+    "console shows.",
 )
-@click.option("--overwrite", is_flag=True, help="Write into a folder that is not empty.")
+@click.option("--overwrite", is_flag=True, help="Rewrite a draft already written (its files).")
 @click.option(
     "--force", is_flag=True, help="Draft a call that is closed, awarded, cancelled or blocked."
 )
@@ -109,7 +116,13 @@ def draft_command(
 
     IDENT is the call's number (as in the emails), or one of its notices (key or reference).
     A call awarded, cancelled or blocked (deadline passed or too close, region not served, a
-    required document missing) is said so and not drafted, unless --force."""
+    required document missing) is said so and not drafted, unless --force.
+
+    The draft goes to the call's folder, <drafts>/appel-N-<title>, the one the demo and the
+    console write too (the console offers its files); a draft there is rewritten only with
+    --overwrite."""
+    from responses.draft import entry_refusals
+
     cfg = load(ctx)
     if out_dir is not None:
         output_folder(out_dir, "--out")
@@ -117,38 +130,85 @@ def draft_command(
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
         verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
-    from responses.draft import draft_folder_name, entry_refusals, make_draft  # the call is found
+        refusals = entry_refusals(tender, verdict, datetime.now(UTC))
+        for reason in refusals:
+            err.print(line(("!", "yellow"), f" Appel n° {tender.id} : ", reason))
+        if refusals and not force:
+            fail(
+                f"call n° {tender.id} is closed or blocked: no draft written "
+                "(use --force to draft it anyway)",
+                EXIT_CONFIG,
+            )
+        if out_dir is not None:
+            result = _draft_elsewhere(cfg, tender, verdict, out_dir, lot, overwrite, today)
+        else:
+            result = _draft_in_its_folder(cfg, store, tender, verdict, lot, overwrite, today)
+    out.print(text(f"Draft of call n° {tender.id} written to {result.folder}"))
+    for path in result.files:
+        out.print(text(f"  {path.name}"))
+    for warning in result.warnings:
+        err.print(line(("!", "yellow"), " ", warning))
+
+
+def _draft_in_its_folder(
+    cfg: Config,
+    store: Store,
+    tender: Tender,
+    verdict: Match,
+    lot: str | None,
+    overwrite: bool,
+    today: date,
+) -> DraftResult:
+    """The call's own folder, the one the demo and the console write and show."""
+    from watcher.activity import cli_actor
+    from watcher.call_draft import existing_draft, write_call_draft
+
+    existing = existing_draft(cfg, tender)
+    if existing is not None and not overwrite:
+        fail(
+            f"call n° {tender.id} already has a draft in {existing}: "
+            f"`opco-watch draft {tender.id} --overwrite` rewrites it",
+            EXIT_ERROR,
+        )
+    return write_call_draft(
+        cfg,
+        store,
+        tender,
+        today=today,
+        match=verdict,
+        actor=cli_actor(),
+        lot=lot,
+        overwrite=overwrite,
+    )
+
+
+def _draft_elsewhere(
+    cfg: Config,
+    tender: Tender,
+    verdict: Match,
+    out_dir: Path,
+    lot: str | None,
+    overwrite: bool,
+    today: date,
+) -> DraftResult:
+    """``--out DIR``: a draft of the user's own, not recorded (the console keeps showing the
+    call's folder)."""
+    from responses.draft import make_draft
     from responses.vault import Vault
 
-    refusals = entry_refusals(tender, verdict, datetime.now(UTC))
-    for reason in refusals:
-        err.print(line(("!", "yellow"), f" Appel n° {tender.id} : ", reason))
-    if refusals and not force:
-        fail(
-            f"call n° {tender.id} is closed or blocked: no draft written "
-            "(use --force to draft it anyway)",
-            EXIT_CONFIG,
-        )
-    notice = tender_notice(tender)
-    default = cfg.responses.output_dir(cfg.data_dir) / draft_folder_name(notice, today)
-    result = make_draft(
-        notice,
+    return make_draft(
+        tender_notice(tender),
         organisation=cfg.organisation,
         profile=cfg.profile,
         responses_settings=cfg.responses,
         vault=Vault.load(cfg.documents, cfg.base_dir),
-        out_dir=out_dir or default,
+        out_dir=out_dir,
         today=today,
         lot=lot,
         match=verdict,
         overwrite=overwrite,
         templates_folder=cfg.responses.templates_dir(cfg.base_dir),
     )
-    out.print(text(f"Draft of call n° {tender.id} written to {result.folder}"))
-    for path in result.files:
-        out.print(text(f"  {path.name}"))
-    for warning in result.warnings:
-        err.print(line(("!", "yellow"), " ", warning))
 
 
 @click.group("templates")
