@@ -5,9 +5,10 @@ every command starts quickly (issue 12). Each scraper module imports its own fro
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 
 def absolute_http_url(value: str) -> str:
@@ -16,6 +17,10 @@ def absolute_http_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be a full http(s) address, like https://www.example.fr/…")
     return value.strip()
+
+
+#: a full http(s) address, checked as the configuration is read
+AbsoluteHttpUrl = Annotated[str, AfterValidator(absolute_http_url)]
 
 
 class NoOptions(BaseModel):
@@ -116,31 +121,21 @@ class TedOptions(BaseModel):
 class RssOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(description="Address of the RSS or Atom feed.")
+    url: AbsoluteHttpUrl = Field(description="Address of the RSS or Atom feed.")
     buyer: str = Field("", description="Buyer name given to the feed's notices.")
     keywords: list[str] = Field(
         default_factory=list,
         description="Keep only items whose title or text holds one of these ([] keeps all).",
     )
 
-    @field_validator("url")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        return absolute_http_url(value)
-
 
 class WordPressOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    endpoint: str = Field(
+    endpoint: AbsoluteHttpUrl = Field(
         description="Address of the REST endpoint, like https://site/wp-json/wp/v2/posts."
     )
     buyer: str = Field("", description="Buyer name given to the site's notices.")
-
-    @field_validator("endpoint")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        return absolute_http_url(value)
 
 
 class MarchesPublicsInfoOptions(BaseModel):

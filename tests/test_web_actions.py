@@ -214,26 +214,14 @@ def test_a_draft_of_the_old_console_folder_still_downloads_and_is_rewritten_in_p
 ) -> None:
     """A draft the console wrote before the title slug (``<drafts>/appel-N``) stays the call's
     folder: its files download, and ``draft N --overwrite`` rewrites them there."""
-    from responses.draft import make_draft
-    from responses.vault import Vault
     from watcher import call_draft
-    from watcher.pipeline import tender_notice
 
     call = site.ids()["ang-1"]
     old = Path(site.config.data_dir) / "drafts" / f"appel-{call}"
-    config = site.config
     with site.store() as store:
         tender = tenders.get_tender(store, call)
         assert tender is not None
-        result = make_draft(
-            tender_notice(tender),
-            organisation=config.organisation,
-            profile=config.profile,
-            responses_settings=config.responses,
-            vault=Vault.load(config.documents, config.base_dir),
-            out_dir=old,
-            today=NOW.date(),
-        )
+        result = call_draft.draft_into(site.config, tender, old, today=NOW.date(), match=None)
         call_draft.record(store, call, result, "alice@example.org")
     with site.client() as client:
         before = client.get(f"/appels/{call}/reponse/DC1.docx")

@@ -38,6 +38,37 @@ def existing_draft(config: Config, tender: Tender) -> Path | None:
     return folder if folder.is_dir() and any(folder.iterdir()) else None
 
 
+def draft_into(
+    config: Config,
+    tender: Tender,
+    out_dir: Path,
+    *,
+    today: date,
+    match: Match | None,
+    lot: str | None = None,
+    overwrite: bool = False,
+) -> DraftResult:
+    """Write the call's draft into ``out_dir`` with the organisation, profile, vault and
+    templates of ``config`` (not recorded: ``write_call_draft`` records it)."""
+    from responses.draft import make_draft
+    from responses.vault import Vault
+    from watcher.models import tender_notice
+
+    return make_draft(
+        tender_notice(tender),
+        organisation=config.organisation,
+        profile=config.profile,
+        responses_settings=config.responses,
+        vault=Vault.load(config.documents, config.base_dir),
+        out_dir=out_dir,
+        today=today,
+        lot=lot,
+        match=match,
+        overwrite=overwrite,
+        templates_folder=config.responses.templates_dir(config.base_dir),
+    )
+
+
 def write_call_draft(
     config: Config,
     store: Store,
@@ -52,22 +83,9 @@ def write_call_draft(
     """Write the call's draft into its folder and record it for the console (who, when, the
     files, the checklist). Raises DraftError (a non-empty folder without ``overwrite``...).
     Blocking (docx rendering): the console runs it in a thread."""
-    from responses.draft import make_draft
-    from responses.vault import Vault
-    from watcher.pipeline import tender_notice
-
-    result = make_draft(
-        tender_notice(tender),
-        organisation=config.organisation,
-        profile=config.profile,
-        responses_settings=config.responses,
-        vault=Vault.load(config.documents, config.base_dir),
-        out_dir=folder_of(config, tender),
-        today=today,
-        lot=lot,
-        match=match,
-        overwrite=overwrite,
-        templates_folder=config.responses.templates_dir(config.base_dir),
+    folder = folder_of(config, tender)
+    result = draft_into(
+        config, tender, folder, today=today, match=match, lot=lot, overwrite=overwrite
     )
     record(store, tender.id, result, actor)
     return result

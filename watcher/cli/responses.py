@@ -28,7 +28,7 @@ from watcher.cli.common import (
 from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
 from watcher.judging import Judge
-from watcher.models import PARIS, Match, Tender, tender_notice
+from watcher.models import PARIS, Match, Tender
 from watcher.store import Store
 
 if TYPE_CHECKING:
@@ -193,21 +193,10 @@ def _draft_elsewhere(
 ) -> DraftResult:
     """``--out DIR``: a draft of the user's own, not recorded (the console keeps showing the
     call's folder)."""
-    from responses.draft import make_draft
-    from responses.vault import Vault
+    from watcher.call_draft import draft_into
 
-    return make_draft(
-        tender_notice(tender),
-        organisation=cfg.organisation,
-        profile=cfg.profile,
-        responses_settings=cfg.responses,
-        vault=Vault.load(cfg.documents, cfg.base_dir),
-        out_dir=out_dir,
-        today=today,
-        lot=lot,
-        match=verdict,
-        overwrite=overwrite,
-        templates_folder=cfg.responses.templates_dir(cfg.base_dir),
+    return draft_into(
+        cfg, tender, out_dir, today=today, match=verdict, lot=lot, overwrite=overwrite
     )
 
 

@@ -20,9 +20,8 @@ import sqlalchemy as sa
 from watcher import tenders
 from watcher.config import Config
 from watcher.judging import Judge
-from watcher.models import PARIS, Match, Tender
+from watcher.models import PARIS, Match, Tender, tender_notice
 from watcher.notify import queries
-from watcher.pipeline import tender_notice
 from watcher.store import Store
 from watcher.store.schema import tenders as tenders_table
 
