@@ -5,7 +5,9 @@ line saying what is wrong, the documented exit code (2 usage or configuration, 3
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from tests.conftest import write_config
 from tests.notify_data import notice, poll
+from tests.test_cli import ROOT
 from tests.test_cli import cli as run_cli
 from watcher.config import load_config
 from watcher.models import PARIS
@@ -118,3 +121,22 @@ def test_an_unusable_database_is_exit_3(tmp_path: Path) -> None:
         done = cli(tmp_path, *args)
         assert done.returncode == 3 and "cannot open database" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [("list",), ("list", "--json"), ("show", "1")])
+def test_a_reader_that_goes_away_ends_the_command_quietly(
+    folder: Path, args: tuple[str, ...]
+) -> None:
+    """``opco-watch list | head``: the pipe is closed before the command writes (closed here
+    at once, so its first write fails): no "error: Broken pipe", no traceback, exit 141."""
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    env.pop("OPCO_WATCH_CONFIG", None)
+    command = [sys.executable, "-m", "watcher", *args]
+    with subprocess.Popen(
+        command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        code = process.wait(timeout=600)
+    assert stderr == "" and code == 141, (code, stderr)

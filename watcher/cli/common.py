@@ -3,6 +3,7 @@ call a user designates, output files."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,13 +24,31 @@ if TYPE_CHECKING:  # each command imports the store and the configuration where 
     from watcher.store import Store
 
 EXIT_PARTIAL, EXIT_CONFIG, EXIT_STORE, EXIT_NOT_FOUND, EXIT_ERROR = 1, 2, 3, 4, 5
+#: the reader of stdout went away (``| head``): the shells' code for a process ended by SIGPIPE
+EXIT_BROKEN_PIPE = 128 + 13
+
+
+def stop_writing_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit does not fail again
+    on the closed pipe (Python's documented way, see the ``signal`` module's notes on SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+class Output(Console):
+    """stdout's console: a reader that goes away ends the command as ``friendly`` ends it."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        stop_writing_stdout()
+        raise SystemExit(EXIT_BROKEN_PIPE)
+
 
 # Markup off: a string printed is shown as written, whatever brackets it holds (data from the
 # web reaches the consoles; our own styles are given as Text, see safe.line). Piped output
 # gets a readable width rather than rich's 80 columns.
-out = Console(
-    width=None if sys.stdout.isatty() else 140, markup=False, emoji=False, highlight=False
-)
+out = Output(width=None if sys.stdout.isatty() else 140, markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, markup=False, emoji=False, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +66,9 @@ def friendly(func: F) -> F:
             fail(str(error), EXIT_STORE)
         except OpcoWatchError as error:
             fail(str(error), EXIT_ERROR)
+        except BrokenPipeError:  # `opco-watch list | head`: stop quietly, as cat or git do
+            stop_writing_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
         except OSError as error:  # a file the command had to read or write
             fail(os_error_words(error), EXIT_ERROR)
 
