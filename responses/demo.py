@@ -1,6 +1,5 @@
 """The demo's drafting step: a vault of labelled demonstration documents, dated relative to
-the demo day (the draft itself is written as every call's: ``watcher.call_draft``), and a
-draft of the best of a few notices outside a store (``run_demo_draft``).
+the demo day (the draft itself is written as every call's: ``watcher.call_draft``).
 
 The documents are one-page PDFs that say "DOCUMENT DE DEMONSTRATION" and nothing else; their
 dates make every status visible: the URSSAF attestation ends about 11 days after the demo day
@@ -10,10 +9,7 @@ Qualiopi certificate is in its surveillance-audit window (a note), the rest is v
 
 from __future__ import annotations
 
-import logging
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 from pathlib import Path
@@ -21,15 +17,7 @@ from typing import Any
 
 import tomli_w
 
-from responses.context import Organisation
-from responses.draft import DraftResult, draft_folder_name, make_draft
 from responses.settings import DocumentItem, DocumentsConfig, example_toml, load_example
-from responses.vault import Vault
-from watcher.classify.classifier import Classifier
-from watcher.classify.profile import Profile
-from watcher.models import Match, Notice, NoticeKind
-
-log = logging.getLogger(__name__)
 
 #: days before the demo day each example document was issued (None: keep undated)
 AGES = {
@@ -41,13 +29,6 @@ AGES = {
     "rc_pro": 60,
     "bpf": 300,
 }
-
-
-@dataclass(frozen=True)
-class DemoDraft:
-    notice: Notice
-    match: Match
-    result: DraftResult
 
 
 def demo_documents(today: date) -> DocumentsConfig:
@@ -145,51 +126,3 @@ def pdf_from_objects(objects: list[bytes]) -> bytes:
         xref,
     )
     return bytes(out)
-
-
-def best_call(
-    notices: Iterable[Notice], profile: Profile, today: date
-) -> tuple[Notice, Match] | None:
-    """The open call with the best verdict (relevant and unblocked first, then score); a
-    call known by its corrigendum only is one too (not an award or a cancellation)."""
-    classifier = Classifier(profile)
-    closed = (NoticeKind.AWARD, NoticeKind.CANCELLATION)
-    calls = [n for n in notices if n.kind not in closed]
-    verdicts = [(classifier.classify(n, today=today), n) for n in calls]
-    if not verdicts:
-        return None
-    match, notice = max(verdicts, key=lambda v: (v[0].go, v[0].relevant, v[0].score))
-    return notice, match
-
-
-def run_demo_draft(
-    notices: Iterable[Notice],
-    *,
-    organisation: Organisation,
-    profile: Profile,
-    workdir: Path,
-    today: date,
-) -> DemoDraft | None:
-    """Write the demo vault under ``workdir/documents`` and draft the best of ``notices``
-    into ``workdir/drafts/<date>-<source>-<ref>``; None when there is no call at all.
-
-    For notices outside a store (the hostile-sources test drafts what a parser read): the
-    demo itself drafts a stored call into the call's folder (``watcher.call_draft``)."""
-    found = best_call(notices, profile, today)
-    if found is None:
-        return None
-    notice, match = found
-    documents = demo_documents(today)
-    write_demo_files(documents, workdir / documents.folder)
-    result = make_draft(
-        notice,
-        organisation=organisation,
-        profile=profile,
-        responses_settings=load_example()[1],
-        vault=Vault.load(documents, workdir),
-        out_dir=workdir / "drafts" / draft_folder_name(notice, today),
-        today=today,
-        match=match,
-        overwrite=True,
-    )
-    return DemoDraft(notice, match, result)

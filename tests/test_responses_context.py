@@ -10,15 +10,17 @@ from pathlib import Path
 import pytest
 
 from responses.context import build_context, select
-from responses.demo import best_call, demo_pdf, run_demo_draft
+from responses.demo import demo_documents, demo_pdf, write_demo_files
+from responses.draft import make_draft
 from responses.matching import coverage, fitting_trainers, lot_key, rank_courses, select_lots
 from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_inputs, sample_notice
-from responses.settings import Trainer
+from responses.settings import Trainer, load_example
 from responses.skeleton import INDICATORS, SECTIONS, applicable
+from responses.vault import Vault
 from responses.wording import block, duration, line, markdown_escape, safe_name, safe_suffix
 from watcher.classify.profile import Course, Profile, load_example_profile
 from watcher.errors import DraftError
-from watcher.models import Lot, Notice
+from watcher.models import Lot
 
 CATALOGUE = load_example_profile().catalogue
 
@@ -181,25 +183,22 @@ def test_demo_pdf_is_a_pdf() -> None:
     assert pdf[xref:].startswith(b"xref")
 
 
-def test_best_call_prefers_a_relevant_unblocked_call() -> None:
-    cleaning = Notice("boamp", "26-1", "Nettoyage des locaux", "https://x.fr/1", buyer="AKTO")
-    best = best_call([cleaning, sample_notice()], load_example_profile(), SAMPLE_DAY)
-    assert best is not None and best[0].ref == sample_notice().ref and best[1].relevant
-    assert best_call([], Profile(), SAMPLE_DAY) is None
-
-
-def test_run_demo_draft_writes_a_vault_and_a_draft(tmp_path: Path) -> None:
-    demo = run_demo_draft(
-        [sample_notice()],
+def test_the_demo_documents_show_an_attestation_expiring_before_the_deadline(
+    tmp_path: Path,
+) -> None:
+    documents = demo_documents(SAMPLE_DAY)
+    write_demo_files(documents, tmp_path / documents.folder)
+    result = make_draft(
+        sample_notice(),
         organisation=SampleOrganisation(),
         profile=load_example_profile(),
-        workdir=tmp_path,
+        responses_settings=load_example()[1],
+        vault=Vault.load(documents, tmp_path),
+        out_dir=tmp_path / "draft",
         today=SAMPLE_DAY,
     )
-    assert demo is not None
-    assert demo.result.folder == (tmp_path / "drafts" / "2026-03-02-boamp-26-02123").resolve()
     assert (tmp_path / "documents" / "certificat-qualiopi.pdf").read_bytes().startswith(b"%PDF")
-    assert demo.result.warnings == [
+    assert result.warnings == [
         "Attestation de vigilance URSSAF (moins de 6 mois) : expire avant la date limite"
     ]
     assert date(2026, 3, 2) == SAMPLE_DAY

@@ -26,14 +26,18 @@ import pytest
 from docx import Document
 from lxml import html as lxml_html
 
-from responses.demo import DemoDraft, run_demo_draft
+from responses.demo import declare_demo_vault
+from responses.draft import DraftResult
 from scrapers.boamp_xml import parse_boamp_xml
 from scrapers.rss import Rss, RssOptions
 from tests.conftest import PAGE_DAY, write_config
 from tests.notify_data import Collect, parts
+from watcher.call_draft import write_call_draft
+from watcher.calls import resolve, verdict_now
 from watcher.config import load_config
 from watcher.devserver import DevServer
 from watcher.errors import ParseError
+from watcher.judging import Judge
 from watcher.models import PARIS, Notice
 from watcher.notify.digest import write_html
 from watcher.notify.sender import drain
@@ -96,7 +100,7 @@ class World:
     email_text: str
     email_html: str
     digest_html: str
-    draft: DemoDraft
+    draft: DraftResult
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -104,10 +108,11 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     folder = tmp_path_factory.mktemp("hostile")
     config_file = folder / "opco-watch.toml"
-    write_starter(config_file, force=True)  # the organisation, profile and mail of `init`
-    config = load_config(config_file)
     now = datetime.now(PARIS)  # the poll stores at the real time: the digest's week is today's
     day = now.date()
+    write_starter(config_file, force=True)  # the organisation, profile and mail of `init`
+    declare_demo_vault(config_file, day)  # and the demo's documents: the draft copies them
+    config = load_config(config_file)
     with DevServer() as server:
         page = {"total_count": 1, "results": [hostile_record(day)]}
         server.add(BOAMP_PATH, json.dumps(page), content_type="application/json")
@@ -120,17 +125,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         drain(store, settings, transport, clock=lambda: now)
         digest = folder / "digest.html"
         write_html(store, settings, Week.of(day), now, digest)
+        # drafted as `opco-watch draft N` and the console draft it: the stored call, its verdict
+        tender = resolve(store, row.notice.key).tender
+        assert tender is not None
+        verdict = verdict_now(Judge.from_config(config, store), tender, day)
+        draft = write_call_draft(config, store, tender, today=day, match=verdict, actor="test")
     (message, *_) = transport.sent
     text, html = parts(message)
-    draft = run_demo_draft(
-        [row.notice],
-        organisation=config.organisation,
-        profile=config.profile,
-        workdir=folder,
-        today=day,
-    )
-    assert draft is not None
-    files = {path.name: path for path in draft.result.files}
+    files = {path.name: path for path in draft.files}
     return World(folder, row.notice, text, html, digest.read_text("utf-8"), draft, files)
 
 
