@@ -15,8 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.notify_data import Collect, parts
-from tests.web_site import ADMIN, CLAIRE, PASSWORD, PDF, Site, add_account, build_site, serve
+from tests.notify_data import Collect, parts, poll
+from tests.web_site import (
+    ADMIN,
+    CLAIRE,
+    NOW,
+    PASSWORD,
+    PDF,
+    Site,
+    add_account,
+    build_site,
+    serve,
+    verdict,
+)
+from watcher.models import Notice
 from watcher.notify.sender import drain
 from watcher.notify.settings import settings_of
 
@@ -189,6 +201,37 @@ def test_the_main_pages_read_well_and_have_labelled_controls(
         page.goto(f"{console}{path}")
         _check_accessibility(page)
         _shot(page, name)
+
+
+#: as the demo's OCAPIAT page words it: no year and no publication date, so it stays unread
+IN_WORDS = "DATE LIMITE DE DEPOT DES PLIS : LUNDI 14 DÉCEMBRE A 12H"
+
+
+def test_a_deadline_given_in_words_leaves_the_titles_their_room(
+    browser: Browser, site: Site
+) -> None:
+    worded = Notice(
+        "akto",
+        "mots-1",
+        "Formation management interculturel des équipes de direction régionales",
+        "https://www.akto.fr/ao/mots-1",
+        buyer="AKTO",
+        places=("Bretagne",),
+        deadline_text=IN_WORDS,
+    )
+    with site.store() as store:
+        poll(store, [worded], settings_of(site.config), at=NOW, verdict=verdict)
+    with serve(site.config, site.config_file) as (base, _app):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _login(page, base)
+        row = page.get_by_role("row").filter(has_text=IN_WORDS)
+        expect(row).to_have_count(1)
+        deadline = row.locator('td[data-label="Date limite"]').bounding_box()
+        title = row.locator('td[data-label="Appel"]').bounding_box()
+        assert deadline is not None and title is not None
+        assert deadline["width"] < title["width"], (deadline, title)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 1280, f"the page scrolls sideways: {width}px"
 
 
 def test_the_pipeline_is_usable_on_a_phone(browser: Browser, console: str) -> None:
