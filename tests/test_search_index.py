@@ -34,6 +34,8 @@ TEXTS = {
     "social": ("Dialogue social", "Atlas", "Instances représentatives."),
     "sociaux": ("Acteurs sociaux du territoire", "Atlas", "Bureaux et lieux d'accueil."),
     "sante": ("Santé au travail", "AKTO", "Prévention des troubles musculo-squelettiques."),
+    "collectif": ("Actions collectives régionales", "Opco EP", "Premières journées."),
+    "pro": ("Enseignement professionnel et continu", "Atlas", "Salariée diplômée."),
 }
 QUERIES = (
     "sécurité",
@@ -114,9 +116,17 @@ def found(store: Store, text: str) -> set[str]:
         ("sans", set()),  # « san » as a whole word only: not « santé »
         ("dialogues", {"social"}),
         ("ostréicultures", {"oyster"}),
+        ("sociale", {"social", "sociaux"}),  # the feminine finds the masculine
+        ("action collective", {"collectif"}),
+        ("collectif", {"collectif"}),  # and the masculine the feminine, beyond a substring
+        ("collectif régional", {"collectif"}),
+        ("premier", {"collectif"}),
+        ("professionnelles", {"pro"}),
+        ("salarié diplômé", {"pro"}),
+        ("salariés", {"pro"}),
     ],
 )
-def test_plurals_find_singulars_and_back(filled: Store, query: str, refs: set[str]) -> None:
+def test_plurals_and_genders_find_each_other(filled: Store, query: str, refs: set[str]) -> None:
     assert found(filled, query) == refs
 
 
@@ -247,7 +257,31 @@ def test_a_plural_query_uses_the_index_on_postgresql(filled: Store, database: Da
     assert "ix_notices_search_trgm" in plan
 
 
-def test_singular_forms() -> None:
+def test_an_upgrade_to_the_gender_forms_finds_the_feminine_by_the_masculine(
+    database: Database,
+) -> None:
+    """Notices stored by version 9 (plural forms only) are found by their masculine forms
+    after step 10."""
+    if database.dialect == "sqlite":
+        Path(database.url).parent.mkdir(parents=True)
+    engine = sa.create_engine(resolve_url(database.url))
+    try:
+        with engine.begin() as conn:
+            migrate(conn, target=9)
+            row = Prepared.of(notice("old", *TEXTS["collectif"])).columns()
+            folded = fold("\n".join(TEXTS["collectif"]))
+            version_9 = f"{folded}{search_forms.SEPARATOR} actions collective regionale opco ep "
+            stamps = dict.fromkeys(("first_seen", "last_seen", "last_changed"), T0)
+            values = {**row, **stamps, "search_text": version_9 + "premiere journee "}
+            conn.execute(sa.insert(notices).values(key="akto:old", **values))
+    finally:
+        engine.dispose()
+    with Store.open(database.url) as store:
+        assert found(store, "collectif régional") == {"old"}
+        assert found(store, "premier") == {"old"}
+
+
+def test_base_forms() -> None:
     pairs = {
         "formations": "formation",
         "sociaux": "social",
@@ -258,8 +292,19 @@ def test_singular_forms() -> None:
         "stress": "stress",
         "bus": "bus",
         "2026": "2026",
+        "sociales": "social",
+        "professionnelles": "professionnel",
+        "europeennes": "europeen",
+        "collectives": "collectif",
+        "collectif": "collectif",
+        "premieres": "premier",
+        "diplomee": "diplome",
+        "bonnes": "bonne",  # too short to be gendered: as it was
+        "elle": "elle",
+        "ecole": "ecole",
     }
-    assert {word: search_forms.singular(word) for word in pairs} == pairs
+    assert {word: search_forms.base_form(word) for word in pairs} == pairs
     assert search_forms.query_forms("formation") is None  # the substring says it all
     assert search_forms.query_forms("formations") == ("formation", False)
+    assert search_forms.query_forms("collectif") == ("collectif", True)  # collective too
     assert search_forms.query_forms("l'ecole") == ("l ecole", True)

@@ -337,6 +337,13 @@ def _v9_search_forms(op: Operations) -> None:
     search_index.add_forms(op)
 
 
+def _v10_gender_forms(op: Operations) -> None:
+    """Search by masculine forms too: each notice's search text gets its words' singular
+    masculine forms, so that ``list --text sociale`` finds « social » and « collectif »
+    « collectives »."""
+    search_index.add_forms(op)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
@@ -347,6 +354,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_skipped_records,
     _v8_lookups,
     _v9_search_forms,
+    _v10_gender_forms,
 )
 HEAD = len(MIGRATIONS)
 

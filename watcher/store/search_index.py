@@ -87,7 +87,7 @@ def _create_trigram_index(op: Operations) -> None:
 
 def matching(conn: Connection, query: sa.Select[Any], text: str) -> sa.Select[Any]:
     """``query`` (on ``notices``) restricted to the notices whose search text holds ``text``
-    (case and accents aside) or its words' singular forms, through the index (SQLite)."""
+    (case and accents aside) or its words' base forms, through the index (SQLite)."""
     folded = fold(text.strip()).replace(search_forms.SEPARATOR, "")
     column = notices.c.search_text
     condition: sa.ColumnElement[bool] = column.like(f"%{like_escape(folded)}%", escape="\\")
@@ -125,8 +125,9 @@ def narrow(
 
 
 def add_forms(op: Operations) -> None:
-    """Migration: every notice's search text gains its words' singular forms (the triggers
-    keep the SQLite index in step; PostgreSQL's index follows by itself)."""
+    """Migration: every notice's search text gets its words' base forms as the rules of
+    ``search_forms`` make them now (the triggers keep the SQLite index in step; PostgreSQL's
+    index follows by itself)."""
     if op.get_context().as_sql:  # rendering the DDL offline: a data step has none
         return
     conn = op.get_bind()
