@@ -91,6 +91,27 @@ def test_list_table_and_show(polled: Path) -> None:
     assert_clean_error(cli(polled, "show", "999"), 4, "no call '999'")
 
 
+def test_a_persons_judgement_wins_in_list_relevant_and_show(polled: Path) -> None:
+    """One rule everywhere (the console, the digest): the latest judgement, else the verdict."""
+
+    def relevant_keys() -> set[str]:
+        listed = cli(polled, "list", "--relevant", "--json")
+        assert listed.returncode == 0, listed.stderr
+        return {call["key"] for call in json.loads(listed.stdout)}
+
+    everything = {c["key"]: c for c in json.loads(cli(polled, "list", "--json").stdout)}
+    by_verdict = {k for k, c in everything.items() if c["verdict"]["relevant"]}
+    assert relevant_keys() == by_verdict and "boamp:26-91551" in by_verdict
+    other = sorted(set(everything) - by_verdict)[0]
+    assert cli(polled, "feedback", "26-91551", "irrelevant").returncode == 0
+    assert cli(polled, "feedback", other, "relevant").returncode == 0
+    assert relevant_keys() == by_verdict - {"boamp:26-91551"} | {other}
+    shown = cli(polled, "show", "26-91551")
+    assert "jugé pas pertinent" in shown.stdout and "l'emporte sur le verdict" in shown.stdout
+    judgement = json.loads(cli(polled, "show", "26-91551", "--json").stdout)["judgement"]
+    assert judgement is not None and judgement["relevant"] is False
+
+
 def test_sources_health_json(polled: Path) -> None:
     rows = {r["source"]: r for r in json.loads(cli(polled, "sources", "--json").stdout)}
     assert rows["akto"]["last_success"] and rows["akto"]["items_last"] == 4

@@ -261,3 +261,30 @@ def test_threads_creating_the_database_at_once_all_get_a_whole_one(tmp_path: Pat
         thread.join(timeout=120)
     assert errors == [] and full_check(path) == ["ok"]
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".new")] == []
+
+
+#: what `opco-watch status` or `users add` does beside a running console: a write, then close
+OTHER_PROCESS_WRITES = (
+    "import sqlite3, sys\n"
+    "conn = sqlite3.connect(sys.argv[1])\n"
+    "conn.execute('CREATE TABLE written_beside (x)')\n"
+    "conn.commit()\n"
+    "conn.close()\n"
+)
+
+
+def test_opening_the_store_again_keeps_the_locks_of_the_connections_open(tmp_path: Path) -> None:
+    """The console polls (« Interroger maintenant ») with its connections open: the poll's
+    check of the file must not release the process's locks, or the next command takes itself
+    for the last user, checkpoints and deletes the write-ahead log under the console, and
+    the two then write apart until the indexes no longer hold together."""
+    path = tmp_path / "opco-watch.db"
+    wal = path.with_name(path.name + "-wal")
+    with Store.open(path) as console:
+        console.list_notices()  # a connection of the console, open in its pool
+        Store.open(path).close()  # the poll's store: the file is checked again
+        subprocess.run([sys.executable, "-c", OTHER_PROCESS_WRITES, str(path)], check=True)
+        assert wal.exists(), "the write-ahead log was deleted under an open connection"
+        with console.transaction() as conn:
+            tables = conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars().all()
+        assert "written_beside" in tables, "the console no longer sees the other's writes"

@@ -137,8 +137,9 @@ def test_sources_page_shows_each_source_health(site: Site) -> None:
         )
         store.record_success("akto", at=NOW, items=8, new=8, changed=0)
     with site.client() as client:
-        page = html.unescape(client.get("/sources").text)
-    assert "site unreachable: https://www.opco-atlas.fr/" in page
+        page = html.unescape(client.get("/sources").text).replace("\xa0", " ")
+    assert "site injoignable : https://www.opco-atlas.fr/" in page  # in French, as all the page
+    assert "unreachable" not in page
     assert "akto" in page and "8 (en tout 8)" in page
 
 
@@ -151,7 +152,7 @@ def test_sources_page_says_what_else_the_cli_says_of_a_source(site: Site) -> Non
     with site.store() as store:
         store.record_success("boamp", at=NOW, items=40, new=2, changed=0, skipped=3)
         for _ in range(2):
-            details = (4, "HTTP 500 from https://www.akto.fr/ao/ref-1")
+            details = (4, "HTTP 500: https://www.akto.fr/ao/ref-1")  # as the pipeline words it
             store.record_success("akto", at=NOW, items=8, new=0, changed=0, details=details)
         later = NOW + timedelta(hours=6)
         store.record_failure(
@@ -160,7 +161,10 @@ def test_sources_page_says_what_else_the_cli_says_of_a_source(site: Site) -> Non
     with site.client() as client:
         page = html.unescape(client.get("/sources").text).replace("\xa0", " ")
     assert "3 avis illisibles ignorés au dernier passage" in page
-    assert "4 pages de détail en échec, 2 passages de suite : HTTP 500 from" in page
+    assert (
+        "4 pages de détail en échec, 2 passages de suite : HTTP 500 (erreur du site) : "
+        "https://www.akto.fr/ao/ref-1"
+    ) in page
     assert "en pause jusqu'au" in page and "le site l'a demandé (Retry-After)" in page
 
 

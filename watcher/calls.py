@@ -27,9 +27,10 @@ from watcher.models import Match, Notice, Tender, tender_notice
 from watcher.notify import queries
 from watcher.notify.queries import Judged
 from watcher.notify.routing import Router
+from watcher.pertinence import latest_judgements, pertinent_clause
 from watcher.store import NoticeChange, Store, StoredNotice, search_index
 from watcher.store import notices as notice_sql
-from watcher.store.schema import matches, notices, tenders
+from watcher.store.schema import notices, tenders
 
 if TYPE_CHECKING:
     from watcher.judging import Judge
@@ -155,6 +156,8 @@ class CallView:
     #: the initial notice first, then corrigenda, then award or cancellation, each by date
     notices: tuple[CallNotice, ...]
     owners: tuple[str, ...]
+    #: the latest judgement of a person (relevant, author): it wins over the verdict
+    judgement: tuple[bool, str] | None = None
 
     @property
     def number(self) -> int:
@@ -166,8 +169,10 @@ def call_view(store: Store, tender: Tender, verdict: Match | None, router: Route
         query = notice_sql.STORED.where(notices.c.tender_id == tender.id)
         rows = [notice_sql.stored(row) for row in conn.execute(query)]
         members = [CallNotice(s, tuple(notice_sql.history(conn, s.key))) for s in rows]
+        judgement = latest_judgements(conn, [tender.id]).get(tender.id)
     members.sort(key=lambda m: (tender_sql.KIND_ORDER[m.notice.kind], m.stored.first_seen))
-    return CallView(tender, verdict, tuple(members), router.owners_of(tender, verdict))
+    owners = router.owners_of(tender, verdict)
+    return CallView(tender, verdict, tuple(members), owners, judgement)
 
 
 def verdict_now(judge: Judge, tender: Tender, today: date) -> Match:
@@ -183,7 +188,7 @@ def verdict_now(judge: Judge, tender: Tender, today: date) -> Match:
 class CallFilter:
     """What ``list`` keeps: every criterion given must hold."""
 
-    relevant: bool = False  # the latest verdict says relevant
+    relevant: bool = False  # pertinent: a person's latest judgement, else the verdict
     open_only: bool = False  # not awarded or cancelled, deadline not passed (or unknown)
     owner: str | None = None  # a part of an owner's address, case ignored
     source: str | None = None  # one of its notices comes from this source
@@ -256,7 +261,7 @@ def _query(conn: Connection, chosen: CallFilter, now: datetime) -> sa.Select[Any
     t = tenders.c
     query = sa.select(t.id)
     if chosen.relevant:
-        query = query.where(t.id.in_(sa.select(matches.c.tender_id).where(matches.c.relevant)))
+        query = query.where(pertinent_clause(t.id))
     if chosen.open_only:
         query = query.where(t.closed.is_(False), sa.or_(t.deadline.is_(None), t.deadline >= now))
     if chosen.since is not None:

@@ -2,7 +2,8 @@
 console, an email link or ``opco-watch feedback``), else the classifier's verdict.
 
 One rule for every reader: the console's pipeline, the weekly digest (email and page), the
-calendar and the deadline the evidence vault is judged against. Functions of a connection.
+calendar, ``list --relevant`` and ``show``, and the deadline the evidence vault is judged
+against. Functions of a connection.
 """
 
 from __future__ import annotations
@@ -26,6 +27,23 @@ CHUNK = 500
 def pertinent(judged: bool | None, classifier: bool) -> bool:
     """A person's judgement (True / False) wins; None (nobody judged) leaves the classifier's."""
     return judged if judged is not None else classifier
+
+
+def pertinent_clause(tender_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """``pertinent`` in SQL, for the tender whose id is ``tender_id`` (``list --relevant``):
+    the latest judgement on any of its notices, else its verdict, else not pertinent."""
+    latest = (
+        sa.select(feedback.c.relevant)
+        .join(notices, notices.c.id == feedback.c.notice_id)
+        .where(notices.c.tender_id == tender_id)
+        .order_by(feedback.c.at.desc(), feedback.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    verdict = (
+        sa.select(matches.c.relevant).where(matches.c.tender_id == tender_id).scalar_subquery()
+    )
+    return sa.func.coalesce(latest, verdict, sa.false()).is_(sa.true())
 
 
 def latest_judgements(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[bool, str]]:

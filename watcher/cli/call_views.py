@@ -140,6 +140,7 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
         ("Date limite", _deadline_words(tender, today) if deadline else main.deadline_text or "—"),
         ("Statut", _status_words(tender)),
         ("Responsable", ", ".join(view.owners) or "personne (aucun domaine ni règle ne le vise)"),
+        ("Avis", _judgement_words(view.judgement)),
         ("Verdict", _verdict_words(verdict)),
         ("Pourquoi", "\n".join(f"- {r}" for r in verdict.reasons) if verdict else ""),
         ("Points bloquants", "\n".join(f"- {b}" for b in verdict.blockers) if verdict else ""),
@@ -165,6 +166,17 @@ def _deadline_words(tender: Tender, today: date) -> str:
 def _status_words(tender: Tender) -> str:
     words = status_words(tender)
     return f"{words} — titulaire : {tender.winner}" if tender.winner else words
+
+
+def _judgement_words(judgement: tuple[bool, str] | None) -> str:
+    """A person's latest judgement, which wins over the verdict everywhere (console, digest,
+    ``list --relevant``); "" (no row) when nobody judged the call."""
+    if judgement is None:
+        return ""
+    relevant, author = judgement
+    words = "pertinent" if relevant else "pas pertinent"
+    by = f" par {author}" if author else ""
+    return f"jugé {words}{by} — cet avis l'emporte sur le verdict"
 
 
 def _verdict_words(verdict: Match | None) -> Text:
@@ -246,6 +258,8 @@ def row_json(row: CallRow) -> dict[str, Any]:
 def call_json(view: CallView) -> dict[str, Any]:
     data = tender_json(view.tender) | {"owners": list(view.owners)}
     data["verdict"] = verdict_json(view.verdict)
+    relevant, author = view.judgement or (None, "")
+    data["judgement"] = None if relevant is None else {"relevant": relevant, "author": author}
     data["notices"] = [_notice_json(member) for member in view.notices]
     return data
 

@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from watcher.errors import StoreError
 
@@ -49,16 +50,15 @@ def is_new(path: Path) -> bool:
 
 def check_file(path: Path, *, allow_empty: bool = False) -> bool:
     """Raise ``StoreError`` unless ``path`` is an SQLite database (or, with ``allow_empty``,
-    an empty file); returns True when it is empty."""
+    an empty file); returns True when it is empty.
+
+    The file is read through SQLite, never opened by Python itself: closing any descriptor
+    of a database file releases every POSIX lock the process holds on it, so a console whose
+    connections are open would look gone to the next command, which would then checkpoint
+    and delete the write-ahead log under it (SQLite's "How To Corrupt", 2.2)."""
     if path.is_dir():
         raise StoreError(f"cannot open database at {path}: it is a directory; check store.data_dir")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(len(HEADER))
-    except OSError as exc:
-        raise StoreError(
-            f"cannot open database at {path}: {exc.strerror}; check that the file is readable"
-        ) from exc
+    head = _header(path)
     if not head and not _has_log(path):
         if allow_empty:
             return True
@@ -95,7 +95,7 @@ def run_check(path: Path, pragma: str = "quick_check") -> list[str]:
     on a read-only connection."""
     started = time.perf_counter()
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        conn = read_only(path)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open database at {path}: {exc}") from exc
     try:
@@ -122,6 +122,37 @@ def damaged_message(path: Path, problems: list[str]) -> str:
         f"{path}.recovered` and put {path}.recovered in its place. `opco-watch db check` "
         "runs the full check"
     )
+
+
+def _header(path: Path) -> bytes:
+    """The file's first bytes as SQLite reads them (its own descriptors are kept open while
+    the process holds locks): ``HEADER`` for a database, b"" for an empty file."""
+    try:
+        if path.stat().st_size == 0:
+            return b""
+        conn = read_only(path)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            return b"?"  # anything but the header
+        if not isinstance(exc, sqlite3.OperationalError) or "unable to open" not in str(exc):
+            return HEADER  # damaged or busy: the check that follows says which
+        raise _unreadable(path, str(exc)) from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise _unreadable(path, exc.strerror if isinstance(exc, OSError) else str(exc)) from exc
+    return HEADER
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only SQLite connection to ``path`` (never creates nor writes the file)."""
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=10)
+
+
+def _unreadable(path: Path, words: str | None) -> StoreError:
+    return StoreError(f"cannot open database at {path}: {words}; check that the file is readable")
 
 
 def _has_log(path: Path) -> bool:

@@ -16,6 +16,8 @@ from starlette.routing import Route
 
 from watcher import fr, pipeline
 from watcher.errors import OpcoWatchError
+from watcher.failure_words import in_french
+from watcher.isolation import error_words
 from watcher.store.records import SourceState
 from watcher.web.console import Console, console_of, handler, not_found, redirect
 from watcher.web.render import page
@@ -65,10 +67,10 @@ def _run(console: Console, job: PollJob) -> None:
             f"{fr.plural(report.new, 'nouveau', 'nouveaux')}, "
             f"{fr.plural(report.changed, 'modifié')}"
             if report.ok
-            else f"échec : {report.error}"
+            else f"échec{fr.NBSP}: {in_french(report.error or '')}"
         )
     except OpcoWatchError as error:
-        job.outcome = f"échec : {error}"
+        job.outcome = f"échec{fr.NBSP}: {in_french(error_words(error))}"
     except Exception as error:  # the console must say it, not lose it
         log.exception("poll of %s from the console crashed", job.source)
         job.outcome = f"erreur interne : {error!r}"
@@ -94,7 +96,9 @@ def rows(console: Console) -> list[dict[str, Any]]:
                 "read": state.items_seen_last if state else 0,
                 "total": state.total_items if state else 0,
                 "failures": state.consecutive_failures if state else 0,
-                "error": (state.last_error or "") if state and state.consecutive_failures else "",
+                "error": in_french(state.last_error or "")
+                if state and state.consecutive_failures
+                else "",
                 "notes": health_notes(state) if state else [],
                 "fallback": bool(state and state.on_fallback),
                 "running": job is not None and not job.done.is_set(),
@@ -118,7 +122,9 @@ def health_notes(state: SourceState) -> list[str]:
             state.detail_failures, "page de détail en échec", "pages de détail en échec"
         )
         polls = fr.plural(state.detail_failure_polls, "passage")
-        notes.append(f"{pages}, {polls} de suite{fr.NBSP}: {state.last_detail_error or '?'}")
+        notes.append(
+            f"{pages}, {polls} de suite{fr.NBSP}: {in_french(state.last_detail_error or '?')}"
+        )
     return notes
 
 
