@@ -3,7 +3,6 @@ the upload of a new version (size and type limits, the declared name, the old on
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -96,13 +95,19 @@ def _share_mode(target: Path) -> None:
         for p in target.parent.iterdir()
         if p.is_file() and p != target and not p.name.startswith(".")
     )
-    if others:
-        mode = others[0].stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o644 & ~umask
+    mode = others[0].stat().st_mode & 0o777 if others else 0o644 & ~_umask()
     target.chmod(mode)
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` would change it for every
+    thread of the server meanwhile); 022 where /proc does not tell."""
+    try:
+        status = Path("/proc/self/status").read_text("ascii")
+    except OSError:
+        return 0o022
+    found = [line.split()[1] for line in status.splitlines() if line.startswith("Umask:")]
+    return int(found[0], 8) if found else 0o022
 
 
 @handler()
