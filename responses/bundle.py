@@ -10,16 +10,18 @@ absolute and never climbing out with ``..``.
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from responses.settings import DocumentKind, Trainer
 from responses.vault import DocumentStatus, Vault, VaultDocument, inside, is_file, resolved
 from responses.wording import safe_name, safe_suffix
 from watcher.errors import DraftError
+from watcher.models import PARIS
 
 ATTACHMENTS_FOLDER = "pieces"
 _SAFE_ARCNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?$")
@@ -86,6 +88,23 @@ def _add(archive: zipfile.ZipFile, source: Path, arcname: str) -> None:
     if not _SAFE_ARCNAME.match(arcname) or ".." in arcname:
         raise DraftError(f"unsafe name in the archive: {arcname!r}")
     try:
-        archive.write(source, arcname)
+        info = zipfile.ZipInfo.from_file(source, arcname)
+        info.date_time = paris_time(source.stat().st_mtime)
+        info.compress_type = archive.compression
+        with source.open("rb") as data, archive.open(info, "w") as entry:
+            shutil.copyfileobj(data, entry)
     except OSError as error:
         raise DraftError(f"cannot copy {source} into the archive: {error.strerror}") from None
+
+
+def paris_time(timestamp: float) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's time: zip has no time zone, and the console shows Paris time."""
+    moment = datetime.fromtimestamp(timestamp, UTC).astimezone(PARIS)
+    return (
+        max(moment.year, 1980),
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )

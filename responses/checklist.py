@@ -230,7 +230,10 @@ def _cv_attached(trainer: Trainer, inputs: ChecklistInputs) -> bool:
 
 def _turnover(years: list[int]) -> tuple[ItemStatus, str]:
     if not years:
-        return ItemStatus.TODO, "à reporter dans le DC2 ([responses] turnover)"
+        return ItemStatus.TODO, (
+            "à reporter dans le DC2 (votre administrateur peut le renseigner dans les "
+            "réglages, rubrique réponses)"
+        )
     return ItemStatus.DRAFTED, f"prérempli dans le DC2 ({min(years)}–{max(years)})"
 
 

@@ -55,40 +55,53 @@ def _conditional_todos(context: dict[str, Any], declared: list[str]) -> dict[str
     return todos
 
 
+#: who fills in what a draft lacks: the bid staff read the draft, the admin the settings
+BY_ADMIN = "votre administrateur les renseigne dans les réglages"
 FIGURES_TODO = (
     "Ajoutez quelques chiffres : stagiaires formés, taux de satisfaction, ancienneté, "
-    "implantations ([responses] key_figures)."
+    "implantations (votre administrateur peut les renseigner dans les réglages, rubrique "
+    "réponses)."
 )
 REFERENT_TODO = (
-    "Nommez le référent handicap et donnez ses coordonnées ([responses.disability_referent])."
+    "Nommez le référent handicap et donnez ses coordonnées (votre administrateur peut les "
+    "renseigner dans les réglages, rubrique réponses)."
 )
 ENVIRONMENT_TODO = (
     "Décrivez vos engagements environnementaux appliqués à ce marché : déplacements, supports "
     "dématérialisés, choix des lieux, sobriété numérique. Depuis la loi Climat et résilience, "
-    "les acheteurs doivent retenir au moins un critère environnemental ([responses] "
-    "environment)."
+    "les acheteurs doivent retenir au moins un critère environnemental (votre administrateur "
+    "peut les décrire une fois pour toutes dans les réglages, rubrique réponses)."
 )
+#: what a draft's identity lacks, in plain French, and where the admin fills it in
 _IDENTITY_KEYS = {
-    "legal_form": "forme juridique ([responses] legal_form)",
-    "siret": "SIRET ([organisation] siret)",
-    "nda": "numéro de déclaration d'activité ([organisation] nda)",
-    "address": "adresse ([responses] address)",
-    "representative": "représentant ([responses] representative_name)",
-    "phone": "téléphone ([responses] phone)",
+    "legal_form": ("forme juridique", "réponses"),
+    "siret": ("SIRET", "organisation"),
+    "nda": ("numéro de déclaration d'activité", "organisation"),
+    "address": ("adresse", "réponses"),
+    "representative": ("représentant", "réponses"),
+    "phone": ("téléphone", "réponses"),
 }
 
 
 def _identity_todos(context: dict[str, Any]) -> list[dict[str, str]]:
     org, qualiopi = context["organisation"], context["qualiopi"]
-    missing = [label for key, label in _IDENTITY_KEYS.items() if org[key] == MISSING]
+    missing = [entry for key, entry in _IDENTITY_KEYS.items() if org[key] == MISSING]
     if not qualiopi["known"]:
-        missing.append('certificat Qualiopi ([[documents.items]] kind = "qualiopi")')
+        missing.append(("certificat Qualiopi", "pièces"))
     todos = []
     if missing:
-        todos.append(todo("Identité incomplète", "Renseignez : " + ", ".join(missing) + "."))
+        todos.append(todo("Identité incomplète", identity_missing(missing)))
     if not org["key_figures"]:
         todos.append(todo("Chiffres clés", FIGURES_TODO))
     return todos
+
+
+def identity_missing(missing: list[tuple[str, str]]) -> str:
+    """« Il manque : SIRET, … — votre administrateur les renseigne dans les réglages
+    (organisation) »: what is missing, in plain French, and where the admin fills it in."""
+    what = ", ".join(label for label, _ in missing)
+    where = ", ".join(dict.fromkeys(section for _, section in missing))
+    return f"Il manque : {what} — {BY_ADMIN} ({where})."
 
 
 def _team_todos(context: dict[str, Any], declared_names: list[str]) -> list[dict[str, str]]:

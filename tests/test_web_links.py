@@ -71,7 +71,7 @@ def test_a_click_shows_the_call_and_one_more_records_it_under_the_recipient(site
         shown = client.get(link)
         assert shown.status_code == 200
         page = html.unescape(shown.text)
-        assert "Formation management des équipes" in page and "Confirmer : Pas pertinent" in page
+        assert "Formation management des équipes" in page and "Confirmer\xa0: Pas pertinent" in page
         assert CLAIRE in page
         with site.store() as store:
             assert store.feedback() == [], "opening the link (a link scanner) records nothing"

@@ -220,11 +220,11 @@ def test_a_reopened_confirmed_link_says_so_and_records_nothing_twice(site: Site)
     call = site.ids()["mgt-1"]
     link = _email_link(site, CLAIRE, "Pertinent", call)
     with site.client() as client:
-        assert "Confirmer : Pertinent" in client.get(link).text
+        assert "Confirmer&nbsp;: Pertinent" in client.get(link).text
         assert "Avis enregistré : pertinent." in html.unescape(client.post(link).text)
         again = html.unescape(client.get(link).text)
         assert "Cet avis est déjà enregistré : pertinent." in again
-        assert "Confirmer : Pertinent" not in again, "no button for what is recorded"
+        assert "Confirmer\xa0: Pertinent" not in again, "no button for what is recorded"
         twice = html.unescape(client.post(link).text)  # a second click, a reload
         assert "Cet avis est déjà enregistré : pertinent." in twice
     with site.store() as store:

@@ -51,7 +51,8 @@ def svg(chart: dict[str, Any]) -> Markup:
     body = "".join(parts)
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" font-family="Arial, sans-serif" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width:100%;height:auto" role="img" '
+        f'font-family="Arial, sans-serif" '
         f'font-size="11" fill="#1d2733"><title>Appels par OPCO et par semaine</title>{body}</svg>'
     )
 
@@ -92,8 +93,11 @@ def _legend(series: list[dict[str, Any]], colours: dict[str, str]) -> list[str]:
     ]
 
 
-def bars(chart: dict[str, Any], width: int = 360) -> list[dict[str, Any]]:
-    """One row per week: its total and the bar's segments (name, count, colour, pixels)."""
+def bars(chart: dict[str, Any], width: int = 240) -> list[dict[str, Any]]:
+    """One row per week: its total and the bar's segments (name, count, colour, pixels).
+
+    The longest bar is ``width`` pixels: with the week and the total beside it, the row fits
+    the 390 px of a phone, where the email's text column is about 330 px wide."""
     series = chart["series"]
     totals = [sum(s["counts"][i] for s in series) for i in range(len(chart["weeks"]))]
     unit = width / max([*totals, 1])

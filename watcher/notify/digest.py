@@ -173,6 +173,7 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         "figures": figures(calls, aside, deadlines, in_progress, health),
         "calls": calls,
         "set_aside": aside,
+        "set_aside_groups": set_aside_groups(aside),
         "deadlines": deadlines,
         "in_progress": in_progress,
         "statuses": [
@@ -227,6 +228,24 @@ def figures(
         figure(len(aside), "écarté", "écartés", f"({detail})" if detail else ""),
         figure(failing, "source en échec", "sources en échec"),
     ]
+
+
+#: the set-aside calls under headings true of each call in them: (heading, kinds of reason)
+SET_ASIDE_GROUPS = (
+    ("Plus possible d'y répondre", ("closed", "passed")),
+    ("Marqués no-go, gagnés ou perdus", ("set_aside",)),
+    ("Encore ouverts, mais bloqués", ("blocked",)),
+)
+
+
+def set_aside_groups(aside: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The set-aside calls by heading (an open call outside the regions served is not one
+    that « can no longer be answered »); empty groups left out."""
+    groups = [
+        {"title": title, "calls": [c for c in aside if c["reason"] in kinds]}
+        for title, kinds in SET_ASIDE_GROUPS
+    ]
+    return [g for g in groups if g["calls"]]
 
 
 #: how the figures name each kind of reason: (one, several)

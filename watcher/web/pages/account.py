@@ -46,9 +46,15 @@ def _accounts_of(console: Console, user: User) -> list[dict[str, object]]:
 
 
 async def _page(
-    request: Request, *, error: str = "", link: tuple[str, str] | None = None, status: int = 200
+    request: Request,
+    *,
+    error: str = "",
+    link: tuple[str, str] | None = None,
+    status: int = 200,
+    removing: User | None = None,
 ) -> Response:
-    """The account page; ``link`` = (email, one-time link) just made, shown once."""
+    """The account page; ``link`` = (email, one-time link) just made, shown once;
+    ``removing``: the account whose removal is asked for, to confirm."""
     console, user = console_of(request), request.state.user
     listed = await run_in_threadpool(_accounts_of, console, user)
     context = {
@@ -59,6 +65,7 @@ async def _page(
         "link": link,
         "link_days": accounts.PASSWORD_LINK_DAYS,
         "password_min": accounts.PASSWORD_MIN,
+        "removing": removing,
     }
     return page(request, "account.html", context, status_code=status)
 
@@ -150,6 +157,19 @@ async def new_link(request: Request) -> Response:
 
 
 @handler(admin=True)
+async def confirm_removal(request: Request) -> Response:
+    """« Supprimer » asks first: the removal is a second, explicit POST (with its token)."""
+    console, user = console_of(request), request.state.user
+    other = await run_in_threadpool(_other, console, request)
+    if other is None:
+        return not_found(request, "Ce compte n'existe pas (ou plus).")
+    if other.id == user.id:
+        error = "Vous ne pouvez pas supprimer votre propre compte."
+        return await _page(request, error=error, status=400)
+    return await _page(request, removing=other)
+
+
+@handler(admin=True)
 async def remove_account(request: Request) -> Response:
     console, user = console_of(request), request.state.user
     other = await run_in_threadpool(_other, console, request)
@@ -168,5 +188,6 @@ ROUTES = [
     Route("/compte/mot-de-passe", change_password, methods=["POST"]),
     Route("/compte/comptes", add_account, methods=["POST"]),
     Route("/compte/comptes/{user_id}/lien", new_link, methods=["POST"]),
+    Route("/compte/comptes/{user_id}/supprimer", confirm_removal, methods=["GET"]),
     Route("/compte/comptes/{user_id}/supprimer", remove_account, methods=["POST"]),
 ]

@@ -176,6 +176,7 @@ async def prepare(request: Request) -> Response:
     match = await run_in_threadpool(tenders.latest_match, console.store, tender_id)
     reasons = drafting.refusal(tender, match, datetime.now(UTC))
     if reasons and form_text(request, "confirmer") != "1":
+        # the form's action ends with #reponse: the browser shows this warning, not the top
         return await render_call(request, {"confirm_draft": reasons}, status_code=409)
     try:
         written = await run_in_threadpool(
@@ -183,7 +184,7 @@ async def prepare(request: Request) -> Response:
         )
     except OpcoWatchError as error:
         return await render_call(
-            request, {"error": f"Brouillon impossible : {error}"}, status_code=422
+            request, {"draft_error": f"Brouillon impossible : {error}"}, status_code=422
         )
     return redirect(
         request, f"/appels/{tender_id}#reponse", f"Brouillon prêt : {len(written.files)} fichiers."

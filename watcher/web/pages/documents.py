@@ -4,6 +4,7 @@ the upload of a new version (size and type limits, the declared name, the old on
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path, PurePath
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -12,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from watcher import activity
+from watcher import activity, fr
 from watcher.models import PARIS
 from watcher.pertinence import documents_deadline
-from watcher.vault_versions import UploadError, check_upload, history, save_version
+from watcher.vault_versions import UploadError, check_upload, history, inside, save_version
 from watcher.web.console import Console, actor, console_of, form_text, handler, not_found, redirect
 from watcher.web.render import page
 
@@ -49,7 +50,7 @@ def listing(console: Console) -> dict[str, Any]:
                 "status_label": STATUS_LABELS[state.status],
                 "detail": state.detail,
                 "required": document.kind in vault.required,
-                "history": history(vault.folder, file),
+                "history": _versions(history(vault.folder, file)),
             }
         )
     declared = {d.kind for d in vault.documents}
@@ -61,6 +62,52 @@ def listing(console: Console) -> dict[str, Any]:
         "against": against,
         "configured": vault.configured,
     }
+
+
+def _versions(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The manifest's uploads, their moment read back (« 2 décembre 2026 » on the page)."""
+    versions = []
+    for entry in found:
+        try:
+            at: datetime | None = datetime.fromisoformat(str(entry.get("at", "")))
+        except ValueError:
+            at = None
+        versions.append({**entry, "at": at})
+    return versions
+
+
+def _check_type(filename: str | None, types: list[str]) -> None:
+    """The sent file's own extension, told apart from the declared one: « virus.exe » is
+    refused for its type, not for not looking like the declared PDF."""
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix and suffix not in types:
+        accepted = ", ".join(types)
+        raise UploadError(
+            f"les fichiers {suffix} ne sont pas acceptés (acceptés{fr.NBSP}: {accepted})"
+        )
+
+
+def _share_mode(target: Path) -> None:
+    """The new version gets the mode of the folder's other documents (0644 less the umask
+    when there are none), not the 0600 of the temporary file it was written as."""
+    others = sorted(
+        p
+        for p in target.parent.iterdir()
+        if p.is_file() and p != target and not p.name.startswith(".")
+    )
+    mode = others[0].stat().st_mode & 0o777 if others else 0o644 & ~_umask()
+    target.chmod(mode)
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` would change it for every
+    thread of the server meanwhile); 022 where /proc does not tell."""
+    try:
+        status = Path("/proc/self/status").read_text("ascii")
+    except OSError:
+        return 0o022
+    found = [line.split()[1] for line in status.splitlines() if line.startswith("Umask:")]
+    return int(found[0], 8) if found else 0o022
 
 
 @handler()
@@ -102,6 +149,7 @@ async def upload(request: Request) -> Response:
     try:
         if not isinstance(sent, UploadFile):
             raise UploadError("aucun fichier choisi")
+        _check_type(sent.filename, web.upload_types)
         data = await sent.read(int(web.upload_max_mb * 1_000_000) + 1)
         issued, expires = _day(form_text(request, "delivre")), _day(form_text(request, "expire"))
         if issued and expires and expires < issued:
@@ -122,6 +170,7 @@ async def upload(request: Request) -> Response:
                 by=actor(request),
             )
         )
+        await run_in_threadpool(_share_mode, inside(vault.folder, document.item.file))
     except UploadError as error:
         context = await run_in_threadpool(listing, console)
         return page(

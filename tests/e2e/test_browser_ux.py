@@ -1,0 +1,109 @@
+"""What a product tester saw in Chromium: the alert and digest emails on a phone, and
+« Préparer la réponse » on a closed call landing on its warning."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.notify_data import Collect, parts
+from tests.web_site import ADMIN, NOW, Site, add_account, build_site, serve
+from watcher.models import PARIS
+from watcher.notify.digest import enqueue_digest, write_html
+from watcher.notify.sender import drain
+from watcher.notify.settings import settings_of
+from watcher.notify.week import Week
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+PHONE = {"width": 390, "height": 844}
+
+if not CHROMIUM.exists() and os.environ.get("CI") != "true":
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return build_site(tmp_path)
+
+
+def _emails(site: Site, tmp_path: Path) -> dict[str, str]:
+    """The HTML of an alert with its buttons, of the digest email and of its file."""
+    settings = settings_of(site.config)
+    week = Week.of(NOW.astimezone(PARIS).date())
+    collect = Collect()
+    with site.store() as store:
+        enqueue_digest(store, settings, week, NOW, to="veille@of.fr")
+        drain(store, settings, transport=collect)
+        write_html(store, settings, week, NOW, tmp_path / "digest.html")
+    found = {str(m["X-Opco-Watch-Kind"]) + str(m["To"]): parts(m)[1] for m in collect.sent}
+    alert = next(html for key, html in found.items() if key.startswith("alert") and "/e/" in html)
+    return {
+        "alert": alert,
+        "digest": found["digestveille@of.fr"],
+        "digest-file": (tmp_path / "digest.html").read_text("utf-8"),
+    }
+
+
+def _fits(page: Page, name: str) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name} scrolls sideways: {width}px"
+
+
+def test_the_alert_and_the_digest_fit_a_phone_with_every_button(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport=PHONE)
+    for name, html in _emails(site, tmp_path).items():
+        page.set_content(html)
+        _fits(page, name)
+        buttons = page.locator('a[href*="/e/"]')
+        if name == "alert":
+            labels = [b.inner_text() for b in buttons.all()]
+            assert labels[:4] == ["Pertinent", "Pas pertinent", "Je prends", "No-go"], labels
+        for button in buttons.all():
+            box = button.bounding_box()
+            assert box is not None, name
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (name, box)
+
+
+def _login(page: Page, base: str) -> None:
+    page.goto(f"{base}/appels")
+    page.get_by_label("Adresse e-mail").fill(ADMIN)
+    page.get_by_label("Mot de passe").fill("correct horse battery")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1, name="Appels")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}])
+def test_preparing_a_closed_call_lands_on_its_warning(
+    browser: Browser, site: Site, viewport: dict[str, int]
+) -> None:
+    add_account(site, ADMIN, "admin")
+    closed = site.ids()["att-1"]
+    with serve(site.config, site.config_file) as (base, _app):
+        page = browser.new_page(viewport=viewport)
+        _login(page, base)
+        page.goto(f"{base}/appels/{closed}")
+        page.get_by_role("button", name="Préparer la réponse").click()
+        warning = page.get_by_role("alert")
+        expect(warning).to_contain_text("Avant d'écrire le brouillon")
+        expect(page).to_have_url(re.compile(r"#reponse$"))
+        box = warning.bounding_box()
+        assert box is not None and 0 <= box["y"] < viewport["height"], f"warning at {box}"
+        button = page.get_by_role("button", name="Préparer quand même").bounding_box()
+        assert button is not None and button["y"] + button["height"] <= viewport["height"]
