@@ -13,6 +13,8 @@ from watcher.isolation import error_words
 from watcher.robots import BLOCKED, when_unreachable
 
 URL = "https://www.akto.fr/appels-d-offres/"
+#: what a robots.txt may fail with, in French
+REASONS = (("site unreachable", "site injoignable"), ("timed out", "pas de réponse à temps"))
 
 
 def stored(reason: str) -> str:
@@ -43,11 +45,13 @@ def test_each_fetch_failure_reads_in_french(reason: str, french: str) -> None:
 
 
 def test_an_unreachable_robots_txt_reads_in_french() -> None:
-    rules = when_unreachable("akto", URL + "robots.txt", "HTTP 503", None, datetime.now(UTC))
-    assert rules is not None
-    words = in_french(stored(rules.refusal))
-    assert words.startswith("robots.txt illisible (HTTP 503) et aucune copie récente\u00a0:")
-    assert "unreachable" not in words and "disallowed" not in words
+    for reason, french in (("HTTP 503", "HTTP 503 (erreur du site)"), *REASONS):
+        rules = when_unreachable("akto", URL + "robots.txt", reason, None, datetime.now(UTC))
+        assert rules is not None
+        words = in_french(stored(rules.refusal))
+        assert words.startswith(f"robots.txt illisible ({french}) et aucune copie récente\u00a0:")
+        assert words.endswith(f"prochain passage\u00a0: {URL}")
+        assert "unreachable" not in words and "disallowed" not in words
 
 
 def test_a_message_the_fetch_layer_did_not_write_is_left_as_written() -> None:

@@ -132,6 +132,7 @@ def test_poll_one_source_now_shows_its_progress_then_its_outcome(
         page = html.unescape(client.get("/sources/akto").text)
         assert re.search(r"avis lus\xa0: \d+\xa0nouveaux?, \d+\xa0modifiés?", page), page
         assert 'http-equiv="refresh"' not in page, "finished: no more refresh"
+        assert "Interrogation d'akto" in page and "Lancée par Poste local le" in page
         assert post(client, "/sources/inconnue/interroger", page="/sources").status_code == 404
     with site.store() as store:
         state = store.source_state("akto")
@@ -168,3 +169,14 @@ def test_demo_serve_ends_with_the_console_on_the_demos_data(tmp_path: Path) -> N
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_a_source_down_is_said_down_in_french(site: Site) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
+    with site.client(mirror=nobody) as client:
+        post(client, "/sources/akto/interroger", page="/sources")
+        assert site.app.state.console.polls["akto"].done.wait(timeout=120)
+        page = html.unescape(client.get("/sources/akto").text).replace("\xa0", " ")
+        assert "échec : robots.txt illisible (site injoignable)" in page, page  # asked first
+        sources = html.unescape(client.get("/sources").text).replace("\xa0", " ")
+    assert "(site injoignable)" in sources and "unreachable" not in page + sources

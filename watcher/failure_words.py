@@ -28,16 +28,18 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^unsupported URL scheme (.*)", r"adresse d'un type non pris en charge (\1)"),
         (r"^blocked by robots\.txt", "refusé par le robots.txt du site"),
         (
-            r"^robots\.txt unreachable \((.*?)\) and no recent copy kept: every page of the "
-            r"host is disallowed \(RFC 9309\), asked again at the next poll",
-            "robots.txt illisible (\\1) et aucune copie récente\u00a0: aucune page du site "
-            "n'est lue (RFC 9309), nouvel essai au prochain passage",
-        ),
-        (
             r"^no complete answer within (.*?) \(fetch\.request_deadline_seconds\)",
             r"pas de réponse complète en \1 (fetch.request_deadline_seconds)",
         ),
     )
+)
+_ROBOTS_UNREACHABLE = re.compile(
+    r"^robots\.txt unreachable \((.*?)\) and no recent copy kept: every page of the host is "
+    r"disallowed \(RFC 9309\), asked again at the next poll"
+)
+_ROBOTS_FRENCH = (
+    "robots.txt illisible ({reason}) et aucune copie récente\u00a0: aucune page du site n'est "
+    "lue (RFC 9309), nouvel essai au prochain passage"
 )
 _WAIT = re.compile(r", the site asks to wait (\d+) (s|min|h|days)\b")
 _UNITS = {"s": "s", "min": "min", "h": "h", "days": "jours"}
@@ -55,6 +57,10 @@ def in_french(failure: str) -> str:
     """``failure`` (as the health table keeps it) in French: « site injoignable : https://… »;
     text the fetch layer did not write is left as it is."""
     words = failure.strip()
+    robots = _ROBOTS_UNREACHABLE.match(words)
+    if robots:  # its reason is a failure of its own: « robots.txt illisible (site injoignable) »
+        rest = words[robots.end() :]
+        return _french_colon(_ROBOTS_FRENCH.format(reason=in_french(robots[1])) + rest)
     for english, french in _PHRASES:
         if english.search(words):
             words = english.sub(french, words, count=1)

@@ -58,6 +58,7 @@ def environment() -> Environment:
     env.filters["short_date"] = _short_date
     env.filters["amount"] = fr.amount
     env.filters["person"] = _person
+    env.filters["of_name"] = fr.of_name  # {{ name|of_name }}: "d'akto", "de constructys"
     env.filters["noun"] = fr.noun  # {{ n|noun("appel", "appels") }}: the word agreed with n
     env.filters["plural"] = fr.plural  # {{ n|plural("appel") }}: "0 appel", "2 appels"
     return env
