@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from watcher import fr
-from watcher.models import PARIS, Notice
+from watcher.cli.call_views import status_words
+from watcher.models import PARIS, Notice, NoticeKind, Tender
 
 NNBSP = fr.NARROW_NBSP
 
@@ -90,3 +91,28 @@ def test_nuts_places_are_said_as_their_region() -> None:
         "France entière",
         "35",
     ]
+
+
+def _tender(*kinds: NoticeKind, closed: bool = True, winner: str = "") -> Tender:
+    notices = tuple(
+        Notice("akto", f"ref-{i}", "Formation SST", f"https://www.akto.fr/{i}", kind=kind)
+        for i, kind in enumerate((NoticeKind.CALL, *kinds))
+    )
+    return Tender(22, notices, closed=closed, winner=winner)
+
+
+@pytest.mark.parametrize(
+    ("tender", "words"),
+    [
+        (_tender(NoticeKind.AWARD), "attribué"),  # an award without its winner: not « clôturé »
+        (_tender(NoticeKind.AWARD, winner="Formacoop"), "attribué"),
+        (_tender(NoticeKind.CANCELLATION), "annulé"),
+        (_tender(), "clôturé"),
+        (_tender(closed=False), ""),
+    ],
+)
+def test_what_closed_a_call_is_said_one_way_by_the_console_and_the_cli(
+    tender: Tender, words: str
+) -> None:
+    assert fr.closed_words(tender) == words
+    assert status_words(tender) == ("nouveau · " + words if words else "nouveau")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from watcher.models import PARIS, NoticeKind
+from watcher.models import PARIS, NoticeKind, Tender
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = (
@@ -71,6 +71,18 @@ def estimate(low: Decimal | None, high: Decimal | None = None, *, suffix: str = 
 
 def kind_label(kind: NoticeKind) -> str:
     return KINDS[kind]
+
+
+def closed_words(tender: Tender) -> str:
+    """What closed a call, as every page and command says it: « annulé », « attribué » (a
+    notice of award; its winner is said beside it where known), « clôturé » (closed otherwise);
+    "" for a call still open."""
+    kinds = {notice.kind for notice in tender.notices}
+    if NoticeKind.CANCELLATION in kinds:
+        return "annulé"
+    if NoticeKind.AWARD in kinds or tender.winner:
+        return "attribué"
+    return "clôturé" if tender.closed else ""
 
 
 def amount_label(kind: NoticeKind) -> str:

@@ -97,13 +97,9 @@ def _score(match: Match | None) -> long_table.Cell:
 
 def status_words(tender: Tender) -> str:
     """'nouveau', 'go'..., then what closed it: 'attribué', 'annulé'."""
-    words = [STATUS_LABELS.get(tender.status, tender.status)]
-    kinds = {n.kind for n in tender.notices}
-    if NoticeKind.CANCELLATION in kinds:
-        words.append("annulé")
-    elif NoticeKind.AWARD in kinds:
-        words.append("attribué")
-    return " · ".join(words)
+    closed = fr.closed_words(tender)
+    words = STATUS_LABELS.get(tender.status, tender.status)
+    return f"{words} · {closed}" if closed else words
 
 
 def buyer_name(tender: Tender) -> str:

@@ -99,6 +99,7 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "status": tender.status,
         "status_label": STATUS_LABELS.get(tender.status, tender.status),
         "closed": tender.closed,
+        "closed_words": fr.closed_words(tender),
         "winner": tender.winner,
         "owner": call.owner,
         "deadline": fr.long_datetime(deadline) if deadline else "",
