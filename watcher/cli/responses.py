@@ -27,7 +27,6 @@ from watcher.cli.common import (
 )
 from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
-from watcher.judging import Judge
 from watcher.models import PARIS, Match, Tender
 from watcher.store import Store
 
@@ -129,6 +128,8 @@ def draft_command(
     today = datetime.now(PARIS).date()
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
+        from watcher.judging import Judge  # the classifier: once the call is found
+
         verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
         refusals = entry_refusals(tender, verdict, datetime.now(UTC))
         for reason in refusals:
