@@ -7,8 +7,12 @@ command run on an empty database (its start-up), and where ``--help``'s import t
 Each command runs as a child process (the console script of the checkout's .venv) in a folder
 with a configuration and an empty, migrated database, so it does next to no work: what it
 costs is its imports and set-up. CPU is user+sys of the child (rusage), median of ``--rounds``
-interleaved rounds. ``--importtime`` adds ``python -X importtime`` of ``opco-watch --help``:
-time by top-level package, the heavy optional libraries and which project module pulls each;
+interleaved rounds, after a warm-up run of each (the bytecode cached, as in an installed
+tool: in a folder of the run, whatever PYTHONDONTWRITEBYTECODE says, never in the checkouts).
+The libraries' rows are what click, rich, pydantic and SQLAlchemy cost alone in the same
+interpreter: the floor of a command that opens the store. ``--importtime`` adds ``python -X
+importtime`` of ``opco-watch --help`` (bytecode cached the same way): time by top-level
+package, the heavy optional libraries and which project module pulls each;
 ``--importtime-command ARGS`` does the same for one command, run on the empty database.
 Prints figures; never fails a build.
 """
@@ -45,6 +49,23 @@ COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("digest --html (empty week)", ("digest", "--html", "digest.html")),
     ("poll --source nosuch (refused)", ("poll", "--source", "nosuch")),
 )
+#: (label, Python code): the libraries alone, each row adding to the one before
+LIBRARIES: tuple[tuple[str, str], ...] = (
+    ("libraries: interpreter", "pass"),
+    ("  + click, rich", "import click, rich.console, rich.table"),
+    (
+        "  + pydantic, a model",
+        "import click, rich.console, rich.table, pydantic, email_validator\n"
+        "class A(pydantic.BaseModel):\n    a: int = 1\nA()",
+    ),
+    (
+        "  + SQLAlchemy, a SQLite query",
+        "import click, rich.console, rich.table, pydantic, email_validator, sqlalchemy\n"
+        "class A(pydantic.BaseModel):\n    a: int = 1\nA()\n"
+        "with sqlalchemy.create_engine('sqlite://').connect() as c:\n"
+        "    c.exec_driver_sql('select 1')",
+    ),
+)
 #: libraries a command that does not need them should not import (issue 12)
 HEAVY = (
     *("alembic", "mako", "icalendar", "dateutil", "pypdf", "bs4", "soupsieve", "lxml"),
@@ -64,18 +85,38 @@ def prepare(project: Project, folder: Path) -> Path:
     return config
 
 
+def cached_env(project: Project, cache: Path) -> dict[str, str]:
+    """The child's environment with its bytecode written to and read from ``cache``."""
+    env = {k: v for k, v in project.env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return env | {"PYTHONPYCACHEPREFIX": str(cache)}
+
+
+def runs(project: Project, config: Path) -> list[tuple[str, list[str | Path]]]:
+    """(label, argv) of each measured run: the libraries' rows, then the commands."""
+    found: list[tuple[str, list[str | Path]]] = [
+        (label, [project.python, "-c", code]) for label, code in LIBRARIES
+    ]
+    for label, arguments in COMMANDS:
+        found.append((label, [project.script, "--config", config, *arguments]))
+    return found
+
+
 def measure(checkouts: list[Project], rounds: int) -> dict[tuple[Path, str], list[float]]:
     """(checkout root, command label) -> CPU seconds of each round (keyed by the root: a
     label changes when the checkout is edited during the run)."""
     cpu: dict[tuple[Path, str], list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as work:
         configs = {p.root: prepare(p, Path(work) / p.root.name) for p in checkouts}
+        env = {p.root: cached_env(p, Path(work) / "pycache") for p in checkouts}
+        for project in checkouts:  # warm-up: every module's bytecode written once
+            config = configs[project.root]
+            for _, argv in runs(project, config):
+                run_metered(argv, env=env[project.root], cwd=config.parent, check=False)
         for number, project in interleaved(rounds, checkouts):
             say(f"start-up, round {number + 1}: {project.label}")
             config = configs[project.root]
-            for label, arguments in COMMANDS:
-                argv = [project.script, "--config", config, *arguments]
-                done = run_metered(argv, env=project.env(), cwd=config.parent, check=False)
+            for label, argv in runs(project, config):
+                done = run_metered(argv, env=env[project.root], cwd=config.parent, check=False)
                 if done.returncode not in (0, 1, 2, 4):
                     tail = done.stderr.strip().splitlines()[-1:] or [""]
                     raise RuntimeError(f"{label} exited {done.returncode}: {tail[0]}")
@@ -88,7 +129,7 @@ def print_startup(checkouts: list[Project], cpu: dict[tuple[Path, str], list[flo
     print(
         f"{'command (CPU user+sys, median)':36}{heads}" + ("   ratio" if len(checkouts) > 1 else "")
     )
-    for label, _ in COMMANDS:
+    for label in [label for label, _ in LIBRARIES] + [label for label, _ in COMMANDS]:
         medians = [median(cpu[(p.root, label)]) for p in checkouts]
         cells = "".join(f"{m:>22.2f} s" for m in medians)
         print(f"{label:36}{cells}  {ratio(medians[-1], medians[0]) if len(checkouts) > 1 else ''}")
@@ -185,13 +226,15 @@ def importtimes(
         configs = {}
         if arguments != ("--help",):
             configs = {p.root: prepare(p, Path(work) / p.root.name) for p in checkouts}
-        for _, project in interleaved(rounds, checkouts):
+        env = {p.root: cached_env(p, Path(work) / "pycache") for p in checkouts}
+        for number, project in interleaved(rounds + 1, checkouts):
             config = configs.get(project.root)
             head = ("--config", str(config)) if config else ()
             argv = [project.python, "-X", "importtime", project.script, *head, *arguments]
             cwd = config.parent if config else None
-            done = run_metered(argv, env=project.env(), cwd=cwd, check=False)
-            found[str(project.root)].add(parse_importtime(done.stderr))
+            done = run_metered(argv, env=env[project.root], cwd=cwd, check=False)
+            if number > 0:  # the first round writes the bytecode
+                found[str(project.root)].add(parse_importtime(done.stderr))
     return found
 
 

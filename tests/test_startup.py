@@ -62,6 +62,15 @@ def loaded_after(*args: str) -> dict[str, list[str]]:
 NOT_NEEDED = ("bs4", "soupsieve", "lxml", "httpx", "httpcore", "pygments", "docxtpl", "docx")
 NOT_NEEDED += ("icalendar", "pypdf", "alembic", "mako", "sklearn", "apscheduler", "starlette")
 NOT_NEEDED += ("jinja2", "scrapers.base", "sqlalchemy.dialects.postgresql")
+#: the classifier and the drafts' checks: only a command that judges a call it found loads them
+#: (``[profile]`` needs ``watcher.classify.profile`` alone)
+CLASSIFIER: tuple[str, ...] = (
+    "watcher.judging",
+    "watcher.classify.classifier",
+    "watcher.classify.relevance",
+)
+CLASSIFIER += ("watcher.classify.scoring", "watcher.classify.learn", "watcher.classify.batch")
+NOT_NEEDED += (*CLASSIFIER, "watcher.classify.blockers", "responses.draft")
 #: no store either for these
 NO_STORE = ("sqlalchemy", "watcher.store")
 
@@ -88,7 +97,7 @@ COMMAND_TABLE: tuple[tuple[tuple[str, ...], int, tuple[str, ...], bool], ...] = 
     (("feedback", "1", "relevant"), 4, (), True),
     (("documents", "--json"), 0, (), True),
     (("draft", "1"), 4, (), True),
-    (("classify", "--input", "-"), 0, (), True),
+    (("classify", "--input", "-"), 0, (*CLASSIFIER, "watcher.classify.blockers"), True),
     (("calendar", "-o", "-"), 0, ("icalendar",), True),
     (("send",), 0, (), True),
     (("reminders",), 0, (), True),
@@ -308,3 +317,63 @@ def test_email_fields_check_as_pydantic_does(address: str) -> None:
         assert raised.value.errors() == error.errors()
     else:
         assert ours.validate_python(address) == expected
+
+
+# --------------------------------------------------------------- the classify package, lazily
+
+
+def test_the_profile_loads_without_the_classifier() -> None:
+    """``watcher.classify``'s names load with their module on first use (issue 12)."""
+    code = """
+import sys
+from watcher.classify.profile import Profile
+import watcher.classify
+print(sorted(m.rpartition(".")[2] for m in sys.modules if m.startswith("watcher.classify.")))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "['cpv', 'geo', 'phrases', 'profile', 'text']", done.stderr
+
+
+def test_every_name_of_the_classify_package_is_its_module_s() -> None:
+    """Each public name is importable from the package and is the defining module's object;
+    ``import *`` gives all of them; a wrong name is an AttributeError."""
+    import watcher.classify as package
+
+    for name in package.__all__:
+        defining = import_module(f"watcher.classify.{package._MODULES[name]}")
+        assert getattr(package, name) is getattr(defining, name)
+        assert name in dir(package)
+    assert set(package.__all__) == set(package._MODULES)
+    namespace: dict[str, Any] = {}
+    exec("from watcher.classify import *", namespace)
+    assert set(package.__all__) <= set(namespace)
+    with pytest.raises(AttributeError, match="nosuch"):
+        package.nosuch  # noqa: B018
+    assert import_module("watcher.classify.geo") is package.geo
+
+
+# ----------------------------------------------------------- the configuration, validated once
+
+
+def test_the_configuration_is_validated_once(
+    migrated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading (and checking) the file builds the models once, not once to find the problems
+    and again to return the configuration."""
+    from watcher import config as config_module
+    from watcher import config_check
+
+    built: list[Path] = []
+    build = config_module.build_config
+
+    def counted(base_dir: Path, raw: dict[str, Any]) -> config_module.Config:
+        built.append(base_dir)
+        return build(base_dir, raw)
+
+    monkeypatch.setattr(config_module, "build_config", counted)
+    monkeypatch.setattr(config_check, "build_config", counted, raising=False)
+    file = migrated / "opco-watch.toml"
+    assert config_module.load_config(file).base_dir == migrated
+    assert len(built) == 1
+    assert config_check.check_config(file).config is not None
+    assert len(built) == 2

@@ -234,11 +234,11 @@ def config_from_bytes(data: bytes, *, base_dir: Path = Path("."), name: str = "t
     """The configuration these bytes describe. Whatever the bytes, the only exception raised
     is ``ConfigError`` (every problem of the file in one message): the fuzzing entry point."""
     raw = parse_toml(data, name)
-    problems = validate_raw(raw, base_dir)
-    if problems:
+    config, problems = checked_config(raw, base_dir)
+    if config is None or problems:
         lines = "\n".join(f"- {p}" for p in problems)
         raise ConfigError(f"{name} has {len(problems)} problem(s):\n{lines}")
-    return build_config(base_dir, raw)
+    return config
 
 
 def validate_file(file: Path) -> list[ConfigError]:
@@ -252,14 +252,20 @@ def validate_file(file: Path) -> list[ConfigError]:
 
 def validate_raw(raw: dict[str, Any], base_dir: Path) -> list[ConfigError]:
     """The problems of a parsed file: unknown keys, wrong types, bad values, unknown sources."""
+    return checked_config(raw, base_dir)[1]
+
+
+def checked_config(raw: dict[str, Any], base_dir: Path) -> tuple[Config | None, list[ConfigError]]:
+    """The configuration of a parsed file (None when the models refuse it) and the file's
+    problems (``validate_raw``): validated once, the configuration kept (issue 12)."""
     problems = _source_problems(raw.get("sources"))
     try:
-        build_config(base_dir, raw)
+        return build_config(base_dir, raw), problems
     except ValidationError as error:
         problems = [_explain(item) for item in error.errors()] + problems
     except RecursionError:
         problems.insert(0, _too_deep(key=_deepest_key(raw)))
-    return problems
+    return None, problems
 
 
 def read_bytes(file: Path) -> bytes:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from responses.settings import DocumentsConfig, ResponsesConfig
 from watcher.classify.profile import Profile
-from watcher.config import Config, build_config, parse_toml, read_bytes, shown, validate_raw
+from watcher.config import Config, checked_config, parse_toml, read_bytes, shown
 from watcher.errors import ConfigError
 from watcher.examples import example_meaning
 from watcher.notify.settings import MailConfig, mail_section_problems
@@ -53,8 +53,8 @@ def check_config_bytes(data: bytes, *, base_dir: Path, name: str = "the file") -
         raw = parse_toml(data, name)
     except ConfigError as error:
         return ConfigReport([error])
-    errors = validate_raw(raw, base_dir)
-    config = None if errors else build_config(base_dir, raw)
+    config, errors = checked_config(raw, base_dir)
+    config = None if errors else config
     sections = _valid_sections(raw, config)
     errors += file_problems(sections, base_dir)
     mail, profile = sections.get("mail"), sections.get("profile")

@@ -5,30 +5,55 @@ Stage 1 asks whether a notice is a call a training organisation can answer at al
 (``scoring.py``); blockers are listed whatever the score (``blockers.py``). ``Classifier`` puts
 them together; ``learn.py`` moves the verdict with the users' judgements (``crossval.py``
 measures it).
+
+The names below load with their module on first use (PEP 562): reading the configuration's
+``[profile]`` (``watcher.classify.profile``) does not import the classifier (issue 12).
 """
 
-from watcher.classify.batch import BatchStats, classify_jsonl, verdict_json
-from watcher.classify.classifier import Classifier, Verdict
-from watcher.classify.crossval import CrossValidation, cross_validate
-from watcher.classify.document import Document, RecordError, from_notice, from_record
-from watcher.classify.evaluate import (
-    EvalReport,
-    baseline_relevant,
-    evaluate_jsonl,
-    format_report,
-    label_topics,
-)
-from watcher.classify.learn import Learner, train
-from watcher.classify.profile import (
-    QUALIOPI_CATEGORIES,
-    Course,
-    Domain,
-    Profile,
-    Qualiopi,
-    example_profile_toml,
-    load_example_profile,
-)
-from watcher.classify.text import fold, stem, stems
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from watcher.classify.batch import BatchStats, classify_jsonl, verdict_json
+    from watcher.classify.classifier import Classifier, Verdict
+    from watcher.classify.crossval import CrossValidation, cross_validate
+    from watcher.classify.document import Document, RecordError, from_notice, from_record
+    from watcher.classify.evaluate import (
+        EvalReport,
+        baseline_relevant,
+        evaluate_jsonl,
+        format_report,
+        label_topics,
+    )
+    from watcher.classify.learn import Learner, train
+    from watcher.classify.profile import (
+        QUALIOPI_CATEGORIES,
+        Course,
+        Domain,
+        Profile,
+        Qualiopi,
+        example_profile_toml,
+        load_example_profile,
+    )
+    from watcher.classify.text import fold, stem, stems
+
+#: each public name -> the module that defines it
+_MODULES = {
+    **dict.fromkeys(("BatchStats", "classify_jsonl", "verdict_json"), "batch"),
+    **dict.fromkeys(("Classifier", "Verdict"), "classifier"),
+    **dict.fromkeys(("CrossValidation", "cross_validate"), "crossval"),
+    **dict.fromkeys(("Document", "RecordError", "from_notice", "from_record"), "document"),
+    **dict.fromkeys(
+        ("EvalReport", "baseline_relevant", "evaluate_jsonl", "format_report", "label_topics"),
+        "evaluate",
+    ),
+    **dict.fromkeys(("Learner", "train"), "learn"),
+    **dict.fromkeys(("QUALIOPI_CATEGORIES", "Course", "Domain", "Profile", "Qualiopi"), "profile"),
+    **dict.fromkeys(("example_profile_toml", "load_example_profile"), "profile"),
+    **dict.fromkeys(("fold", "stem", "stems"), "text"),
+}
 
 __all__ = [
     "QUALIOPI_CATEGORIES",
@@ -60,3 +85,17 @@ __all__ = [
     "train",
     "verdict_json",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (then kept in the package)."""
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

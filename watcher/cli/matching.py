@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, date, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from watcher.classify import Classifier, classify_jsonl, evaluate_jsonl, format_report
 from watcher.cli.common import EXIT_PARTIAL, err, friendly, load, out, the_call
 from watcher.cli.safe import clean, text
-from watcher.config import Config
-from watcher.judging import classifier_for
 from watcher.store import Store
+
+if TYPE_CHECKING:  # the classifier loads in the commands that classify (not in feedback)
+    from watcher.classify import Classifier
+    from watcher.config import Config
 
 
 def build_classifier(cfg: Config) -> Classifier:
     """The profile's classifier, refined by the users' judgements when there are enough."""
+    from watcher.classify import Classifier
+    from watcher.judging import classifier_for
+
     if not cfg.data_dir.exists() and not cfg.store.database_url:
         return Classifier(cfg.profile)
     with Store.open(cfg.database) as store:
@@ -46,6 +50,8 @@ def classify_command(
     ctx: click.Context, source: TextIO, target: TextIO, today: datetime | None
 ) -> None:
     """Classify notices in bulk: id, relevant, score, domains, reasons, blockers."""
+    from watcher.classify import classify_jsonl
+
     cfg = load(ctx, required=False)
     day = today.date() if today else date.today()
 
@@ -73,6 +79,8 @@ def classify_command(
 @friendly
 def eval_command(ctx: click.Context, source: TextIO) -> None:
     """Measure the classifier on labelled notices, beside a naive baseline."""
+    from watcher.classify import Classifier, evaluate_jsonl, format_report
+
     cfg = load(ctx, required=False)
     click.echo(format_report(evaluate_jsonl(Classifier(cfg.profile), source)))
 

@@ -14,7 +14,6 @@ from watcher.cli import call_views
 from watcher.cli.common import check_source_names, friendly, load, out, the_call
 from watcher.cli.safe import dumps, dumps_array
 from watcher.errors import ConfigError
-from watcher.judging import Judge
 from watcher.models import PARIS
 from watcher.notify.routing import Router
 from watcher.notify.settings import settings_of
@@ -89,6 +88,8 @@ def show_command(ctx: click.Context, ident: str, as_json: bool) -> None:
     today = datetime.now(PARIS).date()
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
+        from watcher.judging import Judge  # the classifier: once the call is found
+
         verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
         view = call_view(store, tender, verdict, Router(settings_of(cfg)))
     if as_json:

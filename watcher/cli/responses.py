@@ -27,7 +27,6 @@ from watcher.cli.common import (
 )
 from watcher.cli.safe import dumps, line, text
 from watcher.fr import long_datetime
-from watcher.judging import Judge
 from watcher.models import PARIS, Match, Tender
 from watcher.store import Store
 
@@ -121,14 +120,15 @@ def draft_command(
     The draft goes to the call's folder, <drafts>/appel-N-<title>, the one the demo and the
     console write too (the console offers its files); a draft there is rewritten only with
     --overwrite."""
-    from responses.draft import entry_refusals
-
     cfg = load(ctx)
     if out_dir is not None:
         output_folder(out_dir, "--out")
     today = datetime.now(PARIS).date()
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
+        from responses.draft import entry_refusals  # the classifier: once the call is found
+        from watcher.judging import Judge
+
         verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
         refusals = entry_refusals(tender, verdict, datetime.now(UTC))
         for reason in refusals:
