@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -279,7 +280,8 @@ def test_hostile_titles_are_shown_literally_and_escaped(
     assert HOSTILE in text and "{{ 7*7 }}" in str(message["Subject"]) + text
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&#34;quotes&#34; &amp; &#39;apostrophes&#39; {{ 7*7 }}" in html
-    assert "49" not in text + html
+    # {{ 7*7 }} never rendered: no 49 in the words (a link's random token may hold one)
+    assert "49" not in re.sub(r"https?://[^\s\"'<>]+", "", text + html)
     assert "javascript:" not in html
 
 
