@@ -67,6 +67,9 @@ class Akto(HtmlSource):
     def detail_request(self, notice: Notice) -> Request | None:
         return Request(notice.url) if self.allows(notice.url) else None
 
+    def detail_region(self) -> Select:
+        return DETAIL_BODY
+
     def parse_detail_soup(self, soup: BeautifulSoup, notice: Notice) -> Notice:
         body = DETAIL_BODY.one(soup, source=self.name, url=notice.url)
         assert body is not None  # min=1 guarantees it

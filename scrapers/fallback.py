@@ -28,7 +28,7 @@ from urllib.parse import SplitResult, unquote
 
 from bs4 import BeautifulSoup, Tag
 
-from scrapers.base import clean_text, html_soup, join_url, split_url
+from scrapers.base import clean_text, html_soup, join_url, select_all, split_url
 from scrapers.dates import fold, parse_french_date
 from scrapers.opco_common import (
     find_deadline,
@@ -120,7 +120,7 @@ def _is_chrome(tag: Tag) -> bool:
 def _candidate_links(soup: BeautifulSoup, base_url: str) -> list[_Link]:
     page = split_url(base_url)
     found = []
-    for anchor in soup.select("a[href]"):
+    for anchor in select_all(soup, "a[href]"):
         url = join_url(base_url, str(anchor.get("href"))).split("#")[0]
         parts = split_url(url)
         if parts.scheme not in ("http", "https") or _same_page(parts, page):
@@ -151,7 +151,7 @@ def _block(link: _Link, others: set[str]) -> Tag:
 
 
 def _holds_other(node: Tag, link: _Link, others: set[str]) -> bool:
-    for anchor in node.select("a[href]"):
+    for anchor in select_all(node, "a[href]"):
         url = join_url(link.url, str(anchor.get("href"))).split("#")[0]
         if url != link.url and url in others:
             return True
@@ -204,7 +204,7 @@ def _title(link: _Link, label: str, block: Tag) -> str:
 
 
 def _documents(block: Tag, base_url: str, link: _Link) -> tuple[str, ...]:
-    urls = (join_url(base_url, str(a.get("href"))) for a in block.select("a[href]"))
+    urls = (join_url(base_url, str(a.get("href"))) for a in select_all(block, "a[href]"))
     kept = [u for u in urls if is_document(u)]
     return tuple(dict.fromkeys([link.url] if link.document else kept))
 

@@ -46,6 +46,8 @@ from scrapers.base import (
     absolute,
     clean_text,
     is_web_url,
+    select_all,
+    select_first,
     split_url,
 )
 from scrapers.dates import fold, parse_deadline, parse_french_date
@@ -96,11 +98,11 @@ class MarchesPublicsInfo(HtmlSource):
         """No row: the consultations table, or the page saying none is open; else a layout
         change. Links to notices that no row holds are a layout change too (the generic
         extractor cannot read this table: its links carry no date of their own)."""
-        notices = len(soup.select(AVIS_LINK.css))
+        notices = len(select_all(soup, AVIS_LINK.css))
         if notices:
             expected = f">= 1: the page links {notices} notice(s) the rows do not match"
             raise LayoutChanged(self.name, self.rows.css, 0, expected=expected, url=url)
-        if soup.select_one(self.frame.css) is not None:
+        if select_first(soup, self.frame.css) is not None:
             return
         if NOTHING_OPEN.search(fold(clean_text(soup.get_text(" ")))):
             return
@@ -159,7 +161,7 @@ def _describe(cell: Tag) -> tuple[str, str, str]:
 def _links(cell: Tag, avis: Tag, base_url: str) -> dict[str, Any]:
     """The row's other links: the RC and DCE as documents, "Déposer un pli" as the platform
     where answers are submitted (stored, never followed)."""
-    others = [a for a in cell.select("a[href]") if a is not avis]
+    others = [a for a in select_all(cell, "a[href]") if a is not avis]
     deposit = [a for a in others if "depos" in fold(f"{a.get('title', '')} {a.get_text()}")]
     documents = [absolute(base_url, str(a["href"])) for a in others if a not in deposit]
     platforms = [absolute(base_url, str(a["href"])) for a in deposit]

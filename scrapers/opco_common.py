@@ -30,6 +30,7 @@ from scrapers.base import (
     clean_text,
     is_web_url,
     join_url,
+    select_all,
     split_url,
 )
 from scrapers.dates import fold, parse_deadline, parse_french_date
@@ -198,7 +199,7 @@ def text_lines(node: Tag) -> str:
 
 def document_links(node: Tag, base_url: str) -> tuple[str, ...]:
     """Absolute links to documents (PDF, office files, archives) under ``node``, in order."""
-    links = (join_url(base_url, str(a.get("href"))) for a in node.select("a[href]"))
+    links = (join_url(base_url, str(a.get("href"))) for a in select_all(node, "a[href]"))
     return tuple(dict.fromkeys(u for u in links if is_web_url(u) and is_document(u)))
 
 
@@ -210,7 +211,7 @@ def external_links(node: Tag, base_url: str, hosts: Iterable[str]) -> tuple[str,
     """Absolute http(s) links under ``node`` that leave the declared ``hosts`` (buyer
     platforms such as achatpublic.com): stored, never fetched."""
     own = set(hosts)
-    links = (join_url(base_url, str(a.get("href"))) for a in node.select("a[href]"))
+    links = (join_url(base_url, str(a.get("href"))) for a in select_all(node, "a[href]"))
     kept = (u for u in links if split_url(u).scheme in ("http", "https"))
     return tuple(dict.fromkeys(u for u in kept if split_url(u).hostname not in own))
 
@@ -220,6 +221,8 @@ def lots_from_lines(lines: Iterable[str]) -> tuple[Lot, ...]:
     in one sentence ("Lot 1 : Île-de-France. Lot 2 : Hauts-de-France.")."""
     lots = []
     for line in lines:
+        if "lot" not in line.lower():  # no lot without the word (only ASCII letters match it)
+            continue
         for part in _NEXT_LOT.split(clean_text(line)):
             match = _LOT.match(part)
             if match:
@@ -276,7 +279,7 @@ def iso_date(value: str) -> date | None:
 
 def platform_links(node: Tag, base_url: str) -> tuple[str, ...]:
     """Links under ``node`` to a buyer platform (achatpublic.com, marches-publics.info…)."""
-    links = (join_url(base_url, str(a.get("href"))) for a in node.select("a[href]"))
+    links = (join_url(base_url, str(a.get("href"))) for a in select_all(node, "a[href]"))
     return tuple(dict.fromkeys(u for u in links if _on_platform(u)))
 
 
@@ -351,6 +354,9 @@ class OpcoCardSource(HtmlSource):
             return Request(notice.url)
         return None
 
+    def detail_region(self) -> Select:
+        return self.detail_body
+
     def parse_detail_soup(self, soup: BeautifulSoup, notice: Notice) -> Notice:
         body = self.detail_body.one(soup, source=self.name, url=notice.url)
         assert body is not None  # min=1 guarantees it
@@ -360,7 +366,7 @@ class OpcoCardSource(HtmlSource):
 def card_summary(row: Tag, title: str) -> str:
     """The card's own paragraphs, without its dates and deadline lines."""
     kept = []
-    for paragraph in row.select("p"):
+    for paragraph in select_all(row, "p"):
         text = clean_text(paragraph.get_text(" "))
         folded = fold(text)
         if text and text != title and not _DATE_LINE.search(folded):

@@ -36,6 +36,7 @@ from scrapers.base import (
     is_web_url,
     join_url,
     read_each,
+    select_all,
     split_url,
 )
 from scrapers.opco_common import find_deadline, is_document, kind_from_wording
@@ -199,7 +200,7 @@ def document_links(fragment: str, base_url: str) -> tuple[str, ...]:
     if "<a" not in fragment:
         return ()
     soup = html_soup(fragment)
-    links = (join_url(base_url, str(a.get("href"))) for a in soup.select("a[href]"))
+    links = (join_url(base_url, str(a.get("href"))) for a in select_all(soup, "a[href]"))
     kept = (u for u in links if is_web_url(u) and is_document(u))
     return tuple(dict.fromkeys(kept))
 

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import http.server
 import json
 import logging
+import shutil
+import ssl
+import subprocess
+import threading
 import time
 from collections.abc import Collection, Coroutine, Iterator
 from dataclasses import replace
@@ -613,3 +618,57 @@ def test_with_params_is_canonical() -> None:
         == "https://h.test/a?a=x+y&b=2&z=1"
     )
     assert with_params("https://h.test/a?z=1&b=2", None) == "https://h.test/a?z=1&b=2"
+
+
+# -- TLS: the CA bundle loaded only for HTTPS, which still verifies ---------------------------
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An HTTPS server on loopback whose certificate no CA signed; yields its base URL."""
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    argv = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    argv += ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run([*argv, "-keyout", key, "-out", cert], check=True, capture_output=True)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command to make a cert")
+def test_plain_http_loads_no_ca_bundle_and_https_still_verifies(
+    server: DevServer, self_signed: str
+) -> None:
+    server.add("/plain-tls.test/x", "ok")
+
+    async def both() -> tuple[bool, bool, FetchError]:
+        async with Fetcher(fast(server, retries=0)) as fetcher:
+            page = await fetcher.fetch(
+                Request("https://plain-tls.test/x"), source="t", allowed_hosts=["plain-tls.test"]
+            )
+            before = fetcher._tls is None  # the mirror is plain HTTP: no CA bundle read
+            direct = Fetcher(FetchSettings(retries=0, respect_robots=False))
+            async with direct:
+                with pytest.raises(FetchError) as caught:
+                    await direct.fetch(
+                        Request(f"{self_signed}/x"), source="t", allowed_hosts=["127.0.0.1"]
+                    )
+                loaded = direct._tls is not None
+            assert page.text == "ok"
+            return before, loaded, caught.value
+
+    before, loaded, error = run(both())
+    assert before and loaded
+    assert (
+        "CERTIFICATE_VERIFY_FAILED" in repr(error.__cause__)
+        or "certificate" in str(error.__cause__).lower()
+    ), error

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -146,10 +147,13 @@ class Fetcher:
         self._transport = transport
         # One client (connection pool) per host: httpcore looks through every connection of
         # its pool for each request, so one pool for a dozen hosts cost CPU in proportion to
-        # all their connections. The clients share one TLS context (loading the CA bundle
-        # costs tens of milliseconds). A given transport (tests) serves every host alone.
-        self._tls = httpx.create_ssl_context() if transport is None else None
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        # all their connections. The HTTPS clients share one TLS context, made when the first
+        # one is (loading the CA bundle costs about 0.1 s of CPU): a poll of plain-HTTP pages
+        # only (the demo's mirror, a loopback server) never loads it. A given transport
+        # (tests) serves every host alone.
+        self._tls: ssl.SSLContext | None = None
+        self._plain: ssl.SSLContext | None = None
+        self._clients: dict[tuple[str, bool], httpx.AsyncClient] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
@@ -167,14 +171,16 @@ class Fetcher:
         for client in clients:
             await client.aclose()
 
-    def _client(self, host: str) -> httpx.AsyncClient:
-        """The connection pool of ``host`` (the logical one: a mirror serves many)."""
-        key = host if self._transport is None else ""
+    def _client(self, host: str, wire: str) -> httpx.AsyncClient:
+        """The connection pool of ``host`` (the logical one: a mirror serves many) for the
+        scheme of ``wire``, the URL really fetched."""
+        secure = wire[:6].lower() == "https:"
+        key = (host, secure) if self._transport is None else ("", True)
         client = self._clients.get(key)
         if client is None:
             client = self._clients[key] = httpx.AsyncClient(
                 transport=self._transport,
-                verify=self._tls if self._tls is not None else True,
+                verify=self._verify(secure),
                 timeout=httpx.Timeout(self.settings.timeout),
                 headers={"User-Agent": self.settings.user_agent},
                 follow_redirects=False,  # followed by hand: every hop on a declared host
@@ -183,6 +189,20 @@ class Fetcher:
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
             )
         return client
+
+    def _verify(self, secure: bool) -> ssl.SSLContext | bool:
+        """What a new client checks certificates with: the shared context with the CA bundle
+        for HTTPS; for plain HTTP a context that trusts no certificate (never used: the
+        client only ever gets http:// URLs, and it would refuse any HTTPS it were given)."""
+        if self._transport is not None:
+            return True
+        if not secure:
+            if self._plain is None:  # verifies, with no CA: it would refuse every certificate
+                self._plain = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            return self._plain
+        if self._tls is None:
+            self._tls = httpx.create_ssl_context()
+        return self._tls
 
     async def fetch(
         self,
@@ -366,7 +386,7 @@ class Fetcher:
         try:
             async with (
                 deadline,
-                self._client(urlsplit(call.url).hostname or "").stream(
+                self._client(urlsplit(call.url).hostname or "", wire).stream(
                     call.method, wire, json=call.json, data=call.form, headers=call.headers
                 ) as response,
             ):

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
-from watcher.store import search_index
+from watcher.store import head, search_index
 from watcher.store.schema import schema_version
 
 if TYPE_CHECKING:  # alembic (and mako) cost a second to import: only when migrating
@@ -372,10 +372,11 @@ def current_version(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0)
 
 
-def migrate(conn: Connection, target: int | None = None) -> int:
+def migrate(conn: Connection, target: int | None = None, *, replay: bool = False) -> int:
     """Apply the missing steps up to ``target`` (default: head); return the version reached.
 
-    Run it inside a transaction: a step that fails leaves the database as it was.
+    Run it inside a transaction: a step that fails leaves the database as it was. A new,
+    empty SQLite database is built at head at once (``watcher.store.head``) unless ``replay``.
     """
     target = HEAD if target is None else target
     if not 0 <= target <= HEAD:
@@ -388,6 +389,9 @@ def migrate(conn: Connection, target: int | None = None) -> int:
         )
     if version >= target:
         return version
+    if version == 0 and target == HEAD and not replay and head.applies(conn, HEAD):
+        head.create(conn, HEAD)
+        return HEAD
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
 

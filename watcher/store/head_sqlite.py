@@ -1,0 +1,48 @@
+# ruff: noqa: E501
+"""The SQLite schema at head, as the migrations leave it (``watcher.store.head``).
+
+Written by ``python -m watcher.store.head``; never edit it by hand."""
+
+VERSION = 9
+STATEMENTS: tuple[str, ...] = (
+    "CREATE TABLE schema_version (\n\tversion INTEGER NOT NULL, \n\tapplied_at DATETIME NOT NULL, \n\tPRIMARY KEY (version)\n)",
+    "CREATE TABLE tenders (\n\tid INTEGER NOT NULL, \n\ttitle TEXT NOT NULL, \n\tbuyer TEXT DEFAULT '' NOT NULL, \n\tdeadline DATETIME, \n\tstatus VARCHAR(32) DEFAULT 'new' NOT NULL, \n\tclosed BOOLEAN DEFAULT 0 NOT NULL, \n\twinner TEXT DEFAULT '' NOT NULL, \n\tcreated_at DATETIME NOT NULL, \n\tupdated_at DATETIME NOT NULL, buyer_norm TEXT DEFAULT '' NOT NULL, title_norm TEXT DEFAULT '' NOT NULL, owner TEXT DEFAULT '' NOT NULL, \n\tPRIMARY KEY (id)\n)",
+    "CREATE TABLE matches (\n\ttender_id INTEGER NOT NULL, \n\trelevant BOOLEAN NOT NULL, \n\tscore INTEGER NOT NULL, \n\tdomains JSON NOT NULL, \n\treasons JSON NOT NULL, \n\tblockers JSON NOT NULL, \n\tcomputed_at DATETIME NOT NULL, \n\tPRIMARY KEY (tender_id), \n\tCONSTRAINT fk_matches_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE CASCADE\n)",
+    'CREATE TABLE notices (\n\tid INTEGER NOT NULL, \n\t"key" VARCHAR NOT NULL, \n\tsource VARCHAR(64) NOT NULL, \n\tref VARCHAR NOT NULL, \n\ttitle TEXT NOT NULL, \n\tbuyer TEXT NOT NULL, \n\turl TEXT NOT NULL, \n\tkind VARCHAR(16) NOT NULL, \n\tpublished DATE, \n\tdeadline DATETIME, \n\tfolder_id VARCHAR NOT NULL, \n\tfingerprint VARCHAR(32) NOT NULL, \n\tlisting_hash VARCHAR, \n\tsearch_text TEXT NOT NULL, \n\tdata TEXT NOT NULL, \n\tfirst_seen DATETIME NOT NULL, \n\tlast_seen DATETIME NOT NULL, \n\tlast_changed DATETIME NOT NULL, \n\ttender_id INTEGER, \n\tPRIMARY KEY (id), \n\tCONSTRAINT uq_notices_key UNIQUE ("key"), \n\tCONSTRAINT fk_notices_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE SET NULL\n)',
+    "CREATE TABLE notice_changes (\n\tid INTEGER NOT NULL, \n\tnotice_id INTEGER NOT NULL, \n\tchanged_at DATETIME NOT NULL, \n\tfields JSON NOT NULL, \n\tPRIMARY KEY (id), \n\tCONSTRAINT fk_notice_changes_notice FOREIGN KEY(notice_id) REFERENCES notices (id) ON DELETE CASCADE\n)",
+    "CREATE TABLE http_cache (\n\turl VARCHAR NOT NULL, \n\tetag TEXT, \n\tlast_modified TEXT, \n\tsaved_at DATETIME NOT NULL, \n\tPRIMARY KEY (url)\n)",
+    "CREATE TABLE feedback (\n\tid INTEGER NOT NULL, \n\tnotice_id INTEGER NOT NULL, \n\trelevant BOOLEAN NOT NULL, \n\tnote TEXT DEFAULT '' NOT NULL, \n\tat DATETIME NOT NULL, author TEXT DEFAULT '' NOT NULL, \n\tPRIMARY KEY (id), \n\tCONSTRAINT fk_feedback_notice FOREIGN KEY(notice_id) REFERENCES notices (id) ON DELETE CASCADE\n)",
+    'CREATE TABLE tender_keys (\n\t"key" VARCHAR NOT NULL, \n\ttender_id INTEGER NOT NULL, \n\tPRIMARY KEY ("key"), \n\tFOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE CASCADE\n)',
+    "CREATE TABLE alert_log (\n\ttender_id INTEGER NOT NULL, \n\trecipient VARCHAR NOT NULL, \n\tmessage_id VARCHAR NOT NULL, \n\tcreated_at DATETIME NOT NULL, \n\tPRIMARY KEY (tender_id, recipient), \n\tCONSTRAINT fk_alert_log_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE CASCADE\n)",
+    "CREATE TABLE jobs_state (\n\tname VARCHAR NOT NULL, \n\tvalue TEXT NOT NULL, \n\tupdated_at DATETIME NOT NULL, \n\tPRIMARY KEY (name)\n)",
+    "CREATE TABLE users (\n\tid INTEGER NOT NULL, \n\temail VARCHAR NOT NULL, \n\trole VARCHAR(16) NOT NULL, \n\tpassword_hash TEXT, \n\tsession_version INTEGER DEFAULT 1 NOT NULL, \n\tcalendar_token VARCHAR, \n\tcreated_at DATETIME NOT NULL, \n\tPRIMARY KEY (id), \n\tCONSTRAINT uq_users_email UNIQUE (email), \n\tCONSTRAINT uq_users_calendar_token UNIQUE (calendar_token)\n)",
+    "CREATE TABLE activity (\n\tid INTEGER NOT NULL, \n\ttender_id INTEGER, \n\tat DATETIME NOT NULL, \n\tactor TEXT NOT NULL, \n\taction VARCHAR(32) NOT NULL, \n\tdetail TEXT DEFAULT '' NOT NULL, \n\tPRIMARY KEY (id), \n\tCONSTRAINT fk_activity_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE CASCADE\n)",
+    "CREATE TABLE drafts (\n\ttender_id INTEGER NOT NULL, \n\tfolder TEXT NOT NULL, \n\tfiles JSON NOT NULL, \n\tchecklist JSON NOT NULL, \n\twarnings JSON NOT NULL, \n\tactor TEXT NOT NULL, \n\tat DATETIME NOT NULL, \n\tPRIMARY KEY (tender_id), \n\tCONSTRAINT fk_drafts_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE CASCADE\n)",
+    "CREATE TABLE checklist_ticks (\n\ttender_id INTEGER NOT NULL, \n\titem VARCHAR NOT NULL, \n\tactor TEXT NOT NULL, \n\tat DATETIME NOT NULL, \n\tPRIMARY KEY (tender_id, item), \n\tCONSTRAINT fk_checklist_ticks_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE CASCADE\n)",
+    "CREATE TABLE app_secrets (\n\tname VARCHAR NOT NULL, \n\tvalue TEXT NOT NULL, \n\tcreated_at DATETIME NOT NULL, \n\tPRIMARY KEY (name)\n)",
+    'CREATE TABLE "outbox" (\n\tid INTEGER NOT NULL, \n\tmessage_id VARCHAR NOT NULL, \n\tkind VARCHAR(32) NOT NULL, \n\trecipient TEXT NOT NULL, \n\tsubject TEXT NOT NULL, \n\tpayload JSON NOT NULL, \n\tcreated_at DATETIME NOT NULL, \n\tsent_at DATETIME, \n\tattempts INTEGER DEFAULT 0 NOT NULL, \n\tlast_error TEXT, \n\tnext_attempt_at DATETIME, \n\tclaimed_at DATETIME, \n\tfailed_at DATETIME, \n\tdoubtful_sends INTEGER DEFAULT 0 NOT NULL, \n\tclaimed_by TEXT, \n\tPRIMARY KEY (id), \n\tCONSTRAINT uq_outbox_message_id UNIQUE (message_id)\n)',
+    'CREATE TABLE "source_state" (\n\tsource VARCHAR(64) NOT NULL, \n\tlast_run DATETIME, \n\tlast_success DATETIME, \n\tconsecutive_failures INTEGER DEFAULT 0 NOT NULL, \n\tlast_error_kind VARCHAR(32), \n\tlast_error TEXT, \n\titems_seen_last INTEGER DEFAULT 0 NOT NULL, \n\tnew_last INTEGER DEFAULT 0 NOT NULL, \n\tchanged_last INTEGER DEFAULT 0 NOT NULL, \n\ton_fallback BOOLEAN DEFAULT 0 NOT NULL, \n\tdeferred_until DATETIME, \n\tdetail_failures INTEGER DEFAULT 0 NOT NULL, \n\tdetail_failure_polls INTEGER DEFAULT 0 NOT NULL, \n\tlast_detail_error TEXT, \n\tskipped_last INTEGER DEFAULT 0 NOT NULL, \n\tPRIMARY KEY (source)\n)',
+    "CREATE TABLE robots_txt (\n\torigin VARCHAR NOT NULL, \n\tstatus INTEGER NOT NULL, \n\tbody TEXT NOT NULL, \n\tfetched_at DATETIME NOT NULL, \n\texpires_at DATETIME NOT NULL, \n\tPRIMARY KEY (origin)\n)",
+    "CREATE VIRTUAL TABLE notices_search USING fts5(search_text, content='notices', content_rowid='id', tokenize='trigram')",
+    "INSERT INTO notices_search(notices_search) VALUES ('rebuild')",
+    "CREATE INDEX ix_tenders_deadline ON tenders (deadline)",
+    "CREATE INDEX ix_tenders_status ON tenders (status)",
+    "CREATE INDEX ix_notices_source ON notices (source)",
+    "CREATE INDEX ix_notices_deadline ON notices (deadline)",
+    "CREATE INDEX ix_notices_first_seen ON notices (first_seen)",
+    "CREATE INDEX ix_notices_folder_id ON notices (folder_id)",
+    "CREATE INDEX ix_notices_tender_id ON notices (tender_id)",
+    "CREATE INDEX ix_notice_changes_notice ON notice_changes (notice_id, changed_at)",
+    "CREATE INDEX ix_feedback_notice ON feedback (notice_id, at)",
+    "CREATE INDEX ix_tender_keys_tender ON tender_keys (tender_id)",
+    "CREATE INDEX ix_activity_tender ON activity (tender_id, id)",
+    "CREATE INDEX ix_tenders_updated_at ON tenders (updated_at)",
+    "CREATE INDEX ix_matches_computed_at ON matches (computed_at)",
+    "CREATE INDEX ix_outbox_pending ON outbox (sent_at, next_attempt_at)",
+    "CREATE INDEX ix_tenders_candidates ON tenders (buyer_norm, closed, deadline, updated_at)",
+    "CREATE INDEX ix_tenders_created_at ON tenders (created_at)",
+    "CREATE INDEX ix_notices_source_first_seen ON notices (source, first_seen, deadline)",
+    "CREATE TRIGGER notices_search_insert AFTER INSERT ON notices BEGIN INSERT INTO notices_search(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER notices_search_delete AFTER DELETE ON notices BEGIN INSERT INTO notices_search(notices_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER notices_search_update AFTER UPDATE OF search_text ON notices WHEN old.search_text IS NOT new.search_text BEGIN INSERT INTO notices_search(notices_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); INSERT INTO notices_search(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
