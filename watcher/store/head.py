@@ -1,6 +1,6 @@
 """A new SQLite database built at the head schema at once, without replaying the migrations.
 
-Replaying the nine steps of ``watcher.store.migrations`` costs alembic's import (about 0.35 s
+Replaying the steps of ``watcher.store.migrations`` costs alembic's import (about 0.35 s
 of CPU) and the steps themselves (about 0.2 s): half a second on every first run. A new,
 empty SQLite database instead gets the schema the steps leave, statement for statement: the
 ``CREATE`` statements SQLite itself keeps in ``sqlite_schema`` after the replay, in

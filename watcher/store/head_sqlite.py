@@ -3,7 +3,7 @@
 
 Written by ``python -m watcher.store.head``; never edit it by hand."""
 
-VERSION = 9
+VERSION = 10
 STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE schema_version (\n\tversion INTEGER NOT NULL, \n\tapplied_at DATETIME NOT NULL, \n\tPRIMARY KEY (version)\n)",
     "CREATE TABLE tenders (\n\tid INTEGER NOT NULL, \n\ttitle TEXT NOT NULL, \n\tbuyer TEXT DEFAULT '' NOT NULL, \n\tdeadline DATETIME, \n\tstatus VARCHAR(32) DEFAULT 'new' NOT NULL, \n\tclosed BOOLEAN DEFAULT 0 NOT NULL, \n\twinner TEXT DEFAULT '' NOT NULL, \n\tcreated_at DATETIME NOT NULL, \n\tupdated_at DATETIME NOT NULL, buyer_norm TEXT DEFAULT '' NOT NULL, title_norm TEXT DEFAULT '' NOT NULL, owner TEXT DEFAULT '' NOT NULL, \n\tPRIMARY KEY (id)\n)",
