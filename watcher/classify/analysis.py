@@ -140,15 +140,16 @@ class Analysed:
 
     def hits(self, kind: str, *, buyer: bool = False) -> list[tuple[Segment, Hit[Entry]]]:
         """(segment, hit) pairs of one kind, in reading order; the buyer only if asked."""
-        if kind in LATER_KINDS:
+        if kind in LATER_KINDS and not self.later_read:
             self.read_later()
         if kind not in self.kinds:
             return _NONE
+        # every segment holds the hits of ``kind`` now (those of ``LATER_KINDS`` were read)
         return [
             (seg, hit)
             for seg in self.segments
             if buyer or seg.field != "buyer"
-            for hit in seg.of(kind)
+            for hit in seg.by_kind.get(kind, _NONE)
         ]
 
 
@@ -199,16 +200,19 @@ def _marker_lists() -> list[tuple[str, list[str]]]:
 
 def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
-    head, rest = split_body(doc.body[:BODY_LIMIT]) if doc.body else ("", "")
+    body = doc.body
+    head, rest = split_body(body[:BODY_LIMIT]) if body else ("", "")
     segments = [_short("title", doc.title, phrases)]
-    if doc.lots:
-        segments += [_short("lots", lot, phrases) for lot in doc.lots]
+    lots = doc.lots
+    if lots:
+        segments += [_short("lots", lot, phrases) for lot in lots]
     segments.append(_short("summary", doc.summary, phrases))
     if head:
         segments.append(_segment("body", head, phrases))
-    segments.append(_buyer_segment(doc.buyer, phrases))
+    buyer = phrases.memo.get(doc.buyer)
+    segments.append(_buyer_segment(doc.buyer, phrases) if buyer is None else buyer)
     read = [seg for seg in segments if seg.seq]
-    return Analysed(doc, read, set().union(*(seg.by_kind for seg in read)), rest)
+    return Analysed(doc, read, set().union(*[seg.by_kind for seg in read]), rest)
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:
