@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
@@ -70,15 +70,26 @@ class Phrases:
         for phrase, entry in phrases:
             (self.later if entry.kind in LATER_KINDS else self.index).add(phrase, entry)
         self.memo: dict[str, Segment] = {}
-        #: (field, short text) -> its segment, kept (functools' LRU cache: thread-safe, two
-        #: threads may at worst build the same segment twice)
-        self.segment = lru_cache(maxsize=SHARED_SEGMENTS)(partial(_segment, phrases=self))
+        #: (field, short text) -> its segment, kept (bounded: cleared when full; plain
+        #: lookups of complete values, so threads share it, two at worst building the same
+        #: segment twice)
+        self.segment = KeptSegments()
         #: short texts seen recently (bounded: cleared when full): a text is kept from the
         #: second time it is read (plain strings in a set: safe to share, nothing to compute)
         self.seen: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.index) + len(self.later)
+
+
+class KeptSegments(dict[tuple[str, str], "Segment"]):
+    """The kept segments of short texts, by (field, text)."""
+
+    __slots__ = ()
+
+    def cache_clear(self) -> None:
+        """Forget every kept segment (tests read texts anew)."""
+        self.clear()
 
 
 @dataclass(slots=True)
@@ -109,8 +120,9 @@ class Segment:
     def quote(self, hit: Hit[Entry]) -> str:
         """The notice's own words behind a hit (positions found once, from the words read)."""
         tokens = self.tokens
-        found = tokens.quoted.get(hit[:2])  # (start, end): most quotes were written before
-        return found if found is not None else tokens.quote(hit.start, hit.end)
+        start, end, _payload = hit
+        found = tokens.quoted.get((start, end))  # most quotes were written before
+        return found if found is not None else tokens.quote(start, end)
 
 
 @dataclass(slots=True)
@@ -252,10 +264,19 @@ def _short(field: str, text: str, phrases: Phrases) -> Segment:
     """The segment of a title, lot or summary: kept when the text is short and was seen
     recently, so that a text seen once (most titles) neither costs nor evicts anything."""
     if len(text) <= SHARED_TEXT_MAX:
+        kept = phrases.segment
+        key = (field, text)
+        found = kept.get(key)
+        if found is not None:
+            return found
         seen = phrases.seen
-        if text in seen:
-            kept: Segment = phrases.segment(field, text)
-            return kept
+        if text in seen:  # read a second time: kept from now on
+            found = _segment(field, text, phrases)
+            if len(kept) >= SHARED_SEGMENTS:
+                kept.clear()
+            kept[key] = found
+            return found
+        # (clearing the texts seen forgets no kept segment: a text kept stays found)
         if len(seen) >= SHARED_SEGMENTS:
             seen.clear()
         seen.add(text)

@@ -98,12 +98,18 @@ def _cpv_topics(code: str) -> tuple[str, ...]:
 
 def _topics(an: Analysed) -> list[str]:
     best: dict[tuple[str, str], float] = {}
-    weights = tx.FIELD_WEIGHTS
-    for seg, hit in an.hits("topic", buyer=True):
-        pts = weights[seg.field]
-        ref = hit.payload.ref
-        if pts > best.get(ref, 0.0):
-            best[ref] = pts
+    if not an.later_read:
+        an.read_later()
+    if "topic" in an.kinds:
+        weights = tx.FIELD_WEIGHTS
+        for seg in an.segments:  # (the buyer's too)
+            hits = seg.by_kind.get("topic")
+            if hits:
+                pts = weights[seg.field]
+                for hit in hits:
+                    ref = hit.payload.ref
+                    if pts > best.get(ref, 0.0):
+                        best[ref] = pts
     points: dict[str, float] = defaultdict(float)
     for (key, _phrase), pts in best.items():
         points[key] += pts
@@ -168,11 +174,15 @@ class ProfileScorer:
         an.read_later()
         excluded = self._excluded(an, reasons) if "exclude" in an.kinds else set()
         best: dict[tuple[int, str], tuple[float, Segment, Hit[Entry]]] = {}
-        for seg, hit in an.hits("domain", buyer=True):
-            pts = DOMAIN_FIELD_WEIGHTS[seg.field]
-            key = hit.payload.ref
-            if key[0] not in excluded and (key not in best or pts > best[key][0]):
-                best[key] = (pts, seg, hit)
+        if "domain" in an.kinds:
+            for seg in an.segments:  # (the buyer's too)
+                hits = seg.by_kind.get("domain")
+                if hits:
+                    pts = DOMAIN_FIELD_WEIGHTS[seg.field]
+                    for hit in hits:
+                        key = hit.payload.ref
+                        if key[0] not in excluded and (key not in best or pts > best[key][0]):
+                            best[key] = (pts, seg, hit)
         points: dict[int, float] = defaultdict(float)
         found: dict[int, list[tuple[float, Segment, Hit[Entry]]]] = defaultdict(list)
         ranked = sorted(best.items(), key=_best_points) if len(best) > 1 else best.items()
