@@ -102,6 +102,10 @@ class Segment:
     tokens: Tokens
     #: where the phrases of ``LATER_KINDS`` are, until they are matched
     later: PhraseIndex[Entry] | None
+    #: True for a segment shared by the notices that repeat its text (kept)
+    kept: bool = False
+    #: stage 1's counted terms of a kept segment, once computed (``relevance._best_terms``)
+    terms: Any = None
 
     def of(self, kind: str) -> list[Hit[Entry]]:
         if self.later is not None and kind in LATER_KINDS:
@@ -146,9 +150,11 @@ class Analysed:
         """Match the phrases of ``LATER_KINDS`` in every segment (once)."""
         if not self.later_read:
             self.later_read = True
+            kinds = self.kinds
             for seg in self.segments:
-                seg.read_later()  # (a segment may have been read already, for its learners)
-                self.kinds.update(seg.by_kind)
+                if seg.later is not None:  # (it may have been read already: kept, learners)
+                    seg.read_later()
+                kinds.update(seg.by_kind)
 
     def hits(self, kind: str, *, buyer: bool = False) -> list[tuple[Segment, Hit[Entry]]]:
         """(segment, hit) pairs of one kind, in reading order; the buyer only if asked."""
@@ -272,6 +278,7 @@ def _short(field: str, text: str, phrases: Phrases) -> Segment:
         seen = phrases.seen
         if text in seen:  # read a second time: kept from now on
             found = _segment(field, text, phrases)
+            found.kept = True
             if len(kept) >= SHARED_SEGMENTS:
                 kept.clear()
             kept[key] = found
@@ -296,6 +303,7 @@ def _buyer_segment(buyer: str, phrases: Phrases) -> Segment:
         seg = _segment("buyer", buyer, phrases)
         seg.read_later()  # nothing left to compute lazily: safe to share
         seg.tokens.spans(len(seg.seq))
+        seg.kept = True
         if len(memo) >= _BUYERS_MAX:
             memo.clear()
         memo[buyer] = seg

@@ -196,17 +196,45 @@ def _count_terms(an: Analysed, against: list[str]) -> tuple[dict[str, Evidence],
         if not hits or seg.field == "buyer":
             continue
         seen = True
-        counted, note = _segment_terms(seg, hits, an)
+        found: SegmentTerms | None = seg.terms
+        if found is None:
+            found = _best_terms(seg, hits, an)
+        best_of_segment, note = found
         if note and note not in against:
             against.append(note)
-        field_weight = STAGE1_FIELD_WEIGHTS[seg.field]
-        for hit in counted:
-            term = hit.payload.ref
-            pts = term.weight * field_weight
-            best = groups.get(term.group)
-            if best is None or pts > best.points:
-                groups[term.group] = _new_evidence(Evidence, (pts, term, seg, hit))
+        if not groups:
+            groups = dict(best_of_segment)
+            continue
+        for group, ev in best_of_segment.items():
+            best = groups.get(group)
+            if best is None or ev.points > best.points:
+                groups[group] = ev
     return groups, seen
+
+
+#: The best counted term of each group in one segment (first found among equals), and a
+#: note on the terms that do not count.
+SegmentTerms = tuple[dict[str, Evidence], str | None]
+
+
+def _best_terms(seg: Segment, hits: list[Hit[Entry]], an: Analysed) -> SegmentTerms:
+    """The counted terms of a segment, best per group; kept on the segment when they depend
+    on nothing else (a segment naming users looks at the rest of the notice): a complete
+    value, published whole, that notices and threads sharing the segment only read (a
+    segment read once keeps nothing: no reference cycle left for the garbage collector)."""
+    counted, note = _segment_terms(seg, hits, an)
+    field_weight = STAGE1_FIELD_WEIGHTS[seg.field]
+    best_of_segment: dict[str, Evidence] = {}
+    for hit in counted:
+        term = hit.payload.ref
+        pts = term.weight * field_weight
+        best = best_of_segment.get(term.group)
+        if best is None or pts > best.points:
+            best_of_segment[term.group] = _new_evidence(Evidence, (pts, term, seg, hit))
+    found = (best_of_segment, note)
+    if seg.kept and "users" not in seg.by_kind:
+        seg.terms = found
+    return found
 
 
 def _buys_a_product(an: Analysed) -> bool:
