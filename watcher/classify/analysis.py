@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
@@ -70,15 +70,26 @@ class Phrases:
         for phrase, entry in phrases:
             (self.later if entry.kind in LATER_KINDS else self.index).add(phrase, entry)
         self.memo: dict[str, Segment] = {}
-        #: (field, short text) -> its segment, kept (functools' LRU cache: thread-safe, two
-        #: threads may at worst build the same segment twice)
-        self.segment = lru_cache(maxsize=SHARED_SEGMENTS)(partial(_segment, phrases=self))
+        #: (field, short text) -> its segment, kept (bounded: cleared when full; plain
+        #: lookups of complete values, so threads share it, two at worst building the same
+        #: segment twice)
+        self.segment = KeptSegments()
         #: short texts seen recently (bounded: cleared when full): a text is kept from the
         #: second time it is read (plain strings in a set: safe to share, nothing to compute)
         self.seen: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.index) + len(self.later)
+
+
+class KeptSegments(dict[tuple[str, str], "Segment"]):
+    """The kept segments of short texts, by (field, text)."""
+
+    __slots__ = ()
+
+    def cache_clear(self) -> None:
+        """Forget every kept segment (tests read texts anew)."""
+        self.clear()
 
 
 @dataclass(slots=True)
@@ -91,6 +102,10 @@ class Segment:
     tokens: Tokens
     #: where the phrases of ``LATER_KINDS`` are, until they are matched
     later: PhraseIndex[Entry] | None
+    #: True for a segment shared by the notices that repeat its text (kept)
+    kept: bool = False
+    #: stage 1's counted terms of a kept segment, once computed (``relevance._best_terms``)
+    terms: Any = None
 
     def of(self, kind: str) -> list[Hit[Entry]]:
         if self.later is not None and kind in LATER_KINDS:
@@ -109,8 +124,9 @@ class Segment:
     def quote(self, hit: Hit[Entry]) -> str:
         """The notice's own words behind a hit (positions found once, from the words read)."""
         tokens = self.tokens
-        found = tokens.quoted.get(hit[:2])  # (start, end): most quotes were written before
-        return found if found is not None else tokens.quote(hit.start, hit.end)
+        start, end, _payload = hit
+        found = tokens.quoted.get((start, end))  # most quotes were written before
+        return found if found is not None else tokens.quote(start, end)
 
 
 @dataclass(slots=True)
@@ -134,21 +150,24 @@ class Analysed:
         """Match the phrases of ``LATER_KINDS`` in every segment (once)."""
         if not self.later_read:
             self.later_read = True
+            kinds = self.kinds
             for seg in self.segments:
-                seg.read_later()  # (a segment may have been read already, for its learners)
-                self.kinds.update(seg.by_kind)
+                if seg.later is not None:  # (it may have been read already: kept, learners)
+                    seg.read_later()
+                kinds.update(seg.by_kind)
 
     def hits(self, kind: str, *, buyer: bool = False) -> list[tuple[Segment, Hit[Entry]]]:
         """(segment, hit) pairs of one kind, in reading order; the buyer only if asked."""
-        if kind in LATER_KINDS:
+        if kind in LATER_KINDS and not self.later_read:
             self.read_later()
         if kind not in self.kinds:
             return _NONE
+        # every segment holds the hits of ``kind`` now (those of ``LATER_KINDS`` were read)
         return [
             (seg, hit)
             for seg in self.segments
             if buyer or seg.field != "buyer"
-            for hit in seg.of(kind)
+            for hit in seg.by_kind.get(kind, _NONE)
         ]
 
 
@@ -199,16 +218,19 @@ def _marker_lists() -> list[tuple[str, list[str]]]:
 
 def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
-    head, rest = split_body(doc.body[:BODY_LIMIT]) if doc.body else ("", "")
+    body = doc.body
+    head, rest = split_body(body[:BODY_LIMIT]) if body else ("", "")
     segments = [_short("title", doc.title, phrases)]
-    if doc.lots:
-        segments += [_short("lots", lot, phrases) for lot in doc.lots]
+    lots = doc.lots
+    if lots:
+        segments += [_short("lots", lot, phrases) for lot in lots]
     segments.append(_short("summary", doc.summary, phrases))
     if head:
         segments.append(_segment("body", head, phrases))
-    segments.append(_buyer_segment(doc.buyer, phrases))
+    buyer = phrases.memo.get(doc.buyer)
+    segments.append(_buyer_segment(doc.buyer, phrases) if buyer is None else buyer)
     read = [seg for seg in segments if seg.seq]
-    return Analysed(doc, read, set().union(*(seg.by_kind for seg in read)), rest)
+    return Analysed(doc, read, set().union(*[seg.by_kind for seg in read]), rest)
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:
@@ -248,10 +270,20 @@ def _short(field: str, text: str, phrases: Phrases) -> Segment:
     """The segment of a title, lot or summary: kept when the text is short and was seen
     recently, so that a text seen once (most titles) neither costs nor evicts anything."""
     if len(text) <= SHARED_TEXT_MAX:
+        kept = phrases.segment
+        key = (field, text)
+        found = kept.get(key)
+        if found is not None:
+            return found
         seen = phrases.seen
-        if text in seen:
-            kept: Segment = phrases.segment(field, text)
-            return kept
+        if text in seen:  # read a second time: kept from now on
+            found = _segment(field, text, phrases)
+            found.kept = True
+            if len(kept) >= SHARED_SEGMENTS:
+                kept.clear()
+            kept[key] = found
+            return found
+        # (clearing the texts seen forgets no kept segment: a text kept stays found)
         if len(seen) >= SHARED_SEGMENTS:
             seen.clear()
         seen.add(text)
@@ -271,6 +303,7 @@ def _buyer_segment(buyer: str, phrases: Phrases) -> Segment:
         seg = _segment("buyer", buyer, phrases)
         seg.read_later()  # nothing left to compute lazily: safe to share
         seg.tokens.spans(len(seg.seq))
+        seg.kept = True
         if len(memo) >= _BUYERS_MAX:
             memo.clear()
         memo[buyer] = seg

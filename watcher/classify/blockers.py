@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from watcher.classify import geo
 from watcher.classify.document import Document
@@ -59,6 +61,19 @@ def qualiopi_blockers(
     return Checks(profile).qualiopi_blockers(categories, day, today)
 
 
+#: Findings kept per ``Checks`` (each dict), cleared when full.
+_KEPT_MAX = 4096
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _kept(memo: dict[K, V], key: K, value: V) -> V:
+    if len(memo) >= _KEPT_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 def _place_name(region: str | None, dept: str | None) -> str:
     return f"{region} ({dept})" if dept else str(region)
 
@@ -77,22 +92,58 @@ class Checks:
         self._qualiopi = certificate.configured
         self._certified = frozenset(certificate.categories)
         self._expires = certificate.expires_on
+        self._by_places: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._dated: dict[Any, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def check(
-        self, doc: Document, categories: set[str] | None, today: date
-    ) -> tuple[list[str], list[str]]:
+        self, doc: Document, categories: Set[str] | None, today: date
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(reasons about places, blockers): kind, deadline, places, and for a training call
-        (``categories`` it needs, else None) the Qualiopi certificate."""
-        place_reasons, place_blockers = self.place_check(doc)
+        (``categories`` it needs, else None) the Qualiopi certificate.
+
+        The findings are kept per set of places and per (deadline, day, categories): they
+        repeat across a feed (pure results in bounded dicts, cleared when full: threads may
+        at worst compute one twice)."""
+        places = doc.places
+        if places and self._places:
+            found = self._by_places.get(places)
+            if found is None:
+                found = _kept(self._by_places, places, self._place_findings(doc))
+            place_reasons, place_blockers = found
+        else:
+            place_reasons = place_blockers = ()
+        deadline = doc.deadline
+        needs = None if categories is None or not self._qualiopi else frozenset(categories)
+        if deadline is not None or needs is not None:
+            key = (deadline, today, needs)
+            dated = self._dated.get(key)
+            if dated is None:
+                dated = _kept(self._dated, key, self._dated_findings(deadline, today, needs))
+            on_deadline, on_certificate = dated
+        else:
+            on_deadline = on_certificate = ()
         message = _CLOSED_KINDS.get(doc.kind)
-        blockers = [message] if message else []
-        day = deadline_date(doc.deadline) if doc.deadline is not None else None
-        if day is not None:
-            blockers += self.deadline_blockers(day, today)
-        blockers += place_blockers
-        if categories is not None:
-            blockers += self.qualiopi_blockers(categories, day, today)
+        blockers: tuple[str, ...] = (message,) if message else ()
+        if on_deadline:
+            blockers += on_deadline
+        if place_blockers:
+            blockers += place_blockers
+        if on_certificate:
+            blockers += on_certificate
         return place_reasons, blockers
+
+    def _place_findings(self, doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        reasons, blockers = self.place_check(doc)
+        return tuple(reasons), tuple(blockers)
+
+    def _dated_findings(
+        self, deadline: datetime | None, today: date, needs: frozenset[str] | None
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(deadline blockers, certificate blockers)."""
+        day = deadline_date(deadline) if deadline is not None else None
+        on_deadline = self.deadline_blockers(day, today) if day is not None else []
+        on_certificate = self.qualiopi_blockers(set(needs), day, today) if needs is not None else []
+        return tuple(on_deadline), tuple(on_certificate)
 
     def deadline_blockers(self, day: date, today: date) -> list[str]:
         if day < today:

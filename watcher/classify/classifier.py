@@ -69,6 +69,7 @@ class Classifier:
         self._index = compile_phrases(profile_phrases(self.profile))
         self._scorer = ProfileScorer(self.profile)
         self._checks = bl.Checks(self.profile)
+        self._has_domains = bool(self.profile.domains)
         log.debug("classifier ready: %d phrases, model=%s", len(self._index), model is not None)
 
     def classify(self, notice: Notice, *, today: date) -> Match:
@@ -81,18 +82,25 @@ class Classifier:
     def assess(self, doc: Document, *, today: date) -> Verdict:
         an, stage1, fit, rule_score = self.rules(doc)
         training = stage1.training
-        learned = self._learned(an, stage1, rule_score)
+        learned = self._learned(an, stage1, rule_score) if self.model is not None else None
         value = rule_score if learned is None else learned.score
-        reasons = [*stage1.reasons[:MAX_STAGE1_REASONS]]
-        reasons += fit.shown(MAX_FIT_REASONS) if training else ()
+        reasons = stage1.reasons[:MAX_STAGE1_REASONS]
+        if training:
+            reasons += fit.shown(MAX_FIT_REASONS)
         if learned is not None:
             reasons.append(learned.reason)
-        blockers = self._blockers(doc, stage1, training, today, reasons)
+        categories = (stage1.categories or _AF) if training else None
+        place_reasons, blockers = self._checks.check(doc, categories, today)
+        if place_reasons:
+            reasons += place_reasons
         relevant = (training or learned is not None) and value >= self.profile.min_score
-        topics = tuple(topics_of(an)) if training else ()
-        domains = tuple(self._domains(topics, fit)) if training else ()
-        match = Match(relevant, value, domains, tuple(reasons), tuple(blockers))
-        return Verdict(match, training, stage1.probability, stage1.points, topics)
+        if training:
+            topics = tuple(topics_of(an))
+            domains = tuple(fit.domains) if self._has_domains else _labels(topics)
+        else:
+            topics = domains = ()
+        match = _match(relevant, value, domains, tuple(reasons), blockers)
+        return _verdict(match, training, stage1.probability, stage1.points, topics)
 
     def rules(self, doc: Document) -> tuple[Analysed, Stage1, Fit, int]:
         """The rules' view of a document: analysis, stage 1, profile fit and rule score.
@@ -134,15 +142,53 @@ class Classifier:
         """A clear training call of the organisation's domains: guarded against bad judgements."""
         return stage1.probability >= CLEAR_TRAINING and rule_score >= self.profile.min_score
 
-    def _domains(self, topics: tuple[str, ...], fit: Fit) -> list[str]:
-        if self.profile.domains:
-            return fit.domains
-        return [TOPIC_LABELS[key] for key in topics]
 
-    def _blockers(
-        self, doc: Document, stage1: Stage1, training: bool, today: date, reasons: list[str]
-    ) -> list[str]:
-        categories = (stage1.categories or {AF}) if training else None
-        place_reasons, blockers = self._checks.check(doc, categories, today)
-        reasons += place_reasons
-        return blockers
+_AF = frozenset({AF})
+
+
+def _labels(topics: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([TOPIC_LABELS[key] for key in topics])
+
+
+_new = object.__new__
+(_relevant_, _score_, _domains_, _reasons_, _blockers_) = (
+    Match.__dict__[name].__set__ for name in ("relevant", "score", "domains", "reasons", "blockers")
+)
+(_v_match_, _v_training_, _v_probability_, _v_points_, _v_topics_) = (
+    Verdict.__dict__[name].__set__
+    for name in ("match", "training", "probability", "points", "topics")
+)
+
+
+def _match(
+    relevant: bool,
+    score: int,
+    domains: tuple[str, ...],
+    reasons: tuple[str, ...],
+    blockers: tuple[str, ...],
+) -> Match:
+    """``Match(...)`` without the frozen dataclass's ``__init__`` (one ``object.__setattr__``
+    per field): each slot set once through its own descriptor, before anyone sees the match;
+    a score out of range goes through the constructor, which refuses it."""
+    if not 0 <= score <= 100:
+        return Match(relevant, score, domains, reasons, blockers)
+    match: Match = _new(Match)
+    _relevant_(match, relevant)
+    _score_(match, score)
+    _domains_(match, domains)
+    _reasons_(match, reasons)
+    _blockers_(match, blockers)
+    return match
+
+
+def _verdict(
+    match: Match, training: bool, probability: float, points: float, topics: tuple[str, ...]
+) -> Verdict:
+    """``Verdict(...)``, built as ``_match`` builds a match."""
+    verdict: Verdict = _new(Verdict)
+    _v_match_(verdict, match)
+    _v_training_(verdict, training)
+    _v_probability_(verdict, probability)
+    _v_points_(verdict, points)
+    _v_topics_(verdict, topics)
+    return verdict

@@ -120,15 +120,23 @@ def from_record(record: Any) -> Document:
     # the common case inline (a string or nothing); anything else through the checks
     title, summary, body, buyer = get("title"), get("summary"), get("body"), get("buyer")
     lots, published, deadline, kind = get("lots"), get("published"), get("deadline"), get("kind")
+    ident, cpv, region = get("id"), get("cpv"), get("region")
     return _document(
-        _id(get("id")),
-        title if title.__class__ is str else _text_of(title, "title"),
-        summary if summary.__class__ is str else _text_of(summary, "summary"),
-        body if body.__class__ is str else _text_of(body, "body"),
-        buyer if buyer.__class__ is str else _text_of(buyer, "buyer"),
+        ident if ident is None or ident.__class__ is str else _id(ident),
+        title if title.__class__ is str else "" if title is None else _text_of(title, "title"),
+        summary
+        if summary.__class__ is str
+        else ""
+        if summary is None
+        else _text_of(summary, "summary"),
+        body if body.__class__ is str else "" if body is None else _text_of(body, "body"),
+        buyer if buyer.__class__ is str else "" if buyer is None else _text_of(buyer, "buyer"),
         () if lots is None else _lots(lots),
-        _cpv(get("cpv")),
-        _places(record),
+        () if cpv is None else _cpv(cpv),
+        # a region alone (the common case) inline; anything else through the checks
+        (region,)
+        if region.__class__ is str and get("places") is None and get("departments") is None
+        else _places(record),
         None if published is None else _date(record, "published"),
         None if deadline is None else _deadline(deadline),
         (kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
@@ -166,11 +174,16 @@ def _text_of(value: Any, name: str) -> str:
 def _lots(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
-    if value.__class__ is list and all(item.__class__ is str for item in value):
-        return tuple(value)  # lots as plain strings: nothing to join
+    if value.__class__ is list:
+        lots = tuple(value)
+        if set(map(type, lots)) <= _STR_ONLY:
+            return lots  # lots as plain strings: nothing to join
     if not isinstance(value, list):
         raise RecordError(f"field 'lots': expected a list, got {_type(value)}")
     return tuple(_lot(item) for item in value)
+
+
+_STR_ONLY = {str}
 
 
 def _lot(item: Any) -> str:
@@ -187,10 +200,15 @@ def _cpv(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
-    if items.__class__ is list and all(c.__class__ is str and _CODE.match(c) for c in items):
-        codes = tuple(dict.fromkeys(items))  # plain codes: nothing to clean
-        if len(codes) == len(items):
-            return codes
+    if items.__class__ is list:
+        if len(items) == 1:  # one plain code (the most common case): nothing to clean
+            code = items[0]
+            if code.__class__ is str and len(code) == 8 and code.isdecimal():
+                return (code,)
+        elif all(c.__class__ is str and _CODE.match(c) for c in items):
+            codes = tuple(dict.fromkeys(items))  # plain codes: nothing to clean
+            if len(codes) == len(items):
+                return codes
     if not isinstance(items, list) or not all(isinstance(c, str | int) for c in items):
         raise RecordError(f"field 'cpv': expected a list of codes, got {_type(value)}")
     codes = _clean_cpv(str(c) for c in items)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import vocabulary as voc
@@ -67,8 +69,7 @@ class Stage1:
     seen_terms: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One counted training term at its best field."""
 
     points: float
@@ -78,6 +79,9 @@ class Evidence:
 
     def words(self) -> str:
         return self.seg.quote(self.hit)
+
+
+_new_evidence = tuple.__new__  # an ``Evidence`` without the Python-level constructor
 
 
 #: Points from the threshold within which the rest of a long body is read.
@@ -98,13 +102,22 @@ def points_probability(points: float) -> float:
 
 def assess(an: Analysed) -> Stage1:
     against: list[str] = []  # counter-evidence, in plain words
-    groups, seen = _count_terms(an, against) if "term" in an.kinds else ({}, False)
-    points = sum(e.points for e in groups.values())
+    kinds = an.kinds
+    if "term" in kinds:
+        groups, seen = _count_terms(an, against)
+        points = sum([e.points for e in groups.values()])
+    else:
+        groups, seen, points = {}, False, 0
     cpv_points, cpv_reason = _cpv_points(an.doc.cpv)
     points += cpv_points
-    points -= _object_head_penalty(an, against)
-    points -= _family_penalties(an, groups, against)
-    excluded = _non_provider_call(an, against)
+    # (each rule below is looked at only when its phrases were found: a rule that does not
+    # apply subtracts nothing)
+    segments = an.segments
+    if segments and "object" in segments[0].by_kind and segments[0].field == "title":
+        points -= _object_head_penalty(an, against)
+    if "family" in kinds:
+        points -= _family_penalties(an, groups, against)
+    excluded = "call" in kinds and "applicant" in kinds and _non_provider_call(an, against)
     training = not excluded and points >= voc.TRAINING_THRESHOLD
     probability = EXCLUDED_PROBABILITY if excluded else points_probability(points)
     categories = _categories(an, groups) if training else set()
@@ -142,7 +155,9 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
     """« words » dans <field>, the strongest groups first, one line per field (the notice's
     words are quoted only for the lines shown)."""
     by_field: dict[str, list[str]] = {}
-    for ev in sorted(groups.values(), key=lambda e: -e.points):
+    found = groups.values()
+    # the strongest first (a stable sort: groups of equal points in the order found)
+    for ev in sorted(found, key=_points, reverse=True) if len(found) > 1 else found:
         quotes = by_field.get(ev.seg.field)
         if quotes is None:
             if len(by_field) >= MAX_EVIDENCE:
@@ -153,6 +168,9 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
             if words not in quotes:
                 quotes.append(words)
     return [f"{', '.join(q)} dans {FIELD_NAMES[fld]}" for fld, q in by_field.items()]
+
+
+_points = itemgetter(0)  # an ``Evidence``'s points
 
 
 def _fields_read(an: Analysed) -> str:
@@ -178,17 +196,45 @@ def _count_terms(an: Analysed, against: list[str]) -> tuple[dict[str, Evidence],
         if not hits or seg.field == "buyer":
             continue
         seen = True
-        counted, note = _segment_terms(seg, hits, an)
+        found: SegmentTerms | None = seg.terms
+        if found is None:
+            found = _best_terms(seg, hits, an)
+        best_of_segment, note = found
         if note and note not in against:
             against.append(note)
-        field_weight = STAGE1_FIELD_WEIGHTS[seg.field]
-        for hit in counted:
-            term = hit.payload.ref
-            pts = term.weight * field_weight
-            best = groups.get(term.group)
-            if best is None or pts > best.points:
-                groups[term.group] = Evidence(pts, term, seg, hit)
+        if not groups:
+            groups = dict(best_of_segment)
+            continue
+        for group, ev in best_of_segment.items():
+            best = groups.get(group)
+            if best is None or ev.points > best.points:
+                groups[group] = ev
     return groups, seen
+
+
+#: The best counted term of each group in one segment (first found among equals), and a
+#: note on the terms that do not count.
+SegmentTerms = tuple[dict[str, Evidence], str | None]
+
+
+def _best_terms(seg: Segment, hits: list[Hit[Entry]], an: Analysed) -> SegmentTerms:
+    """The counted terms of a segment, best per group; kept on the segment when they depend
+    on nothing else (a segment naming users looks at the rest of the notice): a complete
+    value, published whole, that notices and threads sharing the segment only read (a
+    segment read once keeps nothing: no reference cycle left for the garbage collector)."""
+    counted, note = _segment_terms(seg, hits, an)
+    field_weight = STAGE1_FIELD_WEIGHTS[seg.field]
+    best_of_segment: dict[str, Evidence] = {}
+    for hit in counted:
+        term = hit.payload.ref
+        pts = term.weight * field_weight
+        best = best_of_segment.get(term.group)
+        if best is None or pts > best.points:
+            best_of_segment[term.group] = _new_evidence(Evidence, (pts, term, seg, hit))
+    found = (best_of_segment, note)
+    if seg.kept and "users" not in seg.by_kind:
+        seg.terms = found
+    return found
 
 
 def _buys_a_product(an: Analysed) -> bool:
@@ -217,6 +263,8 @@ def _segment_terms(
     """The terms of a segment that count, and a note on those that do not (or None). Hits
     are in reading order, so the first of a kind is the one that starts first."""
     by_kind = seg.by_kind
+    if _CONTEXT.isdisjoint(by_kind):  # no phrase that makes a term not count
+        return _with_learners(seg, terms), None
     if "incidental" in by_kind or "veto" in by_kind:
         kept, note = _drop_incidental(seg, terms)
     else:
@@ -231,6 +279,10 @@ def _segment_terms(
             note = "la formation y est un service annexe d'un produit"
             kept = [h for h in kept if h not in listed]
     return _with_learners(seg, kept), note
+
+
+#: The kinds of phrase that may make a term of a segment not count (``_segment_terms``).
+_CONTEXT = frozenset({"incidental", "veto", "object", "ancillary", "users"})
 
 
 def _drop_incidental(seg: Segment, terms: list[Hit[Entry]]) -> tuple[list[Hit[Entry]], str | None]:

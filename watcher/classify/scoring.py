@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from operator import itemgetter
 
 from watcher.classify import topics as tx
 from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
@@ -97,10 +98,18 @@ def _cpv_topics(code: str) -> tuple[str, ...]:
 
 def _topics(an: Analysed) -> list[str]:
     best: dict[tuple[str, str], float] = {}
-    for seg, hit in an.hits("topic", buyer=True):
-        pts = tx.FIELD_WEIGHTS[seg.field]
-        if pts > best.get(hit.payload.ref, 0.0):
-            best[hit.payload.ref] = pts
+    if not an.later_read:
+        an.read_later()
+    if "topic" in an.kinds:
+        weights = tx.FIELD_WEIGHTS
+        for seg in an.segments:  # (the buyer's too)
+            hits = seg.by_kind.get("topic")
+            if hits:
+                pts = weights[seg.field]
+                for hit in hits:
+                    ref = hit.payload.ref
+                    if pts > best.get(ref, 0.0):
+                        best[ref] = pts
     points: dict[str, float] = defaultdict(float)
     for (key, _phrase), pts in best.items():
         points[key] += pts
@@ -110,7 +119,7 @@ def _topics(an: Analysed) -> list[str]:
     if not points or max(points.values()) < tx.MIN_POINTS:
         return []
     top = max(points.values())
-    ranked = sorted(points.items(), key=lambda kv: -kv[1])
+    ranked = sorted(points.items(), key=_second, reverse=True)  # stable: ties in order found
     return [key for key, pts in ranked if pts >= top / 2]
 
 
@@ -126,6 +135,7 @@ class ProfileScorer:
         self._courses: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, course in enumerate(profile.catalogue):
             self._index_course(i, course.title, course.description)
+        self._course_stems = frozenset(self._courses)
 
     @property
     def open(self) -> bool:
@@ -148,7 +158,7 @@ class ProfileScorer:
             return Fit(1.0)
         result = Fit(0.0)
         strengths = self._domains(an, result.reasons)
-        for i, strength in sorted(strengths.items(), key=lambda kv: -kv[1]):
+        for i, strength in sorted(strengths.items(), key=_second, reverse=True):
             if strength >= MIN_DOMAIN_STRENGTH:
                 result.domains.append(self.profile.domains[i].name)
             result.fit = max(result.fit, strength)
@@ -164,14 +174,19 @@ class ProfileScorer:
         an.read_later()
         excluded = self._excluded(an, reasons) if "exclude" in an.kinds else set()
         best: dict[tuple[int, str], tuple[float, Segment, Hit[Entry]]] = {}
-        for seg, hit in an.hits("domain", buyer=True):
-            pts = DOMAIN_FIELD_WEIGHTS[seg.field]
-            key = hit.payload.ref
-            if key[0] not in excluded and (key not in best or pts > best[key][0]):
-                best[key] = (pts, seg, hit)
+        if "domain" in an.kinds:
+            for seg in an.segments:  # (the buyer's too)
+                hits = seg.by_kind.get("domain")
+                if hits:
+                    pts = DOMAIN_FIELD_WEIGHTS[seg.field]
+                    for hit in hits:
+                        key = hit.payload.ref
+                        if key[0] not in excluded and (key not in best or pts > best[key][0]):
+                            best[key] = (pts, seg, hit)
         points: dict[int, float] = defaultdict(float)
         found: dict[int, list[tuple[float, Segment, Hit[Entry]]]] = defaultdict(list)
-        for (i, _phrase), evidence in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        ranked = sorted(best.items(), key=_best_points) if len(best) > 1 else best.items()
+        for (i, _phrase), evidence in ranked:
             points[i] += evidence[0]
             found[i].append(evidence)
         cpv = self._cpv_points(an, excluded, points)
@@ -229,10 +244,14 @@ class ProfileScorer:
             return None, 0.0
         for _seg, hit in an.hits("certification", buyer=True):
             return hit.payload.ref, 1.0
-        seen = {s for seg in an.content_segments() for s in seg.seq}
+        seen: set[str] = set()
+        for seg in an.segments:
+            if seg.field != "buyer":
+                seen.update(seg.seq)
         weights: dict[int, list[float]] = defaultdict(list)
-        for s in seen:
-            for i, weight in self._courses.get(s, ()):
+        courses = self._courses
+        for s in seen & self._course_stems:  # the notice's stems that some course has
+            for i, weight in courses[s]:
                 weights[i].append(weight)
         if not weights:
             return None, 0.0
@@ -241,6 +260,13 @@ class ProfileScorer:
         scores = {i: math.fsum(found) for i, found in weights.items()}
         best = max(sorted(scores), key=lambda i: scores[i])
         return best, scores[best]
+
+
+_second = itemgetter(1)
+
+
+def _best_points(item: tuple[tuple[int, str], tuple[float, Segment, Hit[Entry]]]) -> float:
+    return -item[1][0]
 
 
 def _prefix(code: str) -> str:

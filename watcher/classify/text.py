@@ -313,7 +313,7 @@ def _stems_of(words_: list[str]) -> list[str]:
     tokens = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
     if None in tokens:  # words not met yet
         tokens = [_token(w) if t is None else t for t, w in zip(tokens, words_, strict=True)]
-    out = [t for t in tokens if t]  # stop words dropped
+    out = list(filter(None, tokens))  # stop words ("") dropped
     if AND in out:  # most often nothing to do: looked at once (in C), stems having no space
         joined = " ".join(out)
         if joined == AND or joined.startswith("& ") or joined.endswith(" &") or " & & " in joined:
