@@ -151,6 +151,13 @@ def test_ted_nuts_codes_are_read_as_regions() -> None:
         assert blockers(Document(title="x", places=(place,)), regions=["Bretagne"]) == ()
 
 
+def test_a_region_not_served_is_named_once_with_its_departments() -> None:
+    doc = Document(title="x", places=("13", "Var (83)", "84", "Corse", "2A"))
+    assert blockers(doc, regions=["Bretagne"]) == (
+        "région non desservie : Provence-Alpes-Côte d'Azur (13, 83, 84), Corse (2A)",
+    )
+
+
 def test_a_lot_named_after_a_region_is_a_place_of_the_call() -> None:
     # The demo's AKTO call: « Lot 1 : Île-de-France. Lot 2 : Hauts-de-France. » and no other
     # place; a profile serving the west must see it is not served.

@@ -244,6 +244,19 @@ def test_the_starter_file_is_valid_but_warns_on_each_example_value(tmp_path: Pat
     }
 
 
+def test_a_postal_or_web_example_address_gets_the_hint_of_a_printed_value(
+    tmp_path: Path,
+) -> None:
+    """Only an email address is refused by mail; the example postal address and website are
+    printed in drafts, so the hint is to write the organisation's own."""
+    file = tmp_path / "opco-watch.toml"
+    file.write_text(starter_toml().replace(example_toml(commented=True), example_toml()), "utf-8")
+    hints = {w.key: w.hint for w in check_config(file).warnings}
+    printed = "write your organisation's own value: drafts and mail would print this one"
+    assert hints["responses.address"] == printed and hints["responses.website"] == printed
+    assert hints["organisation.contact_email"].startswith("write a real address")
+
+
 def test_an_example_default_left_unset_is_a_warning(tmp_path: Path) -> None:
     file = tmp_path / "opco-watch.toml"
     file.write_text('[organisation]\nsiret = "123 456 789 00012"\n', encoding="utf-8")

@@ -109,6 +109,22 @@ def test_serve_runs_the_console_until_interrupted(site: Site) -> None:
         assert httpx.get(f"{base}/appels").status_code == 200
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+    # the emails' links are made from the configuration (port 8000): the admin is told
+    warned = " ".join((site.folder / "stderr.log").read_text().split())
+    assert "links of the emails and of `users add` / `users link` lead to" in warned
+    assert "http://127.0.0.1:8000/" in warned and f"set [web] port = {port}" in warned
+
+
+def test_serve_on_the_configured_port_says_nothing_of_links(site: Site) -> None:
+    port = free_port()
+    (site.folder / "opco-watch.toml").write_text(
+        site.config_file.read_text() + f"\n[web]\nport = {port}\n", encoding="utf-8"
+    )
+    with _process(site, "serve") as (process, base):
+        assert base == f"http://127.0.0.1:{port}"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    assert "warning" not in (site.folder / "stderr.log").read_text()
 
 
 def test_run_serve_polls_and_serves_in_one_process(site: Site, demo_server: DevServer) -> None:

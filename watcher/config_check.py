@@ -24,7 +24,7 @@ from responses.settings import DocumentsConfig, ResponsesConfig
 from watcher.classify.profile import Profile
 from watcher.config import Config, checked_config, parse_toml, read_bytes, shown
 from watcher.errors import ConfigError
-from watcher.examples import example_meaning
+from watcher.examples import EMAIL_MEANING, example_meaning
 from watcher.notify.settings import MailConfig, mail_section_problems
 
 #: the sections checked on their own when the whole file does not validate
@@ -216,10 +216,9 @@ def example_warnings(raw: dict[str, Any], sections: dict[str, BaseModel]) -> lis
 
 def _example(key: str, value: str, meaning: str, *, unset: bool = False) -> ConfigError:
     said = f"not set: its default {shown(value)}" if unset else shown(value)
-    address = "address" in meaning
-    hint = (
+    hint = (  # only an email address is refused by mail: a postal or web one is printed
         "write a real address: mail to an example address is refused over SMTP"
-        if address
+        if meaning == EMAIL_MEANING
         else "write your organisation's own value: drafts and mail would print this one"
     )
     return ConfigError(f"{said} is {meaning} from `opco-watch init`", key=key, hint=hint)

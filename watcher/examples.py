@@ -37,11 +37,15 @@ def is_example_address(address: str) -> bool:
     return "@" in address and bool(EXAMPLE_DOMAIN.search(domain))
 
 
+#: what ``example_meaning`` says of an example email address (the one mail refuses)
+EMAIL_MEANING = "an example address"
+
+
 def example_meaning(value: str) -> str | None:
     """What an example value stands for ("an example address"), or None for a real value."""
     text = value.strip()
     if is_example_address(text):
-        return "an example address"
+        return EMAIL_MEANING
     host = _URL_HOST.match(text)
     if host and EXAMPLE_DOMAIN.search(host[1]):
         return "an example web address"

@@ -74,8 +74,15 @@ def _kept(memo: dict[K, V], key: K, value: V) -> V:
     return value
 
 
-def _place_name(region: str | None, dept: str | None) -> str:
-    return f"{region} ({dept})" if dept else str(region)
+def _places_named(known: list[tuple[str, str | None]]) -> str:
+    """Each region once, with its departments: « Provence-Alpes-Côte d'Azur (13, 83, 84),
+    Corse »."""
+    departments: dict[str, list[str]] = {}
+    for region, dept in known:
+        found = departments.setdefault(region, [])
+        if dept and dept not in found:
+            found.append(dept)
+    return ", ".join(f"{r} ({', '.join(d)})" if d else r for r, d in departments.items())
 
 
 class Checks:
@@ -172,8 +179,7 @@ class Checks:
                 return [f"département {dept} desservi"], []
             if region in self._regions:
                 return [f"région {region} desservie"], []
-        names = ", ".join(dict.fromkeys(_place_name(r, d) for r, d in known))
-        return [], [f"région non desservie : {names}"]
+        return [], [f"région non desservie : {_places_named(known)}"]
 
     def qualiopi_blockers(self, categories: set[str], day: date | None, today: date) -> list[str]:
         """Missing categories and an expired certificate (``day``: the deadline's date)."""

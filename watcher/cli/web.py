@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from watcher.cli.common import EXIT_NOT_FOUND, fail, friendly, load, out
+from watcher.cli.common import EXIT_NOT_FOUND, err, fail, friendly, load, out
+from watcher.cli.safe import line
 from watcher.config import Config, config_path
 from watcher.errors import ConfigError
 from watcher.store import Store
@@ -83,8 +84,26 @@ def serve_command(
     ctx: click.Context, host: str | None, port: int | None, mirror: str | None
 ) -> None:
     """Serve the staff console (web pages in French) on http://127.0.0.1:8000/."""
-    cfg = _with_bind(load(ctx), host, port)
+    configured = load(ctx)
+    cfg = _with_bind(configured, host, port)
+    if cfg.web.base_url != configured.web.base_url:
+        _warn_links_elsewhere(configured, cfg)
     sys.exit(serve_console(cfg, config_file=config_path(ctx.find_root().obj), mirror=mirror))
+
+
+def _warn_links_elsewhere(configured: Config, served: Config) -> None:
+    """The emails' links and `users add`'s are made from the configuration by other
+    processes: a console served elsewhere by --host / --port is not where they lead."""
+    err.print(
+        line(
+            ("warning:", "yellow"),
+            f" the links of the emails and of `users add` / `users link` lead to "
+            f"{configured.web.base_url}/ (web.port, web.public_url), not to this console "
+            f"({served.web.base_url}/): set [web] port = {served.web.port} or public_url in "
+            "the configuration file so that they reach it",
+        ),
+        soft_wrap=True,
+    )
 
 
 def _with_bind(cfg: Config, host: str | None, port: int | None) -> Config:
