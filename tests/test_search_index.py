@@ -220,24 +220,30 @@ def _captured_select(
     return seen[0]
 
 
-def test_an_upgrade_gives_the_old_notices_their_forms(database: Database) -> None:
-    """Notices stored by version 8 (folded text only) are found by their plurals after the
-    upgrade, and a text that has its forms already keeps them once."""
+def stored_at(database: Database, version: int, rows: dict[str, tuple[str, str | None]]) -> None:
+    """A database migrated to ``version`` holding notices ``ref -> (text key, search text as
+    that version stored it, None for what the ingestion writes now)``, written directly."""
     if database.dialect == "sqlite":
         Path(database.url).parent.mkdir(parents=True)
     engine = sa.create_engine(resolve_url(database.url))
+    stamps = dict.fromkeys(("first_seen", "last_seen", "last_changed"), T0)
     try:
         with engine.begin() as conn:
-            migrate(conn, target=8)
-            row = Prepared.of(notice("old", *TEXTS["sociaux"])).columns()
-            legacy = fold("\n".join(TEXTS["sociaux"]))  # what version 8 stored
-            stamps = dict.fromkeys(("first_seen", "last_seen", "last_changed"), T0)
-            values = {**row, **stamps, "search_text": legacy}
-            conn.execute(sa.insert(notices).values(key="akto:old", **values))
-            row = Prepared.of(notice("new", *TEXTS["social"])).columns()
-            conn.execute(sa.insert(notices).values(key="akto:new", **row, **stamps))
+            migrate(conn, target=version)
+            for ref, (text, search_text) in rows.items():
+                values = {**Prepared.of(notice(ref, *TEXTS[text])).columns(), **stamps}
+                if search_text is not None:
+                    values["search_text"] = search_text
+                conn.execute(sa.insert(notices).values(key=f"akto:{ref}", **values))
     finally:
         engine.dispose()
+
+
+def test_an_upgrade_gives_the_old_notices_their_forms(database: Database) -> None:
+    """Notices stored by version 8 (folded text only) are found by their plurals after the
+    upgrade, and a text that has its forms already keeps them once."""
+    legacy = fold("\n".join(TEXTS["sociaux"]))  # what version 8 stored
+    stored_at(database, 8, {"old": ("sociaux", legacy), "new": ("social", None)})
     with Store.open(database.url) as store:
         assert [s.key for s in store.list_notices(text="acteur social")] == ["akto:old"]
         assert found(store, "bureau") == {"old"} and found(store, "dialogues") == {"new"}
@@ -262,20 +268,9 @@ def test_an_upgrade_to_the_gender_forms_finds_the_feminine_by_the_masculine(
 ) -> None:
     """Notices stored by version 9 (plural forms only) are found by their masculine forms
     after step 10."""
-    if database.dialect == "sqlite":
-        Path(database.url).parent.mkdir(parents=True)
-    engine = sa.create_engine(resolve_url(database.url))
-    try:
-        with engine.begin() as conn:
-            migrate(conn, target=9)
-            row = Prepared.of(notice("old", *TEXTS["collectif"])).columns()
-            folded = fold("\n".join(TEXTS["collectif"]))
-            version_9 = f"{folded}{search_forms.SEPARATOR} actions collective regionale opco ep "
-            stamps = dict.fromkeys(("first_seen", "last_seen", "last_changed"), T0)
-            values = {**row, **stamps, "search_text": version_9 + "premiere journee "}
-            conn.execute(sa.insert(notices).values(key="akto:old", **values))
-    finally:
-        engine.dispose()
+    folded = fold("\n".join(TEXTS["collectif"]))
+    forms = " actions collective regionale opco ep premiere journee "  # version 9's
+    stored_at(database, 9, {"old": ("collectif", f"{folded}{search_forms.SEPARATOR}{forms}")})
     with Store.open(database.url) as store:
         assert found(store, "collectif régional") == {"old"}
         assert found(store, "premier") == {"old"}

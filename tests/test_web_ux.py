@@ -14,17 +14,26 @@ from typing import Any
 
 import pytest
 
-from tests.notify_data import Collect, parts
-from tests.web_site import ADMIN, CLAIRE, MEMBER, NOW, PDF, Site, add_account, build_site, login
+from tests.notify_data import parts
+from tests.web_site import (
+    ADMIN,
+    CLAIRE,
+    MEMBER,
+    NOW,
+    PDF,
+    Site,
+    add_account,
+    build_site,
+    login,
+    mail_the_week,
+)
 from tests.web_site import post as post_form
 from watcher import accounts, fr
 from watcher.models import PARIS
 from watcher.notify import queries
 from watcher.notify.context import tender_context
-from watcher.notify.digest import enqueue_digest, gather, view
-from watcher.notify.sender import drain
+from watcher.notify.digest import gather, view
 from watcher.notify.settings import settings_of
-from watcher.notify.week import Week
 from watcher.web.calls_view import call_context, load_call
 
 #: a plain space before « : ; ! ? » » or after « — the line may break there on a phone
@@ -110,14 +119,11 @@ def test_the_templates_own_french_never_breaks_before_a_colon_or_inside_guilleme
     site: Site,
 ) -> None:
     settings = settings_of(site.config)
-    week = Week.of(NOW.astimezone(PARIS).date())
-    collect = Collect()
     with site.store() as store:
-        enqueue_digest(store, settings, week, NOW, to="veille@of.fr")
-        drain(store, settings, transport=collect)
+        week, sent = mail_the_week(site, store)
         digest = view(gather(store, settings, week, NOW), settings, None)
-    emails = [parts(m)[1] for m in collect.sent]
-    assert {m["X-Opco-Watch-Kind"] for m in collect.sent} == {"alert", "digest"}
+    emails = [parts(m)[1] for m in sent]
+    assert {m["X-Opco-Watch-Kind"] for m in sent} == {"alert", "digest"}
     data = [*_strings(_cards(site)), *_strings(digest)]
     ids = site.ids()
     pages = []
@@ -125,7 +131,7 @@ def test_the_templates_own_french_never_breaks_before_a_colon_or_inside_guilleme
         pages += [client.get(f"/appels/{ids[ref]}").text for ref in ("mgt-1", "att-1")]
         closed = ids["att-1"]
         pages.append(post_form(client, f"/appels/{closed}/reponse", page=f"/appels/{closed}").text)
-        pages.append(client.get(_email_link(collect.sent, CLAIRE)).text)  # « Votre choix : … »
+        pages.append(client.get(_email_link(sent, CLAIRE)).text)  # « Votre choix : … »
     assert "Avant d'écrire le brouillon" in pages[2] and "Confirmer" in pages[3]
     for page in [*emails, *pages]:
         assert _loose_template_text(page, data) == []
@@ -135,13 +141,9 @@ def test_the_templates_own_french_never_breaks_before_a_colon_or_inside_guilleme
 
 
 def test_an_open_call_outside_the_regions_is_not_said_past_answering(site: Site) -> None:
-    settings = settings_of(site.config)
-    week = Week.of(NOW.astimezone(PARIS).date())
-    collect = Collect()
     with site.store() as store:
-        enqueue_digest(store, settings, week, NOW, to="veille@of.fr")
-        drain(store, settings, transport=collect)
-    (mail,) = [m for m in collect.sent if m["X-Opco-Watch-Kind"] == "digest"]
+        week, sent = mail_the_week(site, store)
+    (mail,) = [m for m in sent if m["X-Opco-Watch-Kind"] == "digest"]
     text, email = parts(mail)
     with site.client() as client:
         console = client.get(f"/synthese?semaine={week.label}").text

@@ -12,17 +12,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.conftest import write_config
-from tests.notify_data import HOSTILE, poll
+from tests.notify_data import HOSTILE, Collect, poll
 from watcher import accounts
 from watcher.config import Config, load_config
 from watcher.models import PARIS, Lot, Match, Notice, NoticeKind, Tender
+from watcher.notify.digest import enqueue_digest
+from watcher.notify.sender import drain
 from watcher.notify.settings import settings_of
+from watcher.notify.week import Week
 from watcher.store import Store
 from watcher.web import create_app
 from watcher.web.app import server_of
@@ -241,3 +245,14 @@ def post(client: httpx.Client, path: str, data: dict[str, Any] | None = None, **
     """POST a form of the page at ``path``'s origin with the session's CSRF token."""
     page = client.get(kwargs.pop("page", "/synthese"))
     return client.post(path, data={"csrf": csrf_of(page.text), **(data or {})}, **kwargs)
+
+
+def mail_the_week(site: Site, store: Store) -> tuple[Week, list[EmailMessage]]:
+    """This week's digest (to veille@of.fr) and the alerts queued, sent: the week and the
+    messages."""
+    settings = settings_of(site.config)
+    week = Week.of(NOW.astimezone(PARIS).date())
+    collect = Collect()
+    enqueue_digest(store, settings, week, NOW, to="veille@of.fr")
+    drain(store, settings, transport=collect)
+    return week, collect.sent

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import PHONE, skip_without_chromium
 from tests.notify_data import Collect, parts, poll
 from tests.web_site import (
     ADMIN,
@@ -32,21 +33,9 @@ from watcher.models import Notice
 from watcher.notify.sender import drain
 from watcher.notify.settings import settings_of
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
+skip_without_chromium()
 
-if not CHROMIUM.exists() and os.environ.get("CI") != "true":
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 
 def artefacts() -> Path:
@@ -57,14 +46,6 @@ def artefacts() -> Path:
     shots = folder / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     return shots
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

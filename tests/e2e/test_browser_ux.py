@@ -3,37 +3,20 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.notify_data import Collect, parts
-from tests.web_site import ADMIN, NOW, Site, add_account, build_site, serve
-from watcher.models import PARIS
-from watcher.notify.digest import enqueue_digest, write_html
-from watcher.notify.sender import drain
+from tests.e2e.conftest import PHONE, skip_without_chromium
+from tests.notify_data import parts
+from tests.web_site import ADMIN, NOW, Site, add_account, build_site, mail_the_week, serve
+from watcher.notify.digest import write_html
 from watcher.notify.settings import settings_of
-from watcher.notify.week import Week
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-PHONE = {"width": 390, "height": 844}
+skip_without_chromium()
 
-if not CHROMIUM.exists() and os.environ.get("CI") != "true":
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 
 @pytest.fixture
@@ -43,14 +26,10 @@ def site(tmp_path: Path) -> Site:
 
 def _emails(site: Site, tmp_path: Path) -> dict[str, str]:
     """The HTML of an alert with its buttons, of the digest email and of its file."""
-    settings = settings_of(site.config)
-    week = Week.of(NOW.astimezone(PARIS).date())
-    collect = Collect()
     with site.store() as store:
-        enqueue_digest(store, settings, week, NOW, to="veille@of.fr")
-        drain(store, settings, transport=collect)
-        write_html(store, settings, week, NOW, tmp_path / "digest.html")
-    found = {str(m["X-Opco-Watch-Kind"]) + str(m["To"]): parts(m)[1] for m in collect.sent}
+        week, sent = mail_the_week(site, store)
+        write_html(store, settings_of(site.config), week, NOW, tmp_path / "digest.html")
+    found = {str(m["X-Opco-Watch-Kind"]) + str(m["To"]): parts(m)[1] for m in sent}
     alert = next(html for key, html in found.items() if key.startswith("alert") and "/e/" in html)
     return {
         "alert": alert,

@@ -156,28 +156,32 @@ async def new_link(request: Request) -> Response:
     return await _page(request, link=(other.email, link))
 
 
+async def _removable(request: Request) -> User | Response:
+    """The account an admin asks to remove, or the page saying why it cannot be."""
+    other = await run_in_threadpool(_other, console_of(request), request)
+    if other is None:
+        return not_found(request, "Ce compte n'existe pas (ou plus).")
+    if other.id == request.state.user.id:  # an admin is never left without the page
+        error = "Vous ne pouvez pas supprimer votre propre compte."
+        return await _page(request, error=error, status=400)
+    return other
+
+
 @handler(admin=True)
 async def confirm_removal(request: Request) -> Response:
     """« Supprimer » asks first: the removal is a second, explicit POST (with its token)."""
-    console, user = console_of(request), request.state.user
-    other = await run_in_threadpool(_other, console, request)
-    if other is None:
-        return not_found(request, "Ce compte n'existe pas (ou plus).")
-    if other.id == user.id:
-        error = "Vous ne pouvez pas supprimer votre propre compte."
-        return await _page(request, error=error, status=400)
+    other = await _removable(request)
+    if isinstance(other, Response):
+        return other
     return await _page(request, removing=other)
 
 
 @handler(admin=True)
 async def remove_account(request: Request) -> Response:
+    other = await _removable(request)
+    if isinstance(other, Response):
+        return other
     console, user = console_of(request), request.state.user
-    other = await run_in_threadpool(_other, console, request)
-    if other is None:
-        return not_found(request, "Ce compte n'existe pas (ou plus).")
-    if other.id == user.id:  # an admin is never left without the page that made them one
-        error = "Vous ne pouvez pas supprimer votre propre compte."
-        return await _page(request, error=error, status=400)
     await run_in_threadpool(accounts.remove_user, console.store, other.email)
     log.info("account %s removed by %s", other.email, user.email)
     return redirect(request, "/compte", f"Compte {other.email} supprimé.")
