@@ -49,6 +49,10 @@ def test_documents_lists_statuses_as_json(folder: Path) -> None:
     assert rows["qualiopi"]["status"] == "valid" and rows["urssaf"]["status"] == "expired"
     table = cli(folder, "documents")
     assert "expirée le" in table.stdout and "Certificat Qualiopi" in table.stdout
+    # what « expire avant la date limite » is measured by, in the table's language
+    for_call = " ".join(cli(folder, "documents", "--for", sample_notice().ref).stdout.split())
+    assert "« expire avant la date limite » : celle du " in for_call
+    assert "(appel n° " in for_call and "expiring" not in for_call
 
 
 def test_draft_writes_the_folder_and_warns(folder: Path) -> None:

@@ -67,7 +67,9 @@ def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> No
         cells = (row["status_label" if k == "status" else k] for k, _ in DOCUMENT_COLUMNS)
         table.add_row(*(text(cell) for cell in cells))
     if against is not None and deadline is not None:
-        table.caption = text(f"« expiring »: before {long_datetime(deadline)} ({against[0]})")
+        # the statuses are in French (the vault's labels): so is what « expire » is measured by
+        words = f"« expire avant la date limite » : celle du {long_datetime(deadline)}"
+        table.caption = text(f"{words} ({against[0]})")
     out.print(table)
 
 
@@ -81,7 +83,7 @@ def _judged_against(
     with Store.open(database) as store:
         if call is not None:
             tender = the_call(store, call)
-            return f"call n° {tender.id}, {tender.title[:60]}", tender.deadline
+            return f"appel n° {tender.id}, {tender.title[:60]}", tender.deadline
         with store.transaction() as conn:
             followed = documents_deadline(conn, now)
     return None if followed is None else (followed.title, followed.deadline)
