@@ -15,10 +15,11 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from watcher.errors import OpcoWatchError
+from watcher.fr import NBSP
 
 VERSIONS = ".versions"
 MANIFEST = "manifest.json"
@@ -54,6 +55,17 @@ def inside(folder: Path, relative: Path | str) -> Path:
     return target
 
 
+def check_sent_type(filename: str | None, types: list[str]) -> None:
+    """The sent file's own extension, told apart from the declared one: « virus.exe » is
+    refused for its type, not for not looking like the declared PDF."""
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix and suffix not in types:
+        accepted = ", ".join(types)
+        raise UploadError(
+            f"les fichiers {suffix} ne sont pas acceptés (acceptés{NBSP}: {accepted})"
+        )
+
+
 def check_upload(declared: Path, data: bytes, *, max_bytes: int, types: list[str]) -> None:
     suffix = declared.suffix.lower()
     if suffix not in types:
@@ -82,6 +94,7 @@ def save_version(
     """Keep the current file under .versions/, write ``data`` in its place, record the dates."""
     now = now or datetime.now(UTC)
     target = inside(folder, declared)
+    mode = _shared_mode(target)
     versions = inside(folder, VERSIONS)
     versions.mkdir(parents=True, exist_ok=True)
     kept = ""
@@ -95,9 +108,32 @@ def save_version(
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     with os.fdopen(handle, "wb") as out:
         out.write(data)
+        os.fchmod(out.fileno(), mode)  # not mkstemp's 0600: readable as its neighbours
     os.replace(temp, target)
     _remember(folder, str(declared), issued, expires, by, now, kept)
     return Version(str(declared), kept, now)
+
+
+def _shared_mode(target: Path) -> int:
+    """The mode of the folder's other documents (0644 less the umask when there are none)."""
+    folder = target.parent
+    others = sorted(
+        p
+        for p in (folder.iterdir() if folder.is_dir() else ())
+        if p.is_file() and p != target and not p.name.startswith(".")
+    )
+    return others[0].stat().st_mode & 0o777 if others else 0o644 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` would change it for every
+    thread of the server meanwhile); 022 where /proc does not tell."""
+    try:
+        status = Path("/proc/self/status").read_text("ascii")
+    except OSError:
+        return 0o022
+    found = [line.split()[1] for line in status.splitlines() if line.startswith("Umask:")]
+    return int(found[0], 8) if found else 0o022
 
 
 def _remember(

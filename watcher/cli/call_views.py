@@ -136,7 +136,7 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
         ("Date limite", _deadline_words(tender, today) if deadline else main.deadline_text or "—"),
         ("Statut", _status_words(tender)),
         ("Responsable", ", ".join(view.owners) or "personne (aucun domaine ni règle ne le vise)"),
-        ("Avis", _judgement_words(view.judgement)),
+        ("Jugement", _judgement_words(view.judgement)),
         ("Verdict", _verdict_words(verdict)),
         ("Pourquoi", "\n".join(f"- {r}" for r in verdict.reasons) if verdict else ""),
         ("Points bloquants", "\n".join(f"- {b}" for b in verdict.blockers) if verdict else ""),

@@ -27,7 +27,6 @@ from watcher.errors import StoreError
 
 log = logging.getLogger(__name__)
 
-HEADER = b"SQLite format 3\x00"
 #: what SQLite says of a file whose pages do not hold together
 DAMAGE_WORDS = ("malformed", "corrupt", "not a database")
 #: seconds after which a process checks again a file it found whole
@@ -58,8 +57,8 @@ def check_file(path: Path, *, allow_empty: bool = False) -> bool:
     and delete the write-ahead log under it (SQLite's "How To Corrupt", 2.2)."""
     if path.is_dir():
         raise StoreError(f"cannot open database at {path}: it is a directory; check store.data_dir")
-    head = _header(path)
-    if not head and not _has_log(path):
+    empty = _size(path) == 0
+    if empty and not _has_log(path):
         if allow_empty:
             return True
         raise StoreError(
@@ -67,7 +66,7 @@ def check_file(path: Path, *, allow_empty: bool = False) -> bool:
             "over it (every open call would be alerted again). If it held your data, restore "
             "it from a backup; to start a new database there, run `opco-watch db init`"
         )
-    if head and head != HEADER:
+    if not empty and not _is_database(path):
         raise StoreError(
             f"cannot open database at {path}: the file is not an SQLite database; restore the "
             "database from a backup, or check store.data_dir / store.database_url"
@@ -124,12 +123,17 @@ def damaged_message(path: Path, problems: list[str]) -> str:
     )
 
 
-def _header(path: Path) -> bytes:
-    """The file's first bytes as SQLite reads them (its own descriptors are kept open while
-    the process holds locks): ``HEADER`` for a database, b"" for an empty file."""
+def _size(path: Path) -> int:
     try:
-        if path.stat().st_size == 0:
-            return b""
+        return path.stat().st_size
+    except OSError as exc:
+        raise _unreadable(path, exc.strerror) from exc
+
+
+def _is_database(path: Path) -> bool:
+    """Whether SQLite reads ``path`` as a database (its own descriptors stay open while the
+    process holds locks); a damaged or busy one counts: the check that follows says which."""
+    try:
         conn = read_only(path)
         try:
             conn.execute("PRAGMA schema_version").fetchone()
@@ -137,13 +141,10 @@ def _header(path: Path) -> bytes:
             conn.close()
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):
-            return b"?"  # anything but the header
-        if not isinstance(exc, sqlite3.OperationalError) or "unable to open" not in str(exc):
-            return HEADER  # damaged or busy: the check that follows says which
-        raise _unreadable(path, str(exc)) from exc
-    except (OSError, sqlite3.Error) as exc:
-        raise _unreadable(path, exc.strerror if isinstance(exc, OSError) else str(exc)) from exc
-    return HEADER
+            return False
+        if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
+            raise _unreadable(path, str(exc)) from exc
+    return True
 
 
 def read_only(path: Path) -> sqlite3.Connection:

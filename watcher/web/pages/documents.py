@@ -4,7 +4,6 @@ the upload of a new version (size and type limits, the declared name, the old on
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path, PurePath
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -13,10 +12,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from watcher import activity, fr
+from watcher import activity
 from watcher.models import PARIS
 from watcher.pertinence import documents_deadline
-from watcher.vault_versions import UploadError, check_upload, history, inside, save_version
+from watcher.vault_versions import (
+    UploadError,
+    check_sent_type,
+    check_upload,
+    history,
+    save_version,
+)
 from watcher.web.console import Console, actor, console_of, form_text, handler, not_found, redirect
 from watcher.web.render import page
 
@@ -76,40 +81,6 @@ def _versions(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return versions
 
 
-def _check_type(filename: str | None, types: list[str]) -> None:
-    """The sent file's own extension, told apart from the declared one: « virus.exe » is
-    refused for its type, not for not looking like the declared PDF."""
-    suffix = PurePath(filename or "").suffix.lower()
-    if suffix and suffix not in types:
-        accepted = ", ".join(types)
-        raise UploadError(
-            f"les fichiers {suffix} ne sont pas acceptés (acceptés{fr.NBSP}: {accepted})"
-        )
-
-
-def _share_mode(target: Path) -> None:
-    """The new version gets the mode of the folder's other documents (0644 less the umask
-    when there are none), not the 0600 of the temporary file it was written as."""
-    others = sorted(
-        p
-        for p in target.parent.iterdir()
-        if p.is_file() and p != target and not p.name.startswith(".")
-    )
-    mode = others[0].stat().st_mode & 0o777 if others else 0o644 & ~_umask()
-    target.chmod(mode)
-
-
-def _umask() -> int:
-    """The process's umask, read without setting it (``os.umask`` would change it for every
-    thread of the server meanwhile); 022 where /proc does not tell."""
-    try:
-        status = Path("/proc/self/status").read_text("ascii")
-    except OSError:
-        return 0o022
-    found = [line.split()[1] for line in status.splitlines() if line.startswith("Umask:")]
-    return int(found[0], 8) if found else 0o022
-
-
 @handler()
 async def documents_page(request: Request) -> Response:
     console = console_of(request)
@@ -149,7 +120,7 @@ async def upload(request: Request) -> Response:
     try:
         if not isinstance(sent, UploadFile):
             raise UploadError("aucun fichier choisi")
-        _check_type(sent.filename, web.upload_types)
+        check_sent_type(sent.filename, web.upload_types)
         data = await sent.read(int(web.upload_max_mb * 1_000_000) + 1)
         issued, expires = _day(form_text(request, "delivre")), _day(form_text(request, "expire"))
         if issued and expires and expires < issued:
@@ -170,7 +141,6 @@ async def upload(request: Request) -> Response:
                 by=actor(request),
             )
         )
-        await run_in_threadpool(_share_mode, inside(vault.folder, document.item.file))
     except UploadError as error:
         context = await run_in_threadpool(listing, console)
         return page(
