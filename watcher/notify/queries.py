@@ -104,11 +104,13 @@ def buyers_seen_since(
     return [(row.buyer, row.created_at) for row in conn.execute(query)]
 
 
-def status_counts(conn: Connection, since: datetime) -> dict[str, int]:
-    """Per status, the tenders followed: pertinent (a person's judgement first) or given a
-    status, first seen since ``since`` or still in progress (go, submitted)."""
+def status_counts(conn: Connection, since: datetime, until: datetime) -> dict[str, int]:
+    """Per status (today's), the tenders followed: pertinent (a person's judgement first) or
+    given a status, first seen in [since, until) or before it and still in progress (go,
+    submitted). Nothing first seen after ``until``: a past week's digest counts its weeks."""
     recent = sa.or_(tenders.c.created_at >= since, tenders.c.status.in_(["go", "submitted"]))
-    rows = list(conn.execute(sa.select(tenders.c.id, tenders.c.status).where(recent)))
+    query = sa.select(tenders.c.id, tenders.c.status).where(recent, tenders.c.created_at < until)
+    rows = list(conn.execute(query))
     relevant = pertinent_ids(conn, (r.id for r in rows if r.status == "new"))
     counts = Counter(r.status for r in rows if r.status != "new" or r.id in relevant)
     return dict(counts)
