@@ -29,6 +29,7 @@ class Judged:
     match: Match | None
     first_seen: datetime
     judged: bool | None = None
+    judged_by: str = ""  # the author of that judgement
 
     @property
     def relevant(self) -> bool:
@@ -65,8 +66,8 @@ def _load_chunk(conn: Connection, ids: list[int]) -> dict[int, Judged]:
             tender = Tender(
                 row.id, tuple(members[row.id]), row.status, row.closed, row.winner, row.owner
             )
-            person = judged[row.id][0] if row.id in judged else None
-            result[row.id] = Judged(tender, verdicts.get(row.id), row.created_at, person)
+            person, author = judged.get(row.id, (None, ""))
+            result[row.id] = Judged(tender, verdicts.get(row.id), row.created_at, person, author)
     return result
 
 
