@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +112,63 @@ def test_a_persons_judgement_wins_in_list_relevant_and_show(polled: Path) -> Non
     assert "jugé pas pertinent" in shown.stdout and "l'emporte sur le verdict" in shown.stdout
     judgement = json.loads(cli(polled, "show", "26-91551", "--json").stdout)["judgement"]
     assert judgement is not None and judgement["relevant"] is False
+
+
+def terminal(folder: Path, *args: str, columns: int) -> tuple[int, str]:
+    """``opco-watch ARGS`` on a terminal ``columns`` wide (a pty): what a person sees."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns), "PYTHONPATH": str(ROOT)}
+    env.pop("OPCO_WATCH_CONFIG", None)
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "watcher", *args]
+    with subprocess.Popen(
+        command, cwd=folder, env=env, stdin=follower, stdout=follower, stderr=follower
+    ) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO: the command closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        code = process.wait(timeout=600)
+    os.close(leader)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode("utf-8"))
+    return code, shown.replace("\r\n", "\n")
+
+
+def test_list_shows_a_persons_judgement_not_the_verdict_it_overrides(polled: Path) -> None:
+    """« pas pertinent » on a call the classifier said go: the table says « jugé non » (and
+    why, under it), readable at 80 columns; --json gives the judgement and what wins."""
+    everything = json.loads(cli(polled, "list", "--json").stdout)
+    judged = next(c for c in everything if c["verdict"] and c["verdict"]["go"])
+    assert judged["judgement"] is None and judged["relevant"]
+    number = str(judged["number"])
+    assert cli(polled, "feedback", number, "irrelevant").returncode == 0
+    code, shown = terminal(polled, "list", columns=80)
+    assert code == 0, shown
+    (row,) = [ln for ln in shown.splitlines() if re.match(rf"│ *{judged['number']} │", ln)]
+    assert "jugé non" in row and " go " not in row, row
+    assert all(len(ln) <= 80 for ln in shown.splitlines()), shown
+    legend = "« jugé oui / non »\u00a0: l'avis d'une personne sur la pertinence"
+    assert legend in " ".join(shown.split("\n")).replace("  ", " "), shown
+    again = {c["number"]: c for c in json.loads(cli(polled, "list", "--json").stdout)}
+    assert again[judged["number"]]["judgement"] == {"relevant": False, "author": ""}
+    assert again[judged["number"]]["relevant"] is False
+    assert again[judged["number"]]["verdict"]["go"]  # the verdict itself is kept
+    plain = cli(polled, "list", "--text", "clea")
+    assert plain.returncode == 0 and "jugé" not in plain.stdout  # no judgement: no legend
+
+
+@pytest.mark.parametrize("searched", ["", "   ", "...", " - ! "])
+def test_list_text_refuses_a_text_without_a_word(polled: Path, searched: str) -> None:
+    """It would list every call: refused as a bad option, with the usage line."""
+    result = cli(polled, "list", "--text", searched)
+    assert_clean_error(result, 2, "Invalid value for '--text' / '-t'")
+    assert "holds no letter nor digit" in result.stderr and result.stdout == ""
+    assert "Usage: opco-watch list" in result.stderr or "Usage: python -m watcher" in result.stderr
 
 
 def test_sources_health_json(polled: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime, timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.notify_data import (
     poll,
     settings,
 )
+from tests.smtp_server import smtp_server
 from watcher import tenders
 from watcher.config import Config, load_config
 from watcher.demo import snapshot_server
@@ -32,6 +34,7 @@ from watcher.fetch import Fetcher
 from watcher.judging import Judge
 from watcher.models import PARIS, Match, NoticeKind, Tender
 from watcher.notify.digest import (
+    default_week,
     enqueue_digest,
     gather,
     recipients,
@@ -106,10 +109,10 @@ def test_the_week_in_numbers(store: Store, config: NotifySettings) -> None:
     full = view(data, config, None)
     assert full["week_words"] == "semaine 10, du lundi 2 au dimanche 8 mars 2026"
     assert [c["title"][:20] for c in full["calls"]] == [
+        "Cours d'anglais prof",
         "Formation management",
         "Parcours management ",
-        "Cours d'anglais prof",
-    ]  # ranked by score: 90, 75, 60
+    ]  # by deadline (12 March, then 20 March twice), then by score: 90, 75
     assert [c["countdown"] for c in full["deadlines"]] == ["J-3", "J-7", "J-11", "J-11"]
     assert full["deadlines"][1]["status_label"] == "go"
     assert [c["title"] for c in full["in_progress"]] == ["Étude hors profil marquée go"]
@@ -186,6 +189,83 @@ def test_the_html_file_stands_alone_with_its_chart(
 
 
 # ---------------------------------------------------------------------- scheduling state
+
+
+def test_the_emailed_calls_go_by_deadline_as_their_first_column_and_say_so(
+    store: Store, tmp_path: Path
+) -> None:
+    """The table opens on the deadline: the soonest comes first (12 March before two of 20
+    March, these by score), in the email received over SMTP, text and HTML alike."""
+    with smtp_server() as server:
+        mail = {"smtp_host": "127.0.0.1", "smtp_port": server.port, "security": "none"}
+        smtp_config = settings(tmp_path, timeout_seconds=30, **mail)
+        enqueue_digest(store, smtp_config, W10, NOW, to=VEILLE)
+        assert drain(store, smtp_config, clock=lambda: NOW).ok
+        received = [r.message for r in server.handler.received]
+    (message,) = [m for m in received if m["X-Opco-Watch-Kind"] == "digest"]
+    text, page = parts(message)
+    html = unescape(page)
+    titles = ["Cours d'anglais professionnel", "Formation management de proximité", "Parcours"]
+    heading = "APPELS À TRAITER (3), par date limite, la plus proche d'abord"
+    rows = text[text.index(heading) : text.index("DATES LIMITES DANS LES")]
+    assert [rows.index(t) for t in titles] == sorted(rows.index(t) for t in titles)
+    assert rows.index("jeudi 12 mars 2026") < rows.index("vendredi 20 mars 2026")
+    table = html[html.index("Appels à traiter (3)") : html.index("Dates limites dans les")]
+    assert "Par date limite, la plus proche d'abord." in table
+    assert [table.index(t) for t in titles] == sorted(table.index(t) for t in titles)
+    cards = text[text.index("LE DÉTAIL DES APPELS À TRAITER, par date limite") :]
+    assert [cards.index(t) for t in titles] == sorted(cards.index(t) for t in titles)
+
+
+def test_a_past_week_counts_its_own_weeks_and_says_what_is_of_today(
+    store: Store, config: NotifySettings
+) -> None:
+    """Week 9 seen on 9 March: its follow-up counts no call first seen in week 10, and the
+    digest says which parts are of today (the last full week, the regular one, does not)."""
+    past = view(gather(store, config, W10.shifted(-1), NOW), config, None)
+    assert {s["label"]: s["count"] for s in past["statuses"]}["nouveau"] == 0
+    assert {s["label"]: s["count"] for s in past["statuses"]}["go"] == 1  # still in progress
+    assert past["as_of"] == "lundi 9 mars 2026"
+    assert past["past_note"] == (
+        "Semaine passée\u00a0: les appels sont ceux relevés pendant la semaine 9, mais ce qui "
+        "peut encore y être répondu, les dates limites à venir, les appels en cours, leurs "
+        "statuts et l'état des sources sont ceux d'aujourd'hui, lundi 9 mars 2026."
+    )
+    assert view(gather(store, config, W10, NOW), config, None)["past_note"] == ""
+    enqueue_digest(store, config, W10.shifted(-1), NOW, to=VEILLE)
+    transport = Collect()
+    drain(store, config, transport)
+    (mail,) = [m for m in transport.sent if m["X-Opco-Watch-Kind"] == "digest"]
+    text, page = parts(mail)
+    html = unescape(page)
+    assert past["past_note"] in text and past["past_note"] in html
+    for heading in (
+        "DATES LIMITES DANS LES 14 PROCHAINS JOURS, au lundi 9 mars 2026",
+        "APPELS EN COURS (go, offre déposée), au lundi 9 mars 2026",
+        "SUIVI DES APPELS (8 semaines, statuts au lundi 9 mars 2026)",
+        "ÉTAT DES SOURCES, au lundi 9 mars 2026",
+    ):
+        assert heading in text, heading
+    assert "État des sources, au lundi 9 mars 2026" in html
+
+
+def test_the_console_opens_on_the_newest_week_a_digest_was_made_for(
+    store: Store, config: NotifySettings, tmp_path: Path
+) -> None:
+    """The last full week by default; the current one once a digest of it was written (the
+    demo's); never back to an older week, never a week not begun."""
+    wednesday = NOW + timedelta(days=2)  # week 11
+    assert default_week(store, wednesday) == W10
+    write_html(store, config, W10.shifted(-4), wednesday, tmp_path / "old.html")
+    assert default_week(store, wednesday) == W10
+    write_html(store, config, W10.shifted(1), wednesday, tmp_path / "now.html")
+    assert default_week(store, wednesday) == W10.shifted(1)
+    enqueue_digest(store, config, W10, wednesday, to=VEILLE)  # an older week: kept the newest
+    assert default_week(store, wednesday) == W10.shifted(1)
+    assert default_week(store, wednesday + timedelta(weeks=1)) == W10.shifted(1)
+    assert default_week(store, wednesday + timedelta(weeks=2)) == W10.shifted(2)
+    sunday = NOW - timedelta(days=1)  # week 10: week 11 not begun, week 9 the last full one
+    assert default_week(store, sunday) == W10.shifted(-1)
 
 
 def test_the_due_week_follows_the_monday_slot() -> None:

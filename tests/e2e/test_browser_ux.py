@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,11 @@ import pytest
 from tests.e2e.conftest import PHONE, skip_without_chromium
 from tests.notify_data import parts
 from tests.web_site import ADMIN, NOW, Site, add_account, build_site, mail_the_week, serve
+from watcher import fr
+from watcher.models import PARIS
 from watcher.notify.digest import write_html
 from watcher.notify.settings import settings_of
+from watcher.notify.week import Week
 
 skip_without_chromium()
 
@@ -86,3 +90,41 @@ def test_preparing_a_closed_call_lands_on_its_warning(
         assert box is not None and 0 <= box["y"] < viewport["height"], f"warning at {box}"
         button = page.get_by_role("button", name="Préparer quand même").bounding_box()
         assert button is not None and button["y"] + button["height"] <= viewport["height"]
+
+
+def test_the_synthese_opens_on_the_digests_week_and_a_past_week_says_what_is_of_today(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    """The demo's digest is of the current week: the console opens on that week, its calls
+    table says its order (the deadline, as its first column); a past week says plainly
+    which parts are of today."""
+    this_week = Week.of(NOW.astimezone(PARIS).date())
+    with site.store() as store:
+        write_html(store, settings_of(site.config), this_week, NOW, tmp_path / "digest.html")
+    digest = (tmp_path / "digest.html").read_text("utf-8")
+    assert this_week.words in digest
+    today = fr.long_date(datetime.now(PARIS).date())
+    with serve(site.config, site.config_file) as (base, _app):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/synthese")
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            f"Synthèse de la {this_week.words}"
+        )
+        expect(page.get_by_label("Semaine")).to_have_value(this_week.label)
+        to_answer = page.get_by_role("region", name="Appels à traiter")
+        expect(to_answer).to_contain_text("Par date limite, la plus proche d'abord.")
+        expect(page.locator("#passee")).to_have_count(0)
+        older = this_week.shifted(-3)
+        page.get_by_label("Semaine").select_option(older.label)
+        page.get_by_role("button", name="Afficher").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Synthèse de la {older.words}")
+        note = page.locator("#passee")
+        expect(note).to_contain_text(f"la semaine {older.number}")
+        expect(note).to_contain_text(f"sont ceux d'aujourd'hui, {today}.")
+        box = note.bounding_box()
+        figures = page.get_by_role("region", name="En chiffres").bounding_box()
+        assert box is not None and figures is not None and box["y"] < figures["y"]
+        deadlines = page.get_by_role("region", name="Dates limites à venir")
+        expect(deadlines).to_contain_text(f"Dans les 14 jours, au {today}.")
+        health = page.get_by_role("region", name="Santé des sources")
+        expect(health).to_contain_text(f"Au {today}.")

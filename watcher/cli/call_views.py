@@ -38,11 +38,13 @@ def print_calls(console: Console, rows: list[CallRow], today: date) -> None:
     width = console.width
     if not long_table.fits(CALL_COLUMNS, cells, width):
         console.print(_table(cells))
-        return
-    write = console.file.write
-    for drawn in long_table.render(CALL_COLUMNS, cells, width, console):
-        write(drawn)
-    console.file.flush()
+    else:
+        write = console.file.write
+        for drawn in long_table.render(CALL_COLUMNS, cells, width, console):
+            write(drawn)
+        console.file.flush()
+    if any(row.judged.judged is not None for row in rows):
+        console.print(text(JUDGED_NOTE))
 
 
 def calls_table(rows: list[CallRow], today: date) -> Table:
@@ -72,7 +74,7 @@ def call_cells(row: CallRow, today: date) -> list[long_table.Cell]:
         Cell(_deadline_short(tender, today)),
         Cell(clean(buyer_name(tender), one_line=True)),
         Cell(clean(tender.title[:140], one_line=True)),
-        _score(match),
+        _score(match, row.judged.judged),
         Cell(clean(status_words(tender), one_line=True)),
         Cell(clean(", ".join(row.owners), one_line=True)),
     ]
@@ -87,7 +89,19 @@ def _deadline_short(tender: Tender, today: date) -> str:
     return f"{local} {fr.countdown(deadline, today)}"
 
 
-def _score(match: Match | None) -> long_table.Cell:
+#: under the table when a row shows a person's judgement instead of the verdict
+JUDGED_NOTE = (
+    "« jugé oui / non »\u00a0: l'avis d'une personne sur la pertinence, qui l'emporte sur "
+    "le verdict du classifieur (les deux\u00a0: `opco-watch show N`)."
+)
+
+
+def _score(match: Match | None, judged: bool | None = None) -> long_table.Cell:
+    """The score and what decides: a person's judgement when there is one (it wins over
+    the verdict, as in ``--relevant``, the console and the digest), else the verdict."""
+    score = "—" if match is None else str(match.score)
+    if judged is not None:
+        return long_table.Cell(f"{score} jugé {'oui' if judged else 'non'}", "bold")
     if match is None:
         return long_table.Cell("—")
     words = "go" if match.go else "bloqué" if match.relevant else "non"
@@ -248,14 +262,24 @@ def tender_json(tender: Tender) -> dict[str, Any]:
 def row_json(row: CallRow) -> dict[str, Any]:
     first_seen = row.judged.first_seen.isoformat()
     data = tender_json(row.tender) | {"first_seen": first_seen, "owners": list(row.owners)}
-    return data | {"verdict": verdict_json(row.judged.match)}
+    judged = row.judged
+    judgement = None if judged.judged is None else judgement_json(judged.judged, judged.judged_by)
+    return data | {
+        "verdict": verdict_json(judged.match),
+        "judgement": judgement,
+        "relevant": judged.relevant,  # the judgement first, else the verdict (``--relevant``)
+    }
+
+
+def judgement_json(relevant: bool, author: str) -> dict[str, Any]:
+    return {"relevant": relevant, "author": author}
 
 
 def call_json(view: CallView) -> dict[str, Any]:
     data = tender_json(view.tender) | {"owners": list(view.owners)}
     data["verdict"] = verdict_json(view.verdict)
     relevant, author = view.judgement or (None, "")
-    data["judgement"] = None if relevant is None else {"relevant": relevant, "author": author}
+    data["judgement"] = None if relevant is None else judgement_json(relevant, author)
     data["notices"] = [_notice_json(member) for member in view.notices]
     return data
 

@@ -48,8 +48,8 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         _explain_second_poll(console, second)
         best = _show_verdicts(console, config, day)
         _draft_step(console, config, day, best)
-        _show_mail(console, config, best)
-        _next_steps(console, config_file, best)
+        week = _show_mail(console, config, best)
+        _next_steps(console, config_file, best, week)
         shortfall = _shortfall(first, second)
         if shortfall is not None:
             words = f" the demo did not go as expected: {shortfall}"
@@ -126,8 +126,9 @@ def _draft_step(
         console.print(text(f"  ! {warning}"))
 
 
-def _show_mail(console: Console, config: Config, best: tuple[Match, Tender] | None) -> None:
-    """The alert emails (.eml files) and the weekly digest (HTML) of the demo."""
+def _show_mail(console: Console, config: Config, best: tuple[Match, Tender] | None) -> str:
+    """The alert emails (.eml files) and the weekly digest (HTML) of the demo; returns the
+    digest's week (the current one: the demo's calls are all first seen today)."""
     from watcher.notify.demo import demo_mail_step
 
     console.rule("6. Alert emails and the weekly digest", align="left")
@@ -146,6 +147,7 @@ def _show_mail(console: Console, config: Config, best: tuple[Match, Tender] | No
     if best is not None:
         number = best[1].id
         console.print(f"The best call is « n° {number} » in its alert email and in the digest.")
+    return step.week
 
 
 def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
@@ -158,7 +160,9 @@ def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
     )
 
 
-def _next_steps(console: Console, config_file: Path, best: tuple[Match, Tender] | None) -> None:
+def _next_steps(
+    console: Console, config_file: Path, best: tuple[Match, Tender] | None, week: str
+) -> None:
     command = f"opco-watch --config {config_file}"
     number = best[1].id if best is not None else 1
     digest = config_file.parent / "digest.html"
@@ -171,7 +175,7 @@ def _next_steps(console: Console, config_file: Path, best: tuple[Match, Tender] 
         f"feedback {number} relevant",
         f"status {number} go",
         "sources",
-        f"digest --html {digest}",
+        f"digest --week {week} --html {digest}",  # the demo's week (default: last week)
         "calendar",
     ]
     console.print(

@@ -31,7 +31,12 @@ from watcher.store import Store
 @click.option("--owner", help="Only the calls of this owner (a part of the address: claire).")
 @click.option("--source", "-s", help="Only calls with a notice from this source.")
 @click.option("--since", help="Only calls first seen since: 2026-03-01, or 7d / 24h.")
-@click.option("--text", "-t", help="Only calls whose title, buyer or summary contain this.")
+@click.option(
+    "--text",
+    "-t",
+    callback=lambda _ctx, _param, value: searched_text(value),
+    help="Only calls whose title, buyer or summary contain this (a word at least).",
+)
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
 @click.pass_context
@@ -96,6 +101,16 @@ def show_command(ctx: click.Context, ident: str, as_json: bool) -> None:
         click.echo(dumps(call_views.call_json(view)))
     else:
         out.print(call_views.call_panel(view, today))
+
+
+def searched_text(value: str | None) -> str | None:
+    """``--text`` as given, refused when it holds no letter nor digit (``""``, spaces,
+    punctuation): it would match every call, which nobody asking for a text means."""
+    if value is not None and not any(ch.isalnum() for ch in value):
+        raise click.BadParameter(
+            f"{value!r} holds no letter nor digit: give a word to look for, e.g. --text anglais"
+        )
+    return value
 
 
 def parse_since(value: str | None) -> datetime | None:

@@ -47,6 +47,8 @@ DEADLINE_DAYS = 14
 IN_PROGRESS = ("go", "submitted")
 DROPPED = ("no-go", "won", "lost")
 STATE = "digest:last_week"
+#: the newest week a digest was queued or written for: the console's Synthèse opens on it
+LATEST = "digest:latest_week"
 
 
 @dataclass
@@ -65,8 +67,10 @@ class DigestData:
 
     @property
     def calls(self) -> list[Judged]:
-        """The week's relevant calls a user can still answer, best first."""
-        return [j for j in self._relevant() if set_aside_reason(j, self.now) is None]
+        """The week's relevant calls a user can still answer, by deadline (soonest first,
+        none last; then best first): the table a manager reads opens on its deadlines."""
+        answerable = (j for j in self._relevant() if set_aside_reason(j, self.now) is None)
+        return sorted(answerable, key=_by_deadline)
 
     @property
     def set_aside(self) -> list[tuple[Judged, str, str]]:
@@ -83,6 +87,11 @@ def _rank(judged: Judged) -> tuple[int, float, int]:
     return (-judged.score, deadline.timestamp() if deadline else float("inf"), judged.tender.id)
 
 
+def _by_deadline(judged: Judged) -> tuple[float, int, int]:
+    deadline = judged.tender.deadline
+    return (deadline.timestamp() if deadline else float("inf"), -judged.score, judged.tender.id)
+
+
 def gather(store: Store, settings: NotifySettings, week: Week, now: datetime) -> DigestData:
     with store.transaction() as conn:
         data = DigestData(
@@ -91,7 +100,7 @@ def gather(store: Store, settings: NotifySettings, week: Week, now: datetime) ->
             week_tenders=queries.load(conn, queries.first_seen_between(conn, week.start, week.end)),
             deadlines=_deadlines(conn, now),
             in_progress=queries.load(conn, queries.with_status(conn, IN_PROGRESS)),
-            statuses=queries.status_counts(conn, week.shifted(1 - CHART_WEEKS).start),
+            statuses=queries.status_counts(conn, week.shifted(1 - CHART_WEEKS).start, week.end),
             chart=weekly_chart(conn, week),
             health=source_states(conn),
         )
@@ -170,6 +179,8 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         "week": data.week.label,
         "week_words": data.week.words,
         "generated": fr.long_datetime(data.now),
+        "as_of": fr.long_date(today),
+        "past_note": past_note(data.week, today),
         "figures": figures(calls, aside, deadlines, in_progress, health),
         "calls": calls,
         "set_aside": aside,
@@ -206,6 +217,19 @@ def _call(
         # the templates of mail.templates_dir)
         "deadline_short": fr.long_datetime(deadline) if deadline else "non précisée",
     }
+
+
+def past_note(week: Week, today: date) -> str:
+    """For a week before the last full one, which parts are of that week and which of
+    today ("" otherwise: the regular digest is read when it is sent)."""
+    if week >= Week.of(today).shifted(-1):
+        return ""
+    return (
+        f"Semaine passée\u00a0: les appels sont ceux relevés pendant la semaine {week.number}, "
+        "mais ce qui peut encore y être répondu, les dates limites à venir, les appels en "
+        "cours, leurs statuts et l'état des sources sont ceux d'aujourd'hui, "
+        f"{fr.long_date(today)}."
+    )
 
 
 def figures(
@@ -343,6 +367,7 @@ def enqueue_digest(
         last = jobs.get(conn, STATE)
         if record and (last is None or last < week.label):
             jobs.put(conn, STATE, week.label, now)
+        _remember(conn, week, now)
     log.info("digest %s: %d email(s) queued, %d call(s)", week.label, queued, len(data.calls))
     return queued
 
@@ -368,4 +393,25 @@ def write_html(
     html = render("digest/digest.html.j2", {**context, "subject": subject}, settings.templates_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
+    with store.transaction(write=True) as conn:
+        _remember(conn, week, now)
     return data
+
+
+def _remember(conn: Connection, week: Week, now: datetime) -> None:
+    """Keep the newest week a digest was made for (never moving back)."""
+    latest = jobs.get(conn, LATEST)
+    if latest is None or latest < week.label:
+        jobs.put(conn, LATEST, week.label, now)
+
+
+def default_week(store: Store, now: datetime) -> Week:
+    """The week the console's Synthèse shows unless asked: the newest a digest was queued or
+    written for (the demo's is the current week), and at least the last full week (the one
+    the scheduled email reports on); never a week not begun."""
+    this_week = Week.of(now.astimezone(PARIS).date())
+    with store.transaction() as conn:
+        latest = jobs.get(conn, LATEST)
+    made = Week.parse(latest) if latest else None
+    last = this_week.shifted(-1)
+    return made if made is not None and last < made <= this_week else last

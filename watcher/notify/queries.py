@@ -29,6 +29,7 @@ class Judged:
     match: Match | None
     first_seen: datetime
     judged: bool | None = None
+    judged_by: str = ""  # the author of that judgement
 
     @property
     def relevant(self) -> bool:
@@ -65,8 +66,8 @@ def _load_chunk(conn: Connection, ids: list[int]) -> dict[int, Judged]:
             tender = Tender(
                 row.id, tuple(members[row.id]), row.status, row.closed, row.winner, row.owner
             )
-            person = judged[row.id][0] if row.id in judged else None
-            result[row.id] = Judged(tender, verdicts.get(row.id), row.created_at, person)
+            person, author = judged.get(row.id, (None, ""))
+            result[row.id] = Judged(tender, verdicts.get(row.id), row.created_at, person, author)
     return result
 
 
@@ -104,11 +105,13 @@ def buyers_seen_since(
     return [(row.buyer, row.created_at) for row in conn.execute(query)]
 
 
-def status_counts(conn: Connection, since: datetime) -> dict[str, int]:
-    """Per status, the tenders followed: pertinent (a person's judgement first) or given a
-    status, first seen since ``since`` or still in progress (go, submitted)."""
+def status_counts(conn: Connection, since: datetime, until: datetime) -> dict[str, int]:
+    """Per status (today's), the tenders followed: pertinent (a person's judgement first) or
+    given a status, first seen in [since, until) or before it and still in progress (go,
+    submitted). Nothing first seen after ``until``: a past week's digest counts its weeks."""
     recent = sa.or_(tenders.c.created_at >= since, tenders.c.status.in_(["go", "submitted"]))
-    rows = list(conn.execute(sa.select(tenders.c.id, tenders.c.status).where(recent)))
+    query = sa.select(tenders.c.id, tenders.c.status).where(recent, tenders.c.created_at < until)
+    rows = list(conn.execute(query))
     relevant = pertinent_ids(conn, (r.id for r in rows if r.status == "new"))
     counts = Counter(r.status for r in rows if r.status != "new" or r.id in relevant)
     return dict(counts)

@@ -18,7 +18,7 @@ from watcher.errors import ConfigError
 from watcher.links import stored_secret
 from watcher.models import PARIS
 from watcher.notify.calendar import calendar_ics
-from watcher.notify.digest import gather, view
+from watcher.notify.digest import default_week, gather, view
 from watcher.notify.render import render
 from watcher.notify.settings import settings_of
 from watcher.notify.subjects import digest_subject
@@ -31,14 +31,15 @@ LOCAL_CALENDAR = "calendar-local"
 WEEKS_BACK = 12
 
 
-def _week(request: Request) -> tuple[Week, str]:
-    """The week asked for (default: the last full week, the one the email reports on), and
-    what to tell the user when the address named no usable week."""
+def _week(request: Request, default: Week) -> tuple[Week, str]:
+    """The week asked for (else ``default``: the week of the latest digest, at least the
+    last full week, see ``default_week``), and what to tell the user when the address named
+    no usable week."""
     this_week = Week.of(datetime.now(PARIS).date())
     last = this_week.shifted(-1)
     text = request.query_params.get("semaine", "").strip()
     if not text:
-        return last, ""
+        return default, ""
     try:
         chosen = Week.parse(text)
     except ConfigError:
@@ -61,6 +62,12 @@ def _current_week_note(console: Console, shown: Week) -> dict[str, Any] | None:
     if shown == this_week or not count:
         return None
     return {"label": this_week.label, "count": count}
+
+
+async def _asked_week(request: Request) -> tuple[Week, str]:
+    console = console_of(request)
+    default = await run_in_threadpool(default_week, console.store, datetime.now(UTC))
+    return _week(request, default)
 
 
 def digest_view(console: Console, week: Week) -> dict[str, Any]:
@@ -88,7 +95,7 @@ def reset_token(console: Console, user: accounts.User) -> None:
 @handler()
 async def digest_page(request: Request) -> Response:
     console = console_of(request)
-    week, problem = _week(request)
+    week, problem = await _asked_week(request)
     context = await run_in_threadpool(digest_view, console, week)
     note = None
     if not context["per_opco"] and "semaine" not in request.query_params:
@@ -119,7 +126,7 @@ async def digest_page(request: Request) -> Response:
 async def digest_email(request: Request) -> Response:
     """The digest exactly as the email shows it (its own inline styles, still no script)."""
     console = console_of(request)
-    week, _problem = _week(request)
+    week, _problem = await _asked_week(request)
     context = await run_in_threadpool(digest_view, console, week)
     settings = settings_of(console.config)
     subject = digest_subject(f"semaine {week.number}", len(context["calls"]))
