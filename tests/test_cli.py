@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, Database, write_config
+from tests.terminal import on_terminal
 from watcher.devserver import DevServer, Fault
 
 #: the sources the CLI tests poll (each source has parser tests of its own)
@@ -118,24 +118,8 @@ def terminal(folder: Path, *args: str, columns: int) -> tuple[int, str]:
     """``opco-watch ARGS`` on a terminal ``columns`` wide (a pty): what a person sees."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns), "PYTHONPATH": str(ROOT)}
     env.pop("OPCO_WATCH_CONFIG", None)
-    leader, follower = pty.openpty()
-    command = [sys.executable, "-m", "watcher", *args]
-    with subprocess.Popen(
-        command, cwd=folder, env=env, stdin=follower, stdout=follower, stderr=follower
-    ) as process:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # EIO: the command closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        code = process.wait(timeout=600)
-    os.close(leader)
-    shown = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode("utf-8"))
+    code, raw = on_terminal(folder, args, env)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.decode("utf-8"))
     return code, shown.replace("\r\n", "\n")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from rich.console import Console
 from tests.conftest import PAGE_DAY, ROOT, write_config
 from tests.notify_data import notice, poll
 from tests.smtp_server import Handler, smtp_server
+from tests.terminal import on_terminal
 from watcher.cli import views
 from watcher.cli.safe import clean
 from watcher.config import load_config
@@ -84,24 +84,7 @@ def run_in_terminal(folder: Path, *args: str) -> tuple[int, bytes]:
     env = {**os.environ, "COLUMNS": "200", "TERM": "xterm-256color", "PYTHONPATH": str(ROOT)}
     for name in ("OPCO_WATCH_CONFIG", "NO_COLOR"):
         env.pop(name, None)
-    leader, follower = pty.openpty()
-    command = [sys.executable, "-m", "watcher", *args]
-    with subprocess.Popen(
-        command, cwd=folder, env=env, stdin=follower, stdout=follower, stderr=follower
-    ) as process:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:  # EIO: the command closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        code = process.wait(timeout=600)
-    os.close(leader)
-    return code, b"".join(chunks)
+    return on_terminal(folder, args, env)
 
 
 def assert_harmless(raw: bytes, *, terminal: bool = False) -> None:

@@ -364,10 +364,9 @@ def enqueue_digest(
     ]
     with store.transaction(write=True) as conn:
         queued = sum(insert(conn, m) for m in messages)
-        last = jobs.get(conn, STATE)
-        if record and (last is None or last < week.label):
-            jobs.put(conn, STATE, week.label, now)
-        _remember(conn, week, now)
+        if record:
+            _advance(conn, STATE, week, now)
+        _advance(conn, LATEST, week, now)
     log.info("digest %s: %d email(s) queued, %d call(s)", week.label, queued, len(data.calls))
     return queued
 
@@ -394,15 +393,16 @@ def write_html(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     with store.transaction(write=True) as conn:
-        _remember(conn, week, now)
+        _advance(conn, LATEST, week, now)
     return data
 
 
-def _remember(conn: Connection, week: Week, now: datetime) -> None:
-    """Keep the newest week a digest was made for (never moving back)."""
-    latest = jobs.get(conn, LATEST)
-    if latest is None or latest < week.label:
-        jobs.put(conn, LATEST, week.label, now)
+def _advance(conn: Connection, key: str, week: Week, now: datetime) -> None:
+    """Keep under ``key`` the newest of the week stored there and ``week`` (never moving
+    back): the last week queued (``STATE``), the newest a digest was made for (``LATEST``)."""
+    stored = jobs.get(conn, key)
+    if stored is None or stored < week.label:
+        jobs.put(conn, key, week.label, now)
 
 
 def default_week(store: Store, now: datetime) -> Week:
