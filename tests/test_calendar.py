@@ -46,8 +46,8 @@ def test_the_event_is_the_deadline_instant_with_the_time_in_its_title(
     assert winter.decoded("dtstart") == WINTER and "dtend" not in winter
     assert winter["dtstart"].to_ical() == b"20260320T110000Z"
     assert summer["dtstart"].to_ical() == b"20260703T143000Z"
-    assert str(winter["summary"]).startswith("12h00 — Date limite : AKTO — ")
-    assert str(summer["summary"]) == "16h30 — Date limite : AKTO — Formation management été"
+    assert str(winter["summary"]).startswith("12h00 — Date limite\u00a0: AKTO — ")
+    assert str(summer["summary"]) == "16h30 — Date limite\u00a0: AKTO — Formation management été"
 
 
 def test_two_alarms_and_the_call_number_with_its_link(
@@ -61,9 +61,9 @@ def test_two_alarms_and_the_call_number_with_its_link(
         "Date limite dans 2 heures (12h00)",
     ]
     description = str(event["description"])
-    assert description.startswith("Appel n° 1 — statut : nouveau\n")
-    assert "Date limite : vendredi 20 mars 2026 à 12h00" in description
-    assert "Avis sur AKTO : https://www.akto.fr/ao/W1" in description
+    assert description.startswith("Appel n°\u00a01 — statut\u00a0: nouveau\n")
+    assert "Date limite\u00a0: vendredi 20 mars 2026 à 12h00" in description
+    assert "Avis sur AKTO\u00a0: https://www.akto.fr/ao/W1" in description
     assert "opco-watch show 1" in description
     assert str(event["url"]) == "https://www.akto.fr/ao/W1"
 
@@ -73,7 +73,7 @@ def test_control_characters_from_the_web_never_reach_the_file(
 ) -> None:
     event = events(tmp_path, config)["tender-3@of.fr"]
     summary = str(event["summary"])
-    assert summary == "12h00 — Date limite : AKTO — Formation management ]0;pwned[2J31m fin"
+    assert summary == "12h00 — Date limite\u00a0: AKTO — Formation management ]0;pwned[2J31m fin"
     with Store.open(tmp_path / "db.sqlite") as store:
         raw = calendar_ics(store, config, T0)
     assert not any(byte < 0x20 and byte not in b"\r\n" for byte in raw)

@@ -56,7 +56,7 @@ def plain_texts(outbox: Path) -> list[str]:
 def test_the_alert_email_names_the_call_by_its_number(demo: tuple[Path, str, str]) -> None:
     folder, number, title = demo
     block = re.compile(
-        rf"{re.escape(title)}\n[^\n]*· n° {number}\n.*?Dans la console : (\S+)", re.S
+        rf"{re.escape(title)}\n[^\n]*· n°\u00a0{number}\n.*?Dans la console\u00a0: (\S+)", re.S
     )
     links = [
         found[1]
@@ -163,7 +163,7 @@ def test_the_digest_names_the_same_call(demo: tuple[Path, str, str]) -> None:
     page = html.unescape(re.sub(r"<[^>]+>", "\n", (folder / "data" / "digest.html").read_text()))
     words = " ".join(page.split())
     near = re.compile(
-        rf"n° {number}\b.{{0,200}}{re.escape(title)}|{re.escape(title)}.{{0,200}}n° {number}\b"
+        rf"n°\u00a0{number}\b.{{0,200}}{re.escape(title)}|{re.escape(title)}.{{0,200}}n°\u00a0{number}\b"
     )
     assert near.search(words), words[:2000]
 
@@ -176,7 +176,7 @@ def test_the_calendar_names_the_same_call(demo: tuple[Path, str, str]) -> None:
     events = Calendar.from_ical(feed.stdout).walk("VEVENT")
     (event,) = [e for e in events if str(e["uid"]).startswith(f"tender-{number}@")]
     assert title in str(event["summary"])
-    assert f"Appel n° {number} " in str(event["description"])
+    assert f"Appel n°\u00a0{number} " in str(event["description"])
     assert f"/appels/{number}" in str(event["description"])  # the console's page of the call
 
 

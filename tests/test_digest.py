@@ -163,7 +163,7 @@ def test_digest_emails_once_per_week_and_recipient(store: Store, config: NotifyS
     mails = {m["To"]: m for m in transport.sent if m["X-Opco-Watch-Kind"] == "digest"}
     assert mails[CLAIRE]["Subject"] == "[opco-watch] Synthèse de la semaine 10 — 2 appels à traiter"
     text, html = parts(mails[VEILLE])
-    assert "APPELS À TRAITER (3)" in text and "Afdas : 1 appel, dont 1 à traiter" in text
+    assert "APPELS À TRAITER (3)" in text and "Afdas\u00a0: 1 appel, dont 1 à traiter" in text
     assert "<svg" not in html and "S10" in html  # email clients drop SVG: a table of bars
     assert "&lt;script&gt;" in html and "<script>" not in html and "49" not in html
 
@@ -352,8 +352,8 @@ def test_the_digest_counts_only_calls_a_user_can_still_answer(
         ("Management attribué", "closed", "attribué à Formatech"),
         ("Management annulé", "closed", "annulé par l'acheteur"),
         ("Management dépassé", "passed", "date limite dépassée (vendredi 6 mars 2026 à 12h00)"),
-        ("Management en Occitanie", "blocked", "bloqué : région non desservie : Occitanie"),
-        ("Management écarté par l'équipe", "set_aside", "marqué « no-go »"),
+        ("Management en Occitanie", "blocked", "bloqué\u00a0: région non desservie : Occitanie"),
+        ("Management écarté par l'équipe", "set_aside", "marqué «\u00a0no-go\u00a0»"),
     ]
     assert [f["label"] for f in full["figures"]] == [
         "1 appel à traiter",
@@ -384,7 +384,7 @@ def test_figures_and_the_compact_table_come_before_the_cards_in_text_and_html(
     text, html = parts(mail)
     call_id = view(gather(honest_store, config, W10, NOW), config, None)["calls"][0]["id"]
     row = (
-        f"  - n° {call_id} · vendredi 20 mars 2026 à 12h00 (J-11) · AKTO"
+        f"  - n°\u00a0{call_id} · vendredi 20 mars 2026 à 12h00 (J-11) · AKTO"
         f" · Formation management à traiter · score 90 · nouveau · {CLAIRE}"
     )
     assert row in text.splitlines()
@@ -398,7 +398,7 @@ def test_figures_and_the_compact_table_come_before_the_cards_in_text_and_html(
     for cell in (
         "vendredi 20 mars 2026 à 12h00",
         "AKTO",
-        f"(n° {call_id})",
+        f"(n°&nbsp;{call_id})",
         ">90<",
         "nouveau",
         CLAIRE,
@@ -431,11 +431,11 @@ def test_the_demo_digest_counts_what_the_demo_data_say(tmp_path: Path) -> None:
     aside = {c["id"]: c["why"] for c in full["set_aside"]}
     assert truth["awarded"] <= set(aside) and truth["blocked"] <= set(aside)
     assert all(aside[i].startswith("attribué") for i in truth["awarded"])
-    assert all(aside[i].startswith("bloqué : ") for i in truth["blocked"] - truth["awarded"])
+    assert all(aside[i].startswith("bloqué\u00a0: ") for i in truth["blocked"] - truth["awarded"])
     count = len(truth["open"])
     assert f"Appels à traiter ({count})" in html and f"Écartés ({len(aside)})" in html
     table = html[html.index(f"Appels à traiter ({count})") : html.index("Écartés (")]
-    assert sorted(int(n) for n in re.findall(r"\(n° (\d+)\)", table)) == sorted(truth["open"])
+    assert sorted(int(n) for n in re.findall(r"\(n°&nbsp;(\d+)\)", table)) == sorted(truth["open"])
     assert full["figures"][0]["label"] == f"{count} appel{'s' if count > 1 else ''} à traiter"
 
 

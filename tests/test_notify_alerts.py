@@ -83,7 +83,7 @@ def test_one_email_per_recipient_per_poll(store: Store, config: NotifySettings) 
         "[opco-watch] 2 nouveaux appels d'offres — OPCO ATLAS, Constructys"
     )
     text, _ = parts(mails[CLAIRE])
-    assert text.count("Date limite :") == 3
+    assert text.count("Date limite\u00a0:") == 3
 
 
 @pytest.mark.parametrize(

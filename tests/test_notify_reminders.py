@@ -79,12 +79,13 @@ def test_reminders_at_j7_and_j2_once_each(store: Store, config: NotifySettings) 
     assert enqueue_reminders(store, config, day(0)) == 0
     sent = reminders(store, config)
     assert [m["Subject"] for m in sent] == [
-        "[opco-watch] Rappel J-7 : Formation management go",
-        "[opco-watch] Rappel J-2 : Formation management go",
+        "[opco-watch] Rappel J-7\u00a0: Formation management go",
+        "[opco-watch] Rappel J-2\u00a0: Formation management go",
     ]
     assert all(m["To"] == CLAIRE for m in sent)
     text, _ = parts(sent[1])
-    assert "marqué « go », approche (J-2)" in text and "opco-watch status 1 submitted" in text
+    assert "marqué «\u00a0go\u00a0», approche (J-2)" in text
+    assert "opco-watch status 1 submitted" in text
 
 
 def test_a_missed_day_is_caught_up_and_a_moved_deadline_reminds_again(
@@ -95,8 +96,8 @@ def test_a_missed_day_is_caught_up_and_a_moved_deadline_reminds_again(
     poll(store, [moved], config, at=day(5))
     assert enqueue_reminders(store, config, day(5) + timedelta(days=7)) == 1
     assert [m["Subject"] for m in reminders(store, config)] == [
-        "[opco-watch] Rappel J-5 : Formation management go",
-        "[opco-watch] Rappel J-5 : Formation management go",
+        "[opco-watch] Rappel J-5\u00a0: Formation management go",
+        "[opco-watch] Rappel J-5\u00a0: Formation management go",
     ]
 
 
@@ -106,12 +107,14 @@ def test_the_calendar_lists_followed_deadlines(store: Store, config: NotifySetti
     assert set(events) == {"tender-1@of.fr", "tender-2@of.fr"}  # go and relevant; not no-go
     event = events["tender-1@of.fr"]
     assert event.decoded("dtstart") == DEADLINE and "dtend" not in event  # the instant
-    assert str(event["summary"]) == "12h00 — Date limite : AKTO — Formation management go"
-    assert "statut : go" in str(event["description"]) and str(event["url"]).startswith("https://")
+    assert str(event["summary"]) == "12h00 — Date limite\u00a0: AKTO — Formation management go"
+    assert "statut\u00a0: go" in str(event["description"]) and str(event["url"]).startswith(
+        "https://"
+    )
     assert str(feed["x-wr-calname"]) == "opco-watch — dates limites OF Test"
     everything = Calendar.from_ical(calendar_ics(store, config, T0, everything=True))
     titles = [str(e["summary"]) for e in everything.walk("VEVENT")]
-    assert f"12h00 — Date limite : AKTO — Formation management no-go {HOSTILE}; a,b" in titles
+    assert f"12h00 — Date limite\u00a0: AKTO — Formation management no-go {HOSTILE}; a,b" in titles
     assert len(titles) == 4
 
 

@@ -97,11 +97,11 @@ def test_memoire_docx_is_prefilled_with_identity_and_qualiopi(tmp_path: Path, va
         "Sauveteur secouriste du travail (SST)",  # a catalogue course that fits
         "14 h (2 jours)",
         "Claire Martin",  # a trainer whose skills fit
-        "Référent handicap : Sofia Garcia",
+        "Référent handicap\u00a0: Sofia Garcia",
         "lundi 23 mars 2026 à 12h00",  # the deadline
         "À COMPLÉTER — Reformulation du besoin",
         "12. Planning et prix",
-        "Indicateurs Qualiopi : 4 (Analyse du besoin); 24",
+        "Indicateurs Qualiopi\u00a0: 4 (Analyse du besoin); 24",
     ):
         assert expected in text, expected
     assert "Julien Lefebvre" not in text  # bureautique trainer: no fit with this call
@@ -138,11 +138,12 @@ def test_markdown_and_checklists(tmp_path: Path, vault: Vault) -> None:
     assert "> **À COMPLÉTER — Reformulation du besoin**" in memoire
     assert "| SIRET | 123 456 789 00012 |" in memoire
     checklist = found["checklist.md"].read_text("utf-8")
-    deadline = "**Date limite de remise des offres : lundi 23 mars 2026 à 12h00** (dans 21 jours)"
+    deadline = "**Date limite de remise des offres\u00a0: lundi 23 mars 2026 à 12h00**"
+    deadline += " (dans 21 jours)"
     assert deadline in checklist
     qualiopi = "| ✓ | Certificat Qualiopi (actions de formation) | joint au dossier | pieces/"
     assert qualiopi + "certificat-qualiopi.pdf" in checklist
-    assert "Pertinence (opco-watch) : 87/100 — Management" in checklist
+    assert "Pertinence (opco-watch)\u00a0: 87/100 — Management" in checklist
     html = found["checklist.html"].read_text("utf-8")
     assert html.startswith("<!DOCTYPE html>") and "lundi 23 mars 2026 à 12h00" in html
     etree.fromstring(html.split("\n", 1)[1].encode(), etree.HTMLParser())

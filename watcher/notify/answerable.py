@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from watcher import fr
+from watcher.fr import NBSP
 from watcher.models import NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS
 from watcher.notify.queries import Judged
@@ -28,12 +29,12 @@ def set_aside_reason(judged: Judged, now: datetime) -> tuple[str, str] | None:
     if closing:
         return "closed", closing
     if tender.status in SET_ASIDE:
-        return "set_aside", f"marqué « {STATUS_LABELS[tender.status]} »"
+        return "set_aside", f"marqué «{NBSP}{STATUS_LABELS[tender.status]}{NBSP}»"
     if tender.deadline is not None and tender.deadline < now:
         return "passed", f"date limite dépassée ({fr.long_datetime(tender.deadline)})"
     blockers = judged.match.blockers if judged.match is not None else ()
     if blockers:
-        return "blocked", "bloqué : " + " ; ".join(blockers)
+        return "blocked", f"bloqué{NBSP}: " + f"{NBSP}; ".join(blockers)
     return None
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from icalendar import Alarm, Calendar, Event
 
+from watcher.fr import NBSP
 from watcher.models import PARIS
 from watcher.notify import queries
 from watcher.notify.context import STATUS_LABELS, tender_context
@@ -72,7 +73,7 @@ def _event(judged: Judged, settings: NotifySettings, now: datetime) -> Event:
     tender, deadline = judged.tender, judged.tender.deadline
     assert deadline is not None  # selected by deadline
     call = tender_context(tender, judged.match, now.astimezone(PARIS).date(), settings.links)
-    title = plain(f"Date limite : {call['opco'] or call['buyer']} — {tender.title}")
+    title = plain(f"Date limite{NBSP}: {call['opco'] or call['buyer']} — {tender.title}")
     event = Event()
     event.add("uid", f"tender-{tender.id}@{settings.domain}")
     event.add("dtstamp", now.astimezone(UTC))
@@ -83,7 +84,7 @@ def _event(judged: Judged, settings: NotifySettings, now: datetime) -> Event:
         event.add("url", call["links"][0]["url"])
     event.add("categories", [STATUS_LABELS.get(tender.status, tender.status)])
     for before, words in ALARMS:
-        event.add_component(_alarm(before, f"Date limite {words} ({clock_time(deadline)}) : "))
+        event.add_component(_alarm(before, f"Date limite {words} ({clock_time(deadline)}){NBSP}: "))
     return event
 
 
@@ -95,22 +96,22 @@ def clock_time(moment: datetime) -> str:
 
 def _description(call: dict[str, Any]) -> str:
     lines = [
-        f"Appel n° {call['id']} — statut : {call['status_label']}",
-        f"Date limite : {call['deadline']}",
+        f"Appel n°{NBSP}{call['id']} — statut{NBSP}: {call['status_label']}",
+        f"Date limite{NBSP}: {call['deadline']}",
     ]
     if call["score"] is not None:
-        lines.append(f"Pertinence : {call['score']}/100")
-    lines += [f"Lot : {lot}" for lot in call["lots"]]
-    lines.append(f"Dans la console : {call['page_url']}")
-    lines += [f"{link['label']} : {link['url']}" for link in call["links"]]
-    lines.append(f"Dans opco-watch : opco-watch show {call['id']}")
+        lines.append(f"Pertinence{NBSP}: {call['score']}/100")
+    lines += [f"Lot{NBSP}: {lot}" for lot in call["lots"]]
+    lines.append(f"Dans la console{NBSP}: {call['page_url']}")
+    lines += [f"{link['label']}{NBSP}: {link['url']}" for link in call["links"]]
+    lines.append(f"Dans opco-watch{NBSP}: opco-watch show {call['id']}")
     return plain("\n".join(lines))
 
 
 def _alarm(before: timedelta, words: str) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", words.rstrip(" :"))
+    alarm.add("description", words.rstrip(f" {NBSP}:"))
     alarm.add("trigger", -before)
     return alarm
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from watcher.fr import NBSP
+
 #: one colour per series, in the order of the legend (the last for "Autres acheteurs")
 PALETTE = (
     "#1f5fbf",
@@ -76,7 +78,7 @@ def _stack(
         count = s["counts"][i]
         if count:
             y -= count * unit
-            label = escape(f"{s['name']} : {count}")
+            label = escape(f"{s['name']}{NBSP}: {count}")
             rects.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{count * unit:.1f}" '
                 f'fill="{colours[s["name"]]}"><title>{label}</title></rect>'

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from watcher.fr import NBSP
+
 PREFIX = "[opco-watch]"
 MAX_NAMES = 3
 NAME_CHARS = 40
@@ -52,7 +54,7 @@ def admin_subject(source: str, recovered: bool) -> str:
 
 
 def reminder_subject(countdown: str, title: str) -> str:
-    return f"{PREFIX} Rappel {countdown} : {one_line(title, 90)}"
+    return f"{PREFIX} Rappel {countdown}{NBSP}: {one_line(title, 90)}"
 
 
 def digest_subject(week_label: str, count: int) -> str:
