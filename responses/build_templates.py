@@ -72,8 +72,8 @@ def _cover(b: DocxBuilder) -> None:
     b.p()
     b.p(
         "Brouillon préparé le {{ generated_on }} par opco-watch à partir de l'avis publié et "
-        "des documents de l'organisme. Les passages « À COMPLÉTER » sont à rédiger par "
-        "l'équipe ; relisez l'ensemble avant l'envoi.",
+        "des documents de l'organisme. Les passages «\u00a0À COMPLÉTER\u00a0» sont à rédiger par "
+        "l'équipe\u00a0; relisez l'ensemble avant l'envoi.",
         NOTE_STYLE,
     )
     b.page_break()
@@ -89,14 +89,14 @@ def _presentation(b: DocxBuilder) -> None:
             ("Site internet", "{{ organisation.website }}"),
             (
                 "Certificat Qualiopi",
-                "n° {{ qualiopi.number }}, délivré par {{ qualiopi.certifier }}",
+                "n°\u00a0{{ qualiopi.number }}, délivré par {{ qualiopi.certifier }}",
             ),
             ("Catégories certifiées", "{{ qualiopi.categories_text }}"),
             ("Validité du certificat", "jusqu'au {{ qualiopi.valid_until }}"),
         ]
     )
     b.tag("{%p if organisation.key_figures %}")
-    b.p("Chiffres clés :")
+    b.p("Chiffres clés\u00a0:")
     b.bullets("organisation.key_figures", "figure")
     b.tag("{%p endif %}")
     b.todos("sections.presentation.todos")
@@ -110,7 +110,7 @@ def _need(b: DocxBuilder) -> None:
         "{% if call.estimated_value %}, montant estimé {{ call.estimated_value }}{% endif %}."
     )
     b.tag("{%p if call.summary %}")
-    b.p("Objet tel que publié :")
+    b.p("Objet tel que publié\u00a0:")
     b.p("{{ call.summary }}", "Quote")
     b.tag("{%p endif %}")
     b.tag("{%p if lots %}")
@@ -131,8 +131,8 @@ def _need(b: DocxBuilder) -> None:
 def _pedagogy(b: DocxBuilder) -> None:
     b.section("pedagogie")
     b.tag("{%p if courses %}")
-    b.p("Modalités des modules proposés :")
-    b.bullets("courses", "c", "{{ c.title }} : {{ c.modality }}, {{ c.duration }}")
+    b.p("Modalités des modules proposés\u00a0:")
+    b.bullets("courses", "c", "{{ c.title }}\u00a0: {{ c.modality }}, {{ c.duration }}")
     b.tag("{%p endif %}")
     b.todos("sections.pedagogie.todos")
 
@@ -148,7 +148,7 @@ def _programme(b: DocxBuilder) -> None:
         ["{{ c.title }}", "{{ c.duration }}", "{{ c.modality }}", '{{ c.certification or "—" }}'],
     )
     b.tag("{%p for c in block.courses %}")
-    b.p("{{ c.title }} : {{ c.description }}")
+    b.p("{{ c.title }}\u00a0: {{ c.description }}")
     b.tag("{%p endfor %}")
     b.tag("{%p endif %}")
     b.todos("block.todos", "item")
@@ -159,7 +159,7 @@ def _programme(b: DocxBuilder) -> None:
 def _assessment(b: DocxBuilder) -> None:
     b.section("evaluation")
     b.tag("{%p for c in courses if c.certification %}")
-    b.p("Module certifiant : {{ c.title }} ({{ c.certification }}).")
+    b.p("Module certifiant\u00a0: {{ c.title }} ({{ c.certification }}).")
     b.tag("{%p endfor %}")
     b.todos("sections.evaluation.todos")
 
@@ -179,12 +179,12 @@ def _team(b: DocxBuilder) -> None:
 def _logistics(b: DocxBuilder) -> None:
     b.section("logistique")
     b.p(
-        "Zone d'intervention déclarée : {{ organisation.regions }}"
-        "{% if organisation.departments %} ; départements {{ organisation.departments }}"
+        "Zone d'intervention déclarée\u00a0: {{ organisation.regions }}"
+        "{% if organisation.departments %}\u00a0; départements {{ organisation.departments }}"
         "{% endif %}."
     )
     b.tag("{%p if organisation.sites %}")
-    b.p("Sites de formation :")
+    b.p("Sites de formation\u00a0:")
     b.bullets("organisation.sites", "site")
     b.tag("{%p endif %}")
     b.tag("{%p if lots %}")
@@ -200,7 +200,7 @@ def _logistics(b: DocxBuilder) -> None:
 def _accessibility(b: DocxBuilder) -> None:
     b.section("handicap")
     b.tag("{%p if referent.known %}")
-    b.p("Référent handicap : {{ referent.name }} ({{ referent.contact }}).")
+    b.p("Référent handicap\u00a0: {{ referent.name }} ({{ referent.contact }}).")
     b.tag("{%p endif %}")
     b.todos("sections.handicap.todos")
 
@@ -208,10 +208,10 @@ def _accessibility(b: DocxBuilder) -> None:
 def _quality(b: DocxBuilder) -> None:
     b.section("qualite")
     b.p(
-        "{{ organisation.name }} est certifié Qualiopi (certificat n° {{ qualiopi.number }}, "
+        "{{ organisation.name }} est certifié Qualiopi (certificat n°\u00a0{{ qualiopi.number }}, "
         "délivré par {{ qualiopi.certifier }}, valable jusqu'au {{ qualiopi.valid_until }}) au "
-        "titre des catégories : {{ qualiopi.categories_text }}. Chaque partie de ce mémoire "
-        "s'appuie sur les indicateurs du Référentiel national qualité suivants :"
+        "titre des catégories\u00a0: {{ qualiopi.categories_text }}. Chaque partie de ce mémoire "
+        "s'appuie sur les indicateurs du Référentiel national qualité suivants\u00a0:"
     )
     b.loop_table(
         ["Partie du mémoire", "Indicateurs Qualiopi"],
@@ -231,9 +231,9 @@ def _environment(b: DocxBuilder) -> None:
 
 def _planning(b: DocxBuilder) -> None:
     b.section("planning")
-    b.p("Date limite de remise des offres : {{ call.deadline }}.")
+    b.p("Date limite de remise des offres\u00a0: {{ call.deadline }}.")
     b.tag("{%p if call.estimated_value %}")
-    b.p("Montant estimé du marché : {{ call.estimated_value }}.")
+    b.p("Montant estimé du marché\u00a0: {{ call.estimated_value }}.")
     b.tag("{%p endif %}")
     b.todos("sections.planning.todos")
 
@@ -246,7 +246,7 @@ def _buyer_and_object(b: DocxBuilder) -> None:
     b.p("{{ call.buyer }}")
     b.heading("B — Objet de la consultation")
     b.p("{{ call.title }}")
-    b.p("Référence : {{ call.reference }}")
+    b.p("Référence\u00a0: {{ call.reference }}")
 
 
 def dc1() -> DocxBuilder:
@@ -264,11 +264,11 @@ def dc1() -> DocxBuilder:
     b.fields(IDENTITY)
     b.todo(
         "Groupement",
-        "Si vous candidatez en groupement, remplacez la mention « se présente seul », "
+        "Si vous candidatez en groupement, remplacez la mention «\u00a0se présente seul\u00a0», "
         "identifiez chaque membre (partie E) et le mandataire (partie G).",
     )
     b.heading("E — Membres du groupement")
-    b.p("Sans objet : candidature individuelle.")
+    b.p("Sans objet\u00a0: candidature individuelle.")
     b.heading("F — Engagements du candidat")
     b.p(
         "Le candidat déclare sur l'honneur n'entrer dans aucun des cas d'exclusion de la "
@@ -281,7 +281,7 @@ def dc1() -> DocxBuilder:
         "{% if lots|length > 1 %} (un par lot){% endif %}."
     )
     b.heading("G — Mandataire")
-    b.p("Sans objet : candidature individuelle.")
+    b.p("Sans objet\u00a0: candidature individuelle.")
     b.heading("H — Signature")
     b.p("{{ organisation.representative }}, {{ organisation.representative_title }}")
     b.todo(
@@ -297,7 +297,7 @@ def dc2() -> DocxBuilder:
     b = DocxBuilder("DC2 — Déclaration du candidat")
     b.p("DC2 — Déclaration du candidat individuel ou du membre du groupement", "Title")
     b.tag("{%p if lot %}")
-    b.p("{{ lot.label }} : {{ lot.title }}", "Subtitle")
+    b.p("{{ lot.label }}\u00a0: {{ lot.title }}", "Subtitle")
     b.tag("{%p endif %}")
     b.p(FORM_NOTE.replace("{form}", "DC2"), NOTE_STYLE)
     _buyer_and_object(b)
@@ -306,7 +306,7 @@ def dc2() -> DocxBuilder:
     b.heading("D — Situation juridique et habilitations")
     b.p("{{ organisation.nda_sentence }}")
     b.p(
-        "Certificat Qualiopi n° {{ qualiopi.number }} délivré par {{ qualiopi.certifier }} "
+        "Certificat Qualiopi n°\u00a0{{ qualiopi.number }} délivré par {{ qualiopi.certifier }} "
         "({{ qualiopi.categories_text }}), valable jusqu'au {{ qualiopi.valid_until }}."
     )
     b.todo(
@@ -338,11 +338,11 @@ def _capacities(b: DocxBuilder) -> None:
     b.bullets("organisation.key_figures", "figure")
     b.tag("{%p endif %}")
     b.tag("{%p if references %}")
-    b.p("Références de prestations similaires :")
+    b.p("Références de prestations similaires\u00a0:")
     b.bullets("references", "reference")
     b.tag("{%p endif %}")
     b.tag("{%p if trainers %}")
-    b.p("Formateurs mobilisés : {{ trainers | map(attribute='name') | join(', ') }}.")
+    b.p("Formateurs mobilisés\u00a0: {{ trainers | map(attribute='name') | join(', ') }}.")
     b.tag("{%p endif %}")
     b.todo(
         "Effectifs et moyens",

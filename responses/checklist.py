@@ -72,7 +72,7 @@ PIECES: tuple[Piece, ...] = (
         "DUME — document unique de marché européen",
         "candidature",
         when=("DUME", "document unique de marché européen"),
-        note="peut remplacer DC1 et DC2 : à remplir sur le profil d'acheteur",
+        note="peut remplacer DC1 et DC2\u00a0: à remplir sur le profil d'acheteur",
     ),
     Piece(
         "dc4",
@@ -210,7 +210,9 @@ def _references(inputs: ChecklistInputs) -> tuple[ItemStatus, str]:
     ]
     if not found:
         return ItemStatus.MISSING, "aucune référence dans le coffre de documents"
-    return ItemStatus.ATTACHED, f"{len(found)} référence(s) : " + ", ".join(d.title for d in found)
+    return ItemStatus.ATTACHED, f"{len(found)} référence(s)\u00a0: " + ", ".join(
+        d.title for d in found
+    )
 
 
 def _cvs(inputs: ChecklistInputs) -> tuple[ItemStatus, str]:
@@ -218,7 +220,7 @@ def _cvs(inputs: ChecklistInputs) -> tuple[ItemStatus, str]:
         return ItemStatus.TODO, "choisissez les formateurs et joignez leurs CV"
     missing = [t.name for t in inputs.trainers if not _cv_attached(t, inputs)]
     if missing:
-        return ItemStatus.MISSING, "CV manquant : " + ", ".join(missing)
+        return ItemStatus.MISSING, "CV manquant\u00a0: " + ", ".join(missing)
     return ItemStatus.ATTACHED, ", ".join(t.name for t in inputs.trainers)
 
 

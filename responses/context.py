@@ -220,7 +220,9 @@ def _deadline(notice: Notice) -> str:
     if notice.deadline is not None:
         return long_datetime(notice.deadline)
     raw = wording.line(notice.deadline_text)
-    return f"non communiquée (texte publié : « {raw} »)" if raw else "non communiquée"
+    return (
+        f"non communiquée (texte publié\u00a0: «\u00a0{raw}\u00a0»)" if raw else "non communiquée"
+    )
 
 
 def _call(inputs: DraftInputs) -> dict[str, Any]:
@@ -317,7 +319,7 @@ def _block(label: str, found: list[matching.RankedCourse]) -> dict[str, Any]:
 
 
 PROGRAMME_TODO = (
-    "Aucun module du catalogue ne correspond clairement : rédigez le programme (objectifs, "
+    "Aucun module du catalogue ne correspond clairement\u00a0: rédigez le programme (objectifs, "
     "contenus, durée, modalités, public) à partir du CCTP."
 )
 

@@ -113,7 +113,7 @@ class DocxBuilder:
         """Numbered heading of a mémoire section and the Qualiopi indicators that back it."""
         self.heading(f"{{{{ sections.{key}.number }}}}. {{{{ sections.{key}.title }}}}")
         self.tag(f"{{%p if sections.{key}.indicators %}}")
-        self.p(f"Indicateurs Qualiopi : {{{{ sections.{key}.indicators_text }}}}", NOTE_STYLE)
+        self.p(f"Indicateurs Qualiopi\u00a0: {{{{ sections.{key}.indicators_text }}}}", NOTE_STYLE)
         self.tag("{%p endif %}")
 
     def todos(self, items: str, var: str = "todo") -> None:

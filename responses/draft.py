@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 MEMOIRE, MEMOIRE_MD, DC1 = "memoire-technique.docx", "memoire-technique.md", "DC1.docx"
 CHECKLIST_MD, CHECKLIST_HTML, ZIP = "checklist.md", "checklist.html", "dossier.zip"
 NO_DOCUMENTS = (
-    f"aucun document déclaré ([[documents.items]]) : rien n'est joint, voir {CHECKLIST_MD}"
+    f"aucun document déclaré ([[documents.items]])\u00a0: rien n'est joint, voir {CHECKLIST_MD}"
 )
 
 
@@ -285,7 +285,7 @@ def _warnings(inputs: DraftInputs, items: list[dict[str, str]]) -> list[str]:
 
 def _document_warnings(inputs: DraftInputs, items: list[dict[str, str]]) -> list[str]:
     blockers = required_document_blockers(inputs.vault, inputs.today, inputs.notice.deadline)
-    warnings = [f"pièce bloquante : {b}" for b in blockers]
+    warnings = [f"pièce bloquante\u00a0: {b}" for b in blockers]
     listed = [i for i in items if i["status"] in ("missing", "expired", "expiring")]
     if not inputs.vault.configured:  # one line rather than one per document
         listed = [i for i in listed if i["source"] != "vault"]
@@ -296,7 +296,7 @@ def _document_warnings(inputs: DraftInputs, items: list[dict[str, str]]) -> list
 def _deadline_warning(inputs: DraftInputs) -> str | None:
     day = deadline_day(inputs.notice.deadline)
     if day is None:
-        return "date limite inconnue : vérifiez-la dans le règlement de consultation"
+        return "date limite inconnue\u00a0: vérifiez-la dans le règlement de consultation"
     if day < inputs.today:
         return f"la date limite est dépassée ({day.isoformat()})"
     return None
@@ -309,6 +309,6 @@ def _qualiopi_mismatch(inputs: DraftInputs) -> str | None:
     if declared and numbers and declared not in numbers:
         return (
             f"numéro Qualiopi différent entre [profile.qualiopi] ({declared}) et le coffre de "
-            f"documents ({', '.join(sorted(numbers))}) : le mémoire utilise celui du coffre"
+            f"documents ({', '.join(sorted(numbers))})\u00a0: le mémoire utilise celui du coffre"
         )
     return None

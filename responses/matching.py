@@ -148,8 +148,8 @@ def coverage(places: Iterable[str], profile: Profile) -> str:
         return "lieu non précisé"
     reasons, blocked = blockers.place_check(Document(places=listed), profile)
     if blocked:
-        return "hors de la zone déclarée : implantation à organiser"
+        return "hors de la zone déclarée\u00a0: implantation à organiser"
     if reasons:
         return reasons[0]
     served = not profile.regions and not profile.departments
-    return "zone desservie" if served else "lieu non reconnu : à vérifier"
+    return "zone desservie" if served else "lieu non reconnu\u00a0: à vérifier"

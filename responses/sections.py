@@ -58,7 +58,7 @@ def _conditional_todos(context: dict[str, Any], declared: list[str]) -> dict[str
 #: who fills in what a draft lacks: the bid staff read the draft, the admin the settings
 BY_ADMIN = "votre administrateur les renseigne dans les réglages"
 FIGURES_TODO = (
-    "Ajoutez quelques chiffres : stagiaires formés, taux de satisfaction, ancienneté, "
+    "Ajoutez quelques chiffres\u00a0: stagiaires formés, taux de satisfaction, ancienneté, "
     "implantations (votre administrateur peut les renseigner dans les réglages, rubrique "
     "réponses)."
 )
@@ -67,7 +67,7 @@ REFERENT_TODO = (
     "renseigner dans les réglages, rubrique réponses)."
 )
 ENVIRONMENT_TODO = (
-    "Décrivez vos engagements environnementaux appliqués à ce marché : déplacements, supports "
+    "Décrivez vos engagements environnementaux appliqués à ce marché\u00a0: déplacements, supports "
     "dématérialisés, choix des lieux, sobriété numérique. Depuis la loi Climat et résilience, "
     "les acheteurs doivent retenir au moins un critère environnemental (votre administrateur "
     "peut les décrire une fois pour toutes dans les réglages, rubrique réponses)."
@@ -101,7 +101,7 @@ def identity_missing(missing: list[tuple[str, str]]) -> str:
     (organisation) »: what is missing, in plain French, and where the admin fills it in."""
     what = ", ".join(label for label, _ in missing)
     where = ", ".join(dict.fromkeys(section for _, section in missing))
-    return f"Il manque : {what} — {BY_ADMIN} ({where})."
+    return f"Il manque\u00a0: {what} — {BY_ADMIN} ({where})."
 
 
 def _team_todos(context: dict[str, Any], declared_names: list[str]) -> list[dict[str, str]]:
@@ -112,11 +112,11 @@ def _team_todos(context: dict[str, Any], declared_names: list[str]) -> list[dict
             if t["cv"] != "CV joint"
         ]
     declared = ", ".join(declared_names)
-    hint = f" Formateurs déclarés : {declared}." if declared else ""
+    hint = f" Formateurs déclarés\u00a0: {declared}." if declared else ""
     return [
         todo(
             "Formateurs mobilisés",
-            "Aucun formateur déclaré ne correspond clairement à cette consultation : présentez "
-            "les intervenants (expérience du public visé, diplômes, CV)." + hint,
+            "Aucun formateur déclaré ne correspond clairement à cette consultation\u00a0: "
+            "présentez les intervenants (expérience du public visé, diplômes, CV)." + hint,
         )
     ]

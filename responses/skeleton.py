@@ -70,7 +70,7 @@ INDICATORS: dict[int, Indicator] = {
         _i(25, "Veille pédagogique et technologique"),
         _i(26, "Expertise et réseau handicap"),
         _i(27, "Sous-traitance et portage salarial"),
-        _i(28, "Formations en situation de travail : réseau de partenaires", AF, CFA),
+        _i(28, "Formations en situation de travail\u00a0: réseau de partenaires", AF, CFA),
         _i(29, "Insertion professionnelle ou poursuite d'études", CFA),
         _i(30, "Recueil des appréciations des parties prenantes"),
         _i(31, "Traitement des difficultés, réclamations et aléas"),
@@ -99,10 +99,10 @@ SECTIONS: tuple[Section, ...] = (
         (
             (
                 "Reformulation du besoin",
-                "Reformulez avec vos mots le besoin de l'acheteur : publics visés et effectifs, "
-                "enjeux de la branche, contraintes du territoire, calendrier. Appuyez-vous sur "
-                "le CCTP et citez-le : un mémoire générique peut être écarté (TA Paris, 5 janvier "
-                "2024, n° 2328772).",
+                "Reformulez avec vos mots le besoin de l'acheteur\u00a0: publics visés et "
+                "effectifs, enjeux de la branche, contraintes du territoire, calendrier. "
+                "Appuyez-vous sur le CCTP et citez-le\u00a0: un mémoire générique peut "
+                "être écarté (TA Paris, 5 janvier 2024, n°\u00a02328772).",
             ),
         ),
     ),
@@ -129,7 +129,7 @@ SECTIONS: tuple[Section, ...] = (
             (
                 "Adaptation au cahier des charges",
                 "Vérifiez chaque module proposé contre le CCTP (objectifs, durée, public, "
-                "modalités), ajustez les contenus et précisez l'organisation des sessions : "
+                "modalités), ajustez les contenus et précisez l'organisation des sessions\u00a0: "
                 "effectifs par groupe, rythme, horaires.",
             ),
         ),
@@ -184,9 +184,9 @@ SECTIONS: tuple[Section, ...] = (
         (
             (
                 "Adaptations et réseau",
-                "Décrivez l'accueil des personnes en situation de handicap : recueil des besoins, "
-                "adaptations (rythme, supports, matériel), partenaires mobilisés (Agefiph, Cap "
-                "emploi, ressource handicap formation).",
+                "Décrivez l'accueil des personnes en situation de handicap\u00a0: recueil des "
+                "besoins, adaptations (rythme, supports, matériel), partenaires mobilisés "
+                "(Agefiph, Cap emploi, ressource handicap formation).",
             ),
         ),
     ),
@@ -199,7 +199,7 @@ SECTIONS: tuple[Section, ...] = (
             (
                 "Suivi et bilans",
                 "Décrivez le suivi de l'assiduité (émargement), la prévention des abandons, et "
-                "les bilans transmis à l'acheteur : fréquence, indicateurs (effectifs, "
+                "les bilans transmis à l'acheteur\u00a0: fréquence, indicateurs (effectifs, "
                 "présence, satisfaction, résultats), format.",
             ),
         ),

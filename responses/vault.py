@@ -225,9 +225,9 @@ def _undeclared(kind: DocumentKind) -> DocumentState:
 def _detail(document: VaultDocument, status: DocumentStatus, today: date) -> str:
     until = document.valid_until
     if status == DocumentStatus.MISSING and document.outside:
-        return f"refusé : {document.item.file} est en dehors du dossier des documents"
+        return f"refusé\u00a0: {document.item.file} est en dehors du dossier des documents"
     if status == DocumentStatus.MISSING:
-        return f"fichier introuvable : {document.path}"
+        return f"fichier introuvable\u00a0: {document.path}"
     if status == DocumentStatus.EXPIRED and until is not None:
         return f"{agreed(document.kind, 'expiré')} le {long_date(until)}"
     notes = [f"valable jusqu'au {long_date(until)}"] if until else []
@@ -243,7 +243,7 @@ def _notes(document: VaultDocument, today: date) -> list[str]:
         window = f"entre le {long_date(start)} et le {long_date(end)}"
         return [f"audit de surveillance à passer {window}"] if end >= today else []
     if document.kind == DocumentKind.KBIS and add_months(issued, KBIS_FRESH_MONTHS) < today:
-        return ["plus de 3 mois : les acheteurs en demandent souvent un récent"]
+        return ["plus de 3 mois\u00a0: les acheteurs en demandent souvent un récent"]
     return []
 
 

@@ -163,7 +163,7 @@ def test_the_digest_names_the_same_call(demo: tuple[Path, str, str]) -> None:
     page = html.unescape(re.sub(r"<[^>]+>", "\n", (folder / "data" / "digest.html").read_text()))
     words = " ".join(page.split())
     near = re.compile(
-        rf"n°\u00a0{number}\b.{{0,200}}{re.escape(title)}|{re.escape(title)}.{{0,200}}n°\u00a0{number}\b"
+        rf"n° {number}\b.{{0,200}}{re.escape(title)}|{re.escape(title)}.{{0,200}}n° {number}\b"
     )
     assert near.search(words), words[:2000]
 

@@ -63,7 +63,7 @@ def test_draft_writes_the_folder_and_warns(folder: Path) -> None:
     result = cli(folder, "draft", sample_notice().ref, "--out", str(out), "--force")
     assert result.returncode == 0, result.stderr
     assert "dossier.zip" in result.stdout
-    assert "pièce bloquante : attestation URSSAF expirée le" in result.stderr
+    assert "pièce bloquante\u00a0: attestation URSSAF expirée le" in result.stderr
     with zipfile.ZipFile(out / "dossier.zip") as archive:
         assert "pieces/certificat-qualiopi.pdf" in archive.namelist()
     again = cli(folder, "draft", sample_notice().ref, "--out", str(out), "--force")

@@ -100,7 +100,7 @@ def test_coverage_of_a_lot() -> None:
     assert coverage(["Nantes (44)"], profile) == "région Pays de la Loire desservie"
     assert coverage(["Paris (75)"], profile).startswith("hors de la zone déclarée")
     assert coverage([], profile) == "lieu non précisé"
-    assert coverage(["quelque part"], profile) == "lieu non reconnu : à vérifier"
+    assert coverage(["quelque part"], profile) == "lieu non reconnu\u00a0: à vérifier"
     assert coverage(["Paris (75)"], Profile()) == "zone desservie"
 
 

@@ -126,7 +126,7 @@ def test_dc_forms_carry_the_candidate_identity_per_lot(tmp_path: Path, vault: Va
     assert "tous les lots (2)" in dc1 and "(un par lot)" in dc1
     for key, region in (("1", "Bretagne"), ("2", "Pays de la Loire")):
         dc2 = docx_text(found[f"DC2-lot-{key}.docx"])
-        assert f"Lot {key} : Sessions en {region}" in dc2
+        assert f"Lot {key}\u00a0: Sessions en {region}" in dc2
         assert "480 000 € HT" in dc2.replace("\u202f", " ")  # turnover 2025
         assert "FR-2024-QUA-01234" in dc2 and "contact@exemple-formation.fr" in dc2
 
@@ -205,8 +205,10 @@ def test_only_valid_documents_are_copied(tmp_path: Path) -> None:
         pieces = [n for n in archive.namelist() if n.startswith("pieces/")]
     assert pieces == ["pieces/certificat-qualiopi.pdf"]
     warnings = result.warnings
-    assert "pièce bloquante : attestation URSSAF expirée le dimanche 30 novembre 2025" in warnings
-    assert "pièce bloquante : récépissé de déclaration d'activité (NDA) manquant" in warnings
+    assert (
+        "pièce bloquante\u00a0: attestation URSSAF expirée le dimanche 30 novembre 2025" in warnings
+    )
+    assert "pièce bloquante\u00a0: récépissé de déclaration d'activité (NDA) manquant" in warnings
     checklist = files(result)["checklist.md"].read_text("utf-8")
     kbis = "| ⚠ | Extrait Kbis (souvent de moins de 3 mois) | expire avant la date limite |"
     assert kbis in checklist
@@ -305,7 +307,7 @@ def test_a_call_with_twelve_lots(tmp_path: Path, vault: Vault) -> None:
     result = draft(tmp_path, sample_notice(lots=12), vault)
     dc2 = sorted(n for n in files(result) if n.startswith("DC2"))
     assert dc2 == sorted(f"DC2-lot-{n}.docx" for n in range(1, 13))
-    assert "Lot 12 : Sessions en Île-de-France" in docx_text(files(result)["DC2-lot-12.docx"])
+    assert "Lot 12\u00a0: Sessions en Île-de-France" in docx_text(files(result)["DC2-lot-12.docx"])
     memoire = docx_text(files(result)["memoire-technique.docx"])
     assert all(f"Lot {n} — Sessions en" in memoire for n in range(1, 13))
     assert "tous les lots (12)" in memoire
@@ -336,8 +338,8 @@ def test_missing_optional_data(tmp_path: Path) -> None:
     assert "À COMPLÉTER — Référent handicap" in memoire
     assert "le marché dans son ensemble" in memoire and "non communiquée" in memoire
     assert result.warnings == [
-        "aucun document déclaré ([[documents.items]]) : rien n'est joint, voir checklist.md",
-        "date limite inconnue : vérifiez-la dans le règlement de consultation",
+        "aucun document déclaré ([[documents.items]])\u00a0: rien n'est joint, voir checklist.md",
+        "date limite inconnue\u00a0: vérifiez-la dans le règlement de consultation",
     ]
     with zipfile.ZipFile(found["dossier.zip"]) as archive:
         assert not any(n.startswith("pieces/") for n in archive.namelist())
@@ -347,7 +349,7 @@ def test_missing_optional_data(tmp_path: Path) -> None:
 def test_an_unreadable_deadline_keeps_its_text(tmp_path: Path, vault: Vault) -> None:
     notice = replace(sample_notice(), deadline=None, deadline_text="avant la fin du mois")
     checklist = files(draft(tmp_path, notice, vault))["checklist.md"].read_text("utf-8")
-    assert "non communiquée (texte publié : « avant la fin du mois »)" in checklist
+    assert "non communiquée (texte publié\u00a0: «\u00a0avant la fin du mois\u00a0»)" in checklist
 
 
 # ----------------------------------------------------------------------------------- options
@@ -359,7 +361,7 @@ def test_lot_option_drafts_one_lot(tmp_path: Path, vault: Vault, wanted: str) ->
     found = files(result)
     assert "DC2.docx" in found and "DC2-lot-1.docx" not in found
     dc2 = docx_text(found["DC2.docx"])
-    assert "Lot 2 : Sessions en Pays de la Loire" in dc2
+    assert "Lot 2\u00a0: Sessions en Pays de la Loire" in dc2
     memoire = docx_text(found["memoire-technique.docx"])
     assert "le lot 2 : Sessions en Pays de la Loire" in memoire and "Lot 1 —" not in memoire
 

@@ -72,5 +72,5 @@ def test_what_the_draft_lacks_is_said_without_configuration_syntax(tmp_path: Pat
     for text in (markdown, word, checklist):
         assert CONFIG_SYNTAX.findall(text) == []
     for text in (markdown, word):
-        assert "Il manque : forme juridique, SIRET, numéro de déclaration d'activité" in text
+        assert "Il manque\u00a0: forme juridique, SIRET, numéro de déclaration d'activité" in text
         assert "votre administrateur les renseigne dans les réglages (" in text

@@ -58,7 +58,7 @@ def _action_link(site: Site, recipient: str, label: str, call: int) -> str:
     mails = site.__dict__.setdefault("mails", None) or _emails(site)
     site.__dict__["mails"] = mails
     body = mails[recipient][1]
-    card = body[body.index(f"n° {call}") :]
+    card = body[body.index(f"n°&nbsp;{call}") :]
     found = re.search(rf'href="https://veille\.of\.fr(/e/[^"]+)"[^>]*>{label}</a>', card)
     assert found, label
     return found.group(1)
@@ -76,7 +76,7 @@ def test_a_click_shows_the_call_and_one_more_records_it_under_the_recipient(site
         with site.store() as store:
             assert store.feedback() == [], "opening the link (a link scanner) records nothing"
         done = client.post(link)
-        assert done.status_code == 200 and "Avis enregistré : pas pertinent." in html.unescape(
+        assert done.status_code == 200 and "Avis enregistré\u00a0: pas pertinent." in html.unescape(
             done.text
         )
     with site.store() as store:

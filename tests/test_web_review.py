@@ -38,7 +38,7 @@ def _email_link(site: Site, recipient: str, label: str, call: int) -> str:
     with site.store() as store:
         drain(store, settings_of(site.config), transport=collect)
     body = next(parts(m)[1] for m in collect.sent if str(m["To"]) == recipient)
-    card = body[body.index(f"n° {call}") :]
+    card = body[body.index(f"n°&nbsp;{call}") :]
     found = re.search(rf'href="http://127\.0\.0\.1:8000(/e/[^"]+)"[^>]*>{label}</a>', card)
     assert found, label
     return found.group(1)
@@ -221,12 +221,12 @@ def test_a_reopened_confirmed_link_says_so_and_records_nothing_twice(site: Site)
     link = _email_link(site, CLAIRE, "Pertinent", call)
     with site.client() as client:
         assert "Confirmer&nbsp;: Pertinent" in client.get(link).text
-        assert "Avis enregistré : pertinent." in html.unescape(client.post(link).text)
+        assert "Avis enregistré\u00a0: pertinent." in html.unescape(client.post(link).text)
         again = html.unescape(client.get(link).text)
-        assert "Cet avis est déjà enregistré : pertinent." in again
+        assert "Cet avis est déjà enregistré\u00a0: pertinent." in again
         assert "Confirmer\xa0: Pertinent" not in again, "no button for what is recorded"
         twice = html.unescape(client.post(link).text)  # a second click, a reload
-        assert "Cet avis est déjà enregistré : pertinent." in twice
+        assert "Cet avis est déjà enregistré\u00a0: pertinent." in twice
     with site.store() as store:
         lines = [e for e in activity.history(store, call) if e.action == "judgement"]
         assert len(lines) == 1 and len(store.feedback()) == 1

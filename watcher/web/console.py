@@ -193,7 +193,7 @@ async def _guarded(
     request.state.form = form
     try:
         if not same_token(request.state.csrf, _text(form, "csrf")):
-            return forbidden(request, "Formulaire expiré ou incomplet : rechargez la page.")
+            return forbidden(request, "Formulaire expiré ou incomplet\u00a0: rechargez la page.")
         return await _checked(request, func, login=login, admin=admin)
     finally:
         await form.close()  # uploaded files live in temporary files until then

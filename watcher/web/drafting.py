@@ -115,7 +115,9 @@ def save_ticks(store: Store, tender_id: int, ticked: set[str], actor: str) -> in
                 )
             )
         for key in sorted(added):
-            activity.record(conn, tender_id, actor, "checklist", f"coché : {labels[key]}", now)
+            activity.record(conn, tender_id, actor, "checklist", f"coché\u00a0: {labels[key]}", now)
         for key in sorted(removed):
-            activity.record(conn, tender_id, actor, "checklist", f"décoché : {labels[key]}", now)
+            activity.record(
+                conn, tender_id, actor, "checklist", f"décoché\u00a0: {labels[key]}", now
+            )
     return len(removed) + len(added)

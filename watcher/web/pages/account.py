@@ -112,7 +112,7 @@ def _create(console: Console, email: str, role: str) -> tuple[str, str]:
     try:
         address = accounts.normalise_email(email)
     except AccountError:
-        raise AccountError(f"« {email} » n'est pas une adresse électronique.") from None
+        raise AccountError(f"«\u00a0{email}\u00a0» n'est pas une adresse électronique.") from None
     if role not in ROLE_NAMES:
         raise AccountError(f"Choisissez un rôle{fr.NBSP}: administrateur ou membre.")
     if accounts.find_user(console.store, address) is not None:

@@ -110,7 +110,9 @@ async def password_set(request: Request) -> Response:
         }
         return page(request, "password.html", context, status_code=400)
     return redirect(
-        request, f"/connexion?suite={quote('/appels')}", "Mot de passe enregistré : connectez-vous."
+        request,
+        f"/connexion?suite={quote('/appels')}",
+        "Mot de passe enregistré\u00a0: connectez-vous.",
     )
 
 

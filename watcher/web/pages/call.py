@@ -109,7 +109,7 @@ async def judge(request: Request) -> Response:
     )
     await run_in_threadpool(console.learning.learned, tender, verdict == "pertinent")
     word = "pertinent" if verdict == "pertinent" else "pas pertinent"
-    return redirect(request, f"/appels/{tender.id}", f"Avis enregistré : {word}.")
+    return redirect(request, f"/appels/{tender.id}", f"Avis enregistré\u00a0: {word}.")
 
 
 @handler()
@@ -126,7 +126,7 @@ async def set_status(request: Request) -> Response:
         )
     except OpcoWatchError:
         return not_found(request, f"Aucun appel n° {tender_id}.")
-    return redirect(request, f"/appels/{tender_id}", f"Statut : {STATUS_LABELS[status]}.")
+    return redirect(request, f"/appels/{tender_id}", f"Statut\u00a0: {STATUS_LABELS[status]}.")
 
 
 @handler()
@@ -145,7 +145,7 @@ async def set_owner(request: Request) -> Response:
         )
     except OpcoWatchError:
         return not_found(request, f"Aucun appel n° {tender_id}.")
-    return redirect(request, f"/appels/{tender_id}", f"Responsable : {owner or 'personne'}.")
+    return redirect(request, f"/appels/{tender_id}", f"Responsable\u00a0: {owner or 'personne'}.")
 
 
 @handler()
@@ -184,10 +184,12 @@ async def prepare(request: Request) -> Response:
         )
     except OpcoWatchError as error:
         return await render_call(
-            request, {"draft_error": f"Brouillon impossible : {error}"}, status_code=422
+            request, {"draft_error": f"Brouillon impossible\u00a0: {error}"}, status_code=422
         )
     return redirect(
-        request, f"/appels/{tender_id}#reponse", f"Brouillon prêt : {len(written.files)} fichiers."
+        request,
+        f"/appels/{tender_id}#reponse",
+        f"Brouillon prêt\u00a0: {len(written.files)} fichiers.",
     )
 
 

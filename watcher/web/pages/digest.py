@@ -147,7 +147,7 @@ async def new_calendar(request: Request) -> Response:
     console = console_of(request)
     await run_in_threadpool(reset_token, console, request.state.user)
     return redirect(
-        request, "/synthese", "Nouvelle adresse de calendrier : l'ancienne ne fonctionne plus."
+        request, "/synthese", "Nouvelle adresse de calendrier\u00a0: l'ancienne ne fonctionne plus."
     )
 
 

@@ -104,7 +104,7 @@ def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise UploadError(f"« {text} » n'est pas une date (AAAA-MM-JJ)") from None
+        raise UploadError(f"«\u00a0{text}\u00a0» n'est pas une date (AAAA-MM-JJ)") from None
 
 
 @handler()
@@ -159,7 +159,9 @@ async def upload(request: Request) -> Response:
     await run_in_threadpool(
         _log_upload, console, actor(request), f"{document.title} ({document.item.file})"
     )
-    return redirect(request, "/pieces", f"Nouvelle version de « {document.title} » enregistrée.")
+    return redirect(
+        request, "/pieces", f"Nouvelle version de «\u00a0{document.title}\u00a0» enregistrée."
+    )
 
 
 def _log_upload(console: Console, who: str, what: str) -> None:

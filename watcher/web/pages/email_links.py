@@ -29,17 +29,17 @@ from watcher.web.pages.call import render_call
 from watcher.web.render import page
 
 DONE = {
-    "pertinent": "Avis enregistré : pertinent.",
-    "pas-pertinent": "Avis enregistré : pas pertinent.",
+    "pertinent": "Avis enregistré\u00a0: pertinent.",
+    "pas-pertinent": "Avis enregistré\u00a0: pas pertinent.",
     "je-prends": "Vous êtes responsable de cet appel.",
-    "no-go": "Statut : no-go.",
+    "no-go": "Statut\u00a0: no-go.",
 }
 #: a link opened again once its action is recorded: said, not recorded twice
 ALREADY = {
-    "pertinent": "Cet avis est déjà enregistré : pertinent.",
-    "pas-pertinent": "Cet avis est déjà enregistré : pas pertinent.",
-    "je-prends": "C'est déjà noté : vous êtes responsable de cet appel.",
-    "no-go": "C'est déjà noté : l'appel est en no-go.",
+    "pertinent": "Cet avis est déjà enregistré\u00a0: pertinent.",
+    "pas-pertinent": "Cet avis est déjà enregistré\u00a0: pas pertinent.",
+    "je-prends": "C'est déjà noté\u00a0: vous êtes responsable de cet appel.",
+    "no-go": "C'est déjà noté\u00a0: l'appel est en no-go.",
 }
 #: one confirmation at a time in this process: a double click records one line, not two
 _CONFIRMING = threading.Lock()

@@ -73,7 +73,7 @@ def _run(console: Console, job: PollJob) -> None:
         job.outcome = f"échec{fr.NBSP}: {in_french(error_words(error))}"
     except Exception as error:  # the console must say it, not lose it
         log.exception("poll of %s from the console crashed", job.source)
-        job.outcome = f"erreur interne : {error!r}"
+        job.outcome = f"erreur interne\u00a0: {error!r}"
     finally:
         console.index.stale()
         job.done.set()
@@ -143,7 +143,7 @@ async def poll_now(request: Request) -> Response:
     console = console_of(request)
     name = str(request.path_params["name"])
     if name not in console.config.source_names():
-        return not_found(request, f"Aucune source « {name} ».")
+        return not_found(request, f"Aucune source «\u00a0{name}\u00a0».")
     start_poll(console, name, request.state.user.email)
     return redirect(request, f"/sources/{name}")
 
@@ -153,7 +153,7 @@ async def poll_progress(request: Request) -> Response:
     console = console_of(request)
     name = str(request.path_params["name"])
     if name not in console.config.source_names():
-        return not_found(request, f"Aucune source « {name} ».")
+        return not_found(request, f"Aucune source «\u00a0{name}\u00a0».")
     job = console.polls.get(name)
     context = {
         "title": f"Source {name}",
