@@ -128,9 +128,9 @@ class Compound:
                 return False
         if self.ids and any(attribute(tag, "id") != ident for ident in self.ids):
             return False
-        if not all(a.matches(tag) for a in self.attrs):
+        if self.attrs and not all(a.matches(tag) for a in self.attrs):
             return False
-        return not any(any(c.matches(tag) for c in listed) for listed in self.nots)
+        return not self.nots or not any(any(c.matches(tag) for c in n) for n in self.nots)
 
 
 Chain = tuple[Compound, ...]
