@@ -36,6 +36,7 @@ from bs4 import BeautifulSoup, SoupStrainer, Tag
 from pydantic import BaseModel, ValidationError
 
 from scrapers.options import NoOptions
+from scrapers.plaincss import PlainSelector
 from watcher.errors import LayoutChanged, ParseError, SkipNotice
 from watcher.fetch import Request
 from watcher.models import Notice
@@ -141,117 +142,6 @@ def _reason(error: Exception) -> str:
         return f"wrong shape: {where}: {first['msg']}{more}"
     text = str(error) if not isinstance(error, KeyError) else f"missing {error}"
     return f"unreadable: {text}"[:300]
-
-
-class _Compound:
-    """One compound selector of the plain kind: a tag name, classes, an id, attributes that
-    must be present (``a.btn.bg-primary``, ``#main-content``, ``time[datetime]``), matched as
-    soupsieve matches them in an HTML document (names without ASCII case, classes and ids
-    with it)."""
-
-    __slots__ = ("attrs", "classes", "ident", "name")
-
-    def __init__(
-        self, name: str | None, classes: tuple[str, ...], ident: str | None, attrs: tuple[str, ...]
-    ) -> None:
-        self.name, self.classes, self.ident, self.attrs = name, classes, ident, attrs
-
-    def matches(self, tag: Tag) -> bool:
-        if self.name is not None and _ascii_lower(tag.name) != self.name:
-            return False
-        if self.classes:
-            have = _attribute(tag, "class")
-            if have is None:
-                return False
-            listed = _CLASS_WORDS.findall(have) if isinstance(have, str) else have
-            if any(c not in listed for c in self.classes):
-                return False
-        if self.ident is not None and _attribute(tag, "id") != self.ident:
-            return False
-        return all(_attribute(tag, name) is not None for name in self.attrs)
-
-
-def _ascii_lower(text: str) -> str:
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
-
-
-_CLASS_WORDS = re.compile(r"[^ \t\r\n\f]+")  # soupsieve's split of a class attribute
-_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
-
-
-def _attribute(tag: Tag, name: str) -> Any:
-    """An attribute by its name without ASCII case (lxml gives them in lower case)."""
-    value = tag.attrs.get(name)
-    if value is None and tag.attrs:
-        value = next((v for k, v in tag.attrs.items() if _ascii_lower(k) == name), None)
-    return value
-
-
-_COMPOUND = re.compile(
-    r"(?P<name>[a-z][a-z0-9]*)?(?P<classes>(?:\.[a-z_][a-z0-9_-]*)*)"
-    r"(?:#(?P<ident>[a-z_][a-z0-9_-]*))?(?P<attrs>(?:\[[a-z_][a-z0-9_-]*\])*)",
-    re.IGNORECASE | re.ASCII,
-)
-
-
-class PlainSelector:
-    """A list of plain selectors joined by descendant combinators (``main .posts-list``,
-    ``main article, main .entry-content, main``), matched without soupsieve's generic
-    machinery: the same elements in the same (document) order, several times faster. Any
-    other selector (``:not()``, ``>``, ``[rel=next]``…) is soupsieve's (``compiled``)."""
-
-    __slots__ = ("chains",)
-
-    def __init__(self, chains: tuple[tuple[_Compound, ...], ...]) -> None:
-        self.chains = chains
-
-    @classmethod
-    def parse(cls, css: str) -> PlainSelector | None:
-        chains = []
-        for alternative in css.split(","):
-            parts = alternative.split()
-            compounds = [_COMPOUND.fullmatch(part) for part in parts]
-            if not parts or not all(m and m.group(0) for m in compounds):
-                return None
-            chains.append(tuple(_compound(m) for m in compounds if m))
-        return cls(tuple(chains))
-
-    def match(self, tag: Tag) -> bool:
-        return any(_chain_matches(chain, tag) for chain in self.chains)
-
-    def select(self, node: Tag, limit: int = 0) -> list[Tag]:
-        found = []
-        for element in node.descendants:
-            if isinstance(element, Tag) and self.match(element):
-                found.append(element)
-                if len(found) == limit:
-                    break
-        return found
-
-    def select_one(self, node: Tag) -> Tag | None:
-        found = self.select(node, 1)
-        return found[0] if found else None
-
-
-def _compound(match: re.Match[str]) -> _Compound:
-    classes = tuple(c for c in match.group("classes").split(".") if c)
-    attrs = tuple(a.lower() for a in re.findall(r"\[([^\]]+)\]", match.group("attrs")))
-    name = match.group("name")
-    return _Compound(name.lower() if name else None, classes, match.group("ident"), attrs)
-
-
-def _chain_matches(chain: tuple[_Compound, ...], tag: Tag) -> bool:
-    """The last compound matches ``tag``, the others its ancestors in order (descendant
-    combinators only: the nearest matching ancestor is always a right choice)."""
-    if not chain[-1].matches(tag):
-        return False
-    wanted = len(chain) - 2
-    parent = tag.parent
-    while wanted >= 0 and parent is not None:
-        if chain[wanted].matches(parent):
-            wanted -= 1
-        parent = parent.parent
-    return wanted < 0
 
 
 class _Selector(Protocol):
@@ -469,7 +359,7 @@ def region_tags(css: str) -> tuple[str, ...]:
     if plain is None:
         return ()
     heads = [chain[0] for chain in plain.chains]
-    if any(h.name is None or h.classes or h.ident or h.attrs for h in heads):
+    if not all(h.bare for h in heads):
         return ()
     return tuple(dict.fromkeys(h.name for h in heads if h.name))
 

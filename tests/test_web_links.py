@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from tests.notify_data import Collect, parts
 from tests.web_site import CLAIRE, MEMBER, SOFIA, Site, add_account, build_site, login, post
 from watcher import activity, tenders
-from watcher.links import ACTION_SALT, secret_key
+from watcher.links import ACTION_SALT, SECRET_ENV, secret_key
 from watcher.notify.sender import drain
 from watcher.notify.settings import settings_of
 from watcher.store.schema import feedback, outbox
@@ -214,3 +217,29 @@ def test_the_page_of_a_link_keeps_the_call_readable_on_a_phone(site: Site) -> No
     with site.client() as client:
         page = client.get(link).text
     assert 'name="viewport"' in page and f'<form method="post" action="{link}">' in page
+
+
+#: a fresh interpreter makes the signing secret in a new SQLite store, reads it again, and
+#: says which SQLAlchemy dialects it loaded
+SECRET_PROBE = """
+import json, sys
+from watcher.links import secret_key
+from watcher.store import Store
+with Store.open(sys.argv[1]) as store, store.transaction(write=True) as conn:
+    made = secret_key(conn)
+with Store.open(sys.argv[1]) as store, store.transaction(write=True) as conn:
+    again = secret_key(conn)
+dialects = sorted(m for m in sys.modules if m.startswith("sqlalchemy.dialects."))
+print(json.dumps({"same": made == again, "long": len(made) >= 40, "dialects": dialects}))
+"""
+
+
+def test_the_signing_secret_on_sqlite_loads_no_other_dialect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    argv = [sys.executable, "-c", SECRET_PROBE, str(tmp_path / "opco-watch.db")]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["same"] and found["long"]
+    assert not [d for d in found["dialects"] if d.startswith("sqlalchemy.dialects.postgresql")]

@@ -78,20 +78,16 @@ def secret_key(conn: Connection) -> str:
 def stored_secret(conn: Connection, name: str) -> str:
     """A random secret kept in ``app_secrets``; two processes creating it keep the same one."""
     import sqlalchemy as sa
-    from sqlalchemy.dialects import postgresql, sqlite
 
     from watcher.store.schema import app_secrets
+    from watcher.store.upserts import insert_all_ignoring  # the dialect's own, loaded alone
 
     query = sa.select(app_secrets.c.value).where(app_secrets.c.name == name)
     found = conn.execute(query).scalar()
     if found:
         return str(found)
     row = {"name": name, "value": secrets.token_urlsafe(32), "created_at": datetime.now(UTC)}
-    if conn.dialect.name in ("sqlite", "postgresql"):
-        build = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
-        conn.execute(build(app_secrets).on_conflict_do_nothing(index_elements=["name"]), [row])
-    else:  # pragma: no cover - other dialects
-        conn.execute(sa.insert(app_secrets).values(**row))
+    insert_all_ignoring(conn, app_secrets, [row], ["name"])
     return str(conn.execute(query).scalar())
 
 
