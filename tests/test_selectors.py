@@ -4,10 +4,7 @@ same elements, in the same order, on every saved page, real capture and hostile 
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -257,52 +254,6 @@ def test_a_whole_akto_poll_compiles_nothing_with_soupsieve(
     reports = poll(config, names=("akto",), mirror=demo_server.base_url, today=PAGE_DAY)
     assert [(r.ok, r.new) for r in reports] == [(True, 4)]
     assert soupsieve_compiles == []
-
-
-#: run in a fresh interpreter: AKTO's pages read, then what is loaded of soupsieve; then a
-#: selector only soupsieve reads, through our compiler and through Beautiful Soup's own
-DEFERRED_PROBE = """
-import json, sys, types
-from pathlib import Path
-from scrapers.registry import source_class
-source = source_class("akto")()
-folder = Path("watcher/demo_data/akto")
-link = '<nav class="pagination"><a rel="next" href="?page=2">2</a></nav></main>'
-listing = (folder / "listing.html").read_text("utf-8").replace("</main>", link, 1)
-parsed = source.parse(listing, source.list_urls[0])
-source.parse_detail((folder / "cac.html").read_text("utf-8"), parsed.notices[0])
-before = "soupsieve.css_parser" in sys.modules
-import soupsieve as stand_in
-stand_in.probe_mark = 1  # a test's monkeypatch reaches the real module
-from scrapers.base import compiled, html_soup
-soup = html_soup("<main><p>a</p><div><p>b</p></div></main>")
-print(json.dumps({
-    "pages": [len(parsed.notices), len(parsed.next_requests)],
-    "grammar_before": before,
-    "grammar_after": "soupsieve.css_parser" in sys.modules,
-    "compiled": [t.text for t in compiled("div > p").select(soup)],
-    "bs4": [t.text for t in soup.select("main > p")],
-    "real": type(sys.modules["soupsieve"]) is types.ModuleType,
-    "mark": getattr(sys.modules["soupsieve"], "probe_mark", None),
-}))
-"""
-
-
-def test_soupsieve_is_imported_only_when_a_selector_needs_it() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", DEFERRED_PROBE], cwd=ROOT, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout.splitlines()[-1])
-    assert found == {
-        "pages": [4, 1],
-        "grammar_before": False,
-        "grammar_after": True,
-        "compiled": ["b"],
-        "bs4": ["a"],
-        "real": True,
-        "mark": 1,
-    }
 
 
 # -- detail pages built from their region only (HtmlSource.detail_region) -------------------
