@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -312,3 +313,17 @@ def test_a_user_template_cannot_escape_the_sandbox(tmp_path: Path, store: Store)
 
     with pytest.raises(NotifyError, match="unsafe"):
         render("email/alert.txt.j2", {"new": []}, tmp_path / "t")
+
+
+def test_the_email_follows_french_typography(store: Store, config: NotifySettings) -> None:
+    """A no-break space before « : », « ; » and « » » and after « « »: no line of the email
+    breaks before its colon, in the text part as in the HTML one."""
+    calls = [notice("A1"), notice("A2", "Parcours management hybride", buyer="Afdas")]
+    assert poll(store, calls, config) == 1
+    (message,) = sent(store, config).sent
+    text, html = parts(message)
+    words = unescape(re.sub(r"<[^>]+>", " ", html[html.index("<body") :]))
+    for part in (text, words):
+        assert re.findall(r".{0,20}(?: [:;»]|« ).{0,20}", part) == []
+    assert "Date limite\u00a0: vendredi 20 mars 2026" in text
+    assert "(liens personnels\u00a0: ne les transférez pas)" in words
