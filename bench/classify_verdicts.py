@@ -8,7 +8,8 @@ empty profile, and prints one SHA-256 per profile of every verdict's fields (rel
 domains, reasons, blockers, training, probability, points, topics). ``--project`` is the
 checkout whose ``watcher`` is imported (default: this one); the pool comes from this file's
 checkout, so two checkouts hash the same notices. Run it under several ``PYTHONHASHSEED``
-values. Prints figures; never fails a build.
+values. ``--fold-spaces`` hashes the texts with their no-break spaces read as plain spaces, to
+show that a typography change moved nothing else. Prints figures; never fails a build.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--project", type=Path, default=HERE.parent)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--bodies", type=int, default=300)
+    parser.add_argument("--fold-spaces", action="store_true", help="no-break spaces as spaces")
     args = parser.parse_args()
     sys.path.insert(0, str(args.project.resolve()))
     from watcher.classify import Classifier, Profile, load_example_profile
@@ -44,7 +46,10 @@ def main() -> None:
             v = classifier.assess(from_record(record), today=bench.TODAY)
             m = v.match
             fields = (m.relevant, m.score, m.domains, m.reasons, m.blockers)
-            digest.update(repr((fields, v.training, v.probability, v.points, v.topics)).encode())
+            text = repr((fields, v.training, v.probability, v.points, v.topics))
+            if args.fold_spaces:
+                text = text.replace("\\xa0", " ").replace("\xa0", " ")
+            digest.update(text.encode())
         print(f"{name}: {len(pool)} verdicts, sha256 {digest.hexdigest()}")
 
 
