@@ -198,7 +198,7 @@ def _document(kind: DocumentKind, inputs: ChecklistInputs) -> tuple[ItemStatus, 
     status = FROM_VAULT[state.status]
     if status == ItemStatus.ATTACHED and state.document is not None:
         name = inputs.attached.get(str(state.document.path), "")
-        return status, " ; ".join(filter(None, [name, state.detail]))
+        return status, "\u00a0; ".join(filter(None, [name, state.detail]))
     return status, state.detail
 
 

@@ -231,7 +231,7 @@ def _detail(document: VaultDocument, status: DocumentStatus, today: date) -> str
     if status == DocumentStatus.EXPIRED and until is not None:
         return f"{agreed(document.kind, 'expiré')} le {long_date(until)}"
     notes = [f"valable jusqu'au {long_date(until)}"] if until else []
-    return " ; ".join(notes + _notes(document, today))
+    return "\u00a0; ".join(notes + _notes(document, today))
 
 
 def _notes(document: VaultDocument, today: date) -> list[str]:

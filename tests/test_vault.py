@@ -322,7 +322,7 @@ def test_a_document_outside_the_folder_is_refused_not_read(tmp_path: Path) -> No
     assert [(d.outside, d.exists) for d in vault.documents] == [(True, False)] * 3
     states = vault.statuses(TODAY)
     assert {s.status for s in states[:3]} == {DocumentStatus.MISSING}
-    assert states[2].detail == "refusé : lien.pdf est en dehors du dossier des documents"
+    assert states[2].detail == "refusé\u00a0: lien.pdf est en dehors du dossier des documents"
 
 
 def test_the_zip_never_holds_a_file_from_outside_the_folder(tmp_path: Path) -> None:
