@@ -107,7 +107,8 @@ def by_title(tender: Tender) -> Match:
         if key in title
     )
     relevant = "hors sujet" not in title
-    return Match(relevant, 80 if relevant else 10, domains, ("«\u00a0management\u00a0» dans le titre",), ())
+    reasons = ("«\u00a0management\u00a0» dans le titre",)
+    return Match(relevant, 80 if relevant else 10, domains, reasons, ())
 
 
 def poll(
