@@ -201,7 +201,7 @@ def test_a_class_added_at_run_time_is_a_source() -> None:
 def test_help_imports_no_command_and_no_heavy_library() -> None:
     found = loaded_after("--help")
     assert found["heavy"] == []
-    assert found["cli"] == ["watcher.cli.app"]
+    assert found["cli"] == ["watcher.cli.app", "watcher.cli.collector"]
 
 
 def test_a_command_imports_only_its_own_module() -> None:
@@ -305,6 +305,25 @@ print(asked.count("email-validator"))
     assert done.stdout.strip() == "1", done.stderr
 
 
+def test_the_configuration_s_models_parse_no_signature_text(migrated: Path) -> None:
+    """A builtin as a field's ``default_factory`` (``list``) makes pydantic tokenize its text
+    signature for each field; the configuration's models are built without it."""
+    code = """
+import tokenize
+calls = []
+tokenizing = tokenize._tokenize
+tokenize._tokenize = lambda *args, **kwargs: calls.append(1) or tokenizing(*args, **kwargs)
+import scrapers.options
+from watcher.config import load_config
+load_config("opco-watch.toml")
+print(len(calls))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=migrated, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "0", done.stderr
+
+
 @pytest.mark.parametrize("address", ["veille@test-of.fr", "Veille@Test-OF.fr", "veille-at-of", ""])
 def test_email_fields_check_as_pydantic_does(address: str) -> None:
     """The same verdicts and messages as pydantic's own EmailStr."""
@@ -317,6 +336,63 @@ def test_email_fields_check_as_pydantic_does(address: str) -> None:
         assert raised.value.errors() == error.errors()
     else:
         assert ours.validate_python(address) == expected
+
+
+# --------------------------------------------------------- the garbage collector while starting
+
+#: runs `opco-watch ARGS` as the console script does (arguments from sys.argv, or given in
+#: process with IN_PROCESS) and prints whether the collector ran while the command started,
+#: once its configuration was loaded (the demo: when it began), and after the command
+COLLECTOR_PROBE = """
+import gc, json, sys
+import watcher.cli.common as common
+import watcher.cli.demo as demo
+seen = {}
+load = common.load
+def spied(ctx, **kwargs):
+    seen["starting"] = gc.isenabled()
+    config = load(ctx, **kwargs)
+    seen["working"], seen["frozen"] = gc.isenabled(), gc.get_freeze_count() > 0
+    return config
+def demo_spied(out, directory):
+    seen["working"], seen["frozen"] = gc.isenabled(), gc.get_freeze_count() > 0
+    return 0
+common.load, demo.run_demo = spied, demo_spied
+from watcher.cli import main
+try:
+    main(args=sys.argv[1:] if IN_PROCESS else None, prog_name="opco-watch")
+except SystemExit:
+    pass
+seen["after"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+def collector_seen(folder: Path, args: tuple[str, ...], *, in_process: bool) -> dict[str, Any]:
+    code = f"IN_PROCESS = {in_process!r}\n{COLLECTOR_PROBE}"
+    argv = [sys.executable, "-c", code, "--config", "opco-watch.toml", *args]
+    done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_collector_waits_for_the_configuration(migrated: Path) -> None:
+    """Run as the program, a command starts with the collector paused; once its configuration
+    is loaded, start-up's objects are frozen and the collector runs for the command's work."""
+    seen = collector_seen(migrated, ("sources", "--json"), in_process=False)
+    assert seen == {"starting": False, "working": True, "frozen": True, "after": True}
+
+
+def test_the_demo_collects_once_it_begins(migrated: Path) -> None:
+    """The demo builds its own configuration: the collector runs again before it begins."""
+    seen = collector_seen(migrated, ("demo",), in_process=False)
+    assert seen == {"working": True, "frozen": True, "after": True}
+
+
+def test_a_command_in_process_leaves_the_collector_alone(migrated: Path) -> None:
+    """Called with its arguments (tests, CliRunner), the group never pauses nor freezes."""
+    seen = collector_seen(migrated, ("sources", "--json"), in_process=True)
+    assert seen == {"starting": True, "working": True, "frozen": False, "after": True}
 
 
 # --------------------------------------------------------------- the classify package, lazily

@@ -29,6 +29,14 @@ def _usable_path(value: Path) -> Path:
 ConfigPath = Annotated[Path, AfterValidator(_usable_path)]
 
 
+def empty_list() -> list[Any]:
+    """A new empty list: ``Field(default_factory=empty_list)`` gives what
+    ``default_factory=list`` gives, without pydantic parsing the builtin's text signature
+    (``inspect``, ``tokenize``) for each field it builds: 0.2 ms a field, 3 ms the first, at
+    every command's start-up (issue 12)."""
+    return []
+
+
 @cache
 def _email_validator_checked() -> None:
     from pydantic.networks import import_email_validator
