@@ -73,6 +73,8 @@ CLASSIFIER: tuple[str, ...] = (
 )
 CLASSIFIER += ("watcher.classify.scoring", "watcher.classify.learn", "watcher.classify.batch")
 NOT_NEEDED += (*CLASSIFIER, "watcher.classify.blockers", "responses.draft")
+#: what checks an email address (with its international domain names)
+EMAIL = ("email_validator", "idna")
 #: no store either for these
 NO_STORE = ("sqlalchemy", "watcher.store")
 #: the grouping of notices into calls: only for a command that looks one call up
@@ -291,6 +293,16 @@ def test_draft_loads_the_renderers_only_once_the_call_is_allowed(tmp_path: Path)
     assert refused == {"code": 2, "loaded": []}
     written = command_loads(tmp_path, ("draft", sample_notice().ref, "--force"), renderers)
     assert written == {"code": 0, "loaded": sorted(renderers)}
+
+
+def test_email_validator_loads_when_an_address_is_validated(migrated: Path) -> None:
+    """A command's help builds the configuration's models but validates no address:
+    email-validator stays unloaded; a command that reads the configuration validates its
+    contact address and loads it."""
+    helped = command_loads(migrated, ("status", "--help"), (*EMAIL, "watcher.config"))
+    assert helped == {"code": 0, "loaded": ["watcher.config"]}
+    checked = command_loads(migrated, ("sources", "--json"), EMAIL)
+    assert checked == {"code": 0, "loaded": list(EMAIL)}
 
 
 def test_email_validator_is_checked_once_per_process(migrated: Path) -> None:

@@ -4,7 +4,6 @@ operating system would refuse later are refused when the file is read, with the 
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,27 +36,21 @@ def empty_list() -> list[Any]:
     return []
 
 
-@cache
-def _email_validator_checked() -> None:
-    from pydantic.networks import import_email_validator
-
-    import_email_validator()
-
-
 if TYPE_CHECKING:
     EmailStr = Annotated[str, ...]
 else:
 
     class EmailStr(pydantic.EmailStr):
-        """pydantic's ``EmailStr``, same checks and messages, but whether email-validator 2 is
-        installed is asked once per process: pydantic reads the installed packages' metadata
-        for it at every field of the type, a few milliseconds each (issue 12)."""
+        """pydantic's ``EmailStr``, same checks and messages, but email-validator is imported
+        (and its version read from the installed packages' metadata, once per process) when
+        an address is first validated, as pydantic's own check does then: not at every field
+        of the type while the models are built, a few milliseconds each, nor at all for a
+        command that validates no address (``init``) (issue 12)."""
 
         @classmethod
         def __get_pydantic_core_schema__(
             cls, _source: type[Any], _handler: GetCoreSchemaHandler
         ) -> CoreSchema:
-            _email_validator_checked()
             return core_schema.no_info_after_validator_function(
                 cls._validate, core_schema.str_schema()
             )
