@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from watcher.classify.profile import QualiopiCategory
-from watcher.config_types import ConfigPath
+from watcher.config_types import ConfigPath, empty_list
 
 
 class DocumentKind(StrEnum):
@@ -93,7 +93,7 @@ class DocumentItem(Section):
     number: str = Field("", description="Qualiopi only: the certificate number.")
     certifier: str = Field("", description="Qualiopi only: the certification body.")
     categories: list[QualiopiCategory] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Qualiopi only: certified categories (actions de formation, bilans de "
         "compétences, VAE, apprentissage).",
     )
@@ -134,7 +134,7 @@ class DocumentsConfig(Section):
         description="Kinds whose absence or expiry blocks a call (once items are declared).",
     )
     items: list[DocumentItem] = Field(
-        default_factory=list, description="The documents: kind, file, dates."
+        default_factory=empty_list, description="The documents: kind, file, dates."
     )
 
 
@@ -144,7 +144,7 @@ class Trainer(Section):
     name: str = Field(min_length=1, description="Full name of the trainer.")
     role: str = Field("", description="Role in the team, e.g. Formatrice référente.")
     skills: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Domains (as named in [profile]) or skills, e.g. Management, SST.",
     )
     cv: ConfigPath | None = Field(None, description="CV file, relative to the documents folder.")
@@ -180,14 +180,15 @@ class ResponsesConfig(Section):
     phone: str = Field("", description="Phone number for the buyer.")
     website: str = Field("", description="Website address.")
     key_figures: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description='Short facts for the presentation, e.g. "1 200 stagiaires formés en 2025".',
     )
     turnover: list[Turnover] = Field(
-        default_factory=list, description="Turnover of the last fiscal years, for the DC2."
+        default_factory=empty_list, description="Turnover of the last fiscal years, for the DC2."
     )
     sites: list[str] = Field(
-        default_factory=list, description='Training sites, e.g. "Rennes (35) — 12 rue de Brest".'
+        default_factory=empty_list,
+        description='Training sites, e.g. "Rennes (35) — 12 rue de Brest".',
     )
     disability_referent: DisabilityReferent = Field(
         default_factory=DisabilityReferent, description="The disability referent."
@@ -195,7 +196,7 @@ class ResponsesConfig(Section):
     environment: str = Field(
         "", description="Environmental commitments, a few paragraphs (blank line between)."
     )
-    trainers: list[Trainer] = Field(default_factory=list, description="The trainers.")
+    trainers: list[Trainer] = Field(default_factory=empty_list, description="The trainers.")
 
     def templates_dir(self, base_dir: Path) -> Path | None:
         folder = self.templates_folder

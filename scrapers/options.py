@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from watcher.config_types import empty_list
+
 
 def absolute_http_url(value: str) -> str:
     """A config value that must be a full http(s) address."""
@@ -124,7 +126,7 @@ class RssOptions(BaseModel):
     url: AbsoluteHttpUrl = Field(description="Address of the RSS or Atom feed.")
     buyer: str = Field("", description="Buyer name given to the feed's notices.")
     keywords: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Keep only items whose title or text holds one of these ([] keeps all).",
     )
 

@@ -62,6 +62,8 @@ def loaded_after(*args: str) -> dict[str, list[str]]:
 NOT_NEEDED = ("bs4", "soupsieve", "lxml", "httpx", "httpcore", "pygments", "docxtpl", "docx")
 NOT_NEEDED += ("icalendar", "pypdf", "alembic", "mako", "sklearn", "apscheduler", "starlette")
 NOT_NEEDED += ("jinja2", "scrapers.base", "sqlalchemy.dialects.postgresql")
+#: the links' signer and the poll's progress line: no command below signs a link or polls
+NOT_NEEDED += ("itsdangerous", "rich.progress")
 #: the classifier and the drafts' checks: only a command that judges a call it found loads them
 #: (``[profile]`` needs ``watcher.classify.profile`` alone)
 CLASSIFIER: tuple[str, ...] = (
@@ -71,8 +73,13 @@ CLASSIFIER: tuple[str, ...] = (
 )
 CLASSIFIER += ("watcher.classify.scoring", "watcher.classify.learn", "watcher.classify.batch")
 NOT_NEEDED += (*CLASSIFIER, "watcher.classify.blockers", "responses.draft")
+#: what checks an email address (with its international domain names)
+EMAIL = ("email_validator", "idna")
 #: no store either for these
 NO_STORE = ("sqlalchemy", "watcher.store")
+#: the grouping of notices into calls: only for a command that looks one call up
+ONE_CALL = ("watcher.tenders", "watcher.activity")
+LOOKS_ONE_UP = ("show", "status", "feedback", "draft")
 
 #: prints the exit code and which of the modules asked for are loaded after `opco-watch ARGS`
 COMMAND_PROBE = """
@@ -138,10 +145,12 @@ def test_a_command_imports_only_what_it_uses(
     migrated: Path, args: tuple[str, ...], code: int, allowed: tuple[str, ...], store: bool
 ) -> None:
     """Each command loads its own libraries when it runs, not every command's (issue 12)."""
-    found = command_loads(migrated, args, NOT_NEEDED + NO_STORE + ("watcher.config",))
+    found = command_loads(migrated, args, NOT_NEEDED + NO_STORE + ONE_CALL + ("watcher.config",))
     assert found["code"] == code  # the command really ran (a config error would load less)
     assert "watcher.config" in found["loaded"]
     assert set(found["loaded"]) & set(NOT_NEEDED) <= set(allowed)
+    if args[0] not in LOOKS_ONE_UP:
+        assert not set(found["loaded"]) & set(ONE_CALL)
     if not store:
         assert not set(found["loaded"]) & set(NO_STORE)
 
@@ -201,7 +210,7 @@ def test_a_class_added_at_run_time_is_a_source() -> None:
 def test_help_imports_no_command_and_no_heavy_library() -> None:
     found = loaded_after("--help")
     assert found["heavy"] == []
-    assert found["cli"] == ["watcher.cli.app"]
+    assert found["cli"] == ["watcher.cli.app", "watcher.cli.collector"]
 
 
 def test_a_command_imports_only_its_own_module() -> None:
@@ -286,6 +295,16 @@ def test_draft_loads_the_renderers_only_once_the_call_is_allowed(tmp_path: Path)
     assert written == {"code": 0, "loaded": sorted(renderers)}
 
 
+def test_email_validator_loads_when_an_address_is_validated(migrated: Path) -> None:
+    """A command's help builds the configuration's models but validates no address:
+    email-validator stays unloaded; a command that reads the configuration validates its
+    contact address and loads it."""
+    helped = command_loads(migrated, ("status", "--help"), (*EMAIL, "watcher.config"))
+    assert helped == {"code": 0, "loaded": ["watcher.config"]}
+    checked = command_loads(migrated, ("sources", "--json"), EMAIL)
+    assert checked == {"code": 0, "loaded": list(EMAIL)}
+
+
 def test_email_validator_is_checked_once_per_process(migrated: Path) -> None:
     """pydantic looks email-validator's version up in the installed packages' metadata for
     each field typed EmailStr; the configuration's address fields ask once."""
@@ -305,6 +324,25 @@ print(asked.count("email-validator"))
     assert done.stdout.strip() == "1", done.stderr
 
 
+def test_the_configuration_s_models_parse_no_signature_text(migrated: Path) -> None:
+    """A builtin as a field's ``default_factory`` (``list``) makes pydantic tokenize its text
+    signature for each field; the configuration's models are built without it."""
+    code = """
+import tokenize
+calls = []
+tokenizing = tokenize._tokenize
+tokenize._tokenize = lambda *args, **kwargs: calls.append(1) or tokenizing(*args, **kwargs)
+import scrapers.options
+from watcher.config import load_config
+load_config("opco-watch.toml")
+print(len(calls))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=migrated, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "0", done.stderr
+
+
 @pytest.mark.parametrize("address", ["veille@test-of.fr", "Veille@Test-OF.fr", "veille-at-of", ""])
 def test_email_fields_check_as_pydantic_does(address: str) -> None:
     """The same verdicts and messages as pydantic's own EmailStr."""
@@ -317,6 +355,63 @@ def test_email_fields_check_as_pydantic_does(address: str) -> None:
         assert raised.value.errors() == error.errors()
     else:
         assert ours.validate_python(address) == expected
+
+
+# --------------------------------------------------------- the garbage collector while starting
+
+#: runs `opco-watch ARGS` as the console script does (arguments from sys.argv, or given in
+#: process with IN_PROCESS) and prints whether the collector ran while the command started,
+#: once its configuration was loaded (the demo: when it began), and after the command
+COLLECTOR_PROBE = """
+import gc, json, sys
+import watcher.cli.common as common
+import watcher.cli.demo as demo
+seen = {}
+load = common.load
+def spied(ctx, **kwargs):
+    seen["starting"] = gc.isenabled()
+    config = load(ctx, **kwargs)
+    seen["working"], seen["frozen"] = gc.isenabled(), gc.get_freeze_count() > 0
+    return config
+def demo_spied(out, directory):
+    seen["working"], seen["frozen"] = gc.isenabled(), gc.get_freeze_count() > 0
+    return 0
+common.load, demo.run_demo = spied, demo_spied
+from watcher.cli import main
+try:
+    main(args=sys.argv[1:] if IN_PROCESS else None, prog_name="opco-watch")
+except SystemExit:
+    pass
+seen["after"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+def collector_seen(folder: Path, args: tuple[str, ...], *, in_process: bool) -> dict[str, Any]:
+    code = f"IN_PROCESS = {in_process!r}\n{COLLECTOR_PROBE}"
+    argv = [sys.executable, "-c", code, "--config", "opco-watch.toml", *args]
+    done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_collector_waits_for_the_configuration(migrated: Path) -> None:
+    """Run as the program, a command starts with the collector paused; once its configuration
+    is loaded, start-up's objects are frozen and the collector runs for the command's work."""
+    seen = collector_seen(migrated, ("sources", "--json"), in_process=False)
+    assert seen == {"starting": False, "working": True, "frozen": True, "after": True}
+
+
+def test_the_demo_collects_once_it_begins(migrated: Path) -> None:
+    """The demo builds its own configuration: the collector runs again before it begins."""
+    seen = collector_seen(migrated, ("demo",), in_process=False)
+    assert seen == {"working": True, "frozen": True, "after": True}
+
+
+def test_a_command_in_process_leaves_the_collector_alone(migrated: Path) -> None:
+    """Called with its arguments (tests, CliRunner), the group never pauses nor freezes."""
+    seen = collector_seen(migrated, ("sources", "--json"), in_process=True)
+    assert seen == {"starting": True, "working": True, "frozen": False, "after": True}
 
 
 # --------------------------------------------------------------- the classify package, lazily

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from watcher import tenders as tender_sql
 from watcher.models import Match, Notice, Tender, tender_notice
 from watcher.notify import queries
 from watcher.notify.queries import Judged
@@ -34,6 +33,9 @@ from watcher.store.schema import notices, tenders
 
 if TYPE_CHECKING:
     from watcher.judging import Judge
+
+# ``watcher.tenders`` (and the grouping rules it brings) loads where one call is looked up or
+# grouped, not for ``list`` (issue 12)
 
 #: « #40 », « n° 40 », « no 40 »: a call number, never a notice reference
 _PREFIXED = re.compile(r"^(?:#|n\s*°|no\.?)\s*(\d+)$", re.IGNORECASE)
@@ -75,6 +77,8 @@ def resolve(store: Store, typed: str) -> Lookup:
 
     A notice stored without a call (by a version before calls, or outside the pipeline) is
     grouped into its call on the spot, as a poll would: it then has a number like any other."""
+    from watcher import tenders as tender_sql
+
     words = typed.strip()
     with store.transaction() as conn:
         found = _designated(conn, words)
@@ -89,6 +93,8 @@ def resolve(store: Store, typed: str) -> Lookup:
 
 
 def _grouped(store: Store, orphan: Candidate) -> Candidate:
+    from watcher import tenders as tender_sql
+
     with store.transaction(write=True) as conn:
         stored = notice_sql.get(conn, orphan.key)
         if stored is None:
@@ -116,6 +122,8 @@ def _designated(conn: Connection, words: str) -> list[Candidate]:
 def _by_number(conn: Connection, number: int) -> Candidate | None:
     if number > MAX_NUMBER:  # no database integer is that large (SQLite refuses to compare)
         return None
+    from watcher import tenders as tender_sql
+
     tender = tender_sql.load_tender(conn, number)
     return Candidate(tender.id, tender.main.key, tender.title) if tender else None
 
@@ -165,12 +173,14 @@ class CallView:
 
 
 def call_view(store: Store, tender: Tender, verdict: Match | None, router: Router) -> CallView:
+    from watcher.tenders import KIND_ORDER
+
     with store.transaction() as conn:
         query = notice_sql.STORED.where(notices.c.tender_id == tender.id)
         rows = [notice_sql.stored(row) for row in conn.execute(query)]
         members = [CallNotice(s, tuple(notice_sql.history(conn, s.key))) for s in rows]
         judgement = latest_judgements(conn, [tender.id]).get(tender.id)
-    members.sort(key=lambda m: (tender_sql.KIND_ORDER[m.notice.kind], m.stored.first_seen))
+    members.sort(key=lambda m: (KIND_ORDER[m.notice.kind], m.stored.first_seen))
     owners = router.owners_of(tender, verdict)
     return CallView(tender, verdict, tuple(members), owners, judgement)
 

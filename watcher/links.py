@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
 if TYPE_CHECKING:  # the settings import this module: the store loads only where links are made
     from sqlalchemy.engine import Connection
 
@@ -98,6 +96,8 @@ class ActionSigner:
     """Signs and checks one-click action tokens with one secret."""
 
     def __init__(self, secret: str, links: LinkSettings | None = None) -> None:
+        from itsdangerous import URLSafeTimedSerializer  # only where links are signed or read
+
         self.links = links or LinkSettings()
         self._serializer = URLSafeTimedSerializer(secret, salt=ACTION_SALT)
 
@@ -115,6 +115,8 @@ class ActionSigner:
 
     def read(self, token: str, *, now: datetime | None = None) -> Action:
         """The action a token stands for; LinkError when altered, foreign or expired."""
+        from itsdangerous import BadSignature, SignatureExpired
+
         max_age = self.links.link_days * 86400
         try:
             data = self._serializer.loads(token, max_age=max_age, return_timestamp=False)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from watcher.config_types import empty_list
+
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -29,7 +31,7 @@ class WebConfig(BaseModel):
         "", description="Path prefix when a reverse proxy serves the console under a sub-path."
     )
     trusted_proxies: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Addresses of reverse proxies whose X-Forwarded-For/-Proto headers are "
         "believed; empty = none.",
     )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import geo
 from watcher.classify.text import stems
-from watcher.config_types import EmailStr
+from watcher.config_types import EmailStr, empty_list
 
 QUALIOPI_CATEGORIES: tuple[str, ...] = (
     "actions de formation",
@@ -49,16 +49,16 @@ class Domain(BaseModel):
         min_length=1, description="Name of the domain, shown in alerts (e.g. Langues)."
     )
     phrases: list[Phrase] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Words or phrases that signal the domain in a notice; case, accents, "
         'plurals and elisions do not matter (e.g. "bilan de compétences").',
     )
     excluded_phrases: list[Phrase] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description='Phrases that rule the domain out for a notice (e.g. "langue des signes").',
     )
     cpv: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="CPV codes of the domain, 8 digits; trailing zeros widen the code "
         "(80580000 covers every 8058xxxx).",
     )
@@ -127,7 +127,7 @@ class Qualiopi(BaseModel):
     certificate_number: str = Field(default="", description="Number of the Qualiopi certificate.")
     certifier: str = Field(default="", description="Certification body that issued it.")
     categories: list[QualiopiCategory] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Certified categories: actions de formation, bilans de compétences, VAE, "
         "apprentissage.",
     )
@@ -150,18 +150,20 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     domains: list[Domain] = Field(
-        default_factory=list, description="Areas of expertise; empty = any training call fits."
+        default_factory=empty_list,
+        description="Areas of expertise; empty = any training call fits.",
     )
     catalogue: list[Course] = Field(
-        default_factory=list, description="Courses of the catalogue, used to find similar calls."
+        default_factory=empty_list,
+        description="Courses of the catalogue, used to find similar calls.",
     )
     regions: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description='Regions served (official names, or "France entière"); with departments '
         "empty as well, every place is served.",
     )
     departments: list[str] = Field(
-        default_factory=list, description='Department codes served, e.g. "35", "2A", "974".'
+        default_factory=empty_list, description='Department codes served, e.g. "35", "2A", "974".'
     )
     qualiopi: Qualiopi = Field(
         default_factory=Qualiopi, description="The Qualiopi certificate (categories, expiry)."

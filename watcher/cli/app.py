@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import click
 
 from watcher import __version__
+from watcher.cli import collector
 
 #: command name -> ("module:attribute", the first sentence of its help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -121,6 +124,23 @@ class LazyGroup(click.Group):
     def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.lazy = lazy
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's ``main``; run as the program (its arguments read from ``sys.argv``), with
+        the garbage collector paused while the command starts (``watcher.cli.collector``)."""
+        if args is None:
+            collector.pause()
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            collector.resume()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 from rich.console import Console
 
+from watcher.cli import collector
 from watcher.cli.safe import clean, line
 from watcher.errors import ConfigError, OpcoWatchError, StoreError
 
@@ -90,9 +91,11 @@ def load(ctx: click.Context, *, required: bool = True) -> Config:
     from watcher.config import load_config
 
     try:
-        return load_config(ctx.find_root().obj, required=required)
+        config = load_config(ctx.find_root().obj, required=required)
     except OSError as error:  # a folder, a file that cannot be read
         raise ConfigError(f"cannot read the configuration: {os_error_words(error)}") from None
+    collector.resume()  # start-up is over: the command's own work collects its garbage
+    return config
 
 
 def check_source_names(cfg: Config, names: tuple[str, ...]) -> None:

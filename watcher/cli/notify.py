@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import click
 from pydantic import TypeAdapter, ValidationError
 
-from watcher import tenders
 from watcher.cli.common import (
     EXIT_PARTIAL,
     friendly,
@@ -142,7 +141,9 @@ def status_command(ctx: click.Context, ident: str, value: str | None) -> None:
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
         if value is not None:
-            tenders.set_status(store, tender.id, value, at=utcnow())
+            from watcher.tenders import set_status
+
+            set_status(store, tender.id, value, at=utcnow())
     shown = value or tender.status
     out.print(text(f"Call n° {tender.id} « {tender.title} »: {shown} ({STATUS_LABELS[shown]})"))
 

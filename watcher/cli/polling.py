@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from watcher.cli import collector
 from watcher.cli.common import (
     EXIT_PARTIAL,
     check_source_names,
@@ -120,6 +121,7 @@ def demo_command(directory: Path | None, serve: bool) -> None:
     """Run a complete offline demo on bundled snapshots of the sources."""
     from watcher.cli.demo import run_demo
 
+    collector.resume()  # the demo loads its own configuration: start-up is over here
     if directory is not None:
         output_folder(directory, "--dir")
     if not serve:

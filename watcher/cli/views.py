@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -17,7 +16,9 @@ from watcher.config import Config
 from watcher.models import PARIS, Match, Tender
 from watcher.store import SourceState
 
-if TYPE_CHECKING:  # the poller (httpx, bs4) loads only for a poll
+if TYPE_CHECKING:  # the poller (httpx, bs4) and its progress line load only for a poll
+    from rich.progress import TaskID
+
     from watcher.runs import SourceReport
 
 
@@ -25,6 +26,8 @@ class PollProgress:
     """A live line per source while a poll runs (on stderr, so --json stays clean)."""
 
     def __init__(self, console: Console, *, enabled: bool = True) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}", markup=False),

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
@@ -29,7 +29,9 @@ from watcher.notify.settings import NotifySettings, settings_of
 from watcher.notify.subjects import alert_subject
 from watcher.store import upserts
 from watcher.store.schema import alert_log, outbox
-from watcher.tenders import TenderEvent
+
+if TYPE_CHECKING:  # the grouping of notices into calls is the poll's, not the outbox's
+    from watcher.tenders import TenderEvent
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from watcher.classify.profile import Profile, checked_region
-from watcher.config_types import ConfigPath, EmailStr
+from watcher.config_types import ConfigPath, EmailStr, empty_list
 from watcher.errors import ConfigError
 from watcher.links import LinkSettings, link_settings
 from watcher.notify.opco import canonical_opco, opco_names
@@ -37,19 +37,19 @@ class Route(_Section):
 
     recipient: EmailStr = Field(description="Who receives the calls this rule selects.")
     opcos: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description='OPCOs whose calls are selected (e.g. "AKTO", "OPCO ATLAS"); empty = any.',
     )
     buyers: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Words of the buyer's name (case and accents ignored); empty = any buyer.",
     )
     regions: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description='Regions of the call (official names, e.g. "Bretagne"); empty = anywhere.',
     )
     domains: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Domains of the profile the call must match; empty = any domain. "
         "A rule with no criterion receives every relevant call.",
     )
@@ -102,7 +102,7 @@ class MailConfig(_Section):
         None, description="Who is told when a source breaks; unset = the default recipient."
     )
     digest_recipients: list[EmailStr] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Who receives the full weekly digest; empty = the default recipient. "
         "Domain owners and route recipients get their own calls.",
     )
@@ -118,7 +118,7 @@ class MailConfig(_Section):
         "(relative to this file); unset = shipped templates only.",
     )
     routes: list[Route] = Field(
-        default_factory=list, description="Extra routing rules ([[mail.routes]])."
+        default_factory=empty_list, description="Extra routing rules ([[mail.routes]])."
     )
 
     @field_validator("username")
