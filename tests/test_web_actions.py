@@ -388,3 +388,32 @@ def test_judgements_made_in_the_console_teach_the_learner_and_move_verdicts(
     assert stored_after == learnt.score != stored_before, "the open calls were judged again"
     assert f"{learnt.score}/100" in page, "the page shows the new verdict"
     forget_learners()
+
+
+def test_only_the_console_s_own_messages_show_in_its_banner(site: Site) -> None:
+    """« ?ok=… » carries a message signed by the console: one typed into a link shows nothing."""
+    ids = site.ids()
+    forged = "Votre session a expiré, appelez le 01 23 45 67 89"
+    with site.client() as client:
+        page = client.get(f"/appels/{ids['mgt-1']}", params={"ok": forged})
+        assert page.status_code == 200 and "appelez le 01 23" not in page.text
+        answer = post(client, f"/appels/{ids['mgt-1']}/avis", {"avis": "pertinent"})
+        location = answer.headers["location"]
+        assert "Avis enregistr" not in location  # the message travels signed, not in clear
+        assert "Avis enregistré\u00a0: pertinent." in html.unescape(client.get(location).text)
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "²", "abc", "-1"])
+def test_an_address_that_names_no_call_is_a_french_404(site: Site, number: str) -> None:
+    with site.client() as client:
+        answers = [
+            client.get(f"/appels/{number}"),
+            client.get(f"/compte/comptes/{number}/supprimer"),
+            post(client, f"/pieces/{number}/version", page="/pieces"),
+        ]
+        for answer in answers:
+            assert answer.status_code == 404, answer.request.url
+            assert "None" not in answer.text and "Traceback" not in answer.text
+        assert client.get("/appels", params={"page": "99999999999999999999"}).status_code == 200
+    said = html.unescape(answers[0].text)
+    assert "Cette adresse ne désigne aucun appel" in said

@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 COOKIE = "opco_watch_session"
 SESSION_SALT = "opco-watch.session"
+#: the message a redirect passes to the next page is signed: a link cannot make the console
+#: say what it never said (« Votre session a expiré, appelez le … »); it shows for 2 minutes
+FLASH_SALT = "opco-watch.flash"
+FLASH_SECONDS = 120
 #: the local user of open mode: may do everything, is named "poste local" in the history
 LOCAL_USER = User(0, LOCAL_ACTOR, "admin", False, 0)
 
@@ -83,6 +87,18 @@ class Console:
     @property
     def serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt=SESSION_SALT)
+
+    def flash_token(self, message: str) -> str:
+        return URLSafeTimedSerializer(self.secret, salt=FLASH_SALT).dumps(message)
+
+    def read_flash(self, token: str) -> str:
+        """The message ``token`` carries, or nothing if the console did not sign it lately."""
+        serializer = URLSafeTimedSerializer(self.secret, salt=FLASH_SALT)
+        try:
+            message = serializer.loads(token, max_age=FLASH_SECONDS)
+        except BadSignature:  # also an expired one
+            return ""
+        return message if isinstance(message, str) else ""
 
     @property
     def may_run_open(self) -> bool:
@@ -246,6 +262,7 @@ def redirect(request: Request, path: str, ok: str = "") -> RedirectResponse:
     """303 to ``path`` under the root path; ``ok`` is the message the next page shows."""
     root = request.scope.get("root_path", "")
     path, _, fragment = path.partition("#")
-    suffix = f"{'&' if '?' in path else '?'}ok={quote(ok)}" if ok else ""
+    token = console_of(request).flash_token(ok) if ok else ""
+    suffix = f"{'&' if '?' in path else '?'}ok={quote(token)}" if ok else ""
     anchor = f"#{fragment}" if fragment else ""
     return RedirectResponse(f"{root}{path}{suffix}{anchor}", status_code=303)

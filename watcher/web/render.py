@@ -64,6 +64,13 @@ def environment() -> Environment:
     return env
 
 
+def _flash(request: Request) -> str:
+    """The message the redirect to this page signed (``?ok=``); anything else shows nothing."""
+    token = request.query_params.get("ok", "")
+    console = getattr(request.app.state, "console", None)
+    return console.read_flash(token) if token and console is not None else ""
+
+
 def page(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
@@ -75,7 +82,7 @@ def page(
         "csrf": getattr(state, "csrf", ""),
         "open_mode": getattr(state, "open_mode", False),
         "path": request.url.path,
-        "flash": request.query_params.get("ok", ""),
+        "flash": _flash(request),
     }
     html = environment().get_template(template).render({**common, **context})
     return HTMLResponse(html, status_code=status_code)

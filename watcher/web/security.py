@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import threading
 import time
 from collections import deque
@@ -168,3 +169,13 @@ class LoginLimiter:
     def succeeded(self, email: str) -> None:
         with self._lock:
             self._failures.pop(f"e:{email}", None)
+
+
+#: a number in a path or a query: ASCII digits only (``"²".isdigit()`` is true), no more than
+#: a 64-bit store integer holds (SQLite raises on a larger one)
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def url_number(text: str) -> int | None:
+    """``text`` as a call, account, document or page number; None if it is not one."""
+    return int(text) if _NUMBER.fullmatch(text) else None

@@ -24,6 +24,7 @@ from watcher.web.console import (
     write_session,
 )
 from watcher.web.render import page
+from watcher.web.security import url_number
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +140,8 @@ async def add_account(request: Request) -> Response:
 
 
 def _other(console: Console, request: Request) -> User | None:
-    try:
-        user_id = int(request.path_params["user_id"])
-    except ValueError:
-        return None
-    return accounts.get_user(console.store, user_id)
+    user_id = url_number(str(request.path_params["user_id"]))
+    return None if user_id is None else accounts.get_user(console.store, user_id)
 
 
 @handler(admin=True)

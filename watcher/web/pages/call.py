@@ -20,6 +20,7 @@ from watcher.web import drafting
 from watcher.web.calls_view import call_context, load_call
 from watcher.web.console import actor, console_of, form_text, handler, not_found, redirect
 from watcher.web.render import page
+from watcher.web.security import url_number
 
 MEDIA_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -30,8 +31,14 @@ MEDIA_TYPES = {
 
 
 def _id(request: Request) -> int | None:
-    value = request.path_params.get("id", "")
-    return int(value) if str(value).isdigit() else None
+    return url_number(str(request.path_params.get("id", "")))
+
+
+def _no_call(tender_id: int | None) -> str:
+    """What a 404 says: the number asked for, or that the address names no call."""
+    if tender_id is None:
+        return "Cette adresse ne désigne aucun appel\u00a0: voyez la liste des appels."
+    return f"Aucun appel n°\u00a0{tender_id}\u00a0: voyez la liste des appels."
 
 
 @handler()
@@ -51,7 +58,7 @@ def _call_page(request: Request, extra: dict[str, Any], status_code: int) -> Res
     tender_id = extra["tender_id"] if "tender_id" in extra else _id(request)
     call = load_call(console.store, tender_id) if tender_id else None
     if call is None:
-        return not_found(request, f"Aucun appel n° {tender_id} : voyez la liste des appels.")
+        return not_found(request, _no_call(tender_id))
     today = datetime.now(PARIS).date()
     context = call_context(call, today)
     domains = call.match.domains if call.match is not None else ()
@@ -125,7 +132,7 @@ async def set_status(request: Request) -> Response:
             )
         )
     except OpcoWatchError:
-        return not_found(request, f"Aucun appel n° {tender_id}.")
+        return not_found(request, _no_call(tender_id))
     return redirect(request, f"/appels/{tender_id}", f"Statut\u00a0: {STATUS_LABELS[status]}.")
 
 
@@ -144,7 +151,7 @@ async def set_owner(request: Request) -> Response:
             )
         )
     except OpcoWatchError:
-        return not_found(request, f"Aucun appel n° {tender_id}.")
+        return not_found(request, _no_call(tender_id))
     return redirect(request, f"/appels/{tender_id}", f"Responsable\u00a0: {owner or 'personne'}.")
 
 
@@ -156,7 +163,7 @@ async def add_note(request: Request) -> Response:
         return await render_call(request, {"error": "La note est vide."}, status_code=400)
     exists = await run_in_threadpool(tenders.get_tender, console.store, tender_id)
     if exists is None:
-        return not_found(request, f"Aucun appel n° {tender_id}.")
+        return not_found(request, _no_call(tender_id))
     await run_in_threadpool(
         lambda: activity.add_note(
             console.store, tender_id, text, actor=actor(request), at=datetime.now(UTC)
@@ -172,7 +179,7 @@ async def prepare(request: Request) -> Response:
     tender_id = _id(request) or 0
     tender = await run_in_threadpool(tenders.get_tender, console.store, tender_id)
     if tender is None:
-        return not_found(request, f"Aucun appel n° {tender_id}.")
+        return not_found(request, _no_call(tender_id))
     match = await run_in_threadpool(tenders.latest_match, console.store, tender_id)
     reasons = drafting.refusal(tender, match, datetime.now(UTC))
     if reasons and form_text(request, "confirmer") != "1":

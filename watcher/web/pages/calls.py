@@ -22,6 +22,7 @@ from watcher.notify.opco import opco_names
 from watcher.web.console import console_of, handler, redirect
 from watcher.web.index import CallRow
 from watcher.web.render import environment, page
+from watcher.web.security import url_number
 
 PAGE_SIZE = 50
 DEADLINES = {"7": 7, "14": 14, "30": 30, "60": 60}
@@ -58,7 +59,7 @@ class Filters:
             deadline=q.get("echeance", "") if q.get("echeance", "") in DEADLINES else "",
             status=q.get("statut", "") if q.get("statut", "") in STATUS_LABELS else "",
             hidden=q.get("masques") == "1",
-            page=max(1, int(number)) if number.isdigit() else 1,
+            page=max(1, url_number(number) or 1),
         )
 
     @property

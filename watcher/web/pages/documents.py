@@ -24,6 +24,7 @@ from watcher.vault_versions import (
 )
 from watcher.web.console import Console, actor, console_of, form_text, handler, not_found, redirect
 from watcher.web.render import page
+from watcher.web.security import url_number
 
 
 def _vault(console: Console) -> Any:
@@ -111,10 +112,10 @@ def _day(text: str) -> date | None:
 async def upload(request: Request) -> Response:
     console = console_of(request)
     vault = await run_in_threadpool(_vault, console)
-    number = str(request.path_params["index"])
-    if not number.isdigit() or int(number) >= len(vault.documents):
+    number = url_number(str(request.path_params["index"]))
+    if number is None or number >= len(vault.documents):
         return not_found(request, "Ce document n'est pas déclaré dans la configuration.")
-    document = vault.documents[int(number)]
+    document = vault.documents[number]
     sent = request.state.form.get("fichier")
     web = console.config.web
     try:
