@@ -327,3 +327,12 @@ def test_the_email_follows_french_typography(store: Store, config: NotifySetting
         assert re.findall(r".{0,20}(?: [:;»]|« ).{0,20}", part) == []
     assert "Date limite\u00a0: vendredi 20 mars 2026" in text
     assert "(liens personnels\u00a0: ne les transférez pas)" in words
+
+
+def test_an_opco_written_in_capitals_is_named_once(store: Store, config: NotifySettings) -> None:
+    """« CONSTRUCTYS » is Constructys: the card names it once, not « Constructys · CONSTRUCTYS »."""
+    assert poll(store, [notice("A4", "Accompagnement management", buyer="CONSTRUCTYS")], config)
+    (message,) = sent(store, config).sent
+    text, html = parts(message)
+    assert "  Constructys · n°\u00a01\n" in text
+    assert "CONSTRUCTYS" not in text and "CONSTRUCTYS" not in html
