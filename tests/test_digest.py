@@ -437,6 +437,10 @@ def test_the_demo_digest_counts_what_the_demo_data_say(tmp_path: Path) -> None:
     table = html[html.index(f"Appels à traiter ({count})") : html.index("Écartés (")]
     assert sorted(int(n) for n in re.findall(r"\(n°&nbsp;(\d+)\)", table)) == sorted(truth["open"])
     assert full["figures"][0]["label"] == f"{count} appel{'s' if count > 1 else ''} à traiter"
+    listed = html[html.index(f"Appels à traiter ({count})") : html.index("Le détail des appels")]
+    rows = re.findall(r"<tr>(?:(?!</tr>).)*?\(n°&nbsp;(\d+)", listed, re.S)
+    linked = re.findall(r'<tr>(?:(?!</tr>).)*?href="[^"]*/appels/(\d+)"', listed, re.S)
+    assert len(rows) > len(truth["open"]) and linked == rows, "every call listed links to its page"
 
 
 async def demo_poll(config: Config, store: Store, mirror: str, at: datetime) -> list[Any]:
