@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
@@ -220,17 +221,29 @@ def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
     body = doc.body
     head, rest = split_body(body[:BODY_LIMIT]) if body else ("", "")
-    segments = [_short("title", doc.title, phrases)]
-    lots = doc.lots
-    if lots:
-        segments += [_short("lots", lot, phrases) for lot in lots]
-    segments.append(_short("summary", doc.summary, phrases))
+    read = []  # the segments with words, in the order of ``scoring.FIELD_ORDER``
+    seg = _short("title", doc.title, phrases)
+    if seg.seq:
+        read.append(seg)
+    for lot in doc.lots:
+        seg = _short("lots", lot, phrases)
+        if seg.seq:
+            read.append(seg)
+    seg = _short("summary", doc.summary, phrases)
+    if seg.seq:
+        read.append(seg)
     if head:
-        segments.append(_segment("body", head, phrases))
+        seg = _segment("body", head, phrases)
+        if seg.seq:
+            read.append(seg)
     buyer = phrases.memo.get(doc.buyer)
-    segments.append(_buyer_segment(doc.buyer, phrases) if buyer is None else buyer)
-    read = [seg for seg in segments if seg.seq]
-    return Analysed(doc, read, set().union(*[seg.by_kind for seg in read]), rest)
+    seg = _buyer_segment(doc.buyer, phrases) if buyer is None else buyer
+    if seg.seq:
+        read.append(seg)
+    return Analysed(doc, read, set().union(*map(_by_kind, read)), rest)
+
+
+_by_kind = attrgetter("by_kind")
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:

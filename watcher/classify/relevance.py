@@ -105,7 +105,7 @@ def assess(an: Analysed) -> Stage1:
     kinds = an.kinds
     if "term" in kinds:
         groups, seen = _count_terms(an, against)
-        points = sum([e.points for e in groups.values()])
+        points = sum(map(_points, groups.values()))
     else:
         groups, seen, points = {}, False, 0
     cpv_points, cpv_reason = _cpv_points(an.doc.cpv)
@@ -154,10 +154,13 @@ def _reasons(
 def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
     """« words » dans <field>, the strongest groups first, one line per field (the notice's
     words are quoted only for the lines shown)."""
-    by_field: dict[str, list[str]] = {}
     found = groups.values()
+    if len(found) == 1:  # (the most common case: one line, one quote)
+        for ev in found:
+            return [f"« {ev.words()} » dans {FIELD_NAMES[ev.seg.field]}"]
+    by_field: dict[str, list[str]] = {}
     # the strongest first (a stable sort: groups of equal points in the order found)
-    for ev in sorted(found, key=_points, reverse=True) if len(found) > 1 else found:
+    for ev in sorted(found, key=_points, reverse=True):
         quotes = by_field.get(ev.seg.field)
         if quotes is None:
             if len(by_field) >= MAX_EVIDENCE:
@@ -167,7 +170,10 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
             words = f"« {ev.words()} »"
             if words not in quotes:
                 quotes.append(words)
-    return [f"{', '.join(q)} dans {FIELD_NAMES[fld]}" for fld, q in by_field.items()]
+    lines = []
+    for fld, q in by_field.items():
+        lines.append(f"{', '.join(q)} dans {FIELD_NAMES[fld]}")
+    return lines
 
 
 _points = itemgetter(0)  # an ``Evidence``'s points

@@ -75,7 +75,11 @@ class Fit:
 
     def shown(self, count: int) -> list[str]:
         """The first ``count`` reasons, written."""
-        return [r if isinstance(r, str) else r() for r in self.reasons[:count]]
+        shown = self.reasons[:count]
+        for i, reason in enumerate(shown):
+            if reason.__class__ is not str:
+                shown[i] = reason()  # type: ignore[operator]
+        return shown  # type: ignore[return-value]
 
 
 def profile_phrases(profile: Profile) -> tuple[tuple[str, Entry], ...]:

@@ -38,6 +38,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import cast
 
 #: Guarded forms, keyed by the accent-folded token (checked before the rules).
 STEM_OVERRIDES: dict[str, str] = {
@@ -310,9 +311,20 @@ def clear_caches() -> None:
 
 
 def _stems_of(words_: list[str]) -> list[str]:
-    tokens = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
-    if None in tokens:  # words not met yet
-        tokens = [_token(w) if t is None else t for t, w in zip(tokens, words_, strict=True)]
+    return _tokens_and_stems(words_)[1]
+
+
+def _tokens_and_stems(words_: list[str]) -> tuple[list[str], list[str]]:
+    """(each word's token, "" for a word dropped; the stems of the words)."""
+    found = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
+    if None in found:  # words not met yet
+        tokens = [_token(w) if t is None else t for t, w in zip(found, words_, strict=True)]
+    else:
+        tokens = cast(list[str], found)
+    return tokens, _stems_from(tokens)
+
+
+def _stems_from(tokens: list[str]) -> list[str]:
     out = list(filter(None, tokens))  # stop words ("") dropped
     if AND in out:  # most often nothing to do: looked at once (in C), stems having no space
         joined = " ".join(out)
@@ -381,13 +393,17 @@ class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
 
-    __slots__ = ("_folded", "_state", "_words", "quoted", "seq", "text")
+    __slots__ = ("_folded", "_state", "_tokens", "_words", "quoted", "seq", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         words_, self._folded = _read(text)
-        self.seq = _stems_of(words_)
-        self._words = words_ if self._folded is not None else None
+        tokens, self.seq = _tokens_and_stems(words_)
+        if self._folded is not None:
+            self._words: list[str] | None = words_
+            self._tokens = tokens
+        else:
+            self._words = None
         # where the walk over the words stands, as one value replaced whole (never changed in
         # place, so that notices and threads sharing a text only ever read a complete state):
         # positions found, next word, end of the last word found, last token placed (``None``
@@ -406,23 +422,23 @@ class Tokens:
             out = spans(self.text, asked)
             self._state = (out, 0, 0, None if len(out) < asked else AND)  # None: all found
             return out
-        out, words_, find, get = list(found), self._words, self._folded.find, _TOKENS.get
+        out, words_, tokens, find = list(found), self._words, self._tokens, self._folded.find
         n = len(words_)
-        while i < n and len(out) < upto:
+        count = len(out)
+        while i < n and count < upto:
             word = words_[i]
+            token = tokens[i]  # (a word's token is its base's: "aujourd'" as "aujourd")
             i += 1
-            if word.endswith("'"):
+            if word[-1] == "'":
                 base = word[:-1]
                 if not base or base in _ELISIONS:
                     continue  # an elision: not looked for (as in ``spans``)
                 word = base
             start = find(word, at)
             at = start + len(word)
-            token = get(word)
-            if token is None:
-                token = _token(word)
             if token and (token != AND or last != AND):
                 out.append((start, at))
+                count += 1
                 last = token
         if i == n:
             if last == AND and out:
