@@ -140,8 +140,12 @@ def _topics(an: Analysed) -> list[str]:
         return []
     if len(points) == 1:
         return list(points)
-    ranked = sorted(points.items(), key=_second, reverse=True)  # stable: ties in order found
-    return [key for key, pts in ranked if pts >= top / 2]
+    half = top / 2
+    kept = []
+    for key, pts in sorted(points.items(), key=_second, reverse=True):  # stable: ties in order
+        if pts >= half:
+            kept.append(key)
+    return kept
 
 
 class ProfileScorer:

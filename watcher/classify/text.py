@@ -459,16 +459,23 @@ class Tokens:
 def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | None = None) -> str:
     """The words of ``text`` behind ``stems(text)[start:end]``, as written (stop words kept):
     what a reason shows between « » (``positions``: ``spans(text)`` if already known)."""
-    if positions is None or len(positions) < end:
+    placed = -1 if positions is None else len(positions)
+    if placed < end:
         positions = spans(text, end)
-    if not positions or end > len(positions) or start >= end:
+        placed = len(positions)
+    if not placed or end > placed or start >= end:
         return text.strip()
-    words_ = " ".join(text[positions[start][0] : positions[end - 1][1]].split())
+    assert positions is not None
+    first = positions[start][0]
+    words_ = " ".join(text[first : positions[end - 1][1]].split())
     if words_.isupper() and len(words_) > 6:  # a title in capitals reads better in lower case
         return words_.lower()
-    first = positions[start][0]
-    at_start = first == 0 or not text[:first].strip(" \t\n-–—:«\"'")
-    if at_start and len(words_) > 1 and words_[0].isupper() and words_[1].islower():
+    if (
+        len(words_) > 1
+        and words_[0].isupper()
+        and words_[1].islower()
+        and (first == 0 or not text[:first].strip(" \t\n-–—:«\"'"))
+    ):
         return words_[0].lower() + words_[1:]  # the capital that starts a title
     return words_
 
