@@ -95,6 +95,7 @@ def undecided(stage1: Stage1) -> bool:
     return stage1.seen_terms and not stage1.excluded and near
 
 
+@lru_cache(maxsize=4096)
 def points_probability(points: float) -> float:
     """Logistic squashing: 0.5 just below the threshold, 0.84 at 1 point above, 0.96 at 2."""
     return 1.0 / (1.0 + math.exp(-SLOPE * (points - voc.TRAINING_THRESHOLD + 0.1)))

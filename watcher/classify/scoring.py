@@ -162,6 +162,8 @@ class ProfileScorer:
             self._index_course(i, course.title, course.description)
         self._course_stems = frozenset(self._courses)
         self._any_cpv = any(self._cpv)
+        #: CPV codes of a notice -> the code found for each domain (pure results, read only)
+        self._codes_of: dict[tuple[str, ...], dict[int, str]] = {}
         #: frozenset of course stems -> (best course, similarity): pure results
         self._best_of: dict[frozenset[str], tuple[int | None, float]] = {}
 
@@ -248,18 +250,30 @@ class ProfileScorer:
         self, an: Analysed, excluded: Set[int], points: dict[int, float]
     ) -> dict[int, str]:
         """Adds the CPV points of each domain; returns the code that gave them, per domain."""
-        codes: dict[int, str] = {}
         cpv = an.doc.cpv
         if not cpv:
-            return codes
+            return _NO_CODES
+        codes = self._codes_of.get(cpv)
+        if codes is None:
+            codes = self._domain_codes(cpv)
+            if len(self._codes_of) >= _BEST_OF_MAX:
+                self._codes_of.clear()
+            self._codes_of[cpv] = codes
+        if excluded:
+            codes = {i: code for i, code in codes.items() if i not in excluded}
+        for i in codes:
+            points[i] = points.get(i, 0.0) + DOMAIN_CPV_POINTS
+        return codes
+
+    def _domain_codes(self, cpv: tuple[str, ...]) -> dict[int, str]:
+        """The first code of ``cpv`` under each domain's codes, by domain (in their order)."""
+        codes: dict[int, str] = {}
         for i, prefixes in enumerate(self._cpv):
-            if not prefixes or i in excluded:
-                continue
-            for code in cpv:
-                if code.startswith(prefixes):
-                    points[i] = points.get(i, 0.0) + DOMAIN_CPV_POINTS
-                    codes[i] = code
-                    break
+            if prefixes:
+                for code in cpv:
+                    if code.startswith(prefixes):
+                        codes[i] = code
+                        break
         return codes
 
     def _best_course(self, an: Analysed) -> tuple[int | None, float]:
