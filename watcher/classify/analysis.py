@@ -164,12 +164,13 @@ class Analysed:
         if kind not in self.kinds:
             return _NONE
         # every segment holds the hits of ``kind`` now (those of ``LATER_KINDS`` were read)
-        return [
-            (seg, hit)
-            for seg in self.segments
-            if buyer or seg.field != "buyer"
-            for hit in seg.by_kind.get(kind, _NONE)
-        ]
+        found = []
+        for seg in self.segments:
+            hits = seg.by_kind.get(kind)
+            if hits and (buyer or seg.field != "buyer"):
+                for hit in hits:
+                    found.append((seg, hit))
+        return found
 
 
 def base_phrases() -> list[tuple[str, Entry]]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from watcher.classify import cpv as cpv_codes
@@ -178,6 +178,7 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
 
 
 _points = itemgetter(0)  # an ``Evidence``'s points
+_category = attrgetter("term.category")  # an ``Evidence``'s Qualiopi category
 
 
 def _fields_read(an: Analysed) -> str:
@@ -311,8 +312,10 @@ def _drop_incidental(seg: Segment, terms: list[Hit[Entry]]) -> tuple[list[Hit[En
 
 def _with_learners(seg: Segment, kept: list[Hit[Entry]]) -> list[Hit[Entry]]:
     """Drop the ``needs_learner`` terms that name no learner, unless a plain term is there."""
-    needing = [h for h in kept if h.payload.ref.needs_learner]
-    if not needing or len(needing) < len(kept):
+    for hit in kept:
+        if not hit.payload.ref.needs_learner:
+            return kept  # a plain term: every term counts
+    if not kept:
         return kept
     learners = seg.of("learner")
     return [h for h in kept if _near_learner(h, learners)]
@@ -418,7 +421,7 @@ def _non_provider_call(an: Analysed, against: list[str]) -> bool:
 
 def _categories(an: Analysed, groups: dict[str, Evidence]) -> set[str]:
     """Qualiopi categories the call needs: from its terms, and apprenticeship phrases."""
-    categories = {ev.term.category for ev in groups.values()}
+    categories = set(map(_category, groups.values()))
     if an.hits("apprentice"):
         categories.add(voc.CFA)
     return categories or {voc.AF}

@@ -192,9 +192,11 @@ class ProfileScorer:
         reasons = result.reasons
         strengths = self._domains(an, reasons)
         if strengths:
+            domains, names = self.profile.domains, result.domains
             ranked = sorted(strengths.items(), key=_second, reverse=True)
-            domains = self.profile.domains
-            result.domains = [domains[i].name for i, s in ranked if s >= MIN_DOMAIN_STRENGTH]
+            for i, strength in ranked:
+                if strength >= MIN_DOMAIN_STRENGTH:
+                    names.append(domains[i].name)
             result.fit = max(0.0, ranked[0][1])
         course, similarity = self._best_course(an)
         if course is not None and similarity >= MIN_COURSE_SIMILARITY:
@@ -215,9 +217,13 @@ class ProfileScorer:
         cpv = self._cpv_points(an, excluded, points) if self._any_cpv else _NO_CODES
         if not points:
             return {}
-        for i in sorted(set(found) | set(cpv), key=lambda i: -points[i]):
-            reasons.append(partial(self._domain_reason, i, found.get(i, []), cpv.get(i)))
-        return {i: _strength(pts) for i, pts in points.items()}
+        # the most points first (a stable sort: ties in the order of the set)
+        for i in sorted(set(found) | set(cpv), key=points.__getitem__, reverse=True):
+            reasons.append(partial(self._domain_reason, i, found.get(i, _NO_EVIDENCE), cpv.get(i)))
+        strengths = {}
+        for i, pts in points.items():
+            strengths[i] = _strength(pts)
+        return strengths
 
     def _domain_reason(
         self, i: int, found: list[tuple[float, Segment, Hit[Entry]]], code: str | None
@@ -343,6 +349,7 @@ def _domain_evidence(
 
 
 _NO_DOMAINS: frozenset[int] = frozenset()
+_NO_EVIDENCE: list[tuple[float, Segment, Hit[Entry]]] = []
 _NO_CODES: dict[int, str] = {}
 #: Best courses kept per set of course stems (bounded: cleared when full).
 _BEST_OF_MAX = 4096
