@@ -389,6 +389,12 @@ def spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
     return out
 
 
+#: The walk's state before any stem is placed (its list is copied, never changed), and the
+#: quotes of a text not quoted yet (never written: ``Tokens.quote`` gives a text its own).
+_UNPLACED: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
+_NOT_QUOTED: dict[tuple[int, int], str] = {}
+
+
 class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
@@ -408,9 +414,10 @@ class Tokens:
         # place, so that notices and threads sharing a text only ever read a complete state):
         # positions found, next word, end of the last word found, last token placed (``None``
         # once every word is placed)
-        self._state: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
-        #: (start, end) -> the words quoted (``quote``): pure results, filled in as asked
-        self.quoted: dict[tuple[int, int], str] = {}
+        self._state: tuple[list[tuple[int, int]], int, int, str | None] = _UNPLACED
+        #: (start, end) -> the words quoted (``quote``): pure results, filled in as asked (a
+        #: text never quoted shares one empty dict, replaced by its own at the first quote)
+        self.quoted: dict[tuple[int, int], str] = _NOT_QUOTED
 
     def spans(self, upto: int) -> list[tuple[int, int]]:
         """Positions of at least the first ``upto`` stems (all of them if fewer)."""
@@ -452,6 +459,8 @@ class Tokens:
         quotes = self.quoted  # pure results: threads sharing the text may both fill one in
         found = quotes.get((start, end))
         if found is None:
+            if quotes is _NOT_QUOTED:
+                quotes = self.quoted = {}
             found = quotes[start, end] = quote(self.text, start, end, self.spans(end))
         return found
 
