@@ -158,7 +158,8 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
     found = groups.values()
     if len(found) == 1:  # (the most common case: one line, one quote)
         for ev in found:
-            return [f"« {ev.words()} » dans {FIELD_NAMES[ev.seg.field]}"]
+            seg = ev.seg
+            return [f"« {seg.quote(ev.hit)} » dans {FIELD_NAMES[seg.field]}"]
     by_field: dict[str, list[str]] = {}
     # the strongest first (a stable sort: groups of equal points in the order found)
     for ev in sorted(found, key=_points, reverse=True):
@@ -168,7 +169,7 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
                 continue  # a line that would not be shown
             quotes = by_field[ev.seg.field] = []
         if len(quotes) < 3:
-            words = f"« {ev.words()} »"
+            words = f"« {ev.seg.quote(ev.hit)} »"
             if words not in quotes:
                 quotes.append(words)
     lines = []
