@@ -138,9 +138,13 @@ def _reasons(
     """At most a few lines, one per idea: what was found, the CPV code, what speaks against."""
     evidence = _evidence_lines(groups)
     if training:
-        lines = [*evidence, *([cpv_reason] if cpv_reason else [])]
+        lines = evidence  # (a list of its own)
+        if cpv_reason:
+            lines.append(cpv_reason)
         lines[0] = f"appel de formation : {lines[0]}"
-        return [*lines, *(f"malgré {line}" for line in against[:1])]
+        if against:
+            lines.append(f"malgré {against[0]}")
+        return lines
     if against:
         return [f"pas un appel de formation : {against[0]}", *against[1:2]]
     if evidence:
@@ -374,8 +378,10 @@ def _object_head_penalty(an: Analysed, against: list[str]) -> float:
         return 0.0
     words = title.quote(objects[0])
     note = f"l'objet de l'achat est « {words} »"
-    if not any(line.startswith(note) for line in against):
-        against.append(note)
+    for line in against:
+        if line.startswith(note):
+            return OBJECT_HEAD_PENALTY
+    against.append(note)
     return OBJECT_HEAD_PENALTY
 
 
