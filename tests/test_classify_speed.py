@@ -9,13 +9,11 @@ from collections import defaultdict
 from datetime import date
 from itertools import pairwise
 
-import pytest
-
 from watcher.classify import Classifier, Document, load_example_profile
 from watcher.classify.analysis import BODY_HEAD, analyse, read_rest
 from watcher.classify.phrases import PhraseIndex
 from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST
-from watcher.classify.text import Tokens, quote, stems
+from watcher.classify.text import Tokens, stems
 from watcher.classify.topics import FIELD_WEIGHTS as TOPIC_FIELD_WEIGHTS
 
 TODAY = date(2026, 3, 2)
@@ -133,24 +131,3 @@ def test_the_quotes_of_one_text_never_show_in_another() -> None:
     assert second.quote(0, 1) == "cours" and second.quoted == {(0, 1): "cours"}
     assert first.quoted == {(0, 1): "formation"}
     assert Tokens("Formation SST").quoted == {}
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Formation SST et gestes et postures des agents 523",
-        "Formation, formations : formation continue ; Excel et Word",
-        "Lot 1 : anglais — Lot 12 : espagnol, lot 2",
-        "Prestations de formation (PDF) au format Word pour les ÉLUS",
-        "FORMATION DES AGENTS À L'ANGLAIS",
-        "Cours d'anglais, d'espagnol et d'allemand des salariés",
-        "  et formation , et  ",
-    ],
-)
-def test_a_quote_found_at_once_is_the_quote_of_the_walk(text: str) -> None:
-    """Words that occur once are found at once (``Tokens._unique_words``); every quote, so
-    found or walked to, is ``quote`` of the text's positions."""
-    count = len(Tokens(text).seq)
-    for start in range(count):
-        for end in range(start + 1, count + 1):
-            assert Tokens(text).quote(start, end) == quote(text, start, end), (start, end)
