@@ -38,7 +38,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import compress
 from typing import cast
 
 #: Guarded forms, keyed by the accent-folded token (checked before the rules).
@@ -400,7 +399,7 @@ class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
 
-    __slots__ = ("_folded", "_state", "_stem_words", "_tokens", "_words", "quoted", "seq", "text")
+    __slots__ = ("_folded", "_state", "_tokens", "_words", "quoted", "seq", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -416,9 +415,6 @@ class Tokens:
         # positions found, next word, end of the last word found, last token placed (``None``
         # once every word is placed)
         self._state: tuple[list[tuple[int, int]], int, int, str | None] = _UNPLACED
-        #: the index of each stem's word, when a quote can find its words at once (else
-        #: False; None until a quote asks)
-        self._stem_words: list[int] | bool | None = None
         #: (start, end) -> the words quoted (``quote``): pure results, filled in as asked (a
         #: text never quoted shares one empty dict, replaced by its own at the first quote)
         self.quoted: dict[tuple[int, int], str] = _NOT_QUOTED
@@ -465,39 +461,8 @@ class Tokens:
         if found is None:
             if quotes is _NOT_QUOTED:
                 quotes = self.quoted = {}
-            at = self._unique_words(start, end)
-            if at is None:
-                found = quote(self.text, start, end, self.spans(end))
-            else:
-                found = _quote_between(self.text, *at)
-            quotes[start, end] = found
+            found = quotes[start, end] = quote(self.text, start, end, self.spans(end))
         return found
-
-    def _unique_words(self, start: int, end: int) -> tuple[int, int] | None:
-        """Where the words of ``seq[start:end]`` begin and end, found at once when the walk
-        (``spans``) would find them there: in a text without apostrophes (so no elision)
-        whose stems are its words' tokens as they are, when the first and the last word each
-        occur once in the folded text; else None."""
-        folded, words_ = self._folded, self._words
-        if words_ is None or folded is None:
-            return None
-        index = self._stem_words
-        if index is None:
-            index = self._stem_words = _stem_words(folded, self._tokens, len(self.seq))
-        if index is False:
-            return None
-        assert isinstance(index, list)
-        first, last = words_[index[start]], words_[index[end - 1]]
-        if folded.count(first) != 1 or (last is not first and folded.count(last) != 1):
-            return None
-        return folded.find(first), folded.find(last) + len(last)
-
-
-def _stem_words(folded: str, tokens: list[str], stems: int) -> list[int] | bool:
-    """The index of each stem's word (see ``Tokens._unique_words``), or False."""
-    if "'" in folded or stems != len(tokens) - tokens.count(""):
-        return False
-    return list(compress(range(len(tokens)), tokens))
 
 
 def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | None = None) -> str:
@@ -510,12 +475,8 @@ def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | No
     if not placed or end > placed or start >= end:
         return text.strip()
     assert positions is not None
-    return _quote_between(text, positions[start][0], positions[end - 1][1])
-
-
-def _quote_between(text: str, first: int, last: int) -> str:
-    """``quote`` of the words from character ``first`` to ``last`` of ``text``."""
-    words_ = " ".join(text[first:last].split())
+    first = positions[start][0]
+    words_ = " ".join(text[first : positions[end - 1][1]].split())
     if words_.isupper() and len(words_) > 6:  # a title in capitals reads better in lower case
         return words_.lower()
     if (
