@@ -148,7 +148,9 @@ def from_record(record: Any) -> Document:
         else _deadline_of(deadline)
         if deadline.__class__ is str and deadline
         else _deadline(deadline),
-        (kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
+        "call"
+        if kind is None
+        else (kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
     )
 
 

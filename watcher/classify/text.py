@@ -272,7 +272,9 @@ def _read(text: str) -> tuple[list[str], str | None]:
     """The words of a text as the tokeniser reads them (the same as ``words``, except that
     elided words end with their apostrophe, as ``"l'"``, and list punctuation is ``,``), and
     the folded text they were read from when it has the positions of the text (else None)."""
-    clean = without_format_notes(text)
+    # (``without_format_notes``' own test first: most texts have no note)
+    no_note = "(" not in text and "ormat " not in text and "ormats " not in text
+    clean = text if no_note else without_format_notes(text)
     try:
         folded, same_length = _folded_for_words(clean)
     except UnicodeEncodeError:  # a letter from beyond Western Europe: the regular expression
@@ -404,7 +406,13 @@ class Tokens:
     def __init__(self, text: str) -> None:
         self.text = text
         words_, self._folded = _read(text)
-        tokens, self.seq = _tokens_and_stems(words_)
+        # (``_tokens_and_stems``, written out: every text read goes through here)
+        found = list(map(_TOKENS.get, words_))
+        if None in found:  # words not met yet
+            tokens = [_token(w) if t is None else t for t, w in zip(found, words_, strict=True)]
+        else:
+            tokens = cast(list[str], found)
+        self.seq = _stems_from(tokens)
         if self._folded is not None:
             self._words: list[str] | None = words_
             self._tokens = tokens
