@@ -83,14 +83,36 @@ class Phrases:
         return len(self.index) + len(self.later)
 
 
-class KeptSegments(dict[tuple[str, str], "Segment"]):
-    """The kept segments of short texts, by (field, text)."""
+class KeptSegments:
+    """The kept segments of short texts: one dict per field, keyed by the text alone (a
+    dict of strings is the fastest to look up), ``SHARED_SEGMENTS`` at most in all."""
 
-    __slots__ = ()
+    __slots__ = ("by_field", "size")
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, dict[str, Segment]] = {f: {} for f in _SHORT_FIELDS}
+        #: segments kept (approximate when threads add at once: only a bound)
+        self.size = 0
+
+    def __len__(self) -> int:
+        return sum(map(len, self.by_field.values()))
+
+    def keep(self, field: str, seg: Segment) -> None:
+        """Keep ``seg``, every segment forgotten first when the bound is reached."""
+        if self.size >= SHARED_SEGMENTS:
+            self.cache_clear()
+        self.by_field[field][seg.text] = seg
+        self.size += 1
 
     def cache_clear(self) -> None:
         """Forget every kept segment (tests read texts anew)."""
-        self.clear()
+        for kept in self.by_field.values():
+            kept.clear()
+        self.size = 0
+
+
+#: The fields whose short texts are kept.
+_SHORT_FIELDS = ("title", "lots", "summary")
 
 
 @dataclass(slots=True)
@@ -284,18 +306,14 @@ def _short(field: str, text: str, phrases: Phrases) -> Segment:
     """The segment of a title, lot or summary: kept when the text is short and was seen
     recently, so that a text seen once (most titles) neither costs nor evicts anything."""
     if len(text) <= SHARED_TEXT_MAX:
-        kept = phrases.segment
-        key = (field, text)
-        found = kept.get(key)
+        found = phrases.segment.by_field[field].get(text)
         if found is not None:
             return found
         seen = phrases.seen
         if text in seen:  # read a second time: kept from now on
             found = _segment(field, text, phrases)
             found.kept = True
-            if len(kept) >= SHARED_SEGMENTS:
-                kept.clear()
-            kept[key] = found
+            phrases.segment.keep(field, found)
             return found
         # (clearing the texts seen forgets no kept segment: a text kept stays found)
         if len(seen) >= SHARED_SEGMENTS:
