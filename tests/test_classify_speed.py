@@ -13,7 +13,7 @@ from watcher.classify import Classifier, Document, load_example_profile
 from watcher.classify.analysis import BODY_HEAD, analyse, read_rest
 from watcher.classify.phrases import PhraseIndex
 from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST
-from watcher.classify.text import Tokens, stems
+from watcher.classify.text import Tokens, span_key, stems
 from watcher.classify.topics import FIELD_WEIGHTS as TOPIC_FIELD_WEIGHTS
 
 TODAY = date(2026, 3, 2)
@@ -126,8 +126,9 @@ def test_the_quotes_of_one_text_never_show_in_another() -> None:
     """Texts not quoted yet share one empty record of quotes; each has its own once quoted."""
     first = Tokens("Formation SST des agents")
     second = Tokens("Cours d'anglais")
-    assert first.quote(0, 1) == "formation" and first.quoted == {(0, 1): "formation"}
+    assert first.quote(0, 1) == "formation" and first.quoted == {span_key(0, 1): "formation"}
     assert second.quoted == {}
-    assert second.quote(0, 1) == "cours" and second.quoted == {(0, 1): "cours"}
-    assert first.quoted == {(0, 1): "formation"}
+    assert second.quote(0, 1) == "cours" and second.quoted == {span_key(0, 1): "cours"}
+    assert first.quoted == {span_key(0, 1): "formation"}
+    assert len({span_key(s, e) for s in range(300) for e in range(s + 1, 301)}) == 300 * 301 // 2
     assert Tokens("Formation SST").quoted == {}

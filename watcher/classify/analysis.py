@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from watcher.classify import vocabulary as voc
 from watcher.classify.document import Document
 from watcher.classify.phrases import Hit, PhraseIndex
-from watcher.classify.text import Tokens
+from watcher.classify.text import SPAN_BITS, Tokens
 from watcher.classify.topics import TOPICS
 
 #: What counts is read first: title, lots, summary and the head of the body; the rest of the
@@ -148,7 +148,7 @@ class Segment:
         """The notice's own words behind a hit (positions found once, from the words read)."""
         tokens = self.tokens
         start, end, _payload = hit
-        found = tokens.quoted.get((start, end))  # most quotes were written before
+        found = tokens.quoted.get(start << SPAN_BITS | end)  # most were written before
         return found if found is not None else tokens.quote(start, end)
 
 

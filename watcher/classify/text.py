@@ -394,7 +394,15 @@ def spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
 #: The walk's state before any stem is placed (its list is copied, never changed), and the
 #: quotes of a text not quoted yet (never written: ``Tokens.quote`` gives a text its own).
 _UNPLACED: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
-_NOT_QUOTED: dict[tuple[int, int], str] = {}
+_NOT_QUOTED: dict[int, str] = {}
+#: A span of stems (start, end) as one integer key of ``Tokens.quoted``: ``start << SPAN_BITS
+#: | end`` (an int is hashed and compared at once, a tuple built, hashed and compared item by
+#: item; a text read holds far fewer than 2**24 stems: ``analysis.BODY_LIMIT`` characters).
+SPAN_BITS = 24
+
+
+def span_key(start: int, end: int) -> int:
+    return start << SPAN_BITS | end
 
 
 class Tokens:
@@ -423,9 +431,10 @@ class Tokens:
         # positions found, next word, end of the last word found, last token placed (``None``
         # once every word is placed)
         self._state: tuple[list[tuple[int, int]], int, int, str | None] = _UNPLACED
-        #: (start, end) -> the words quoted (``quote``): pure results, filled in as asked (a
-        #: text never quoted shares one empty dict, replaced by its own at the first quote)
-        self.quoted: dict[tuple[int, int], str] = _NOT_QUOTED
+        #: ``span_key(start, end)`` -> the words quoted (``quote``): pure results, filled in
+        #: as asked (a text never quoted shares one empty dict, replaced by its own at the
+        #: first quote)
+        self.quoted: dict[int, str] = _NOT_QUOTED
 
     def spans(self, upto: int) -> list[tuple[int, int]]:
         """Positions of at least the first ``upto`` stems (all of them if fewer)."""
@@ -465,11 +474,12 @@ class Tokens:
     def quote(self, start: int, end: int) -> str:
         """The words of the text behind ``seq[start:end]`` (see ``quote``), once per span."""
         quotes = self.quoted  # pure results: threads sharing the text may both fill one in
-        found = quotes.get((start, end))
+        key = start << SPAN_BITS | end
+        found = quotes.get(key)
         if found is None:
             if quotes is _NOT_QUOTED:
                 quotes = self.quoted = {}
-            found = quotes[start, end] = quote(self.text, start, end, self.spans(end))
+            found = quotes[key] = quote(self.text, start, end, self.spans(end))
         return found
 
 
