@@ -26,6 +26,11 @@ the rest only when undecided).
 ``--cv`` prints instead the cross-validation of the users' learner on the development set:
 rules alone and rules + learnt, for stage 1 and for one organisation's relevance.
 
+``--project CHECKOUT`` (repeatable) measures checkouts side by side: each round runs this
+script in a fresh process of each checkout's own interpreter (``bench/harness.py``), the
+order reversed every other round, over the same pool (this file's); ``--rounds`` rounds
+(default 3), medians and the ratio of the last checkout to the first.
+
 Prints figures; never fails a build.
 """
 
@@ -33,26 +38,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sys
 import time
 import tracemalloc
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+#: Set in the children of ``--project``: their checkout's root is on PYTHONPATH, not this one.
+CHILD = "OPCO_BENCH_CLASSIFY_CHILD"
+if not os.environ.get(CHILD):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from watcher.classify import (
-    Classifier,
-    Profile,
-    classify_jsonl,
-    cross_validate,
-    label_topics,
-    load_example_profile,
-)
+if TYPE_CHECKING:
+    from watcher.classify import Classifier
 
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev-notices.jsonl"
 TODAY = date(2026, 3, 2)
@@ -195,6 +199,8 @@ class _Sink:
 
 
 def bench_jsonl(classifier: Classifier, n: int) -> tuple[float, float]:
+    from watcher.classify import classify_jsonl
+
     lines = _Lines(n)
     wall, cpu = time.perf_counter(), time.process_time()
     classify_jsonl(
@@ -224,6 +230,8 @@ EXAMPLE_TOPICS = {"management", "numerique", "langues", "securite", "bilans"}
 
 
 def print_cross_validation() -> None:
+    from watcher.classify import cross_validate, label_topics, load_example_profile
+
     if not DEV_SET.is_file():
         print(f"no development set at {DEV_SET}")
         return
@@ -252,29 +260,86 @@ def main() -> None:
     parser.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap")
     parser.add_argument("--cv", action="store_true", help="cross-validate the users' learner")
     parser.add_argument("--body", type=int, default=0, help="characters of detail body")
+    parser.add_argument("--project", action="append", help="checkout to measure (repeatable)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --project")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a child's
     args = parser.parse_args()
     if args.cv:
         print_cross_validation()
-        return
+    elif args.project:
+        compare(args)
+    else:
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
+    """The figures of this process's ``watcher``, as text (or one JSON line with ``--json``)."""
+    from watcher.classify import Classifier, Profile, load_example_profile
+
     profile = load_example_profile() if args.profile == "example" else Profile()
     classifier = Classifier(profile)
-    print(
-        f"{args.n} notices ({'with' if DEV_SET.is_file() else 'without'} dev-set notices), "
-        f"profile={args.profile}, body={args.body} characters, reasons computed"
-    )
+    if not args.json:
+        print(
+            f"{args.n} notices ({'with' if DEV_SET.is_file() else 'without'} dev-set notices), "
+            f"profile={args.profile}, body={args.body} characters, reasons computed"
+        )
     wall, cpu, marks = bench_records(classifier, args.n, args.body)
-    print(f"classify_record : {wall:,.0f} notices/s wall, {cpu:,.0f} notices/s CPU")
-    for count, mb in marks.items():
-        print(f"  peak RSS after {count:>7,} notices: {mb:6.1f} MB")
-    if args.body:
-        return  # the JSONL pass measures JSON parsing, not the body
-    wall, cpu = bench_jsonl(classifier, args.n)
-    print(
-        f"classify_jsonl  : {wall:,.0f} notices/s wall, {cpu:,.0f} notices/s CPU (JSON in and out)"
-    )
-    if args.tracemalloc:
+    figures = {"record_wall": wall, "record_cpu": cpu}
+    if not args.json:
+        print(f"classify_record : {wall:,.0f} notices/s wall, {cpu:,.0f} notices/s CPU")
+        for count, mb in marks.items():
+            print(f"  peak RSS after {count:>7,} notices: {mb:6.1f} MB")
+    if not args.body:  # (with a body, the JSONL pass would measure JSON parsing, not the body)
+        wall, cpu = bench_jsonl(classifier, args.n)
+        figures |= {"jsonl_wall": wall, "jsonl_cpu": cpu}
+        if not args.json:
+            print(
+                f"classify_jsonl  : {wall:,.0f} notices/s wall, {cpu:,.0f} notices/s CPU "
+                "(JSON in and out)"
+            )
+    if args.json:
+        print(json.dumps(figures))
+    elif args.tracemalloc:
         for count, (current, peak) in bench_tracemalloc(classifier, args.n).items():
             print(f"  heap after {count:>7,}: current {current:5.1f} MB, peak {peak:5.1f} MB")
+
+
+#: (label, key of a child's figures) of the rows ``--project`` prints.
+ROWS = (
+    ("classify_record, notices/s CPU", "record_cpu"),
+    ("classify_record, notices/s wall", "record_wall"),
+    ("classify_jsonl, notices/s CPU", "jsonl_cpu"),
+)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Interleaved rounds of fresh processes, one per checkout and round: medians, ratio."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from harness import interleaved, load_note, median, projects, ratio, run_metered, say
+
+    checkouts = projects(args.project)
+    argv = [__file__, "--json", "--n", str(args.n), "--body", str(args.body)]
+    argv += ["--profile", args.profile]
+    found: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for number, project in interleaved(args.rounds, checkouts):
+        say(f"classify, round {number + 1}: {project.label}")
+        done = run_metered([project.python, *argv], env=project.env(**{CHILD: "1"}))
+        for key, value in json.loads(done.stdout.splitlines()[-1]).items():
+            found[(project.label, key)].append(value)
+    many = len(checkouts) > 1
+    print(f"{args.n:,} notices, profile={args.profile}, body={args.body} characters")
+    heads = "".join(f"{p.label:>26}" for p in checkouts)
+    print(f"{'':34}{heads}" + ("   ratio" if many else ""))
+    for label, key in ROWS:
+        runs = [found[(p.label, key)] for p in checkouts]
+        if not all(runs):
+            continue
+        values = [median(r) for r in runs]
+        cells = "".join(f"{v:>26,.0f}" for v in values)
+        print(f"{label:34}{cells}  {ratio(values[-1], values[0]) if many else ''}")
+        for project, r in zip(checkouts, runs, strict=True):
+            print(f"  {project.label:32}rounds: {', '.join(f'{v:,.0f}' for v in r)}")
+    print(f"medians of {args.rounds} interleaved round(s); {load_note()}")
 
 
 if __name__ == "__main__":

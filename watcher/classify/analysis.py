@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
 from watcher.classify.document import Document
 from watcher.classify.phrases import Hit, PhraseIndex
-from watcher.classify.text import Tokens
+from watcher.classify.text import SPAN_BITS, Tokens
 from watcher.classify.topics import TOPICS
 
 #: What counts is read first: title, lots, summary and the head of the body; the rest of the
@@ -82,14 +83,36 @@ class Phrases:
         return len(self.index) + len(self.later)
 
 
-class KeptSegments(dict[tuple[str, str], "Segment"]):
-    """The kept segments of short texts, by (field, text)."""
+class KeptSegments:
+    """The kept segments of short texts: one dict per field, keyed by the text alone (a
+    dict of strings is the fastest to look up), ``SHARED_SEGMENTS`` at most in all."""
 
-    __slots__ = ()
+    __slots__ = ("by_field", "size")
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, dict[str, Segment]] = {f: {} for f in _SHORT_FIELDS}
+        #: segments kept (approximate when threads add at once: only a bound)
+        self.size = 0
+
+    def __len__(self) -> int:
+        return sum(map(len, self.by_field.values()))
+
+    def keep(self, field: str, seg: Segment) -> None:
+        """Keep ``seg``, every segment forgotten first when the bound is reached."""
+        if self.size >= SHARED_SEGMENTS:
+            self.cache_clear()
+        self.by_field[field][seg.text] = seg
+        self.size += 1
 
     def cache_clear(self) -> None:
         """Forget every kept segment (tests read texts anew)."""
-        self.clear()
+        for kept in self.by_field.values():
+            kept.clear()
+        self.size = 0
+
+
+#: The fields whose short texts are kept.
+_SHORT_FIELDS = ("title", "lots", "summary")
 
 
 @dataclass(slots=True)
@@ -125,7 +148,7 @@ class Segment:
         """The notice's own words behind a hit (positions found once, from the words read)."""
         tokens = self.tokens
         start, end, _payload = hit
-        found = tokens.quoted.get((start, end))  # most quotes were written before
+        found = tokens.quoted.get(start << SPAN_BITS | end)  # most were written before
         return found if found is not None else tokens.quote(start, end)
 
 
@@ -163,12 +186,13 @@ class Analysed:
         if kind not in self.kinds:
             return _NONE
         # every segment holds the hits of ``kind`` now (those of ``LATER_KINDS`` were read)
-        return [
-            (seg, hit)
-            for seg in self.segments
-            if buyer or seg.field != "buyer"
-            for hit in seg.by_kind.get(kind, _NONE)
-        ]
+        found = []
+        for seg in self.segments:
+            hits = seg.by_kind.get(kind)
+            if hits and (buyer or seg.field != "buyer"):
+                for hit in hits:
+                    found.append((seg, hit))
+        return found
 
 
 def base_phrases() -> list[tuple[str, Entry]]:
@@ -220,17 +244,29 @@ def analyse(doc: Document, phrases: Phrases) -> Analysed:
     """Title, lots, summary, the head of the body and the buyer; the rest of the body waits."""
     body = doc.body
     head, rest = split_body(body[:BODY_LIMIT]) if body else ("", "")
-    segments = [_short("title", doc.title, phrases)]
-    lots = doc.lots
-    if lots:
-        segments += [_short("lots", lot, phrases) for lot in lots]
-    segments.append(_short("summary", doc.summary, phrases))
+    read = []  # the segments with words, in the order of ``scoring.FIELD_ORDER``
+    seg = _short("title", doc.title, phrases)
+    if seg.seq:
+        read.append(seg)
+    for lot in doc.lots:
+        seg = _short("lots", lot, phrases)
+        if seg.seq:
+            read.append(seg)
+    seg = _short("summary", doc.summary, phrases)
+    if seg.seq:
+        read.append(seg)
     if head:
-        segments.append(_segment("body", head, phrases))
+        seg = _segment("body", head, phrases)
+        if seg.seq:
+            read.append(seg)
     buyer = phrases.memo.get(doc.buyer)
-    segments.append(_buyer_segment(doc.buyer, phrases) if buyer is None else buyer)
-    read = [seg for seg in segments if seg.seq]
-    return Analysed(doc, read, set().union(*[seg.by_kind for seg in read]), rest)
+    seg = _buyer_segment(doc.buyer, phrases) if buyer is None else buyer
+    if seg.seq:
+        read.append(seg)
+    return Analysed(doc, read, set().union(*map(_by_kind, read)), rest)
+
+
+_by_kind = attrgetter("by_kind")
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:
@@ -270,18 +306,14 @@ def _short(field: str, text: str, phrases: Phrases) -> Segment:
     """The segment of a title, lot or summary: kept when the text is short and was seen
     recently, so that a text seen once (most titles) neither costs nor evicts anything."""
     if len(text) <= SHARED_TEXT_MAX:
-        kept = phrases.segment
-        key = (field, text)
-        found = kept.get(key)
+        found = phrases.segment.by_field[field].get(text)
         if found is not None:
             return found
         seen = phrases.seen
         if text in seen:  # read a second time: kept from now on
             found = _segment(field, text, phrases)
             found.kept = True
-            if len(kept) >= SHARED_SEGMENTS:
-                kept.clear()
-            kept[key] = found
+            phrases.segment.keep(field, found)
             return found
         # (clearing the texts seen forgets no kept segment: a text kept stays found)
         if len(seen) >= SHARED_SEGMENTS:

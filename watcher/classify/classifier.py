@@ -80,9 +80,16 @@ class Classifier:
         return self.assess(from_record(record), today=today).match
 
     def assess(self, doc: Document, *, today: date) -> Verdict:
-        an, stage1, fit, rule_score = self.rules(doc)
+        # (``rules``, written out: this runs once per notice)
+        an = analyse(doc, self._index)
+        stage1 = assess(an)
+        if an.rest and undecided(stage1) and read_rest(an, self._index):
+            stage1 = assess(an)
         training = stage1.training
-        learned = self._learned(an, stage1, rule_score) if self.model is not None else None
+        model = self.model
+        fit = self._scorer.fit(an) if training or model else _NO_FIT
+        rule_score = score(stage1.probability, fit.fit)
+        learned = self._learned(an, stage1, rule_score) if model is not None else None
         value = rule_score if learned is None else learned.score
         reasons = stage1.reasons[:MAX_STAGE1_REASONS]
         if training:
@@ -144,6 +151,8 @@ class Classifier:
 
 
 _AF = frozenset({AF})
+#: The fit of a notice that is not a training call (only its value is read).
+_NO_FIT = Fit(0.0)
 
 
 def _labels(topics: tuple[str, ...]) -> tuple[str, ...]:

@@ -137,9 +137,20 @@ def from_record(record: Any) -> Document:
         (region,)
         if region.__class__ is str and get("places") is None and get("departments") is None
         else _places(record),
-        None if published is None else _date(record, "published"),
-        None if deadline is None else _deadline(deadline),
-        (kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
+        # a date as text (the common case) read at once; anything else through the checks
+        None
+        if published is None
+        else _date_of(published, "published")
+        if published.__class__ is str and published
+        else _date(record, "published"),
+        None
+        if deadline is None
+        else _deadline_of(deadline)
+        if deadline.__class__ is str and deadline
+        else _deadline(deadline),
+        "call"
+        if kind is None
+        else (kind if kind.__class__ is str else _text_of(kind, "kind")) or "call",
     )
 
 

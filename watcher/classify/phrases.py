@@ -25,6 +25,13 @@ class Hit(NamedTuple, Generic[T]):
 
 _new_hit = tuple.__new__  # builds a Hit without the Python-level NamedTuple constructor
 
+#: first stem -> ((kind, payload) of the one-word phrases, second stem -> (length, stems,
+#: kind, payload) of the longer ones)
+_ByKind = dict[
+    str,
+    tuple[tuple[tuple[str, T], ...], dict[str, tuple[tuple[int, tuple[str, ...], str, T], ...]]],
+]
+
 
 class PhraseIndex(Generic[T]):
     """Multi-word phrases indexed by their first two stems, matched in one pass over a text.
@@ -37,6 +44,9 @@ class PhraseIndex(Generic[T]):
         #: first stem -> (payloads of the one-word phrases, second stem -> longer phrases)
         self._first: dict[str, tuple[list[T], dict[str, list[tuple[tuple[str, ...], T]]]]] = {}
         self._count = 0
+        #: the same for ``find_by_kind``, each payload with its kind (and each longer phrase
+        #: with its length): built on first use, dropped by ``add``
+        self._kinds: _ByKind[T] | None = None
 
     def add(self, phrase: str, payload: T) -> None:
         from watcher.classify.text import stems  # text.py re-exports this module's names
@@ -45,6 +55,7 @@ class PhraseIndex(Generic[T]):
         if not key:
             raise ValueError(f"phrase {phrase!r} has no content word")
         self._count += 1
+        self._kinds = None
         single, multi = self._first.setdefault(key[0], ([], {}))
         if len(key) == 1:
             single.append(payload)
@@ -81,21 +92,41 @@ class PhraseIndex(Generic[T]):
 
         The first stem of every position is looked up at once (in C); only the positions where
         a phrase starts are visited."""
+        first = self._kinds
+        if first is None:
+            first = self._kinds = self._by_kind()
         by_kind: defaultdict[str, list[Hit[T]]] = defaultdict(list)
-        starts = list(map(self._first.get, seq))
+        starts = list(map(first.get, seq))
         n = len(seq)
         for i in compress(range(n), starts):
             single, multi = starts[i]  # type: ignore[misc]
             if multi and i + 1 < n:
                 entries = multi.get(seq[i + 1])
                 if entries:
-                    for key, payload in entries:
-                        end = i + len(key)
-                        if end <= n and (end == i + 2 or tuple(seq[i:end]) == key):
-                            by_kind[payload[0]].append(_new_hit(Hit, (i, end, payload)))  # type: ignore[index]
-            for payload in single:
-                by_kind[payload[0]].append(_new_hit(Hit, (i, i + 1, payload)))  # type: ignore[index]
+                    for length, key, kind, payload in entries:
+                        end = i + length
+                        if end <= n and (length == 2 or tuple(seq[i:end]) == key):
+                            by_kind[kind].append(_new_hit(Hit, (i, end, payload)))
+            if single:
+                stop = i + 1
+                for kind, payload in single:
+                    by_kind[kind].append(_new_hit(Hit, (i, stop, payload)))
         return by_kind
+
+    def _by_kind(self) -> _ByKind[T]:
+        return {
+            stem: (
+                tuple((payload[0], payload) for payload in single),  # type: ignore[index]
+                {
+                    second: tuple(
+                        (len(key), key, payload[0], payload)  # type: ignore[index]
+                        for key, payload in entries
+                    )
+                    for second, entries in multi.items()
+                },
+            )
+            for stem, (single, multi) in self._first.items()
+        }
 
     def __len__(self) -> int:
         return self._count

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from watcher.classify import cpv as cpv_codes
@@ -95,6 +95,7 @@ def undecided(stage1: Stage1) -> bool:
     return stage1.seen_terms and not stage1.excluded and near
 
 
+@lru_cache(maxsize=4096)
 def points_probability(points: float) -> float:
     """Logistic squashing: 0.5 just below the threshold, 0.84 at 1 point above, 0.96 at 2."""
     return 1.0 / (1.0 + math.exp(-SLOPE * (points - voc.TRAINING_THRESHOLD + 0.1)))
@@ -105,7 +106,7 @@ def assess(an: Analysed) -> Stage1:
     kinds = an.kinds
     if "term" in kinds:
         groups, seen = _count_terms(an, against)
-        points = sum([e.points for e in groups.values()])
+        points = sum(map(_points, groups.values()))
     else:
         groups, seen, points = {}, False, 0
     cpv_points, cpv_reason = _cpv_points(an.doc.cpv)
@@ -137,9 +138,13 @@ def _reasons(
     """At most a few lines, one per idea: what was found, the CPV code, what speaks against."""
     evidence = _evidence_lines(groups)
     if training:
-        lines = [*evidence, *([cpv_reason] if cpv_reason else [])]
+        lines = evidence  # (a list of its own)
+        if cpv_reason:
+            lines.append(cpv_reason)
         lines[0] = f"appel de formation : {lines[0]}"
-        return [*lines, *(f"malgré {line}" for line in against[:1])]
+        if against:
+            lines.append(f"malgré {against[0]}")
+        return lines
     if against:
         return [f"pas un appel de formation : {against[0]}", *against[1:2]]
     if evidence:
@@ -154,23 +159,31 @@ def _reasons(
 def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
     """« words » dans <field>, the strongest groups first, one line per field (the notice's
     words are quoted only for the lines shown)."""
-    by_field: dict[str, list[str]] = {}
     found = groups.values()
+    if len(found) == 1:  # (the most common case: one line, one quote)
+        for ev in found:
+            seg = ev.seg
+            return [f"« {seg.quote(ev.hit)} » dans {FIELD_NAMES[seg.field]}"]
+    by_field: dict[str, list[str]] = {}
     # the strongest first (a stable sort: groups of equal points in the order found)
-    for ev in sorted(found, key=_points, reverse=True) if len(found) > 1 else found:
+    for ev in sorted(found, key=_points, reverse=True):
         quotes = by_field.get(ev.seg.field)
         if quotes is None:
             if len(by_field) >= MAX_EVIDENCE:
                 continue  # a line that would not be shown
             quotes = by_field[ev.seg.field] = []
         if len(quotes) < 3:
-            words = f"« {ev.words()} »"
+            words = f"« {ev.seg.quote(ev.hit)} »"
             if words not in quotes:
                 quotes.append(words)
-    return [f"{', '.join(q)} dans {FIELD_NAMES[fld]}" for fld, q in by_field.items()]
+    lines = []
+    for fld, q in by_field.items():
+        lines.append(f"{', '.join(q)} dans {FIELD_NAMES[fld]}")
+    return lines
 
 
 _points = itemgetter(0)  # an ``Evidence``'s points
+_category = attrgetter("term.category")  # an ``Evidence``'s Qualiopi category
 
 
 def _fields_read(an: Analysed) -> str:
@@ -304,8 +317,10 @@ def _drop_incidental(seg: Segment, terms: list[Hit[Entry]]) -> tuple[list[Hit[En
 
 def _with_learners(seg: Segment, kept: list[Hit[Entry]]) -> list[Hit[Entry]]:
     """Drop the ``needs_learner`` terms that name no learner, unless a plain term is there."""
-    needing = [h for h in kept if h.payload.ref.needs_learner]
-    if not needing or len(needing) < len(kept):
+    for hit in kept:
+        if not hit.payload.ref.needs_learner:
+            return kept  # a plain term: every term counts
+    if not kept:
         return kept
     learners = seg.of("learner")
     return [h for h in kept if _near_learner(h, learners)]
@@ -363,8 +378,10 @@ def _object_head_penalty(an: Analysed, against: list[str]) -> float:
         return 0.0
     words = title.quote(objects[0])
     note = f"l'objet de l'achat est « {words} »"
-    if not any(line.startswith(note) for line in against):
-        against.append(note)
+    for line in against:
+        if line.startswith(note):
+            return OBJECT_HEAD_PENALTY
+    against.append(note)
     return OBJECT_HEAD_PENALTY
 
 
@@ -411,7 +428,7 @@ def _non_provider_call(an: Analysed, against: list[str]) -> bool:
 
 def _categories(an: Analysed, groups: dict[str, Evidence]) -> set[str]:
     """Qualiopi categories the call needs: from its terms, and apprenticeship phrases."""
-    categories = {ev.term.category for ev in groups.values()}
+    categories = set(map(_category, groups.values()))
     if an.hits("apprentice"):
         categories.add(voc.CFA)
     return categories or {voc.AF}

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from itertools import pairwise
 from operator import itemgetter
 
 from watcher.classify import topics as tx
@@ -30,6 +31,16 @@ from watcher.classify.profile import Profile
 from watcher.classify.text import AND, stems
 
 DOMAIN_FIELD_WEIGHTS = {"title": 3.0, "lots": 2.0, "summary": 1.5, "body": 1.0, "buyer": 0.5}
+#: The segments of a notice come in this order of fields (``analysis.analyse``), and both the
+#: domains' and the topics' weights never increase along it: the first field where a phrase is
+#: found is its best, so each phrase is counted there.
+FIELD_ORDER = ("title", "lots", "summary", "body", "buyer")
+FIRST_IS_BEST = all(
+    weights[a] >= weights[b]
+    for weights in (DOMAIN_FIELD_WEIGHTS, tx.FIELD_WEIGHTS)
+    for a, b in pairwise(FIELD_ORDER)
+)
+assert FIRST_IS_BEST, "a field read later weighs more: count each phrase at its best field"
 DOMAIN_CPV_POINTS = 2.0
 DOMAIN_SCALE = 3.0
 MIN_DOMAIN_STRENGTH = 0.35
@@ -64,7 +75,11 @@ class Fit:
 
     def shown(self, count: int) -> list[str]:
         """The first ``count`` reasons, written."""
-        return [r if isinstance(r, str) else r() for r in self.reasons[:count]]
+        shown = self.reasons[:count]
+        for i, reason in enumerate(shown):
+            if reason.__class__ is not str:
+                shown[i] = reason()  # type: ignore[operator]
+        return shown  # type: ignore[return-value]
 
 
 def profile_phrases(profile: Profile) -> tuple[tuple[str, Entry], ...]:
@@ -97,30 +112,40 @@ def _cpv_topics(code: str) -> tuple[str, ...]:
 
 
 def _topics(an: Analysed) -> list[str]:
-    best: dict[tuple[str, str], float] = {}
     if not an.later_read:
         an.read_later()
+    points: dict[str, float] = {}
     if "topic" in an.kinds:
+        # each phrase counts once, at its first field: the best, as the fields are read in
+        # an order of non-increasing weight (``FIRST_IS_BEST``)
         weights = tx.FIELD_WEIGHTS
+        counted: set[tuple[str, str]] = set()
         for seg in an.segments:  # (the buyer's too)
             hits = seg.by_kind.get("topic")
             if hits:
                 pts = weights[seg.field]
                 for hit in hits:
-                    ref = hit.payload.ref
-                    if pts > best.get(ref, 0.0):
-                        best[ref] = pts
-    points: dict[str, float] = defaultdict(float)
-    for (key, _phrase), pts in best.items():
-        points[key] += pts
+                    ref = hit[2][1]  # (topic key, phrase)
+                    if ref not in counted:
+                        counted.add(ref)
+                        key = ref[0]
+                        points[key] = points.get(key, 0.0) + pts
     for code in an.doc.cpv:
         for key in _cpv_topics(code):
-            points[key] += tx.CPV_POINTS
-    if not points or max(points.values()) < tx.MIN_POINTS:
+            points[key] = points.get(key, 0.0) + tx.CPV_POINTS
+    if not points:
         return []
     top = max(points.values())
-    ranked = sorted(points.items(), key=_second, reverse=True)  # stable: ties in order found
-    return [key for key, pts in ranked if pts >= top / 2]
+    if top < tx.MIN_POINTS:
+        return []
+    if len(points) == 1:
+        return list(points)
+    half = top / 2
+    kept = []
+    for key, pts in sorted(points.items(), key=_second, reverse=True):  # stable: ties in order
+        if pts >= half:
+            kept.append(key)
+    return kept
 
 
 class ProfileScorer:
@@ -136,6 +161,11 @@ class ProfileScorer:
         for i, course in enumerate(profile.catalogue):
             self._index_course(i, course.title, course.description)
         self._course_stems = frozenset(self._courses)
+        self._any_cpv = any(self._cpv)
+        #: CPV codes of a notice -> the code found for each domain (pure results, read only)
+        self._codes_of: dict[tuple[str, ...], dict[int, str]] = {}
+        #: frozenset of course stems -> (best course, similarity): pure results
+        self._best_of: dict[frozenset[str], tuple[int | None, float]] = {}
 
     @property
     def open(self) -> bool:
@@ -156,43 +186,44 @@ class ProfileScorer:
     def fit(self, an: Analysed) -> Fit:
         if self.open:
             return Fit(1.0)
+        if not an.later_read:
+            an.read_later()
         result = Fit(0.0)
-        strengths = self._domains(an, result.reasons)
-        for i, strength in sorted(strengths.items(), key=_second, reverse=True):
-            if strength >= MIN_DOMAIN_STRENGTH:
-                result.domains.append(self.profile.domains[i].name)
-            result.fit = max(result.fit, strength)
+        reasons = result.reasons
+        strengths = self._domains(an, reasons)
+        if strengths:
+            domains, names = self.profile.domains, result.domains
+            ranked = sorted(strengths.items(), key=_second, reverse=True)
+            for i, strength in ranked:
+                if strength >= MIN_DOMAIN_STRENGTH:
+                    names.append(domains[i].name)
+            result.fit = max(0.0, ranked[0][1])
         course, similarity = self._best_course(an)
         if course is not None and similarity >= MIN_COURSE_SIMILARITY:
-            result.reasons.append(f"ressemble au cours « {self.profile.catalogue[course].title} »")
+            reasons.append(f"ressemble au cours « {self.profile.catalogue[course].title} »")
             result.fit = max(result.fit, COURSE_WEIGHT * similarity)
-        if not result.reasons and self.profile.domains:
-            result.reasons.append(self._outside)
+        if not reasons and self.profile.domains:
+            reasons.append(self._outside)
         return result
 
     def _domains(self, an: Analysed, reasons: list[Reason]) -> dict[int, float]:
-        an.read_later()
-        excluded = self._excluded(an, reasons) if "exclude" in an.kinds else set()
-        best: dict[tuple[int, str], tuple[float, Segment, Hit[Entry]]] = {}
-        if "domain" in an.kinds:
-            for seg in an.segments:  # (the buyer's too)
-                hits = seg.by_kind.get("domain")
-                if hits:
-                    pts = DOMAIN_FIELD_WEIGHTS[seg.field]
-                    for hit in hits:
-                        key = hit.payload.ref
-                        if key[0] not in excluded and (key not in best or pts > best[key][0]):
-                            best[key] = (pts, seg, hit)
-        points: dict[int, float] = defaultdict(float)
-        found: dict[int, list[tuple[float, Segment, Hit[Entry]]]] = defaultdict(list)
-        ranked = sorted(best.items(), key=_best_points) if len(best) > 1 else best.items()
-        for (i, _phrase), evidence in ranked:
-            points[i] += evidence[0]
-            found[i].append(evidence)
-        cpv = self._cpv_points(an, excluded, points)
-        for i in sorted(set(found) | set(cpv), key=lambda i: -points[i]):
-            reasons.append(partial(self._domain_reason, i, found.get(i, []), cpv.get(i)))
-        return {i: 1.0 - math.exp(-pts / DOMAIN_SCALE) for i, pts in points.items()}
+        """Strength of each domain found (phrases, CPV), with its reasons (written lazily)."""
+        kinds = an.kinds
+        excluded = self._excluded(an, reasons) if "exclude" in kinds else _NO_DOMAINS
+        points: dict[int, float] = {}
+        found: dict[int, list[tuple[float, Segment, Hit[Entry]]]] = {}
+        if "domain" in kinds:
+            _domain_evidence(an, excluded, points, found)
+        cpv = self._cpv_points(an, excluded, points) if self._any_cpv else _NO_CODES
+        if not points:
+            return {}
+        # the most points first (a stable sort: ties in the order of the set)
+        for i in sorted(set(found) | set(cpv), key=points.__getitem__, reverse=True):
+            reasons.append(partial(self._domain_reason, i, found.get(i, _NO_EVIDENCE), cpv.get(i)))
+        strengths = {}
+        for i, pts in points.items():
+            strengths[i] = _strength(pts)
+        return strengths
 
     def _domain_reason(
         self, i: int, found: list[tuple[float, Segment, Hit[Entry]]], code: str | None
@@ -222,39 +253,64 @@ class ProfileScorer:
         return excluded
 
     def _cpv_points(
-        self, an: Analysed, excluded: set[int], points: dict[int, float]
+        self, an: Analysed, excluded: Set[int], points: dict[int, float]
     ) -> dict[int, str]:
         """Adds the CPV points of each domain; returns the code that gave them, per domain."""
-        codes: dict[int, str] = {}
         cpv = an.doc.cpv
         if not cpv:
-            return codes
+            return _NO_CODES
+        codes = self._codes_of.get(cpv)
+        if codes is None:
+            codes = self._domain_codes(cpv)
+            if len(self._codes_of) >= _BEST_OF_MAX:
+                self._codes_of.clear()
+            self._codes_of[cpv] = codes
+        if excluded:
+            codes = {i: code for i, code in codes.items() if i not in excluded}
+        for i in codes:
+            points[i] = points.get(i, 0.0) + DOMAIN_CPV_POINTS
+        return codes
+
+    def _domain_codes(self, cpv: tuple[str, ...]) -> dict[int, str]:
+        """The first code of ``cpv`` under each domain's codes, by domain (in their order)."""
+        codes: dict[int, str] = {}
         for i, prefixes in enumerate(self._cpv):
-            if not prefixes or i in excluded:
-                continue
-            for code in cpv:
-                if code.startswith(prefixes):
-                    points[i] += DOMAIN_CPV_POINTS
-                    codes[i] = code
-                    break
+            if prefixes:
+                for code in cpv:
+                    if code.startswith(prefixes):
+                        codes[i] = code
+                        break
         return codes
 
     def _best_course(self, an: Analysed) -> tuple[int | None, float]:
         if not self.profile.catalogue:
             return None, 0.0
-        for _seg, hit in an.hits("certification", buyer=True):
-            return hit.payload.ref, 1.0
-        seen: set[str] = set()
+        if "certification" in an.kinds:
+            for _seg, hit in an.hits("certification", buyer=True):
+                return hit.payload.ref, 1.0
+        # the course stems of the notice (not its buyer's): the best course is a pure
+        # function of them, kept (they repeat across a feed)
+        stems_of_courses = self._course_stems
+        found: set[str] = set()
         for seg in an.segments:
             if seg.field != "buyer":
-                seen.update(seg.seq)
+                found.update(stems_of_courses.intersection(seg.seq))
+        if not found:
+            return None, 0.0
+        key = frozenset(found)
+        best = self._best_of.get(key)
+        if best is None:
+            if len(self._best_of) >= _BEST_OF_MAX:
+                self._best_of.clear()
+            best = self._best_of[key] = self._best_course_of(key)
+        return best
+
+    def _best_course_of(self, found: frozenset[str]) -> tuple[int | None, float]:
         weights: dict[int, list[float]] = defaultdict(list)
         courses = self._courses
-        for s in seen & self._course_stems:  # the notice's stems that some course has
+        for s in found:
             for i, weight in courses[s]:
                 weights[i].append(weight)
-        if not weights:
-            return None, 0.0
         # a set's order changes with each process (string hashes): the sums are exact
         # (``fsum``) and ties go to the first course, so that a verdict is the same every time
         scores = {i: math.fsum(found) for i, found in weights.items()}
@@ -262,11 +318,49 @@ class ProfileScorer:
         return best, scores[best]
 
 
+def _domain_evidence(
+    an: Analysed,
+    excluded: Set[int],
+    points: dict[int, float],
+    found: dict[int, list[tuple[float, Segment, Hit[Entry]]]],
+) -> None:
+    """Each domain phrase once, at its first field (the best: ``FIRST_IS_BEST``): its points
+    added to its domain's, in reading order (the order of its points too)."""
+    counted: set[tuple[int, str]] = set()
+    for seg in an.segments:  # (the buyer's too)
+        hits = seg.by_kind.get("domain")
+        if hits:
+            pts = DOMAIN_FIELD_WEIGHTS[seg.field]
+            for hit in hits:
+                key = hit[2][1]  # (domain index, phrase)
+                if key in counted:
+                    continue
+                counted.add(key)
+                i = key[0]
+                if i in excluded:
+                    continue
+                evidence = found.get(i)
+                if evidence is None:
+                    found[i] = [(pts, seg, hit)]
+                    points[i] = pts
+                else:
+                    evidence.append((pts, seg, hit))
+                    points[i] += pts
+
+
+_NO_DOMAINS: frozenset[int] = frozenset()
+_NO_EVIDENCE: list[tuple[float, Segment, Hit[Entry]]] = []
+_NO_CODES: dict[int, str] = {}
+#: Best courses kept per set of course stems (bounded: cleared when full).
+_BEST_OF_MAX = 4096
+
+
+@lru_cache(maxsize=1024)
+def _strength(points: float) -> float:
+    return 1.0 - math.exp(-points / DOMAIN_SCALE)
+
+
 _second = itemgetter(1)
-
-
-def _best_points(item: tuple[tuple[int, str], tuple[float, Segment, Hit[Entry]]]) -> float:
-    return -item[1][0]
 
 
 def _prefix(code: str) -> str:

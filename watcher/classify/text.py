@@ -38,6 +38,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import cast
 
 #: Guarded forms, keyed by the accent-folded token (checked before the rules).
 STEM_OVERRIDES: dict[str, str] = {
@@ -271,7 +272,9 @@ def _read(text: str) -> tuple[list[str], str | None]:
     """The words of a text as the tokeniser reads them (the same as ``words``, except that
     elided words end with their apostrophe, as ``"l'"``, and list punctuation is ``,``), and
     the folded text they were read from when it has the positions of the text (else None)."""
-    clean = without_format_notes(text)
+    # (``without_format_notes``' own test first: most texts have no note)
+    no_note = "(" not in text and "ormat " not in text and "ormats " not in text
+    clean = text if no_note else without_format_notes(text)
     try:
         folded, same_length = _folded_for_words(clean)
     except UnicodeEncodeError:  # a letter from beyond Western Europe: the regular expression
@@ -310,9 +313,20 @@ def clear_caches() -> None:
 
 
 def _stems_of(words_: list[str]) -> list[str]:
-    tokens = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
-    if None in tokens:  # words not met yet
-        tokens = [_token(w) if t is None else t for t, w in zip(tokens, words_, strict=True)]
+    return _tokens_and_stems(words_)[1]
+
+
+def _tokens_and_stems(words_: list[str]) -> tuple[list[str], list[str]]:
+    """(each word's token, "" for a word dropped; the stems of the words)."""
+    found = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
+    if None in found:  # words not met yet
+        tokens = [_token(w) if t is None else t for t, w in zip(found, words_, strict=True)]
+    else:
+        tokens = cast(list[str], found)
+    return tokens, _stems_from(tokens)
+
+
+def _stems_from(tokens: list[str]) -> list[str]:
     out = list(filter(None, tokens))  # stop words ("") dropped
     if AND in out:  # most often nothing to do: looked at once (in C), stems having no space
         joined = " ".join(out)
@@ -377,24 +391,50 @@ def spans(text: str, upto: int | None = None) -> list[tuple[int, int]]:
     return out
 
 
+#: The walk's state before any stem is placed (its list is copied, never changed), and the
+#: quotes of a text not quoted yet (never written: ``Tokens.quote`` gives a text its own).
+_UNPLACED: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
+_NOT_QUOTED: dict[int, str] = {}
+#: A span of stems (start, end) as one integer key of ``Tokens.quoted``: ``start << SPAN_BITS
+#: | end`` (an int is hashed and compared at once, a tuple built, hashed and compared item by
+#: item; a text read holds far fewer than 2**24 stems: ``analysis.BODY_LIMIT`` characters).
+SPAN_BITS = 24
+
+
+def span_key(start: int, end: int) -> int:
+    return start << SPAN_BITS | end
+
+
 class Tokens:
     """A text read once: its stems (``seq``), and where each stem is in the text, found only
     when a reason quotes it (from the words already read, without reading the text again)."""
 
-    __slots__ = ("_folded", "_state", "_words", "quoted", "seq", "text")
+    __slots__ = ("_folded", "_state", "_tokens", "_words", "quoted", "seq", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         words_, self._folded = _read(text)
-        self.seq = _stems_of(words_)
-        self._words = words_ if self._folded is not None else None
+        # (``_tokens_and_stems``, written out: every text read goes through here)
+        found = list(map(_TOKENS.get, words_))
+        if None in found:  # words not met yet
+            tokens = [_token(w) if t is None else t for t, w in zip(found, words_, strict=True)]
+        else:
+            tokens = cast(list[str], found)
+        self.seq = _stems_from(tokens)
+        if self._folded is not None:
+            self._words: list[str] | None = words_
+            self._tokens = tokens
+        else:
+            self._words = None
         # where the walk over the words stands, as one value replaced whole (never changed in
         # place, so that notices and threads sharing a text only ever read a complete state):
         # positions found, next word, end of the last word found, last token placed (``None``
         # once every word is placed)
-        self._state: tuple[list[tuple[int, int]], int, int, str | None] = ([], 0, 0, AND)
-        #: (start, end) -> the words quoted (``quote``): pure results, filled in as asked
-        self.quoted: dict[tuple[int, int], str] = {}
+        self._state: tuple[list[tuple[int, int]], int, int, str | None] = _UNPLACED
+        #: ``span_key(start, end)`` -> the words quoted (``quote``): pure results, filled in
+        #: as asked (a text never quoted shares one empty dict, replaced by its own at the
+        #: first quote)
+        self.quoted: dict[int, str] = _NOT_QUOTED
 
     def spans(self, upto: int) -> list[tuple[int, int]]:
         """Positions of at least the first ``upto`` stems (all of them if fewer)."""
@@ -406,23 +446,23 @@ class Tokens:
             out = spans(self.text, asked)
             self._state = (out, 0, 0, None if len(out) < asked else AND)  # None: all found
             return out
-        out, words_, find, get = list(found), self._words, self._folded.find, _TOKENS.get
+        out, words_, tokens, find = list(found), self._words, self._tokens, self._folded.find
         n = len(words_)
-        while i < n and len(out) < upto:
+        count = len(out)
+        while i < n and count < upto:
             word = words_[i]
+            token = tokens[i]  # (a word's token is its base's: "aujourd'" as "aujourd")
             i += 1
-            if word.endswith("'"):
+            if word[-1] == "'":
                 base = word[:-1]
                 if not base or base in _ELISIONS:
                     continue  # an elision: not looked for (as in ``spans``)
                 word = base
             start = find(word, at)
             at = start + len(word)
-            token = get(word)
-            if token is None:
-                token = _token(word)
             if token and (token != AND or last != AND):
                 out.append((start, at))
+                count += 1
                 last = token
         if i == n:
             if last == AND and out:
@@ -434,25 +474,35 @@ class Tokens:
     def quote(self, start: int, end: int) -> str:
         """The words of the text behind ``seq[start:end]`` (see ``quote``), once per span."""
         quotes = self.quoted  # pure results: threads sharing the text may both fill one in
-        found = quotes.get((start, end))
+        key = start << SPAN_BITS | end
+        found = quotes.get(key)
         if found is None:
-            found = quotes[start, end] = quote(self.text, start, end, self.spans(end))
+            if quotes is _NOT_QUOTED:
+                quotes = self.quoted = {}
+            found = quotes[key] = quote(self.text, start, end, self.spans(end))
         return found
 
 
 def quote(text: str, start: int, end: int, positions: list[tuple[int, int]] | None = None) -> str:
     """The words of ``text`` behind ``stems(text)[start:end]``, as written (stop words kept):
     what a reason shows between « » (``positions``: ``spans(text)`` if already known)."""
-    if positions is None or len(positions) < end:
+    placed = -1 if positions is None else len(positions)
+    if placed < end:
         positions = spans(text, end)
-    if not positions or end > len(positions) or start >= end:
+        placed = len(positions)
+    if not placed or end > placed or start >= end:
         return text.strip()
-    words_ = " ".join(text[positions[start][0] : positions[end - 1][1]].split())
+    assert positions is not None
+    first = positions[start][0]
+    words_ = " ".join(text[first : positions[end - 1][1]].split())
     if words_.isupper() and len(words_) > 6:  # a title in capitals reads better in lower case
         return words_.lower()
-    first = positions[start][0]
-    at_start = first == 0 or not text[:first].strip(" \t\n-–—:«\"'")
-    if at_start and len(words_) > 1 and words_[0].isupper() and words_[1].islower():
+    if (
+        len(words_) > 1
+        and words_[0].isupper()
+        and words_[1].islower()
+        and (first == 0 or not text[:first].strip(" \t\n-–—:«\"'"))
+    ):
         return words_[0].lower() + words_[1:]  # the capital that starts a title
     return words_
 

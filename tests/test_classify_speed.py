@@ -1,0 +1,134 @@
+"""What the classifier keeps or shortens to go faster (issue 11, "Speed") gives the verdicts of
+the long way: each stage-2 phrase counted at its first field, the CPV codes and the best course
+kept per notice's codes and stems, phrases matched with their kinds at hand, quotes kept per
+text."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from itertools import pairwise
+
+from watcher.classify import Classifier, Document, load_example_profile
+from watcher.classify.analysis import BODY_HEAD, analyse, read_rest
+from watcher.classify.phrases import PhraseIndex
+from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST
+from watcher.classify.text import Tokens, span_key, stems
+from watcher.classify.topics import FIELD_WEIGHTS as TOPIC_FIELD_WEIGHTS
+
+TODAY = date(2026, 3, 2)
+
+
+def _verdict(classifier: Classifier, doc: Document) -> tuple[object, ...]:
+    v = classifier.assess(doc, today=TODAY)
+    return (v.match, v.training, v.probability, v.points, v.topics)
+
+
+def test_the_fields_are_read_in_an_order_of_weights_that_never_increase() -> None:
+    """Stage 2 counts a phrase at the first field it is found in: the best only because the
+    segments come in ``FIELD_ORDER`` (the rest of a long body too) and no weight increases
+    along it."""
+    for weights in (DOMAIN_FIELD_WEIGHTS, TOPIC_FIELD_WEIGHTS):
+        assert all(weights[a] >= weights[b] for a, b in pairwise(FIELD_ORDER))
+    assert FIRST_IS_BEST
+    classifier = Classifier(load_example_profile())
+    body = "Formation. " + "Le règlement de la consultation s'applique. " * (BODY_HEAD // 20)
+    doc = Document(
+        title="Formation anglais",
+        lots=("Lot 1 : anglais", "Lot 2 : Excel"),
+        summary="Cours d'anglais",
+        body=body + " anglais des agents",
+        buyer="Ville de Rennes",
+    )
+    an = analyse(doc, classifier._index)
+    assert an.rest and read_rest(an, classifier._index)
+    order = [FIELD_ORDER.index(seg.field) for seg in an.segments]
+    assert order == sorted(order) and len(set(order)) == len(FIELD_ORDER)
+
+
+def test_a_phrase_in_several_fields_counts_once_at_the_first() -> None:
+    classifier = Classifier(load_example_profile())
+    match = classifier.assess(
+        Document(
+            title="Formation d'anglais des agents",
+            lots=("Lot 1 : anglais oral",),
+            summary="Cours d'anglais professionnel",
+        ),
+        today=TODAY,
+    ).match
+    assert "domaine « Langues » : « anglais » dans le titre" in match.reasons
+    assert match.domains == ("Langues",)
+
+
+def test_domain_codes_kept_per_set_of_codes_still_honour_exclusions() -> None:
+    """The codes found for each domain are kept per notice's codes; a notice that rules a
+    domain out (« langue des signes ») gets no CPV points for it, whatever was seen before."""
+    docs = [
+        Document(title="Formation d'anglais des agents", cpv=("80580000",)),
+        Document(title="Formation à la langue des signes des agents", cpv=("80580000",)),
+        Document(title="Formation d'anglais des agents", cpv=("80580000", "80533000")),
+        Document(title="Formation à la langue des signes", cpv=("80580000", "80533000")),
+    ]
+    seen_all = Classifier(load_example_profile())
+    for _ in range(2):
+        for doc in docs:
+            assert _verdict(seen_all, doc) == _verdict(Classifier(load_example_profile()), doc)
+    excluded = seen_all.assess(docs[1], today=TODAY).match
+    assert "Langues" not in excluded.domains
+
+
+def test_best_course_kept_per_set_of_stems_gives_the_fresh_verdicts() -> None:
+    docs = [
+        Document(title="Formation Excel perfectionnement", summary="tableaux croisés dynamiques"),
+        Document(title="Tableaux croisés dynamiques", summary="Formation Excel perfectionnement"),
+        Document(title="Formation anglais professionnel", lots=("Lot 1 : préparation au TOEIC",)),
+        Document(title="Manager une équipe de proximité", buyer="Excel formation"),
+        Document(title="Formation Excel", summary="perfectionnement des agents"),
+    ]
+    seen_all = Classifier(load_example_profile())
+    for _ in range(2):
+        for doc in docs:
+            assert _verdict(seen_all, doc) == _verdict(Classifier(load_example_profile()), doc)
+    found = seen_all.assess(docs[0], today=TODAY).match.reasons
+    assert any(r.startswith("ressemble au cours « Excel perfectionnement") for r in found)
+
+
+def test_phrases_by_kind_are_those_found_grouped_by_kind() -> None:
+    index: PhraseIndex[tuple[str, int]] = PhraseIndex()
+    phrases = ["formation", "formation continue", "anglais", "cours d'anglais", "cours", "SST"]
+    for i, phrase in enumerate(phrases):
+        index.add(phrase, ("term" if i % 2 else "topic", i))
+    texts = [
+        "Cours d'anglais et formation continue des agents",
+        "Formation SST, cours, formation",
+        "anglais",
+        "",
+    ]
+    for text in texts:
+        seq = stems(text)
+        grouped = defaultdict(list)
+        for hit in index.find(seq):
+            grouped[hit.payload[0]].append(hit)
+        assert index.find_by_kind(seq) == grouped
+
+
+def test_a_phrase_added_after_a_search_is_found() -> None:
+    index: PhraseIndex[tuple[str, int]] = PhraseIndex()
+    index.add("anglais", ("topic", 0))
+    seq = stems("Cours d'anglais professionnel")
+    assert set(index.find_by_kind(seq)) == {"topic"}
+    index.add("cours d'anglais", ("term", 1))
+    found = index.find_by_kind(seq)
+    assert [hit.payload for hit in found["term"]] == [("term", 1)]
+
+
+def test_the_quotes_of_one_text_never_show_in_another() -> None:
+    """Texts not quoted yet share one empty record of quotes; each has its own once quoted."""
+    first = Tokens("Formation SST des agents")
+    second = Tokens("Cours d'anglais")
+    assert first.quote(0, 1) == "formation" and first.quoted == {span_key(0, 1): "formation"}
+    assert second.quoted == {}
+    assert second.quote(0, 1) == "cours" and second.quoted == {span_key(0, 1): "cours"}
+    assert first.quoted == {span_key(0, 1): "formation"}
+    assert len({span_key(s, e) for s in range(300) for e in range(s + 1, 301)}) == 300 * 301 // 2
+    assert Tokens("Formation SST").quoted == {}
