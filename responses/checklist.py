@@ -50,7 +50,7 @@ STAGES = {
     "offre": "Offre",
     "attributaire": "Pièces de l'attributaire (à fournir si le marché vous est attribué)",
 }
-BUYER_FORM = "formulaire de l'acheteur, dans le DCE : à compléter et signer"
+BUYER_FORM = "formulaire de l'acheteur, dans le DCE\u00a0: à compléter et signer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,7 +263,7 @@ def _scope(inputs: DraftInputs) -> str:
     if len(inputs.lots) == total and not inputs.chosen_lot:
         return f"tous les lots ({total})" if total > 1 else "le lot unique"
     (i, lot) = inputs.lots[0]
-    return f"le {matching.lot_label(lot, i).lower()} : {wording.line(lot.title)}"
+    return f"le {matching.lot_label(lot, i).lower()}\u00a0: {wording.line(lot.title)}"
 
 
 def _lot(

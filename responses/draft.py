@@ -290,7 +290,7 @@ def _document_warnings(inputs: DraftInputs, items: list[dict[str, str]]) -> list
     if not inputs.vault.configured:  # one line rather than one per document
         listed = [i for i in listed if i["source"] != "vault"]
         warnings.append(NO_DOCUMENTS)
-    return warnings + [f"{i['label']} : {i['status_label']}" for i in listed]
+    return warnings + [f"{i['label']}\u00a0: {i['status_label']}" for i in listed]
 
 
 def _deadline_warning(inputs: DraftInputs) -> str | None:

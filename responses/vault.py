@@ -297,14 +297,17 @@ def document_reminders(
     day = deadline_day(deadline)
     if day is not None:
         horizon = max(horizon, day)
-    reminders = [f"{text} : à fournir" for text in required_document_blockers(vault, today, None)]
+    reminders = [
+        f"{text}\u00a0: à fournir" for text in required_document_blockers(vault, today, None)
+    ]
     for document in vault.documents:
         until = document.valid_until
         if document.exists and until is not None and today <= until < horizon:
             left = (until - today).days
             days = f"{left} jour{'s' if left > 1 else ''}"
             reminders.append(
-                f"{document.title} : à renouveler, valable jusqu'au {long_date(until)} ({days})"
+                f"{document.title}\u00a0: à renouveler, "
+                f"valable jusqu'au {long_date(until)} ({days})"
             )
     return reminders
 

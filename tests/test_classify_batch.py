@@ -56,7 +56,10 @@ def test_verdict_lines_have_the_documented_fields() -> None:
     assert list(verdict) == ["id", "relevant", "score", "domains", "reasons", "blockers"]
     assert verdict["relevant"] is True
     assert verdict["domains"] == ["Sécurité et prévention"]
-    assert "appel de formation : « formation », « SST » dans le titre" in verdict["reasons"]  # type: ignore[operator]
+    assert (
+        "appel de formation\u00a0: «\u00a0formation\u00a0», «\u00a0SST\u00a0» dans le titre"
+        in verdict["reasons"]
+    )  # type: ignore[operator]
 
 
 def test_empty_input() -> None:

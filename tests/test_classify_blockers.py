@@ -37,7 +37,7 @@ def test_deadline_passed() -> None:
 
 def test_deadline_today_is_too_close_not_passed() -> None:
     doc = Document(title=TRAINING.title, deadline=at(TODAY, 9))
-    assert blockers(doc, min_lead_days=10) == ("délai trop court : 0 jour (minimum 10)",)
+    assert blockers(doc, min_lead_days=10) == ("délai trop court\u00a0: 0 jour (minimum 10)",)
     assert blockers(doc, min_lead_days=0) == ()
 
 
@@ -45,7 +45,9 @@ def test_lead_days_boundary() -> None:
     exactly = Document(title=TRAINING.title, deadline=at(TODAY + timedelta(days=10)))
     one_short = Document(title=TRAINING.title, deadline=at(TODAY + timedelta(days=9)))
     assert blockers(exactly, min_lead_days=10) == ()
-    assert blockers(one_short, min_lead_days=10) == ("délai trop court : 9 jours (minimum 10)",)
+    assert blockers(one_short, min_lead_days=10) == (
+        "délai trop court\u00a0: 9 jours (minimum 10)",
+    )
 
 
 def test_deadline_read_in_paris_time() -> None:
@@ -56,7 +58,7 @@ def test_deadline_read_in_paris_time() -> None:
 
 def test_region_not_served() -> None:
     doc = Document(title=TRAINING.title, places=("Corse",))
-    assert blockers(doc, regions=["Bretagne"]) == ("région non desservie : Corse",)
+    assert blockers(doc, regions=["Bretagne"]) == ("région non desservie\u00a0: Corse",)
 
 
 def test_region_served_by_region_department_or_nation() -> None:
@@ -88,7 +90,7 @@ def qualiopi(*categories: str, expires: date | None = None) -> dict[str, object]
 def test_missing_qualiopi_category() -> None:
     doc = Document(title="Bilans de compétences des agents")
     assert blockers(doc, qualiopi=qualiopi("actions de formation")) == (
-        "catégorie Qualiopi requise absente : bilans de compétences",
+        "catégorie Qualiopi requise absente\u00a0: bilans de compétences",
     )
     assert blockers(doc, qualiopi=qualiopi("bilans de compétences")) == ()
 
@@ -96,9 +98,9 @@ def test_missing_qualiopi_category() -> None:
 def test_vae_and_apprenticeship_categories() -> None:
     vae = Document(title="Accompagnement VAE des agents")
     cfa = Document(title="Formation par apprentissage de 12 apprentis")
-    assert "catégorie Qualiopi requise absente : VAE" in blockers(vae, qualiopi=qualiopi())
+    assert "catégorie Qualiopi requise absente\u00a0: VAE" in blockers(vae, qualiopi=qualiopi())
     assert blockers(cfa, qualiopi=qualiopi("actions de formation")) == (
-        "catégorie Qualiopi requise absente : apprentissage",
+        "catégorie Qualiopi requise absente\u00a0: apprentissage",
     )
 
 
@@ -128,7 +130,7 @@ def test_certificate_expiry_boundaries() -> None:
 
 def test_award_notice_is_blocked() -> None:
     assert blockers(Document(title=TRAINING.title, kind="award")) == (
-        "avis d'attribution : consultation close",
+        "avis d'attribution\u00a0: consultation close",
     )
 
 
@@ -142,7 +144,7 @@ def test_ted_nuts_codes_are_read_as_regions() -> None:
     # TED writes places as NUTS codes (the demo's TED notice: ["FRK", "FRH"]).
     assert blockers(Document(title="x", places=("FRK", "FRH")), regions=["Bretagne"]) == ()
     assert blockers(Document(title="x", places=("FRL03",)), regions=["Bretagne"]) == (
-        "région non desservie : Provence-Alpes-Côte d'Azur",
+        "région non desservie\u00a0: Provence-Alpes-Côte d'Azur",
     )
     assert blockers(Document(title="x", places=("FRY4",)), regions=["La Réunion"]) == ()
     assert blockers(Document(title="x", places=("FR",)), regions=["Bretagne"]) == ()
@@ -154,7 +156,7 @@ def test_ted_nuts_codes_are_read_as_regions() -> None:
 def test_a_region_not_served_is_named_once_with_its_departments() -> None:
     doc = Document(title="x", places=("13", "Var (83)", "84", "Corse", "2A"))
     assert blockers(doc, regions=["Bretagne"]) == (
-        "région non desservie : Provence-Alpes-Côte d'Azur (13, 83, 84), Corse (2A)",
+        "région non desservie\u00a0: Provence-Alpes-Côte d'Azur (13, 83, 84), Corse (2A)",
     )
 
 
@@ -171,7 +173,7 @@ def test_a_lot_named_after_a_region_is_a_place_of_the_call() -> None:
     doc = from_notice(call)
     assert doc.places == ("Île-de-France", "Hauts-de-France")
     assert blockers(doc, regions=["Bretagne"]) == (
-        "région non desservie : Île-de-France, Hauts-de-France",
+        "région non desservie\u00a0: Île-de-France, Hauts-de-France",
     )
 
 

@@ -111,11 +111,18 @@ def test_exclusions_still_win_when_they_are_the_purchase(title: str) -> None:
 
 def test_reasons_quote_the_notice_and_say_what_was_looked_for() -> None:
     found = RULES.assess(Document(title="FORMATIONS BAFA ET BAFD"), today=TODAY).match
-    assert found.reasons[0] == "appel de formation : « formations », « BAFA » dans le titre"
+    assert (
+        found.reasons[0]
+        == "appel de formation\u00a0: «\u00a0formations\u00a0», «\u00a0BAFA\u00a0» dans le titre"
+    )
     nothing = RULES.assess(Document(title="Fourniture de sel de déneigement"), today=TODAY).match
-    assert nothing.reasons == ("pas un appel de formation : l'objet de l'achat est « fourniture »",)
+    assert nothing.reasons == (
+        "pas un appel de formation\u00a0: l'objet de l'achat est «\u00a0fourniture\u00a0»",
+    )
     empty = RULES.assess(Document(title="Accord-cadre n° 2026-004"), today=TODAY).match
-    assert empty.reasons[0].startswith("pas un appel de formation : aucun mot de formation dans")
+    assert empty.reasons[0].startswith(
+        "pas un appel de formation\u00a0: aucun mot de formation dans"
+    )
     assert "bilan de compétences" in empty.reasons[0] and "VAE" in empty.reasons[0]
 
 

@@ -52,7 +52,7 @@ def test_format_report_shows_both_columns_and_misses() -> None:
     assert 'baseline ("formation")' in text and "classifier" in text
     assert "Domain accuracy" in text and "(1/2)" in text
     assert "- missed training call: fn" in text and "- false alarm: fp" in text
-    assert "· appel de formation : « formation » dans le titre" in text
+    assert "· appel de formation\u00a0: «\u00a0formation\u00a0» dans le titre" in text
 
 
 def test_label_topics_mapping() -> None:

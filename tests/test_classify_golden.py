@@ -261,7 +261,7 @@ def test_the_golden_sets_cover_what_matters() -> None:
     every = [r for case in rows.values() for r in case]
     reasons = [reason for r in every for reason in r["reasons"]]
     assert sum(r["training"] for r in every) > 300 and sum(r["relevant"] for r in every) > 100
-    assert any(reason.startswith("domaine « ") for reason in reasons)
+    assert any(reason.startswith("domaine «\u00a0") for reason in reasons)
     assert any(reason.startswith("ressemble au cours ") for reason in reasons)
     assert any(reason.startswith("malgré ") for reason in reasons)
     assert any("appris de vos retours" in reason for reason in reasons)

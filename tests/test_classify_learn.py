@@ -47,7 +47,7 @@ def test_a_handful_of_judgements_flips_the_verdicts_of_that_class() -> None:
         # the rules' reasons are still there, beside what was learnt
         assert after.reasons[: len(before.reasons)] == before.reasons
         learnt_reason = after.reasons[-1]
-        assert learnt_reason.startswith("appris de vos retours : ")
+        assert learnt_reason.startswith("appris de vos retours\u00a0: ")
         assert "jugés pas pertinents" in learnt_reason
     for title in LANGUAGES:  # another class: untouched
         assert verdict(learnt, title) == verdict(rules, title)

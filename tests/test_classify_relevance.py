@@ -105,7 +105,7 @@ def test_summary_and_lots_are_read() -> None:
 def test_reasons_name_phrase_field_and_cpv() -> None:
     reasons = verdict("Bilans de compétences", cpv=("80530000",)).match.reasons
     assert reasons == (
-        "appel de formation : « bilans de compétences » dans le titre",
+        "appel de formation\u00a0: «\u00a0bilans de compétences\u00a0» dans le titre",
         "code CPV 80530000 (formation professionnelle)",
     )
 
@@ -114,8 +114,8 @@ def test_incidental_formation_is_explained() -> None:
     reasons = verdict("Maintenance du logiciel de gestion de la formation").match.reasons
     assert reasons[0].startswith("pas un appel de formation")
     assert reasons == (
-        "pas un appel de formation : l'objet de l'achat est « maintenance », la formation "
-        "n'en est qu'un service annexe",
+        "pas un appel de formation\u00a0: l'objet de l'achat est «\u00a0maintenance\u00a0», "
+        "la formation n'en est qu'un service annexe",
     )
 
 

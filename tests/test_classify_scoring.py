@@ -21,8 +21,10 @@ def test_training_call_in_a_domain_is_relevant_with_reasons() -> None:
     result = match("Cours d'anglais professionnel pour les agents", places=("Rennes (35)",))
     assert result.relevant and result.score >= 60
     assert result.domains == ("Langues",)
-    assert "domaine « Langues » : « anglais » dans le titre" in result.reasons
-    assert "ressemble au cours « Anglais professionnel »" in result.reasons
+    assert (
+        "domaine «\u00a0Langues\u00a0»\u00a0: «\u00a0anglais\u00a0» dans le titre" in result.reasons
+    )
+    assert "ressemble au cours «\u00a0Anglais professionnel\u00a0»" in result.reasons
     assert "région Bretagne desservie" in result.reasons
 
 
@@ -35,9 +37,12 @@ def test_domain_cpv_raises_the_score() -> None:
     plain = match("Formation des agents", summary="anglais")
     with_cpv = match("Formation des agents", summary="anglais", cpv=("80580000",))
     assert with_cpv.score > plain.score
-    assert "domaine « Langues » : « anglais » dans le résumé" in with_cpv.reasons
     assert (
-        "domaine « Langues » : code CPV 80580000"
+        "domaine «\u00a0Langues\u00a0»\u00a0: «\u00a0anglais\u00a0» dans le résumé"
+        in with_cpv.reasons
+    )
+    assert (
+        "domaine «\u00a0Langues\u00a0»\u00a0: code CPV 80580000"
         in match("Accord-cadre", cpv=("80580000",)).reasons
     )
 
@@ -46,14 +51,15 @@ def test_excluded_phrase_rules_a_domain_out() -> None:
     result = match("Formation à la langue des signes française")
     assert "Langues" not in result.domains
     assert any(
-        r.startswith("domaine « Langues » écarté : « langue des signes »") for r in result.reasons
+        r.startswith("domaine «\u00a0Langues\u00a0» écarté\u00a0: «\u00a0langue des signes\u00a0»")
+        for r in result.reasons
     )
 
 
 def test_catalogue_certification_code_is_recognised() -> None:
     result = match("Formation certifiante RS5252 pour 12 agents")
     assert (
-        "ressemble au cours « Excel perfectionnement : tableaux croisés dynamiques »"
+        "ressemble au cours «\u00a0Excel perfectionnement : tableaux croisés dynamiques\u00a0»"
         in result.reasons
     )
 
@@ -92,7 +98,8 @@ def test_classify_notice() -> None:
     assert result.relevant and result.go
     assert set(result.domains) >= {"Bureautique et numérique", "Management"}
     assert (
-        "appel de formation : « Formation », « Management d'équipe » dans un lot" in result.reasons
+        "appel de formation\u00a0: «\u00a0Formation\u00a0», "
+        "«\u00a0Management d'équipe\u00a0» dans un lot" in result.reasons
     )
 
 
@@ -109,7 +116,7 @@ def test_classify_record_reads_jsonl_fields() -> None:
     }
     result = EXAMPLE.classify_record(record, today=TODAY)
     assert result.relevant
-    assert result.blockers == ("délai trop court : 3 jours (minimum 10)",)
+    assert result.blockers == ("délai trop court\u00a0: 3 jours (minimum 10)",)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ analysed once and shared by the notices and threads that repeat them; verdicts m
   hash seeds (``PYTHONHASHSEED=0..4``), then ``--merge OUT FILE...`` keeps the notices on which
   the five runs agree. The code before let a course's similarity depend on the order of a set
   (so on the process's hash seed) for a few notices; it no longer does
-  (``test_a_verdict_does_not_depend_on_the_hash_seed``).
+  (``test_a_verdict_does_not_depend_on_the_hash_seed``). The reasons' no-break spaces came
+  later: they are read as plain spaces in this comparison.
 """
 
 from __future__ import annotations
@@ -213,7 +214,13 @@ def test_recombined_notices_give_the_verdicts_of_the_code_before() -> None:
     for _ in range(3):  # read, seen again (kept), then kept
         for index, new in enumerate(rows_of(classifier, docs)):
             if index in recorded:
-                assert new == recorded[index], f"verdict on {new['id']} changed"
+                assert _spaces_plain(new) == recorded[index], f"verdict on {new['id']} changed"
+
+
+def _spaces_plain(verdict: dict[str, Any]) -> dict[str, Any]:
+    """The verdict with its no-break spaces as plain ones: the frozen file predates the
+    reasons' French typography (« domaine « Langues » : … » then, with no-break spaces now)."""
+    return json.loads(json.dumps(verdict, ensure_ascii=False).replace("\u00a0", " "))
 
 
 #: A recombined notice whose course similarity lies on the threshold: summed in a set's order,

@@ -56,7 +56,9 @@ def test_a_phrase_in_several_fields_counts_once_at_the_first() -> None:
         ),
         today=TODAY,
     ).match
-    assert "domaine « Langues » : « anglais » dans le titre" in match.reasons
+    assert (
+        "domaine «\u00a0Langues\u00a0»\u00a0: «\u00a0anglais\u00a0» dans le titre" in match.reasons
+    )
     assert match.domains == ("Langues",)
 
 
@@ -90,7 +92,7 @@ def test_best_course_kept_per_set_of_stems_gives_the_fresh_verdicts() -> None:
         for doc in docs:
             assert _verdict(seen_all, doc) == _verdict(Classifier(load_example_profile()), doc)
     found = seen_all.assess(docs[0], today=TODAY).match.reasons
-    assert any(r.startswith("ressemble au cours « Excel perfectionnement") for r in found)
+    assert any(r.startswith("ressemble au cours «\u00a0Excel perfectionnement") for r in found)
 
 
 def test_phrases_by_kind_are_those_found_grouped_by_kind() -> None:

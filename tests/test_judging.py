@@ -92,7 +92,7 @@ def test_judge_learn_changes_the_next_verdict_at_once(learning: Config) -> None:
         judge.learn(notice, False)  # what the console does after Store.add_feedback
     match = judge.judge(UNSEEN, today=today)
     assert not match.relevant
-    assert match.reasons[-1].startswith("appris de vos retours : 5 appels semblables")
+    assert match.reasons[-1].startswith("appris de vos retours\u00a0: 5 appels semblables")
 
 
 def test_judgements_in_the_store_teach_a_new_process_before_its_first_verdict(

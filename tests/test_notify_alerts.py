@@ -159,7 +159,7 @@ def test_a_moved_deadline_is_sent_as_an_update_to_who_was_alerted(
     text, html = parts(message)
     assert "[MISE À JOUR]" in text and "MISE À JOUR" in html
     assert "date limite repoussée au vendredi 27 mars 2026 à 12h00" in text
-    assert "lot ajouté : Bretagne" in html
+    assert "lot ajouté\u00a0: Bretagne" in html
 
 
 def test_a_corrigendum_on_another_source_is_an_update(store: Store, config: NotifySettings) -> None:

@@ -78,7 +78,7 @@ def test_corrigendum_moving_the_deadline_updates_the_tender(store: Store) -> Non
     assert update.kind == "updated" and update.tender_id == created.tender_id
     assert update.changes == (
         "date limite repoussée au vendredi 3 avril 2026 à 12h00",
-        "lot ajouté : Lot 2 — Rhône",
+        "lot ajouté\u00a0: Lot 2 — Rhône",
     )
     tender = tenders.get_tender(store, created.tender_id)
     assert tender is not None and tender.deadline == later

@@ -170,12 +170,12 @@ def read_password_token(store: Store, token: str) -> User:
         try:
             data = _password_serializer(conn).loads(token, max_age=PASSWORD_LINK_DAYS * 86400)
         except SignatureExpired:
-            raise AccountError("ce lien a expiré : demandez-en un nouveau") from None
+            raise AccountError("ce lien a expiré\u00a0: demandez-en un nouveau") from None
         except BadSignature:
             raise AccountError("ce lien n'est pas valide") from None
         row = conn.execute(sa.select(users).where(users.c.id == data.get("u"))).first()
     if row is None or _fingerprint(row._mapping["password_hash"]) != data.get("f"):
-        raise AccountError("ce lien a déjà servi : demandez-en un nouveau")
+        raise AccountError("ce lien a déjà servi\u00a0: demandez-en un nouveau")
     return user_of(row)
 
 

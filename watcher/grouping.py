@@ -155,5 +155,7 @@ def changes(
     elif notice.deadline is not None and before_deadline is None:
         found.append(f"date limite fixée au {fr.long_datetime(notice.deadline)}")
     known = {fold(lot.title) for lot in before_lots}
-    found += [f"lot ajouté : {lot.title}" for lot in notice.lots if fold(lot.title) not in known]
+    found += [
+        f"lot ajouté\u00a0: {lot.title}" for lot in notice.lots if fold(lot.title) not in known
+    ]
     return tuple(found)

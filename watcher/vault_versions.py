@@ -51,7 +51,7 @@ def inside(folder: Path, relative: Path | str) -> Path:
     root = folder.resolve()
     target = (root / relative).resolve()
     if target == root or root not in target.parents:
-        raise UploadError(f"« {relative} » sort du dossier des pièces")
+        raise UploadError(f"«\u00a0{relative}\u00a0» sort du dossier des pièces")
     return target
 
 

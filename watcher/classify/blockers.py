@@ -25,7 +25,7 @@ from watcher.fr import long_date
 from watcher.models import PARIS
 
 _CLOSED_KINDS = {
-    "award": "avis d'attribution : consultation close",
+    "award": "avis d'attribution\u00a0: consultation close",
     "cancellation": "avis d'annulation",
 }
 #: the blockers of an award or cancellation notice (the draft check words them from the call)
@@ -159,7 +159,7 @@ class Checks:
         lead = self.profile.min_lead_days
         if left < lead:
             unit = "jour" if left <= 1 else "jours"
-            return [f"délai trop court : {left} {unit} (minimum {lead})"]
+            return [f"délai trop court\u00a0: {left} {unit} (minimum {lead})"]
         return []
 
     def place_check(self, doc: Document) -> tuple[list[str], list[str]]:
@@ -179,7 +179,7 @@ class Checks:
                 return [f"département {dept} desservi"], []
             if region in self._regions:
                 return [f"région {region} desservie"], []
-        return [], [f"région non desservie : {_places_named(known)}"]
+        return [], [f"région non desservie\u00a0: {_places_named(known)}"]
 
     def qualiopi_blockers(self, categories: set[str], day: date | None, today: date) -> list[str]:
         """Missing categories and an expired certificate (``day``: the deadline's date)."""
@@ -187,7 +187,7 @@ class Checks:
             return []
         certified = self._certified
         blockers = [
-            f"catégorie Qualiopi requise absente : {c}"
+            f"catégorie Qualiopi requise absente\u00a0: {c}"
             for c in QUALIOPI_CATEGORIES
             if c in categories and c not in certified
         ]

@@ -262,7 +262,7 @@ def _reason(neighbours: list[Neighbour]) -> str:
     example = major[0].judged.title
     example = example if len(example) <= 60 else example[:59].rstrip() + "…"
     other = f", {len(minor)} dans l'autre sens" if minor else ""
-    return f"appris de vos retours : {head} {verdict} (« {example} »){other}"
+    return f"appris de vos retours\u00a0: {head} {verdict} («\u00a0{example}\u00a0»){other}"
 
 
 # ------------------------------------------------------------------------ building one

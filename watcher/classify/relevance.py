@@ -141,19 +141,21 @@ def _reasons(
         lines = evidence  # (a list of its own)
         if cpv_reason:
             lines.append(cpv_reason)
-        lines[0] = f"appel de formation : {lines[0]}"
+        lines[0] = f"appel de formation\u00a0: {lines[0]}"
         if against:
             lines.append(f"malgré {against[0]}")
         return lines
     if against:
-        return [f"pas un appel de formation : {against[0]}", *against[1:2]]
+        return [f"pas un appel de formation\u00a0: {against[0]}", *against[1:2]]
     if evidence:
         found = ", ".join(evidence)
-        return [f"pas un appel de formation : trop peu d'indices ({found})"]
+        return [f"pas un appel de formation\u00a0: trop peu d'indices ({found})"]
     if cpv_reason:
-        return [f"pas un appel de formation : {cpv_reason}"]
+        return [f"pas un appel de formation\u00a0: {cpv_reason}"]
     fields = _fields_read(an)
-    return [f"pas un appel de formation : aucun mot de formation dans {fields} ({LOOKED_FOR}…)"]
+    return [
+        f"pas un appel de formation\u00a0: aucun mot de formation dans {fields} ({LOOKED_FOR}…)"
+    ]
 
 
 def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
@@ -163,7 +165,7 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
     if len(found) == 1:  # (the most common case: one line, one quote)
         for ev in found:
             seg = ev.seg
-            return [f"« {seg.quote(ev.hit)} » dans {FIELD_NAMES[seg.field]}"]
+            return [f"«\u00a0{seg.quote(ev.hit)}\u00a0» dans {FIELD_NAMES[seg.field]}"]
     by_field: dict[str, list[str]] = {}
     # the strongest first (a stable sort: groups of equal points in the order found)
     for ev in sorted(found, key=_points, reverse=True):
@@ -173,7 +175,7 @@ def _evidence_lines(groups: dict[str, Evidence]) -> list[str]:
                 continue  # a line that would not be shown
             quotes = by_field[ev.seg.field] = []
         if len(quotes) < 3:
-            words = f"« {ev.seg.quote(ev.hit)} »"
+            words = f"«\u00a0{ev.seg.quote(ev.hit)}\u00a0»"
             if words not in quotes:
                 quotes.append(words)
     lines = []
@@ -285,7 +287,11 @@ def _segment_terms(
     objects = _objects(seg) if "object" in by_kind else []
     if kept and objects and objects[0].start < kept[0].start:
         obj = seg.quote(objects[0])
-        return [], f"l'objet de l'achat est « {obj} », la formation n'en est qu'un service annexe"
+        return (
+            [],
+            f"l'objet de l'achat est «\u00a0{obj}\u00a0», "
+            "la formation n'en est qu'un service annexe",
+        )
     if "ancillary" in by_kind or "users" in by_kind:
         listed = [h for h in kept if h.payload.ref.generic and _ancillary(seg, h, an)]
         if listed:
@@ -311,7 +317,7 @@ def _drop_incidental(seg: Segment, terms: list[Hit[Entry]]) -> tuple[list[Hit[En
             kept.append(hit)
         elif note is None and hit.payload.ref.generic:
             words = seg.quote(span)
-            note = f"« {words} » : la formation n'est pas ce qui est acheté"
+            note = f"«\u00a0{words}\u00a0»\u00a0: la formation n'est pas ce qui est acheté"
     return kept, note
 
 
@@ -361,7 +367,10 @@ def _cpv_points(codes: tuple[str, ...]) -> tuple[float, str | None]:
         return CPV_WEAK_POINTS, f"code {cpv_codes.label(weak[0])}"
     other = [c for c in codes if cpv_codes.is_non_training(c)]
     if other:
-        return -CPV_OTHER_PENALTY, f"code {cpv_codes.label(other[0])} : un achat hors formation"
+        return (
+            -CPV_OTHER_PENALTY,
+            f"code {cpv_codes.label(other[0])}\u00a0: un achat hors formation",
+        )
     return 0.0, None
 
 
@@ -377,7 +386,7 @@ def _object_head_penalty(an: Analysed, against: list[str]) -> float:
     if terms and terms[0].start < objects[0].start:
         return 0.0
     words = title.quote(objects[0])
-    note = f"l'objet de l'achat est « {words} »"
+    note = f"l'objet de l'achat est «\u00a0{words}\u00a0»"
     for line in against:
         if line.startswith(note):
             return OBJECT_HEAD_PENALTY
@@ -396,7 +405,7 @@ def _family_penalties(an: Analysed, groups: dict[str, Evidence], against: list[s
             continue
         seen.add(family.key)
         penalty += family.penalty
-        against.append(f"« {seg.quote(hit)} » ({family.label})")
+        against.append(f"«\u00a0{seg.quote(hit)}\u00a0» ({family.label})")
     return penalty
 
 
@@ -420,8 +429,8 @@ def _non_provider_call(an: Analysed, against: list[str]) -> bool:
         return False
     against.insert(
         0,
-        f"« {call} » ouvert aux entreprises ou aux financeurs (« {applicant} »), "
-        "pas aux organismes de formation",
+        f"«\u00a0{call}\u00a0» ouvert aux entreprises ou aux financeurs "
+        f"(«\u00a0{applicant}\u00a0»), pas aux organismes de formation",
     )
     return True
 

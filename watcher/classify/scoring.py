@@ -154,7 +154,7 @@ class ProfileScorer:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self._cpv = [tuple(_prefix(c) for c in d.cpv) for d in profile.domains]
-        names = ", ".join(f"« {d.name} »" for d in profile.domains[:4])
+        names = ", ".join(f"«\u00a0{d.name}\u00a0»" for d in profile.domains[:4])
         more = ", …" if len(profile.domains) > 4 else ""
         self._outside = f"hors de vos domaines ({names}{more})"
         self._courses: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -200,7 +200,9 @@ class ProfileScorer:
             result.fit = max(0.0, ranked[0][1])
         course, similarity = self._best_course(an)
         if course is not None and similarity >= MIN_COURSE_SIMILARITY:
-            reasons.append(f"ressemble au cours « {self.profile.catalogue[course].title} »")
+            reasons.append(
+                f"ressemble au cours «\u00a0{self.profile.catalogue[course].title}\u00a0»"
+            )
             result.fit = max(result.fit, COURSE_WEIGHT * similarity)
         if not reasons and self.profile.domains:
             reasons.append(self._outside)
@@ -231,13 +233,14 @@ class ProfileScorer:
         """One line per domain: the notice's own words (two at most) and where, or the CPV."""
         name = self.profile.domains[i].name
         if not found:
-            return f"domaine « {name} » : code CPV {code}"
+            return f"domaine «\u00a0{name}\u00a0»\u00a0: code CPV {code}"
         quotes: list[str] = []
         for _pts, seg, hit in found:
-            words = f"« {seg.quote(hit)} »"
+            words = f"«\u00a0{seg.quote(hit)}\u00a0»"
             if words not in quotes and len(quotes) < 2:
                 quotes.append(words)
-        return f"domaine « {name} » : {', '.join(quotes)} dans {FIELD_NAMES[found[0][1].field]}"
+        where = FIELD_NAMES[found[0][1].field]
+        return f"domaine «\u00a0{name}\u00a0»\u00a0: {', '.join(quotes)} dans {where}"
 
     def _excluded(self, an: Analysed, reasons: list[Reason]) -> set[int]:
         excluded: set[int] = set()
@@ -248,7 +251,8 @@ class ProfileScorer:
                 name = self.profile.domains[i].name
                 words = seg.quote(hit)
                 reasons.append(
-                    f"domaine « {name} » écarté : « {words} » dans {FIELD_NAMES[seg.field]}"
+                    f"domaine «\u00a0{name}\u00a0» écarté\u00a0: «\u00a0{words}\u00a0» "
+                    f"dans {FIELD_NAMES[seg.field]}"
                 )
         return excluded
 

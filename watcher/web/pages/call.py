@@ -74,7 +74,7 @@ def _call_page(request: Request, extra: dict[str, Any], status_code: int) -> Res
         request,
         "call.html",
         {
-            "title": f"Appel n° {call.tender.id}",
+            "title": f"Appel n°\u00a0{call.tender.id}",
             "call": context,
             "statuses": STATUS_LABELS,
             "people": _people(accounts.list_users(console.store), call.owner, console),

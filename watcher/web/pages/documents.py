@@ -153,7 +153,7 @@ async def upload(request: Request) -> Response:
                 "types": ", ".join(web.upload_types),
                 "max_mb": web.upload_max_mb,
                 "today": datetime.now(PARIS).date().isoformat(),
-                "error": f"{document.title} : {error}",
+                "error": f"{document.title}\u00a0: {error}",
             },
             status_code=400,
         )

@@ -81,7 +81,7 @@ async def _someone_else(request: Request, action: Action) -> Response | None:
     user = await run_in_threadpool(current_user, console, session)
     if user is not None and user.email != action.recipient:
         message = (
-            f"Ce lien a été envoyé à {action.recipient} ; vous êtes connecté en tant que "
+            f"Ce lien a été envoyé à {action.recipient}\u00a0; vous êtes connecté en tant que "
             f"{user.email}. Il n'est pas utilisable ici."
         )
         return page(
