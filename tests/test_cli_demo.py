@@ -187,7 +187,7 @@ def test_the_console_page_names_the_same_call(demo: tuple[Path, str, str]) -> No
         page = httpx.get(f"{base}/appels/{number}", timeout=60)
     assert page.status_code == 200
     text = html.unescape(page.text)
-    assert f"<title>Appel n° {number} " in text
+    assert f"<title>Appel n°\u00a0{number} " in text
     assert re.search(r"<h1[^>]*>([^<]*)</h1>", text)[1] == title  # type: ignore[index]
 
 

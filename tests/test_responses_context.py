@@ -199,6 +199,6 @@ def test_the_demo_documents_show_an_attestation_expiring_before_the_deadline(
     )
     assert (tmp_path / "documents" / "certificat-qualiopi.pdf").read_bytes().startswith(b"%PDF")
     assert result.warnings == [
-        "Attestation de vigilance URSSAF (moins de 6 mois) : expire avant la date limite"
+        "Attestation de vigilance URSSAF (moins de 6 mois)\u00a0: expire avant la date limite"
     ]
     assert date(2026, 3, 2) == SAMPLE_DAY

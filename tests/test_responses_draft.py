@@ -363,7 +363,7 @@ def test_lot_option_drafts_one_lot(tmp_path: Path, vault: Vault, wanted: str) ->
     dc2 = docx_text(found["DC2.docx"])
     assert "Lot 2\u00a0: Sessions en Pays de la Loire" in dc2
     memoire = docx_text(found["memoire-technique.docx"])
-    assert "le lot 2 : Sessions en Pays de la Loire" in memoire and "Lot 1 —" not in memoire
+    assert "le lot 2\u00a0: Sessions en Pays de la Loire" in memoire and "Lot 1 —" not in memoire
 
 
 def test_unknown_lot_and_lot_of_a_call_without_lots(tmp_path: Path, vault: Vault) -> None:

@@ -255,8 +255,8 @@ def test_reminders_cover_missing_documents_and_renewals_due(tmp_path: Path) -> N
     )
     reminders = document_reminders(vault, TODAY, within_days=30)
     assert reminders == [
-        "extrait Kbis manquant : à fournir",
-        "Attestation URSSAF : à renouveler, valable jusqu'au jeudi 19 mars 2026 (17 jours)",
+        "extrait Kbis manquant\u00a0: à fournir",
+        "Attestation URSSAF\u00a0: à renouveler, valable jusqu'au jeudi 19 mars 2026 (17 jours)",
     ]
 
 
