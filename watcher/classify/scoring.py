@@ -21,8 +21,8 @@ from collections import defaultdict
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from itertools import pairwise
-from operator import itemgetter
+from itertools import chain, pairwise
+from operator import attrgetter, itemgetter
 
 from watcher.classify import topics as tx
 from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
@@ -290,14 +290,14 @@ class ProfileScorer:
                 return hit.payload.ref, 1.0
         # the course stems of the notice (not its buyer's): the best course is a pure
         # function of them, kept (they repeat across a feed)
-        stems_of_courses = self._course_stems
-        found: set[str] = set()
-        for seg in an.segments:
-            if seg.field != "buyer":
-                found.update(stems_of_courses.intersection(seg.seq))
-        if not found:
+        # (the buyer's segment is the last one: ``analysis.analyse``; the set of stems in one
+        # call, in C)
+        segments = an.segments
+        if segments and segments[-1].field == "buyer":
+            segments = segments[:-1]
+        key = self._course_stems.intersection(_chain(map(_seq, segments)))
+        if not key:
             return None, 0.0
-        key = frozenset(found)
         best = self._best_of.get(key)
         if best is None:
             if len(self._best_of) >= _BEST_OF_MAX:
@@ -361,6 +361,8 @@ def _strength(points: float) -> float:
 
 
 _second = itemgetter(1)
+_seq = attrgetter("seq")
+_chain = chain.from_iterable
 
 
 def _prefix(code: str) -> str:
@@ -372,4 +374,6 @@ def _content(text: str) -> set[str]:
 
 
 def score(probability: float, fit: float) -> int:
-    return max(0, min(100, round(100 * probability * (BASE_SHARE + (1 - BASE_SHARE) * fit))))
+    value = round(100 * probability * (BASE_SHARE + (1 - BASE_SHARE) * fit))
+    # (``max(0, min(100, value))`` without the two calls: this runs once per notice)
+    return 0 if value < 0 else 100 if value > 100 else value
