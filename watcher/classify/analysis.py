@@ -245,14 +245,27 @@ def analyse(doc: Document, phrases: Phrases) -> Analysed:
     body = doc.body
     head, rest = split_body(body[:BODY_LIMIT]) if body else ("", "")
     read = []  # the segments with words, in the order of ``scoring.FIELD_ORDER``
-    seg = _short("title", doc.title, phrases)
+    # (the kept segments looked up here, without a call: this runs once per notice)
+    kept = phrases.segment.by_field
+    title = doc.title
+    seg = kept["title"].get(title) if len(title) <= SHARED_TEXT_MAX else None
+    if seg is None:
+        seg = _not_kept("title", title, phrases)
     if seg.seq:
         read.append(seg)
-    for lot in doc.lots:
-        seg = _short("lots", lot, phrases)
-        if seg.seq:
-            read.append(seg)
-    seg = _short("summary", doc.summary, phrases)
+    lots = doc.lots
+    if lots:
+        kept_lots = kept["lots"]
+        for lot in lots:
+            seg = kept_lots.get(lot) if len(lot) <= SHARED_TEXT_MAX else None
+            if seg is None:
+                seg = _not_kept("lots", lot, phrases)
+            if seg.seq:
+                read.append(seg)
+    summary = doc.summary
+    seg = kept["summary"].get(summary) if len(summary) <= SHARED_TEXT_MAX else None
+    if seg is None:
+        seg = _not_kept("summary", summary, phrases)
     if seg.seq:
         read.append(seg)
     if head:
@@ -302,13 +315,11 @@ SHARED_SEGMENTS = 4096
 SHARED_TEXT_MAX = 400
 
 
-def _short(field: str, text: str, phrases: Phrases) -> Segment:
-    """The segment of a title, lot or summary: kept when the text is short and was seen
-    recently, so that a text seen once (most titles) neither costs nor evicts anything."""
+def _not_kept(field: str, text: str, phrases: Phrases) -> Segment:
+    """The segment of a title, lot or summary not kept (``analyse`` looked it up): kept from
+    its second reading when the text is short, so that a text seen once (most titles) neither
+    costs nor evicts anything."""
     if len(text) <= SHARED_TEXT_MAX:
-        found = phrases.segment.by_field[field].get(text)
-        if found is not None:
-            return found
         seen = phrases.seen
         if text in seen:  # read a second time: kept from now on
             found = _segment(field, text, phrases)
