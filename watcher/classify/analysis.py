@@ -136,12 +136,17 @@ class Segment:
         return self.by_kind.get(kind, _NONE)
 
     def read_later(self) -> None:
-        """Match the phrases of ``LATER_KINDS`` (once). The hits are published as a new dict,
-        then ``later`` cleared: a segment shared between notices and threads is never changed
-        in place, and a reader that finds ``later`` None finds every kind."""
+        """Match the phrases of ``LATER_KINDS`` (once). The hits of a kept segment are
+        published as a new dict, then ``later`` cleared: a segment shared between notices and
+        threads is never changed in place, and a reader that finds ``later`` None finds every
+        kind (a segment not kept belongs to one notice: its dict is updated)."""
         later = self.later
         if later is not None:
-            self.by_kind = {**self.by_kind, **later.find_by_kind(self.seq)}
+            found = later.find_by_kind(self.seq)
+            if self.kept:
+                self.by_kind = {**self.by_kind, **found}
+            elif found:  # a segment of one notice alone (most titles): no new dict
+                self.by_kind.update(found)
             self.later = None
 
     def quote(self, hit: Hit[Entry]) -> str:
