@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from watcher.classify import Classifier, Document, load_example_profile
 from watcher.classify.analysis import BODY_HEAD, analyse, read_rest
-from watcher.classify.phrases import PhraseIndex
+from watcher.classify.phrases import PLACED_MAX, PhraseIndex
 from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST
 from watcher.classify.text import Tokens, span_key, stems
 from watcher.classify.topics import FIELD_WEIGHTS as TOPIC_FIELD_WEIGHTS
@@ -110,6 +110,31 @@ def test_phrases_by_kind_are_those_found_grouped_by_kind() -> None:
         for hit in index.find(seq):
             grouped[hit.payload[0]].append(hit)
         assert index.find_by_kind(seq) == grouped
+
+
+def test_hits_kept_per_position_are_those_found_in_every_text() -> None:
+    """One-word hits are kept per word and position: texts read again, a word moved to
+    another position, and positions beyond ``PLACED_MAX`` (not kept) find the hits of
+    ``find``."""
+    index: PhraseIndex[tuple[str, int]] = PhraseIndex()
+    for i, phrase in enumerate(["formation", "anglais", "cours d'anglais", "SST", "sst"]):
+        index.add(phrase, ("term" if i % 2 else "topic", i))
+    filler = " ".join(f"mot{n}" for n in range(PLACED_MAX))
+    texts = [
+        "Formation anglais SST",
+        "SST formation anglais",
+        "cours d'anglais, formation",
+        f"{filler} formation anglais SST",
+        "Formation anglais SST",
+        f"{filler} formation anglais SST",
+    ]
+    for text in texts:
+        seq = stems(text)
+        grouped = defaultdict(list)
+        for hit in index.find(seq):
+            grouped[hit.payload[0]].append(hit)
+        assert index.find_by_kind(seq) == grouped
+        assert grouped
 
 
 def test_a_phrase_added_after_a_search_is_found() -> None:
