@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
@@ -54,6 +53,52 @@ LEARNER = "learner"
 #: Kinds of phrase matched only when first asked for: stage 2's (a training call's), and who
 #: learns (beside a term that needs a learner).
 LATER_KINDS = frozenset({"topic", "domain", "exclude", "certification", LEARNER})
+#: Every kind of phrase, each as one bit of an int: the kinds found in a segment
+#: (``Segment.mask``) and in a notice (``Analysed.kinds``, a few ORs of kept masks), tested
+#: with one AND.
+KINDS = (
+    "term",
+    "incidental",
+    "object",
+    "not_object",
+    "ancillary",
+    "users",
+    "call",
+    "applicant",
+    "provider",
+    "apprentice",
+    "veto",
+    "family",
+    "topic",
+    "domain",
+    "exclude",
+    "certification",
+    LEARNER,
+)
+KIND_BITS = {kind: 1 << i for i, kind in enumerate(KINDS)}
+assert KIND_BITS.keys() >= LATER_KINDS
+(TERM, OBJECT, CALL, APPLICANT, FAMILY, TOPIC, DOMAIN, EXCLUDE, CERTIFICATION) = (
+    KIND_BITS[kind]
+    for kind in (
+        "term",
+        "object",
+        "call",
+        "applicant",
+        "family",
+        "topic",
+        "domain",
+        "exclude",
+        "certification",
+    )
+)
+
+
+def mask_of(kinds: Iterable[str]) -> int:
+    """The bits of ``kinds`` (``KIND_BITS``)."""
+    mask = 0
+    for kind in kinds:
+        mask |= KIND_BITS[kind]
+    return mask
 
 
 class Phrases:
@@ -69,6 +114,8 @@ class Phrases:
         self.index: PhraseIndex[Entry] = PhraseIndex()
         self.later: PhraseIndex[Entry] = PhraseIndex()
         for phrase, entry in phrases:
+            if entry.kind not in KIND_BITS:
+                raise ValueError(f"unknown kind of phrase: {entry.kind!r}")
             (self.later if entry.kind in LATER_KINDS else self.index).add(phrase, entry)
         self.memo: dict[str, Segment] = {}
         #: (field, short text) -> its segment, kept (bounded: cleared when full; plain
@@ -129,6 +176,8 @@ class Segment:
     kept: bool = False
     #: stage 1's counted terms of a kept segment, once computed (``relevance._best_terms``)
     terms: Any = None
+    #: the kinds of ``by_kind`` (``mask_of``)
+    mask: int = 0
 
     def of(self, kind: str) -> list[Hit[Entry]]:
         if self.later is not None and kind in LATER_KINDS:
@@ -147,6 +196,8 @@ class Segment:
                 self.by_kind = {**self.by_kind, **found}
             elif found:  # a segment of one notice alone (most titles): no new dict
                 self.by_kind.update(found)
+            if found:
+                self.mask |= mask_of(found)
             self.later = None
 
     def quote(self, hit: Hit[Entry]) -> str:
@@ -161,8 +212,8 @@ class Segment:
 class Analysed:
     doc: Document
     segments: list[Segment]
-    #: the kinds of phrase found anywhere (most notices have few: a fast "none")
-    kinds: set[str]
+    #: the kinds of phrase found anywhere, as bits (``KIND_BITS``: a fast "none")
+    kinds: int
     #: the part of the body not read yet (read by ``read_rest`` when undecided)
     rest: str = ""
     #: the general topics, once computed (``scoring.topics_of``: the verdict and the learner
@@ -182,13 +233,14 @@ class Analysed:
             for seg in self.segments:
                 if seg.later is not None:  # (it may have been read already: kept, learners)
                     seg.read_later()
-                kinds.update(seg.by_kind)
+                kinds |= seg.mask
+            self.kinds = kinds
 
     def hits(self, kind: str, *, buyer: bool = False) -> list[tuple[Segment, Hit[Entry]]]:
         """(segment, hit) pairs of one kind, in reading order; the buyer only if asked."""
         if kind in LATER_KINDS and not self.later_read:
             self.read_later()
-        if kind not in self.kinds:
+        if not self.kinds & KIND_BITS[kind]:
             return _NONE
         # every segment holds the hits of ``kind`` now (those of ``LATER_KINDS`` were read)
         found = []
@@ -281,10 +333,10 @@ def analyse(doc: Document, phrases: Phrases) -> Analysed:
     seg = _buyer_segment(doc.buyer, phrases) if buyer is None else buyer
     if seg.seq:
         read.append(seg)
-    return Analysed(doc, read, set().union(*map(_by_kind, read)), rest)
-
-
-_by_kind = attrgetter("by_kind")
+    kinds = 0
+    for seg in read:
+        kinds |= seg.mask
+    return Analysed(doc, read, kinds, rest)
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:
@@ -298,7 +350,7 @@ def read_rest(an: Analysed, phrases: Phrases) -> bool:
         an.segments.insert(at, seg)
         if an.later_read:
             seg.read_later()
-        an.kinds.update(seg.by_kind)
+        an.kinds |= seg.mask
         an.topics = None
     return True
 
@@ -363,4 +415,13 @@ def _segment(field: str, text: str, phrases: Phrases) -> Segment:
     seq = tokens.seq
     if not seq:
         return Segment(field, text, seq, {}, tokens, None)
-    return Segment(field, text, seq, phrases.index.find_by_kind(seq), tokens, phrases.later)
+    by_kind = phrases.index.find_by_kind(seq)
+    mask = 0
+    for kind in by_kind:  # (``mask_of``, written out: every text read goes through here)
+        mask |= _BITS[kind]
+    seg = Segment(field, text, seq, by_kind, tokens, phrases.later)
+    seg.mask = mask
+    return seg
+
+
+_BITS = KIND_BITS

@@ -25,7 +25,16 @@ from itertools import chain, pairwise
 from operator import attrgetter, itemgetter
 
 from watcher.classify import topics as tx
-from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
+from watcher.classify.analysis import (
+    CERTIFICATION,
+    DOMAIN,
+    EXCLUDE,
+    FIELD_NAMES,
+    TOPIC,
+    Analysed,
+    Entry,
+    Segment,
+)
 from watcher.classify.phrases import Hit
 from watcher.classify.profile import Profile
 from watcher.classify.text import AND, stems
@@ -115,7 +124,7 @@ def _topics(an: Analysed) -> list[str]:
     if not an.later_read:
         an.read_later()
     points: dict[str, float] = {}
-    if "topic" in an.kinds:
+    if an.kinds & TOPIC:
         # each phrase counts once, at its first field: the best, as the fields are read in
         # an order of non-increasing weight (``FIRST_IS_BEST``)
         weights = tx.FIELD_WEIGHTS
@@ -209,10 +218,10 @@ class ProfileScorer:
     def _domains(self, an: Analysed, reasons: list[Reason]) -> dict[int, float]:
         """Strength of each domain found (phrases, CPV), with its reasons (written lazily)."""
         kinds = an.kinds
-        excluded = self._excluded(an, reasons) if "exclude" in kinds else _NO_DOMAINS
+        excluded = self._excluded(an, reasons) if kinds & EXCLUDE else _NO_DOMAINS
         points: dict[int, float] = {}
         found: dict[int, list[tuple[float, Segment, Hit[Entry]]]] = {}
-        if "domain" in kinds:
+        if kinds & DOMAIN:
             _domain_evidence(an, excluded, points, found)
         cpv = self._cpv_points(an, excluded, points) if self._any_cpv else _NO_CODES
         if not points:
@@ -285,7 +294,7 @@ class ProfileScorer:
     def _best_course(self, an: Analysed) -> tuple[int | None, float]:
         if not self.profile.catalogue:
             return None, 0.0
-        if "certification" in an.kinds:
+        if an.kinds & CERTIFICATION:
             for _seg, hit in an.hits("certification", buyer=True):
                 return hit.payload.ref, 1.0
         # the course stems of the notice (not its buyer's): the best course is a pure
