@@ -209,32 +209,6 @@ def test_topic_refs_kept_per_segment_give_the_points_of_every_hit() -> None:
         )
 
 
-def test_domain_hits_kept_per_segment_are_the_first_of_each_phrase() -> None:
-    """Each segment's domain phrases, the first hit of each (``Segment.domain_hits``), give
-    a notice sharing the segment the fit of its first reading."""
-    classifier = Classifier(load_example_profile())
-    phrases = classifier._index
-    phrases.segment.cache_clear()
-    phrases.seen.clear()
-    doc = Document(
-        title="Formation Excel, anglais et Excel avancé des managers",
-        lots=("Lot 1 : anglais et anglais des affaires", "Lot 2 : Excel et Word, Excel"),
-        summary="Formation anglais et bureautique Excel pour les managers",
-    )
-    fits = []
-    for _ in range(3):  # read, then kept, then shared
-        an = analyse(doc, phrases)
-        fit = classifier._scorer.fit(an)
-        fits.append((fit.fit, fit.domains, fit.shown(10)))
-        for seg in an.segments:
-            first: dict[object, object] = {}
-            for hit in seg.by_kind.get("domain", []):
-                first.setdefault(hit.payload.ref, hit)
-            assert list(seg.domain_hits or ()) == list(first.items())
-        assert any(len(seg.by_kind.get("domain", [])) > len(seg.domain_hits) for seg in an.segments)
-    assert fits[0] == fits[1] == fits[2] and len(fits[0][1]) >= 2
-
-
 def test_a_phrase_of_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         Phrases([("formation", Entry("formations", None))])

@@ -181,9 +181,6 @@ class Segment:
     #: stage 2's (topic key, phrase) of the topic hits, each once, once computed
     #: (``scoring._topic_refs``)
     topic_refs: tuple[tuple[str, str], ...] | None = None
-    #: stage 2's (domain index and phrase, first hit) of each domain phrase, once computed
-    #: (``scoring._domain_hits``)
-    domain_hits: Any = None
 
     def of(self, kind: str) -> list[Hit[Entry]]:
         if self.later is not None and kind in LATER_KINDS:

@@ -348,12 +348,11 @@ def _domain_evidence(
     added to its domain's, in reading order (the order of its points too)."""
     counted: set[tuple[int, str]] = set()
     for seg in an.segments:  # (the buyer's too)
-        hits = seg.domain_hits
-        if hits is None:
-            hits = _domain_hits(seg)
+        hits = seg.by_kind.get("domain")
         if hits:
             pts = DOMAIN_FIELD_WEIGHTS[seg.field]
-            for key, hit in hits:  # (key: (domain index, phrase))
+            for hit in hits:
+                key = hit[2][1]  # (domain index, phrase)
                 if key in counted:
                     continue
                 counted.add(key)
@@ -367,19 +366,6 @@ def _domain_evidence(
                 else:
                     evidence.append((pts, seg, hit))
                     points[i] += pts
-
-
-def _domain_hits(seg: Segment) -> tuple[tuple[tuple[int, str], Hit[Entry]], ...]:
-    """(domain index and phrase, first hit) of each domain phrase of a segment, in reading
-    order; kept on the segment as ``_topic_refs`` keeps its topics."""
-    hits = seg.by_kind.get("domain")
-    first: dict[tuple[int, str], Hit[Entry]] = {}
-    if hits:
-        for hit in hits:
-            first.setdefault(hit[2][1], hit)
-    found = tuple(first.items())
-    seg.domain_hits = found
-    return found
 
 
 _NO_DOMAINS: frozenset[int] = frozenset()
