@@ -24,7 +24,7 @@ from watcher.classify.analysis import (
     read_rest,
 )
 from watcher.classify.phrases import PLACED_MAX, PhraseIndex
-from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST, topics_of
+from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST
 from watcher.classify.text import Tokens, span_key, stems
 from watcher.classify.topics import FIELD_WEIGHTS as TOPIC_FIELD_WEIGHTS
 
@@ -176,37 +176,6 @@ def test_the_kinds_as_bits_are_the_kinds_of_the_hits() -> None:
     assert all(seg.mask == mask_of(seg.by_kind) for seg in an.segments)
     for kind, bit in KIND_BITS.items():
         assert bool(an.hits(kind, buyer=True)) == bool(an.kinds & bit)
-
-
-def test_topic_refs_kept_per_segment_give_the_points_of_every_hit() -> None:
-    """Each segment's topic phrases, once each (``Segment.topic_refs``), read again by the
-    notices sharing it, give the points counted hit by hit."""
-    classifier = Classifier(load_example_profile())
-    phrases = classifier._index
-    phrases.segment.cache_clear()
-    phrases.seen.clear()
-    doc = Document(
-        title="Cours d'anglais, anglais des affaires et Excel",
-        lots=("Lot 1 : anglais", "Lot 2 : Excel et Word, Excel avancé"),
-        summary="Formation anglais et bureautique Excel",
-    )
-    for _ in range(3):  # read, then kept, then shared
-        an = analyse(doc, phrases)
-        an.read_later()
-        points: dict[str, float] = {}
-        counted: set[tuple[str, str]] = set()
-        for seg in an.segments:
-            for hit in seg.by_kind.get("topic", []):
-                ref = hit.payload.ref
-                if ref not in counted:
-                    counted.add(ref)
-                    points[ref[0]] = points.get(ref[0], 0.0) + TOPIC_FIELD_WEIGHTS[seg.field]
-        top = max(points.values())
-        expected = [k for k, p in sorted(points.items(), key=lambda kv: -kv[1]) if p >= top / 2]
-        assert topics_of(an) == expected and len(expected) >= 1
-        assert all(
-            len(set(seg.topic_refs or ())) == len(seg.topic_refs or ()) for seg in an.segments
-        )
 
 
 def test_a_phrase_of_an_unknown_kind_is_refused() -> None:

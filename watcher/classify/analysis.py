@@ -178,9 +178,6 @@ class Segment:
     terms: Any = None
     #: the kinds of ``by_kind`` (``mask_of``)
     mask: int = 0
-    #: stage 2's (topic key, phrase) of the topic hits, each once, once computed
-    #: (``scoring._topic_refs``)
-    topic_refs: tuple[tuple[str, str], ...] | None = None
 
     def of(self, kind: str) -> list[Hit[Entry]]:
         if self.later is not None and kind in LATER_KINDS:

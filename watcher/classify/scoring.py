@@ -130,12 +130,11 @@ def _topics(an: Analysed) -> list[str]:
         weights = tx.FIELD_WEIGHTS
         counted: set[tuple[str, str]] = set()
         for seg in an.segments:  # (the buyer's too)
-            refs = seg.topic_refs
-            if refs is None:
-                refs = _topic_refs(seg)
-            if refs:
+            hits = seg.by_kind.get("topic")
+            if hits:
                 pts = weights[seg.field]
-                for ref in refs:
+                for hit in hits:
+                    ref = hit[2][1]  # (topic key, phrase)
                     if ref not in counted:
                         counted.add(ref)
                         key = ref[0]
@@ -156,16 +155,6 @@ def _topics(an: Analysed) -> list[str]:
         if pts >= half:
             kept.append(key)
     return kept
-
-
-def _topic_refs(seg: Segment) -> tuple[tuple[str, str], ...]:
-    """The (topic key, phrase) of a segment's topic hits, each once, in reading order; kept
-    on the segment (its topic hits are all found: ``_topics`` read the later kinds), a value
-    published whole that notices and threads sharing the segment only read."""
-    hits = seg.by_kind.get("topic")
-    refs = tuple(dict.fromkeys([hit[2][1] for hit in hits])) if hits else ()
-    seg.topic_refs = refs
-    return refs
 
 
 class ProfileScorer:
