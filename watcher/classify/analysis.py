@@ -185,17 +185,13 @@ class Segment:
         return self.by_kind.get(kind, _NONE)
 
     def read_later(self) -> None:
-        """Match the phrases of ``LATER_KINDS`` (once). The hits of a kept segment are
-        published as a new dict, then ``later`` cleared: a segment shared between notices and
-        threads is never changed in place, and a reader that finds ``later`` None finds every
-        kind (a segment not kept belongs to one notice: its dict is updated)."""
+        """Match the phrases of ``LATER_KINDS`` (once). The hits are published as a new dict,
+        then ``later`` cleared: a segment shared between notices and threads is never changed
+        in place, and a reader that finds ``later`` None finds every kind."""
         later = self.later
         if later is not None:
             found = later.find_by_kind(self.seq)
-            if self.kept:
-                self.by_kind = {**self.by_kind, **found}
-            elif found:  # a segment of one notice alone (most titles): no new dict
-                self.by_kind.update(found)
+            self.by_kind = {**self.by_kind, **found}
             if found:
                 self.mask |= mask_of(found)
             self.later = None
