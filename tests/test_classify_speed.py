@@ -9,9 +9,21 @@ from collections import defaultdict
 from datetime import date
 from itertools import pairwise
 
+import pytest
+
 from watcher.classify import Classifier, Document, load_example_profile
-from watcher.classify.analysis import BODY_HEAD, analyse, read_rest
-from watcher.classify.phrases import PhraseIndex
+from watcher.classify.analysis import (
+    BODY_HEAD,
+    KIND_BITS,
+    TERM,
+    TOPIC,
+    Entry,
+    Phrases,
+    analyse,
+    mask_of,
+    read_rest,
+)
+from watcher.classify.phrases import PLACED_MAX, PhraseIndex
 from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST
 from watcher.classify.text import Tokens, span_key, stems
 from watcher.classify.topics import FIELD_WEIGHTS as TOPIC_FIELD_WEIGHTS
@@ -112,6 +124,65 @@ def test_phrases_by_kind_are_those_found_grouped_by_kind() -> None:
         for hit in index.find(seq):
             grouped[hit.payload[0]].append(hit)
         assert index.find_by_kind(seq) == grouped
+
+
+def test_hits_kept_per_position_are_those_found_in_every_text() -> None:
+    """One-word hits are kept per word and position: texts read again, a word moved to
+    another position, and positions beyond ``PLACED_MAX`` (not kept) find the hits of
+    ``find``."""
+    index: PhraseIndex[tuple[str, int]] = PhraseIndex()
+    for i, phrase in enumerate(["formation", "anglais", "cours d'anglais", "SST", "sst"]):
+        index.add(phrase, ("term" if i % 2 else "topic", i))
+    filler = " ".join(f"mot{n}" for n in range(PLACED_MAX))
+    texts = [
+        "Formation anglais SST",
+        "SST formation anglais",
+        "cours d'anglais, formation",
+        f"{filler} formation anglais SST",
+        "Formation anglais SST",
+        f"{filler} formation anglais SST",
+    ]
+    for text in texts:
+        seq = stems(text)
+        grouped = defaultdict(list)
+        for hit in index.find(seq):
+            grouped[hit.payload[0]].append(hit)
+        assert index.find_by_kind(seq) == grouped
+        assert grouped
+
+
+def test_the_kinds_as_bits_are_the_kinds_of_the_hits() -> None:
+    """``Analysed.kinds`` and each ``Segment.mask`` hold the bits of the kinds found, before
+    and after the later kinds are read, the rest of a body included."""
+    classifier = Classifier(load_example_profile())
+    phrases = classifier._index
+    body = "Le règlement de la consultation s'applique. " * (BODY_HEAD // 20)
+    doc = Document(
+        title="Fourniture de logiciels et formation des utilisateurs",
+        lots=("Lot 1 : cours d'anglais",),
+        summary="Accompagnement VAE des agents",
+        body=body + " bilan de compétences des salariés",
+        buyer="Ville de Lyon",
+    )
+    an = analyse(doc, phrases)
+
+    def found() -> int:
+        return mask_of({kind for seg in an.segments for kind, hits in seg.by_kind.items() if hits})
+
+    assert an.kinds == found() and an.kinds & TERM
+    assert all(seg.mask == mask_of(seg.by_kind) for seg in an.segments)
+    an.read_later()
+    assert an.kinds == found() and an.kinds & TOPIC
+    assert read_rest(an, phrases)
+    assert an.kinds == found()
+    assert all(seg.mask == mask_of(seg.by_kind) for seg in an.segments)
+    for kind, bit in KIND_BITS.items():
+        assert bool(an.hits(kind, buyer=True)) == bool(an.kinds & bit)
+
+
+def test_a_phrase_of_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown kind"):
+        Phrases([("formation", Entry("formations", None))])
 
 
 def test_a_phrase_added_after_a_search_is_found() -> None:

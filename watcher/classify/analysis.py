@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from watcher.classify import vocabulary as voc
@@ -54,6 +53,52 @@ LEARNER = "learner"
 #: Kinds of phrase matched only when first asked for: stage 2's (a training call's), and who
 #: learns (beside a term that needs a learner).
 LATER_KINDS = frozenset({"topic", "domain", "exclude", "certification", LEARNER})
+#: Every kind of phrase, each as one bit of an int: the kinds found in a segment
+#: (``Segment.mask``) and in a notice (``Analysed.kinds``, a few ORs of kept masks), tested
+#: with one AND.
+KINDS = (
+    "term",
+    "incidental",
+    "object",
+    "not_object",
+    "ancillary",
+    "users",
+    "call",
+    "applicant",
+    "provider",
+    "apprentice",
+    "veto",
+    "family",
+    "topic",
+    "domain",
+    "exclude",
+    "certification",
+    LEARNER,
+)
+KIND_BITS = {kind: 1 << i for i, kind in enumerate(KINDS)}
+assert KIND_BITS.keys() >= LATER_KINDS
+(TERM, OBJECT, CALL, APPLICANT, FAMILY, TOPIC, DOMAIN, EXCLUDE, CERTIFICATION) = (
+    KIND_BITS[kind]
+    for kind in (
+        "term",
+        "object",
+        "call",
+        "applicant",
+        "family",
+        "topic",
+        "domain",
+        "exclude",
+        "certification",
+    )
+)
+
+
+def mask_of(kinds: Iterable[str]) -> int:
+    """The bits of ``kinds`` (``KIND_BITS``)."""
+    mask = 0
+    for kind in kinds:
+        mask |= KIND_BITS[kind]
+    return mask
 
 
 class Phrases:
@@ -69,6 +114,8 @@ class Phrases:
         self.index: PhraseIndex[Entry] = PhraseIndex()
         self.later: PhraseIndex[Entry] = PhraseIndex()
         for phrase, entry in phrases:
+            if entry.kind not in KIND_BITS:
+                raise ValueError(f"unknown kind of phrase: {entry.kind!r}")
             (self.later if entry.kind in LATER_KINDS else self.index).add(phrase, entry)
         self.memo: dict[str, Segment] = {}
         #: (field, short text) -> its segment, kept (bounded: cleared when full; plain
@@ -129,6 +176,8 @@ class Segment:
     kept: bool = False
     #: stage 1's counted terms of a kept segment, once computed (``relevance._best_terms``)
     terms: Any = None
+    #: the kinds of ``by_kind`` (``mask_of``)
+    mask: int = 0
 
     def of(self, kind: str) -> list[Hit[Entry]]:
         if self.later is not None and kind in LATER_KINDS:
@@ -141,7 +190,10 @@ class Segment:
         in place, and a reader that finds ``later`` None finds every kind."""
         later = self.later
         if later is not None:
-            self.by_kind = {**self.by_kind, **later.find_by_kind(self.seq)}
+            found = later.find_by_kind(self.seq)
+            self.by_kind = {**self.by_kind, **found}
+            if found:
+                self.mask |= mask_of(found)
             self.later = None
 
     def quote(self, hit: Hit[Entry]) -> str:
@@ -156,8 +208,8 @@ class Segment:
 class Analysed:
     doc: Document
     segments: list[Segment]
-    #: the kinds of phrase found anywhere (most notices have few: a fast "none")
-    kinds: set[str]
+    #: the kinds of phrase found anywhere, as bits (``KIND_BITS``: a fast "none")
+    kinds: int
     #: the part of the body not read yet (read by ``read_rest`` when undecided)
     rest: str = ""
     #: the general topics, once computed (``scoring.topics_of``: the verdict and the learner
@@ -177,13 +229,14 @@ class Analysed:
             for seg in self.segments:
                 if seg.later is not None:  # (it may have been read already: kept, learners)
                     seg.read_later()
-                kinds.update(seg.by_kind)
+                kinds |= seg.mask
+            self.kinds = kinds
 
     def hits(self, kind: str, *, buyer: bool = False) -> list[tuple[Segment, Hit[Entry]]]:
         """(segment, hit) pairs of one kind, in reading order; the buyer only if asked."""
         if kind in LATER_KINDS and not self.later_read:
             self.read_later()
-        if kind not in self.kinds:
+        if not self.kinds & KIND_BITS[kind]:
             return _NONE
         # every segment holds the hits of ``kind`` now (those of ``LATER_KINDS`` were read)
         found = []
@@ -245,14 +298,27 @@ def analyse(doc: Document, phrases: Phrases) -> Analysed:
     body = doc.body
     head, rest = split_body(body[:BODY_LIMIT]) if body else ("", "")
     read = []  # the segments with words, in the order of ``scoring.FIELD_ORDER``
-    seg = _short("title", doc.title, phrases)
+    # (the kept segments looked up here, without a call: this runs once per notice)
+    kept = phrases.segment.by_field
+    title = doc.title
+    seg = kept["title"].get(title) if len(title) <= SHARED_TEXT_MAX else None
+    if seg is None:
+        seg = _not_kept("title", title, phrases)
     if seg.seq:
         read.append(seg)
-    for lot in doc.lots:
-        seg = _short("lots", lot, phrases)
-        if seg.seq:
-            read.append(seg)
-    seg = _short("summary", doc.summary, phrases)
+    lots = doc.lots
+    if lots:
+        kept_lots = kept["lots"]
+        for lot in lots:
+            seg = kept_lots.get(lot) if len(lot) <= SHARED_TEXT_MAX else None
+            if seg is None:
+                seg = _not_kept("lots", lot, phrases)
+            if seg.seq:
+                read.append(seg)
+    summary = doc.summary
+    seg = kept["summary"].get(summary) if len(summary) <= SHARED_TEXT_MAX else None
+    if seg is None:
+        seg = _not_kept("summary", summary, phrases)
     if seg.seq:
         read.append(seg)
     if head:
@@ -263,10 +329,10 @@ def analyse(doc: Document, phrases: Phrases) -> Analysed:
     seg = _buyer_segment(doc.buyer, phrases) if buyer is None else buyer
     if seg.seq:
         read.append(seg)
-    return Analysed(doc, read, set().union(*map(_by_kind, read)), rest)
-
-
-_by_kind = attrgetter("by_kind")
+    kinds = 0
+    for seg in read:
+        kinds |= seg.mask
+    return Analysed(doc, read, kinds, rest)
 
 
 def read_rest(an: Analysed, phrases: Phrases) -> bool:
@@ -280,7 +346,7 @@ def read_rest(an: Analysed, phrases: Phrases) -> bool:
         an.segments.insert(at, seg)
         if an.later_read:
             seg.read_later()
-        an.kinds.update(seg.by_kind)
+        an.kinds |= seg.mask
         an.topics = None
     return True
 
@@ -302,13 +368,11 @@ SHARED_SEGMENTS = 4096
 SHARED_TEXT_MAX = 400
 
 
-def _short(field: str, text: str, phrases: Phrases) -> Segment:
-    """The segment of a title, lot or summary: kept when the text is short and was seen
-    recently, so that a text seen once (most titles) neither costs nor evicts anything."""
+def _not_kept(field: str, text: str, phrases: Phrases) -> Segment:
+    """The segment of a title, lot or summary not kept (``analyse`` looked it up): kept from
+    its second reading when the text is short, so that a text seen once (most titles) neither
+    costs nor evicts anything."""
     if len(text) <= SHARED_TEXT_MAX:
-        found = phrases.segment.by_field[field].get(text)
-        if found is not None:
-            return found
         seen = phrases.seen
         if text in seen:  # read a second time: kept from now on
             found = _segment(field, text, phrases)
@@ -347,4 +411,13 @@ def _segment(field: str, text: str, phrases: Phrases) -> Segment:
     seq = tokens.seq
     if not seq:
         return Segment(field, text, seq, {}, tokens, None)
-    return Segment(field, text, seq, phrases.index.find_by_kind(seq), tokens, phrases.later)
+    by_kind = phrases.index.find_by_kind(seq)
+    mask = 0
+    for kind in by_kind:  # (``mask_of``, written out: every text read goes through here)
+        mask |= _BITS[kind]
+    seg = Segment(field, text, seq, by_kind, tokens, phrases.later)
+    seg.mask = mask
+    return seg
+
+
+_BITS = KIND_BITS

@@ -26,11 +26,19 @@ class Hit(NamedTuple, Generic[T]):
 _new_hit = tuple.__new__  # builds a Hit without the Python-level NamedTuple constructor
 
 #: first stem -> ((kind, payload) of the one-word phrases, second stem -> (length, stems,
-#: kind, payload) of the longer ones)
+#: kind, payload) of the longer ones, position -> (kind, hit) of the one-word phrases there)
 _ByKind = dict[
     str,
-    tuple[tuple[tuple[str, T], ...], dict[str, tuple[tuple[int, tuple[str, ...], str, T], ...]]],
+    tuple[
+        tuple[tuple[str, T], ...],
+        dict[str, tuple[tuple[int, tuple[str, ...], str, T], ...]],
+        dict[int, tuple[tuple[str, Hit[T]], ...]],
+    ],
 ]
+#: The hits of one-word phrases are kept for the positions below this one (a title's, a
+#: lot's, a summary's, the start of a body): a hit is a value (an immutable tuple), the same
+#: for every text where its word stands at that position.
+PLACED_MAX = 64
 
 
 class PhraseIndex(Generic[T]):
@@ -99,7 +107,7 @@ class PhraseIndex(Generic[T]):
         starts = list(map(first.get, seq))
         n = len(seq)
         for i in compress(range(n), starts):
-            single, multi = starts[i]  # type: ignore[misc]
+            single, multi, placed = starts[i]  # type: ignore[misc]
             if multi and i + 1 < n:
                 entries = multi.get(seq[i + 1])
                 if entries:
@@ -108,9 +116,11 @@ class PhraseIndex(Generic[T]):
                         if end <= n and (length == 2 or tuple(seq[i:end]) == key):
                             by_kind[kind].append(_new_hit(Hit, (i, end, payload)))
             if single:
-                stop = i + 1
-                for kind, payload in single:
-                    by_kind[kind].append(_new_hit(Hit, (i, stop, payload)))
+                at = placed.get(i)
+                if at is None:
+                    at = _placed(placed, single, i)
+                for kind, hit in at:
+                    by_kind[kind].append(hit)
         return by_kind
 
     def _by_kind(self) -> _ByKind[T]:
@@ -124,9 +134,22 @@ class PhraseIndex(Generic[T]):
                     )
                     for second, entries in multi.items()
                 },
+                {},
             )
             for stem, (single, multi) in self._first.items()
         }
 
     def __len__(self) -> int:
         return self._count
+
+
+def _placed(
+    placed: dict[int, tuple[tuple[str, Hit[T]], ...]], single: tuple[tuple[str, T], ...], i: int
+) -> tuple[tuple[str, Hit[T]], ...]:
+    """(kind, hit) of the one-word phrases ``single`` at position ``i``, kept in ``placed``
+    below ``PLACED_MAX`` (a pure value: threads sharing the index may both store it)."""
+    stop = i + 1
+    at = tuple([(kind, _new_hit(Hit, (i, stop, payload))) for kind, payload in single])
+    if i < PLACED_MAX:
+        placed[i] = at
+    return at

@@ -31,7 +31,17 @@ from typing import NamedTuple
 
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import vocabulary as voc
-from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
+from watcher.classify.analysis import (
+    APPLICANT,
+    CALL,
+    FAMILY,
+    FIELD_NAMES,
+    OBJECT,
+    TERM,
+    Analysed,
+    Entry,
+    Segment,
+)
 from watcher.classify.phrases import Hit
 from watcher.classify.text import AND
 
@@ -104,7 +114,7 @@ def points_probability(points: float) -> float:
 def assess(an: Analysed) -> Stage1:
     against: list[str] = []  # counter-evidence, in plain words
     kinds = an.kinds
-    if "term" in kinds:
+    if kinds & TERM:
         groups, seen = _count_terms(an, against)
         points = sum(map(_points, groups.values()))
     else:
@@ -116,9 +126,9 @@ def assess(an: Analysed) -> Stage1:
     segments = an.segments
     if segments and "object" in segments[0].by_kind and segments[0].field == "title":
         points -= _object_head_penalty(an, against)
-    if "family" in kinds:
+    if kinds & FAMILY:
         points -= _family_penalties(an, groups, against)
-    excluded = "call" in kinds and "applicant" in kinds and _non_provider_call(an, against)
+    excluded = bool(kinds & CALL and kinds & APPLICANT) and _non_provider_call(an, against)
     training = not excluded and points >= voc.TRAINING_THRESHOLD
     probability = EXCLUDED_PROBABILITY if excluded else points_probability(points)
     categories = _categories(an, groups) if training else set()
@@ -253,7 +263,7 @@ def _best_terms(seg: Segment, hits: list[Hit[Entry]], an: Analysed) -> SegmentTe
 
 
 def _buys_a_product(an: Analysed) -> bool:
-    if "object" in an.kinds:
+    if an.kinds & OBJECT:
         for seg, hit in an.hits("object"):
             if not _not_object(seg, hit):
                 return True
@@ -395,7 +405,7 @@ def _object_head_penalty(an: Analysed, against: list[str]) -> float:
 
 
 def _family_penalties(an: Analysed, groups: dict[str, Evidence], against: list[str]) -> float:
-    if "family" not in an.kinds:
+    if not an.kinds & FAMILY:
         return 0.0
     seen: set[str] = set()
     penalty = 0.0
@@ -421,7 +431,7 @@ def _subject_of_training(seg: Segment, hit: Hit[Entry], groups: dict[str, Eviden
 
 
 def _non_provider_call(an: Analysed, against: list[str]) -> bool:
-    if "call" not in an.kinds or "applicant" not in an.kinds:
+    if not an.kinds & CALL or not an.kinds & APPLICANT:
         return False
     call = next((hit.payload.ref for _s, hit in an.hits("call")), None)
     applicant = next((hit.payload.ref for _s, hit in an.hits("applicant")), None)

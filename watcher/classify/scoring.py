@@ -21,11 +21,20 @@ from collections import defaultdict
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from itertools import pairwise
-from operator import itemgetter
+from itertools import chain, pairwise
+from operator import attrgetter, itemgetter
 
 from watcher.classify import topics as tx
-from watcher.classify.analysis import FIELD_NAMES, Analysed, Entry, Segment
+from watcher.classify.analysis import (
+    CERTIFICATION,
+    DOMAIN,
+    EXCLUDE,
+    FIELD_NAMES,
+    TOPIC,
+    Analysed,
+    Entry,
+    Segment,
+)
 from watcher.classify.phrases import Hit
 from watcher.classify.profile import Profile
 from watcher.classify.text import AND, stems
@@ -115,7 +124,7 @@ def _topics(an: Analysed) -> list[str]:
     if not an.later_read:
         an.read_later()
     points: dict[str, float] = {}
-    if "topic" in an.kinds:
+    if an.kinds & TOPIC:
         # each phrase counts once, at its first field: the best, as the fields are read in
         # an order of non-increasing weight (``FIRST_IS_BEST``)
         weights = tx.FIELD_WEIGHTS
@@ -211,10 +220,10 @@ class ProfileScorer:
     def _domains(self, an: Analysed, reasons: list[Reason]) -> dict[int, float]:
         """Strength of each domain found (phrases, CPV), with its reasons (written lazily)."""
         kinds = an.kinds
-        excluded = self._excluded(an, reasons) if "exclude" in kinds else _NO_DOMAINS
+        excluded = self._excluded(an, reasons) if kinds & EXCLUDE else _NO_DOMAINS
         points: dict[int, float] = {}
         found: dict[int, list[tuple[float, Segment, Hit[Entry]]]] = {}
-        if "domain" in kinds:
+        if kinds & DOMAIN:
             _domain_evidence(an, excluded, points, found)
         cpv = self._cpv_points(an, excluded, points) if self._any_cpv else _NO_CODES
         if not points:
@@ -289,19 +298,19 @@ class ProfileScorer:
     def _best_course(self, an: Analysed) -> tuple[int | None, float]:
         if not self.profile.catalogue:
             return None, 0.0
-        if "certification" in an.kinds:
+        if an.kinds & CERTIFICATION:
             for _seg, hit in an.hits("certification", buyer=True):
                 return hit.payload.ref, 1.0
         # the course stems of the notice (not its buyer's): the best course is a pure
         # function of them, kept (they repeat across a feed)
-        stems_of_courses = self._course_stems
-        found: set[str] = set()
-        for seg in an.segments:
-            if seg.field != "buyer":
-                found.update(stems_of_courses.intersection(seg.seq))
-        if not found:
+        # (the buyer's segment is the last one: ``analysis.analyse``; the set of stems in one
+        # call, in C)
+        segments = an.segments
+        if segments and segments[-1].field == "buyer":
+            segments = segments[:-1]
+        key = self._course_stems.intersection(_chain(map(_seq, segments)))
+        if not key:
             return None, 0.0
-        key = frozenset(found)
         best = self._best_of.get(key)
         if best is None:
             if len(self._best_of) >= _BEST_OF_MAX:
@@ -365,6 +374,8 @@ def _strength(points: float) -> float:
 
 
 _second = itemgetter(1)
+_seq = attrgetter("seq")
+_chain = chain.from_iterable
 
 
 def _prefix(code: str) -> str:
@@ -376,4 +387,6 @@ def _content(text: str) -> set[str]:
 
 
 def score(probability: float, fit: float) -> int:
-    return max(0, min(100, round(100 * probability * (BASE_SHARE + (1 - BASE_SHARE) * fit))))
+    value = round(100 * probability * (BASE_SHARE + (1 - BASE_SHARE) * fit))
+    # (``max(0, min(100, value))`` without the two calls: this runs once per notice)
+    return 0 if value < 0 else 100 if value > 100 else value
