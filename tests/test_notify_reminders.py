@@ -12,8 +12,9 @@ from icalendar import Calendar
 from tests.conftest import Database
 from tests.notify_data import CLAIRE, HOSTILE, T0, Collect, notice, parts, poll, settings
 from watcher import tenders
-from watcher.models import PARIS
+from watcher.models import PARIS, Match, Tender
 from watcher.notify.calendar import calendar_ics, write_calendar
+from watcher.notify.digest import _deadlines as digest_deadlines
 from watcher.notify.reminders import enqueue_reminders, milestone
 from watcher.notify.sender import drain
 from watcher.notify.settings import NotifySettings
@@ -123,3 +124,30 @@ def test_the_calendar_file_is_written_in_the_data_dir(store: Store, config: Noti
     assert path == config.data_dir / "opco-watch.ics"
     assert path.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
     assert [p.name for p in config.data_dir.glob("*opco-watch.ics*")] == ["opco-watch.ics"]
+
+
+def test_the_calendar_follows_the_deadlines_the_digest_lists(
+    database: Database, config: NotifySettings
+) -> None:
+    """One rule: a relevant call that is blocked (a region not served) is « écarté » in the
+    digest and absent from the calendar, unless someone marked it go."""
+
+    def verdict(tender: Tender) -> Match:
+        blockers = ("région non desservie\u00a0: Occitanie",) if "Occitanie" in tender.title else ()
+        return Match(
+            True, 80, ("Management",), ("«\u00a0management\u00a0» dans le titre",), blockers
+        )
+
+    with Store.open(database.url) as store:
+        calls = [
+            notice("B1", "Formation management Occitanie", deadline=DEADLINE),
+            notice("B2", "Formation management Occitanie go", deadline=DEADLINE),
+            notice("F1", "Formation management Bretagne", deadline=DEADLINE),
+        ]
+        poll(store, calls, config, verdict=verdict)
+        tenders.set_status(store, 2, "go", at=T0)
+        feed = Calendar.from_ical(calendar_ics(store, config, T0))
+        with store.transaction() as conn:
+            listed = {j.tender.id for j in digest_deadlines(conn, DEADLINE - timedelta(days=7))}
+    assert {str(e["uid"]) for e in feed.walk("VEVENT")} == {"tender-2@of.fr", "tender-3@of.fr"}
+    assert listed == {2, 3}

@@ -15,6 +15,7 @@ from watcher.fr import NBSP
 from watcher.models import NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS
 from watcher.notify.queries import Judged
+from watcher.pertinence import DROPPED, IN_PROGRESS
 
 #: statuses a user gives a call they will not (or no longer) answer
 SET_ASIDE = ("no-go", "won", "lost")
@@ -36,6 +37,20 @@ def set_aside_reason(judged: Judged, now: datetime) -> tuple[str, str] | None:
     if blockers:
         return "blocked", f"bloqué{NBSP}: " + f"{NBSP}; ".join(blockers)
     return None
+
+
+def followed(judged: Judged, now: datetime) -> bool:
+    """A call whose deadline the team follows — the digest's « dates limites » and the
+    calendar alike: being answered (go, offer submitted), or relevant and answerable, or
+    answerable but for its deadline having passed (the calendar keeps the last 30 days).
+    A blocked, awarded or set-aside call is not followed unless someone marked it go."""
+    status = judged.tender.status
+    if status in DROPPED:
+        return False
+    if status in IN_PROGRESS:
+        return True
+    reason = set_aside_reason(judged, now)
+    return judged.relevant and (reason is None or reason[0] == "passed")
 
 
 def _closing(tender: Tender) -> str:

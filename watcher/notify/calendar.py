@@ -1,6 +1,7 @@
 """The deadlines as an iCalendar (.ics) feed, for Outlook, Thunderbird or any calendar.
 
-One event per followed call (relevant or marked go / submitted; not no-go, won, lost). The event
+One event per followed call (``answerable.followed``, the digest's rule: marked go or submitted,
+or relevant and neither blocked, closed nor set aside; not no-go, won, lost). The event
 *is* the deadline: it starts at the deadline instant (no end: an instant, RFC 5545 §3.6.1), its
 title starts with the time (« 12h00 — Date limite : AKTO — … »), two alarms ring two days and
 two hours before, and its description gives the call number (« Appel n° 40 », the number of
@@ -27,6 +28,7 @@ from icalendar import Alarm, Calendar, Event
 from watcher.fr import NBSP
 from watcher.models import PARIS
 from watcher.notify import queries
+from watcher.notify.answerable import followed
 from watcher.notify.context import STATUS_LABELS, tender_context
 from watcher.notify.queries import Judged
 from watcher.notify.settings import NotifySettings
@@ -36,17 +38,11 @@ FILE_NAME = "opco-watch.ics"
 ALL_FILE_NAME = "opco-watch-all.ics"
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=730)
-DROPPED = ("no-go", "won", "lost")
 #: when the alarms ring, before the deadline, with the words they show
 ALARMS = ((timedelta(days=2), "dans 2 jours"), (timedelta(hours=2), "dans 2 heures"))
 #: control characters (C0 but tab and newline, DEL, C1) and bidirectional overrides: text
 #: from the web is never passed on with them
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def followed(judged: Judged) -> bool:
-    status = judged.tender.status
-    return status not in DROPPED and (judged.relevant or status in ("go", "submitted"))
 
 
 def calendar_ics(
@@ -56,7 +52,7 @@ def calendar_ics(
     ``everything``)."""
     with store.transaction() as conn:
         ids = queries.open_deadlines_between(conn, now - PAST, now + AHEAD)
-        chosen = [j for j in queries.load(conn, ids) if everything or followed(j)]
+        chosen = [j for j in queries.load(conn, ids) if everything or followed(j, now)]
     feed = Calendar()
     feed.add("prodid", "-//opco-watch//dates limites//FR")
     feed.add("version", "2.0")

@@ -27,7 +27,7 @@ from watcher import fr
 from watcher.links import LinkSettings
 from watcher.models import PARIS, Match
 from watcher.notify import chart, jobs, queries
-from watcher.notify.answerable import REASONS, set_aside_reason
+from watcher.notify.answerable import REASONS, followed, set_aside_reason
 from watcher.notify.context import STATUS_LABELS, tender_context
 from watcher.notify.opco import OTHER_BUYERS, opco_label, opco_names
 from watcher.notify.outbox import OutboxMessage, insert, message_id
@@ -37,6 +37,7 @@ from watcher.notify.routing import Router, call_owners
 from watcher.notify.settings import NotifySettings
 from watcher.notify.subjects import digest_subject
 from watcher.notify.week import Week, due_week
+from watcher.pertinence import IN_PROGRESS
 from watcher.store import SourceState, Store
 from watcher.store.state import source_states
 
@@ -44,8 +45,7 @@ log = logging.getLogger(__name__)
 
 CHART_WEEKS = 8
 DEADLINE_DAYS = 14
-IN_PROGRESS = ("go", "submitted")
-DROPPED = ("no-go", "won", "lost")
+
 STATE = "digest:last_week"
 #: the newest week a digest was queued or written for: the console's Synthèse opens on it
 LATEST = "digest:latest_week"
@@ -111,12 +111,7 @@ def gather(store: Store, settings: NotifySettings, week: Week, now: datetime) ->
 def _deadlines(conn: Connection, now: datetime) -> list[Judged]:
     """Calls in progress, and relevant calls still to answer, due in DEADLINE_DAYS days."""
     ids = queries.open_deadlines_between(conn, now, now + timedelta(days=DEADLINE_DAYS))
-    followed = (j for j in queries.load(conn, ids) if j.tender.status not in DROPPED)
-    return [
-        j
-        for j in followed
-        if j.tender.status in IN_PROGRESS or (j.relevant and set_aside_reason(j, now) is None)
-    ]
+    return [j for j in queries.load(conn, ids) if followed(j, now)]
 
 
 def _routes(conn: Connection, data: DigestData, router: Router) -> dict[int, set[str]]:
