@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from watcher import grouping, tenders
-from watcher.models import PARIS, Lot, Notice, NoticeKind
+from watcher.models import PARIS, Lot, Notice, NoticeKind, Tender
 from watcher.store import Store
 from watcher.tenders import TenderEvent
 
@@ -213,3 +213,40 @@ def test_buyer_names_are_normalised() -> None:
     assert grouping.normalise_buyer("Constructys Siège") == "constructys"
     assert grouping.normalise_buyer("OPCO ATLAS") == grouping.normalise_buyer("Atlas") == "atlas"
     assert grouping.normalise_buyer("Ville de Paris") == "ville de paris"
+
+
+#: titles of the demo's change notices (watcher/demo_data: AFDAS, TED, BOAMP), the call each names
+CHANGE_TITLES = [
+    (
+        "Avis rectificatif — Accord-cadre « Sécurité sur les tournages » : "
+        "report de la date limite",
+        "Sécurité sur les tournages",
+    ),
+    (
+        "Formation linguistique (anglais, allemand) des personnels – report de la date limite",
+        "Formation linguistique (anglais, allemand) des personnels",
+    ),
+    (
+        "Rectificatif — Parcours de formation aux compétences numériques de base (CléA numérique)",
+        "Parcours de formation aux compétences numériques de base (CléA numérique)",
+    ),
+    ("Avis d'attribution - Formation SST des agents", "Formation SST des agents"),
+    ("Rectificatif", "Rectificatif"),  # nothing else to name it by
+]
+
+
+@pytest.mark.parametrize(("title", "call"), CHANGE_TITLES)
+def test_a_call_known_by_a_change_notice_is_named_without_the_change(title: str, call: str) -> None:
+    change = notice("boamp", "R1", title, kind=NoticeKind.CORRIGENDUM)
+    assert Tender(1, (change,)).title == call
+    original = notice("akto", "C1", "Formation SST – report de la date limite")
+    assert Tender(1, (change, original)).title == original.title  # a call's own title stays
+
+
+def test_the_stored_call_of_a_corrigendum_seen_first_carries_the_call_s_name(store: Store) -> None:
+    (event,) = store_and_group(
+        store, notice("ted", "T1", CHANGE_TITLES[1][0], kind=NoticeKind.CORRIGENDUM)
+    )
+    with store.transaction() as conn:
+        tender = tenders.load_tender(conn, event.tender_id)
+    assert tender is not None and tender.title == CHANGE_TITLES[1][1]

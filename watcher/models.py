@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from watcher.call_names import named_call
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -165,7 +167,9 @@ class Tender:
 
     @property
     def title(self) -> str:
-        return self.main.title
+        """The call's title: its own, or the name a change notice gives it (``call_names``)."""
+        main = self.main
+        return main.title if main.kind == NoticeKind.CALL else named_call(main.title)
 
     @property
     def buyer(self) -> str:
