@@ -61,6 +61,21 @@ def test_region_not_served() -> None:
     assert blockers(doc, regions=["Bretagne"]) == ("région non desservie\u00a0: Corse",)
 
 
+def test_a_region_at_the_end_of_the_title_counts_when_no_place_is_known() -> None:
+    """OPCO EP's real listing: « … (Occitanie, Nouvelle-Aquitaine) » with no place field was
+    « go » for an organisation serving Bretagne; the title's region now blocks it."""
+    served = {"regions": ["Bretagne", "Pays de la Loire", "Normandie"]}
+    away = Document(
+        title="Actions collectives régionales : management (Occitanie, Nouvelle-Aquitaine)"
+    )
+    assert blockers(away, **served) == ("région non desservie\u00a0: Nouvelle-Aquitaine",)
+    assert blockers(Document(title="Formation management – Bretagne"), **served) == ()
+    assert blockers(Document(title="Animation de la réunion de Normandie"), **served) == ()
+    known = Document(title=away.title, places=("Rennes (35)",))  # a known place comes first
+    assert blockers(known, **served) == ()
+    assert blockers(away) == ()  # no service area declared: places never block
+
+
 def test_region_served_by_region_department_or_nation() -> None:
     assert blockers(Document(title="x", places=("bretagne",)), regions=["Bretagne"]) == ()
     assert blockers(Document(title="x", places=("Rennes (35)",)), regions=["Bretagne"]) == ()

@@ -24,6 +24,8 @@ from watcher.classify.profile import QUALIOPI_CATEGORIES, Profile
 from watcher.fr import long_date
 from watcher.models import PARIS
 
+#: no finding on places (no place known, or no service area in the profile)
+_NOTHING: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 _CLOSED_KINDS = {
     "award": "avis d'attribution\u00a0: consultation close",
     "cancellation": "avis d'annulation",
@@ -111,14 +113,7 @@ class Checks:
         The findings are kept per set of places and per (deadline, day, categories): they
         repeat across a feed (pure results in bounded dicts, cleared when full: threads may
         at worst compute one twice)."""
-        places = doc.places
-        if places and self._places:
-            found = self._by_places.get(places)
-            if found is None:
-                found = _kept(self._by_places, places, self._place_findings(doc))
-            place_reasons, place_blockers = found
-        else:
-            place_reasons = place_blockers = ()
+        place_reasons, place_blockers = self._places_of(doc) if self._places else _NOTHING
         deadline = doc.deadline
         needs = None if categories is None or not self._qualiopi else frozenset(categories)
         if deadline is not None or needs is not None:
@@ -139,9 +134,22 @@ class Checks:
             blockers += on_certificate
         return place_reasons, blockers
 
-    def _place_findings(self, doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        reasons, blockers = self.place_check(doc)
-        return tuple(reasons), tuple(blockers)
+    def _places_of(self, doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The findings on the notice's places; with none known, on a region its title ends
+        with (« … (Occitanie, Nouvelle-Aquitaine) », « … – Bretagne »), as a lot's would."""
+        found = self._on(doc.places) if doc.places else _NOTHING
+        if found == _NOTHING:
+            region = geo.region_ending(doc.title)
+            if region is not None:
+                found = self._on((region,))
+        return found
+
+    def _on(self, places: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        found = self._by_places.get(places)
+        if found is None:
+            reasons, blockers = self._on_places(places)
+            found = _kept(self._by_places, places, (tuple(reasons), tuple(blockers)))
+        return found
 
     def _dated_findings(
         self, deadline: datetime | None, today: date, needs: frozenset[str] | None
@@ -163,10 +171,17 @@ class Checks:
         return []
 
     def place_check(self, doc: Document) -> tuple[list[str], list[str]]:
-        """(reasons, blockers) about the places of the notice: unknown places never block."""
-        if not self._places or not doc.places:
+        """(reasons, blockers) about the places of the notice (or, with none known, its
+        title's): unknown places never block."""
+        if not self._places:
             return [], []
-        read = [geo.read_place(place) for place in doc.places]
+        reasons, blockers = self._places_of(doc)
+        return list(reasons), list(blockers)
+
+    def _on_places(self, places: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        if not places:
+            return [], []
+        read = [geo.read_place(place) for place in places]
         known = [(region, dept) for region, dept in read if region is not None]
         if not known:
             return [], []
