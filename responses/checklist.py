@@ -210,8 +210,10 @@ def _references(inputs: ChecklistInputs) -> tuple[ItemStatus, str]:
     ]
     if not found:
         return ItemStatus.MISSING, "aucune référence dans le coffre de documents"
-    return ItemStatus.ATTACHED, f"{len(found)} référence(s)\u00a0: " + ", ".join(
-        d.title for d in found
+    return (
+        ItemStatus.ATTACHED,
+        f"{len(found)} référence{'s' if len(found) > 1 else ''}\u00a0: "
+        + ", ".join(d.title for d in found),
     )
 
 

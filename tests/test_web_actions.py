@@ -417,3 +417,14 @@ def test_an_address_that_names_no_call_is_a_french_404(site: Site, number: str) 
         assert client.get("/appels", params={"page": "99999999999999999999"}).status_code == 200
     said = html.unescape(answers[0].text)
     assert "Cette adresse ne désigne aucun appel" in said
+
+
+def test_the_status_a_call_already_has_records_nothing(site: Site) -> None:
+    """« Changer le statut » sent without changing it leaves the history as it was."""
+    ids = site.ids()
+    with site.client() as client:
+        for status in ("go", "go", "submitted"):
+            post(client, f"/appels/{ids['mgt-1']}/statut", {"statut": status})
+    with site.store() as store:
+        history = activity.history(store, ids["mgt-1"])
+    assert [h.detail for h in history if h.action == "status"] == ["submitted", "go"]

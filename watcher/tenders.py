@@ -325,14 +325,18 @@ def set_status(
     store: Store, tender_id: int, status: str, *, at: datetime, actor: str | None = None
 ) -> None:
     """Set where a call stands; the history records who (``actor``; default: the system user,
-    as from the CLI)."""
+    as from the CLI). The status it already has changes nothing and records nothing."""
     if status not in STATUSES:
         raise OpcoWatchError(f"unknown status '{status}': use one of {', '.join(STATUSES)}")
     with store.transaction(write=True) as conn:
-        query = sa.update(tenders).where(tenders.c.id == tender_id)
-        done = conn.execute(query.values(status=status, updated_at=at))
-        if done.rowcount == 0:
+        current = conn.execute(sa.select(tenders.c.status).where(tenders.c.id == tender_id))
+        before = current.scalar()
+        if before is None:
             raise OpcoWatchError(f"no tender #{tender_id}")
+        if before == status:
+            return
+        query = sa.update(tenders).where(tenders.c.id == tender_id)
+        conn.execute(query.values(status=status, updated_at=at))
         activity.record(conn, tender_id, actor or activity.cli_actor(), "status", status, at)
 
 
