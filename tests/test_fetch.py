@@ -277,6 +277,9 @@ def test_latency_beyond_timeout_times_out(server: DevServer) -> None:
     error = refused(fast(server, timeout=0.2, retries=1), "https://slow-start.test/x")
     assert error.reason == "timed out"
     assert time.monotonic() - started < 20  # two attempts cut at 0.2 s, not 2 x 30 s
+    # the client gave up before the server logged its second request: wait for it, no race
+    others = len(server.requests) - len(seen(server, "slow-start.test"))
+    assert server.wait_for_requests(others + 2, timeout=30)
     assert len(seen(server, "slow-start.test")) == 2
 
 
