@@ -231,6 +231,7 @@ CHANGE_TITLES = [
         "Parcours de formation aux compétences numériques de base (CléA numérique)",
     ),
     ("Avis d'attribution - Formation SST des agents", "Formation SST des agents"),
+    ("Attribution — formation management de proximité", "Formation management de proximité"),
     ("Rectificatif", "Rectificatif"),  # nothing else to name it by
 ]
 

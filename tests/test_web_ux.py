@@ -151,7 +151,7 @@ def test_an_open_call_outside_the_regions_is_not_said_past_answering(site: Site)
         past = page.index("Plus possible d'y répondre")
         blocked = page.index("Encore ouverts, mais bloqués")
         occitanie = page.index("Formation management en Occitanie")
-        awarded = page.index("Attribution — formation management de proximité")
+        awarded = page.index("Formation management de proximité")  # its award's title
         assert past < awarded < blocked < occitanie, "each call under a heading true of it"
         assert "plus possible d'y répondre" not in page.lower()[blocked:]
 

@@ -35,4 +35,6 @@ def named_call(title: str) -> str:
     if quoted and len(quoted.group(1).split()) >= MIN_WORDS:
         return quoted.group(1).strip()
     stripped = CHANGE_SUFFIX.sub("", KIND_PREFIX.sub("", title, count=1), count=1).strip()
-    return stripped if len(stripped.split()) >= MIN_WORDS else title
+    if len(stripped.split()) < MIN_WORDS:
+        return title
+    return stripped[0].upper() + stripped[1:]  # « Attribution — formation … » → « Formation … »
