@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from itertools import pairwise
+from typing import Any
 
 import pytest
 
@@ -107,6 +108,14 @@ def test_best_course_kept_per_set_of_stems_gives_the_fresh_verdicts() -> None:
     assert any(r.startswith("ressemble au cours «\u00a0Excel perfectionnement") for r in found)
 
 
+def _found_by_kind(index: PhraseIndex[tuple[str, int]], seq: Any) -> dict[str, list[Any]]:
+    """``index.find(seq)``'s hits grouped by the kind of their payload (``find_by_kind``'s form)."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for hit in index.find(seq):
+        grouped[hit.payload[0]].append(hit)
+    return grouped
+
+
 def test_phrases_by_kind_are_those_found_grouped_by_kind() -> None:
     index: PhraseIndex[tuple[str, int]] = PhraseIndex()
     phrases = ["formation", "formation continue", "anglais", "cours d'anglais", "cours", "SST"]
@@ -120,9 +129,7 @@ def test_phrases_by_kind_are_those_found_grouped_by_kind() -> None:
     ]
     for text in texts:
         seq = stems(text)
-        grouped = defaultdict(list)
-        for hit in index.find(seq):
-            grouped[hit.payload[0]].append(hit)
+        grouped = _found_by_kind(index, seq)
         assert index.find_by_kind(seq) == grouped
 
 
@@ -144,9 +151,7 @@ def test_hits_kept_per_position_are_those_found_in_every_text() -> None:
     ]
     for text in texts:
         seq = stems(text)
-        grouped = defaultdict(list)
-        for hit in index.find(seq):
-            grouped[hit.payload[0]].append(hit)
+        grouped = _found_by_kind(index, seq)
         assert index.find_by_kind(seq) == grouped
         assert grouped
 

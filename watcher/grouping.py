@@ -19,6 +19,7 @@ from datetime import datetime
 
 from scrapers.dates import fold
 from watcher import fr
+from watcher.call_names import QUOTED
 from watcher.models import Lot, Notice, NoticeKind
 
 OPCO_NAMES = {
@@ -48,7 +49,6 @@ REGION_WORDS = frozenset(
     "hauts france ile normandie nouvelle aquitaine occitanie pays provence cote azur "
     "guadeloupe martinique guyane reunion mayotte".split()
 )
-QUOTED_NAME = re.compile(r"[«“\"]\s*([^»”\"]{3,160}?)\s*[»”\"]")
 MIN_WORDS_IN_A_CALL_NAME = 2
 BUYER_REF = re.compile(r"\[?\s*r[ée]f(?:[ée]rence)?\.?\s*:?\s*([A-Za-z0-9][\w\-/.]{2,30})\s*\]?")
 MIN_WORDS_FOR_CONTAINMENT = 4
@@ -95,7 +95,7 @@ def amended_call_name(notice: Notice) -> str:
     """
     if notice.kind == NoticeKind.CALL:
         return ""
-    quoted = QUOTED_NAME.search(notice.title)
+    quoted = QUOTED.search(notice.title)
     name = normalise_title(quoted.group(1)) if quoted else ""
     return name if len(name.split()) >= MIN_WORDS_IN_A_CALL_NAME else ""
 

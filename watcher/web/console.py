@@ -88,14 +88,17 @@ class Console:
     def serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt=SESSION_SALT)
 
+    @property
+    def flashes(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret, salt=FLASH_SALT)
+
     def flash_token(self, message: str) -> str:
-        return URLSafeTimedSerializer(self.secret, salt=FLASH_SALT).dumps(message)
+        return self.flashes.dumps(message)
 
     def read_flash(self, token: str) -> str:
         """The message ``token`` carries, or nothing if the console did not sign it lately."""
-        serializer = URLSafeTimedSerializer(self.secret, salt=FLASH_SALT)
         try:
-            message = serializer.loads(token, max_age=FLASH_SECONDS)
+            message = self.flashes.loads(token, max_age=FLASH_SECONDS)
         except BadSignature:  # also an expired one
             return ""
         return message if isinstance(message, str) else ""
