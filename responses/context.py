@@ -20,6 +20,8 @@ from responses.sections import build_sections, quality_map
 from responses.settings import DocumentKind, ResponsesConfig, Trainer
 from responses.skeleton import INDICATORS, MISSING, TODO_MARKER, todo
 from responses.vault import DocumentStatus, Vault, deadline_day
+from scrapers.registry import source_label
+from watcher import nuts
 from watcher.classify.profile import Course, Profile
 from watcher.fr import amount, estimate, long_date, long_datetime, of_name
 from watcher.models import Lot, Match, Notice
@@ -30,8 +32,8 @@ CONTEXT_DOC: dict[str, str] = {
     "(year, amount), regions, departments",
     "qualiopi": "number, certifier, categories, valid_until, issued, known (bool)",
     "call": 'title, short_title, buyer, of_buyer ("d\'AKTO"), reference, url, platform_url, '
-    "source, published, deadline, deadline_note, summary, procedure, estimated_value, cpv, "
-    "places, answer_scope",
+    "source (its name: BOAMP), published, deadline, deadline_note, summary, procedure, "
+    "estimated_value, cpv, places (regions named, not NUTS codes), answer_scope",
     "lots": "the lots answered: key, label, title, description, places, estimated_value, "
     "deadline, coverage, courses[]",
     "lot": "the lot of this DC2 (or the one chosen with --lot); None when not per lot",
@@ -237,7 +239,7 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
         "reference": _reference(notice),
         "url": wording.line(notice.url),
         "platform_url": _http(notice.platform_url),
-        "source": notice.source,
+        "source": source_label(notice.source),  # "BOAMP", not its id "boamp"
         "published": long_date(notice.published) if notice.published else "",
         "deadline": _deadline(notice),
         "deadline_note": _deadline_note(notice, inputs.today),
@@ -245,9 +247,15 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
         "procedure": wording.line(notice.procedure),
         "estimated_value": estimate(notice.estimated_value, notice.estimated_value_max),
         "cpv": ", ".join(notice.cpv),
-        "places": ", ".join(wording.line(p) for p in notice.places),
+        "places": _places(notice.places),
         "answer_scope": _scope(inputs),
     }
+
+
+def _places(places: Iterable[str]) -> str:
+    """The places, each once, a NUTS code said as its region (« Bretagne », not « FRH »)."""
+    named = (nuts.place_name(wording.line(p)) for p in places)
+    return ", ".join(dict.fromkeys(name for name in named if name))
 
 
 def _http(url: str) -> str:
@@ -269,7 +277,7 @@ def _scope(inputs: DraftInputs) -> str:
 def _lot(
     inputs: DraftInputs, index: int, lot: Lot, courses: list[dict[str, str]]
 ) -> dict[str, Any]:
-    places = ", ".join(wording.line(p) for p in lot.places)
+    places = _places(lot.places)
     return {
         "key": matching.lot_key(lot, index),
         "label": matching.lot_label(lot, index),

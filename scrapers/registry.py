@@ -190,6 +190,12 @@ def source_label(name: str) -> str:
     return SOURCES.description(name).split(" — ")[0] if name in SOURCES else name
 
 
+def source_order(name: str) -> tuple[int, str]:
+    """Sorts sources in the registry's display order, the ones a user added after, by name."""
+    order = list(SOURCES.lines)
+    return (order.index(name), "") if name in order else (len(order), source_label(name))
+
+
 def source_class(name: str) -> type[Source]:
     """The class of a source by name; KeyError names the known ones."""
     try:

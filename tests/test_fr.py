@@ -75,7 +75,9 @@ def test_an_awarded_amount_is_not_called_an_estimate() -> None:
     assert tender_context(Tender(2, (call,)), None, today)["value_label"] == "Montant estimé"
 
 
-def test_nuts_places_are_said_as_their_region() -> None:
+def test_nuts_places_are_said_as_their_region_alone() -> None:
+    """Users do not know NUTS codes: « Bretagne », never « Bretagne (FRH) »; a code and the
+    region it names are said once."""
     from watcher.notify.context import unique_places
 
     ted = Notice(
@@ -83,13 +85,14 @@ def test_nuts_places_are_said_as_their_region() -> None:
         "162418-2026",
         "Accord-cadre de formations",
         "https://ted.europa.eu/fr/notice/-/detail/162418-2026",
-        places=("FRK", "FRE11", "FR", "35", "France entière"),
+        places=("FRK", "FRE11", "FR", "35", "France entière", "FRH03", "Bretagne"),
     )
     assert unique_places((ted,)) == [
-        "Auvergne-Rhône-Alpes (FRK)",
-        "Hauts-de-France (FRE11)",
+        "Auvergne-Rhône-Alpes",
+        "Hauts-de-France",
         "France entière",
         "35",
+        "Bretagne",
     ]
 
 

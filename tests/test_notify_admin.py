@@ -44,10 +44,14 @@ def test_reported_once_after_three_failures_then_once_on_recovery(
     drain(store, config, down, limit=1)
     drain(store, config, up)
     assert [m["To"] for m in down.sent + up.sent] == [ADMIN, ADMIN]
-    assert down.sent[0]["Subject"] == "[opco-watch] [admin] source akto en échec"
-    assert up.sent[0]["Subject"] == "[opco-watch] [admin] source akto fonctionne de nouveau"
+    # the source as the admin knows it (« AKTO »); its id only in the command to run
+    assert down.sent[0]["Subject"] == "[opco-watch] [admin] source AKTO en échec"
+    assert up.sent[0]["Subject"] == "[opco-watch] [admin] source AKTO fonctionne de nouveau"
     text, html = parts(down.sent[0])
     assert "a échoué 3 fois de suite" in text and "site unreachable: https://www.akto.fr/" in html
+    assert "La source «\u00a0AKTO\u00a0» a échoué" in text and "<strong>AKTO</strong>" in html
+    assert "opco-watch poll --source akto -v" in text
+    assert "La source «\u00a0AKTO\u00a0» fonctionne de nouveau" in parts(up.sent[0])[0]
     assert "lundi 2 mars 2026 à 8h00" in text  # the last success
 
 

@@ -148,7 +148,7 @@ def test_poll_one_source_now_shows_its_progress_then_its_outcome(
         page = html.unescape(client.get("/sources/akto").text)
         assert re.search(r"avis lus\xa0: \d+\xa0nouveaux?, \d+\xa0modifiés?", page), page
         assert 'http-equiv="refresh"' not in page, "finished: no more refresh"
-        assert "Interrogation d'akto" in page and "Lancée par Poste local le" in page
+        assert "Interrogation d'AKTO" in page and "Lancée par Poste local le" in page
         assert post(client, "/sources/inconnue/interroger", page="/sources").status_code == 404
     with site.store() as store:
         state = store.source_state("akto")

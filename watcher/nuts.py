@@ -42,3 +42,9 @@ def nuts_region(code: str) -> str | None:
     if code == "FR":
         return NATIONAL
     return NUTS_REGIONS.get(code[:4]) or NUTS_REGIONS.get(code[:3])
+
+
+def place_name(place: str) -> str:
+    """A place as users read it: a NUTS code (TED's) is said as its region only, users do
+    not know the codes (``"FRH03"`` -> ``"Bretagne"``); any other place is left as it is."""
+    return nuts_region(place) or place

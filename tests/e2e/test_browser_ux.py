@@ -4,16 +4,25 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import PHONE, skip_without_chromium
-from tests.notify_data import parts
-from tests.web_site import ADMIN, NOW, Site, add_account, build_site, mail_the_week, serve
+from tests.notify_data import parts, poll
+from tests.web_site import (
+    ADMIN,
+    NOW,
+    Site,
+    add_account,
+    build_site,
+    mail_the_week,
+    serve,
+    verdict,
+)
 from watcher import fr
-from watcher.models import PARIS
+from watcher.models import PARIS, Notice
 from watcher.notify.digest import write_html
 from watcher.notify.settings import settings_of
 from watcher.notify.week import Week
@@ -128,3 +137,39 @@ def test_the_synthese_opens_on_the_digests_week_and_a_past_week_says_what_is_of_
         expect(deadlines).to_contain_text(f"Dans les 14 jours, au {today}.")
         health = page.get_by_role("region", name="Santé des sources")
         expect(health).to_contain_text(f"Au {today}.")
+
+
+def test_the_console_names_sources_and_regions_as_users_know_them(
+    browser: Browser, site: Site
+) -> None:
+    """In Chromium: « Santé des sources » says « OPCO EP : OK », not « opco-ep : OK »; a TED
+    call placed by NUTS codes says « Auvergne-Rhône-Alpes », not « (FRK01) »; the timeline
+    and the Sources page name each source as users know it."""
+    ted = Notice(
+        "ted",
+        "162418-2026",
+        "Formation management des encadrants",
+        "https://ted.europa.eu/fr/notice/-/detail/162418-2026",
+        buyer="Ville de Lyon",
+        deadline=NOW + timedelta(days=30),
+        places=("FRK01", "FRK", "FRH"),
+    )
+    with site.store() as store:
+        poll(store, [ted], settings_of(site.config), at=NOW, verdict=verdict)
+        store.record_success("opco-ep", at=NOW, items=3, new=0, changed=0)
+        store.record_failure("afdas", at=NOW, error_kind="fetch", error="HTTP 500")
+    number = site.ids()["162418-2026"]
+    with serve(site.config, site.config_file) as (base, _app):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/synthese")
+        health = page.get_by_role("region", name="Santé des sources").inner_text()
+        assert "OPCO EP\u00a0: OK" in health and "AFDAS\u00a0: en échec" in health, health
+        assert not re.search(r"\b(opco-ep|afdas)\b", health), health
+        page.goto(f"{base}/appels/{number}")
+        places = page.locator("dt", has_text="Lieux").locator("xpath=following-sibling::dd")
+        expect(places).to_have_text("Auvergne-Rhône-Alpes, Bretagne")
+        assert not re.search(r"\bFR[A-Z0-9]{1,3}\b", page.locator("main").inner_text())
+        expect(page.locator("main")).to_contain_text("— TED")
+        page.goto(f"{base}/sources")
+        names = page.locator("td[data-label=Source] strong").all_inner_texts()
+        assert names[:4] == ["BOAMP", "AFDAS", "OPCO EP", "AKTO"], names

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
+from scrapers.registry import source_label
 from watcher import fr
 from watcher.notify import jobs
 from watcher.notify.outbox import OutboxMessage, insert, message_id
@@ -79,7 +80,8 @@ def _recovered(
 def _common(state: SourceState, settings: NotifySettings, now: datetime) -> dict[str, object]:
     return {
         "organisation": settings.organisation,
-        "source": state.source,
+        "source": state.source,  # the id, for the command to run
+        "source_name": source_label(state.source),
         "generated": fr.long_datetime(now),
         "last_success": fr.long_datetime(state.last_success) if state.last_success else "",
         "threshold": settings.mail.admin_after_failures,
@@ -98,7 +100,7 @@ def _message(
         message_id=mid,
         kind="admin",
         recipient=settings.admin_recipient,
-        subject=admin_subject(state.source, bool(context["recovered"])),
+        subject=admin_subject(source_label(state.source), bool(context["recovered"])),
         template="email/admin",
         context=context,
         created_at=now,

@@ -90,13 +90,10 @@ def lot_labels(notices: tuple[Notice, ...]) -> list[str]:
 
 def unique_places(notices: tuple[Notice, ...]) -> list[str]:
     """The places of the notices, each once (whatever its case or spacing), first seen first;
-    a NUTS code (TED) is said as its region: « Hauts-de-France (FRE11) »."""
+    a NUTS code (TED) is said as its region alone: « Hauts-de-France », not « (FRE11) »."""
     found: dict[str, str] = {}
     for place in (p for n in notices for p in n.places):
-        text = " ".join(place.split())
-        region = nuts.nuts_region(text)
-        if region is not None and region != text:
-            text = f"{region} ({text})" if text != "FR" else region
+        text = nuts.place_name(" ".join(place.split()))
         if text:
             found.setdefault(text.casefold(), text)
     return list(found.values())

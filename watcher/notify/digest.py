@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from scrapers.registry import source_label, source_order
 from watcher import fr
 from watcher.links import LinkSettings
 from watcher.models import PARIS, Match
@@ -167,7 +168,7 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         for j, kind, words in data.set_aside
         if routed(j)
     ]
-    health = [_health(state) for state in data.health]
+    health = [_health(s) for s in sorted(data.health, key=lambda s: source_order(s.source))]
     return {
         "organisation": settings.organisation,
         "recipient": recipient or "",
@@ -303,6 +304,7 @@ def _health(state: SourceState) -> dict[str, Any]:
         label = "extracteur de secours" if state.on_fallback else "OK"
     return {
         "source": state.source,
+        "name": source_label(state.source),
         "label": label,
         "ok": label == "OK",
         "last_success": fr.long_datetime(state.last_success) if state.last_success else "jamais",

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from scrapers.registry import source_label
 from watcher import accounts
 from watcher.config import config_path
 from watcher.config_check import check_config
@@ -61,7 +62,7 @@ def overview(console: Console) -> dict[str, Any]:
         "smtp": config.mail.smtp_host or "aucun (fichiers .eml dans la boîte d'envoi)",
         "sources": [
             {
-                "name": name,
+                "name": source_label(name),
                 "enabled": name in config.enabled_sources(),
                 "interval": config.sources[name].interval_minutes if name in config.sources else 60,
                 "description": config.source_class(name).description(),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from scrapers.registry import source_label
 from watcher import fr, pipeline
 from watcher.errors import OpcoWatchError
 from watcher.failure_words import in_french
@@ -89,6 +90,7 @@ def rows(console: Console) -> list[dict[str, Any]]:
         found.append(
             {
                 "name": name,
+                "label": source_label(name),
                 "description": config.source_class(name).description(),
                 "enabled": name in config.enabled_sources(),
                 "last_success": state.last_success if state else None,
@@ -156,8 +158,9 @@ async def poll_progress(request: Request) -> Response:
         return not_found(request, f"Aucune source «\u00a0{name}\u00a0».")
     job = console.polls.get(name)
     context = {
-        "title": f"Source {name}",
+        "title": f"Source {source_label(name)}",
         "name": name,
+        "label": source_label(name),
         "job": job,
         "running": bool(job and not job.done.is_set()),
     }
