@@ -11,16 +11,36 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
-from tests.web_site import ADMIN, PASSWORD, Site, build_site, csrf_of, free_port, login, post
+from tests.notify_data import Collect, parts, poll
+from tests.smtp_server import smtp_server
+from tests.web_site import (
+    ADMIN,
+    CLAIRE,
+    NOW,
+    PASSWORD,
+    Site,
+    _notice,
+    build_site,
+    csrf_of,
+    free_port,
+    login,
+    post,
+    verdict,
+)
 from watcher import accounts
 from watcher.cli import main
+from watcher.config import load_config
 from watcher.devserver import DevServer
+from watcher.notify.sender import drain
+from watcher.notify.settings import settings_of
 
 
 @pytest.fixture
@@ -109,10 +129,56 @@ def test_serve_runs_the_console_until_interrupted(site: Site) -> None:
         assert httpx.get(f"{base}/appels").status_code == 200
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
-    # the emails' links are made from the configuration (port 8000): the admin is told
-    warned = " ".join((site.folder / "stderr.log").read_text().split())
-    assert "links of the emails and of `users add` / `users link` lead to" in warned
-    assert "http://127.0.0.1:8000/" in warned and f"set [web] port = {port}" in warned
+    # the emails' links follow the console off its configured port 8000: the admin is told
+    said = " ".join((site.folder / "stderr.log").read_text().split())
+    assert (
+        f"links of the emails made from now on, and of `users add` / `users link`, lead to "
+        f"this console (http://127.0.0.1:{port}/)" in said
+    )
+    assert "warning" not in said
+
+
+def _alert(site: Site, ref: str, title: str) -> EmailMessage:
+    """A new call polled into the store as the pipeline does (another process than the
+    console's), its alert queued and received over SMTP (aiosmtpd): the alert to Claire."""
+    config = load_config(site.config_file)
+    with smtp_server() as server:
+        mail = {"smtp_host": "127.0.0.1", "smtp_port": server.port, "security": "none"}
+        notify = replace(settings_of(config), mail=config.mail.model_copy(update=mail))
+        with site.store() as store:
+            drain(store, notify, Collect())  # the alerts queued before: not this test's
+            assert poll(store, [_notice(ref, title)], notify, at=NOW, verdict=verdict) >= 1
+            assert drain(store, notify).ok
+        received = [r.message for r in server.handler.received]
+    (alert,) = [m for m in received if m["To"] == CLAIRE]
+    assert title in parts(alert)[0]
+    return alert
+
+
+def test_after_serve_on_another_port_an_alert_emails_link_opens_its_call_page(site: Site) -> None:
+    """`serve --port P` records where it listens (web.public_url unset): an alert queued
+    after it by another process leads to that console's page of the call, its one-click
+    buttons and `users add`'s link too; with web.public_url set, the links follow it."""
+    port = str(free_port())
+    with _process(site, "serve", "--port", port) as (process, base):
+        text = parts(_alert(site, "mgt-9", "Formation management agile"))[0]
+        found = re.search(r"Dans la console\u00a0: (\S+)", text)
+        assert found, text
+        number = site.ids()["mgt-9"]
+        assert found[1] == f"{base}/appels/{number}"
+        page = httpx.get(found[1], timeout=60)
+        assert page.status_code == 200 and "Formation management agile" in page.text
+        assert re.search(rf"Pertinent\u00a0: {re.escape(base)}/e/\S+", text), text
+        code, output = _cli(site, "users", "add", "bid@of.fr")
+        assert code == 0 and f"{base}/mot-de-passe/" in output, output
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    public = "https://veille.example.org"
+    site.config_file.write_text(
+        site.config_file.read_text() + f'\n[web]\npublic_url = "{public}"\n', encoding="utf-8"
+    )
+    text = parts(_alert(site, "mgt-10", "Formation management hybride"))[0]
+    assert f"Dans la console\u00a0: {public}/appels/{site.ids()['mgt-10']}" in text
 
 
 def test_serve_on_the_configured_port_says_nothing_of_links(site: Site) -> None:

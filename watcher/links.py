@@ -5,13 +5,18 @@ An action link carries (recipient, call number, action), signed with the console
 another call or another person, and it expires after ``web.link_days``. The secret is
 ``$OPCO_WATCH_WEB_SECRET`` when set, else one generated once and kept in the database, so
 every process sharing the store (poller, sender, console) signs and checks alike.
+
+The console's address is ``web.public_url`` when set. Otherwise it is where ``opco-watch serve``
+last listened, as it recorded in the store (``served_links``): an email queued by another
+process (the poller) after ``serve --port 8765`` leads to that console, not to the configured
+port. A queued email keeps the links it was queued with.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +25,8 @@ if TYPE_CHECKING:  # the settings import this module: the store loads only where
 
 SECRET_ENV = "OPCO_WATCH_WEB_SECRET"
 SIGNING_KEY = "signing-key"
+#: the ``jobs_state`` row where ``opco-watch serve`` records the address it listens on
+SERVED_URL = "web.served_url"
 ACTION_SALT = "opco-watch.email-action"
 #: action -> label of the button in the email
 ACTIONS = {
@@ -44,6 +51,8 @@ class LinkSettings:
 
     base_url: str = "http://127.0.0.1:8000"
     link_days: int = 14
+    #: ``base_url`` is ``web.public_url``: the address served last does not replace it
+    public: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +64,30 @@ class Action:
 
 def link_settings(config: Any) -> LinkSettings:
     web = getattr(config, "web", None)
-    return LinkSettings(web.base_url, web.link_days) if web is not None else LinkSettings()
+    if web is None:
+        return LinkSettings()
+    return LinkSettings(web.base_url, web.link_days, public=bool(web.public_url))
+
+
+def record_served(conn: Connection, url: str, at: datetime) -> None:
+    """Remember where the console listens, for the links other processes make."""
+    from watcher.store.schema import jobs_state
+    from watcher.store.upserts import upsert
+
+    upsert(conn, jobs_state, {"name": SERVED_URL}, {"value": url, "updated_at": at})
+
+
+def served_links(conn: Connection, links: LinkSettings) -> LinkSettings:
+    """``links`` leading to the console as last served, unless ``web.public_url`` is set."""
+    import sqlalchemy as sa
+
+    from watcher.store.schema import jobs_state
+
+    if links.public:
+        return links
+    query = sa.select(jobs_state.c.value).where(jobs_state.c.name == SERVED_URL)
+    found = conn.execute(query).scalar()
+    return replace(links, base_url=str(found)) if found else links
 
 
 def page_url(links: LinkSettings | None, tender_id: int) -> str:

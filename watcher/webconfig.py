@@ -25,7 +25,8 @@ class WebConfig(BaseModel):
     public_url: str = Field(
         "",
         description="Address of the console as users reach it, for the links in emails "
-        "(e.g. https://veille.example.org); empty = http://HOST:PORT.",
+        "(e.g. https://veille.example.org); empty = where `opco-watch serve` last listened "
+        "(http://HOST:PORT before it ever ran).",
     )
     root_path: str = Field(
         "", description="Path prefix when a reverse proxy serves the console under a sub-path."
@@ -81,7 +82,10 @@ class WebConfig(BaseModel):
     @property
     def base_url(self) -> str:
         """Where users reach the console: ``public_url``, else this host and port."""
-        if self.public_url:
-            return self.public_url
+        return self.public_url or self.listen_url
+
+    @property
+    def listen_url(self) -> str:
+        """The console's own address: this host and port (``public_url`` aside)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}{self.root_path}"

@@ -46,6 +46,7 @@ def serve_console(
 
     with Store.open(config.database) as store:
         check_bind(config, store)
+        record_address(store, config)
     web = config.web
     server = server_of(create_app(config, config_file=config_file, mirror=mirror), config)
     stop, worker = threading.Event(), None
@@ -87,20 +88,29 @@ def serve_command(
     configured = load(ctx)
     cfg = _with_bind(configured, host, port)
     if cfg.web.base_url != configured.web.base_url:
-        _warn_links_elsewhere(configured, cfg)
+        _say_links_follow(cfg)
     sys.exit(serve_console(cfg, config_file=config_path(ctx.find_root().obj), mirror=mirror))
 
 
-def _warn_links_elsewhere(configured: Config, served: Config) -> None:
-    """The emails' links and `users add`'s are made from the configuration by other
-    processes: a console served elsewhere by --host / --port is not where they lead."""
+def record_address(store: Store, config: Config) -> None:
+    """Record where this console listens: the emails other processes make from now on (the
+    poller's alerts, the digest, `users add`'s link) lead here unless web.public_url is set."""
+    from datetime import UTC, datetime
+
+    from watcher.links import record_served
+
+    with store.transaction(write=True) as conn:
+        record_served(conn, config.web.listen_url, datetime.now(UTC))
+
+
+def _say_links_follow(served: Config) -> None:
+    """--host / --port move the console off the configured address: the links follow it."""
     err.print(
         line(
-            ("warning:", "yellow"),
-            f" the links of the emails and of `users add` / `users link` lead to "
-            f"{configured.web.base_url}/ (web.port, web.public_url), not to this console "
-            f"({served.web.base_url}/): set [web] port = {served.web.port} or public_url in "
-            "the configuration file so that they reach it",
+            ("note:", "cyan"),
+            f" the links of the emails made from now on, and of `users add` / `users link`, "
+            f"lead to this console ({served.web.base_url}/), the address it records in the "
+            "database; set web.public_url to give another",
         ),
         soft_wrap=True,
     )
@@ -145,9 +155,13 @@ def users_add(ctx: click.Context, email: str, role: str, prompt: bool) -> None:
 
 
 def _password_link(cfg: Config, store: Store, email: str) -> str:
+    """The link on the console as last served (see ``watcher.links.served_links``)."""
     from watcher import accounts
+    from watcher.links import link_settings, served_links
 
-    return f"{cfg.web.base_url}/mot-de-passe/{accounts.password_token(store, email)}"
+    with store.transaction() as conn:
+        base = served_links(conn, link_settings(cfg)).base_url
+    return f"{base}/mot-de-passe/{accounts.password_token(store, email)}"
 
 
 @users_group.command("link")

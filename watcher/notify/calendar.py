@@ -31,7 +31,7 @@ from watcher.notify import queries
 from watcher.notify.answerable import followed
 from watcher.notify.context import STATUS_LABELS, tender_context
 from watcher.notify.queries import Judged
-from watcher.notify.settings import NotifySettings
+from watcher.notify.settings import NotifySettings, served
 from watcher.store import Store
 
 FILE_NAME = "opco-watch.ics"
@@ -51,6 +51,7 @@ def calendar_ics(
     """The feed: deadlines from 30 days ago on, of followed calls (every open call with
     ``everything``)."""
     with store.transaction() as conn:
+        settings = served(settings, conn)
         ids = queries.open_deadlines_between(conn, now - PAST, now + AHEAD)
         chosen = [j for j in queries.load(conn, ids) if everything or followed(j, now)]
     feed = Calendar()

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from scrapers.registry import source_label, source_order
 from watcher import fr
-from watcher.links import LinkSettings
+from watcher.links import LinkSettings, served_links
 from watcher.models import PARIS, Match
 from watcher.notify import chart, jobs, queries
 from watcher.notify.answerable import REASONS, followed, set_aside_reason
@@ -65,6 +65,8 @@ class DigestData:
     chart: dict[str, Any]
     health: list[SourceState]
     routed: dict[int, set[str]] = field(default_factory=dict)
+    #: the console's address as the store knows it (``watcher.links.served_links``)
+    links: LinkSettings = field(default_factory=LinkSettings)
 
     @property
     def calls(self) -> list[Judged]:
@@ -104,6 +106,7 @@ def gather(store: Store, settings: NotifySettings, week: Week, now: datetime) ->
             statuses=queries.status_counts(conn, week.shifted(1 - CHART_WEEKS).start, week.end),
             chart=weekly_chart(conn, week),
             health=source_states(conn),
+            links=served_links(conn, settings.links),
         )
         data.routed = _routes(conn, data, Router(settings))
     return data
@@ -160,11 +163,11 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         return recipient is None or recipient in data.routed[judged.tender.id]
 
     def mine(items: list[Judged]) -> list[dict[str, Any]]:
-        return [_call(j, today, owners, settings.links) for j in items if routed(j)]
+        return [_call(j, today, owners, data.links) for j in items if routed(j)]
 
     calls, deadlines, in_progress = mine(data.calls), mine(data.deadlines), mine(data.in_progress)
     aside = [
-        {**_call(j, today, owners, settings.links), "reason": kind, "why": words}
+        {**_call(j, today, owners, data.links), "reason": kind, "why": words}
         for j, kind, words in data.set_aside
         if routed(j)
     ]

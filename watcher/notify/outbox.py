@@ -25,7 +25,7 @@ from watcher.models import PARIS, Match, Tender
 from watcher.notify.context import Context, tender_context
 from watcher.notify.queries import alerted
 from watcher.notify.routing import Router
-from watcher.notify.settings import NotifySettings, settings_of
+from watcher.notify.settings import NotifySettings, served, settings_of
 from watcher.notify.subjects import alert_subject
 from watcher.store import upserts
 from watcher.store.schema import alert_log, outbox
@@ -110,7 +110,7 @@ def enqueue_alerts(
     New relevant calls go to their routed recipients; updates and closures of a call go to
     whoever was alerted of it before (marked as updates); "merged" events say nothing.
     """
-    settings = settings_of(config)
+    settings = served(settings_of(config), conn)
     plan = _plan(conn, items, Router(settings))
     queued = 0
     signer = ActionSigner.of(conn, settings.links) if plan else None

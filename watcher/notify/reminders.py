@@ -20,7 +20,7 @@ from watcher.notify.context import tender_context
 from watcher.notify.outbox import OutboxMessage, insert, message_id
 from watcher.notify.queries import Judged
 from watcher.notify.routing import Router
-from watcher.notify.settings import NotifySettings
+from watcher.notify.settings import NotifySettings, served
 from watcher.notify.subjects import reminder_subject
 from watcher.store import Store
 
@@ -42,6 +42,7 @@ def enqueue_reminders(store: Store, settings: NotifySettings, now: datetime) -> 
     horizon = datetime.combine(today + timedelta(days=max(days) + 1), datetime.min.time(), PARIS)
     router, queued = Router(settings), 0
     with store.transaction(write=True) as conn:
+        settings = served(settings, conn)
         ids = queries.open_deadlines_between(conn, now, horizon)
         going = [j for j in queries.load(conn, ids) if j.tender.status == "go"]
         told = queries.alerted(conn, [j.tender.id for j in going])

@@ -11,17 +11,20 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from watcher.classify.profile import Profile, checked_region
 from watcher.config_types import ConfigPath, EmailStr, empty_list
 from watcher.errors import ConfigError
-from watcher.links import LinkSettings, link_settings
+from watcher.links import LinkSettings, link_settings, served_links
 from watcher.notify.opco import canonical_opco, opco_names
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 PASSWORD_ENV = "OPCO_WATCH_SMTP_PASSWORD"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -253,6 +256,12 @@ def settings_of(config: Any) -> NotifySettings:
         organisation=config.organisation.name,
         links=link_settings(config),
     )
+
+
+def served(settings: NotifySettings, conn: Connection) -> NotifySettings:
+    """``settings`` whose links lead to the console as last served (``web.public_url`` unset)."""
+    links = served_links(conn, settings.links)
+    return settings if links == settings.links else replace(settings, links=links)
 
 
 def smtp_password(mail: MailConfig) -> str | None:
