@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -19,8 +20,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import ROOT
 from tests.notify_data import Collect, parts, poll
 from tests.smtp_server import smtp_server
+from tests.test_cli import cli
 from tests.web_site import (
     ADMIN,
     CLAIRE,
@@ -98,9 +101,19 @@ def test_users_add_with_a_typed_password_and_remove(site: Site) -> None:
 
 @contextmanager
 def _process(site: Site, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     command = [sys.executable, "-m", "watcher", "--config", str(site.config_file), *args]
-    log = site.folder / "stderr.log"
+    with _console(command, site.folder, {}) as (process, base, _said):
+        yield process, base
+
+
+@contextmanager
+def _console(
+    command: list[str], folder: Path, env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    """The console started by ``command``: the process, its address, what it printed first
+    (its stderr goes to ``folder``/stderr.log)."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **env}
+    log, said = folder / "stderr.log", []
     with (
         log.open("w") as errors,
         subprocess.Popen(
@@ -110,9 +123,10 @@ def _process(site: Site, *args: str) -> Iterator[tuple[subprocess.Popen[str], st
         try:
             assert process.stdout is not None
             for line in process.stdout:  # blocks until the console says where it listens
+                said.append(line)
                 found = re.search(r"Console: (http://\S+)/ ", line)
                 if found:
-                    yield process, found.group(1)
+                    yield process, found.group(1), said
                     break
             else:
                 raise AssertionError(log.read_text())
@@ -251,6 +265,45 @@ def test_demo_serve_ends_with_the_console_on_the_demos_data(tmp_path: Path) -> N
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_a_demo_served_with_plain_serve_polls_its_snapshots_never_the_real_sites(
+    tmp_path: Path,
+) -> None:
+    """The demo's "Try next" `serve` (not `demo --serve`), in a process where any lookup of
+    a host but loopback fails and is logged: « interroger maintenant » reads the demo's
+    snapshots, finds its calls again, and asks for no real site; `serve` says so."""
+    made = cli(tmp_path, "demo", "--dir", str(tmp_path / "demo"))
+    assert made.returncode == 0, made.stderr
+    lookups = tmp_path / "lookups.txt"
+    guarded = "import tests.no_network; from watcher.cli import main; main()"
+    config = str(tmp_path / "demo" / "opco-watch.toml")
+    command = [sys.executable, "-c", guarded, "--config", config, "serve", "--port"]
+    env = {"OPCO_WATCH_TEST_LOOKUPS": str(lookups), "PYTHONPATH": str(ROOT)}
+    with _console([*command, str(free_port())], tmp_path, env) as (process, base, said):
+        assert any("polls read the demo's snapshots" in line for line in said), said
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for source in ("akto", "boamp"):  # a site's pages, an API
+                assert post(client, f"/sources/{source}/interroger", page="/sources").is_redirect
+                page = _finished(client, f"/sources/{source}")
+                # the same snapshots as the demo's polls: 304 Not Modified, nothing new
+                assert (
+                    '<p class="flash" role="status">0\xa0avis lu\xa0: 0\xa0nouveau, 0\xa0modifié'
+                    in page
+                ), page
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    assert not lookups.exists(), lookups.read_text()
+
+
+def _finished(client: httpx.Client, path: str) -> str:
+    """The poll page once its poll is over (it refreshes itself while the poll runs)."""
+    for _ in range(600):
+        page = html.unescape(client.get(path).text)
+        if 'http-equiv="refresh"' not in page:
+            return page
+        time.sleep(0.2)
+    raise AssertionError(f"the poll of {path} did not end: {page}")
 
 
 def test_a_source_down_is_said_down_in_french(site: Site) -> None:

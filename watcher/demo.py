@@ -1,6 +1,11 @@
 """The offline demo's data: bundled snapshots of the sources, their date tokens filled in, served
 by a local HTTP server on 127.0.0.1 (the fetch layer's mirror points the sources at it). The
 demo command itself is ``watcher/cli/demo.py``; tests serve the same snapshots.
+
+A demo's store remembers it is one, and the day its snapshots were dated from
+(``mark_demo``): whatever polls it later (the console's « interroger maintenant » after a
+plain ``serve``, ``poll``, ``run``) polls those snapshots again (``demo_mirror``), never the
+real sites.
 """
 
 from __future__ import annotations
@@ -12,10 +17,14 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watcher import fr
 from watcher.devserver import DevServer
 from watcher.models import PARIS
+
+if TYPE_CHECKING:
+    from watcher.store import Store
 
 DATA = resources.files("watcher") / "demo_data"
 TOKEN = re.compile(
@@ -40,6 +49,39 @@ def snapshot_server(day: date) -> Iterator[DevServer]:
             body = _snapshot(name, day)
             server.add(path, body, content_type=_content_type(name), last_modified=_midnight(day))
         yield server
+
+
+#: the ``jobs_state`` row of a demo's store: the day its snapshots are dated from
+DEMO_DAY = "demo.day"
+
+
+def mark_demo(store: Store, day: date) -> None:
+    """Mark ``store`` as a demo's, whose snapshots are dated from ``day``."""
+    from watcher.notify import jobs
+
+    with store.transaction(write=True) as conn:
+        jobs.put(conn, DEMO_DAY, day.isoformat(), datetime.now(PARIS))
+
+
+def demo_day(store: Store) -> date | None:
+    """The day of a demo's snapshots, None for a store that is no demo's."""
+    from watcher.notify import jobs
+
+    with store.transaction() as conn:
+        found = jobs.get(conn, DEMO_DAY)
+    return date.fromisoformat(found) if found else None
+
+
+@contextmanager
+def demo_mirror(store: Store, mirror: str | None) -> Iterator[str | None]:
+    """The mirror to poll through: ``mirror`` when given; for a demo's store, its snapshots
+    served on loopback for the time of the poll; else None (the real sites)."""
+    day = demo_day(store) if mirror is None else None
+    if day is None:
+        yield mirror
+        return
+    with snapshot_server(day) as server:
+        yield server.base_url
 
 
 def fill_dates(text: str, day: date) -> str:

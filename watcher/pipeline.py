@@ -379,8 +379,10 @@ def poll(
     today: date | None = None,
 ) -> list[SourceReport]:
     """One poll of the chosen (default: enabled) sources into the configured store."""
+    from watcher.demo import demo_mirror  # a demo's store polls its snapshots, never the web
+
     sources = build_sources(config, names)
-    with Store.open(config.database) as store:
+    with Store.open(config.database) as store, demo_mirror(store, mirror) as mirror:
         judge = Judge.from_config(config, store)
         reports = asyncio.run(_poll_all(config, store, sources, mirror, progress, today, judge))
         isolation.raise_store_failures(reports)

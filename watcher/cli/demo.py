@@ -18,7 +18,7 @@ from watcher.cli import call_views, views
 from watcher.cli.common import err
 from watcher.cli.safe import line, text
 from watcher.config import Config, load_config
-from watcher.demo import snapshot_server
+from watcher.demo import mark_demo, snapshot_server
 from watcher.devserver import DevServer
 from watcher.errors import ConfigError
 from watcher.judging import Judge
@@ -40,6 +40,8 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         write_starter(config_file, force=True)
         declare_demo_vault(config_file, day)  # the console sees the draft step's documents
         config = load_config(config_file)
+        with Store.open(config.database) as store:  # whatever polls it later: the snapshots
+            mark_demo(store, day)
         console.rule("opco-watch — offline demo")
         console.print(f"Snapshots served on {server.base_url}; data in {config.data_dir}\n")
         first = _poll_step(console, "1. First poll: everything is new", config, server)

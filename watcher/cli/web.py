@@ -47,6 +47,7 @@ def serve_console(
     with Store.open(config.database) as store:
         check_bind(config, store)
         record_address(store, config)
+        _say_if_demo(store, mirror)
     web = config.web
     server = server_of(create_app(config, config_file=config_file, mirror=mirror), config)
     stop, worker = threading.Event(), None
@@ -101,6 +102,18 @@ def record_address(store: Store, config: Config) -> None:
 
     with store.transaction(write=True) as conn:
         record_served(conn, config.web.listen_url, datetime.now(UTC))
+
+
+def _say_if_demo(store: Store, mirror: str | None) -> None:
+    from watcher.demo import demo_day
+
+    day = demo_day(store) if mirror is None else None
+    if day is not None:
+        out.print(
+            f"Demo data: polls read the demo's snapshots (dated {day.isoformat()}) on "
+            "127.0.0.1, never the real sites.",
+            highlight=False,
+        )
 
 
 def _say_links_follow(served: Config) -> None:
@@ -223,13 +236,9 @@ def demo_folder(directory: Path | None) -> Path:
 
 
 def serve_demo(config_file: Path) -> int:
-    """The console on the demo's data, with the snapshots still served for « interroger
-    maintenant »; on port 8000, or a free one when 8000 is taken."""
-    from datetime import datetime
-
+    """The console on the demo's data (« interroger maintenant » polls its snapshots, as any
+    poll of a demo's store does); on port 8000, or a free one when 8000 is taken."""
     from watcher.config import load_config
-    from watcher.demo import snapshot_server
-    from watcher.models import PARIS
 
     config = load_config(config_file)
     port = config.web.port if _free(config.web.host, config.web.port) else 0
@@ -238,8 +247,7 @@ def serve_demo(config_file: Path) -> int:
         out.print(f"Port {config.web.port} is taken: using {port}.", highlight=False)
     config = _with_bind(config, None, port)
     out.rule("7. The console on the demo's data")
-    with snapshot_server(datetime.now(PARIS).date()) as server:
-        return serve_console(config, config_file=config_file, mirror=server.base_url)
+    return serve_console(config, config_file=config_file)
 
 
 def _free(host: str, port: int) -> bool:
