@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from watcher import fr
+from watcher import deadlines, fr
 from watcher.links import LinkSettings
 from watcher.models import PARIS, Match
 from watcher.notify import chart, jobs, queries
@@ -161,7 +161,14 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
     def mine(items: list[Judged]) -> list[dict[str, Any]]:
         return [_call(j, today, owners, settings.links) for j in items if routed(j)]
 
-    calls, deadlines, in_progress = mine(data.calls), mine(data.deadlines), mine(data.in_progress)
+    calls, in_progress = mine(data.calls), mine(data.in_progress)
+    deadlines = [
+        row
+        for j in data.deadlines
+        if routed(j)
+        for row in _deadline_rows(_call(j, today, owners, settings.links), j, data.now)
+    ]
+    deadlines.sort(key=lambda row: row["at"])
     aside = [
         {**_call(j, today, owners, settings.links), "reason": kind, "why": words}
         for j, kind, words in data.set_aside
@@ -201,7 +208,6 @@ def _call(
     context = tender_context(judged.tender, judged.match, today, console)
     domains = judged.match.domains if judged.match is not None else ()
     addresses = call_owners(judged.tender.owner, domains, owners)
-    deadline = judged.tender.deadline
     return {
         **context,
         "owner": ", ".join(addresses),
@@ -210,8 +216,24 @@ def _call(
         # the whole date, year included ("vendredi 18 décembre 2026 à 16h00"): a digest is
         # read days later, and a call may close next year (the key keeps its old name for
         # the templates of mail.templates_dir)
-        "deadline_short": fr.long_datetime(deadline) if deadline else "non précisée",
+        "deadline_short": context["deadline"] or "non précisée",
     }
+
+
+def _deadline_rows(card: dict[str, Any], judged: Judged, now: datetime) -> list[dict[str, Any]]:
+    """The « dates limites » rows of a call: one per deadline in the next DEADLINE_DAYS days,
+    a lot closing apart named (« lot 2 : jeudi 7 janvier 2027 à 12h00 »)."""
+    today = now.astimezone(PARIS).date()
+    soon = deadlines.of(judged.tender).between(now, now + timedelta(days=DEADLINE_DAYS))
+    return [
+        {
+            **card,
+            "deadline": deadlines.moment_words(m),
+            "countdown": fr.countdown(m.at, today),
+            "at": m.at.timestamp(),
+        }
+        for m in soon
+    ]
 
 
 def past_note(week: Week, today: date) -> str:
