@@ -6,33 +6,54 @@ one lot told as the lot's. And the real TED record whose deadline is given per l
 from __future__ import annotations
 
 import copy
+import html
 import json
+from dataclasses import replace as dc_replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
+import sqlalchemy as sa
 from icalendar import Calendar
 
 from responses.context import _deadline as draft_deadline
 from responses.context import _deadline_note as draft_deadline_note
+from responses.demo import write_demo_files
+from responses.draft import make_draft
+from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_notice
+from responses.settings import load_example
+from responses.vault import Vault
 from scrapers.ted import Ted
+from tests.conftest import Database
 from tests.notify_data import T0, Collect, notice, parts, poll, settings
 from tests.smtp_server import smtp_server
 from tests.test_ted import REAL, SEARCH
-from watcher import deadlines, grouping, tenders
+from tests.web_site import NOW as SITE_NOW
+from tests.web_site import _day as site_day
+from tests.web_site import _notice as site_notice
+from tests.web_site import build_site
+from tests.web_site import verdict as site_verdict
+from watcher import deadlines, fr, grouping, tenders
+from watcher.classify.profile import load_example_profile
 from watcher.cli import call_views
 from watcher.models import PARIS, Lot, Match, NoticeKind, Tender, tender_notice
 from watcher.notify import answerable
 from watcher.notify.calendar import calendar_ics
 from watcher.notify.digest import DigestData, gather, view
-from watcher.notify.queries import Judged
+from watcher.notify.queries import Judged, open_deadlines_between
 from watcher.notify.reminders import enqueue_reminders
 from watcher.notify.render import render
 from watcher.notify.sender import drain
-from watcher.notify.settings import NotifySettings
+from watcher.notify.settings import NotifySettings, settings_of
 from watcher.notify.week import Week
-from watcher.store import Store
+from watcher.store import SCHEMA_HEAD, Store
+from watcher.store.engine import create, resolve_url, transaction
+from watcher.store.migrations import migrate
+from watcher.store.records import Prepared
+from watcher.store.schema import notices
+from watcher.store.schema import tenders as tenders_table
 from watcher.web.calls_view import _lots as console_lots
 
 NB = "\u00a0"
@@ -258,3 +279,115 @@ def test_a_real_record_with_a_second_lot_closing_later(real_record: dict[str, An
     assert deadlines.words(deadlines.of(tender_of(found))) == (
         f"mardi 25 août 2026 à 23h59 — lot 2{NB}: mardi 1er septembre 2026 à 12h00"
     )
+
+
+# ------------------------------------------------------------------------ migration 11
+
+
+def test_migration_11_gives_stored_calls_their_lots_span(database: Database) -> None:
+    """A call stored before migration 11 (at version 10) gets its first and last deadline,
+    lot 2's included, so that its reminders and calendar event find lot 2."""
+    if database.dialect == "sqlite":
+        Path(database.url).parent.mkdir(parents=True, exist_ok=True)
+    engine = create(resolve_url(database.url))
+    try:
+        with transaction(engine, write=True) as conn:
+            assert migrate(conn, target=10) == 10
+            conn.execute(sa.insert(tenders_table).values(**_v10_tender()))
+            stored = Prepared.of(two_lots())
+            stamps = {"first_seen": T0, "last_seen": T0, "last_changed": T0, "tender_id": 1}
+            conn.execute(
+                sa.insert(notices).values(key=stored.notice.key, **stored.columns(), **stamps)
+            )
+        with transaction(engine, write=True) as conn:
+            assert migrate(conn) == SCHEMA_HEAD
+            query = sa.select(tenders_table.c.first_deadline, tenders_table.c.last_deadline)
+            assert tuple(conn.execute(query).one()) == (CALL, LOT2)
+            late = CALL + timedelta(days=32)
+            assert open_deadlines_between(conn, late - timedelta(days=30), late) == [1]
+    finally:
+        engine.dispose()
+
+
+def _v10_tender() -> dict[str, Any]:
+    return {
+        "id": 1,
+        "title": "Formation management des chantiers",
+        "buyer": "AKTO",
+        "deadline": CALL,
+        "status": "go",
+        "closed": False,
+        "winner": "",
+        "created_at": T0,
+        "updated_at": T0,
+        "buyer_norm": "akto",
+        "title_norm": "formation management des chantiers",
+        "owner": "",
+    }
+
+
+# --------------------------------------------------------------------------- the drafts
+
+
+def test_the_draft_tells_the_lot_closing_apart(tmp_path: Path) -> None:
+    """The checklist (md, html) and the mémoire (md, docx re-opened) of a call whose lot 2
+    closes a week after the call (the sample call: « lundi 23 mars 2026 à 12h00 »)."""
+    sample = sample_notice()
+    assert sample.deadline is not None
+    later = sample.deadline + timedelta(days=7)
+    lots = (sample.lots[0], dc_replace(sample.lots[1], deadline=later))
+    documents, settings = load_example()
+    write_demo_files(documents, tmp_path / "config" / documents.folder)
+    result = make_draft(
+        dc_replace(sample, lots=lots),
+        organisation=SampleOrganisation(),
+        profile=load_example_profile(),
+        responses_settings=settings,
+        vault=Vault.load(documents, tmp_path / "config"),
+        out_dir=tmp_path / "out",
+        today=SAMPLE_DAY,
+    )
+    found = {path.name: path for path in result.files}
+    told = f"lundi 23 mars 2026 à 12h00 — lot 2{NB}: lundi 30 mars 2026 à 12h00"
+    checklist = found["checklist.md"].read_text("utf-8")
+    assert f"**Date limite de remise des offres{NB}: {told}** (dans 21 jours)" in checklist
+    assert told in found["checklist.html"].read_text("utf-8")
+    assert f"| Date limite de remise des offres | {told} (dans 21 jours) |" in (
+        found["memoire-technique.md"].read_text("utf-8")
+    )
+    memoire = docx.Document(str(found["memoire-technique.docx"]))
+    cells = [c.text for t in memoire.tables for row in t.rows for c in row.cells]
+    assert any(told in text for text in [p.text for p in memoire.paragraphs] + cells)
+
+
+# --------------------------------------------------------------------------- the console
+
+
+def test_the_call_page_tells_both_days_and_the_lot_moved(tmp_path: Path) -> None:
+    """The console (served on loopback): the header's deadline names lot 2, the lot list
+    gives lot 2 the corrigendum's day, the timeline says lot 2's deadline moved."""
+    site = build_site(tmp_path)
+    call, lot2 = site_day(10), site_day(17)
+    moved = site_day(24)
+
+    def lots(second: datetime) -> tuple[Lot, ...]:
+        return (Lot("Rennes", "1", deadline=call), Lot("Brest", "2", deadline=second))
+
+    first = site_notice("lot-1", "Formation management par lots", deadline=call, lots=lots(lot2))
+    corrigendum = site_notice(
+        "lot-1-rect",
+        "Rectificatif — Formation management par lots",
+        kind=NoticeKind.CORRIGENDUM,
+        related_refs=("lot-1",),
+        deadline=call,
+        lots=lots(moved),
+    )
+    with site.store() as store:
+        for notice_ in (first, corrigendum):
+            poll(store, [notice_], settings_of(site.config), at=SITE_NOW, verdict=site_verdict)
+    number = site.ids()["lot-1"]
+    with site.client() as client:
+        page = html.unescape(client.get(f"/appels/{number}").text)
+    assert f"{fr.long_datetime(call)} — lot 2{NB}: {fr.long_datetime(moved)}" in page
+    assert f"lot 2{NB}: date limite repoussée au {fr.long_datetime(moved)}" in page
+    assert fr.long_datetime(lot2) not in page  # lot 2's first day is no longer told
