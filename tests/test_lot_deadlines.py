@@ -35,7 +35,8 @@ from tests.web_site import _day as site_day
 from tests.web_site import _notice as site_notice
 from tests.web_site import build_site
 from tests.web_site import verdict as site_verdict
-from watcher import deadlines, fr, grouping, tenders
+from watcher import calls, deadlines, fr, grouping, tenders
+from watcher.calls import CallFilter
 from watcher.classify.profile import load_example_profile
 from watcher.cli import call_views
 from watcher.models import PARIS, Lot, Match, NoticeKind, Tender, tender_notice
@@ -45,6 +46,7 @@ from watcher.notify.digest import DigestData, gather, view
 from watcher.notify.queries import Judged, open_deadlines_between
 from watcher.notify.reminders import enqueue_reminders
 from watcher.notify.render import render
+from watcher.notify.routing import Router
 from watcher.notify.sender import drain
 from watcher.notify.settings import NotifySettings, settings_of
 from watcher.notify.week import Week
@@ -382,12 +384,23 @@ def test_the_call_page_tells_both_days_and_the_lot_moved(tmp_path: Path) -> None
         deadline=call,
         lots=lots(moved),
     )
+    # a call whose own deadline has passed while its lot 2 is still open
+    passed = (Lot("Rennes", "1", deadline=site_day(-3)), Lot("Brest", "2", deadline=site_day(5)))
+    half = site_notice(
+        "lot-2", "Formation management à moitié close", deadline=site_day(-3), lots=passed
+    )
     with site.store() as store:
-        for notice_ in (first, corrigendum):
+        for notice_ in (first, corrigendum, half):
             poll(store, [notice_], settings_of(site.config), at=SITE_NOW, verdict=site_verdict)
-    number = site.ids()["lot-1"]
+        router = Router(settings_of(site.config))
+        chosen = calls.list_calls(store, CallFilter(open_only=True), now=SITE_NOW, router=router)
+        listed = {row.judged.tender.id for row in chosen}
+    number, still_open = site.ids()["lot-1"], site.ids()["lot-2"]
+    assert still_open in listed  # `list --open`
     with site.client() as client:
+        pipeline = client.get("/appels").text
         page = html.unescape(client.get(f"/appels/{number}").text)
+    assert f'/appels/{still_open}"' in pipeline  # not hidden as « date limite passée »
     assert f"{fr.long_datetime(call)} — lot 2{NB}: {fr.long_datetime(moved)}" in page
     assert f"lot 2{NB}: date limite repoussée au {fr.long_datetime(moved)}" in page
     assert fr.long_datetime(lot2) not in page  # lot 2's first day is no longer told
