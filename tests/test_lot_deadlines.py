@@ -85,6 +85,7 @@ def test_one_wording_names_the_lot_closing_apart() -> None:
     told = deadlines.of(tender_of(two_lots()))
     assert deadlines.words(told) == TOLD
     assert told.last == LOT2 and told.first == CALL and told.split
+    assert [m.named for m in told.moments] == ["lot 1", "lot 2"]  # reminders, calendar, table
     assert told.next_open(CALL.date()) == CALL
     assert told.next_open(CALL.date() + timedelta(days=1)) == LOT2  # lot 1 closed
 
@@ -92,6 +93,7 @@ def test_one_wording_names_the_lot_closing_apart() -> None:
 def test_lots_closing_with_the_call_change_nothing() -> None:
     told = deadlines.of(tender_of(two_lots(lot2=CALL)))
     assert deadlines.words(told) == "jeudi 31 décembre 2026 à 12h00" and not told.split
+    assert [m.named for m in told.moments] == [""]  # reminders and events as before
 
 
 def test_lots_sharing_a_later_day_are_named_together() -> None:
@@ -176,7 +178,7 @@ def test_reminders_and_calendar_events_per_deadline(store: Store, config: Notify
     sent = [m for m in transport.sent if m["X-Opco-Watch-Kind"] == "reminder"]
     title = "Formation management des chantiers"
     assert [m["Subject"] for m in sent] == [
-        f"[opco-watch] Rappel J-2{NB}: {title}",
+        f"[opco-watch] Rappel J-2 (lot 1){NB}: {title}",
         f"[opco-watch] Rappel J-7 (lot 2){NB}: {title}",
         f"[opco-watch] Rappel J-2 (lot 2){NB}: {title}",
     ]
@@ -188,6 +190,7 @@ def test_reminders_and_calendar_events_per_deadline(store: Store, config: Notify
     events = {str(e["uid"]): e for e in feed.walk("VEVENT")}
     assert set(events) == {"tender-1@of.fr", "tender-1-lot-2@of.fr"}
     assert events["tender-1@of.fr"].decoded("dtstart") == CALL
+    assert str(events["tender-1@of.fr"]["summary"]).startswith(f"12h00 — Date limite (lot 1){NB}:")
     lot2 = events["tender-1-lot-2@of.fr"]
     assert lot2.decoded("dtstart") == LOT2
     assert str(lot2["summary"]) == f"12h00 — Date limite (lot 2){NB}: AKTO — {title}"
@@ -203,7 +206,7 @@ def test_the_digest_lists_each_deadline(store: Store, config: NotifySettings) ->
     data: DigestData = gather(store, config, Week.of(now.date()), now)
     context = view(data, config, None)
     assert [row["deadline"] for row in context["deadlines"]] == [
-        "jeudi 31 décembre 2026 à 12h00",
+        f"lot 1{NB}: jeudi 31 décembre 2026 à 12h00",
         f"lot 2{NB}: jeudi 7 janvier 2027 à 12h00",
     ]
     assert [row["countdown"] for row in context["deadlines"]] == ["J-3", "J-10"]

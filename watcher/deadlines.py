@@ -39,11 +39,19 @@ class Moment:
 
     at: datetime
     lots: str = ""
+    #: for the call's own deadline when some lots close apart: the lots closing with it
+    #: (« lot 1 »), which a reminder, a calendar event or a table row names
+    with_call: str = ""
 
     @property
     def label(self) -> str:
         """« lot 2 : » before a lot's date, "" before the call's."""
         return f"{self.lots}{NBSP}: " if self.lots else ""
+
+    @property
+    def named(self) -> str:
+        """The lots this deadline is for (« lot 2 », « lot 1 » for the call's), or ""."""
+        return self.lots or self.with_call
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +107,8 @@ def of_parts(call: datetime | None, lots: dict[str, datetime]) -> Deadlines:
         if at != call:
             others.setdefault(at, []).append(key)
     moments = [Moment(at, _lots_words(keys)) for at, keys in sorted(others.items())]
-    return Deadlines((Moment(call), *moments))
+    same = [key for key, at in lots.items() if at == call]
+    return Deadlines((Moment(call, with_call=_lots_words(same) if moments else ""), *moments))
 
 
 def lot_deadlines(notices: Iterable[Notice]) -> dict[str, datetime]:
@@ -132,9 +141,9 @@ def lot_name(lot: Lot) -> str:
 
 
 def _lots_words(keys: list[str]) -> str:
-    """« lot 2 », « lots 2 et 3 », « lots 2, 3 et 5 »."""
-    if len(keys) == 1:
-        return keys[0]
+    """« lot 2 », « lots 2 et 3 », « lots 2, 3 et 5 » ("" for none)."""
+    if len(keys) <= 1:
+        return keys[0] if keys else ""
     names = [k.removeprefix("lot ") for k in sorted(keys, key=_number_first)]
     return f"lots {', '.join(names[:-1])} et {names[-1]}"
 
@@ -154,3 +163,10 @@ def words(told: Deadlines, when: Callable[[datetime], str] = fr.long_datetime) -
 def moment_words(moment: Moment, when: Callable[[datetime], str] = fr.long_datetime) -> str:
     """One deadline with its lots: « lot 2 : jeudi 7 janvier 2027 à 12h00 »."""
     return f"{moment.label}{when(moment.at)}"
+
+
+def named_words(moment: Moment) -> str:
+    """One deadline with the lots it is for, the call's too when lots close apart: « lot 1 :
+    jeudi 31 décembre 2026 à 12h00 » (a reminder, a calendar event, a table row)."""
+    prefix = f"{moment.named}{NBSP}: " if moment.named else ""
+    return f"{prefix}{fr.long_datetime(moment.at)}"

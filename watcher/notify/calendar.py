@@ -75,7 +75,7 @@ def _event(
 ) -> Event:
     tender, deadline = judged.tender, moment.at
     call = tender_context(tender, judged.match, now.astimezone(PARIS).date(), settings.links)
-    which = f" ({moment.lots})" if moment.lots else ""
+    which = f" ({moment.named})" if moment.named else ""
     title = plain(f"Date limite{which}{NBSP}: {call['opco'] or call['buyer']} — {tender.title}")
     event = Event()
     event.add("uid", _uid(tender.id, moment, settings.domain))

@@ -228,7 +228,7 @@ def _deadline_rows(card: dict[str, Any], judged: Judged, now: datetime) -> list[
     return [
         {
             **card,
-            "deadline": deadlines.moment_words(m),
+            "deadline": deadlines.named_words(m),
             "countdown": fr.countdown(m.at, today),
             "at": m.at.timestamp(),
         }

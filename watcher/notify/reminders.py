@@ -96,7 +96,7 @@ def _message(
         message_id=message_id("reminder", parts, settings.domain),
         kind="reminder",
         recipient=recipient,
-        subject=reminder_subject(call["countdown"], call["title"], moment.lots),
+        subject=reminder_subject(call["countdown"], call["title"], moment.named),
         template="email/reminder",
         context={
             "organisation": settings.organisation,
@@ -111,7 +111,7 @@ def _message(
 
 
 def _for_lots(moment: deadlines.Moment) -> str:
-    if not moment.lots:
+    if not moment.named:
         return ""
-    article = "les" if moment.lots.startswith("lots ") else "le"
-    return f"pour {article} {deadlines.moment_words(moment)}"
+    article = "les" if moment.named.startswith("lots ") else "le"
+    return f"pour {article} {deadlines.named_words(moment)}"
