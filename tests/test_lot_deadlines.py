@@ -200,6 +200,24 @@ def test_reminders_and_calendar_events_per_deadline(store: Store, config: Notify
     assert [str(e["uid"]) for e in late.walk("VEVENT")] == ["tender-1-lot-2@of.fr"]
 
 
+def test_the_update_email_says_lot_2_moved(store: Store, config: NotifySettings) -> None:
+    """A corrigendum moving only lot 2 (stored and grouped like the pipeline does): the
+    update email says so, and the call's deadline is not said to have moved."""
+    transport = Collect()
+    poll(store, [two_lots()], config, at=NOW)
+    drain(store, config, transport, clock=lambda: NOW)
+    corrigendum = two_lots(
+        "L1-R", lot2=LOT2 + timedelta(days=7), kind=NoticeKind.CORRIGENDUM, related_refs=("L1",)
+    )
+    poll(store, [corrigendum], config, at=NOW + timedelta(hours=1))
+    drain(store, config, transport, clock=lambda: NOW + timedelta(hours=1))
+    assert len(transport.sent) == 2
+    text, _ = parts(transport.sent[-1])
+    assert f"lot 2{NB}: date limite repoussée au jeudi 14 janvier 2027 à 12h00" in text
+    assert "date limite repoussée au jeudi 31" not in text and "avancée" not in text
+    assert f"lot 2{NB}: jeudi 14 janvier 2027 à 12h00 (J-28)" in text
+
+
 def test_the_digest_lists_each_deadline(store: Store, config: NotifySettings) -> None:
     poll(store, [two_lots()], config, at=NOW)
     now = datetime(2026, 12, 28, 8, 0, tzinfo=PARIS)  # both deadlines within 14 days
