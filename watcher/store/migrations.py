@@ -352,9 +352,9 @@ def _v11_lot_deadlines(op: Operations) -> None:
         batch.add_column(_stamp("first_deadline", nullable=True))
         batch.add_column(_stamp("last_deadline", nullable=True))
     op.create_index("ix_tenders_last_deadline", "tenders", ["last_deadline"])
-    conn = op.get_bind()
-    conn.execute(sa.text("UPDATE tenders SET first_deadline = deadline, last_deadline = deadline"))
-    _backfill_lot_deadlines(conn)
+    op.execute("UPDATE tenders SET first_deadline = deadline, last_deadline = deadline")
+    if not op.get_context().as_sql:  # the lots' deadlines are read from the stored notices
+        _backfill_lot_deadlines(op.get_bind())
 
 
 def _backfill_lot_deadlines(conn: Connection) -> None:
