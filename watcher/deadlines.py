@@ -9,7 +9,7 @@ closing a week after lot 1). The rules, everywhere a deadline is told or acted o
   the latest a call gives (the same rule as the call's). Lots are matched by number, else by
   title.
 - a lot whose deadline differs from the call's is **told beside it**, with one wording
-  (``words``): « mercredi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier 2027 à
+  (``words``): « jeudi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier 2027 à
   12h00 »; when every lot closes with the call, nothing is added.
 - alerts, countdowns and reminders go by the **earliest deadline still open**
   (``next_open``): the safe one to plan against; reminders and calendar events exist for
@@ -154,7 +154,7 @@ def _number_first(key: str) -> tuple[int, str]:
 
 
 def words(told: Deadlines, when: Callable[[datetime], str] = fr.long_datetime) -> str:
-    """« mercredi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier 2027 à 12h00 » ("" when
+    """« jeudi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier 2027 à 12h00 » ("" when
     there is no deadline): what every email, digest, command and draft says (``when`` words
     each date: a table's « 31/12/2026 12:00 »)."""
     return " — ".join(moment_words(m, when) for m in told.moments)

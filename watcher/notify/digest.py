@@ -162,13 +162,13 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         return [_call(j, today, owners, settings.links) for j in items if routed(j)]
 
     calls, in_progress = mine(data.calls), mine(data.in_progress)
-    deadlines = [
+    due = [
         row
         for j in data.deadlines
         if routed(j)
         for row in _deadline_rows(_call(j, today, owners, settings.links), j, data.now)
     ]
-    deadlines.sort(key=lambda row: row["at"])
+    due.sort(key=lambda row: row["at"])
     aside = [
         {**_call(j, today, owners, settings.links), "reason": kind, "why": words}
         for j, kind, words in data.set_aside
@@ -183,11 +183,11 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         "generated": fr.long_datetime(data.now),
         "as_of": fr.long_date(today),
         "past_note": past_note(data.week, today),
-        "figures": figures(calls, aside, deadlines, in_progress, health),
+        "figures": figures(calls, aside, due, in_progress, health),
         "calls": calls,
         "set_aside": aside,
         "set_aside_groups": set_aside_groups(aside),
-        "deadlines": deadlines,
+        "deadlines": due,
         "in_progress": in_progress,
         "statuses": [
             {"label": STATUS_LABELS[s], "count": data.statuses.get(s, 0)} for s in STATUS_LABELS
