@@ -21,7 +21,7 @@ from responses.settings import DocumentKind, ResponsesConfig, Trainer
 from responses.skeleton import INDICATORS, MISSING, TODO_MARKER, todo
 from responses.vault import DocumentStatus, Vault, deadline_day
 from scrapers.registry import source_label
-from watcher import nuts
+from watcher import deadlines, nuts
 from watcher.classify.profile import Course, Profile
 from watcher.fr import amount, estimate, long_date, long_datetime, of_name
 from watcher.models import Lot, Match, Notice
@@ -209,7 +209,9 @@ def _reference(notice: Notice) -> str:
 
 
 def _deadline_note(notice: Notice, today: date) -> str:
-    day = deadline_day(notice.deadline)
+    """« dans 5 jours », to the earliest deadline still open (a lot's, when the call's has
+    passed and a lot closes later: ``watcher.deadlines``)."""
+    day = deadline_day(deadlines.of_notice(notice).next_open(today))
     if day is None:
         return ""
     left = (day - today).days
@@ -219,8 +221,9 @@ def _deadline_note(notice: Notice, today: date) -> str:
 
 
 def _deadline(notice: Notice) -> str:
+    """The call's deadline, and its lots' that differ: « … — lot 2 : … »."""
     if notice.deadline is not None:
-        return long_datetime(notice.deadline)
+        return deadlines.words(deadlines.of_notice(notice))
     raw = wording.line(notice.deadline_text)
     return (
         f"non communiquée (texte publié\u00a0: «\u00a0{raw}\u00a0»)" if raw else "non communiquée"

@@ -37,7 +37,7 @@ from responses.matching import select_lots
 from responses.settings import DocumentKind, ResponsesConfig
 from responses.vault import Vault, deadline_day, required_document_blockers
 from responses.wording import safe_name
-from watcher import fr
+from watcher import deadlines, fr
 from watcher.classify.blockers import CLOSED_KIND_BLOCKERS, DEADLINE_PASSED
 from watcher.classify.profile import Profile
 from watcher.errors import DraftError
@@ -127,7 +127,7 @@ def entry_refusals(tender: Tender, verdict: Match | None, now: datetime) -> list
     elif tender.closed:
         closing.append("consultation close")
     blockers = [b for b in (verdict.blockers if verdict else ()) if b not in CLOSED_KIND_BLOCKERS]
-    deadline = tender.deadline
+    deadline = deadlines.of(tender).last  # a lot closing later can still be answered
     passed = deadline is not None and deadline < now
     if passed and not any(b.startswith(DEADLINE_PASSED) for b in blockers):
         assert deadline is not None

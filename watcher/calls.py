@@ -273,7 +273,8 @@ def _query(conn: Connection, chosen: CallFilter, now: datetime) -> sa.Select[Any
     if chosen.relevant:
         query = query.where(pertinent_clause(t.id))
     if chosen.open_only:
-        query = query.where(t.closed.is_(False), sa.or_(t.deadline.is_(None), t.deadline >= now))
+        last = sa.func.coalesce(t.last_deadline, t.deadline)  # a lot closing after the call
+        query = query.where(t.closed.is_(False), sa.or_(last.is_(None), last >= now))
     if chosen.since is not None:
         query = query.where(t.created_at >= chosen.since)
     if chosen.source is not None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from scrapers.dates import fold
-from watcher import fr
+from watcher import deadlines, fr
 from watcher.call_names import QUOTED
 from watcher.models import Lot, Notice, NoticeKind
 
@@ -145,17 +145,35 @@ def lookup_keys(notice: Notice) -> set[str]:
 def changes(
     before_deadline: datetime | None, before_lots: Iterable[Lot], notice: Notice
 ) -> tuple[str, ...]:
-    """What a later notice changes in a call, in French: deadline moved, lots added."""
+    """What a later notice changes in a call, in French: deadline moved, lots added. A lot's
+    own deadline moved is told as the lot's (« lot 2 : date limite repoussée au … »); the
+    call's is told only when it is not merely the earliest of its lots' (TED's)."""
+    before_lots = list(before_lots)
+    lots_moved = _lot_moves(before_lots, notice)
     found: list[str] = []
-    if notice.deadline is not None and before_deadline is not None:
-        if notice.deadline > before_deadline:
-            found.append(f"date limite repoussée au {fr.long_datetime(notice.deadline)}")
-        elif notice.deadline < before_deadline:
-            found.append(f"date limite avancée au {fr.long_datetime(notice.deadline)}")
-    elif notice.deadline is not None and before_deadline is None:
-        found.append(f"date limite fixée au {fr.long_datetime(notice.deadline)}")
+    if not (lots_moved and notice.deadline in {lot.deadline for lot in notice.lots}):
+        found += _deadline_move(before_deadline, notice.deadline)
+    found += lots_moved
     known = {fold(lot.title) for lot in before_lots}
     found += [
         f"lot ajouté\u00a0: {lot.title}" for lot in notice.lots if fold(lot.title) not in known
     ]
     return tuple(found)
+
+
+def _deadline_move(before: datetime | None, after: datetime | None, who: str = "") -> list[str]:
+    """« date limite repoussée au … », « avancée au … », « fixée au … », after ``who``."""
+    if after is None or after == before:
+        return []
+    verb = "fixée" if before is None else "repoussée" if after > before else "avancée"
+    return [f"{who}date limite {verb} au {fr.long_datetime(after)}"]
+
+
+def _lot_moves(before_lots: list[Lot], notice: Notice) -> list[str]:
+    """The lots of ``notice`` whose own deadline differs from the one they had; all of them
+    moved to one same day is the call's deadline moving (told once, as the call's)."""
+    before, after = deadlines.by_lot(before_lots), deadlines.by_lot(notice.lots)
+    moved = {k: at for k, at in after.items() if k in before and before[k] != at}
+    if not moved or (len(set(after.values())) == 1 and moved.keys() == after.keys()):
+        return []
+    return [m for k, at in moved.items() for m in _deadline_move(before[k], at, f"{k}\u00a0: ")]

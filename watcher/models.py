@@ -47,6 +47,10 @@ class Lot:
     def __post_init__(self) -> None:
         _check_aware("Lot.deadline", self.deadline)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Lot:
+        return _lot_from_json(data)
+
 
 @dataclass(frozen=True, slots=True)
 class Notice:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from watcher import activity, grouping
+from watcher import activity, deadlines, grouping
 from watcher.errors import OpcoWatchError
 from watcher.models import Lot, Match, Notice, NoticeKind, Tender
 from watcher.store import Store, locks, upserts
@@ -125,6 +125,7 @@ def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
         "title": notice.title,
         "buyer": notice.buyer,
         "deadline": notice.deadline,
+        **_span(deadlines.of_notice(notice)),
         "status": "new",
         "closed": closing,
         "winner": notice.winner if closing else "",
@@ -245,11 +246,17 @@ def _refresh(conn: Connection, tender_id: int, at: datetime) -> None:
         "title": tender.title,
         "buyer": tender.buyer,
         "deadline": tender.deadline,
+        **_span(deadlines.of(tender)),
         "closed": bool(closing),
         "winner": next((n.winner for n in closing if n.winner), ""),
         "updated_at": at,
     }
     conn.execute(sa.update(tenders).where(tenders.c.id == tender_id).values(**values))
+
+
+def _span(told: deadlines.Deadlines) -> dict[str, datetime | None]:
+    """The first and last deadline, lots included: what the reminders and calendar select on."""
+    return {"first_deadline": told.first, "last_deadline": told.last}
 
 
 def _closing_words(notice: Notice) -> tuple[str, ...]:
@@ -272,7 +279,7 @@ def _lots_before(conn: Connection, tender_id: int, notice: Notice) -> list[Lot]:
     )
     latest = conn.execute(query).scalar() or {}
     old = latest["lots"][0] if "lots" in latest else [{"title": lot.title} for lot in notice.lots]
-    return others + [Lot(title=lot["title"]) for lot in old or []]
+    return others + [Lot.from_json(lot) for lot in old or []]
 
 
 def _lots(tender: Tender | None) -> list[Any]:

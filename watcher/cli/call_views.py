@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from watcher import fr
+from watcher import deadlines, fr
 from watcher.calls import CallNotice, CallRow, CallView
 from watcher.cli import long_table
 from watcher.cli.safe import clean, line, text
@@ -85,8 +85,13 @@ def _deadline_short(tender: Tender, today: date) -> str:
     if deadline is None:
         raw = tender.main.deadline_text
         return clean(f"? ({raw[:30]})" if raw else "—", one_line=True)
-    local = deadline.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
-    return f"{local} {fr.countdown(deadline, today)}"
+    told = deadlines.of(tender)
+    soonest = told.next_open(today) or deadline
+    return f"{deadlines.words(told, _table_date)} {fr.countdown(soonest, today)}"
+
+
+def _table_date(moment: datetime) -> str:
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
 #: under the table when a row shows a person's judgement instead of the verdict
@@ -169,8 +174,10 @@ def _buyer_words(tender: Tender) -> str:
 
 
 def _deadline_words(tender: Tender, today: date) -> str:
-    assert tender.deadline is not None
-    return f"{fr.long_datetime(tender.deadline)} ({fr.countdown(tender.deadline, today)})"
+    told = deadlines.of(tender)
+    soonest = told.next_open(today)
+    assert soonest is not None  # the call has a deadline
+    return f"{deadlines.words(told)} ({fr.countdown(soonest, today)})"
 
 
 def _status_words(tender: Tender) -> str:
@@ -251,6 +258,12 @@ def tender_json(tender: Tender) -> dict[str, Any]:
         "opco": canonical_opco(tender.buyer) or "",
         "deadline": deadline.isoformat() if deadline else None,
         "deadline_text": tender.main.deadline_text,
+        # the lots closing on other days than the call (``watcher.deadlines``)
+        "lot_deadlines": [
+            {"lots": m.lots, "deadline": m.at.isoformat()}
+            for m in deadlines.of(tender).moments
+            if m.lots
+        ],
         "status": tender.status,
         "closed": tender.closed,
         "winner": tender.winner,

@@ -1,16 +1,17 @@
 """Whether a user can still answer a call, and if not, why: what the digest counts.
 
 A call is **to answer** when it is open (not closed, not awarded or cancelled), its deadline
-has not passed, nothing blocks it (the classifier's blockers: region not served, Qualiopi
-category missing, deadline too close...) and nobody set it aside (no-go, won, lost). Every
-other relevant call is listed apart with the reason, in French.
+has not passed (its last one, when lots close on other days: ``watcher.deadlines``), nothing
+blocks it (the classifier's blockers: region not served, Qualiopi category missing, deadline
+too close...) and nobody set it aside (no-go, won, lost). Every other relevant call is listed
+apart with the reason, in French.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from watcher import fr
+from watcher import deadlines
 from watcher.fr import NBSP
 from watcher.models import NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS
@@ -31,8 +32,9 @@ def set_aside_reason(judged: Judged, now: datetime) -> tuple[str, str] | None:
         return "closed", closing
     if tender.status in SET_ASIDE:
         return "set_aside", f"marqué «{NBSP}{STATUS_LABELS[tender.status]}{NBSP}»"
-    if tender.deadline is not None and tender.deadline < now:
-        return "passed", f"date limite dépassée ({fr.long_datetime(tender.deadline)})"
+    passed = _passed(deadlines.of(tender), now)
+    if passed:
+        return "passed", passed
     blockers = judged.match.blockers if judged.match is not None else ()
     if blockers:
         return "blocked", f"bloqué{NBSP}: " + f"{NBSP}; ".join(blockers)
@@ -51,6 +53,18 @@ def followed(judged: Judged, now: datetime) -> bool:
         return True
     reason = set_aside_reason(judged, now)
     return judged.relevant and (reason is None or reason[0] == "passed")
+
+
+def _passed(told: deadlines.Deadlines, now: datetime) -> str:
+    """Words for a call whose every deadline has passed (its lots' too: one still open can be
+    answered), else ""."""
+    last = told.last
+    if last is None or last >= now:
+        return ""
+    if not told.split:
+        return f"date limite dépassée ({deadlines.words(told)})"
+    latest = max(told.moments, key=lambda m: m.at)
+    return f"dates limites dépassées (la dernière{NBSP}: {deadlines.moment_words(latest)})"
 
 
 def _closing(tender: Tender) -> str:

@@ -1,12 +1,14 @@
 """The deadlines as an iCalendar (.ics) feed, for Outlook, Thunderbird or any calendar.
 
-One event per followed call (``answerable.followed``, the digest's rule: marked go or submitted,
-or relevant and neither blocked, closed nor set aside; not no-go, won, lost). The event
-*is* the deadline: it starts at the deadline instant (no end: an instant, RFC 5545 §3.6.1), its
-title starts with the time (« 12h00 — Date limite : AKTO — … »), two alarms ring two days and
-two hours before, and its description gives the call number (« Appel n° 40 », the number of
-every command and email) and the call's links. UIDs are stable (``tender-ID@domain``), so a
-subscribed calendar moves an event when a deadline moves.
+One event per deadline of a followed call (``answerable.followed``, the digest's rule: marked
+go or submitted, or relevant and neither blocked, closed nor set aside; not no-go, won, lost):
+a lot closing on another day than its call has an event of its own, titled with the lot
+(« Date limite (lot 2) : … », ``watcher.deadlines``). The event *is* the deadline: it starts
+at the deadline instant (no end: an instant, RFC 5545 §3.6.1), its title starts with the time
+(« 12h00 — Date limite : AKTO — … »), two alarms ring two days and two hours before, and its
+description gives the call number (« Appel n° 40 », the number of every command and email)
+and the call's links. UIDs are stable (``tender-ID@domain``, ``tender-ID-lot-2@domain``), so
+a subscribed calendar moves an event when a deadline moves.
 
 The file is written atomically: a temporary file of its own in the same folder, then
 ``os.replace``; two threads (the scheduler's poll jobs) or two processes writing at once each
@@ -25,6 +27,7 @@ from typing import Any
 
 from icalendar import Alarm, Calendar, Event
 
+from watcher import deadlines
 from watcher.fr import NBSP
 from watcher.models import PARIS
 from watcher.notify import queries
@@ -42,6 +45,7 @@ AHEAD = timedelta(days=730)
 ALARMS = ((timedelta(days=2), "dans 2 jours"), (timedelta(hours=2), "dans 2 heures"))
 #: control characters (C0 but tab and newline, DEL, C1) and bidirectional overrides: text
 #: from the web is never passed on with them
+_UID_WORDS = re.compile("[^0-9A-Za-z]+")
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -62,17 +66,20 @@ def calendar_ics(
     feed.add("x-wr-calname", f"opco-watch — dates limites {settings.organisation}".strip())
     feed.add("x-wr-timezone", "Europe/Paris")
     for judged in chosen:
-        feed.add_component(_event(judged, settings, now))
+        for moment in deadlines.of(judged.tender).between(now - PAST, now + AHEAD):
+            feed.add_component(_event(judged, moment, settings, now))
     return bytes(feed.to_ical())
 
 
-def _event(judged: Judged, settings: NotifySettings, now: datetime) -> Event:
-    tender, deadline = judged.tender, judged.tender.deadline
-    assert deadline is not None  # selected by deadline
+def _event(
+    judged: Judged, moment: deadlines.Moment, settings: NotifySettings, now: datetime
+) -> Event:
+    tender, deadline = judged.tender, moment.at
     call = tender_context(tender, judged.match, now.astimezone(PARIS).date(), settings.links)
-    title = plain(f"Date limite{NBSP}: {call['opco'] or call['buyer']} — {tender.title}")
+    which = f" ({moment.named})" if moment.named else ""
+    title = plain(f"Date limite{which}{NBSP}: {call['opco'] or call['buyer']} — {tender.title}")
     event = Event()
-    event.add("uid", f"tender-{tender.id}@{settings.domain}")
+    event.add("uid", _uid(tender.id, moment, settings.domain))
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", deadline.astimezone(UTC))  # UTC ("Z"): no VTIMEZONE needed
     event.add("summary", f"{clock_time(deadline)} — {title}")
@@ -83,6 +90,14 @@ def _event(judged: Judged, settings: NotifySettings, now: datetime) -> Event:
     for before, words in ALARMS:
         event.add_component(_alarm(before, f"Date limite {words} ({clock_time(deadline)}){NBSP}: "))
     return event
+
+
+def _uid(tender_id: int, moment: deadlines.Moment, domain: str) -> str:
+    """``tender-40@domain`` for the call's deadline (as before lots had events of their own),
+    ``tender-40-lot-2@domain`` for a lot closing apart: each moves with its own deadline."""
+    if not moment.lots:
+        return f"tender-{tender_id}@{domain}"
+    return f"tender-{tender_id}-{_UID_WORDS.sub('-', moment.lots).strip('-')}@{domain}"
 
 
 def clock_time(moment: datetime) -> str:

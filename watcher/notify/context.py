@@ -8,11 +8,11 @@ Every string from the web stays data: the templates escape it, nothing here rend
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from scrapers.registry import source_label
-from watcher import fr, nuts
+from watcher import deadlines, fr, nuts
 from watcher.links import LinkSettings, page_url
 from watcher.models import PARIS, Lot, Match, Notice, Tender
 from watcher.notify.opco import canonical_opco
@@ -40,7 +40,7 @@ def tender_context(
         "title": tender.title,
         "buyer": tender.buyer or "acheteur non précisé",
         "opco": canonical_opco(tender.buyer) or "",
-        **deadline_context(tender.deadline, main.deadline_text, today),
+        **deadline_context(deadlines.of(tender), main.deadline_text, today),
         "lots": lot_labels(tender.notices),
         "places": unique_places(tender.notices),
         "value": fr.estimate(main.estimated_value, main.estimated_value_max),
@@ -56,15 +56,17 @@ def tender_context(
     }
 
 
-def deadline_context(deadline: datetime | None, raw: str, today: date) -> Context:
-    if deadline is None:
+def deadline_context(told: deadlines.Deadlines, raw: str, today: date) -> Context:
+    """The deadline as told (the call's, and its lots' that differ: ``deadlines.words``); the
+    countdown to the earliest one still open."""
+    soonest = told.next_open(today)
+    if soonest is None:
         return {"deadline": "", "deadline_raw": raw, "countdown": "", "days_left": None}
-    days = (deadline.astimezone(PARIS).date() - today).days
     return {
-        "deadline": fr.long_datetime(deadline),
+        "deadline": deadlines.words(told),
         "deadline_raw": raw,
-        "countdown": fr.countdown(deadline, today),
-        "days_left": days,
+        "countdown": fr.countdown(soonest, today),
+        "days_left": (soonest.astimezone(PARIS).date() - today).days,
     }
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from scrapers.registry import source_label, source_order
-from watcher import fr
+from watcher import deadlines, fr
 from watcher.links import LinkSettings, served_links
 from watcher.models import PARIS, Match
 from watcher.notify import chart, jobs, queries
@@ -165,7 +165,14 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
     def mine(items: list[Judged]) -> list[dict[str, Any]]:
         return [_call(j, today, owners, data.links) for j in items if routed(j)]
 
-    calls, deadlines, in_progress = mine(data.calls), mine(data.deadlines), mine(data.in_progress)
+    calls, in_progress = mine(data.calls), mine(data.in_progress)
+    due = [
+        row
+        for j in data.deadlines
+        if routed(j)
+        for row in _deadline_rows(_call(j, today, owners, data.links), j, data.now)
+    ]
+    due.sort(key=lambda row: row["at"])
     aside = [
         {**_call(j, today, owners, data.links), "reason": kind, "why": words}
         for j, kind, words in data.set_aside
@@ -180,11 +187,11 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         "generated": fr.long_datetime(data.now),
         "as_of": fr.long_date(today),
         "past_note": past_note(data.week, today),
-        "figures": figures(calls, aside, deadlines, in_progress, health),
+        "figures": figures(calls, aside, due, in_progress, health),
         "calls": calls,
         "set_aside": aside,
         "set_aside_groups": set_aside_groups(aside),
-        "deadlines": deadlines,
+        "deadlines": due,
         "in_progress": in_progress,
         "statuses": [
             {"label": STATUS_LABELS[s], "count": data.statuses.get(s, 0)} for s in STATUS_LABELS
@@ -205,7 +212,6 @@ def _call(
     context = tender_context(judged.tender, judged.match, today, console)
     domains = judged.match.domains if judged.match is not None else ()
     addresses = call_owners(judged.tender.owner, domains, owners)
-    deadline = judged.tender.deadline
     return {
         **context,
         "owner": ", ".join(addresses),
@@ -214,8 +220,24 @@ def _call(
         # the whole date, year included ("vendredi 18 décembre 2026 à 16h00"): a digest is
         # read days later, and a call may close next year (the key keeps its old name for
         # the templates of mail.templates_dir)
-        "deadline_short": fr.long_datetime(deadline) if deadline else "non précisée",
+        "deadline_short": context["deadline"] or "non précisée",
     }
+
+
+def _deadline_rows(card: dict[str, Any], judged: Judged, now: datetime) -> list[dict[str, Any]]:
+    """The « dates limites » rows of a call: one per deadline in the next DEADLINE_DAYS days,
+    a lot closing apart named (« lot 2 : jeudi 7 janvier 2027 à 12h00 »)."""
+    today = now.astimezone(PARIS).date()
+    soon = deadlines.of(judged.tender).between(now, now + timedelta(days=DEADLINE_DAYS))
+    return [
+        {
+            **card,
+            "deadline": deadlines.named_words(m),
+            "countdown": fr.countdown(m.at, today),
+            "at": m.at.timestamp(),
+        }
+        for m in soon
+    ]
 
 
 def past_note(week: Week, today: date) -> str:

@@ -83,11 +83,12 @@ def first_seen_between(conn: Connection, start: datetime, end: datetime) -> list
 
 
 def open_deadlines_between(conn: Connection, start: datetime, end: datetime) -> list[int]:
-    """Tenders not closed whose deadline falls in [start, end), earliest first."""
-    query = sa.select(tenders.c.id).where(
-        tenders.c.deadline >= start, tenders.c.deadline < end, tenders.c.closed.is_(False)
-    )
-    return list(conn.execute(query.order_by(tenders.c.deadline)).scalars())
+    """Tenders not closed with a deadline in [start, end) — their call's or a lot's: their
+    span of deadlines meets it (``Deadlines.between`` says which) — earliest first."""
+    first = sa.func.coalesce(tenders.c.first_deadline, tenders.c.deadline)
+    last = sa.func.coalesce(tenders.c.last_deadline, tenders.c.deadline)
+    query = sa.select(tenders.c.id).where(first < end, last >= start, tenders.c.closed.is_(False))
+    return list(conn.execute(query.order_by(first, tenders.c.id)).scalars())
 
 
 def with_status(conn: Connection, statuses: Iterable[str]) -> list[int]:

@@ -3,7 +3,8 @@
 A reminder is due from its milestone on (J-7 covers 7 down to 3 days left, J-2 the last two
 days), so a job that did not run on the day sends it the next day rather than never; its
 Message-ID (tender, milestone, deadline, recipient) makes it once only. A deadline moved by a
-corrigendum is a new deadline: its reminders are due again.
+corrigendum is a new deadline: its reminders are due again. A lot closing on another day than
+its call (``watcher.deadlines``) has reminders of its own, which name the lot.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from watcher import fr
+from watcher import deadlines, fr
 from watcher.models import PARIS, Match
 from watcher.notify import queries
 from watcher.notify.context import tender_context
@@ -63,40 +64,55 @@ def _queue(
     settings: NotifySettings,
     now: datetime,
 ) -> int:
+    """One reminder per recipient for each of the call's deadlines at a milestone: a lot
+    closing on another day than the call has its own (``watcher.deadlines``)."""
     today = now.astimezone(PARIS).date()
-    deadline = judged.tender.deadline
-    if deadline is None:  # selected by its deadline: never None here
-        return 0
-    step = milestone(
-        (deadline.astimezone(PARIS).date() - today).days, settings.schedule.reminder_days
-    )
-    if step is None:
-        return 0
-    return sum(insert(conn, _message(judged, step, r, today, settings, now)) for r in people)
+    queued = 0
+    for moment in deadlines.of(judged.tender).moments:
+        days_left = (moment.at.astimezone(PARIS).date() - today).days
+        step = milestone(days_left, settings.schedule.reminder_days)
+        if step is not None and moment.at >= now:
+            queued += sum(
+                insert(conn, _message(judged, moment, step, r, today, settings, now))
+                for r in people
+            )
+    return queued
 
 
 def _message(
-    judged: Judged, step: int, recipient: str, today: date, settings: NotifySettings, now: datetime
+    judged: Judged,
+    moment: deadlines.Moment,
+    step: int,
+    recipient: str,
+    today: date,
+    settings: NotifySettings,
+    now: datetime,
 ) -> OutboxMessage:
-    call = tender_context(judged.tender, judged.match, today, settings.links)
-    deadline = judged.tender.deadline
-    parts = [
-        str(judged.tender.id),
-        f"J-{step}",
-        deadline.isoformat() if deadline else "",
-        recipient,
-    ]
+    call = {
+        **tender_context(judged.tender, judged.match, today, settings.links),
+        "countdown": fr.countdown(moment.at, today),
+    }
+    parts = [str(judged.tender.id), f"J-{step}", moment.at.isoformat(), recipient]
     return OutboxMessage(
         message_id=message_id("reminder", parts, settings.domain),
         kind="reminder",
         recipient=recipient,
-        subject=reminder_subject(call["countdown"], call["title"]),
+        subject=reminder_subject(call["countdown"], call["title"], moment.named),
         template="email/reminder",
         context={
             "organisation": settings.organisation,
             "generated": fr.long_datetime(now),
             "milestone": step,
             "call": call,
+            # « pour le lot 2 : jeudi 7 janvier 2027 à 12h00 » when a lot closes apart
+            "for_lots": _for_lots(moment),
         },
         created_at=now,
     )
+
+
+def _for_lots(moment: deadlines.Moment) -> str:
+    if not moment.named:
+        return ""
+    article = "les" if moment.named.startswith("lots ") else "le"
+    return f"pour {article} {deadlines.named_words(moment)}"

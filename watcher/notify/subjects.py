@@ -53,8 +53,10 @@ def admin_subject(source: str, recovered: bool) -> str:
     return f"{PREFIX} [admin] source {one_line(source, NAME_CHARS)} {state}"
 
 
-def reminder_subject(countdown: str, title: str) -> str:
-    return f"{PREFIX} Rappel {countdown}{NBSP}: {one_line(title, 90)}"
+def reminder_subject(countdown: str, title: str, lots: str = "") -> str:
+    """« Rappel J-2 : titre », « Rappel J-2 (lot 2) : titre » for a lot closing apart."""
+    which = f" ({lots})" if lots else ""
+    return f"{PREFIX} Rappel {countdown}{which}{NBSP}: {one_line(title, 90)}"
 
 
 def digest_subject(week_label: str, count: int) -> str:

@@ -3,10 +3,10 @@
 
 Written by ``python -m watcher.store.head``; never edit it by hand."""
 
-VERSION = 10
+VERSION = 11
 STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE schema_version (\n\tversion INTEGER NOT NULL, \n\tapplied_at DATETIME NOT NULL, \n\tPRIMARY KEY (version)\n)",
-    "CREATE TABLE tenders (\n\tid INTEGER NOT NULL, \n\ttitle TEXT NOT NULL, \n\tbuyer TEXT DEFAULT '' NOT NULL, \n\tdeadline DATETIME, \n\tstatus VARCHAR(32) DEFAULT 'new' NOT NULL, \n\tclosed BOOLEAN DEFAULT 0 NOT NULL, \n\twinner TEXT DEFAULT '' NOT NULL, \n\tcreated_at DATETIME NOT NULL, \n\tupdated_at DATETIME NOT NULL, buyer_norm TEXT DEFAULT '' NOT NULL, title_norm TEXT DEFAULT '' NOT NULL, owner TEXT DEFAULT '' NOT NULL, \n\tPRIMARY KEY (id)\n)",
+    "CREATE TABLE tenders (\n\tid INTEGER NOT NULL, \n\ttitle TEXT NOT NULL, \n\tbuyer TEXT DEFAULT '' NOT NULL, \n\tdeadline DATETIME, \n\tstatus VARCHAR(32) DEFAULT 'new' NOT NULL, \n\tclosed BOOLEAN DEFAULT 0 NOT NULL, \n\twinner TEXT DEFAULT '' NOT NULL, \n\tcreated_at DATETIME NOT NULL, \n\tupdated_at DATETIME NOT NULL, buyer_norm TEXT DEFAULT '' NOT NULL, title_norm TEXT DEFAULT '' NOT NULL, owner TEXT DEFAULT '' NOT NULL, first_deadline DATETIME, last_deadline DATETIME, \n\tPRIMARY KEY (id)\n)",
     "CREATE TABLE matches (\n\ttender_id INTEGER NOT NULL, \n\trelevant BOOLEAN NOT NULL, \n\tscore INTEGER NOT NULL, \n\tdomains JSON NOT NULL, \n\treasons JSON NOT NULL, \n\tblockers JSON NOT NULL, \n\tcomputed_at DATETIME NOT NULL, \n\tPRIMARY KEY (tender_id), \n\tCONSTRAINT fk_matches_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE CASCADE\n)",
     'CREATE TABLE notices (\n\tid INTEGER NOT NULL, \n\t"key" VARCHAR NOT NULL, \n\tsource VARCHAR(64) NOT NULL, \n\tref VARCHAR NOT NULL, \n\ttitle TEXT NOT NULL, \n\tbuyer TEXT NOT NULL, \n\turl TEXT NOT NULL, \n\tkind VARCHAR(16) NOT NULL, \n\tpublished DATE, \n\tdeadline DATETIME, \n\tfolder_id VARCHAR NOT NULL, \n\tfingerprint VARCHAR(32) NOT NULL, \n\tlisting_hash VARCHAR, \n\tsearch_text TEXT NOT NULL, \n\tdata TEXT NOT NULL, \n\tfirst_seen DATETIME NOT NULL, \n\tlast_seen DATETIME NOT NULL, \n\tlast_changed DATETIME NOT NULL, \n\ttender_id INTEGER, \n\tPRIMARY KEY (id), \n\tCONSTRAINT uq_notices_key UNIQUE ("key"), \n\tCONSTRAINT fk_notices_tender FOREIGN KEY(tender_id) REFERENCES tenders (id) ON DELETE SET NULL\n)',
     "CREATE TABLE notice_changes (\n\tid INTEGER NOT NULL, \n\tnotice_id INTEGER NOT NULL, \n\tchanged_at DATETIME NOT NULL, \n\tfields JSON NOT NULL, \n\tPRIMARY KEY (id), \n\tCONSTRAINT fk_notice_changes_notice FOREIGN KEY(notice_id) REFERENCES notices (id) ON DELETE CASCADE\n)",
@@ -42,6 +42,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX ix_tenders_candidates ON tenders (buyer_norm, closed, deadline, updated_at)",
     "CREATE INDEX ix_tenders_created_at ON tenders (created_at)",
     "CREATE INDEX ix_notices_source_first_seen ON notices (source, first_seen, deadline)",
+    "CREATE INDEX ix_tenders_last_deadline ON tenders (last_deadline)",
     "CREATE TRIGGER notices_search_insert AFTER INSERT ON notices BEGIN INSERT INTO notices_search(rowid, search_text) VALUES (new.id, new.search_text); END",
     "CREATE TRIGGER notices_search_delete AFTER DELETE ON notices BEGIN INSERT INTO notices_search(notices_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
     "CREATE TRIGGER notices_search_update AFTER UPDATE OF search_text ON notices WHEN old.search_text IS NOT new.search_text BEGIN INSERT INTO notices_search(notices_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); INSERT INTO notices_search(rowid, search_text) VALUES (new.id, new.search_text); END",

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
 from watcher.store import head, search_index
-from watcher.store.schema import schema_version
+from watcher.store.schema import UTCDateTime, schema_version
 
 if TYPE_CHECKING:  # alembic (and mako) cost a second to import: only when migrating
     from alembic.operations import Operations
@@ -344,6 +344,44 @@ def _v10_gender_forms(op: Operations) -> None:
     search_index.add_forms(op)
 
 
+def _v11_lot_deadlines(op: Operations) -> None:
+    """Lots closing on other days than their call: each tender's first and last deadline,
+    lots included (``watcher.deadlines``), so that the reminders and the calendar find a lot
+    still open after its call's own deadline has passed."""
+    with op.batch_alter_table("tenders") as batch:
+        batch.add_column(_stamp("first_deadline", nullable=True))
+        batch.add_column(_stamp("last_deadline", nullable=True))
+    op.create_index("ix_tenders_last_deadline", "tenders", ["last_deadline"])
+    op.execute("UPDATE tenders SET first_deadline = deadline, last_deadline = deadline")
+    if not op.get_context().as_sql:  # the lots' deadlines are read from the stored notices
+        _backfill_lot_deadlines(op.get_bind())
+
+
+def _backfill_lot_deadlines(conn: Connection) -> None:
+    """The tenders with a lot carrying its own deadline get their span from their notices."""
+    from watcher import deadlines
+    from watcher.models import Tender
+    from watcher.store.records import notice_from_data
+
+    rows = conn.execute(
+        sa.text(
+            "SELECT t.id, n.data FROM tenders t JOIN notices n ON n.tender_id = t.id "
+            "WHERE t.id IN (SELECT tender_id FROM notices WHERE data LIKE '%\"lots\":[{%') "
+            "ORDER BY t.id, n.id"
+        )
+    )
+    members: dict[int, list[Any]] = {}
+    for tender_id, data in rows:
+        members.setdefault(tender_id, []).append(notice_from_data(data))
+    update = sa.text(
+        "UPDATE tenders SET first_deadline = :first, last_deadline = :last WHERE id = :id"
+    ).bindparams(sa.bindparam("first", type_=UTCDateTime), sa.bindparam("last", type_=UTCDateTime))
+    for tender_id, notices in members.items():
+        told = deadlines.of(Tender(tender_id, tuple(notices)))
+        if told.split:
+            conn.execute(update, {"id": tender_id, "first": told.first, "last": told.last})
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial,
     _v2_feedback,
@@ -355,6 +393,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_lookups,
     _v9_search_forms,
     _v10_gender_forms,
+    _v11_lot_deadlines,
 )
 HEAD = len(MIGRATIONS)
 

@@ -76,6 +76,9 @@ tenders = sa.Table(
     sa.Column("title_norm", sa.Text, nullable=False),
     # migration 5
     sa.Column("owner", sa.Text, nullable=False),
+    # migration 11: the span of the call's and its lots' deadlines (``watcher.deadlines``)
+    sa.Column("first_deadline", UTCDateTime),
+    sa.Column("last_deadline", UTCDateTime),
 )
 
 notices = sa.Table(

@@ -11,9 +11,15 @@ from urllib.parse import unquote, urlsplit
 import sqlalchemy as sa
 
 from scrapers.registry import source_label
-from watcher import activity, fr, grouping, tenders
-from watcher.models import PARIS, Lot, Match, Notice, NoticeKind, Tender
-from watcher.notify.context import STATUS_LABELS, links, lot_label, unique_places
+from watcher import activity, deadlines, fr, grouping, tenders
+from watcher.models import Lot, Match, Notice, NoticeKind, Tender
+from watcher.notify.context import (
+    STATUS_LABELS,
+    deadline_context,
+    links,
+    lot_label,
+    unique_places,
+)
 from watcher.notify.opco import canonical_opco
 from watcher.store import Store
 from watcher.store import notices as notice_sql
@@ -90,7 +96,6 @@ def load_call(store: Store, tender_id: int) -> CallPage | None:
 
 def call_context(call: CallPage, today: date) -> dict[str, Any]:
     tender, main = call.tender, call.tender.main
-    deadline = tender.deadline
     return {
         "id": tender.id,
         "title": tender.title,
@@ -102,10 +107,7 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "closed_words": fr.closed_words(tender),
         "winner": tender.winner,
         "owner": call.owner,
-        "deadline": fr.long_datetime(deadline) if deadline else "",
-        "deadline_raw": main.deadline_text,
-        "countdown": fr.countdown(deadline, today) if deadline else "",
-        "days_left": (deadline.astimezone(PARIS).date() - today).days if deadline else None,
+        **deadline_context(deadlines.of(tender), main.deadline_text, today),
         "value": _nbsp_euro(fr.estimate(main.estimated_value, main.estimated_value_max)),
         "value_label": fr.amount_label(main.kind),
         "lots": _lots(tender),
@@ -136,18 +138,19 @@ def _links(tender: Tender) -> list[dict[str, str]]:
 
 
 def _lots(tender: Tender) -> list[dict[str, str]]:
+    in_force = deadlines.lot_deadlines(tender.notices)  # a corrigendum's, once published
     seen: dict[str, dict[str, str]] = {}
     for lot in (lot for n in tender.notices for lot in n.lots):
-        seen.setdefault(lot.title, _lot(lot))
+        seen.setdefault(lot.title, _lot(lot, in_force.get(deadlines.lot_name(lot))))
     return list(seen.values())
 
 
-def _lot(lot: Lot) -> dict[str, str]:
+def _lot(lot: Lot, deadline: datetime | None) -> dict[str, str]:
     return {
         "label": lot_label(lot),
         "description": lot.description,
         "value": _nbsp_euro(fr.estimate(lot.estimated_value, lot.estimated_value_max)),
-        "deadline": fr.long_datetime(lot.deadline) if lot.deadline else "",
+        "deadline": fr.long_datetime(deadline) if deadline else "",
     }
 
 

@@ -65,12 +65,15 @@ class CallRow:
     judged_by: str
     #: a blocker says the region is not served
     not_served: bool = False
+    #: the last deadline, a lot's closing after the call included (``watcher.deadlines``)
+    last_deadline: datetime | None = None
 
     def hidden_reason(self, now: datetime) -> str | None:
         """Why the default pipeline hides the call: closed, passed, not served (or None)."""
         if self.closed:
             return "closed"
-        if self.deadline is not None and self.deadline < now:
+        last = self.last_deadline or self.deadline  # a lot still open keeps it shown
+        if last is not None and last < now:
             return "passed"
         return "not_served" if self.not_served else None
 
@@ -203,6 +206,7 @@ def _load(conn: Connection, ids: list[int], owners: dict[str, str]) -> Iterable[
             buyer=row.buyer,
             opco=canonical_opco(row.buyer) or "",
             deadline=row.deadline,
+            last_deadline=row.last_deadline,
             deadline_text=deadline_text,
             status=row.status,
             owner=row.owner or "",

@@ -117,15 +117,7 @@ def select(rows: list[CallRow], filters: Filters, me: str, now: datetime) -> dic
     for row in rows:
         if not plain and not keeps(row, me, now):
             continue
-        reason = (
-            "closed"
-            if row.closed
-            else "passed"
-            if row.deadline is not None and row.deadline < now
-            else "not_served"
-            if row.not_served
-            else None
-        )
+        reason = row.hidden_reason(now)
         if reason is not None and not show_hidden:
             hidden[reason] += 1
         else:

@@ -1,0 +1,172 @@
+"""A call's deadlines when its lots close on other days than the call.
+
+A notice may give each lot its own deadline (TED's ``deadline-receipt-tender-date-lot``: lot 2
+closing a week after lot 1). The rules, everywhere a deadline is told or acted on:
+
+- **the call's deadline** is ``Tender.deadline`` (the corrigendum's, else the latest a call
+  gives; a TED notice's is its earliest lot's). Lists sort by it, grouping matches on it.
+- **a lot's deadline** in force is the last corrigendum's that gives one for that lot, else
+  the latest a call gives (the same rule as the call's). Lots are matched by number, else by
+  title.
+- a lot whose deadline differs from the call's is **told beside it**, with one wording
+  (``words``): « jeudi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier 2027 à
+  12h00 »; when every lot closes with the call, nothing is added.
+- alerts, countdowns and reminders go by the **earliest deadline still open**
+  (``next_open``): the safe one to plan against; reminders and calendar events exist for
+  **each distinct deadline**, labelled with its lots.
+- a call is **still answerable** until its **last** deadline (``last``): lot 2 can still be
+  answered once lot 1 has closed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from watcher import fr
+from watcher.fr import NBSP
+from watcher.models import PARIS, Lot, Notice, NoticeKind, Tender
+
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One distinct deadline of a call: when, and which lots close then ("" for the call's
+    own, which covers every lot not named elsewhere)."""
+
+    at: datetime
+    lots: str = ""
+    #: for the call's own deadline when some lots close apart: the lots closing with it
+    #: (« lot 1 »), which a reminder, a calendar event or a table row names
+    with_call: str = ""
+
+    @property
+    def label(self) -> str:
+        """« lot 2 : » before a lot's date, "" before the call's."""
+        return f"{self.lots}{NBSP}: " if self.lots else ""
+
+    @property
+    def named(self) -> str:
+        """The lots this deadline is for (« lot 2 », « lot 1 » for the call's), or ""."""
+        return self.lots or self.with_call
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """The call's deadline first, then each other day some lots close, in time order."""
+
+    moments: tuple[Moment, ...] = ()
+
+    @property
+    def call(self) -> datetime | None:
+        return self.moments[0].at if self.moments else None
+
+    @property
+    def last(self) -> datetime | None:
+        """Until when some lot can still be answered."""
+        return max((m.at for m in self.moments), default=None)
+
+    @property
+    def first(self) -> datetime | None:
+        return min((m.at for m in self.moments), default=None)
+
+    @property
+    def split(self) -> bool:
+        """Whether some lot closes on another day than the call."""
+        return len(self.moments) > 1
+
+    def next_open(self, today: date) -> datetime | None:
+        """The earliest deadline not passed on ``today`` (Paris), else the last one."""
+        ahead = [m.at for m in self.moments if m.at.astimezone(PARIS).date() >= today]
+        return min(ahead) if ahead else self.last
+
+    def between(self, start: datetime, end: datetime) -> tuple[Moment, ...]:
+        return tuple(m for m in self.moments if start <= m.at < end)
+
+
+def of(tender: Tender) -> Deadlines:
+    """The tender's deadlines: the call's, then the lots' that differ from it."""
+    return of_parts(tender.deadline, lot_deadlines(tender.notices))
+
+
+def of_notice(notice: Notice) -> Deadlines:
+    """One notice's deadlines (a draft's ``tender_notice``: the deadlines in force)."""
+    return of_parts(notice.deadline, lot_deadlines([notice]))
+
+
+def of_parts(call: datetime | None, lots: dict[str, datetime]) -> Deadlines:
+    """The call's deadline (else its lots' earliest), then the lots' that differ from it."""
+    call = call or min(lots.values(), default=None)
+    if call is None:
+        return Deadlines()
+    others: dict[datetime, list[str]] = {}
+    for key, at in lots.items():
+        if at != call:
+            others.setdefault(at, []).append(key)
+    moments = [Moment(at, _lots_words(keys)) for at, keys in sorted(others.items())]
+    same = [key for key, at in lots.items() if at == call]
+    return Deadlines((Moment(call, with_call=_lots_words(same) if moments else ""), *moments))
+
+
+def lot_deadlines(notices: Iterable[Notice]) -> dict[str, datetime]:
+    """Per lot (« lot 2 », or the lot's title when it has no number), its deadline in force."""
+    called: dict[str, datetime] = {}
+    amended: dict[str, datetime] = {}
+    for notice in notices:
+        for lot in notice.lots:
+            if lot.deadline is None:
+                continue
+            key = lot_name(lot)
+            if notice.kind == NoticeKind.CORRIGENDUM:
+                amended[key] = lot.deadline
+            else:
+                called[key] = max(lot.deadline, called.get(key, lot.deadline))
+    return {**called, **amended}
+
+
+def by_lot(lots: Iterable[Lot]) -> dict[str, datetime]:
+    """Per lot name, the last deadline ``lots`` give it (lots without one left out)."""
+    return {lot_name(lot): lot.deadline for lot in lots if lot.deadline is not None}
+
+
+def lot_name(lot: Lot) -> str:
+    """« lot 2 » (a number as published: « 2 », « Lot 2 », « LOT-0002 »), else its title."""
+    digits = _DIGITS.search(lot.number or "")
+    if digits:
+        return f"lot {int(digits[0])}"
+    return f"lot {lot.number}" if lot.number else f"lot «{NBSP}{lot.title}{NBSP}»"
+
+
+def _lots_words(keys: list[str]) -> str:
+    """« lot 2 », « lots 2 et 3 », « lots 2, 3 et 5 » ("" for none)."""
+    if len(keys) <= 1:
+        return keys[0] if keys else ""
+    names = [k.removeprefix("lot ") for k in sorted(keys, key=_number_first)]
+    return f"lots {', '.join(names[:-1])} et {names[-1]}"
+
+
+def _number_first(key: str) -> tuple[int, str]:
+    digits = _DIGITS.fullmatch(key.removeprefix("lot "))
+    return (int(digits[0]), "") if digits else (10**9, key)
+
+
+def words(told: Deadlines, when: Callable[[datetime], str] = fr.long_datetime) -> str:
+    """« jeudi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier 2027 à 12h00 » ("" when
+    there is no deadline): what every email, digest, command and draft says (``when`` words
+    each date: a table's « 31/12/2026 12:00 »)."""
+    return " — ".join(moment_words(m, when) for m in told.moments)
+
+
+def moment_words(moment: Moment, when: Callable[[datetime], str] = fr.long_datetime) -> str:
+    """One deadline with its lots: « lot 2 : jeudi 7 janvier 2027 à 12h00 »."""
+    return f"{moment.label}{when(moment.at)}"
+
+
+def named_words(moment: Moment) -> str:
+    """One deadline with the lots it is for, the call's too when lots close apart: « lot 1 :
+    jeudi 31 décembre 2026 à 12h00 » (a reminder, a calendar event, a table row)."""
+    prefix = f"{moment.named}{NBSP}: " if moment.named else ""
+    return f"{prefix}{fr.long_datetime(moment.at)}"
