@@ -74,8 +74,10 @@ CLASSIFIER: tuple[str, ...] = (
 )
 CLASSIFIER += ("watcher.classify.scoring", "watcher.classify.learn", "watcher.classify.batch")
 NOT_NEEDED += (*CLASSIFIER, "watcher.classify.blockers", "responses.draft")
-#: what checks an email address (with its international domain names)
+#: what checks an email address (with its international domain names): the starter file's
+#: addresses are plain ones, checked without it
 EMAIL = ("email_validator", "idna")
+NOT_NEEDED += EMAIL
 #: no store either for these
 NO_STORE = ("sqlalchemy", "watcher.store")
 #: the grouping of notices into calls: only for a command that looks one call up
