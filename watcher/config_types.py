@@ -89,8 +89,8 @@ def plain_address(value: str) -> str | None:
     """``value`` as email-validator normalizes it (the domain in lower case, an RFC 2142
     mailbox name too) when it is a plain ASCII address that it accepts; None for any other
     text, valid or not: email-validator decides."""
-    found = _PLAIN.fullmatch(value)
-    if found is None or len(value) > _ADDRESS_MAX:
+    found = _PLAIN.fullmatch(value) if len(value) <= _ADDRESS_MAX else None
+    if found is None:
         return None
     local, domain = found.group(1), found.group(2).lower()
     labels = domain.split(".")
