@@ -41,6 +41,15 @@ PAGES = Path(__file__).resolve().parent / "pages"
 PAGE_DAY = date(2026, 3, 2)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What opco-watch keeps in the user's cache folder (compiled templates) goes to a folder
+    of the session's, for the tests and the commands they start, not to the home folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """The team's shared/ folder (real fixtures, eval set): skip when this checkout lacks it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -24,12 +25,15 @@ from watcher.models import PARIS
 from watcher.notify import chart
 
 if TYPE_CHECKING:  # jinja2 loads when a message is rendered, not to send an empty outbox
+    from jinja2 import BytecodeCache
     from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger(__name__)
 
 ESCAPED = ("html", "htm", "xml", "svg", "html.j2", "htm.j2", "xml.j2", "svg.j2")
 SENDER_NAME = "opco-watch"
+#: how the templates are compiled; part of the compiled templates' cache key (``_bytecode``)
+OPTIONS = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
 @lru_cache(maxsize=8)
@@ -45,12 +49,32 @@ def environment(user_dir: Path | None = None) -> SandboxedEnvironment:
         loader=ChoiceLoader(loaders),
         autoescape=autoescape_for(enabled_extensions=ESCAPED, default_for_string=True),
         undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        bytecode_cache=_bytecode(),
+        **OPTIONS,
     )
     env.globals["bar_chart_svg"] = chart.svg
     return env
+
+
+def _bytecode() -> BytecodeCache | None:
+    """Compiled templates kept between processes, in the user's cache folder: compiling the
+    digest's costs each ``digest`` or ``send`` about 0.05 s (issue 12). Jinja keys each by
+    the template's file and source, and writes atomically; the folder's name carries Jinja's
+    version and what else shapes the compiled code (the options, which names autoescape, the
+    sandbox), which the key does not. None when the folder cannot be made (a read-only home):
+    templates are then compiled each time, as before."""
+    from jinja2 import FileSystemBytecodeCache, __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    shape = repr((sorted(OPTIONS.items()), ESCAPED, "sandboxed")).encode()
+    options = hashlib.blake2b(shape, digest_size=4).hexdigest()
+    folder = os.path.join(base, "opco-watch", f"templates-jinja{__version__}-{options}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError as error:
+        log.info("compiled templates not kept (%s): %s", folder, error)
+        return None
+    return FileSystemBytecodeCache(folder)
 
 
 def render(name: str, context: dict[str, Any], user_dir: Path | None = None) -> str:
