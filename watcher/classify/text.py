@@ -259,8 +259,9 @@ def _folded_for_words(clean: str) -> tuple[str, bool]:
     except UnicodeEncodeError:  # œ, a lost letter, typographic quotes and dashes: below
         latin1 = None
     # no æ, Æ, ß: nothing folds to two letters (three byte searches instead of ``_WIDE_CHARS``,
-    # as œ and a lost letter are not Latin-1)
-    if latin1 is not None and not (b"\xe6" in latin1 or b"\xc6" in latin1 or b"\xdf" in latin1):
+    # as œ and a lost letter are not Latin-1; searched as ints: ``bytes in bytes`` first fails
+    # to read its operand as an int, an exception raised and cleared each time)
+    if latin1 is not None and not (0xE6 in latin1 or 0xC6 in latin1 or 0xDF in latin1):
         return latin1.translate(_LATIN1_WORDS).decode("ascii"), True
     same_length = True
     if _WIDE_CHARS.search(clean):  # the same preparation as ``fold``
