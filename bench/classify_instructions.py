@@ -28,6 +28,9 @@ sys.path.insert(0, str(HERE))
 from harness import Project, projects, ratio, say  # noqa: E402
 
 _COLLECTED = re.compile(r"Collected : (\d+)")
+#: Tells ``bench/classify.py`` not to put its own checkout first on the path: the child's
+#: ``watcher`` is the measured checkout's (on PYTHONPATH).
+CHILD = "OPCO_BENCH_CLASSIFY_CHILD"
 
 
 def child(n: int) -> None:
@@ -49,7 +52,7 @@ def instructions(project: Project, n: int) -> int:
     argv = [str(project.python), __file__, "--child", str(n)]
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
-        env=project.env(),
+        env=project.env(**{CHILD: "1"}),
         capture_output=True,
         text=True,
         check=True,
