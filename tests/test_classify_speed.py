@@ -5,7 +5,9 @@ text."""
 
 from __future__ import annotations
 
+import pickle
 from collections import defaultdict
+from dataclasses import FrozenInstanceError, replace
 from datetime import date
 from itertools import pairwise
 from typing import Any
@@ -24,10 +26,14 @@ from watcher.classify.analysis import (
     mask_of,
     read_rest,
 )
+from watcher.classify.classifier import _MatchDraft
+from watcher.classify.document import from_record
+from watcher.classify.frozen import draft_of
 from watcher.classify.phrases import PLACED_MAX, PhraseIndex
 from watcher.classify.scoring import DOMAIN_FIELD_WEIGHTS, FIELD_ORDER, FIRST_IS_BEST
-from watcher.classify.text import Tokens, span_key, stems
+from watcher.classify.text import Tokens, _stems_of, span_key, spans, stems, words
 from watcher.classify.topics import FIELD_WEIGHTS as TOPIC_FIELD_WEIGHTS
+from watcher.models import Match
 
 TODAY = date(2026, 3, 2)
 
@@ -210,3 +216,71 @@ def test_the_quotes_of_one_text_never_show_in_another() -> None:
     assert first.quoted == {span_key(0, 1): "formation"}
     assert len({span_key(s, e) for s in range(300) for e in range(s + 1, 301)}) == 300 * 301 // 2
     assert Tokens("Formation SST").quoted == {}
+
+
+def test_a_short_field_matched_in_one_pass_finds_what_the_two_passes_find() -> None:
+    """Titles, lots, summaries and buyers are matched against every phrase at once: each kind's
+    hits, in order, are those of its own index (stage 1's or the later kinds'), and nothing
+    is left to read later; a body still waits for ``read_later``."""
+    phrases = Classifier(load_example_profile())._index
+    doc = Document(
+        title="Formation SST et gestes et postures des agents, cours d'anglais",
+        lots=("Lot 1 : management des équipes", "Lot 2 : fourniture de logiciels"),
+        summary="Bilans de compétences et accompagnement VAE des salariés",
+        body="Formation à la bureautique Excel et Word des agents",
+        buyer="Centre de gestion de la fonction publique territoriale",
+    )
+    an = analyse(doc, phrases)
+    fields = [seg.field for seg in an.segments]
+    assert fields == ["title", "lots", "lots", "summary", "body", "buyer"]
+    for seg in an.segments:
+        both = {**phrases.index.find_by_kind(seg.seq), **phrases.later.find_by_kind(seg.seq)}
+        if seg.field == "body":
+            assert seg.later is phrases.later and seg.by_kind == phrases.index.find_by_kind(seg.seq)
+            seg.read_later()
+        assert seg.later is None and seg.by_kind == both and seg.mask == mask_of(both)
+    assert {"term", "topic", "domain"} <= set(an.segments[0].by_kind)
+
+
+def test_a_frozen_class_built_from_a_draft_is_that_class_frozen() -> None:
+    """``frozen.draft_of``: an object filled in as a draft, then given the frozen class, equals
+    the constructor's, refuses changes, pickles; a class without slots of its own is refused."""
+    match = _MatchDraft()
+    match.relevant, match.score, match.domains = True, 73, ("Langues",)
+    match.reasons, match.blockers = ("appel de formation",), ()
+    match.__class__ = Match
+    assert type(match) is Match and match == Match(True, 73, ("Langues",), ("appel de formation",))
+    with pytest.raises(FrozenInstanceError):
+        match.score = 10  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(match)) == match and hash(match) == hash(replace(match))
+    doc = from_record({"title": "Cours d'anglais", "lots": ["Lot 1"], "cpv": ["80580000"]})
+    assert type(doc) is Document and doc == Document(
+        title="Cours d'anglais", lots=("Lot 1",), cpv=("80580000",)
+    )
+    with pytest.raises(FrozenInstanceError):
+        doc.title = "Travaux"  # type: ignore[misc]
+
+    class Plain:
+        pass
+
+    with pytest.raises(TypeError, match="not a slotted class"):
+        draft_of(Plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Étude des élus et formation des agents",  # Latin-1
+        "Cœur de métier : l’ŒUVRE",  # œ and a typographic apostrophe
+        "Formation Straße et Æsop, encyclopædia",  # Latin-1 letters folded to two
+        "Remise \ufffd niveau des \ufffdquipements",  # letters lost to a bad encoding
+        "d’anglais – « formation » n° 3",  # Windows-1252 only
+    ],
+)
+def test_the_tokeniser_reads_every_alphabet_as_the_regular_expression_does(text: str) -> None:
+    """The byte-table tokeniser (Latin-1 first, then Windows-1252, the letters folded to two
+    prepared) finds the stems and positions of the regular expression's way (``words``,
+    ``spans``)."""
+    tokens = Tokens(text)
+    assert tokens.seq == _stems_of(words(text)) == stems(text)
+    assert tokens.spans(len(tokens.seq)) == spans(text, len(tokens.seq))

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from watcher.classify import vocabulary as voc
 from watcher.classify.document import Document
 from watcher.classify.phrases import Hit, PhraseIndex
-from watcher.classify.text import SPAN_BITS, Tokens
+from watcher.classify.text import SPAN_BITS, Tokens, stems
 from watcher.classify.topics import TOPICS
 
 #: What counts is read first: title, lots, summary and the head of the body; the rest of the
@@ -108,15 +108,21 @@ class Phrases:
     Built once (``compile_phrases``) and never changed afterwards: threads share it. The memo
     holds pure results (a buyer's segment, read in full before it is stored)."""
 
-    __slots__ = ("index", "later", "memo", "seen", "segment")
+    __slots__ = ("every", "index", "later", "memo", "seen", "segment")
 
     def __init__(self, phrases: Iterable[tuple[str, Entry]]) -> None:
         self.index: PhraseIndex[Entry] = PhraseIndex()
         self.later: PhraseIndex[Entry] = PhraseIndex()
+        #: both at once, for the short fields (see ``_segment``)
+        self.every: PhraseIndex[Entry] = PhraseIndex()
         for phrase, entry in phrases:
             if entry.kind not in KIND_BITS:
                 raise ValueError(f"unknown kind of phrase: {entry.kind!r}")
-            (self.later if entry.kind in LATER_KINDS else self.index).add(phrase, entry)
+            key = tuple(stems(phrase))
+            if not key:
+                raise ValueError(f"phrase {phrase!r} has no content word")
+            (self.later if entry.kind in LATER_KINDS else self.index).add_stems(key, entry)
+            self.every.add_stems(key, entry)
         self.memo: dict[str, Segment] = {}
         #: (field, short text) -> its segment, kept (bounded: cleared when full; plain
         #: lookups of complete values, so threads share it, two at worst building the same
@@ -411,11 +417,19 @@ def _segment(field: str, text: str, phrases: Phrases) -> Segment:
     seq = tokens.seq
     if not seq:
         return Segment(field, text, seq, {}, tokens, None)
-    by_kind = phrases.index.find_by_kind(seq)
+    # A short field is matched against every phrase in one pass: one pass costs less than two
+    # for the training calls that need both, more than one for the others by only the few
+    # later-kind hits. A body (long, rarely asked for stage 2) waits for ``read_later``.
+    if field == "body":
+        by_kind = phrases.index.find_by_kind(seq)
+        later = phrases.later
+    else:
+        by_kind = phrases.every.find_by_kind(seq)
+        later = None
     mask = 0
     for kind in by_kind:  # (``mask_of``, written out: every text read goes through here)
         mask |= _BITS[kind]
-    seg = Segment(field, text, seq, by_kind, tokens, phrases.later)
+    seg = Segment(field, text, seq, by_kind, tokens, later)
     seg.mask = mask
     return seg
 

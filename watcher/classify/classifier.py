@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from watcher.classify import blockers as bl
 from watcher.classify.analysis import Analysed, analyse, compile_phrases, read_rest
 from watcher.classify.document import Document, from_notice, from_record
+from watcher.classify.frozen import draft_of
 from watcher.classify.profile import Profile
 from watcher.classify.relevance import Stage1, assess, undecided
 from watcher.classify.scoring import Fit, ProfileScorer, profile_phrases, score, topics_of
@@ -159,14 +160,9 @@ def _labels(topics: tuple[str, ...]) -> tuple[str, ...]:
     return tuple([TOPIC_LABELS[key] for key in topics])
 
 
-_new = object.__new__
-(_relevant_, _score_, _domains_, _reasons_, _blockers_) = (
-    Match.__dict__[name].__set__ for name in ("relevant", "score", "domains", "reasons", "blockers")
-)
-(_v_match_, _v_training_, _v_probability_, _v_points_, _v_topics_) = (
-    Verdict.__dict__[name].__set__
-    for name in ("match", "training", "probability", "points", "topics")
-)
+#: ``Match`` and ``Verdict`` filled in as plain objects (``frozen.draft_of``)
+_MatchDraft = draft_of(Match)
+_VerdictDraft = draft_of(Verdict)
 
 
 def _match(
@@ -177,16 +173,17 @@ def _match(
     blockers: tuple[str, ...],
 ) -> Match:
     """``Match(...)`` without the frozen dataclass's ``__init__`` (one ``object.__setattr__``
-    per field): each slot set once through its own descriptor, before anyone sees the match;
-    a score out of range goes through the constructor, which refuses it."""
+    per field): each field stored once on a draft, which becomes the match before anyone sees
+    it; a score out of range goes through the constructor, which refuses it."""
     if not 0 <= score <= 100:
         return Match(relevant, score, domains, reasons, blockers)
-    match: Match = _new(Match)
-    _relevant_(match, relevant)
-    _score_(match, score)
-    _domains_(match, domains)
-    _reasons_(match, reasons)
-    _blockers_(match, blockers)
+    match = _MatchDraft()
+    match.relevant = relevant
+    match.score = score
+    match.domains = domains
+    match.reasons = reasons
+    match.blockers = blockers
+    match.__class__ = Match
     return match
 
 
@@ -194,10 +191,11 @@ def _verdict(
     match: Match, training: bool, probability: float, points: float, topics: tuple[str, ...]
 ) -> Verdict:
     """``Verdict(...)``, built as ``_match`` builds a match."""
-    verdict: Verdict = _new(Verdict)
-    _v_match_(verdict, match)
-    _v_training_(verdict, training)
-    _v_probability_(verdict, probability)
-    _v_points_(verdict, points)
-    _v_topics_(verdict, topics)
+    verdict = _VerdictDraft()
+    verdict.match = match
+    verdict.training = training
+    verdict.probability = probability
+    verdict.points = points
+    verdict.topics = topics
+    verdict.__class__ = Verdict
     return verdict

@@ -15,6 +15,7 @@ from typing import Any
 
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import geo
+from watcher.classify.frozen import draft_of
 from watcher.models import PARIS, Notice
 
 #: A CPV code as written in most records: nothing to clean.
@@ -48,14 +49,9 @@ class Document:
         return "\n".join(p for p in (self.title, self.summary, self.body, *self.lots) if p)
 
 
-_FIELDS = (
-    "id", "title", "summary", "body", "buyer", "lots", "cpv", "places", "published", "deadline",
-    "kind",
-)  # fmt: skip
-_SET = [Document.__dict__[name].__set__ for name in _FIELDS]  # the slots' own setters
-(_id_, _title_, _summary_, _body_, _buyer_, _lots_, _cpv_, _places_, _published_, _deadline_,
- _kind_) = _SET  # fmt: skip
-_new = object.__new__
+#: ``Document`` filled in as a plain object (``frozen.draft_of``: the most part of reading a
+#: record was setting its frozen fields)
+_Draft = draft_of(Document)
 
 
 def _document(
@@ -71,21 +67,21 @@ def _document(
     deadline: datetime | None,
     kind: str,
 ) -> Document:
-    """``Document(...)`` for every field, without the frozen dataclass's ``__init__`` (one
-    ``object.__setattr__`` per field, the most part of reading a record): each slot is set
-    once through its own descriptor, before anyone sees the document."""
-    doc: Document = _new(Document)
-    _id_(doc, id)
-    _title_(doc, title)
-    _summary_(doc, summary)
-    _body_(doc, body)
-    _buyer_(doc, buyer)
-    _lots_(doc, lots)
-    _cpv_(doc, cpv)
-    _places_(doc, places)
-    _published_(doc, published)
-    _deadline_(doc, deadline)
-    _kind_(doc, kind)
+    """``Document(...)`` for every field, without the frozen dataclass's ``__init__``: each
+    field stored once on a draft, which becomes the document before anyone sees it."""
+    doc = _Draft()
+    doc.id = id
+    doc.title = title
+    doc.summary = summary
+    doc.body = body
+    doc.buyer = buyer
+    doc.lots = lots
+    doc.cpv = cpv
+    doc.places = places
+    doc.published = published
+    doc.deadline = deadline
+    doc.kind = kind
+    doc.__class__ = Document
     return doc
 
 

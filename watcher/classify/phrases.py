@@ -62,6 +62,10 @@ class PhraseIndex(Generic[T]):
         key = tuple(stems(phrase))
         if not key:
             raise ValueError(f"phrase {phrase!r} has no content word")
+        self.add_stems(key, payload)
+
+    def add_stems(self, key: tuple[str, ...], payload: T) -> None:
+        """``add`` of a phrase already read as stems (``key``, not empty)."""
         self._count += 1
         self._kinds = None
         single, multi = self._first.setdefault(key[0], ([], {}))

@@ -111,6 +111,13 @@ def points_probability(points: float) -> float:
     return 1.0 / (1.0 + math.exp(-SLOPE * (points - voc.TRAINING_THRESHOLD + 0.1)))
 
 
+@lru_cache(maxsize=4096, typed=True)
+def _two_decimals(points: float) -> float:
+    """``round(points, 2)``, cached: rounding a float to decimals goes through its decimal
+    digits (slow), and the points of a feed's notices take few values."""
+    return round(points, 2)
+
+
 def assess(an: Analysed) -> Stage1:
     against: list[str] = []  # counter-evidence, in plain words
     kinds = an.kinds
@@ -133,9 +140,8 @@ def assess(an: Analysed) -> Stage1:
     probability = EXCLUDED_PROBABILITY if excluded else points_probability(points)
     categories = _categories(an, groups) if training else set()
     reasons = _reasons(training, groups, cpv_reason, against, an)
-    return Stage1(
-        training, round(points, 2), probability, excluded, categories, reasons, seen or excluded
-    )
+    rounded = _two_decimals(points)
+    return Stage1(training, rounded, probability, excluded, categories, reasons, seen or excluded)
 
 
 def _reasons(

@@ -38,7 +38,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import cast
 
 #: Guarded forms, keyed by the accent-folded token (checked before the rules).
 STEM_OVERRIDES: dict[str, str] = {
@@ -255,15 +254,26 @@ def _folded_for_words(clean: str) -> tuple[str, bool]:
     the positions of ``clean``); raises ``UnicodeEncodeError`` beyond Windows-1252."""
     if clean.isascii():
         return clean.encode("ascii").translate(_ASCII_WORDS).decode("ascii"), "`" not in clean
+    try:
+        latin1: bytes | None = clean.encode("latin-1")
+    except UnicodeEncodeError:  # œ, a lost letter, typographic quotes and dashes: below
+        latin1 = None
+    # no æ, Æ, ß: nothing folds to two letters (three byte searches instead of ``_WIDE_CHARS``,
+    # as œ and a lost letter are not Latin-1; searched as ints: ``bytes in bytes`` first fails
+    # to read its operand as an int, an exception raised and cleared each time)
+    if latin1 is not None and not (0xE6 in latin1 or 0xC6 in latin1 or 0xDF in latin1):
+        return latin1.translate(_LATIN1_WORDS).decode("ascii"), True
     same_length = True
     if _WIDE_CHARS.search(clean):  # the same preparation as ``fold``
         same_length = False
         if "\ufffd" in clean:
             clean = _LOST_ALONE.sub("a", clean)
         clean = clean.translate(_WIDE)
-    try:
-        folded = clean.encode("latin-1").translate(_LATIN1_WORDS)
-    except UnicodeEncodeError:
+        try:
+            folded = clean.encode("latin-1").translate(_LATIN1_WORDS)
+        except UnicodeEncodeError:
+            folded = clean.encode("cp1252").translate(_CP1252_WORDS)
+    else:  # not Latin-1 (above), nothing wide: the typographic characters of Windows-1252
         folded = clean.encode("cp1252").translate(_CP1252_WORDS)
     return folded.decode("ascii"), same_length
 
@@ -318,12 +328,16 @@ def _stems_of(words_: list[str]) -> list[str]:
 
 def _tokens_and_stems(words_: list[str]) -> tuple[list[str], list[str]]:
     """(each word's token, "" for a word dropped; the stems of the words)."""
-    found = list(map(_TOKENS.get, words_))  # every word's token at once (in C)
-    if None in found:  # words not met yet
-        tokens = [_token(w) if t is None else t for t, w in zip(found, words_, strict=True)]
-    else:
-        tokens = cast(list[str], found)
+    tokens = _tokens_of(words_)
     return tokens, _stems_from(tokens)
+
+
+def _tokens_of(words_: list[str]) -> list[str]:
+    """Each word's token ("" for a word dropped), every known word's looked up at once (in C)."""
+    found = list(map(_TOKENS.get, words_))
+    if None in found:  # words not met yet
+        return [_token(w) if t is None else t for t, w in zip(found, words_, strict=True)]
+    return found  # type: ignore[return-value]  # (no None in it; ``cast`` is a call)
 
 
 def _stems_from(tokens: list[str]) -> list[str]:
@@ -414,12 +428,10 @@ class Tokens:
     def __init__(self, text: str) -> None:
         self.text = text
         words_, self._folded = _read(text)
-        # (``_tokens_and_stems``, written out: every text read goes through here)
-        found = list(map(_TOKENS.get, words_))
-        if None in found:  # words not met yet
-            tokens = [_token(w) if t is None else t for t, w in zip(found, words_, strict=True)]
-        else:
-            tokens = cast(list[str], found)
+        # (``_tokens_of``, written out: every text read goes through here)
+        tokens: list[str] = list(map(_TOKENS.get, words_))  # type: ignore[arg-type]
+        if None in tokens:  # words not met yet
+            tokens = [_token(w) if t is None else t for t, w in zip(tokens, words_, strict=True)]
         self.seq = _stems_from(tokens)
         if self._folded is not None:
             self._words: list[str] | None = words_
