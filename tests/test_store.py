@@ -546,3 +546,44 @@ def test_the_latest_feedback_wins(store: Store) -> None:
 def test_feedback_on_an_unknown_notice_is_refused(store: Store) -> None:
     with pytest.raises(StoreError, match="no stored notice with key 'akto:nope'"):
         store.add_feedback("akto:nope", True, at=T0)
+
+
+def test_a_source_state_counts_its_own_notices_through_an_index(
+    store: Store, database: Database
+) -> None:
+    """A poll reads its source's state; counting the notices of every source for it made each
+    poll slower as the history grew (issue 12): the count must search the source index."""
+    store.upsert([notice("26-1"), notice("26-2"), notice("9", source="opco2i")], seen_at=T0)
+    store.upsert([notice(str(n), source="archives") for n in range(5)], seen_at=T0)
+    for source in ("akto", "opco2i", "boamp"):
+        store.record_success(source, at=T0, items=1, new=0, changed=0)
+    statements: list[tuple[str, object]] = []
+    with _captured(store, statements):
+        states = store.source_states()
+        akto = store.source_state("akto")
+    assert [(s.source, s.total_items) for s in states] == [("akto", 2), ("boamp", 0), ("opco2i", 1)]
+    assert akto is not None and akto.total_items == 2
+    if database.dialect != "sqlite":
+        return
+    assert len(statements) == 2
+    with store.transaction() as conn:
+        for sql, params in statements:
+            plan = " ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+            assert "SCAN notices" not in plan and "SEARCH notices USING COVERING INDEX" in plan
+
+
+@contextmanager
+def _captured(store: Store, into: list[tuple[str, object]]) -> Iterator[None]:
+    """The statements reading ``source_state`` sent while the block runs, with parameters."""
+
+    def capture(_c: object, _cur: object, statement: str, params: object, *_: object) -> None:
+        if "FROM source_state" in statement:
+            into.append((statement, params))
+
+    with store.transaction() as conn:
+        engine = conn.engine
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
