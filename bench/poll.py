@@ -309,7 +309,9 @@ def main() -> None:
     parser.add_argument("--project", action="append", help="checkout to measure (repeatable)")
     parser.add_argument("--history", default="0", help="comma-separated H values, e.g. 0,1000")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--modes", default="inproc,process", help="inproc, process or both")
+    parser.add_argument(
+        "--modes", default="inproc,process", help="comma-separated: inproc, process (default both)"
+    )
     parser.add_argument("--profile", type=Path, help="write the cold poll's CPU profile here")
     parser.add_argument("--sources", type=int, default=12)
     parser.add_argument(
@@ -323,6 +325,8 @@ def main() -> None:
     checkouts = projects(args.project)
     histories = [int(h) for h in args.history.split(",")]
     modes = set(args.modes.split(","))
+    if not modes <= {"inproc", "process"}:
+        parser.error(f"--modes: inproc, process or inproc,process, not {args.modes!r}")
     today = date.today()
     bound = args.latency * (2 + math.ceil(args.details / args.cap))
     results: Results = defaultdict(lambda: defaultdict(list))
