@@ -61,10 +61,6 @@ class Deadlines:
     moments: tuple[Moment, ...] = ()
 
     @property
-    def call(self) -> datetime | None:
-        return self.moments[0].at if self.moments else None
-
-    @property
     def last(self) -> datetime | None:
         """Until when some lot can still be answered."""
         return max((m.at for m in self.moments), default=None)

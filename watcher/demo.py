@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from watcher import fr
-from watcher.devserver import DevServer
 from watcher.models import PARIS
 
 if TYPE_CHECKING:
+    from watcher.devserver import DevServer
     from watcher.store import Store
 
 DATA = resources.files("watcher") / "demo_data"
@@ -43,6 +43,8 @@ BINARY = {".pdf"}
 @contextmanager
 def snapshot_server(day: date) -> Iterator[DevServer]:
     """A DevServer serving every bundled snapshot, dates made relative to ``day``."""
+    from watcher.devserver import DevServer  # not loaded by every poll asking if it is a demo's
+
     routes = json.loads((DATA / "routes.json").read_text("utf-8"))["routes"]
     with DevServer() as server:
         for path, name in routes:

@@ -71,23 +71,19 @@ def link_settings(config: Any) -> LinkSettings:
 
 def record_served(conn: Connection, url: str, at: datetime) -> None:
     """Remember where the console listens, for the links other processes make."""
-    from watcher.store.schema import jobs_state
-    from watcher.store.upserts import upsert
+    from watcher.notify import jobs
 
-    upsert(conn, jobs_state, {"name": SERVED_URL}, {"value": url, "updated_at": at})
+    jobs.put(conn, SERVED_URL, url, at)
 
 
 def served_links(conn: Connection, links: LinkSettings) -> LinkSettings:
     """``links`` leading to the console as last served, unless ``web.public_url`` is set."""
-    import sqlalchemy as sa
-
-    from watcher.store.schema import jobs_state
+    from watcher.notify import jobs
 
     if links.public:
         return links
-    query = sa.select(jobs_state.c.value).where(jobs_state.c.name == SERVED_URL)
-    found = conn.execute(query).scalar()
-    return replace(links, base_url=str(found)) if found else links
+    found = jobs.get(conn, SERVED_URL)
+    return replace(links, base_url=found) if found else links
 
 
 def page_url(links: LinkSettings | None, tender_id: int) -> str:

@@ -15,6 +15,7 @@ from watcher import deadlines, fr
 from watcher.calls import CallNotice, CallRow, CallView
 from watcher.cli import long_table
 from watcher.cli.safe import clean, line, text
+from watcher.cli.views import short_datetime
 from watcher.models import PARIS, Match, NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS, links, lot_labels, unique_places
 from watcher.notify.opco import canonical_opco
@@ -86,12 +87,9 @@ def _deadline_short(tender: Tender, today: date) -> str:
         raw = tender.main.deadline_text
         return clean(f"? ({raw[:30]})" if raw else "—", one_line=True)
     told = deadlines.of(tender)
-    soonest = told.next_open(today) or deadline
-    return f"{deadlines.words(told, _table_date)} {fr.countdown(soonest, today)}"
-
-
-def _table_date(moment: datetime) -> str:
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    soonest = told.next_open(today)
+    assert soonest is not None  # the call has a deadline
+    return f"{deadlines.words(told, short_datetime)} {fr.countdown(soonest, today)}"
 
 
 #: under the table when a row shows a person's judgement instead of the verdict

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -68,12 +69,15 @@ def _queue(
     closing on another day than the call has its own (``watcher.deadlines``)."""
     today = now.astimezone(PARIS).date()
     queued = 0
+    context: dict[str, Any] | None = None  # the call's, made once if some deadline is due
     for moment in deadlines.of(judged.tender).moments:
         days_left = (moment.at.astimezone(PARIS).date() - today).days
         step = milestone(days_left, settings.schedule.reminder_days)
         if step is not None and moment.at >= now:
+            if context is None:
+                context = tender_context(judged.tender, judged.match, today, settings.links)
             queued += sum(
-                insert(conn, _message(judged, moment, step, r, today, settings, now))
+                insert(conn, _message(judged, context, moment, step, r, today, settings, now))
                 for r in people
             )
     return queued
@@ -81,6 +85,7 @@ def _queue(
 
 def _message(
     judged: Judged,
+    context: dict[str, Any],
     moment: deadlines.Moment,
     step: int,
     recipient: str,
@@ -88,10 +93,7 @@ def _message(
     settings: NotifySettings,
     now: datetime,
 ) -> OutboxMessage:
-    call = {
-        **tender_context(judged.tender, judged.match, today, settings.links),
-        "countdown": fr.countdown(moment.at, today),
-    }
+    call = {**context, "countdown": fr.countdown(moment.at, today)}
     parts = [str(judged.tender.id), f"J-{step}", moment.at.isoformat(), recipient]
     return OutboxMessage(
         message_id=message_id("reminder", parts, settings.domain),

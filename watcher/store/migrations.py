@@ -378,8 +378,7 @@ def _backfill_lot_deadlines(conn: Connection) -> None:
     ).bindparams(sa.bindparam("first", type_=UTCDateTime), sa.bindparam("last", type_=UTCDateTime))
     for tender_id, notices in members.items():
         told = deadlines.of(Tender(tender_id, tuple(notices)))
-        if told.split:
-            conn.execute(update, {"id": tender_id, "first": told.first, "last": told.last})
+        conn.execute(update, {"id": tender_id, "first": told.first, "last": told.last})
 
 
 MIGRATIONS: tuple[Migration, ...] = (
