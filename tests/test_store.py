@@ -558,7 +558,7 @@ def test_a_source_state_counts_its_own_notices_through_an_index(
     for source in ("akto", "opco2i", "boamp"):
         store.record_success(source, at=T0, items=1, new=0, changed=0)
     statements: list[tuple[str, object]] = []
-    with _captured(store, statements):
+    with _captured(store, statements, "FROM source_state"):
         states = store.source_states()
         akto = store.source_state("akto")
     assert [(s.source, s.total_items) for s in states] == [("akto", 2), ("boamp", 0), ("opco2i", 1)]
@@ -572,12 +572,58 @@ def test_a_source_state_counts_its_own_notices_through_an_index(
             assert "SCAN notices" not in plan and "SEARCH notices USING COVERING INDEX" in plan
 
 
+def test_the_deadlines_of_a_period_are_searched_through_an_index(
+    store: Store, database: Database
+) -> None:
+    """Reminders and the calendar ask which open calls have a deadline in a period: a call's
+    span of deadlines (lots included), else its own deadline (issue 12: no scan of every
+    stored call)."""
+    from watcher.notify.queries import open_deadlines_between
+    from watcher.store.schema import tenders
+
+    def day(n: int) -> datetime:
+        return datetime(2026, 12, n, 12, tzinfo=UTC)
+
+    rows = [  # (deadline, first_deadline, last_deadline, closed)
+        (day(10), day(10), day(10), False),  # 1: in the period
+        (day(2), day(2), day(12), False),  # 2: its lot 2 closes in the period
+        (day(2), day(2), day(3), False),  # 3: over before it
+        (day(25), day(25), day(25), False),  # 4: after it
+        (day(11), None, None, False),  # 5: no span stored: its own deadline counts
+        (day(11), day(11), day(11), True),  # 6: closed
+        (None, None, None, False),  # 7: no deadline
+    ]
+    with store.transaction(write=True) as conn:
+        for deadline, first, last, closed in rows:
+            conn.execute(
+                sa.insert(tenders).values(
+                    title="Formation",
+                    deadline=deadline,
+                    first_deadline=first,
+                    last_deadline=last,
+                    closed=closed,
+                    created_at=T0,
+                    updated_at=T0,
+                )
+            )
+    statements: list[tuple[str, object]] = []
+    with _captured(store, statements, "FROM tenders"), store.transaction() as conn:
+        found = open_deadlines_between(conn, day(5), day(20))
+    assert found == [2, 1, 5]
+    if database.dialect != "sqlite":
+        return
+    ((sql, params),) = statements
+    with store.transaction() as conn:
+        plan = " ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "SCAN tenders" not in plan and "USING INDEX ix_tenders_last_deadline" in plan
+
+
 @contextmanager
-def _captured(store: Store, into: list[tuple[str, object]]) -> Iterator[None]:
-    """The statements reading ``source_state`` sent while the block runs, with parameters."""
+def _captured(store: Store, into: list[tuple[str, object]], reading: str) -> Iterator[None]:
+    """The statements containing ``reading`` sent while the block runs, with parameters."""
 
     def capture(_c: object, _cur: object, statement: str, params: object, *_: object) -> None:
-        if "FROM source_state" in statement:
+        if reading in statement:
             into.append((statement, params))
 
     with store.transaction() as conn:
