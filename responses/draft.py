@@ -127,10 +127,12 @@ def entry_refusals(tender: Tender, verdict: Match | None, now: datetime) -> list
     elif tender.closed:
         closing.append("consultation close")
     blockers = [b for b in (verdict.blockers if verdict else ()) if b not in CLOSED_KIND_BLOCKERS]
-    deadline = deadlines.of(tender).last  # a lot closing later can still be answered
-    passed = deadline is not None and deadline < now
-    if passed and not any(b.startswith(DEADLINE_PASSED) for b in blockers):
-        assert deadline is not None
+    deadline = deadlines.open_until(tender)  # a lot closing later can still be answered
+    if (
+        deadline is not None
+        and deadlines.passed(deadline, now)
+        and not any(b.startswith(DEADLINE_PASSED) for b in blockers)
+    ):
         closing.append(f"{DEADLINE_PASSED} ({fr.long_datetime(deadline)})")
     return list(dict.fromkeys([*closing, *blockers]))
 

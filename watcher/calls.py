@@ -27,7 +27,7 @@ from watcher.notify import queries
 from watcher.notify.queries import Judged
 from watcher.notify.routing import Router
 from watcher.pertinence import latest_judgements, pertinent_clause
-from watcher.store import NoticeChange, Store, StoredNotice, search_index
+from watcher.store import NoticeChange, Store, StoredNotice, search_index, spans
 from watcher.store import notices as notice_sql
 from watcher.store.schema import notices, tenders
 
@@ -199,7 +199,7 @@ class CallFilter:
     """What ``list`` keeps: every criterion given must hold."""
 
     relevant: bool = False  # pertinent: a person's latest judgement, else the verdict
-    open_only: bool = False  # not awarded or cancelled, deadline not passed (or unknown)
+    open_only: bool = False  # not awarded or cancelled, last deadline not passed (or unknown)
     owner: str | None = None  # a part of an owner's address, case ignored
     source: str | None = None  # one of its notices comes from this source
     since: datetime | None = None  # first seen since
@@ -219,8 +219,9 @@ class CallRow:
 def list_calls(
     store: Store, chosen: CallFilter, *, now: datetime, router: Router, limit: int | None = 50
 ) -> list[CallRow]:
-    """The calls ``chosen`` keeps, by deadline: the next deadline first, then the calls
-    without a deadline, then those closed or past (the latest first)."""
+    """The calls ``chosen`` keeps, by deadline: the open ones first, by their next deadline
+    (lot 2's once lot 1 has closed), then the calls without a deadline, then those closed or
+    past (the latest last deadline first)."""
     with store.transaction() as conn:
         return list(iter_calls(conn, chosen, now=now, router=router, limit=limit))
 
@@ -272,9 +273,8 @@ def _query(conn: Connection, chosen: CallFilter, now: datetime) -> sa.Select[Any
     query = sa.select(t.id)
     if chosen.relevant:
         query = query.where(pertinent_clause(t.id))
-    if chosen.open_only:
-        last = sa.func.coalesce(t.last_deadline, t.deadline)  # a lot closing after the call
-        query = query.where(t.closed.is_(False), sa.or_(last.is_(None), last >= now))
+    if chosen.open_only:  # until the last deadline: a lot may close after the call
+        query = query.where(t.closed.is_(False), spans.open_at(now, undated=True))
     if chosen.since is not None:
         query = query.where(t.created_at >= chosen.since)
     if chosen.source is not None:
@@ -282,10 +282,16 @@ def _query(conn: Connection, chosen: CallFilter, now: datetime) -> sa.Select[Any
     if chosen.text:
         members = _members(notices.c.tender_id.is_not(None))
         query = query.where(t.id.in_(search_index.matching(conn, members, chosen.text)))
-    upcoming = sa.and_(t.closed.is_(False), t.deadline >= now)
-    group = sa.case((upcoming, 0), (sa.and_(t.closed.is_(False), t.deadline.is_(None)), 1), else_=2)
+    # open calls first, by their next deadline (lot 2's once lot 1 has closed), then those
+    # without a deadline, then the passed ones, latest first
+    upcoming = sa.and_(t.closed.is_(False), spans.open_at(now))
+    undated = sa.and_(t.closed.is_(False), spans.open_until().is_(None))
+    group = sa.case((upcoming, 0), (undated, 1), else_=2)
     return query.order_by(
-        group, sa.case((upcoming, t.deadline)).asc(), t.deadline.desc().nulls_last(), t.id.desc()
+        group,
+        sa.case((upcoming, spans.next_open(now))).asc(),
+        spans.open_until().desc().nulls_last(),
+        t.id.desc(),
     )
 
 

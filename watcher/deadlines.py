@@ -14,14 +14,16 @@ closing a week after lot 1). The rules, everywhere a deadline is told or acted o
 - alerts, countdowns and reminders go by the **earliest deadline still open**
   (``next_open``): the safe one to plan against; reminders and calendar events exist for
   **each distinct deadline**, labelled with its lots.
-- a call is **still answerable** until its **last** deadline (``last``): lot 2 can still be
-  answered once lot 1 has closed.
+- a call is **still answerable** until its **last** deadline (``last``, ``open_until``,
+  ``passed``; in SQL ``watcher.store.spans``): lot 2 can still be answered once lot 1 has
+  closed. What is acted on by date (a list's order, the console's « échéance » filter) goes
+  by the earliest deadline not passed (``ahead``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -76,11 +78,37 @@ class Deadlines:
 
     def next_open(self, today: date) -> datetime | None:
         """The earliest deadline not passed on ``today`` (Paris), else the last one."""
-        ahead = [m.at for m in self.moments if m.at.astimezone(PARIS).date() >= today]
-        return min(ahead) if ahead else self.last
+        return next_open([m.at for m in self.moments], today)
+
+    def passed(self, now: datetime) -> bool:
+        return passed(self.last, now)
 
     def between(self, start: datetime, end: datetime) -> tuple[Moment, ...]:
         return tuple(m for m in self.moments if start <= m.at < end)
+
+
+def open_until(tender: Tender) -> datetime | None:
+    """Until when the call can be answered: its last deadline, a lot's closing after the
+    call's included (None: no deadline known)."""
+    return of(tender).last
+
+
+def passed(last: datetime | None, now: datetime) -> bool:
+    """Whether a call whose last deadline is ``last`` can no longer be answered at ``now``
+    (without a deadline, it can)."""
+    return last is not None and last < now
+
+
+def next_open(moments: Sequence[datetime], today: date) -> datetime | None:
+    """The earliest of ``moments`` not passed on ``today`` (Paris), else the last one: what a
+    countdown counts to."""
+    ahead = [at for at in moments if at.astimezone(PARIS).date() >= today]
+    return min(ahead) if ahead else max(moments, default=None)
+
+
+def ahead(moments: Sequence[datetime], now: datetime) -> datetime | None:
+    """The earliest of ``moments`` at ``now`` or later (None when all have passed)."""
+    return min((at for at in moments if at >= now), default=None)
 
 
 def of(tender: Tender) -> Deadlines:

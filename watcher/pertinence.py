@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from watcher.store import spans
 from watcher.store.schema import feedback, matches, notices, tenders
 
 #: statuses of a call being answered: it needs the documents whatever anyone judged
@@ -90,11 +91,13 @@ class FollowedCall:
 
 
 def documents_deadline(conn: Connection, now: datetime) -> FollowedCall | None:
-    """The call the evidence vault is judged against: of the calls still open (deadline ahead,
-    not closed, not dropped), those being answered (go, submitted), else the pertinent ones;
-    the one whose deadline is the furthest. None when no call needs the documents."""
-    query = sa.select(tenders.c.id, tenders.c.title, tenders.c.deadline, tenders.c.status).where(
-        tenders.c.deadline >= now,
+    """The call the evidence vault is judged against: of the calls still open (last deadline
+    ahead, a lot's included; not closed, not dropped), those being answered (go, submitted),
+    else the pertinent ones; the one whose last deadline is the furthest. None when no call
+    needs the documents."""
+    last = spans.open_until().label("deadline")  # a lot closing after the call: its day
+    query = sa.select(tenders.c.id, tenders.c.title, last, tenders.c.status).where(
+        spans.open_at(now),
         tenders.c.closed.is_(False),
         tenders.c.status.not_in(DROPPED),
     )

@@ -78,12 +78,14 @@ def _judged_against(
 ) -> tuple[str, datetime | None] | None:
     """(what the deadline belongs to, the deadline): the call named, else the call the
     console's Pièces page judges against too (``watcher.pertinence.documents_deadline``)."""
+    from watcher import deadlines
     from watcher.pertinence import documents_deadline
 
     with Store.open(database) as store:
         if call is not None:
             tender = the_call(store, call)
-            return f"appel n° {tender.id}, {tender.title[:60]}", tender.deadline
+            # valid until the last deadline: a lot closing after the call can be answered
+            return f"appel n° {tender.id}, {tender.title[:60]}", deadlines.open_until(tender)
         with store.transaction() as conn:
             followed = documents_deadline(conn, now)
     return None if followed is None else (followed.title, followed.deadline)

@@ -58,8 +58,7 @@ def followed(judged: Judged, now: datetime) -> bool:
 def _passed(told: deadlines.Deadlines, now: datetime) -> str:
     """Words for a call whose every deadline has passed (its lots' too: one still open can be
     answered), else ""."""
-    last = told.last
-    if last is None or last >= now:
+    if not told.passed(now):
         return ""
     if not told.split:
         return f"date limite dépassée ({deadlines.words(told)})"

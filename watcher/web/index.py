@@ -15,16 +15,18 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from watcher import deadlines
 from watcher.classify.geo import read_place
 from watcher.config import Config
 from watcher.models import NoticeKind
+from watcher.notify import queries
 from watcher.notify.opco import canonical_opco
 from watcher.notify.routing import call_owners, domain_owners
 from watcher.pertinence import latest_judgements, pertinent
@@ -65,17 +67,26 @@ class CallRow:
     judged_by: str
     #: a blocker says the region is not served
     not_served: bool = False
-    #: the last deadline, a lot's closing after the call included (``watcher.deadlines``)
-    last_deadline: datetime | None = None
+    #: every deadline of the call, in time order: the call's and its lots' closing on other
+    #: days, each with the lots it is for (``watcher.deadlines``); () without a deadline
+    moments: tuple[deadlines.Moment, ...] = ()
 
     def hidden_reason(self, now: datetime) -> str | None:
         """Why the default pipeline hides the call: closed, passed, not served (or None)."""
         if self.closed:
             return "closed"
-        last = self.last_deadline or self.deadline  # a lot still open keeps it shown
-        if last is not None and last < now:
+        if deadlines.passed(self.open_until, now):  # a lot still open keeps it shown
             return "passed"
         return "not_served" if self.not_served else None
+
+    @property
+    def open_until(self) -> datetime | None:
+        return self.moments[-1].at if self.moments else None
+
+    def next_open(self, today: date) -> deadlines.Moment | None:
+        """What the countdown counts to: the earliest deadline not passed on ``today``."""
+        at = deadlines.next_open([m.at for m in self.moments], today)
+        return next((m for m in self.moments if m.at == at), None)
 
     @property
     def pertinent(self) -> bool:
@@ -191,7 +202,9 @@ def _load(conn: Connection, ids: list[int], owners: dict[str, str]) -> Iterable[
         for row in conn.execute(sa.select(matches).where(matches.c.tender_id.in_(ids)))
     }
     judged = latest_judgements(conn, ids)
-    for row in conn.execute(sa.select(tenders).where(tenders.c.id.in_(ids))):
+    rows = list(conn.execute(sa.select(tenders).where(tenders.c.id.in_(ids))))
+    split = _split_moments(conn, [r.id for r in rows if _split(r)])
+    for row in rows:
         if row.id not in members:
             continue
         kinds, places, deadline_text = members[row.id]
@@ -206,7 +219,8 @@ def _load(conn: Connection, ids: list[int], owners: dict[str, str]) -> Iterable[
             buyer=row.buyer,
             opco=canonical_opco(row.buyer) or "",
             deadline=row.deadline,
-            last_deadline=row.last_deadline,
+            moments=split.get(row.id)
+            or ((deadlines.Moment(row.deadline),) if row.deadline else ()),
             deadline_text=deadline_text,
             status=row.status,
             owner=row.owner or "",
@@ -224,6 +238,25 @@ def _load(conn: Connection, ids: list[int], owners: dict[str, str]) -> Iterable[
             judged_by=who,
             not_served=any(b.startswith(NOT_SERVED) for b in blockers),
         )
+
+
+def _split(row: Any) -> bool:
+    """Some lot closes on another day than the call (the stored span is not one moment)."""
+    return row.first_deadline is not None and row.first_deadline != row.last_deadline
+
+
+def _split_moments(conn: Connection, ids: list[int]) -> dict[int, tuple[deadlines.Moment, ...]]:
+    """Each split call's deadlines, read from its notices (few calls: the others have one)."""
+    if not ids:
+        return {}
+    return {
+        judged.tender.id: tuple(sorted(deadlines.of(judged.tender).moments, key=_at))
+        for judged in queries.load(conn, ids)
+    }
+
+
+def _at(moment: deadlines.Moment) -> datetime:
+    return moment.at
 
 
 def _members(conn: Connection, ids: list[int]) -> dict[int, tuple[set[str], list[str], str]]:

@@ -22,7 +22,7 @@ from watcher.config import Config
 from watcher.judging import Judge
 from watcher.models import PARIS, Match, Tender, tender_notice
 from watcher.notify import queries
-from watcher.store import Store
+from watcher.store import Store, spans
 from watcher.store.schema import tenders as tenders_table
 
 log = logging.getLogger(__name__)
@@ -73,13 +73,13 @@ class Learning:
 
 
 def rejudge_open(store: Store, judge: Judge) -> int:
-    """Judge again every call whose deadline is ahead (or unknown) and not closed; save the
+    """Judge again every call not closed whose last deadline is ahead (a lot's closing after
+    the call's included) or unknown; save the
     verdicts that changed. Returns how many changed."""
     now = datetime.now(UTC)
     today = now.astimezone(PARIS).date()
     query = sa.select(tenders_table.c.id).where(
-        tenders_table.c.closed.is_(False),
-        sa.or_(tenders_table.c.deadline.is_(None), tenders_table.c.deadline >= now),
+        tenders_table.c.closed.is_(False), spans.open_at(now, undated=True)
     )
     with store.transaction() as conn:
         ids = list(conn.execute(query).scalars())

@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from watcher import fr
+from watcher import deadlines, fr
 from watcher.classify.geo import REGIONS
+from watcher.fr import NBSP
 from watcher.models import PARIS
 from watcher.notify.context import STATUS_LABELS
 from watcher.notify.opco import opco_names
@@ -102,11 +103,14 @@ class Filters:
             and (not self.domain or self.domain in row.domains)
             and (not self.region or self.region in row.regions)
             and (not self.status or row.status == self.status)
-            and (
-                deadline_limit is None
-                or (row.deadline is not None and now <= row.deadline <= deadline_limit)
-            )
+            and (deadline_limit is None or _closes_by(row, now, deadline_limit))
         )
+
+
+def _closes_by(row: CallRow, now: datetime, limit: datetime) -> bool:
+    """The call's next deadline not passed (lot 2's, once lot 1 has closed) is by ``limit``."""
+    soonest = deadlines.ahead([m.at for m in row.moments], now)
+    return soonest is not None and soonest <= limit
 
 
 def select(rows: list[CallRow], filters: Filters, me: str, now: datetime) -> dict[str, Any]:
@@ -179,16 +183,18 @@ def _pipeline(request: Request, console: Any, filters: Filters) -> Response:
 
 
 def _row(row: CallRow, today: Any) -> dict[str, Any]:
+    soonest = row.next_open(today)  # the earliest deadline still open, a lot's maybe
+    split = len(row.moments) > 1
     return {
         "id": row.id,
         "title": row.title,
         "who": row.opco or row.buyer or "acheteur non précisé",
         "buyer": row.buyer,
-        "deadline": row.deadline,
+        "deadline": soonest.at if soonest else None,  # the date the countdown counts to
+        "deadline_lots": f"{soonest.named}{NBSP}:" if split and soonest and soonest.named else "",
         "deadline_text": row.deadline_text,
-        "countdown": fr.countdown(row.deadline, today) if row.deadline else "",
-        "soon": row.deadline is not None
-        and (row.deadline.astimezone(PARIS).date() - today).days <= 7,
+        "countdown": fr.countdown(soonest.at, today) if soonest else "",
+        "soon": soonest is not None and (soonest.at.astimezone(PARIS).date() - today).days <= 7,
         "score": row.score,
         "pertinent": row.pertinent,
         "judged": row.judged,
