@@ -3,6 +3,10 @@
 - "date limite dépassée": the deadline (its Paris date) is before today;
 - "délai trop court": fewer than ``min_lead_days`` days from today to the deadline (exactly
   ``min_lead_days`` is fine; a deadline today leaves 0 days);
+- lots closing on other days (``Document.lot_deadlines``): the call is blocked by its
+  deadlines only when every lot is, and then by its last deadline's finding (the most time
+  any lot leaves); when some lots are and others are not, it is not blocked and each lot
+  that is is told as a reason: « lot 1 : délai trop court : 3 jours (minimum 5) »;
 - "région non desservie": the notice names places and none is served; unknown places never
   block, a national call ("France entière") is served;
 - "catégorie Qualiopi requise absente": a Qualiopi section is configured and lacks a category
@@ -42,6 +46,8 @@ def deadline_date(deadline: datetime) -> date:
 def deadline_blockers(doc: Document, profile: Profile, today: date) -> list[str]:
     if doc.deadline is None:
         return []
+    if doc.lot_deadlines:
+        return list(Checks(profile).lots_findings(doc.lot_deadlines, today)[0])
     return Checks(profile).deadline_blockers(deadline_date(doc.deadline), today)
 
 
@@ -124,6 +130,9 @@ class Checks:
             on_deadline, on_certificate = dated
         else:
             on_deadline = on_certificate = ()
+        if doc.lot_deadlines:  # lots closing apart: the call's finding is not all of it
+            on_deadline, on_lots = self.lots_findings(doc.lot_deadlines, today)
+            place_reasons = (*place_reasons, *on_lots)
         message = _CLOSED_KINDS.get(doc.kind)
         blockers: tuple[str, ...] = (message,) if message else ()
         if on_deadline:
@@ -169,6 +178,20 @@ class Checks:
             unit = "jour" if left <= 1 else "jours"
             return [f"délai trop court\u00a0: {left} {unit} (minimum {lead})"]
         return []
+
+    def lots_findings(
+        self, lot_deadlines: tuple[tuple[str, datetime], ...], today: date
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(blockers, reasons) of a call whose lots close on other days: blocked only when
+        every lot is, by the last deadline's finding; else each lot blocked said as a reason,
+        « lot 1 : délai trop court : 3 jours (minimum 5) »."""
+        found = [
+            (named or "autres lots", self.deadline_blockers(deadline_date(at), today))
+            for named, at in sorted(lot_deadlines, key=lambda pair: pair[1])
+        ]
+        if all(blockers for _, blockers in found):
+            return tuple(found[-1][1]), ()
+        return (), tuple(f"{named}\u00a0: {b}" for named, blockers in found for b in blockers)
 
     def place_check(self, doc: Document) -> tuple[list[str], list[str]]:
         """(reasons, blockers) about the places of the notice (or, with none known, its

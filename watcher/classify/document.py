@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 
+from watcher import deadlines
 from watcher.classify import cpv as cpv_codes
 from watcher.classify import geo
 from watcher.classify.frozen import draft_of
@@ -43,6 +44,9 @@ class Document:
     published: date | None = None
     deadline: datetime | None = None
     kind: str = "call"
+    #: when lots close on other days than the call: each deadline with the lots it is for
+    #: (« lot 1 », « lot 2 »; ``deadlines.Moment.named``), the call's first; else ()
+    lot_deadlines: tuple[tuple[str, datetime], ...] = ()
 
     def text(self) -> str:
         """All the free text (title, summary, body, lots): used by the baseline."""
@@ -81,6 +85,7 @@ def _document(
     doc.published = published
     doc.deadline = deadline
     doc.kind = kind
+    doc.lot_deadlines = ()  # a record gives one deadline
     doc.__class__ = Document
     return doc
 
@@ -93,6 +98,7 @@ def from_notice(notice: Notice) -> Document:
         *(place for lot in notice.lots for place in lot.places),
         *filter(None, (geo.region_ending(lot.title) for lot in notice.lots)),
     ]
+    deadline, lot_deadlines = _deadlines(notice)
     return Document(
         id=notice.key,
         title=notice.title,
@@ -103,8 +109,9 @@ def from_notice(notice: Notice) -> Document:
         cpv=_clean_cpv(codes),
         places=tuple(dict.fromkeys(places)),
         published=notice.published,
-        deadline=notice.deadline or _earliest_lot_deadline(notice),
+        deadline=deadline,
         kind=str(notice.kind),
+        lot_deadlines=lot_deadlines,
     )
 
 
@@ -283,6 +290,11 @@ def _deadline_of(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=PARIS)
 
 
-def _earliest_lot_deadline(notice: Notice) -> datetime | None:
-    deadlines = [lot.deadline for lot in notice.lots if lot.deadline is not None]
-    return min(deadlines) if deadlines else None
+def _deadlines(notice: Notice) -> tuple[datetime | None, tuple[tuple[str, datetime], ...]]:
+    """The call's deadline (else its earliest lot's) and, when lots close on other days, each
+    deadline with its lots (``Document.lot_deadlines``)."""
+    if not any(lot.deadline is not None for lot in notice.lots):
+        return notice.deadline, ()
+    told = deadlines.of_notice(notice)
+    moments = tuple((m.named, m.at) for m in told.moments) if told.split else ()
+    return told.moments[0].at, moments
