@@ -16,6 +16,7 @@ from watcher.calls import CallNotice, CallRow, CallView
 from watcher.cli import long_table
 from watcher.cli.safe import clean, line, text
 from watcher.cli.views import short_datetime
+from watcher.fr import NBSP
 from watcher.models import PARIS, Match, NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS, links, lot_labels, unique_places
 from watcher.notify.opco import canonical_opco
@@ -89,7 +90,17 @@ def _deadline_short(tender: Tender, today: date) -> str:
     told = deadlines.of(tender)
     soonest = told.next_open(today)
     assert soonest is not None  # the call has a deadline
-    return f"{deadlines.words(told, short_datetime)} {fr.countdown(soonest, today)}"
+    # the call's date first, then each lot closing apart on its own lines (« lot 2 : », its
+    # date): the column stays as narrow as without lots; the countdown beside its date
+    lines = []
+    for moment in told.moments:
+        when = short_datetime(moment.at)
+        if moment.at == soonest:
+            when = f"{when} {fr.countdown(soonest, today)}"
+        if moment.lots:
+            lines.append(f"{clean(moment.lots, one_line=True)}{NBSP}:")  # a title maybe
+        lines.append(when)
+    return "\n".join(lines)
 
 
 #: under the table when a row shows a person's judgement instead of the verdict

@@ -34,13 +34,13 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    text: str  # already cleaned, on one line
+    text: str  # already cleaned: one line, or lines the cell keeps ("\n" between them)
     style: str = ""  # a rich style name ("green"), for the colours only
 
 
 def fits(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: int) -> bool:
     """Whether this layout can draw the table in ``width`` columns (else use rich)."""
-    if any(cell_len(c.text) != len(c.text) for row in rows for c in row):
+    if any(cell_len(c.text) != len(c.text) - c.text.count("\n") for row in rows for c in row):
         return False
     return _widths(columns, rows, width) is not None
 
@@ -66,9 +66,13 @@ def _natural(columns: Sequence[Column], rows: Sequence[Sequence[Cell]]) -> list[
     """Each column's width: its longest cell or header, within its ``max_width``."""
     out = []
     for index, column in enumerate(columns):
-        longest = max([len(column.header), *(len(row[index].text) for row in rows)])
+        longest = max([len(column.header), *(_longest_line(row[index].text) for row in rows)])
         out.append(min(longest, column.max_width or longest))
     return out
+
+
+def _longest_line(text: str) -> int:
+    return max(map(len, text.split("\n"))) if "\n" in text else len(text)
 
 
 def _widths(
@@ -131,7 +135,12 @@ def _cell_lines(
     bottom: bool = False,
 ) -> Iterator[str]:
     """One row's lines; its cells at the top (headers: at the bottom, as rich puts them)."""
-    wrapped = [wrap(text, w) for (text, _), w in zip(cells, widths, strict=True)]
+    wrapped = [
+        [piece for line in text.split("\n") for piece in wrap(line, w)]
+        if "\n" in text
+        else wrap(text, w)
+        for (text, _), w in zip(cells, widths, strict=True)
+    ]
     height = max(len(lines) for lines in wrapped)
     if bottom:
         wrapped = [[""] * (height - len(lines)) + lines for lines in wrapped]
