@@ -8,7 +8,7 @@ A field of the wrong type raises ``RecordError`` naming the field, never a bare 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
@@ -46,7 +46,8 @@ class Document:
     kind: str = "call"
     #: when lots close on other days than the call: each deadline with the lots it is for
     #: (« lot 1 », « lot 2 »; ``deadlines.Moment.named``), the call's first; else ()
-    lot_deadlines: tuple[tuple[str, datetime], ...] = ()
+    #: (out of ``repr``: the golden sets fingerprint a document by it)
+    lot_deadlines: tuple[tuple[str, datetime], ...] = field(default=(), repr=False)
 
     def text(self) -> str:
         """All the free text (title, summary, body, lots): used by the baseline."""
