@@ -277,12 +277,3 @@ def test_a_call_is_blocked_by_its_deadlines_only_when_every_lot_is(
     assert match.blockers == blockers
     lot_reasons = [r for r in match.reasons if r.startswith("lot ")]
     assert lot_reasons == ([said] if said else [])
-
-
-def test_the_real_record_with_one_lot_is_blocked_as_before(real_record: dict[str, Any]) -> None:
-    """One lot, one deadline (25 August 2026): the blockers of a call, unchanged."""
-    match = Classifier(Profile(min_lead_days=5)).classify(
-        _ted(real_record), today=date(2026, 8, 22)
-    )
-    assert match.blockers == (f"délai trop court{NB}: 3 jours (minimum 5)",)
-    assert not [r for r in match.reasons if r.startswith("lot ")]

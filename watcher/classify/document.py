@@ -294,7 +294,8 @@ def _deadline_of(value: str) -> datetime:
 def _deadlines(notice: Notice) -> tuple[datetime | None, tuple[tuple[str, datetime], ...]]:
     """The call's deadline (else its earliest lot's) and, when lots close on other days, each
     deadline with its lots (``Document.lot_deadlines``)."""
-    if not any(lot.deadline is not None for lot in notice.lots):
+    lots = notice.lots
+    if not lots or all(lot.deadline is None for lot in lots):
         return notice.deadline, ()
     told = deadlines.of_notice(notice)
     moments = tuple((m.named, m.at) for m in told.moments) if told.split else ()
