@@ -28,7 +28,7 @@ from watcher.classify.profile import Course, Profile
 from watcher.classify.scoring import GENERIC_STEMS
 from watcher.classify.text import AND, fold, stems
 from watcher.errors import DraftError
-from watcher.models import Lot, Notice
+from watcher.models import Lot, Notice, number_in
 
 TITLE_SHARE = 0.7
 MIN_SIMILARITY = 0.4
@@ -92,8 +92,8 @@ def lot_key(lot: Lot, index: int) -> str:
 
 
 def _number_key(text: str) -> str:
-    digits = re.search(r"\d+", text)
-    return str(int(digits.group())) if digits else fold(text).strip()
+    number = number_in(text)  # the lot numbers' one reading (``Lot.ordinal``)
+    return str(number) if number is not None else fold(text).strip()
 
 
 def lot_label(lot: Lot, index: int) -> str:

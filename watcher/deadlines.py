@@ -29,7 +29,7 @@ from datetime import date, datetime
 
 from watcher import fr
 from watcher.fr import NBSP
-from watcher.models import PARIS, Lot, Notice, NoticeKind, Tender
+from watcher.models import PARIS, Lot, Notice, NoticeKind, Tender, in_force
 
 _DIGITS = re.compile(r"\d+")
 
@@ -136,19 +136,14 @@ def of_parts(call: datetime | None, lots: dict[str, datetime]) -> Deadlines:
 
 
 def lot_deadlines(notices: Iterable[Notice]) -> dict[str, datetime]:
-    """Per lot (« lot 2 », or the lot's title when it has no number), its deadline in force."""
-    called: dict[str, datetime] = {}
-    amended: dict[str, datetime] = {}
+    """Per lot (« lot 2 », or the lot's title when it has no number), its deadline in force:
+    the call's rule (``models.in_force``) over what each notice gives the lot."""
+    given: dict[str, list[tuple[NoticeKind, datetime]]] = {}
     for notice in notices:
         for lot in notice.lots:
-            if lot.deadline is None:
-                continue
-            key = lot_name(lot)
-            if notice.kind == NoticeKind.CORRIGENDUM:
-                amended[key] = lot.deadline
-            else:
-                called[key] = max(lot.deadline, called.get(key, lot.deadline))
-    return {**called, **amended}
+            if lot.deadline is not None:
+                given.setdefault(lot_name(lot), []).append((notice.kind, lot.deadline))
+    return {key: at for key, pairs in given.items() if (at := in_force(pairs)) is not None}
 
 
 def by_lot(lots: Iterable[Lot]) -> dict[str, datetime]:
@@ -158,9 +153,9 @@ def by_lot(lots: Iterable[Lot]) -> dict[str, datetime]:
 
 def lot_name(lot: Lot) -> str:
     """« lot 2 » (a number as published: « 2 », « Lot 2 », « LOT-0002 »), else its title."""
-    digits = _DIGITS.search(lot.number or "")
-    if digits:
-        return f"lot {int(digits[0])}"
+    number = lot.ordinal
+    if number is not None:
+        return f"lot {number}"
     return f"lot {lot.number}" if lot.number else f"lot «{NBSP}{lot.title}{NBSP}»"
 
 

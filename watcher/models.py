@@ -7,6 +7,8 @@ Only these types cross stage boundaries; no dicts between stages. All are frozen
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,6 +52,13 @@ class Lot:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Lot:
         return _lot_from_json(data)
+
+    @property
+    def ordinal(self) -> int | None:
+        """The lot's number as published (« 2 », « Lot 2 », « LOT-0002 ») read as 2; None
+        without one or without digits in it: the one reading of the emails, the deadlines
+        and the drafts."""
+        return number_in(self.number) if self.number else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,13 +190,8 @@ class Tender:
 
     @property
     def deadline(self) -> datetime | None:
-        """The deadline in force: the last corrigendum's that sets one, else the latest a
-        call gives (two sources may round it differently)."""
-        amended = [n.deadline for n in self.notices if n.kind == NoticeKind.CORRIGENDUM]
-        if any(amended):
-            return [d for d in amended if d is not None][-1]
-        deadlines = [n.deadline for n in self.notices if n.deadline is not None]
-        return max(deadlines) if deadlines else None
+        """The deadline in force (``in_force``)."""
+        return in_force((n.kind, n.deadline) for n in self.notices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +270,30 @@ def _lot_from_json(data: dict[str, Any]) -> Lot:
     values["cpv"] = tuple(values.get("cpv") or ())
     values["places"] = tuple(values.get("places") or ())
     return Lot(**values)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def in_force(given: Iterable[tuple[NoticeKind, datetime | None]]) -> datetime | None:
+    """The deadline in force among those notices give, in publication order: the last
+    corrigendum's that sets one, else the latest another gives (two sources may round it
+    differently). The call's (``Tender.deadline``) and each lot's (``deadlines``)."""
+    amended = latest = None
+    for kind, at in given:
+        if at is None:
+            continue
+        if kind == NoticeKind.CORRIGENDUM:
+            amended = at
+        elif latest is None or at > latest:
+            latest = at
+    return amended or latest
+
+
+def number_in(text: str) -> int | None:
+    """The first number written in ``text`` (« LOT-0002 » -> 2), None without digits."""
+    digits = _DIGITS.search(text)
+    return int(digits[0]) if digits else None
 
 
 _NOTICE_FIELDS = tuple(f.name for f in fields(Notice))

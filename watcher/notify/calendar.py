@@ -29,11 +29,10 @@ from icalendar import Alarm, Calendar, Event
 
 from watcher import deadlines
 from watcher.fr import NBSP
-from watcher.models import PARIS
+from watcher.models import PARIS, Tender
 from watcher.notify import queries
 from watcher.notify.answerable import followed
 from watcher.notify.context import STATUS_LABELS, tender_context
-from watcher.notify.queries import Judged
 from watcher.notify.settings import NotifySettings, served
 from watcher.store import Store
 
@@ -65,17 +64,26 @@ def calendar_ics(
     feed.add("method", "PUBLISH")
     feed.add("x-wr-calname", f"opco-watch — dates limites {settings.organisation}".strip())
     feed.add("x-wr-timezone", "Europe/Paris")
+    today = now.astimezone(PARIS).date()
     for judged in chosen:
-        for moment in deadlines.of(judged.tender).between(now - PAST, now + AHEAD):
-            feed.add_component(_event(judged, moment, settings, now))
+        moments = deadlines.of(judged.tender).between(now - PAST, now + AHEAD)
+        if not moments:
+            continue
+        # the call's context once, for each of its deadlines' events
+        call = tender_context(judged.tender, judged.match, today, settings.links)
+        for moment in moments:
+            feed.add_component(_event(judged.tender, call, moment, settings, now))
     return bytes(feed.to_ical())
 
 
 def _event(
-    judged: Judged, moment: deadlines.Moment, settings: NotifySettings, now: datetime
+    tender: Tender,
+    call: dict[str, Any],
+    moment: deadlines.Moment,
+    settings: NotifySettings,
+    now: datetime,
 ) -> Event:
-    tender, deadline = judged.tender, moment.at
-    call = tender_context(tender, judged.match, now.astimezone(PARIS).date(), settings.links)
+    deadline = moment.at
     which = f" ({moment.named})" if moment.named else ""
     title = plain(f"Date limite{which}{NBSP}: {call['opco'] or call['buyer']} — {tender.title}")
     event = Event()

@@ -101,7 +101,6 @@ def unique_places(notices: tuple[Notice, ...]) -> list[str]:
     return list(found.values())
 
 
-_LOT_NUMBER = re.compile(r"\d+")
 _LOT_TITLE = re.compile(r"^lot\s*n?°?\s*(\d+)\b", re.IGNORECASE)
 
 
@@ -110,10 +109,10 @@ def lot_label(lot: Lot) -> str:
     already names its lot ('Lot 3 – Bretagne') is not prefixed a second time."""
     if not lot.number:
         return lot.title
-    digits = _LOT_NUMBER.search(lot.number)
-    number = f"Lot {int(digits[0])}" if digits else lot.number
+    ordinal = lot.ordinal
+    number = lot.number if ordinal is None else f"Lot {ordinal}"
     named = _LOT_TITLE.match(lot.title)
-    if named and (digits is None or int(named[1]) == int(digits[0])):
+    if named and (ordinal is None or int(named[1]) == ordinal):
         return lot.title
     return f"{number} — {lot.title}" if lot.title else number
 
