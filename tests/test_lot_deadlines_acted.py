@@ -206,7 +206,7 @@ def _row_of(page: str, number: int) -> str:
 def test_the_console_s_deadline_filter_and_countdown_go_by_lot_2(tmp_path: Path) -> None:
     """Lot 1 closed 3 days ago, lot 2 closes in 5: « échéance 7 jours » keeps the call, its
     row says lot 2's day and J-5, never « dépassée ». A call whose lot 2 closes in 10 days
-    is out of « 7 jours », in « 14 jours »."""
+    is out of « 7 jours », in « 14 jours ». Both sort by lot 2's day among the open calls."""
     site = build_site(tmp_path)
 
     def lots(first: int, second: int) -> tuple[Lot, ...]:
@@ -236,6 +236,9 @@ def test_the_console_s_deadline_filter_and_countdown_go_by_lot_2(tmp_path: Path)
     for page in (week, plain):
         assert "dépassée" not in _row_of(page, ids["lot-h"])
     assert "J-10" in _row_of(plain, ids["lot-l"])
+    # the pipeline's order: by the next deadline, lot 2's (J-5, J-10) around « anglais » (J-9)
+    where = {ref: plain.index(f'/appels/{ids[ref]}"') for ref in ("lot-h", "ang-1", "lot-l")}
+    assert where["lot-h"] < where["ang-1"] < where["lot-l"]
 
 
 # ------------------------------------------------------------------------ the classifier

@@ -83,6 +83,14 @@ class CallRow:
     def open_until(self) -> datetime | None:
         return self.moments[-1].at if self.moments else None
 
+    def sort_at(self, now: datetime) -> datetime | None:
+        """When the call sorts in the pipeline: a call whose lots close apart by its next
+        deadline not passed (lot 2's once lot 1 has closed), else its last; any other by its
+        deadline (the order ``rows`` keeps)."""
+        if len(self.moments) < 2:
+            return self.deadline
+        return deadlines.ahead([m.at for m in self.moments], now) or self.open_until
+
     def next_open(self, today: date) -> deadlines.Moment | None:
         """What the countdown counts to: the earliest deadline not passed on ``today``."""
         at = deadlines.next_open([m.at for m in self.moments], today)

@@ -126,7 +126,14 @@ def select(rows: list[CallRow], filters: Filters, me: str, now: datetime) -> dic
             hidden[reason] += 1
         else:
             shown.append(row)
+    if any(len(row.moments) > 1 for row in shown):  # lots closing apart: by the next one
+        shown.sort(key=lambda row: _order_at(row, now))
     return {"shown": shown, "hidden": hidden}
+
+
+def _order_at(row: CallRow, now: datetime) -> tuple[bool, float, int]:
+    at = row.sort_at(now)
+    return (at is None, at.timestamp() if at else 0.0, row.id)
 
 
 @handler()
