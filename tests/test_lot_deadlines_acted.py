@@ -120,6 +120,11 @@ def test_list_s_deadline_cell_keeps_the_column_as_narrow_as_without_lots() -> No
         "07/01/2027 12:00",
         "31/12/2026 12:00 J-28",
     ]
+    untitled = (Lot("Rennes", "1", deadline=call), Lot("Bretagne\nnord", None, deadline=lot2))
+    named = Tender(3, (notice("T", deadline=call, lots=untitled),))
+    assert call_views._deadline_short(named, NOW.date()).splitlines()[1] == (
+        f"lot «{NB}Bretagne nord{NB}»{NB}:"
+    )
     after_lot1 = date(2027, 1, 2)
     assert _date_column(_table(rows, after_lot1)) == [
         "31/12/2026 12:00",

@@ -98,7 +98,9 @@ def _deadline_short(tender: Tender, today: date) -> str:
         if moment.at == soonest:
             when = f"{when} {fr.countdown(soonest, today)}"
         if moment.lots:
-            lines.append(f"{clean(moment.lots, one_line=True)}{NBSP}:")  # a title maybe
+            # a lot's title maybe: on one line, its no-break spaces kept (« lot « … » : »)
+            lots = clean(moment.lots).replace("\n", " ")
+            lines.append(f"{lots}{NBSP}:")
         lines.append(when)
     return "\n".join(lines)
 
