@@ -284,3 +284,24 @@ def test_the_tokeniser_reads_every_alphabet_as_the_regular_expression_does(text:
     tokens = Tokens(text)
     assert tokens.seq == _stems_of(words(text)) == stems(text)
     assert tokens.spans(len(tokens.seq)) == spans(text, len(tokens.seq))
+
+
+def test_a_domain_reason_quotes_no_more_hits_than_it_shows() -> None:
+    """A domain's line shows two quotes at most: the hits after them are not quoted at all
+    (each quote of a text read once walks its words)."""
+    classifier = Classifier(load_example_profile())
+    doc = Document(
+        title="Formation bureautique Excel",
+        summary="Word et LibreOffice pour les agents",
+        buyer="Ville de Rennes",
+    )
+    an, stage1, fit, _score = classifier.rules(doc)
+    assert stage1.training
+    reasons = fit.shown(2)
+    assert (
+        "domaine «\u00a0Bureautique et numérique\u00a0»\u00a0: «\u00a0bureautique\u00a0», "
+        "«\u00a0Excel\u00a0» dans le titre"
+    ) in reasons
+    summary = next(seg for seg in an.segments if seg.field == "summary")
+    assert summary.by_kind["domain"]  # found, counted, not quoted
+    assert summary.tokens.quoted == {}

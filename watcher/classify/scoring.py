@@ -246,8 +246,10 @@ class ProfileScorer:
         quotes: list[str] = []
         for _pts, seg, hit in found:
             words = f"«\u00a0{seg.quote(hit)}\u00a0»"
-            if words not in quotes and len(quotes) < 2:
+            if words not in quotes:
                 quotes.append(words)
+                if len(quotes) == 2:
+                    break  # (the rest would not be shown: not quoted at all)
         where = FIELD_NAMES[found[0][1].field]
         return f"domaine «\u00a0{name}\u00a0»\u00a0: {', '.join(quotes)} dans {where}"
 
