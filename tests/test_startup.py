@@ -65,8 +65,6 @@ NOT_NEEDED += ("icalendar", "pypdf", "alembic", "mako", "sklearn", "apscheduler"
 NOT_NEEDED += ("jinja2", "scrapers.base", "sqlalchemy.dialects.postgresql")
 #: the links' signer and the poll's progress line: no command below signs a link or polls
 NOT_NEEDED += ("itsdangerous", "rich.progress")
-#: the stored form of a notice (``Notice.canonical_json``): no command below stores one
-NOT_NEEDED += ("orjson",)
 #: the classifier and the drafts' checks: only a command that judges a call it found loads them
 #: (``[profile]`` needs ``watcher.classify.profile`` alone)
 CLASSIFIER: tuple[str, ...] = (

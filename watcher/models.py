@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from watcher.call_names import named_call
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -137,11 +139,7 @@ class Notice:
     def canonical_json(self) -> str:
         """The notice as compact JSON, fields in declaration order: what the store keeps and
         what ``fingerprint`` hashes. orjson walks the dataclasses natively: a bulk upsert spent
-        most of its time here with the standard encoder. Imported here: loading it costs
-        about 60 M instructions (4 % of a store command's start-up), and reading commands
-        never serialise a notice."""
-        import orjson
-
+        most of its time here with the standard encoder."""
         return orjson.dumps(self, default=_decimal_as_text).decode()
 
     def fingerprint(self) -> str:
