@@ -170,7 +170,8 @@ def fresh_run(template: Path, project: Project, cap: int, *, reopen: bool) -> Pa
             shutil.copyfile(f"{template}{suffix}", folder / "data" / f"opco-watch.db{suffix}")
     if reopen:
         database = folder / "data" / "opco-watch.db"
-        subprocess.run([project.python, "-c", LAST_OPEN, database], env=project.env(), check=True)
+        argv = [project.python, "-c", LAST_OPEN, database]  # from its root: -c puts cwd first
+        subprocess.run(argv, env=project.env(), cwd=project.root, check=True)
     return config
 
 

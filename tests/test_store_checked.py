@@ -67,6 +67,7 @@ def opened(path: Path, writes: int = 0) -> tuple[bool, str]:
     done = subprocess.run(
         [sys.executable, "-c", OPEN, str(path), str(writes)],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -141,6 +142,7 @@ def test_a_process_killed_in_the_middle_of_a_write_makes_the_next_one_check(
     died = subprocess.run(
         [sys.executable, "-c", DIE_IN_A_WRITE, str(written)],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
         timeout=120,
         check=False,
     )
