@@ -124,13 +124,6 @@ def settle(path: Path, before: Identity | None) -> None:
         vouch(path, after, at)
 
 
-def forget() -> None:
-    """Drop what this process knows (tests: a process that starts afresh)."""
-    with _lock:
-        _known.clear()
-        _shared.clear()
-
-
 def _now() -> int:
     return time.clock_gettime_ns(_COARSE) if _COARSE is not None else time.time_ns()
 
