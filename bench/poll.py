@@ -4,7 +4,7 @@ buyer already stored; in process and as a whole ``opco-watch poll`` process; the
 
     .venv/bin/python bench/poll.py [--project CHECKOUT ...] [--history 0,1000,10000,30000]
         [--rounds 3] [--modes inproc,process] [--profile FILE] [--sources 12] [--details 20]
-        [--latency 0.1] [--cap 4] [--body 3000]
+        [--latency 0.1] [--cap 4] [--body 3000] [--first-open]
 
 Sites: one process and one loopback address (127.0.0.N) per site, ``watcher/devserver.py``
 with ``--latency`` per answer, AKTO's layout read by the real ``Akto`` scraper (bench/
@@ -153,14 +153,25 @@ def seed_template(project: Project, folder: Path, history: int, today: date, sou
     return db
 
 
-def fresh_run(template: Path, project: Project, cap: int) -> Path:
-    """A folder with the configuration and a copy of the seeded database."""
+#: what the poll before the measured one leaves: the store last opened by opco-watch
+LAST_OPEN = "import sys; from watcher.store import Store; Store.open(sys.argv[1]).close()"
+
+
+def fresh_run(template: Path, project: Project, cap: int, *, reopen: bool) -> Path:
+    """A folder with the configuration and a copy of the seeded database; with ``reopen``,
+    the copy is opened once by the checkout, unmeasured, as a store is in use: the poll
+    before this one was the last to open it (a copy no opco-watch process opened yet pays
+    its integrity check in the measured poll)."""
     folder = Path(tempfile.mkdtemp(prefix="poll-run-", dir=template.parent))
     config = write_config(folder, project.root, cap)
     (folder / "data").mkdir()
     for suffix in ("", "-wal"):
         if Path(f"{template}{suffix}").exists():
             shutil.copyfile(f"{template}{suffix}", folder / "data" / f"opco-watch.db{suffix}")
+    if reopen:
+        database = folder / "data" / "opco-watch.db"
+        argv = [project.python, "-c", LAST_OPEN, database]  # from its root: -c puts cwd first
+        subprocess.run(argv, env=project.env(), cwd=project.root, check=True)
     return config
 
 
@@ -186,7 +197,7 @@ def run_inproc(
     history: int,
     profile: Path | None,
 ) -> dict[str, float]:
-    config = fresh_run(template, project, args.cap)
+    config = fresh_run(template, project, args.cap, reopen=not args.first_open)
     warm = write_config(config.parent / "warm", project.root, args.cap)
     argv = [project.python, BENCH / "pollwork.py", "inproc", "--config", config, "--warm", warm]
     argv += ["--profile", profile] if profile else []
@@ -224,7 +235,7 @@ def run_inproc(
 def run_process(
     project: Project, template: Path, sites: Sites, args: argparse.Namespace, history: int
 ) -> dict[str, float]:
-    config = fresh_run(template, project, args.cap)
+    config = fresh_run(template, project, args.cap, reopen=not args.first_open)
     argv: list[str | Path] = [project.python, BENCH / "opco_bench.py", "--config", config]
     argv += ["poll", "--json", *(f"--source={name}" for name in sites.names)]
     sites.clear()
@@ -321,6 +332,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--cap", type=int, default=4)
     parser.add_argument("--body", type=int, default=3_000, help="characters of detail text")
+    parser.add_argument(
+        "--first-open",
+        action="store_true",
+        help="the measured poll is the first process to open its copy of the store",
+    )
     args = parser.parse_args()
     checkouts = projects(args.project)
     histories = [int(h) for h in args.history.split(",")]

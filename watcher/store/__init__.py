@@ -11,6 +11,7 @@ tables for tenders, matches and the outbox. See ``Store``.
     migrations.py  the ordered schema migrations (alembic Operations, no env.py)
     engine.py      engines, SQLite pragmas, transactions, error messages
     integrity.py   a SQLite file before use: absent (created), empty, foreign, damaged
+    checked.py     the file's states known whole, shared by processes (check skipped)
 """
 
 from watcher.store.migrations import HEAD as SCHEMA_HEAD

@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from watcher.errors import StoreError
+from watcher.store import checked
 
 logger = logging.getLogger(__name__)
 
@@ -142,12 +143,27 @@ def _bind_column(
 
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
+    """One transaction: committed when the block ends, rolled back if it raises. A write
+    to a SQLite file known whole leaves it known whole (``watcher.store.checked``)."""
+    path = sqlite_file(engine.url) if write else None
     with engine.connect() as conn:
         if write:
             conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
+            before = checked.identity(path) if path is not None else None
             yield conn
+        if path is not None:
+            checked.carry(path, before, checked.identity(path))
+
+
+def dispose(engine: Engine) -> None:
+    """Close the engine's connections; the last one's checkpoint of a SQLite file known
+    whole leaves it known whole."""
+    path = sqlite_file(engine.url)
+    before = checked.identity(path) if path is not None else None
+    engine.dispose()
+    if path is not None:
+        checked.settle(path, before)
 
 
 def reason(exc: BaseException) -> str:

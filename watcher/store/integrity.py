@@ -7,9 +7,9 @@
 - **Not a database** (no SQLite header), a directory, an unreadable file: refused.
 - **Damaged** (``PRAGMA quick_check`` fails): refused, with how to restore. The check reads
   every page but not the indexes' content (0.25 s for 260 MB, measured), on a read-only
-  connection so a damaged file is never written to. A process checks a file again when its
-  size or modification time changed, or after ``RECHECK`` (``opco-watch run`` keeps
-  opening the same file).
+  connection so a damaged file is never written to. The check is skipped when the file is
+  in a state known whole (``watcher.store.checked``: checked, or changed since only by
+  opco-watch's own commits, in this process or another), for ``RECHECK`` after the check.
 
 ``opco-watch db check`` runs the full ``PRAGMA integrity_check``.
 """
@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 from watcher.errors import StoreError
+from watcher.store import checked
 
 log = logging.getLogger(__name__)
 
 #: what SQLite says of a file whose pages do not hold together
 DAMAGE_WORDS = ("malformed", "corrupt", "not a database")
-#: seconds after which a process checks again a file it found whole
+#: seconds after which a file found whole is checked again, however it changed since
 RECHECK = 3600.0
-#: (st_dev, st_ino, st_size, st_mtime_ns) -> monotonic time of the check that found it whole
-_checked: dict[tuple[int, int, int, int], float] = {}
-_lock = threading.Lock()
 
 
 class DamagedStore(StoreError):
@@ -75,18 +72,18 @@ def check_file(path: Path, *, allow_empty: bool = False) -> bool:
 
 
 def ensure_whole(path: Path) -> None:
-    """Raise ``DamagedStore`` when ``PRAGMA quick_check`` finds the file damaged."""
-    identity = _identity(path)
-    with _lock:
-        checked = _checked.get(identity) if identity else None
-    if checked is not None and time.monotonic() - checked < RECHECK:
+    """Raise ``DamagedStore`` when ``PRAGMA quick_check`` finds the file damaged; skipped
+    for a state known whole."""
+    state = checked.identity(path)
+    at = checked.checked_at(path, state) if state is not None else None
+    if at is not None and 0 <= time.time() - at < RECHECK:
         return
+    started = time.time()
     problems = run_check(path, "quick_check")
     if problems:
         raise DamagedStore(damaged_message(path, problems))
-    if identity:
-        with _lock:
-            _checked[identity] = time.monotonic()
+    if state is not None and checked.identity(path) == state:  # what was checked is there
+        checked.vouch(path, state, started)
 
 
 def run_check(path: Path, pragma: str = "quick_check") -> list[str]:
@@ -163,11 +160,3 @@ def _has_log(path: Path) -> bool:
         return wal.stat().st_size > 0
     except OSError:
         return False
-
-
-def _identity(path: Path) -> tuple[int, int, int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns

@@ -72,7 +72,7 @@ class Store:
         return self._engine
 
     def close(self) -> None:
-        self._engine.dispose()
+        db.dispose(self._engine)
         if self._lock_engine is not None:
             self._lock_engine.dispose()
 
