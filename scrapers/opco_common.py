@@ -75,7 +75,7 @@ _DIGIT = re.compile(r"\d")
 _WORDING_MAX = 100
 
 # fmt: off
-_BLOCK_TAGS = frozenset({
+BLOCK_TAGS = frozenset({
     "p", "div", "li", "tr", "dt", "dd", "br", "ul", "ol", "table", "blockquote", "h1", "h2",
     "h3", "h4", "h5", "h6", "section", "article", "details", "summary", "header", "footer",
     "main", "figure", "figcaption",
@@ -189,7 +189,7 @@ def text_lines(node: Tag) -> str:
     for element in node.descendants:
         if type(element) is NavigableString:  # not comments, scripts, styles
             parts.append(str(element))
-        elif isinstance(element, Tag) and element.name in _BLOCK_TAGS:
+        elif isinstance(element, Tag) and element.name in BLOCK_TAGS:
             parts.append("\n")
         elif isinstance(element, Tag) and element.name in ("td", "th"):
             parts.append(" ")  # cells of a row: one line, apart
@@ -199,7 +199,12 @@ def text_lines(node: Tag) -> str:
 
 def document_links(node: Tag, base_url: str) -> tuple[str, ...]:
     """Absolute links to documents (PDF, office files, archives) under ``node``, in order."""
-    links = (join_url(base_url, str(a.get("href"))) for a in select_all(node, "a[href]"))
+    return documents_among((str(a.get("href")) for a in select_all(node, "a[href]")), base_url)
+
+
+def documents_among(hrefs: Iterable[str], base_url: str) -> tuple[str, ...]:
+    """The links among ``hrefs`` that are documents, absolute, in order, each once."""
+    links = (join_url(base_url, href) for href in hrefs)
     return tuple(dict.fromkeys(u for u in links if is_web_url(u) and is_document(u)))
 
 
