@@ -13,7 +13,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from scrapers import lxmltext
-from scrapers.base import HtmlSource, Select, absolute, clean_text, prepare_markup, texts
+from scrapers.base import HtmlSource, Select, absolute, clean_text, texts
 from scrapers.dates import fold, parse_deadline, parse_french_date
 from scrapers.opco_common import (
     BLOCK_TAGS,
@@ -21,10 +21,11 @@ from scrapers.opco_common import (
     documents_among,
     find_deadline,
     lots_from_lines,
+    main_region,
     places_in,
     text_lines,
 )
-from watcher.errors import LayoutChanged, SkipNotice
+from watcher.errors import SkipNotice
 from watcher.fetch import Request
 from watcher.models import Notice
 
@@ -75,22 +76,13 @@ class Akto(HtmlSource):
 
     def parse_detail(self, text: str, notice: Notice) -> Notice:
         """``parse_detail_soup``'s reading, on lxml's tree (``scrapers.lxmltext``: the same
-        strings, lines and links, some 40 times cheaper than building Beautiful Soup's).
-        ``DETAIL_BODY``'s first match is always the page's first ``main``: its other two
-        alternatives lie inside one, after it."""
-        try:
-            body = lxmltext.first(lxmltext.parse(prepare_markup(text)), "main")
-        except lxmltext.TooDeep:
+        strings, lines and links; lxml's tree costs about 1/40 of Beautiful Soup's)."""
+        body = main_region(text, DETAIL_BODY, source=self.name, url=notice.url)
+        if body is None:  # too deep for lxml's tree
             return super().parse_detail(text, notice)
-        if body is None:
-            bounds = DETAIL_BODY.bounds()
-            raise LayoutChanged(self.name, DETAIL_BODY.css, 0, expected=bounds, url=notice.url)
-        return self._read(
-            notice,
-            clean_text(" ".join(lxmltext.strings(body))),
-            lxmltext.text_lines(body, BLOCK_TAGS),
-            documents_among(lxmltext.hrefs(body), notice.url),
-        )
+        text, lines = lxmltext.text_and_lines(body, BLOCK_TAGS)
+        documents = documents_among(lxmltext.hrefs(body), notice.url)
+        return self._read(notice, clean_text(text), lines, documents)
 
     def parse_detail_soup(self, soup: BeautifulSoup, notice: Notice) -> Notice:
         """The reading on Beautiful Soup's tree, which ``parse_detail`` is held to (tests)."""

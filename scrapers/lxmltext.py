@@ -86,16 +86,22 @@ def strings(node: Element) -> Iterator[str]:
 
 def text_lines(node: Element, blocks: frozenset[str]) -> str:
     """``opco_common.text_lines``: one line per block element, table cells apart."""
-    parts = []
+    return text_and_lines(node, blocks)[1]
+
+
+def text_and_lines(node: Element, blocks: frozenset[str]) -> tuple[str, str]:
+    """``node.get_text(" ")`` and ``text_lines``, in one walk."""
+    found, parts = [], []
     for kind, value in _walk(node):
         if kind is _TEXT:
+            found.append(value)
             parts.append(value)
         elif value in blocks:
             parts.append("\n")
         elif value in ("td", "th"):
             parts.append(" ")
     lines = (" ".join(line.replace("\xa0", " ").split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    return " ".join(found), "\n".join(line for line in lines if line)
 
 
 def hrefs(node: Element) -> Iterator[str]:

@@ -12,8 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from scrapers import lxmltext
-from scrapers.base import HtmlSource, html_soup, prepare_markup, select_all
-from scrapers.opco_common import BLOCK_TAGS, text_lines
+from scrapers.base import HtmlSource, Select, html_soup, prepare_markup, select_all
+from scrapers.opco_common import BLOCK_TAGS, main_region, text_lines
 from scrapers.registry import source_class
 from watcher.errors import LayoutChanged
 from watcher.models import Notice
@@ -125,33 +125,53 @@ def test_a_page_deeper_than_lxml_s_trees_is_refused() -> None:
     assert lxml_reading(f"<main>{shallow}</main>") == soup_reading(f"<main>{shallow}</main>")
 
 
-def akto_pages() -> Iterator[tuple[str, str]]:
-    for page in sorted((ROOT / "watcher" / "demo_data" / "akto").glob("*.html")):
-        if not page.name.startswith("listing"):
-            for number, variant in enumerate(variants(page.read_text("utf-8"))):
-                yield f"{page.stem}-{number}", variant
+#: sources whose detail region is the page's first main, read on lxml's tree
+LXML_DETAILS = ("akto", "afdas", "atlas", "opco-sante")
 
 
-@pytest.mark.parametrize(("label", "page"), list(akto_pages()), ids=lambda v: v[:24])
-def test_akto_reads_a_detail_page_as_through_beautiful_soup(label: str, page: str) -> None:
-    source = source_class("akto")()
-    url = f"https://www.akto.fr/{label}/"
-    listed = Notice(source="akto", ref=url, title=label, url=url, buyer="AKTO")
-    assert source.parse_detail(page, listed) == HtmlSource.parse_detail(source, page, listed)
+def detail_pages() -> Iterator[tuple[str, str, str]]:
+    for name in LXML_DETAILS:
+        for page in sorted((ROOT / "watcher" / "demo_data" / name).glob("*.html")):
+            if not page.name.startswith("listing"):
+                for number, variant in enumerate(variants(page.read_text("utf-8"))):
+                    yield name, f"{page.stem}-{number}", variant
 
 
-def test_an_akto_detail_page_builds_no_beautiful_soup(monkeypatch: pytest.MonkeyPatch) -> None:
-    page = (ROOT / "watcher" / "demo_data" / "akto" / "manager.html").read_text("utf-8")
-    source = source_class("akto")()
-    url = "https://www.akto.fr/actions-collectives-2027-manager-proximite/"
-    listed = Notice(source="akto", ref=url, title="t", url=url, buyer="AKTO")
-    expected = HtmlSource.parse_detail(source, page, listed)
-    assert expected.lots and expected.documents  # a page with something to read
+def listed(name: str, label: str) -> Notice:
+    source = source_class(name)()
+    url = f"https://{source.hosts[0]}/{label}/"
+    return Notice(source=name, ref=url, title=label, url=url, buyer="B")
+
+
+@pytest.mark.parametrize(("name", "label", "page"), list(detail_pages()), ids=lambda v: v[:24])
+def test_a_detail_page_reads_as_through_beautiful_soup(name: str, label: str, page: str) -> None:
+    source, notice = source_class(name)(), listed(name, label)
+    assert source.parse_detail(page, notice) == HtmlSource.parse_detail(source, page, notice)
+
+
+@pytest.mark.parametrize("name", LXML_DETAILS)
+def test_a_detail_page_builds_no_beautiful_soup(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = source_class(name)()
+    pages = sorted((ROOT / "watcher" / "demo_data" / name).glob("*.html"))
+    details = [p.read_text("utf-8") for p in pages if not p.name.startswith("listing")]
+    notice = listed(name, "appel")
+    expected = [HtmlSource.parse_detail(source, page, notice) for page in details]
+    assert any(e.lots for e in expected) or any(e.documents for e in expected)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a Beautiful Soup tree was built")
 
     monkeypatch.setattr(BeautifulSoup, "__init__", refuse)
-    assert source.parse_detail(page, listed) == expected
+    assert [source.parse_detail(page, notice) for page in details] == expected
     with pytest.raises(LayoutChanged):
-        source.parse_detail("<html><body><article>x</article></body></html>", listed)
+        source.parse_detail("<html><body><article>x</article></body></html>", notice)
+
+
+def test_only_a_region_whose_first_match_is_the_first_main_is_read_on_lxml() -> None:
+    page = "<main><p>a</p><article>b</article></main>"
+    for css in ("main", "main article, main .entry-content, main", "main, main p"):
+        found = main_region(page, Select(css, min=1), source="s", url="u")
+        assert found is not None and found.tag == "main"
+    for css in ("main article", "main, #main-content", "article, main"):
+        with pytest.raises(ValueError, match="not always the first main"):
+            main_region(page, Select(css, min=1), source="s", url="u")
