@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from scrapers.base import Select, absolute, clean_text
 from scrapers.dates import fold, parse_deadline, parse_french_date
@@ -32,7 +32,7 @@ from scrapers.opco_common import (
     document_links,
     find_deadline,
     kind_from_wording,
-    read_detail,
+    read_detail_text,
     text_lines,
 )
 from watcher.models import Notice, NoticeKind
@@ -104,13 +104,11 @@ class Atlas(OpcoCardSource):
             raise ValueError(f"card without a title after its dates: {lines[at]!r}")
         return title
 
-    def parse_detail_soup(self, soup: BeautifulSoup, notice: Notice) -> Notice:
-        body = self.detail_body.one(soup, source=self.name, url=notice.url)
-        assert body is not None  # min=1 guarantees it
-        completed = read_detail(body, notice)
+    def read_region(self, lines: str, hrefs: list[str], notice: Notice) -> Notice:
+        completed = read_detail_text(lines, hrefs, notice)
         if notice.kind == NoticeKind.AWARD:
             return completed
-        deadline, wording = find_deadline(text_lines(body), completed.published)
+        deadline, wording = find_deadline(lines, completed.published)
         if deadline is None:
             return completed
         return completed.with_changes(deadline=deadline, deadline_text=wording)

@@ -370,9 +370,14 @@ def html_soup(markup: str, *, only: tuple[str, ...] = ()) -> BeautifulSoup:
     or a page that is not HTML at all) is dropped, and a short text without markup gets a
     line end (it would "look like a URL" or "a filename"). ``only``: tag names; only those
     elements and what they hold are kept (bs4's ``SoupStrainer``)."""
-    text = _XML_DECLARATIONS.sub("", markup, count=1)
     strainer = SoupStrainer(list(only)) if only else None
-    return BeautifulSoup(text if "<" in text else text + "\n", "lxml", parse_only=strainer)
+    return BeautifulSoup(prepare_markup(markup), "lxml", parse_only=strainer)
+
+
+def prepare_markup(markup: str) -> str:
+    """What ``html_soup`` hands its parser (also ``scrapers.lxmltext``'s, for the same tree)."""
+    text = _XML_DECLARATIONS.sub("", markup, count=1)
+    return text if "<" in text else text + "\n"
 
 
 def clean_text(text: str) -> str:

@@ -14,6 +14,7 @@ titles and free text. The helpers here read them the same way for every site:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from typing import ClassVar
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from scrapers import lxmltext
 from scrapers.base import (
     HtmlSource,
     ParseResult,
@@ -30,11 +32,13 @@ from scrapers.base import (
     clean_text,
     is_web_url,
     join_url,
+    prepare_markup,
+    region_tags,
     select_all,
     split_url,
 )
 from scrapers.dates import fold, parse_deadline, parse_french_date
-from watcher.errors import SkipNotice
+from watcher.errors import LayoutChanged, SkipNotice
 from watcher.fetch import Request
 from watcher.models import Lot, Notice, NoticeKind
 
@@ -75,7 +79,7 @@ _DIGIT = re.compile(r"\d")
 _WORDING_MAX = 100
 
 # fmt: off
-_BLOCK_TAGS = frozenset({
+BLOCK_TAGS = frozenset({
     "p", "div", "li", "tr", "dt", "dd", "br", "ul", "ol", "table", "blockquote", "h1", "h2",
     "h3", "h4", "h5", "h6", "section", "article", "details", "summary", "header", "footer",
     "main", "figure", "figcaption",
@@ -189,7 +193,7 @@ def text_lines(node: Tag) -> str:
     for element in node.descendants:
         if type(element) is NavigableString:  # not comments, scripts, styles
             parts.append(str(element))
-        elif isinstance(element, Tag) and element.name in _BLOCK_TAGS:
+        elif isinstance(element, Tag) and element.name in BLOCK_TAGS:
             parts.append("\n")
         elif isinstance(element, Tag) and element.name in ("td", "th"):
             parts.append(" ")  # cells of a row: one line, apart
@@ -199,7 +203,12 @@ def text_lines(node: Tag) -> str:
 
 def document_links(node: Tag, base_url: str) -> tuple[str, ...]:
     """Absolute links to documents (PDF, office files, archives) under ``node``, in order."""
-    links = (join_url(base_url, str(a.get("href"))) for a in select_all(node, "a[href]"))
+    return documents_among(hrefs_under(node), base_url)
+
+
+def documents_among(hrefs: Iterable[str], base_url: str) -> tuple[str, ...]:
+    """The links among ``hrefs`` that are documents, absolute, in order, each once."""
+    links = (join_url(base_url, href) for href in hrefs)
     return tuple(dict.fromkeys(u for u in links if is_web_url(u) and is_document(u)))
 
 
@@ -279,8 +288,17 @@ def iso_date(value: str) -> date | None:
 
 def platform_links(node: Tag, base_url: str) -> tuple[str, ...]:
     """Links under ``node`` to a buyer platform (achatpublic.com, marches-publics.info…)."""
-    links = (join_url(base_url, str(a.get("href"))) for a in select_all(node, "a[href]"))
+    return platforms_among(hrefs_under(node), base_url)
+
+
+def platforms_among(hrefs: Iterable[str], base_url: str) -> tuple[str, ...]:
+    links = (join_url(base_url, href) for href in hrefs)
     return tuple(dict.fromkeys(u for u in links if _on_platform(u)))
+
+
+def hrefs_under(node: Tag) -> list[str]:
+    """The ``href`` of every ``a[href]`` under ``node``, in document order."""
+    return [str(a.get("href")) for a in select_all(node, "a[href]")]
 
 
 def _on_platform(url: str) -> bool:
@@ -292,13 +310,17 @@ def read_detail(body: Tag, notice: Notice) -> Notice:
     """Complete a notice from the main part of its detail page: text, documents, lots, places,
     procedure, winner, the buyer platform, and the publication date and deadline when the
     listing lacked them."""
-    lines = text_lines(body)
+    return read_detail_text(text_lines(body), hrefs_under(body), notice)
+
+
+def read_detail_text(lines: str, hrefs: list[str], notice: Notice) -> Notice:
+    """``read_detail`` from the region's ``text_lines`` and links (either tree's)."""
     published = notice.published or published_in(lines)
     changes: dict[str, object] = {"body": lines[:BODY_CHARS], "published": published}
-    changes["documents"] = document_links(body, notice.url) or notice.documents
+    changes["documents"] = documents_among(hrefs, notice.url) or notice.documents
     changes["lots"] = lots_from_lines(lines.splitlines()) or notice.lots
     changes["places"] = places_in(lines) or notice.places
-    changes["platform_url"] = next(iter(platform_links(body, notice.url)), notice.platform_url)
+    changes["platform_url"] = next(iter(platforms_among(hrefs, notice.url)), notice.platform_url)
     changes["procedure"] = labelled(lines, _PROCEDURE_LABEL) or notice.procedure
     changes["winner"] = labelled(lines, _WINNER_LABEL) or notice.winner
     if notice.deadline is None:
@@ -306,6 +328,28 @@ def read_detail(body: Tag, notice: Notice) -> Notice:
         changes |= {"deadline": deadline, "deadline_text": wording or notice.deadline_text}
         log_unread_deadline(notice.source, notice.url, deadline, wording)
     return notice.with_changes(**changes)
+
+
+def main_region(text: str, region: Select, *, source: str, url: str) -> lxmltext.Element | None:
+    """The element ``region.one`` finds on Beautiful Soup's tree, found on lxml's (see
+    ``scrapers.lxmltext``), for a region whose first match is always the page's first
+    ``main`` ("main", "main article, main"…: every other alternative lies inside one).
+    None when the page is too deep for lxml's tree: read it with Beautiful Soup."""
+    if not _first_is_main(region.css):
+        raise ValueError(f"{region.css!r}: its first match is not always the first main")
+    try:
+        found = lxmltext.first(lxmltext.parse(prepare_markup(text)), "main")
+    except lxmltext.TooDeep:
+        return None
+    if found is None:
+        raise LayoutChanged(source, region.css, 0, expected=region.bounds(), url=url)
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _first_is_main(css: str) -> bool:
+    """``main`` is one of the alternatives and every other one lies inside a ``main``."""
+    return region_tags(css) == ("main",) and "main" in (part.strip() for part in css.split(","))
 
 
 def log_unread_deadline(source: str, url: str, deadline: datetime | None, wording: str) -> None:
@@ -357,10 +401,25 @@ class OpcoCardSource(HtmlSource):
     def detail_region(self) -> Select:
         return self.detail_body
 
+    def parse_detail(self, text: str, notice: Notice) -> Notice:
+        """``parse_detail_soup``'s reading, on lxml's tree when the region is ``main``."""
+        if self.detail_body.css != "main":
+            return super().parse_detail(text, notice)
+        body = main_region(text, self.detail_body, source=self.name, url=notice.url)
+        if body is None:
+            return super().parse_detail(text, notice)
+        lines = lxmltext.text_lines(body, BLOCK_TAGS)
+        return self.read_region(lines, list(lxmltext.hrefs(body)), notice)
+
     def parse_detail_soup(self, soup: BeautifulSoup, notice: Notice) -> Notice:
+        """The reading on Beautiful Soup's tree, which ``parse_detail`` is held to (tests)."""
         body = self.detail_body.one(soup, source=self.name, url=notice.url)
         assert body is not None  # min=1 guarantees it
-        return read_detail(body, notice)
+        return self.read_region(text_lines(body), hrefs_under(body), notice)
+
+    def read_region(self, lines: str, hrefs: list[str], notice: Notice) -> Notice:
+        """The notice completed from its detail region's lines and links."""
+        return read_detail_text(lines, hrefs, notice)
 
 
 def card_summary(row: Tag, title: str) -> str:
