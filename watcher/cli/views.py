@@ -13,7 +13,8 @@ from rich.text import Text
 
 from watcher.cli.safe import clean, text
 from watcher.config import Config
-from watcher.fr import NBSP, noun, plural
+from watcher.failure_words import in_french
+from watcher.fr import NBSP, noun, plural, poll_event
 from watcher.models import PARIS, Match, Tender
 from watcher.store import SourceState
 
@@ -54,7 +55,8 @@ class PollProgress:
     def update(self, source: str, event: str) -> None:
         if source not in self.tasks:
             self.tasks[source] = self.progress.add_task(clean(source), total=None)
-        self.progress.update(self.tasks[source], description=clean(f"{source}: {event}"))
+        words = f"{source}{NBSP}: {poll_event(event)}"
+        self.progress.update(self.tasks[source], description=clean(words))
 
 
 #: a poll's columns, French; the first two are words, the others figures
@@ -66,7 +68,7 @@ def reports_table(reports: list[SourceReport]) -> Table:
     for column in REPORT_COLUMNS:
         table.add_column(column, justify="left" if column in REPORT_COLUMNS[:2] else "right")
     for r in reports:
-        result = Text("OK", style="green") if r.ok else text(r.error, "red")
+        result = Text("OK", style="green") if r.ok else text(in_french(r.error), "red")
         table.add_row(
             text(r.source),
             result,
@@ -163,7 +165,7 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
 
 def _health_notes(row: dict[str, Any]) -> list[str]:
     """The last error, a Retry-After pause, detail pages that keep failing, records skipped."""
-    notes = [row["last_error"]] if row["last_error"] else []
+    notes = [in_french(row["last_error"])] if row["last_error"] else []
     if row["skipped_last"]:  # each with its reason in the log
         skipped = plural(row["skipped_last"], "avis illisible", "avis illisibles")
         notes.append(f"{skipped} {noun(row['skipped_last'], 'ignoré')} à la dernière interrogation")
@@ -176,7 +178,7 @@ def _health_notes(row: dict[str, Any]) -> list[str]:
         pages = plural(count, "page", "pages")
         notes.append(
             f"{pages} de détail en échec, {plural(polls, 'interrogation')} de suite{NBSP}: "
-            f"{row['last_detail_error']}"
+            f"{in_french(row['last_detail_error'])}"
         )
     return notes
 
