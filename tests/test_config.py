@@ -91,7 +91,7 @@ def test_source_options_reach_the_source(tmp_path: Path) -> None:
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "absent.toml")
-    assert "no configuration file" in str(caught.value)
+    assert "aucun fichier de configuration" in str(caught.value)
     assert "opco-watch init" in str(caught.value)
 
 
@@ -280,7 +280,7 @@ def test_cli_config_check_prints_errors_and_warnings_and_exits_2(tmp_path: Path)
     assert "! mail.sender: 'a@example.org' is an example address" in result.output
     file.write_text(file.read_text().replace('templates_dir = "[/nope]"\n', ""), "utf-8")
     result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
-    assert result.exit_code == 0 and "is valid, 1 warning(s)" in result.output
+    assert result.exit_code == 0 and "est valide, 1\u00a0avertissement" in result.output
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def _console(
             assert process.stdout is not None
             for line in process.stdout:  # blocks until the console says where it listens
                 said.append(line)
-                found = re.search(r"Console: (http://\S+)/ ", line)
+                found = re.search(r"Console\u00a0: (http://\S+)/ ", line)
                 if found:
                     yield process, found.group(1), said
                     break
@@ -146,8 +146,8 @@ def test_serve_runs_the_console_until_interrupted(site: Site) -> None:
     # the emails' links follow the console off its configured port 8000: the admin is told
     said = " ".join((site.folder / "stderr.log").read_text().split())
     assert (
-        f"links of the emails made from now on, and of `users add` / `users link`, lead to "
-        f"this console (http://127.0.0.1:{port}/)" in said
+        "les liens des e-mails faits à partir de maintenant, et ceux de `users add` / "
+        f"`users link`, mènent à cette console (http://127.0.0.1:{port}/)" in said
     )
     assert "warning" not in said
 
@@ -251,7 +251,7 @@ def test_demo_serve_ends_with_the_console_on_the_demos_data(tmp_path: Path) -> N
             base = next(
                 found.group(1)
                 for line in process.stdout
-                if (found := re.search(r"Console: (http://127\.0\.0\.1:\d+)/ ", line))
+                if (found := re.search(r"Console\u00a0: (http://127\.0\.0\.1:\d+)/ ", line))
             )
             page = httpx.get(f"{base}/appels", timeout=60)
             assert page.status_code == 200 and "Poste local" in page.text

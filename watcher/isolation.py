@@ -142,7 +142,7 @@ def raise_store_failures(reports: Sequence[SourceReport]) -> None:
     names = ", ".join(r.source for r in failed)
     others = len(reports) - len(failed)
     polled = noun(others, "a été interrogée", "ont été interrogées")
-    done = f"{NBSP}; {noun(others, 'l’autre', 'les')} {others} {polled}" if others else ""
+    done = f"{NBSP}; {plural(others, 'autre source', 'autres sources')} {polled}" if others else ""
     count = len(failed)
     refused = noun(count, "n'a pas pu être enregistrée", "n'ont pas pu être enregistrées")
     raise StoreError(

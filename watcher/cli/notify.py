@@ -127,7 +127,8 @@ def digest_command(ctx: click.Context, week: str | None, to: str | None, html: P
                     f"Synthèse de la {chosen.words} écrite dans {html} "
                     f"({plural(len(data.calls), 'appel')} à traiter, "
                     f"{plural(len(data.set_aside), 'écarté')})."
-                )
+                ),
+                soft_wrap=True,
             )
         if address or not html:
             queued = enqueue_digest(store, settings, chosen, now, to=address)
