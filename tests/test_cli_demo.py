@@ -102,7 +102,9 @@ def test_draft_drafts_the_same_call(demo: tuple[Path, str, str]) -> None:
     config = str(folder / "opco-watch.toml")
     drafted = cli(folder, "--config", config, "draft", number, "--overwrite")
     assert drafted.returncode == 0, drafted.stderr
-    found = re.search(rf"Draft of call n° {number} written to (\S+)", drafted.stdout)
+    found = re.search(
+        rf"Projet de réponse à l'appel n°\u00a0{number} écrit dans (\S+)", drafted.stdout
+    )
     assert found is not None, drafted.stdout
     assert Path(found[1]) == demo_draft_folder(folder)  # the demo's draft, rewritten
     memoire = (Path(found[1]) / "memoire-technique.md").read_text("utf-8")
@@ -138,7 +140,9 @@ def test_draft_without_overwrite_says_where_the_draft_is(demo: tuple[Path, str, 
     drafted = demo_draft_folder(folder)
     before = (drafted / "DC1.docx").read_bytes()
     again = cli(folder, "--config", str(folder / "opco-watch.toml"), "draft", number)
-    assert_clean_error(again, 5, f"call n° {number} already has a draft in {drafted}")
+    assert_clean_error(
+        again, 5, f"l'appel n°\u00a0{number} a déjà un projet de réponse dans {drafted}"
+    )
     assert f"`opco-watch draft {number} --overwrite` rewrites it" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
     assert (drafted / "DC1.docx").read_bytes() == before  # nothing written

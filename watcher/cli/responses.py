@@ -169,8 +169,8 @@ def _draft_in_its_folder(
     existing = existing_draft(cfg, tender)
     if existing is not None and not overwrite:
         fail(
-            f"call n° {tender.id} already has a draft in {existing}: "
-            f"`opco-watch draft {tender.id} --overwrite` rewrites it",
+            f"l'appel {number_sign(tender.id)} a déjà un projet de réponse dans {existing}"
+            f"{NBSP}: `opco-watch draft {tender.id} --overwrite` le réécrit",
             EXIT_ERROR,
         )
     return write_call_draft(
