@@ -143,7 +143,7 @@ def test_draft_without_overwrite_says_where_the_draft_is(demo: tuple[Path, str, 
     assert_clean_error(
         again, 5, f"l'appel n°\u00a0{number} a déjà un projet de réponse dans {drafted}"
     )
-    assert f"`opco-watch draft {number} --overwrite` rewrites it" in again.stderr
+    assert f"`opco-watch draft {number} --overwrite` le réécrit" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
     assert (drafted / "DC1.docx").read_bytes() == before  # nothing written
 

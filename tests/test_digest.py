@@ -125,8 +125,8 @@ def test_the_week_in_numbers(store: Store, config: NotifySettings) -> None:
         "perdu": 0,
     }
     assert full["per_opco"] == [
+        {"name": "AFDAS", "calls": 1, "to_answer": 1},  # ties by name
         {"name": "AKTO", "calls": 1, "to_answer": 1},
-        {"name": "AFDAS", "calls": 1, "to_answer": 1},
         {"name": "Constructys", "calls": 1, "to_answer": 0},
         {"name": "Autres acheteurs", "calls": 1, "to_answer": 1},
     ]

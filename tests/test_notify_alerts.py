@@ -259,7 +259,7 @@ def test_subjects_in_french() -> None:
     assert alert_subject([call("AKTO")] * 2, [call("", "Ville de\r\nRennes")]) == (
         "[opco-watch] 2 nouveaux appels d'offres, 1 mis à jour — AKTO, Ville de Rennes"
     )
-    many = [call(name) for name in ("AKTO", "Afdas", "OCAPIAT", "OPCO EP", "OPCO 2i")]
+    many = [call(name) for name in ("AKTO", "AFDAS", "OCAPIAT", "OPCO EP", "OPCO 2i")]
     assert alert_subject([], many).endswith(
         "5 appels d'offres mis à jour — AKTO, AFDAS, OCAPIAT et 2 autres"
     )
