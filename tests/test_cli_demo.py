@@ -211,6 +211,10 @@ def test_every_try_next_command_works(demo: tuple[Path, str, str]) -> None:
         done = cli(folder, *shlex.split(command))
         assert done.returncode == 0, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
+        if "--json" not in command:  # what the admin reads is French too
+            said = own_lines(done.stdout + done.stderr)
+            english = [(found[0], line) for line in said for found in ENGLISH.finditer(line)]
+            assert english == [], (command, english)
 
 
 # ------------------------------------------------------------------------- a second demo

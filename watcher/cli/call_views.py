@@ -147,7 +147,10 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
     tender, main, verdict = view.tender, view.tender.main, view.verdict
     deadline = tender.deadline
     return [
-        ("Numéro", f"n° {tender.id} (celui des e-mails, du digest, du calendrier)"),
+        (
+            "Numéro",
+            f"{fr.number_sign(tender.id)} (celui des e-mails, de la synthèse, du calendrier)",
+        ),
         ("Intitulé", tender.title),
         ("OPCO / acheteur", _buyer_words(tender)),
         ("Date limite", _deadline_words(tender, today) if deadline else main.deadline_text or "—"),
