@@ -58,7 +58,7 @@ def _cli(site: Site, *args: str, input: str | None = None) -> tuple[int, str]:
 
 def test_serve_refuses_another_address_until_an_admin_exists(site: Site) -> None:
     code, output = _cli(site, "serve", "--host", "0.0.0.0", "--port", str(free_port()))
-    assert code == 2 and "no admin account" in output and "users add" in output
+    assert code == 2 and "sans compte administrateur" in output and "users add" in output
 
 
 def test_users_add_prints_a_one_time_link_that_sets_the_password(site: Site) -> None:
@@ -72,9 +72,9 @@ def test_users_add_prints_a_one_time_link_that_sets_the_password(site: Site) -> 
         assert client.post(link.group(1), data=data).status_code == 303
         login(client, "bid@of.fr")
     code, output = _cli(site, "users", "list")
-    assert "bid@of.fr  member  (password set)" in output
+    assert "bid@of.fr  member  (mot de passe choisi)" in output
     code, output = _cli(site, "users", "add", "bid@of.fr")
-    assert code == 5 and "exists already" in output
+    assert code == 5 and "un compte existe déjà pour bid@of.fr" in output
 
 
 def test_users_add_with_a_typed_password_and_remove(site: Site) -> None:
@@ -95,7 +95,7 @@ def test_users_add_with_a_typed_password_and_remove(site: Site) -> None:
     assert code == 5 and "10 caractères" in output
     assert _cli(site, "users", "remove", ADMIN)[0] == 0
     code, output = _cli(site, "users", "remove", ADMIN)
-    assert code == 5 and "no account" in output
+    assert code == 5 and "aucun compte pour" in output
     assert _cli(site, "users", "link", "nobody@of.fr")[0] == 4
 
 
@@ -281,7 +281,9 @@ def test_a_demo_served_with_plain_serve_polls_its_snapshots_never_the_real_sites
     command = [sys.executable, "-c", guarded, "--config", config, "serve", "--port"]
     env = {"OPCO_WATCH_TEST_LOOKUPS": str(lookups), "PYTHONPATH": str(ROOT)}
     with _console([*command, str(free_port())], tmp_path, env) as (process, base, said):
-        assert any("polls read the demo's snapshots" in line for line in said), said
+        assert any("les interrogations lisent les pages enregistrées" in line for line in said), (
+            said
+        )
         with httpx.Client(base_url=base, timeout=60) as client:
             for source in ("akto", "boamp"):  # a site's pages, an API
                 assert post(client, f"/sources/{source}/interroger", page="/sources").is_redirect

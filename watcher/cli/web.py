@@ -115,6 +115,7 @@ def _say_if_demo(store: Store, mirror: str | None) -> None:
             f"de la démonstration (datées du {long_date(day)}) sur 127.0.0.1, jamais les vrais "
             "sites.",
             highlight=False,
+            soft_wrap=True,
         )
 
 
