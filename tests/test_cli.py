@@ -58,7 +58,7 @@ def test_check_reports_each_problem_with_its_key(tmp_path: Path) -> None:
 
 
 def test_missing_config_is_explained(tmp_path: Path) -> None:
-    assert_clean_error(cli(tmp_path, "list"), 2, "run `opco-watch init`")
+    assert_clean_error(cli(tmp_path, "list"), 2, "lancez `opco-watch init`")
     assert_clean_error(cli(tmp_path, "config", "check"), 2, "aucun fichier de configuration")
 
 
