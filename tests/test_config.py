@@ -212,9 +212,9 @@ def test_check_reports_every_problem_in_one_pass(tmp_path: Path) -> None:
         "mail.routes.0.domains",
     ]
     assert warnings == [
-        "profile.domains.0.owner: 'claire.martin@exemple-formation.fr' est une adresse e-mail "
-        "d'exemple de `opco-watch init`\n"
-        "  -> écrivez une vraie adresse\u00a0: un e-mail à une adresse d'exemple est refusé en SMTP"
+        "profile.domains.0.owner: 'claire.martin@exemple-formation.fr' is an example address "
+        "from `opco-watch init`\n"
+        "  -> write a real address: mail to an example address is refused over SMTP"
     ]
 
 
@@ -252,29 +252,23 @@ def test_a_postal_or_web_example_address_gets_the_hint_of_a_printed_value(
     file = tmp_path / "opco-watch.toml"
     file.write_text(starter_toml().replace(example_toml(commented=True), example_toml()), "utf-8")
     hints = {w.key: w.hint for w in check_config(file).warnings}
-    printed = (
-        "écrivez la valeur de votre organisme\u00a0: les projets de réponse et les e-mails "
-        "imprimeraient celle-ci"
-    )
+    printed = "write your organisation's own value: drafts and mail would print this one"
     assert hints["responses.address"] == printed and hints["responses.website"] == printed
-    assert hints["organisation.contact_email"].startswith("écrivez une vraie adresse")
+    assert hints["organisation.contact_email"].startswith("write a real address")
 
 
 def test_an_example_default_left_unset_is_a_warning(tmp_path: Path) -> None:
     file = tmp_path / "opco-watch.toml"
     file.write_text('[organisation]\nsiret = "123 456 789 00012"\n', encoding="utf-8")
     assert [str(w) for w in check_config(file).warnings] == [
-        "organisation.siret: '123 456 789 00012' est le SIRET d'exemple de `opco-watch init`\n"
-        "  -> écrivez la valeur de votre organisme\u00a0: les projets de réponse et les e-mails "
-        "imprimeraient celle-ci",
-        "organisation.name: non réglé\u00a0: sa valeur par défaut 'Mon organisme de formation' "
-        "est le nom d'organisme d'exemple de `opco-watch init`\n"
-        "  -> écrivez la valeur de votre organisme\u00a0: les projets de réponse et les e-mails "
-        "imprimeraient celle-ci",
-        "organisation.contact_email: non réglé\u00a0: sa valeur par défaut 'veille@example.org' "
-        "est une adresse e-mail d'exemple de `opco-watch init`\n"
-        "  -> écrivez une vraie adresse\u00a0: un e-mail à une adresse d'exemple est refusé "
-        "en SMTP",
+        "organisation.siret: '123 456 789 00012' is the example SIRET from `opco-watch init`\n"
+        "  -> write your organisation's own value: drafts and mail would print this one",
+        "organisation.name: not set: its default 'Mon organisme de formation' is the example "
+        "organisation name from `opco-watch init`\n"
+        "  -> write your organisation's own value: drafts and mail would print this one",
+        "organisation.contact_email: not set: its default 'veille@example.org' is an example "
+        "address from `opco-watch init`\n"
+        "  -> write a real address: mail to an example address is refused over SMTP",
     ]
 
 
@@ -282,8 +276,10 @@ def test_cli_config_check_prints_errors_and_warnings_and_exits_2(tmp_path: Path)
     file = write_config(tmp_path, '[mail]\ntemplates_dir = "[/nope]"\nsender = "a@example.org"\n')
     result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
     assert result.exit_code == 2
-    assert "✗ mail.templates_dir: folder " in result.output and "[/nope]" in result.output
-    assert "! mail.sender: 'a@example.org' est une adresse e-mail d'exemple" in result.output
+    # said as the console's Réglages page says it (watcher.check_words)
+    assert "✗ mail.templates_dir\u00a0: le dossier " in result.output and "[/nope]" in result.output
+    said = "! mail.sender\u00a0: «\u00a0a@example.org\u00a0» est une adresse e-mail d'exemple"
+    assert said in result.output
     file.write_text(file.read_text().replace('templates_dir = "[/nope]"\n', ""), "utf-8")
     result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
     assert result.exit_code == 0 and "est valide, 1\u00a0avertissement" in result.output

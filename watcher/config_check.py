@@ -25,7 +25,6 @@ from watcher.classify.profile import Profile
 from watcher.config import Config, checked_config, parse_toml, read_bytes, shown
 from watcher.errors import ConfigError
 from watcher.examples import EMAIL_MEANING, example_meaning
-from watcher.fr import NBSP
 from watcher.notify.settings import MailConfig, mail_section_problems
 
 #: the sections checked on their own when the whole file does not validate
@@ -216,14 +215,13 @@ def example_warnings(raw: dict[str, Any], sections: dict[str, BaseModel]) -> lis
 
 
 def _example(key: str, value: str, meaning: str, *, unset: bool = False) -> ConfigError:
-    said = f"non réglé{NBSP}: sa valeur par défaut {shown(value)}" if unset else shown(value)
+    said = f"not set: its default {shown(value)}" if unset else shown(value)
     hint = (  # only an email address is refused by mail: a postal or web one is printed
-        f"écrivez une vraie adresse{NBSP}: un e-mail à une adresse d'exemple est refusé en SMTP"
+        "write a real address: mail to an example address is refused over SMTP"
         if meaning == EMAIL_MEANING
-        else f"écrivez la valeur de votre organisme{NBSP}: les projets de réponse et les "
-        "e-mails imprimeraient celle-ci"
+        else "write your organisation's own value: drafts and mail would print this one"
     )
-    return ConfigError(f"{said} est {meaning} de `opco-watch init`", key=key, hint=hint)
+    return ConfigError(f"{said} is {meaning} from `opco-watch init`", key=key, hint=hint)
 
 
 def _strings(tree: Any) -> Iterator[tuple[str, str]]:

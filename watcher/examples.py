@@ -15,16 +15,15 @@ EXAMPLE_DOMAIN = re.compile(
     r"(?:^|\.)(?:example\.(?:org|com|net)|exemple-formation\.fr|[^.]+\.(?:example|invalid))$",
     re.IGNORECASE,
 )
-#: values of the examples that a real organisation never has, and what they stand for (in
-#: French: ``config check`` says it to the admin)
+#: values of the examples that a real organisation never has, and what they stand for
 EXAMPLE_VALUES = {
-    "12345678900012": "le SIRET d'exemple",
-    "53350912335": "le NDA d'exemple",
-    "FR-2024-QUA-01234": "le numéro de certificat Qualiopi d'exemple",
-    "Bureau Certif Ouest": "l'organisme certificateur d'exemple",
-    "Mon organisme de formation": "le nom d'organisme d'exemple",
-    "02 99 00 00 00": "le numéro de téléphone d'exemple",
-    "12 rue de Brest, 35000 Rennes": "l'adresse postale d'exemple",
+    "12345678900012": "the example SIRET",
+    "53350912335": "the example NDA",
+    "FR-2024-QUA-01234": "the example Qualiopi certificate number",
+    "Bureau Certif Ouest": "the example certification body",
+    "Mon organisme de formation": "the example organisation name",
+    "02 99 00 00 00": "the example phone number",
+    "12 rue de Brest, 35000 Rennes": "the example address",
 }
 _URL_HOST = re.compile(r"^https?://([^/:?#]+)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -39,7 +38,7 @@ def is_example_address(address: str) -> bool:
 
 
 #: what ``example_meaning`` says of an example email address (the one mail refuses)
-EMAIL_MEANING = "une adresse e-mail d'exemple"
+EMAIL_MEANING = "an example address"
 
 
 def example_meaning(value: str) -> str | None:
@@ -49,5 +48,5 @@ def example_meaning(value: str) -> str | None:
         return EMAIL_MEANING
     host = _URL_HOST.match(text)
     if host and EXAMPLE_DOMAIN.search(host[1]):
-        return "une adresse web d'exemple"
+        return "an example web address"
     return _BY_DIGITS.get(_SPACES.sub("", text))

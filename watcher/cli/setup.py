@@ -56,9 +56,9 @@ def config_check(ctx: click.Context) -> None:
         )
     report = check_config(file)
     for problem in report.errors:
-        err.print(line(("✗", "red"), " ", str(problem)))
+        err.print(line(("✗", "red"), " ", in_french(problem)))
     for warning in report.warnings:
-        err.print(line(("!", "yellow"), " ", str(warning)))
+        err.print(line(("!", "yellow"), " ", in_french(warning)))
     if report.config is None:
         errors, warnings = len(report.errors), len(report.warnings)
         err.print(f"{plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}")
@@ -74,3 +74,13 @@ def config_check(ctx: click.Context) -> None:
         ),
         soft_wrap=True,
     )
+
+
+def in_french(problem: ConfigError) -> str:
+    """A problem as the console's Réglages page says it: in French when its wording is known
+    (``watcher.check_words``), else as the check wrote it."""
+    from watcher.check_words import finding
+
+    found = finding(problem)
+    head = f"{found.key}{NBSP}: {found.message}" if found.key else found.message
+    return f"{head}\n  -> {found.hint}" if found.hint else head
