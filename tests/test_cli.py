@@ -50,9 +50,9 @@ def test_init_then_check(tmp_path: Path) -> None:
 def test_check_reports_each_problem_with_its_key(tmp_path: Path) -> None:
     write_config(tmp_path, "[sources.bomap]\n[store]\ndata_dri = 'x'\n")
     result = cli(tmp_path, "config", "check")
-    assert_clean_error(result, 2, "sources.bomap: unknown source 'bomap'")
+    assert_clean_error(result, 2, "sources.bomap\u00a0: unknown source 'bomap'")
     assert (
-        "store.data_dri: unknown key" in result.stderr
+        "store.data_dri\u00a0: unknown key" in result.stderr
         and "did you mean 'data_dir'" in result.stderr
     )
 
