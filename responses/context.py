@@ -25,6 +25,7 @@ from watcher import deadlines, nuts
 from watcher.classify.profile import Course, Profile
 from watcher.fr import amount, estimate, long_date, long_datetime, of_name
 from watcher.models import Lot, Match, Notice
+from watcher.notify.opco import buyer_shown
 
 CONTEXT_DOC: dict[str, str] = {
     "organisation": "name, legal_form, siret, nda, nda_sentence, address, representative, "
@@ -236,9 +237,10 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
     return {
         "title": title,
         "short_title": wording.shorten(title),
-        "buyer": _or_missing(notice.buyer),
+        # its OPCO's one name when the notice only spells it otherwise ("OPCO ATLAS")
+        "buyer": _or_missing(buyer_shown(notice.buyer)),
         # "d'AKTO", "de Constructys": the buyer after « de », elided before a vowel
-        "of_buyer": of_name(_or_missing(notice.buyer)),
+        "of_buyer": of_name(_or_missing(buyer_shown(notice.buyer))),
         "reference": _reference(notice),
         "url": wording.line(notice.url),
         "platform_url": _http(notice.platform_url),

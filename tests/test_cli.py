@@ -43,23 +43,23 @@ def test_init_then_check(tmp_path: Path) -> None:
     assert cli(tmp_path, "init").returncode == 0
     assert (tmp_path / "opco-watch.toml").exists()
     checked = cli(tmp_path, "config", "check")
-    assert checked.returncode == 0 and "is valid" in checked.stdout
-    assert_clean_error(cli(tmp_path, "init"), 2, "already exists")
+    assert checked.returncode == 0 and "est valide" in checked.stdout
+    assert_clean_error(cli(tmp_path, "init"), 2, "existe déjà")
 
 
 def test_check_reports_each_problem_with_its_key(tmp_path: Path) -> None:
     write_config(tmp_path, "[sources.bomap]\n[store]\ndata_dri = 'x'\n")
     result = cli(tmp_path, "config", "check")
-    assert_clean_error(result, 2, "sources.bomap: unknown source 'bomap'")
+    assert_clean_error(result, 2, "sources.bomap\u00a0: unknown source 'bomap'")
     assert (
-        "store.data_dri: unknown key" in result.stderr
+        "store.data_dri\u00a0: unknown key" in result.stderr
         and "did you mean 'data_dir'" in result.stderr
     )
 
 
 def test_missing_config_is_explained(tmp_path: Path) -> None:
-    assert_clean_error(cli(tmp_path, "list"), 2, "run `opco-watch init`")
-    assert_clean_error(cli(tmp_path, "config", "check"), 2, "no configuration file")
+    assert_clean_error(cli(tmp_path, "list"), 2, "lancez `opco-watch init`")
+    assert_clean_error(cli(tmp_path, "config", "check"), 2, "aucun fichier de configuration")
 
 
 @pytest.fixture
@@ -86,11 +86,12 @@ def test_list_json_is_parseable_and_filters(polled: Path) -> None:
 
 def test_list_table_and_show(polled: Path) -> None:
     table = cli(polled, "list")
-    assert table.returncode == 0 and "OPCO ATLAS" in table.stdout
+    assert table.returncode == 0 and "Atlas" in table.stdout  # the OPCO's one name
+    assert "OPCO ATLAS" not in table.stdout  # as BOAMP spells it
     shown = cli(polled, "show", "26-91551")
     assert shown.returncode == 0 and "180\u202f000 € HT" in shown.stdout
     assert "Prise de poste du manager de proximité" in shown.stdout
-    assert_clean_error(cli(polled, "show", "999"), 4, "no call '999'")
+    assert_clean_error(cli(polled, "show", "999"), 4, "aucun appel «\u00a0999\u00a0»")
 
 
 def test_a_persons_judgement_wins_in_list_relevant_and_show(polled: Path) -> None:
@@ -151,7 +152,7 @@ def test_list_text_refuses_a_text_without_a_word(polled: Path, searched: str) ->
     """It would list every call: refused as a bad option, with the usage line."""
     result = cli(polled, "list", "--text", searched)
     assert_clean_error(result, 2, "Invalid value for '--text' / '-t'")
-    assert "holds no letter nor digit" in result.stderr and result.stdout == ""
+    assert "ne contient ni lettre ni chiffre" in result.stderr and result.stdout == ""
     assert "Usage: opco-watch list" in result.stderr or "Usage: python -m watcher" in result.stderr
 
 
@@ -175,8 +176,10 @@ def test_poll_exit_code_says_a_source_failed(
 
 def test_unknown_source_and_bad_since(tmp_path: Path) -> None:
     write_config(tmp_path)
-    assert_clean_error(cli(tmp_path, "poll", "--source", "nope"), 2, "unknown source 'nope'")
-    assert_clean_error(cli(tmp_path, "list", "--since", "yesterday"), 2, "is not a date")
+    assert_clean_error(
+        cli(tmp_path, "poll", "--source", "nope"), 2, "source inconnue «\u00a0nope\u00a0»"
+    )
+    assert_clean_error(cli(tmp_path, "list", "--since", "yesterday"), 2, "n'est ni une date")
 
 
 def test_unusable_database_is_a_store_error(tmp_path: Path) -> None:
@@ -208,4 +211,6 @@ def test_sources_snapshot_saves_dated_pages(tmp_path: Path, demo_server: DevServ
         "real capture of https://www.akto.fr/appels-d-offres/"
         in (folder / "PROVENANCE.md").read_text()
     )
-    assert_clean_error(cli(tmp_path, "sources", "snapshot", "nope"), 2, "unknown source 'nope'")
+    assert_clean_error(
+        cli(tmp_path, "sources", "snapshot", "nope"), 2, "source inconnue «\u00a0nope\u00a0»"
+    )

@@ -1,7 +1,7 @@
 """The demo, run as a newcomer runs it (``opco-watch demo``): the call it drafts has one
 number, and that number names the same call in its alert email, in ``show``, in ``draft``, in
-the digest, in the calendar and on the console's page ``/appels/<n>``; every "Try next" command
-works."""
+the digest, in the calendar and on the console's page ``/appels/<n>``; every « À essayer ensuite »
+command works."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from watcher.runs import SourceReport
 from watcher.store import Store
 from watcher.store.schema import tenders
 
-BEST = re.compile(r"Best call: n° (?P<number>\d+) « (?P<title>.+) » \(score \d+\)")
+BEST = re.compile(
+    r"Meilleur appel\u00a0: n°\u00a0(?P<number>\d+) «\u00a0(?P<title>.+)\u00a0» \(score \d+\)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     found = BEST.search(run.stdout)
     assert found is not None, run.stdout
     number, title = found["number"], found["title"]
-    assert f"The best call is « n° {number} » in its alert email and in the digest." in run.stdout
+    best = f"Le meilleur appel est «\u00a0n°\u00a0{number}\u00a0» dans son e-mail d'alerte et"
+    assert best in run.stdout
     (folder / "demo" / "stdout.txt").write_text(run.stdout, encoding="utf-8")
     return folder / "demo", number, title
 
@@ -78,7 +81,8 @@ def test_show_names_the_same_call(demo: tuple[Path, str, str]) -> None:
 
 def demo_draft_folder(folder: Path) -> Path:
     """The folder the demo's step 5 printed (and wrote)."""
-    found = re.search(r"^Draft folder: (\S+)$", (folder / "stdout.txt").read_text("utf-8"), re.M)
+    output = (folder / "stdout.txt").read_text("utf-8")
+    found = re.search(r"^Dossier du projet\u00a0: (\S+)$", output, re.M)
     assert found is not None
     return Path(found[1])
 
@@ -98,7 +102,9 @@ def test_draft_drafts_the_same_call(demo: tuple[Path, str, str]) -> None:
     config = str(folder / "opco-watch.toml")
     drafted = cli(folder, "--config", config, "draft", number, "--overwrite")
     assert drafted.returncode == 0, drafted.stderr
-    found = re.search(rf"Draft of call n° {number} written to (\S+)", drafted.stdout)
+    found = re.search(
+        rf"Projet de réponse à l'appel n°\u00a0{number} écrit dans (\S+)", drafted.stdout
+    )
     assert found is not None, drafted.stdout
     assert Path(found[1]) == demo_draft_folder(folder)  # the demo's draft, rewritten
     memoire = (Path(found[1]) / "memoire-technique.md").read_text("utf-8")
@@ -134,8 +140,10 @@ def test_draft_without_overwrite_says_where_the_draft_is(demo: tuple[Path, str, 
     drafted = demo_draft_folder(folder)
     before = (drafted / "DC1.docx").read_bytes()
     again = cli(folder, "--config", str(folder / "opco-watch.toml"), "draft", number)
-    assert_clean_error(again, 5, f"call n° {number} already has a draft in {drafted}")
-    assert f"`opco-watch draft {number} --overwrite` rewrites it" in again.stderr
+    assert_clean_error(
+        again, 5, f"l'appel n°\u00a0{number} a déjà un projet de réponse dans {drafted}"
+    )
+    assert f"`opco-watch draft {number} --overwrite` le réécrit" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
     assert (drafted / "DC1.docx").read_bytes() == before  # nothing written
 
@@ -203,6 +211,10 @@ def test_every_try_next_command_works(demo: tuple[Path, str, str]) -> None:
         done = cli(folder, *shlex.split(command))
         assert done.returncode == 0, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
+        if "--json" not in command:  # what the admin reads is French too
+            said = own_lines(done.stdout + done.stderr)
+            english = [(found[0], line) for line in said for found in ENGLISH.finditer(line)]
+            assert english == [], (command, english)
 
 
 # ------------------------------------------------------------------------- a second demo
@@ -213,7 +225,7 @@ def demo_run(folder: Path) -> tuple[str, int, int, int]:
     run = cli(folder.parent, "demo", "--dir", str(folder))
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stderr == "", run.stderr
-    said = re.search(r"^(\d+) email\(s\) written to ", run.stdout, re.M)
+    said = re.search(r"^(\d+)\u00a0e-mails? écrits? dans ", run.stdout, re.M)
     assert said is not None, run.stdout
     database = load_config(folder / "opco-watch.toml").database
     with Store.open(database) as store, store.transaction() as conn:
@@ -225,18 +237,18 @@ def demo_run(folder: Path) -> tuple[str, int, int, int]:
 def test_a_second_demo_in_the_same_folder_rebuilds_it_and_says_so(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     first, calls, said, emails = demo_run(folder)
-    assert "rebuilt" not in first and said == emails > 0
+    assert "reconstruite" not in first and said == emails > 0
     (folder / "data" / "outbox" / "old.eml").write_text("from the first demo")
     (folder / "mine.txt").write_text("a file of the user's")
     second, calls_again, said_again, emails_again = demo_run(folder)
-    assert f"{folder} held an earlier demo: rebuilt from scratch" in second
+    assert f"{folder} contenait une démonstration antérieure\u00a0: reconstruite" in second
     assert (calls_again, said_again, emails_again) == (calls, said, emails)  # what it says
     assert not (folder / "data" / "outbox" / "old.eml").exists()
     assert (folder / "mine.txt").read_text() == "a file of the user's"  # not the demo's
-    polls = re.findall(r"Second poll: .*? (\d+) new\.", second)
+    polls = re.findall(r"Deuxième interrogation\u00a0: .*? (\d+)\u00a0nouvel? a", second)
     assert polls == ["0"], second  # the second poll of the rebuilt demo: nothing new
     (drafted,) = (folder / "data" / "drafts").iterdir()  # one draft, of this demo's best call
-    assert f"Draft folder: {drafted}" in second
+    assert f"Dossier du projet\u00a0: {drafted}" in second
 
 
 def test_a_demo_from_before_the_marker_is_rebuilt_too(tmp_path: Path) -> None:
@@ -245,7 +257,7 @@ def test_a_demo_from_before_the_marker_is_rebuilt_too(tmp_path: Path) -> None:
     demo_run(folder)
     (folder / ".opco-watch-demo").unlink()
     second, *_ = demo_run(folder)
-    assert "held an earlier demo: rebuilt from scratch" in second
+    assert "contenait une démonstration antérieure\u00a0: reconstruite à neuf" in second
 
 
 def test_the_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:
@@ -253,7 +265,7 @@ def test_the_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "opco-watch.toml").write_text("# my own configuration\n")
     refused = cli(tmp_path, "demo", "--dir", str(folder))
-    assert_clean_error(refused, 2, "is not empty and holds no earlier demo")
+    assert_clean_error(refused, 2, "n'est pas vide et ne contient pas de démonstration")
     assert len(refused.stderr.strip().splitlines()) == 1
     assert [p.name for p in folder.iterdir()] == ["opco-watch.toml"]
     assert (folder / "opco-watch.toml").read_text() == "# my own configuration\n"
@@ -266,9 +278,88 @@ def test_a_demo_that_goes_wrong_says_why_in_one_line() -> None:
     again = [SourceReport("akto", True, not_modified=1), SourceReport("afdas", True)]
     assert _shortfall(fine, again) is None
     broken = SourceReport("afdas", False, error="HTTP 500")
-    assert _shortfall(fine, [again[0], broken]) == "source afdas failed: HTTP 500"
-    assert _shortfall(again, again) == "the first poll stored no new call"
+    assert _shortfall(fine, [again[0], broken]) == "la source AFDAS est en échec\u00a0: HTTP 500"
+    assert _shortfall(again, again) == "la première interrogation n'a enregistré aucun nouvel appel"
     changed = [SourceReport("akto", True, changed=2)]
     assert _shortfall(fine, changed) == (
-        "the second poll found 2 new or changed notice(s) instead of none"
+        "la deuxième interrogation a trouvé 2\u00a0avis nouveaux ou modifiés au lieu d'aucun"
     )
+
+
+# -------------------------------------------------------------------- the demo's words
+
+#: words of the English the demo printed before (« Best call », « Try next », « Poll »,
+#: « result », « 2 email(s) written to ») — none is a French word
+ENGLISH = re.compile(
+    r"\b(the|of|and|to|is|was|call|calls|poll|polls|new|changed|best|next|try|written|folder|"
+    r"digest|emails?|served|nothing|everything|which|what|fit|why|blockers|result|items|time|"
+    r"yes|no|ok|never|answered|fetched|listing|requests?|offline|stored|snapshots|set|aside|"
+    r"client|named|each|file|Best|Try|Poll|First|Second|Digest|Draft|Snapshots|No)\b"
+)
+
+
+def own_lines(output: str) -> list[str]:
+    """The demo's lines, without what is not words of ours: the commands to try (their
+    options are the CLI's), paths, URLs, addresses and `commands` quoted in a heading."""
+    lines = [line for line in output.splitlines() if not line.startswith("  opco-watch ")]
+    return [re.sub(r"`[^`]*`|\S*/\S*|\S+@\S+", " ", line) for line in lines]
+
+
+def test_the_demo_speaks_french_to_the_admin(demo: tuple[Path, str, str]) -> None:
+    folder = demo[0]
+    output = (folder / "stdout.txt").read_text("utf-8")
+    english = [(found[0], line) for line in own_lines(output) for found in ENGLISH.finditer(line)]
+    assert english == [], english
+    for heading in (
+        "opco-watch — démonstration hors ligne",
+        "1. Première interrogation\u00a0: tout est nouveau",
+        "2. Deuxième interrogation\u00a0: rien n'a changé",
+        "5. Un projet de réponse au meilleur appel",
+        "6. Les e-mails d'alerte et la synthèse hebdomadaire",
+        "À essayer ensuite\u00a0:",
+    ):
+        assert heading in output, heading
+    # the poll tables: French columns, durations with a decimal comma
+    assert re.search(r"┃ source +┃ résultat +┃ pages +┃ 304 +┃ avis +┃ nouveaux +┃", output)
+    assert re.search(r"│ akto +│ OK +│.*│ +\d+,\d\u00a0s │", output)
+    # verdicts: the words of `list`, buyers under their OPCO's one name
+    assert re.search(r"┃ n° ┃ score ┃ verdict +┃ appel +┃ pourquoi +┃ points bloquants +┃", output)
+    assert "OPCO ATLAS —" not in output and "Afdas —" not in output
+
+
+def poll_table(output: str, heading: str) -> list[list[str]]:
+    """The rows of the poll table under ``heading``, as cells."""
+    part = output.split(heading, 1)[1].split("\n3. ", 1)[0].split("\n2. ", 1)[0]
+    return [
+        [cell.strip() for cell in row.strip("│").split("│")]
+        for row in part.splitlines()
+        if row.startswith("│")
+    ]
+
+
+def test_the_demo_s_figures_are_its_polls_and_its_digest(demo: tuple[Path, str, str]) -> None:
+    """What the demo says of its second poll sums that poll's table; the digest's week and
+    counts are the digest's own."""
+    folder = demo[0]
+    output = (folder / "stdout.txt").read_text("utf-8")
+    rows = poll_table(output, "2. Deuxième interrogation")
+    assert len(rows) == 13  # a row per source
+    pages, unchanged = sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows)
+    said = re.search(
+        r"^Deuxième interrogation\u00a0: (\d+)\u00a0pages? de liste demandées?, dont (\d+) "
+        r"inchangées? \(réponse 304 Not Modified\)",
+        output,
+        re.M,
+    )
+    assert said is not None and (int(said[1]), int(said[2])) == (pages, unchanged) != (0, 0)
+    told = re.search(
+        r"^Synthèse de la (semaine \d+, du .+?) \((\d+)\u00a0appels? à traiter, (\d+)\u00a0"
+        r"écartés?\) écrite dans (\S+)$",
+        output,
+        re.M,
+    )
+    assert told is not None, output
+    digest = html.unescape(Path(told[4]).read_text("utf-8"))
+    assert f"Synthèse hebdomadaire — {told[1]}" in digest
+    assert f"Appels à traiter ({told[2]})" in digest
+    assert f"Écartés ({told[3]})" in digest

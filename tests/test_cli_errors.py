@@ -43,39 +43,71 @@ def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(folder, *args, columns=100)
 
 
-#: (arguments, exit code, words of the message); "ours" errors are one line "error: ..."
+#: (arguments, exit code, words of the message); "ours" errors are one line "erreur : ..."
 OURS = [
-    (("--config", "missing.toml", "list"), 2, "no configuration file at missing.toml"),
+    (("--config", "missing.toml", "list"), 2, "aucun fichier de configuration à missing.toml"),
     (("--config", "a-folder", "list"), 2, "a-folder"),
-    (("list", "--since", "yesterday"), 2, "--since: 'yesterday' is not a date"),
-    (("list", "--since", "99999999999d"), 2, "--since: '99999999999d' is not a date"),
-    (("list", "--source", "nope"), 2, "unknown source 'nope'"),
-    (("show", "999"), 4, "no call '999'"),
-    (("show", "#999"), 4, "no call '#999'"),
-    (("show", "99999999999999999999"), 4, "no call '99999999999999999999'"),
-    (("show", "akto:nope"), 4, "no call 'akto:nope'"),
-    (("feedback", "999", "relevant"), 4, "no call '999'"),
-    (("documents", "--for", "999"), 4, "no call '999'"),
-    (("draft", "999"), 4, "no call '999'"),
-    (("draft", "1", "--out", "a-file.txt"), 2, "--out: a-file.txt is a file, not a folder"),
-    (("draft", "1", "--out", f"{ABSENT}/draft"), 2, f"--out: the folder {ABSENT} does not"),
+    (
+        ("list", "--since", "yesterday"),
+        2,
+        "--since\u00a0: «\u00a0yesterday\u00a0» n'est ni une date",
+    ),
+    (
+        ("list", "--since", "99999999999d"),
+        2,
+        "--since\u00a0: «\u00a099999999999d\u00a0» n'est ni une date",
+    ),
+    (("list", "--source", "nope"), 2, "source inconnue «\u00a0nope\u00a0»"),
+    (("show", "999"), 4, "aucun appel «\u00a0999\u00a0»"),
+    (("show", "#999"), 4, "aucun appel «\u00a0#999\u00a0»"),
+    (("show", "99999999999999999999"), 4, "aucun appel «\u00a099999999999999999999\u00a0»"),
+    (("show", "akto:nope"), 4, "aucun appel «\u00a0akto:nope\u00a0»"),
+    (("feedback", "999", "relevant"), 4, "aucun appel «\u00a0999\u00a0»"),
+    (("documents", "--for", "999"), 4, "aucun appel «\u00a0999\u00a0»"),
+    (("draft", "999"), 4, "aucun appel «\u00a0999\u00a0»"),
+    (
+        ("draft", "1", "--out", "a-file.txt"),
+        2,
+        "--out\u00a0: a-file.txt est un fichier, pas un dossier",
+    ),
+    (
+        ("draft", "1", "--out", f"{ABSENT}/draft"),
+        2,
+        f"--out\u00a0: le dossier {ABSENT} n'existe pas",
+    ),
     (("draft", "1", "--lot", "9"), 5, "no such lot"),
-    (("status", "999", "go"), 4, "no call '999'"),
-    (("calendar", "-o", f"{ABSENT}/x.ics"), 2, f"--output: the folder {ABSENT} does not exist"),
-    (("calendar", "-o", "a-folder"), 2, "--output: a-folder is a folder"),
-    (("calendar", "-o", "a-file.txt/x.ics"), 2, "--output: the folder a-file.txt is not a folder"),
-    (("calendar", "-o", "/proc/x.ics"), 2, "--output: cannot write /proc/x.ics"),
-    (("digest", "--html", f"{ABSENT}/d.html"), 2, f"--html: the folder {ABSENT} does not exist"),
+    (("status", "999", "go"), 4, "aucun appel «\u00a0999\u00a0»"),
+    (("calendar", "-o", f"{ABSENT}/x.ics"), 2, f"--output\u00a0: le dossier {ABSENT} n'existe pas"),
+    (("calendar", "-o", "a-folder"), 2, "--output\u00a0: a-folder est un dossier"),
+    (
+        ("calendar", "-o", "a-file.txt/x.ics"),
+        2,
+        "--output\u00a0: le dossier a-file.txt n'est pas un dossier",
+    ),
+    (("calendar", "-o", "/proc/x.ics"), 2, "--output\u00a0: impossible d'écrire /proc/x.ics"),
+    (
+        ("digest", "--html", f"{ABSENT}/d.html"),
+        2,
+        f"--html\u00a0: le dossier {ABSENT} n'existe pas",
+    ),
     (("digest", "--week", "2026-99"), 2, "is not an ISO week"),
-    (("digest", "--to", "boss-at-of"), 2, "--to: 'boss-at-of' is not an email address"),
-    (("init", "--path", f"{ABSENT}/x.toml"), 2, f"--path: the folder {ABSENT} does not exist"),
-    (("init", "--path", "a-folder"), 2, "--path: a-folder is a folder"),
-    (("init", "--path", "opco-watch.toml"), 2, "opco-watch.toml already exists"),
-    (("sources", "snapshot", "nope"), 2, "unknown source 'nope'"),
-    (("sources", "snapshot", "akto", "--out", f"{ABSENT}/s"), 2, f"--out: the folder {ABSENT}"),
-    (("poll", "--source", "nope"), 2, "unknown source 'nope'"),
-    (("demo", "--dir", "a-file.txt"), 2, "--dir: a-file.txt is a file, not a folder"),
-    (("demo", "--dir", f"{ABSENT}/demo"), 2, f"--dir: the folder {ABSENT} does not exist"),
+    (
+        ("digest", "--to", "boss-at-of"),
+        2,
+        "--to\u00a0: «\u00a0boss-at-of\u00a0» n'est pas une adresse e-mail",
+    ),
+    (("init", "--path", f"{ABSENT}/x.toml"), 2, f"--path\u00a0: le dossier {ABSENT} n'existe pas"),
+    (("init", "--path", "a-folder"), 2, "--path\u00a0: a-folder est un dossier"),
+    (("init", "--path", "opco-watch.toml"), 2, "opco-watch.toml existe déjà"),
+    (("sources", "snapshot", "nope"), 2, "source inconnue «\u00a0nope\u00a0»"),
+    (
+        ("sources", "snapshot", "akto", "--out", f"{ABSENT}/s"),
+        2,
+        f"--out\u00a0: le dossier {ABSENT}",
+    ),
+    (("poll", "--source", "nope"), 2, "source inconnue «\u00a0nope\u00a0»"),
+    (("demo", "--dir", "a-file.txt"), 2, "--dir\u00a0: a-file.txt est un fichier, pas un dossier"),
+    (("demo", "--dir", f"{ABSENT}/demo"), 2, f"--dir\u00a0: le dossier {ABSENT} n'existe pas"),
 ]
 #: click's own usage errors: "Usage: ..." then "Error: ...", exit 2
 CLICK = [
@@ -100,7 +132,7 @@ def test_a_user_error_is_one_clear_line(
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     first, *more = done.stderr.strip().splitlines()
-    assert first.startswith("error: ") and words in done.stderr, done.stderr
+    assert first.startswith("erreur\u00a0: ") and words in done.stderr, done.stderr
     assert len(more) <= 1 and all(m.startswith(("  -> ", "- ")) for m in more), done.stderr
     assert not (folder / "absent").exists()  # nothing created where it was not asked
 

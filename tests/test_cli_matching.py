@@ -52,8 +52,12 @@ def test_feedback_is_recorded_and_unknown_ids_refused(
     write_config(tmp_path)
     assert cli(tmp_path, "poll", *FOUNDATION, "--mirror", demo_server.base_url).returncode == 0
     result = cli(tmp_path, "feedback", "26-91551", "relevant", "--note", "notre cœur de métier")
-    assert result.returncode == 0 and "1 judgement(s)" in result.stdout
-    assert_clean_error(cli(tmp_path, "feedback", "999", "irrelevant"), 4, "no call '999'")
+    assert (
+        result.returncode == 0 and "est jugé pertinent. 1\u00a0jugement en tout." in result.stdout
+    )
+    assert_clean_error(
+        cli(tmp_path, "feedback", "999", "irrelevant"), 4, "aucun appel «\u00a0999\u00a0»"
+    )
     assert cli(tmp_path, "feedback", "26-91551", "maybe").returncode == 2
 
 

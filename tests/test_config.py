@@ -91,7 +91,7 @@ def test_source_options_reach_the_source(tmp_path: Path) -> None:
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "absent.toml")
-    assert "no configuration file" in str(caught.value)
+    assert "aucun fichier de configuration" in str(caught.value)
     assert "opco-watch init" in str(caught.value)
 
 
@@ -276,11 +276,13 @@ def test_cli_config_check_prints_errors_and_warnings_and_exits_2(tmp_path: Path)
     file = write_config(tmp_path, '[mail]\ntemplates_dir = "[/nope]"\nsender = "a@example.org"\n')
     result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
     assert result.exit_code == 2
-    assert "✗ mail.templates_dir: folder " in result.output and "[/nope]" in result.output
-    assert "! mail.sender: 'a@example.org' is an example address" in result.output
+    # said as the console's Réglages page says it (watcher.check_words)
+    assert "✗ mail.templates_dir\u00a0: le dossier " in result.output and "[/nope]" in result.output
+    said = "! mail.sender\u00a0: «\u00a0a@example.org\u00a0» est une adresse e-mail d'exemple"
+    assert said in result.output
     file.write_text(file.read_text().replace('templates_dir = "[/nope]"\n', ""), "utf-8")
     result = CliRunner().invoke(main, ["--config", str(file), "config", "check"])
-    assert result.exit_code == 0 and "is valid, 1 warning(s)" in result.output
+    assert result.exit_code == 0 and "est valide, 1\u00a0avertissement" in result.output
 
 
 @pytest.mark.parametrize(

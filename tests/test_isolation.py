@@ -122,7 +122,8 @@ def test_a_long_retry_after_pauses_the_source_until_then(
     assert again["boamp"].ok
 
     code, shown = cli(config, "sources")
-    assert code == 0 and "paused until" in shown and "the site asked (Retry-After)" in shown
+    assert code == 0 and "en pause jusqu'au" in shown and "à la demande du site" in shown, shown
+    assert "(Retry-After)" in shown  # the cell may wrap before it
     code, data = cli(config, "sources", "--json")
     akto_row = next(row for row in json.loads(data) if row["source"] == "akto")
     assert akto_row["deferred_until"] == akto.deferred_until.isoformat()
@@ -185,7 +186,11 @@ def test_detail_pages_that_keep_failing_show_in_sources(
         state = store.source_state("akto")
     assert state is not None and state.details_failing and state.detail_failure_polls == 2
     code, shown = cli(config, "sources")
-    assert code == 0 and "1 detail page(s) failing, 2 polls in a row: HTTP 500" in shown
+    assert (
+        code == 0
+        and "1\u00a0page de détail en échec, 2\u00a0interrogations de suite\u00a0: HTTP 500"
+        in shown
+    )
     third = run(config, demo_server, "akto")["akto"]
     assert third.ok and third.detail_failures == 0
     with Store.open(config.database) as store:
@@ -219,9 +224,11 @@ def test_a_store_failure_in_one_source_leaves_the_others_complete(
     refuse_writes_of(config.database, "akto")
     with pytest.raises(StoreError) as caught:
         run(config, demo_server)
-    assert str(caught.value).startswith("1 source(s) could not be saved (akto): database at ")
+    assert str(caught.value).startswith(
+        "1\u00a0source n'a pas pu être enregistrée (akto)\u00a0: database at "
+    )
     assert "database or disk is full" in str(caught.value)
-    assert str(caught.value).endswith("; the other 1 source(s) were polled")
+    assert str(caught.value).endswith("\u00a0; 1\u00a0autre source a été interrogée")
     with Store.open(config.database) as store:
         assert store.count_notices("boamp") == 6 and store.count_notices("akto") == 0
         boamp = store.source_state("boamp")
@@ -232,7 +239,7 @@ def test_a_store_failure_in_one_source_leaves_the_others_complete(
     code, output = cli(
         config, "poll", "--mirror", demo_server.base_url, "-s", "akto", "-s", "boamp"
     )
-    assert code == 3 and "error: 1 source(s) could not be saved (akto)" in output
+    assert code == 3 and "erreur\u00a0: 1\u00a0source n'a pas pu être enregistrée (akto)" in output
     assert "Traceback" not in output
 
 
@@ -289,8 +296,11 @@ def test_a_full_disk_fails_the_source_that_needs_room_and_the_command_says_so(
     demo_server.add(AKTO_LIST, big_listing(60, 2500))
     second = opco_watch(config, *polled, file_limit=512 * 1024)
     assert second.returncode == 3, second.stdout + second.stderr
-    assert "error: 1 source(s) could not be saved (akto): database at" in second.stderr
-    assert "the other 1 source(s) were polled" in second.stderr
+    assert (
+        "erreur\u00a0: 1\u00a0source n'a pas pu être enregistrée (akto)\u00a0: database at"
+        in second.stderr
+    )
+    assert "1\u00a0autre source a été interrogée" in second.stderr
     assert "Traceback" not in second.stderr and "client has been closed" not in second.stderr
     with Store.open(config.database) as store:
         assert store.count_notices("akto") == 4 and store.count_notices("boamp") == 6

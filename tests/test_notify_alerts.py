@@ -78,10 +78,10 @@ def test_one_email_per_recipient_per_poll(store: Store, config: NotifySettings) 
     mails = sent(store, config).by_recipient()
     assert set(mails) == {CLAIRE, SOFIA}
     assert mails[CLAIRE]["Subject"] == (
-        "[opco-watch] 3 nouveaux appels d'offres — AKTO, Afdas, Constructys"
+        "[opco-watch] 3 nouveaux appels d'offres — AKTO, AFDAS, Constructys"
     )
     assert mails[SOFIA]["Subject"] == (
-        "[opco-watch] 2 nouveaux appels d'offres — OPCO ATLAS, Constructys"
+        "[opco-watch] 2 nouveaux appels d'offres — Atlas, Constructys"
     )
     text, _ = parts(mails[CLAIRE])
     assert text.count("Date limite\u00a0:") == 3
@@ -244,7 +244,7 @@ def test_the_sources_of_one_poll_make_one_email_per_recipient(
     assert compose_alerts(store, config, T0 + timedelta(minutes=2)) == 0  # parts consumed
     mails = sent(store, config).by_recipient()
     assert set(mails) == {CLAIRE, SOFIA}
-    assert mails[CLAIRE]["Subject"] == "[opco-watch] 2 nouveaux appels d'offres — AKTO, Afdas"
+    assert mails[CLAIRE]["Subject"] == "[opco-watch] 2 nouveaux appels d'offres — AKTO, AFDAS"
     assert [r.kind for r in rows(store)].count("alert") == 2
 
 
@@ -259,9 +259,9 @@ def test_subjects_in_french() -> None:
     assert alert_subject([call("AKTO")] * 2, [call("", "Ville de\r\nRennes")]) == (
         "[opco-watch] 2 nouveaux appels d'offres, 1 mis à jour — AKTO, Ville de Rennes"
     )
-    many = [call(name) for name in ("AKTO", "Afdas", "OCAPIAT", "OPCO EP", "OPCO 2i")]
+    many = [call(name) for name in ("AKTO", "AFDAS", "OCAPIAT", "OPCO EP", "OPCO 2i")]
     assert alert_subject([], many).endswith(
-        "5 appels d'offres mis à jour — AKTO, Afdas, OCAPIAT et 2 autres"
+        "5 appels d'offres mis à jour — AKTO, AFDAS, OCAPIAT et 2 autres"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -50,40 +51,48 @@ def invoke(config_file: Path, *args: str) -> Result:
 def test_status_shows_and_sets(config_file: Path) -> None:
     assert "new (nouveau)" in invoke(config_file, "status", "1").output
     result = invoke(config_file, "status", "#1", "go")
-    assert result.exit_code == 0 and "Call n° 1 « Formation management »: go (go)" in result.output
+    assert (
+        result.exit_code == 0
+        and "Appel n°\u00a01 «\u00a0Formation management\u00a0»\u00a0: go (go)" in result.output
+    )
     assert "go (go)" in invoke(config_file, "status", "akto:A1").output
     missing = invoke(config_file, "status", "99", "won")
-    assert missing.exit_code == 4 and "no call '99'" in missing.output
+    assert missing.exit_code == 4 and "aucun appel «\u00a099\u00a0»" in missing.output
     assert invoke(config_file, "status", "1", "maybe").exit_code == 2
 
 
 def test_send_writes_eml_files(config_file: Path) -> None:
     result = invoke(config_file, "send")
     assert result.exit_code == 0, result.output
-    assert "1 email(s) sent to" in result.output  # one recipient: the default one
+    assert "1\u00a0e-mail écrit dans" in result.output  # one recipient: the default one
     assert len(list((config_file.parent / "data" / "outbox").glob("*.eml"))) == 1
-    assert "0 email(s) sent" in invoke(config_file, "send").output
+    assert "0\u00a0e-mail écrit" in invoke(config_file, "send").output
 
 
 def test_digest_html_only_writes_the_file(config_file: Path, tmp_path: Path) -> None:
     target = tmp_path / "digest.html"
     result = invoke(config_file, "digest", "--week", "2026-W10", "--html", str(target))
     assert result.exit_code == 0, result.output
-    assert "Digest 2026-W10 written to" in result.output
-    assert "(1 call(s) to answer, 1 set aside)" in result.output  # A1's deadline has passed
+    assert (
+        "Synthèse de la semaine 10, du lundi 2 au dimanche 8 mars 2026 écrite dans" in result.output
+    )
+    assert "(1\u00a0appel à traiter, 1\u00a0écarté)" in result.output  # A1's deadline has passed
     assert "<svg" in target.read_text("utf-8")
     assert "queued" not in result.output
 
 
 def test_digest_to_one_address(config_file: Path) -> None:
     result = invoke(config_file, "digest", "--week", "2026-W10", "--to", "boss@of.fr")
-    assert result.exit_code == 0 and "1 email(s) queued" in result.output
-    assert "email(s) sent" in result.output
+    assert result.exit_code == 0 and "1\u00a0e-mail en file d'attente" in result.output
+    assert re.search(r"\d\u00a0e-mails? (écrits?|envoyés?)", result.output), result.output
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--week", "2026-13"], "is not an ISO week"), (["--to", "boss-at-of"], "not an email")],
+    [
+        (["--week", "2026-13"], "is not an ISO week"),
+        (["--to", "boss-at-of"], "n'est pas une adresse e-mail"),
+    ],
 )
 def test_digest_bad_options(config_file: Path, args: list[str], message: str) -> None:
     result = invoke(config_file, "digest", *args)
@@ -101,8 +110,9 @@ def test_calendar_to_stdout_and_to_the_data_dir(config_file: Path) -> None:
 def test_reminders_for_a_call_marked_go(config_file: Path) -> None:
     invoke(config_file, "status", "1", "go")
     result = invoke(config_file, "reminders", "--today", "2026-03-04")
-    assert result.exit_code == 0 and "1 reminder(s) queued" in result.output
+    assert result.exit_code == 0 and "1\u00a0rappel en file d'attente" in result.output
     assert (
-        "0 reminder(s) queued" in invoke(config_file, "reminders", "--today", "2026-03-05").output
+        "0\u00a0rappel en file d'attente"
+        in invoke(config_file, "reminders", "--today", "2026-03-05").output
     )
     assert T0.date().isoformat() == "2026-03-02"

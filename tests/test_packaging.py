@@ -114,4 +114,4 @@ def test_installed_copy_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
         timeout=1200,
     )
     assert demo.returncode == 0, demo.stderr
-    assert "answered 304 Not Modified" in demo.stdout
+    assert "(réponse 304 Not Modified)" in demo.stdout

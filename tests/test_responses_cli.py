@@ -59,7 +59,7 @@ def test_draft_writes_the_folder_and_warns(folder: Path) -> None:
     out = folder / "brouillon"
     refused = cli(folder, "draft", sample_notice().ref, "--out", str(out))  # blocked: said first
     assert refused.returncode == 2 and "attestation URSSAF expirée le" in refused.stderr
-    assert "no draft written (use --force" in refused.stderr and not out.exists()
+    assert "aucun projet écrit (--force" in refused.stderr and not out.exists()
     result = cli(folder, "draft", sample_notice().ref, "--out", str(out), "--force")
     assert result.returncode == 0, result.stderr
     assert "dossier.zip" in result.stdout

@@ -124,7 +124,7 @@ def test_poll_skips_the_source_with_the_reason_and_tries_again_next_poll(
     assert "robots.txt unreachable (HTTP 503)" in health["akto"]["last_error"]
     assert health["akto"]["consecutive_failures"] == 1
     table = cli(tmp_path, "sources", columns=400)
-    assert "robots.txt unreachable (HTTP 503)" in table.stdout
+    assert "robots.txt illisible (HTTP 503 (erreur du site))" in table.stdout  # as the console
     second = cli(tmp_path, "poll", *FOUNDATION, "--mirror", demo_server.base_url, "--json")
     assert second.returncode == 0, second.stderr
     assert {r["source"]: r["new"] for r in json.loads(second.stdout)}["akto"] == 4

@@ -230,7 +230,7 @@ def test_a_hostile_page_leaves_no_control_character_in_store_mail_calendar_or_js
     (eml,) = (config.data_dir / "outbox").glob("*.eml")
     message = cast(EmailMessage, message_from_bytes(eml.read_bytes(), policy=policy.default))
     subject = str(message["Subject"])
-    assert subject.endswith("OPCO ATLAS") and not CONTROL.search(subject)  # the buyer, cleaned
+    assert subject.endswith("— Atlas") and not CONTROL.search(subject)  # its OPCO, one name
     assert message["Bcc"] is None and "evil@example.org" not in subject
     parts = [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
     assert len(parts) == 2 and "Formation management de proximité" in parts[0]

@@ -51,7 +51,8 @@ def test_hidden_calls_can_be_shown(site: Site) -> None:
     ("query", "expected"),
     [
         ("pertinents=1", {"mgt-1", "ang-1", "xss-1"}),
-        ("opco=OPCO+ATLAS", {"ang-1"}),
+        ("opco=Atlas", {"ang-1"}),
+        ("opco=OPCO+ATLAS", {"ang-1"}),  # a link saved with the old spelling still filters
         ("domaine=Langues", {"ang-1"}),
         ("region=%C3%8Ele-de-France", {"ang-1"}),
         ("echeance=14", {"ang-1"}),

@@ -193,8 +193,8 @@ def test_the_console_and_the_cli_write_the_same_draft(site: Site) -> None:
             site, str(call), "--force"
         )  # says where the draft is and how to rewrite it
         assert refused.exit_code == 5
-        assert f"already has a draft in {folder}" in refused.output
-        assert f"`opco-watch draft {call} --overwrite` rewrites it" in refused.output
+        assert f"a déjà un projet de réponse dans {folder}" in refused.output
+        assert f"`opco-watch draft {call} --overwrite` le réécrit" in refused.output
         (folder / "memoire-technique.md").write_text("the console's, to be replaced")
         rewritten = draft_cli(site, str(call), "--overwrite", "--force")
         assert rewritten.exit_code == 0, rewritten.output
@@ -227,7 +227,7 @@ def test_a_draft_of_the_old_console_folder_still_downloads_and_is_rewritten_in_p
         before = client.get(f"/appels/{call}/reponse/DC1.docx")
         assert before.status_code == 200 and before.content == (old / "DC1.docx").read_bytes()
         refused = draft_cli(site, str(call), "--force").output
-        assert f"already has a draft in {old.resolve()}" in refused, refused
+        assert f"a déjà un projet de réponse dans {old.resolve()}" in refused, refused
         assert draft_cli(site, str(call), "--overwrite", "--force").exit_code == 0
         after = client.get(f"/appels/{call}/reponse/memoire-technique.md")
     assert [p.name for p in old.parent.iterdir()] == [old.name]  # no second folder

@@ -58,7 +58,7 @@ def _cli(site: Site, *args: str, input: str | None = None) -> tuple[int, str]:
 
 def test_serve_refuses_another_address_until_an_admin_exists(site: Site) -> None:
     code, output = _cli(site, "serve", "--host", "0.0.0.0", "--port", str(free_port()))
-    assert code == 2 and "no admin account" in output and "users add" in output
+    assert code == 2 and "sans compte administrateur" in output and "users add" in output
 
 
 def test_users_add_prints_a_one_time_link_that_sets_the_password(site: Site) -> None:
@@ -72,9 +72,9 @@ def test_users_add_prints_a_one_time_link_that_sets_the_password(site: Site) -> 
         assert client.post(link.group(1), data=data).status_code == 303
         login(client, "bid@of.fr")
     code, output = _cli(site, "users", "list")
-    assert "bid@of.fr  member  (password set)" in output
+    assert "bid@of.fr  member  (mot de passe choisi)" in output
     code, output = _cli(site, "users", "add", "bid@of.fr")
-    assert code == 5 and "exists already" in output
+    assert code == 5 and "un compte existe déjà pour bid@of.fr" in output
 
 
 def test_users_add_with_a_typed_password_and_remove(site: Site) -> None:
@@ -95,7 +95,7 @@ def test_users_add_with_a_typed_password_and_remove(site: Site) -> None:
     assert code == 5 and "10 caractères" in output
     assert _cli(site, "users", "remove", ADMIN)[0] == 0
     code, output = _cli(site, "users", "remove", ADMIN)
-    assert code == 5 and "no account" in output
+    assert code == 5 and "aucun compte pour" in output
     assert _cli(site, "users", "link", "nobody@of.fr")[0] == 4
 
 
@@ -124,7 +124,7 @@ def _console(
             assert process.stdout is not None
             for line in process.stdout:  # blocks until the console says where it listens
                 said.append(line)
-                found = re.search(r"Console: (http://\S+)/ ", line)
+                found = re.search(r"Console\u00a0: (http://\S+)/ ", line)
                 if found:
                     yield process, found.group(1), said
                     break
@@ -146,8 +146,8 @@ def test_serve_runs_the_console_until_interrupted(site: Site) -> None:
     # the emails' links follow the console off its configured port 8000: the admin is told
     said = " ".join((site.folder / "stderr.log").read_text().split())
     assert (
-        f"links of the emails made from now on, and of `users add` / `users link`, lead to "
-        f"this console (http://127.0.0.1:{port}/)" in said
+        "les liens des e-mails faits à partir de maintenant, et ceux de `users add` / "
+        f"`users link`, mènent à cette console (http://127.0.0.1:{port}/)" in said
     )
     assert "warning" not in said
 
@@ -251,7 +251,7 @@ def test_demo_serve_ends_with_the_console_on_the_demos_data(tmp_path: Path) -> N
             base = next(
                 found.group(1)
                 for line in process.stdout
-                if (found := re.search(r"Console: (http://127\.0\.0\.1:\d+)/ ", line))
+                if (found := re.search(r"Console\u00a0: (http://127\.0\.0\.1:\d+)/ ", line))
             )
             page = httpx.get(f"{base}/appels", timeout=60)
             assert page.status_code == 200 and "Poste local" in page.text
@@ -281,7 +281,9 @@ def test_a_demo_served_with_plain_serve_polls_its_snapshots_never_the_real_sites
     command = [sys.executable, "-c", guarded, "--config", config, "serve", "--port"]
     env = {"OPCO_WATCH_TEST_LOOKUPS": str(lookups), "PYTHONPATH": str(ROOT)}
     with _console([*command, str(free_port())], tmp_path, env) as (process, base, said):
-        assert any("polls read the demo's snapshots" in line for line in said), said
+        assert any("les interrogations lisent les pages enregistrées" in line for line in said), (
+            said
+        )
         with httpx.Client(base_url=base, timeout=60) as client:
             for source in ("akto", "boamp"):  # a site's pages, an API
                 assert post(client, f"/sources/{source}/interroger", page="/sources").is_redirect

@@ -185,9 +185,9 @@ def test_every_wording_of_the_check_on_a_starter_file_has_its_french(tmp_path: P
     """The starter's example values, a missing document, a document outside its folder, a
     missing templates folder, an unknown routed domain, an SMTP login without its password:
     each finding is recognised (the CLI's English wording changed? this test says so)."""
+    from watcher.check_words import finding
     from watcher.config_check import check_config
     from watcher.starter import write_starter
-    from watcher.web.check_words import finding
 
     file = tmp_path / "opco-watch.toml"
     write_starter(file)

@@ -63,17 +63,17 @@ def user_of(row: Row[object]) -> User:
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        raise AccountError(f"'{email}' is not an email address")
+        raise AccountError(f"«\u00a0{email}\u00a0» n'est pas une adresse e-mail")
     return email
 
 
 def add_user(store: Store, email: str, role: str) -> User:
     if role not in ROLES:
-        raise AccountError(f"unknown role '{role}': use admin or member")
+        raise AccountError(f"rôle inconnu «\u00a0{role}\u00a0»\u00a0: admin ou member")
     email = normalise_email(email)
     with store.transaction(write=True) as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.email == email)).first():
-            raise AccountError(f"an account for {email} exists already")
+            raise AccountError(f"un compte existe déjà pour {email}")
         values = {"email": email, "role": role, "session_version": 1}
         conn.execute(sa.insert(users).values(created_at=datetime.now(UTC), **values))
         return _by_email(conn, email)
@@ -82,7 +82,7 @@ def add_user(store: Store, email: str, role: str) -> User:
 def _by_email(conn: Connection, email: str) -> User:
     row = conn.execute(sa.select(users).where(users.c.email == email)).first()
     if row is None:
-        raise AccountError(f"no account for {email}")
+        raise AccountError(f"aucun compte pour {email}")
     return user_of(row)
 
 
@@ -107,7 +107,7 @@ def remove_user(store: Store, email: str) -> None:
     with store.transaction(write=True) as conn:
         done = conn.execute(sa.delete(users).where(users.c.email == normalise_email(email)))
     if done.rowcount == 0:
-        raise AccountError(f"no account for {email}")
+        raise AccountError(f"aucun compte pour {email}")
 
 
 def count_users(store: Store, role: str | None = None) -> int:

@@ -223,8 +223,8 @@ def load_config(path: str | Path | None = None, *, required: bool = True) -> Con
     if not file.exists():
         if required:
             raise ConfigError(
-                f"no configuration file at {file}",
-                hint="run `opco-watch init` to create one, or pass --config PATH",
+                f"aucun fichier de configuration à {file}",
+                hint="lancez `opco-watch init` pour en créer un, ou donnez --config CHEMIN",
             )
         return Config()
     return config_from_bytes(read_bytes(file), base_dir=file.parent, name=str(file))

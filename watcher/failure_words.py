@@ -1,7 +1,8 @@
-"""A source's failure in French, for the pages and emails people read (console, digest).
+"""A source's failure in French, for what people read (console, digest, the terminal's
+``poll`` and ``sources`` tables).
 
-The store keeps a failure as ``opco-watch sources`` and the logs say it, in English for the
-admin's terminal ("site unreachable: https://…", ``watcher.isolation.error_words``). The
+The store keeps a failure as the logs say it, in English ("site unreachable: https://…",
+``watcher.isolation.error_words``). The
 fetch layer's phrases are a closed set (``watcher.fetch``, ``watcher.fetch_helpers``,
 ``watcher.robots``): each is translated here; anything else (a parser's own message) is shown
 as it was written.

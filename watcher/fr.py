@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -142,3 +143,16 @@ def of_name(name: str) -> str:
             return contracted + text[len(article) :]
     vowel = text[:1].lower() in "aeiouyàâäéèêëîïôöùûüœæ" and text != ""
     return f"d'{text}" if vowel else f"de {text}"
+
+
+_POLL_EVENTS = {"start": "interrogation commencée", "done": "terminé", "failed": "échec"}
+_PAGE_EVENT = re.compile(r"page (\d+): (\d+) items")
+
+
+def poll_event(event: str) -> str:
+    """A poll's progress event ("start", "page 2: 14 items") as the console and the
+    terminal show it: « interrogation commencée », « page 2 : 14 avis »."""
+    found = _PAGE_EVENT.fullmatch(event)
+    if found:
+        return f"page {found[1]}{NBSP}: {plural(int(found[2]), 'avis', 'avis')}"
+    return _POLL_EVENTS.get(event, event)

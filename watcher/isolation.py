@@ -30,6 +30,7 @@ from datetime import datetime
 
 from scrapers.base import Source
 from watcher.errors import FetchError, OpcoWatchError, RateLimited, StoreError
+from watcher.fr import NBSP, noun, plural
 from watcher.models import PARIS
 from watcher.runs import RunContext, SourceReport
 from watcher.store import SourceState
@@ -140,7 +141,10 @@ def raise_store_failures(reports: Sequence[SourceReport]) -> None:
         return
     names = ", ".join(r.source for r in failed)
     others = len(reports) - len(failed)
-    done = f"; the other {others} source(s) were polled" if others else ""
+    polled = noun(others, "a été interrogée", "ont été interrogées")
+    done = f"{NBSP}; {plural(others, 'autre source', 'autres sources')} {polled}" if others else ""
+    count = len(failed)
+    refused = noun(count, "n'a pas pu être enregistrée", "n'ont pas pu être enregistrées")
     raise StoreError(
-        f"{len(failed)} source(s) could not be saved ({names}): {failed[0].error}{done}"
+        f"{plural(count, 'source')} {refused} ({names}){NBSP}: {failed[0].error}{done}"
     )

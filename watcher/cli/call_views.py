@@ -19,7 +19,7 @@ from watcher.cli.views import short_datetime
 from watcher.fr import NBSP
 from watcher.models import PARIS, Match, NoticeKind, Tender
 from watcher.notify.context import STATUS_LABELS, links, lot_labels, unique_places
-from watcher.notify.opco import canonical_opco
+from watcher.notify.opco import buyer_detail, canonical_opco
 
 #: the columns of ``list``, for rich (``calls_table``) and for long tables (``long_table``)
 CALL_COLUMNS = (
@@ -160,7 +160,10 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
     tender, main, verdict = view.tender, view.tender.main, view.verdict
     deadline = tender.deadline
     return [
-        ("Numéro", f"n° {tender.id} (celui des e-mails, du digest, du calendrier)"),
+        (
+            "Numéro",
+            f"{fr.number_sign(tender.id)} (celui des e-mails, de la synthèse, du calendrier)",
+        ),
         ("Intitulé", tender.title),
         ("OPCO / acheteur", _buyer_words(tender)),
         ("Date limite", _deadline_words(tender, today) if deadline else main.deadline_text or "—"),
@@ -180,8 +183,8 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
 
 
 def _buyer_words(tender: Tender) -> str:
-    opco = canonical_opco(tender.buyer)
-    return f"{opco} ({tender.buyer})" if opco and opco != tender.buyer else tender.buyer
+    opco, detail = canonical_opco(tender.buyer), buyer_detail(tender.buyer)
+    return f"{opco} ({detail})" if opco and detail else opco or tender.buyer
 
 
 def _deadline_words(tender: Tender, today: date) -> str:

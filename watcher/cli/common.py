@@ -17,6 +17,7 @@ from rich.console import Console
 from watcher.cli import collector
 from watcher.cli.safe import clean, line
 from watcher.errors import ConfigError, OpcoWatchError, StoreError
+from watcher.fr import NBSP
 
 if TYPE_CHECKING:  # each command imports the store and the configuration where it uses them
     from watcher.calls import Lookup
@@ -77,7 +78,7 @@ def friendly(func: F) -> F:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    err.print(line(("error:", "bold red"), " ", message), soft_wrap=True)
+    err.print(line((f"erreur{NBSP}:", "bold red"), " ", message), soft_wrap=True)
     sys.exit(code)
 
 
@@ -93,7 +94,8 @@ def load(ctx: click.Context, *, required: bool = True) -> Config:
     try:
         config = load_config(ctx.find_root().obj, required=required)
     except OSError as error:  # a folder, a file that cannot be read
-        raise ConfigError(f"cannot read the configuration: {os_error_words(error)}") from None
+        words = os_error_words(error)
+        raise ConfigError(f"impossible de lire la configuration{NBSP}: {words}") from None
     collector.resume()  # start-up is over: the command's own work collects its garbage
     return config
 
@@ -102,7 +104,8 @@ def check_source_names(cfg: Config, names: tuple[str, ...]) -> None:
     known = cfg.source_names()
     for name in names:
         if name not in known:
-            raise ConfigError(f"unknown source '{name}'", hint=f"known: {', '.join(known)}")
+            known_words = f"connues{NBSP}: {', '.join(known)}"
+            raise ConfigError(f"source inconnue «{NBSP}{name}{NBSP}»", hint=known_words)
 
 
 # ----------------------------------------------------------------------------------- calls
@@ -123,13 +126,18 @@ def not_found_words(found: Lookup) -> str:
     typed = clean(found.typed, one_line=True)
     if not found.candidates:
         return (
-            f"no call '{typed}': give the call's number (as in the emails, the digest and "
-            "`opco-watch list`), a notice key (boamp:26-91551) or reference (26-91551)"
+            f"aucun appel «{NBSP}{typed}{NBSP}»{NBSP}: donnez le numéro de l'appel (celui des "
+            "e-mails, de la synthèse et de `opco-watch list`), la clé d'un avis "
+            "(boamp:26-91551) ou sa référence (26-91551)"
         )
     if len(found.candidates) == 1:
-        return f"'{typed}' is notice {clean(found.candidates[0].key)}, not grouped into a call yet"
-    listed = "; ".join(clean(c.describe(), one_line=True) for c in found.candidates)
-    return f"'{typed}' could be several calls: {listed} (give the call's number)"
+        key = clean(found.candidates[0].key)
+        return f"«{NBSP}{typed}{NBSP}» est l'avis {key}, pas encore rattaché à un appel"
+    listed = f"{NBSP}; ".join(clean(c.describe(), one_line=True) for c in found.candidates)
+    return (
+        f"«{NBSP}{typed}{NBSP}» peut désigner plusieurs appels{NBSP}: {listed} (donnez le "
+        "numéro de l'appel)"
+    )
 
 
 # ------------------------------------------------------------------------------ output files
@@ -139,7 +147,9 @@ def output_file(path: Path, option: str) -> Path:
     """A file the user asked us to write: its folder must exist (nothing is created), and it
     must not be a folder itself. A ConfigError (exit 2) otherwise."""
     if path.is_dir():
-        raise ConfigError(f"{option}: {clean(path)} is a folder; give a file name")
+        raise ConfigError(
+            f"{option}{NBSP}: {clean(path)} est un dossier{NBSP}; donnez un nom de fichier"
+        )
     _existing_parent(path, option)
     return path
 
@@ -148,7 +158,7 @@ def output_folder(path: Path, option: str) -> Path:
     """A folder the user asked us to write into: it may be created, but only inside an
     existing folder (a typo never creates folders at the root); not an existing file."""
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"{option}: {clean(path)} is a file, not a folder")
+        raise ConfigError(f"{option}{NBSP}: {clean(path)} est un fichier, pas un dossier")
     if not path.exists():
         _existing_parent(path, option)
     return path
@@ -157,8 +167,8 @@ def output_folder(path: Path, option: str) -> Path:
 def _existing_parent(path: Path, option: str) -> None:
     folder = path.parent
     if not folder.is_dir():
-        words = "is not a folder" if folder.exists() else "does not exist"
-        raise ConfigError(f"{option}: the folder {clean(folder)} {words}")
+        words = "n'est pas un dossier" if folder.exists() else "n'existe pas"
+        raise ConfigError(f"{option}{NBSP}: le dossier {clean(folder)} {words}")
 
 
 @contextmanager
@@ -169,5 +179,5 @@ def writing(path: Path, option: str) -> Iterator[None]:
         yield
     except OSError as error:
         raise ConfigError(
-            f"{option}: cannot write {clean(path)}: {os_error_words(error)}"
+            f"{option}{NBSP}: impossible d'écrire {clean(path)}{NBSP}: {os_error_words(error)}"
         ) from None

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from responses.draft import entry_refusals
+from scrapers.registry import source_label
 from watcher.calls import CallFilter, list_calls, verdict_now
 from watcher.cli import call_views, views
 from watcher.cli.common import err
@@ -21,6 +22,7 @@ from watcher.config import Config, load_config
 from watcher.demo import mark_demo, snapshot_server
 from watcher.devserver import DevServer
 from watcher.errors import ConfigError
+from watcher.fr import NBSP, noun, number_sign, plural
 from watcher.judging import Judge
 from watcher.models import PARIS, Match, Tender
 from watcher.notify.routing import Router
@@ -42,10 +44,20 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         config = load_config(config_file)
         with Store.open(config.database) as store:  # whatever polls it later: the snapshots
             mark_demo(store, day)
-        console.rule("opco-watch — offline demo")
-        console.print(f"Snapshots served on {server.base_url}; data in {config.data_dir}\n")
-        first = _poll_step(console, "1. First poll: everything is new", config, server)
-        second = _poll_step(console, "2. Second poll: nothing changed", config, server)
+        console.rule("opco-watch — démonstration hors ligne")
+        console.print(
+            text(
+                f"Pages des sources (copies enregistrées) servies sur {server.base_url}"
+                f"{NBSP}; données dans {config.data_dir}\n"
+            ),
+            soft_wrap=True,
+        )
+        first = _poll_step(
+            console, f"1. Première interrogation{NBSP}: tout est nouveau", config, server
+        )
+        second = _poll_step(
+            console, f"2. Deuxième interrogation{NBSP}: rien n'a changé", config, server
+        )
         _show_calls(console, config, day)
         _explain_second_poll(console, second)
         best = _show_verdicts(console, config, day)
@@ -54,8 +66,8 @@ def run_demo(console: Console, directory: Path | None = None, *, today: date | N
         _next_steps(console, config_file, best, week)
         shortfall = _shortfall(first, second)
         if shortfall is not None:
-            words = f" the demo did not go as expected: {shortfall}"
-            err.print(line(("error:", "bold red"), words), soft_wrap=True)
+            words = f" la démonstration ne s'est pas déroulée comme prévu{NBSP}: {shortfall}"
+            err.print(line((f"erreur{NBSP}:", "bold red"), words), soft_wrap=True)
             return 1
         return 0
 
@@ -75,7 +87,7 @@ def _poll_step(
 
 
 def _show_calls(console: Console, config: Config, day: date) -> None:
-    console.rule("3. What was stored, one line per call (`opco-watch list`)", align="left")
+    console.rule("3. Ce qui a été enregistré, un appel par ligne (`opco-watch list`)", align="left")
     router = Router(settings_of(config))
     with Store.open(config.database) as store:
         rows = list_calls(store, CallFilter(), now=datetime.now(UTC), router=router, limit=20)
@@ -84,7 +96,7 @@ def _show_calls(console: Console, config: Config, day: date) -> None:
 
 def _show_verdicts(console: Console, config: Config, day: date) -> tuple[Match, Tender] | None:
     """The verdict on each call, for the example profile of init; returns the best one."""
-    console.rule("4. Which calls fit the organisation (`opco-watch show N`)", align="left")
+    console.rule("4. Les appels qui conviennent à l'organisme (`opco-watch show N`)", align="left")
     with Store.open(config.database) as store:
         every = list_calls(
             store,
@@ -110,18 +122,21 @@ def _draft_step(
     from watcher.activity import cli_actor
     from watcher.call_draft import write_call_draft
 
-    console.rule("5. A response draft for the best call (`opco-watch draft N`)", align="left")
+    console.rule("5. Un projet de réponse au meilleur appel (`opco-watch draft N`)", align="left")
     if best is None:
-        console.print("No call open to an answer: nothing to draft.")
+        console.print(f"Aucun appel ouvert à une réponse{NBSP}: rien à rédiger.")
         return
     match, tender = best
     with Store.open(config.database) as store:  # recorded: the console offers its files
         result = write_call_draft(
             config, store, tender, today=day, match=match, actor=cli_actor(), overwrite=True
         )
-    best_words = f"Best call: n° {tender.id} « {tender.title} » (score {match.score})"
+    best_words = (
+        f"Meilleur appel{NBSP}: {number_sign(tender.id)} «{NBSP}{tender.title}{NBSP}» "
+        f"(score {match.score})"
+    )
     console.print(text(best_words, one_line=True), soft_wrap=True)
-    console.print(text(f"Draft folder: {result.folder}"), soft_wrap=True)
+    console.print(text(f"Dossier du projet{NBSP}: {result.folder}"), soft_wrap=True)
     for path in result.files:
         console.print(text(f"  {path.name}"))
     for warning in result.warnings:
@@ -133,32 +148,41 @@ def _show_mail(console: Console, config: Config, best: tuple[Match, Tender] | No
     digest's week (the current one: the demo's calls are all first seen today)."""
     from watcher.notify.demo import demo_mail_step
 
-    console.rule("6. Alert emails and the weekly digest", align="left")
+    console.rule("6. Les e-mails d'alerte et la synthèse hebdomadaire", align="left")
     with Store.open(config.database) as store:
         step = demo_mail_step(config, store, now=datetime.now(PARIS))
     for m in step.sent:
-        console.print(text(f"  {m.recipient:<40} {m.subject}  ({m.calls} appel(s))"))
+        console.print(text(f"  {m.recipient:<40} {m.subject}  ({plural(m.calls, 'appel')})"))
+    written = "écrit" if len(step.sent) < 2 else "écrits"
     console.print(
         text(
-            f"\n{len(step.sent)} email(s) written to {step.outbox_dir}/ (one .eml file each, "
-            "named after its Message-ID; open them with any mail client)\n"
-            f"Digest of {step.week} ({step.to_answer} call(s) to answer, {step.set_aside} set "
-            f"aside) written to {step.digest}"
-        )
+            f"\n{plural(len(step.sent), 'e-mail')} {written} dans {step.outbox_dir}/ (un fichier "
+            f".eml chacun, nommé d'après son Message-ID{NBSP}; ouvrez-les avec n'importe quel "
+            "logiciel de messagerie)\n"
+            f"Synthèse de la {step.week_words} ({plural(step.to_answer, 'appel')} à traiter, "
+            f"{plural(step.set_aside, 'écarté')}) écrite dans {step.digest}"
+        ),
+        soft_wrap=True,
     )
     if best is not None:
-        number = best[1].id
-        console.print(f"The best call is « n° {number} » in its alert email and in the digest.")
+        number = number_sign(best[1].id)
+        console.print(
+            f"Le meilleur appel est «{NBSP}{number}{NBSP}» dans son e-mail d'alerte et dans "
+            "la synthèse."
+        )
     return step.week
 
 
 def _explain_second_poll(console: Console, second: list[SourceReport]) -> None:
     pages = sum(r.pages for r in second)
     unchanged = sum(r.not_modified for r in second)
+    details, new = sum(r.details for r in second), sum(r.new for r in second)
     console.print(
-        f"Second poll: {pages} listing request(s), {unchanged} answered 304 Not Modified, "
-        f"{sum(r.details for r in second)} detail page(s) fetched, "
-        f"{sum(r.new for r in second)} new."
+        f"Deuxième interrogation{NBSP}: {plural(pages, 'page')} de liste "
+        f"{noun(pages, 'demandée')}, dont {unchanged} {noun(unchanged, 'inchangée')} (réponse "
+        f"304 Not Modified){NBSP}; {plural(details, 'page')} de détail "
+        f"{noun(details, 'téléchargée')}{NBSP}; {plural(new, 'nouvel avis', 'nouveaux avis')}.",
+        soft_wrap=True,
     )
 
 
@@ -169,7 +193,7 @@ def _next_steps(
     number = best[1].id if best is not None else 1
     digest = config_file.parent / "digest.html"
     lines = [
-        f"serve      # the console, in a browser: its page /appels/{number}",
+        f"serve      # la console, dans un navigateur{NBSP}: sa page /appels/{number}",
         "list --open",
         "list --relevant --json",
         f"show {number}",
@@ -181,7 +205,9 @@ def _next_steps(
         "calendar",
     ]
     console.print(
-        text("\nTry next:\n" + "".join(f"  {command} {words}\n" for words in lines)),
+        text(
+            f"\nÀ essayer ensuite{NBSP}:\n" + "".join(f"  {command} {words}\n" for words in lines)
+        ),
         soft_wrap=True,
     )
 
@@ -190,12 +216,15 @@ def _shortfall(first: list[SourceReport], second: list[SourceReport]) -> str | N
     """What went otherwise than the demo says (one line), or None."""
     failed = [r for r in first + second if not r.ok]
     if failed:
-        return "; ".join(f"source {r.source} failed: {r.error}" for r in failed[:3])
+        return f"{NBSP}; ".join(
+            f"la source {source_label(r.source)} est en échec{NBSP}: {r.error}" for r in failed[:3]
+        )
     if sum(r.new for r in first) == 0:
-        return "the first poll stored no new call"
+        return "la première interrogation n'a enregistré aucun nouvel appel"
     again = sum(r.new + r.changed for r in second)
     if again:
-        return f"the second poll found {again} new or changed notice(s) instead of none"
+        changed = plural(again, "avis nouveau ou modifié", "avis nouveaux ou modifiés")
+        return f"la deuxième interrogation a trouvé {changed} au lieu d'aucun"
     return None
 
 
@@ -216,14 +245,15 @@ def _workdir(console: Console, directory: Path | None) -> Iterator[Path]:
     if any(directory.iterdir()):
         if not _holds_a_demo(directory):
             raise ConfigError(
-                f"--dir: {directory} is not empty and holds no earlier demo: "
-                "choose a new or empty folder"
+                f"--dir{NBSP}: {directory} n'est pas vide et ne contient pas de démonstration "
+                f"antérieure{NBSP}: choisissez un dossier nouveau ou vide"
             )
         _remove_demo(directory)
         console.print(
             text(
-                f"{directory} held an earlier demo: rebuilt from scratch (its database, "
-                "emails, digest, documents and drafts replaced)\n"
+                f"{directory} contenait une démonstration antérieure{NBSP}: reconstruite à "
+                "neuf (base de données, e-mails, synthèse, documents et projets de réponse "
+                "remplacés)\n"
             ),
             soft_wrap=True,
         )

@@ -10,6 +10,7 @@ import click
 
 from watcher.cli.common import EXIT_PARTIAL, err, friendly, load, out, the_call
 from watcher.cli.safe import clean, text
+from watcher.fr import NBSP, number_sign, plural
 from watcher.store import Store
 
 if TYPE_CHECKING:  # the classifier loads in the commands that classify (not in feedback)
@@ -103,5 +104,8 @@ def feedback_command(ctx: click.Context, ident: str, judgement: str, note: str) 
             tender.main.key, judgement == "relevant", at=datetime.now(UTC), note=note
         )
         count = len(store.feedback())
-    words = f"Recorded: call n° {tender.id} « {tender.title[:80]} » {judgement}."
-    out.print(text(f"{words} {count} judgement(s) so far."))
+    verdict = "pertinent" if judgement == "relevant" else "non pertinent"
+    call = f"{number_sign(tender.id)} «{NBSP}{tender.title[:80]}{NBSP}»"
+    words = f"Enregistré{NBSP}: l'appel {call} est jugé {verdict}."
+    total = f"{plural(count, 'jugement')} en tout."
+    out.print(text(f"{words} {total}"), soft_wrap=True)

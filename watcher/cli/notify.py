@@ -25,6 +25,7 @@ from watcher.cli.safe import line, text
 from watcher.config import Config
 from watcher.config_types import EmailStr
 from watcher.errors import ConfigError
+from watcher.fr import NBSP, noun, number_sign, plural
 from watcher.models import PARIS
 from watcher.notify import queue
 from watcher.notify.context import STATUS_LABELS
@@ -47,18 +48,21 @@ def _send(store: Store, settings: NotifySettings) -> DrainReport:
 
     report = drain(store, settings)
     left = queue.counts(store, utcnow())
-    where = f" to {settings.outbox_dir}" if not settings.mail.smtp_host else ""
-    words = f"{report.sent} email(s) sent{where}"
+    where = f" dans {settings.outbox_dir}" if not settings.mail.smtp_host else ""
+    sent = "écrit" if not settings.mail.smtp_host else "envoyé"
+    words = f"{plural(report.sent, 'e-mail')} {noun(report.sent, sent)}{where}"
     if left.pending:
-        when = left.next_attempt.astimezone(PARIS).strftime("%H:%M") if left.next_attempt else "?"
-        words += f"; {left.pending} waiting for a retry (next at {when})"
+        when = left.next_attempt.astimezone(PARIS).strftime("%Hh%M") if left.next_attempt else "?"
+        words += f"{NBSP}; {left.pending} en attente d'un nouvel essai (le prochain à {when})"
     if left.failed:
-        words += f"; {left.failed} refused for good (see `opco-watch send --failed`)"
+        refused = noun(left.failed, "refusé")
+        words += f"{NBSP}; {left.failed} {refused} définitivement (voir `opco-watch send --failed`)"
     if report.presumed:
-        words += f"; {report.presumed} interrupted twice in sending, presumed delivered"
-    out.print(words + ".")
+        cut = noun(report.presumed, "interrompu")
+        words += f"{NBSP}; {report.presumed} {cut} deux fois à l'envoi, présumé(s) remis"
+    out.print(text(words + "."), soft_wrap=True)
     if report.stopped:
-        out.print(line(("Mail server unavailable:", "yellow"), " ", report.stopped))
+        out.print(line((f"Serveur d'e-mail indisponible{NBSP}:", "yellow"), " ", report.stopped))
     return report
 
 
@@ -77,7 +81,8 @@ def send_command(ctx: click.Context, show_failed: bool, retry_failed: bool) -> N
                 out.print(text(f"{m.recipient} — {m.subject}\n  {m.last_error}"))
             return
         if retry_failed:
-            out.print(f"{queue.retry_failed(store, utcnow())} email(s) queued again.")
+            again = queue.retry_failed(store, utcnow())
+            out.print(f"{plural(again, 'e-mail')} de nouveau en file d'attente.")
         report = _send(store, settings)
     if not report.ok:
         sys.exit(EXIT_PARTIAL)
@@ -87,7 +92,9 @@ def _address(value: str) -> str:
     try:
         return str(TypeAdapter(EmailStr).validate_python(value))
     except ValidationError:
-        raise ConfigError(f"--to: '{value}' is not an email address") from None
+        raise ConfigError(
+            f"--to{NBSP}: «{NBSP}{value}{NBSP}» n'est pas une adresse e-mail"
+        ) from None
 
 
 @click.command("digest")
@@ -117,13 +124,16 @@ def digest_command(ctx: click.Context, week: str | None, to: str | None, html: P
                 data = write_html(store, settings, chosen, now, html)
             out.print(
                 text(
-                    f"Digest {chosen.label} written to {html} ({len(data.calls)} call(s) to "
-                    f"answer, {len(data.set_aside)} set aside)."
-                )
+                    f"Synthèse de la {chosen.words} écrite dans {html} "
+                    f"({plural(len(data.calls), 'appel')} à traiter, "
+                    f"{plural(len(data.set_aside), 'écarté')})."
+                ),
+                soft_wrap=True,
             )
         if address or not html:
             queued = enqueue_digest(store, settings, chosen, now, to=address)
-            out.print(f"Digest {chosen.label}: {queued} email(s) queued.")
+            queued_words = f"{plural(queued, 'e-mail')} en file d'attente"
+            out.print(text(f"Synthèse de la {chosen.words}{NBSP}: {queued_words}."))
             if not _send(store, settings).ok:
                 sys.exit(EXIT_PARTIAL)
 
@@ -145,7 +155,8 @@ def status_command(ctx: click.Context, ident: str, value: str | None) -> None:
 
             set_status(store, tender.id, value, at=utcnow())
     shown = value or tender.status
-    out.print(text(f"Call n° {tender.id} « {tender.title} »: {shown} ({STATUS_LABELS[shown]})"))
+    call = f"Appel {number_sign(tender.id)} «{NBSP}{tender.title}{NBSP}»"
+    out.print(text(f"{call}{NBSP}: {shown} ({STATUS_LABELS[shown]})"), soft_wrap=True)
 
 
 @click.command("calendar")
@@ -171,7 +182,7 @@ def calendar_command(ctx: click.Context, output: str | None, everything: bool) -
         with writing(target or settings.data_dir, "--output"):
             target = write_calendar(store, settings, now, target, everything=everything)
     uri = target.resolve().as_uri()
-    out.print(text(f"Deadlines written to {target} (file:// URL: {uri})."))
+    out.print(text(f"Dates limites écrites dans {target} (adresse file://{NBSP}: {uri})."))
 
 
 @click.command("reminders")
@@ -186,7 +197,8 @@ def reminders_command(ctx: click.Context, today: datetime | None) -> None:
     settings = settings_of(cfg)
     now = today.replace(hour=7, tzinfo=PARIS) if today else utcnow()
     with Store.open(cfg.database) as store:
-        out.print(f"{enqueue_reminders(store, settings, now)} reminder(s) queued.")
+        queued = enqueue_reminders(store, settings, now)
+        out.print(f"{plural(queued, 'rappel')} en file d'attente.")
         if not _send(store, settings).ok:
             sys.exit(EXIT_PARTIAL)
 

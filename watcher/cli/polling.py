@@ -18,6 +18,7 @@ from watcher.cli.common import (
     output_folder,
 )
 from watcher.cli.safe import clean, dumps
+from watcher.fr import noun, plural
 
 
 @click.command("poll")
@@ -101,7 +102,8 @@ def sources_snapshot(
     saved = snapshot(cfg, name, folder, details=details, mirror=mirror)
     for item in saved:
         click.echo(clean(f"{item.status}  {item.file}  <- {item.url}"))
-    click.echo(f"{len(saved)} page(s) saved with manifest.json and PROVENANCE.md")
+    pages = plural(len(saved), "page")
+    click.echo(f"{pages} {noun(len(saved), 'enregistrée')} avec manifest.json et PROVENANCE.md")
 
 
 # -------------------------------------------------------------------------------------- demo

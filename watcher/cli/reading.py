@@ -14,6 +14,7 @@ from watcher.cli import call_views
 from watcher.cli.common import check_source_names, friendly, load, out, the_call
 from watcher.cli.safe import dumps, dumps_array
 from watcher.errors import ConfigError
+from watcher.fr import NBSP
 from watcher.models import PARIS
 from watcher.notify.routing import Router
 from watcher.notify.settings import settings_of
@@ -68,7 +69,10 @@ def list_command(
     if found:
         call_views.print_calls(out, found, now.astimezone(PARIS).date())
     else:
-        out.print("No call matches. Run `opco-watch poll` first, or widen the filters.")
+        out.print(
+            f"Aucun appel ne correspond{NBSP}: lancez d'abord `opco-watch poll`, ou élargissez "
+            "les filtres."
+        )
 
 
 def write_json(items: Iterator[dict[str, Any]]) -> None:
@@ -108,7 +112,8 @@ def searched_text(value: str | None) -> str | None:
     punctuation): it would match every call, which nobody asking for a text means."""
     if value is not None and not any(ch.isalnum() for ch in value):
         raise click.BadParameter(
-            f"{value!r} holds no letter nor digit: give a word to look for, e.g. --text anglais"
+            f"«{NBSP}{value}{NBSP}» ne contient ni lettre ni chiffre{NBSP}: donnez un mot à "
+            "chercher, par exemple --text anglais"
         )
     return value
 
@@ -123,6 +128,7 @@ def parse_since(value: str | None) -> datetime | None:
         day = datetime.fromisoformat(value)
     except (ValueError, OverflowError):
         raise ConfigError(
-            f"--since: '{value}' is not a date (2026-03-01) nor a span (7d, 24h)"
+            f"--since{NBSP}: «{NBSP}{value}{NBSP}» n'est ni une date (2026-03-01) ni une "
+            "durée (7d, 24h)"
         ) from None
     return day if day.tzinfo else day.replace(tzinfo=UTC)

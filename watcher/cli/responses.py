@@ -26,7 +26,7 @@ from watcher.cli.common import (
     the_call,
 )
 from watcher.cli.safe import dumps, line, text
-from watcher.fr import long_datetime
+from watcher.fr import NBSP, long_datetime, number_sign
 from watcher.models import PARIS, Match, Tender
 from watcher.store import Store
 
@@ -61,7 +61,7 @@ def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> No
         click.echo(dumps(rows))
         return
     if not vault.configured:
-        out.print("No document declared yet: add [[documents.items]] to the configuration.")
+        out.print(f"Aucun document déclaré{NBSP}: ajoutez [[documents.items]] à la configuration.")
     table = Table(*(header for _, header in DOCUMENT_COLUMNS))
     for row in rows:
         cells = (row["status_label" if k == "status" else k] for k, _ in DOCUMENT_COLUMNS)
@@ -139,15 +139,16 @@ def draft_command(
             err.print(line(("!", "yellow"), f" Appel n° {tender.id} : ", reason))
         if refusals and not force:
             fail(
-                f"call n° {tender.id} is closed or blocked: no draft written "
-                "(use --force to draft it anyway)",
+                f"l'appel {number_sign(tender.id)} est clos ou bloqué{NBSP}: aucun projet "
+                "écrit (--force pour le rédiger quand même)",
                 EXIT_CONFIG,
             )
         if out_dir is not None:
             result = _draft_elsewhere(cfg, tender, verdict, out_dir, lot, overwrite, today)
         else:
             result = _draft_in_its_folder(cfg, store, tender, verdict, lot, overwrite, today)
-    out.print(text(f"Draft of call n° {tender.id} written to {result.folder}"))
+    drafted = f"Projet de réponse à l'appel {number_sign(tender.id)} écrit dans {result.folder}"
+    out.print(text(drafted), soft_wrap=True)
     for path in result.files:
         out.print(text(f"  {path.name}"))
     for warning in result.warnings:
@@ -170,8 +171,8 @@ def _draft_in_its_folder(
     existing = existing_draft(cfg, tender)
     if existing is not None and not overwrite:
         fail(
-            f"call n° {tender.id} already has a draft in {existing}: "
-            f"`opco-watch draft {tender.id} --overwrite` rewrites it",
+            f"l'appel {number_sign(tender.id)} a déjà un projet de réponse dans {existing}"
+            f"{NBSP}: `opco-watch draft {tender.id} --overwrite` le réécrit",
             EXIT_ERROR,
         )
     return write_call_draft(

@@ -33,6 +33,8 @@ _SEQUENCES = re.compile(
 #: what is left: C0 controls (tab and newline aside), DEL, C1 controls, and the invisible
 #: bidirectional overrides that make a terminal show text in another order than it reads
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: what ``one_line`` folds into one space (line breaks, runs of spaces), never a no-break space
+_LINE_SPACE = re.compile("[ \n\r\f\v\u2028\u2029\x85]+")
 #: characters json.dumps leaves raw that a terminal may act on
 _JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
@@ -41,7 +43,8 @@ def clean(value: object, *, one_line: bool = False) -> str:
     """``value`` as text without escape sequences or control characters (tabs become spaces;
     with ``one_line``, line breaks too)."""
     text = _CONTROLS.sub("", _SEQUENCES.sub("", str(value))).replace("\t", " ")
-    return " ".join(text.split()) if one_line else text
+    # ASCII whitespace only: the no-break spaces of French typography (« n° 12 ») stay
+    return _LINE_SPACE.sub(" ", text).strip(" ") if one_line else text
 
 
 def text(value: object, style: str = "", *, one_line: bool = False) -> Text:

@@ -13,6 +13,8 @@ from rich.text import Text
 
 from watcher.cli.safe import clean, text
 from watcher.config import Config
+from watcher.failure_words import in_french
+from watcher.fr import NBSP, noun, plural, poll_event
 from watcher.models import PARIS, Match, Tender
 from watcher.store import SourceState
 
@@ -53,15 +55,20 @@ class PollProgress:
     def update(self, source: str, event: str) -> None:
         if source not in self.tasks:
             self.tasks[source] = self.progress.add_task(clean(source), total=None)
-        self.progress.update(self.tasks[source], description=clean(f"{source}: {event}"))
+        words = f"{source}{NBSP}: {poll_event(event)}"
+        self.progress.update(self.tasks[source], description=clean(words))
+
+
+#: a poll's columns, French; the first two are words, the others figures
+REPORT_COLUMNS = ("source", "résultat", "pages", "304", "avis", "nouveaux", "modifiés", "durée")
 
 
 def reports_table(reports: list[SourceReport]) -> Table:
-    table = Table(title="Poll", title_justify="left")
-    for column in ("source", "result", "pages", "304", "items", "new", "changed", "time"):
-        table.add_column(column, justify="right" if column not in ("source", "result") else "left")
+    table = Table(title="Interrogation", title_justify="left")
+    for column in REPORT_COLUMNS:
+        table.add_column(column, justify="left" if column in REPORT_COLUMNS[:2] else "right")
     for r in reports:
-        result = Text("ok", style="green") if r.ok else text(r.error, "red")
+        result = Text("OK", style="green") if r.ok else text(in_french(r.error), "red")
         table.add_row(
             text(r.source),
             result,
@@ -70,7 +77,7 @@ def reports_table(reports: list[SourceReport]) -> Table:
             str(r.items),
             str(r.new),
             str(r.changed),
-            f"{r.seconds:.1f} s",
+            seconds(r.seconds),
         )
     return table
 
@@ -84,21 +91,24 @@ def report_json(report: SourceReport) -> dict[str, Any]:
 
 def verdicts_table(verdicts: list[tuple[Match, Tender]]) -> Table:
     """The verdict on each call, with its number (the demo's step 4)."""
+    from watcher.notify.opco import buyer_shown
+
     table = Table(show_lines=True)
     table.add_column("n°", justify="right", no_wrap=True)
-    for column in ("score", "verdict", "call", "why", "blockers"):
+    for column in ("score", "verdict", "appel", "pourquoi", "points bloquants"):
         table.add_column(
             column, overflow="fold", ratio=None if column in ("score", "verdict") else 1
         )
     for match, tender in verdicts:
+        # the words of `list`: « go », « bloqué » (relevant, not go), « non »
         verdict = (
             Text("go", "green")
             if match.go
-            else Text("relevant", "yellow")
+            else Text("bloqué", "yellow")
             if match.relevant
-            else Text("no", "dim")
+            else Text("non", "dim")
         )
-        call = text(f"{tender.buyer} — {tender.title[:90]}")
+        call = text(f"{buyer_shown(tender.buyer)} — {tender.title[:90]}")
         reasons, blockers = text("\n".join(match.reasons[:4])), text("\n".join(match.blockers))
         table.add_row(str(tender.id), str(match.score), verdict, call, reasons, blockers)
     return table
@@ -136,18 +146,18 @@ def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str
 
 def sources_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Sources", title_justify="left")
-    for column in ("source", "enabled", "last success", "items", "failures", "fallback"):
+    for column in ("source", "active", "dernier succès", "avis", "échecs", "secours"):
         table.add_column(column)
-    table.add_column("last error", overflow="fold", ratio=1)
+    table.add_column("dernière erreur", overflow="fold", ratio=1)
     for r in rows:
         success = r["last_success"]
         table.add_row(
             text(r["source"]),
-            "yes" if r["enabled"] else "no",
-            short_datetime(datetime.fromisoformat(success)) if success else "never",
+            "oui" if r["enabled"] else "non",
+            short_datetime(datetime.fromisoformat(success)) if success else "jamais",
             str(r["items_last"]),
             _failures(r["consecutive_failures"]),
-            Text("on fallback", "yellow") if r["on_fallback"] else "",
+            Text("extracteur de secours", "yellow") if r["on_fallback"] else "",
             text("\n".join(_health_notes(r))),  # web text: cleaned, never markup
         )
     return table
@@ -155,17 +165,20 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
 
 def _health_notes(row: dict[str, Any]) -> list[str]:
     """The last error, a Retry-After pause, detail pages that keep failing, records skipped."""
-    notes = [row["last_error"]] if row["last_error"] else []
+    notes = [in_french(row["last_error"])] if row["last_error"] else []
     if row["skipped_last"]:  # each with its reason in the log
-        notes.append(f"{row['skipped_last']} record(s) skipped as unreadable in the last poll")
+        skipped = plural(row["skipped_last"], "avis illisible", "avis illisibles")
+        notes.append(f"{skipped} {noun(row['skipped_last'], 'ignoré')} à la dernière interrogation")
     until = row["deferred_until"]
     if until and datetime.fromisoformat(until) > datetime.now(UTC):
         when = short_datetime(datetime.fromisoformat(until))
-        notes.append(f"paused until {when}: the site asked (Retry-After)")
+        notes.append(f"en pause jusqu'au {when}{NBSP}: à la demande du site (Retry-After)")
     if row["last_detail_error"]:
         count, polls = row["detail_failures"], row["detail_failure_polls"]
+        pages = plural(count, "page", "pages")
         notes.append(
-            f"{count} detail page(s) failing, {polls} polls in a row: {row['last_detail_error']}"
+            f"{pages} de détail en échec, {plural(polls, 'interrogation')} de suite{NBSP}: "
+            f"{in_french(row['last_detail_error'])}"
         )
     return notes
 
@@ -176,6 +189,11 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _failures(count: int) -> Text:
     return Text(str(count), style="red" if count else "green")
+
+
+def seconds(value: float) -> str:
+    """'1,3 s': a duration as French writes it (decimal comma)."""
+    return f"{value:.1f}".replace(".", ",") + f"{NBSP}s"
 
 
 def short_datetime(moment: datetime) -> str:

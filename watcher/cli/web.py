@@ -15,6 +15,7 @@ from watcher.cli.common import EXIT_NOT_FOUND, err, fail, friendly, load, out
 from watcher.cli.safe import line
 from watcher.config import Config, config_path
 from watcher.errors import ConfigError
+from watcher.fr import NBSP, long_date
 from watcher.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,10 @@ def check_bind(config: Config, store: Store) -> None:
     if config.web.loopback or accounts.count_users(store, "admin"):
         return
     raise ConfigError(
-        f"the console would listen on {config.web.host} with no admin account",
+        f"la console écouterait sur {config.web.host} sans compte administrateur",
         key="web.host",
-        hint="create one first: opco-watch users add EMAIL --role admin "
-        "(or keep web.host = 127.0.0.1)",
+        hint=f"créez-en un d'abord{NBSP}: opco-watch users add EMAIL --role admin "
+        "(ou gardez web.host = 127.0.0.1)",
     )
 
 
@@ -59,7 +60,7 @@ def serve_console(
         )
         worker.start()
     server.on_started = lambda: out.print(
-        f"Console: {web.base_url}/ (Ctrl-C to stop)", highlight=False
+        f"Console{NBSP}: {web.base_url}/ (Ctrl-C pour l'arrêter)", highlight=False
     )
     # uvicorn stops gracefully on SIGINT / SIGTERM, then raises the signal again for the
     # handler it found: a quiet one for SIGTERM, KeyboardInterrupt (caught) for Ctrl-C
@@ -110,9 +111,11 @@ def _say_if_demo(store: Store, mirror: str | None) -> None:
     day = demo_day(store) if mirror is None else None
     if day is not None:
         out.print(
-            f"Demo data: polls read the demo's snapshots (dated {day.isoformat()}) on "
-            "127.0.0.1, never the real sites.",
+            f"Données de démonstration{NBSP}: les interrogations lisent les pages enregistrées "
+            f"de la démonstration (datées du {long_date(day)}) sur 127.0.0.1, jamais les vrais "
+            "sites.",
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -120,10 +123,10 @@ def _say_links_follow(served: Config) -> None:
     """--host / --port move the console off the configured address: the links follow it."""
     err.print(
         line(
-            ("note:", "cyan"),
-            f" the links of the emails made from now on, and of `users add` / `users link`, "
-            f"lead to this console ({served.web.base_url}/), the address it records in the "
-            "database; set web.public_url to give another",
+            (f"note{NBSP}:", "cyan"),
+            " les liens des e-mails faits à partir de maintenant, et ceux de `users add` / "
+            f"`users link`, mènent à cette console ({served.web.base_url}/), l'adresse qu'elle "
+            f"enregistre dans la base{NBSP}; réglez web.public_url pour en donner une autre",
         ),
         soft_wrap=True,
     )
@@ -156,14 +159,21 @@ def users_add(ctx: click.Context, email: str, role: str, prompt: bool) -> None:
     with Store.open(cfg.database) as store:
         user = accounts.add_user(store, email, role)
         if prompt:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            password = click.prompt(
+                "Mot de passe",
+                hide_input=True,
+                confirmation_prompt="Le mot de passe, à nouveau",
+            )
             accounts.set_password(store, user.id, password)
-            out.print(f"Account {user.email} ({role}) created with its password.", highlight=False)
+            created = f"Compte {user.email} ({role}) créé avec son mot de passe."
+            out.print(created, highlight=False)
             return
         link = _password_link(cfg, store, user.email)
-    out.print(f"Account {user.email} ({role}) created.", highlight=False)
+    out.print(f"Compte {user.email} ({role}) créé.", highlight=False)
     out.print(
-        f"Send this one-time link to set the password (valid 3 days):\n{link}", highlight=False
+        "Envoyez ce lien, à usage unique, pour choisir le mot de passe (valable 3 jours)"
+        f"{NBSP}:\n{link}",
+        highlight=False,
     )
 
 
@@ -188,7 +198,7 @@ def users_link(ctx: click.Context, email: str) -> None:
     cfg = load(ctx)
     with Store.open(cfg.database) as store:
         if accounts.find_user(store, email) is None:
-            fail(f"no account for {email} (see `opco-watch users list`)", EXIT_NOT_FOUND)
+            fail(f"aucun compte pour {email} (voir `opco-watch users list`)", EXIT_NOT_FOUND)
         out.print(_password_link(cfg, store, email), highlight=False)
 
 
@@ -203,9 +213,9 @@ def users_list(ctx: click.Context) -> None:
     with Store.open(cfg.database) as store:
         found = accounts.list_users(store)
     if not found:
-        out.print("No account yet: the console runs open on 127.0.0.1 only.")
+        out.print(f"Aucun compte{NBSP}: la console est ouverte, sur 127.0.0.1 seulement.")
     for user in found:
-        state = "password set" if user.has_password else "waiting for its password"
+        state = "mot de passe choisi" if user.has_password else "en attente de son mot de passe"
         out.print(f"{user.email}  {user.role}  ({state})", highlight=False)
 
 
@@ -220,7 +230,7 @@ def users_remove(ctx: click.Context, email: str) -> None:
     cfg = load(ctx)
     with Store.open(cfg.database) as store:
         accounts.remove_user(store, email)
-    out.print(f"Account {email} removed.", highlight=False)
+    out.print(f"Compte {email} supprimé.", highlight=False)
 
 
 COMMANDS = (serve_command, users_group)
@@ -244,9 +254,9 @@ def serve_demo(config_file: Path) -> int:
     port = config.web.port if _free(config.web.host, config.web.port) else 0
     if port == 0:
         port = _any_port(config.web.host)
-        out.print(f"Port {config.web.port} is taken: using {port}.", highlight=False)
+        out.print(f"Le port {config.web.port} est pris{NBSP}: port {port}.", highlight=False)
     config = _with_bind(config, None, port)
-    out.rule("7. The console on the demo's data")
+    out.rule("7. La console, sur les données de la démonstration")
     return serve_console(config, config_file=config_file)
 
 

@@ -15,7 +15,7 @@ from scrapers.registry import source_label
 from watcher import deadlines, fr, nuts
 from watcher.links import LinkSettings, page_url
 from watcher.models import PARIS, Lot, Match, Notice, Tender
-from watcher.notify.opco import canonical_opco
+from watcher.notify.opco import buyer_detail, canonical_opco
 
 STATUS_LABELS = {
     "new": "nouveau",
@@ -40,6 +40,7 @@ def tender_context(
         "title": tender.title,
         "buyer": tender.buyer or "acheteur non précisé",
         "opco": canonical_opco(tender.buyer) or "",
+        "buyer_detail": buyer_detail(tender.buyer),  # "" when it only spells the OPCO
         **deadline_context(deadlines.of(tender), main.deadline_text, today),
         "lots": lot_labels(tender.notices),
         "places": unique_places(tender.notices),

@@ -35,7 +35,8 @@ class MailStep:
     sent: list[QueuedMessage]
     outbox_dir: Path
     digest: Path
-    week: str
+    week: str  # its ISO label, for `digest --week`
+    week_words: str  # « semaine 49, du lundi 30 novembre au dimanche 6 décembre 2026 »
     to_answer: int
     set_aside: int
 
@@ -51,7 +52,13 @@ def demo_mail_step(config: Any, store: Store, *, now: datetime) -> MailStep:
     week = Week.of(now.astimezone(PARIS).date())
     data = write_html(store, settings, week, now, digest)
     return MailStep(
-        sent, settings.outbox_dir, digest, week.label, len(data.calls), len(data.set_aside)
+        sent,
+        settings.outbox_dir,
+        digest,
+        week.label,
+        week.words,
+        len(data.calls),
+        len(data.set_aside),
     )
 
 

@@ -41,7 +41,8 @@ class Route(_Section):
     recipient: EmailStr = Field(description="Who receives the calls this rule selects.")
     opcos: list[str] = Field(
         default_factory=empty_list,
-        description='OPCOs whose calls are selected (e.g. "AKTO", "OPCO ATLAS"); empty = any.',
+        description='OPCOs whose calls are selected (e.g. "AKTO", "Atlas"; another spelling, '
+        'such as "OPCO ATLAS", names the same OPCO); empty = any.',
     )
     buyers: list[str] = Field(
         default_factory=empty_list,

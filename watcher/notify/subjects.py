@@ -1,4 +1,4 @@
-"""Subjects, in French: "[opco-watch] 3 nouveaux appels d'offres — AKTO, OPCO ATLAS".
+"""Subjects, in French: "[opco-watch] 3 nouveaux appels d'offres — AKTO, Atlas".
 
 Subjects are headers: text from the web is flattened to one short line (no CR/LF can reach
 a header) before it is used.
@@ -24,7 +24,7 @@ def one_line(text: str, limit: int = 120) -> str:
 
 
 def buyers_label(calls: list[dict[str, Any]]) -> str:
-    """'AKTO, OPCO ATLAS' — OPCO names or buyers, at most three, then 'et N autres'."""
+    """'AKTO, Atlas' — OPCO names or buyers, at most three, then 'et N autres'."""
     names = list(dict.fromkeys(one_line(c["opco"] or c["buyer"], NAME_CHARS) for c in calls))
     shown = ", ".join(names[:MAX_NAMES])
     extra = len(names) - MAX_NAMES

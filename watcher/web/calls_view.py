@@ -20,7 +20,7 @@ from watcher.notify.context import (
     lot_label,
     unique_places,
 )
-from watcher.notify.opco import canonical_opco
+from watcher.notify.opco import buyer_detail, canonical_opco
 from watcher.store import Store
 from watcher.store import notices as notice_sql
 from watcher.store.schema import activity as activity_table
@@ -101,6 +101,7 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "title": tender.title,
         "buyer": tender.buyer or "acheteur non précisé",
         "opco": canonical_opco(tender.buyer) or "",
+        "buyer_detail": buyer_detail(tender.buyer),  # "" when it only spells the OPCO
         "status": tender.status,
         "status_label": STATUS_LABELS.get(tender.status, tender.status),
         "closed": tender.closed,

@@ -19,7 +19,7 @@ from watcher.classify.geo import REGIONS
 from watcher.fr import NBSP
 from watcher.models import PARIS
 from watcher.notify.context import STATUS_LABELS
-from watcher.notify.opco import opco_names
+from watcher.notify.opco import canonical_opco, opco_names
 from watcher.web.console import console_of, handler, redirect
 from watcher.web.index import CallRow
 from watcher.web.render import environment, page
@@ -54,7 +54,7 @@ class Filters:
         return cls(
             pertinent=q.get("pertinents") == "1",
             mine=q.get("miens") == "1",
-            opco=q.get("opco", ""),
+            opco=_opco(q.get("opco", "")),
             domain=q.get("domaine", ""),
             region=q.get("region", ""),
             deadline=q.get("echeance", "") if q.get("echeance", "") in DEADLINES else "",
@@ -224,3 +224,9 @@ ROUTES = [
     Route("/", home),
     Route("/appels", pipeline),
 ]
+
+
+def _opco(value: str) -> str:
+    """The OPCO filter under its one name: a link saved with an older spelling
+    (« OPCO ATLAS ») still filters on Atlas."""
+    return canonical_opco(value) or value if value else ""

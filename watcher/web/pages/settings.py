@@ -12,10 +12,10 @@ from starlette.routing import Route
 
 from scrapers.registry import source_label
 from watcher import accounts
+from watcher.check_words import Finding, finding
 from watcher.config import config_path
 from watcher.config_check import check_config
 from watcher.notify.settings import settings_of
-from watcher.web.check_words import Finding, finding
 from watcher.web.console import Console, console_of, handler
 from watcher.web.render import page
 

@@ -39,10 +39,7 @@ class PollJob:
     ok: bool = False
 
     def progress(self, _source: str, event: str) -> None:
-        self.events.append(_EVENTS.get(event, event))
-
-
-_EVENTS = {"start": "interrogation commencée", "done": "terminé", "failed": "échec"}
+        self.events.append(fr.poll_event(event))
 
 
 def start_poll(console: Console, name: str, by: str) -> PollJob:

@@ -1,4 +1,4 @@
-"""What `opco-watch config check` finds, in French for the Réglages page.
+"""What `opco-watch config check` finds, in French for the Réglages page and the terminal.
 
 The check's messages are the admin's CLI text, in English, built from a few fixed wordings
 (``watcher.config_check``, ``watcher.notify.settings``); each is recognised here by its wording
