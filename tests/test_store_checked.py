@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,54 @@ with store.transaction(write=True) as conn:
 """
 
 
-def opened(path: Path, writes: int = 0) -> tuple[bool, str]:
+#: an external program's commit, from another process
+WRITE_BESIDE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("CREATE TABLE IF NOT EXISTS written_beside (x)")
+conn.execute("INSERT INTO written_beside VALUES (randomblob(100))")
+conn.commit()
+conn.close()
+"""
+
+#: writes a row; another program commits right after opco-watch's commit ("commit": before
+#: the identity read that follows it, found by wrapping the real ``checked.identity``) or
+#: right after its connections are closed ("close": wrapping SQLAlchemy's Engine.dispose)
+WRITE_IN_THE_GAP = """
+import os, subprocess, sys
+from sqlalchemy.engine import Engine
+from watcher.store import Store, checked
+mode, path, beside = sys.argv[1:4]
+armed = False
+def write_beside() -> None:
+    global armed
+    armed = False
+    subprocess.run([sys.executable, "-c", beside, path], check=True, timeout=60)
+real_identity = checked.identity
+def identity(target):
+    if armed and mode == "commit":
+        write_beside()
+    return real_identity(target)
+checked.identity = identity
+real_dispose = Engine.dispose
+def dispose(self, close=True):
+    real_dispose(self, close)
+    if armed and mode == "close":
+        write_beside()
+Engine.dispose = dispose
+with Store.open(path) as store:
+    with store.transaction(write=True) as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO jobs_state (name, value, updated_at) VALUES (?, ?, ?)",
+            (os.urandom(8).hex(), "x" * 3000, "2026-03-02 09:00:00"),
+        )
+        armed = mode == "commit"
+    armed = mode == "close"
+assert not armed, "the external write did not happen"
+"""
+
+
+def opened(path: Path, writes: int = 0, timeout: float = 120) -> tuple[bool, str]:
     """A real process opens ``path`` (and writes ``writes`` rows): (whether it ran the
     quick_check, what it printed)."""
     done = subprocess.run(
@@ -70,7 +118,7 @@ def opened(path: Path, writes: int = 0) -> tuple[bool, str]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=True,
     )
     return "watcher.store.integrity quick_check of" in done.stdout, done.stdout
@@ -207,3 +255,109 @@ def test_concurrent_writers_leave_a_sidecar_that_tells_the_truth(written: Path) 
     was_checked, said = opened(written)
     assert was_checked and "refused: the database" in said
     assert [p.name for p in written.parent.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("gap", ["commit", "close"])
+def test_a_commit_by_another_program_right_after_ours_is_not_carried(
+    written: Path, gap: str
+) -> None:
+    """Between opco-watch's commit (or close) and its reading of the file's identity, the
+    write lock is free: another program's commit there must not be vouched as ours."""
+    subprocess.run(
+        [sys.executable, "-c", WRITE_IN_THE_GAP, gap, str(written), WRITE_BESIDE],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    with sqlite3.connect(written) as conn:
+        assert conn.execute("SELECT count(*) FROM written_beside").fetchone() == (1,)
+    assert opened(written)[0] is True
+    assert opened(written)[0] is False  # found whole: known whole again
+
+
+def sidecar_record(path: Path) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(sidecar(path).read_text())
+    return record
+
+
+def replace_sidecar(path: Path, make: Callable[[Path], None]) -> None:
+    sidecar(path).unlink()
+    make(sidecar(path))
+
+
+def deep_nesting(target: Path) -> None:
+    target.write_text("[" * 200_000)
+
+
+def short_deep_nesting(target: Path) -> None:
+    target.write_text("[" * 4000)
+
+
+def fifo(target: Path) -> None:
+    os.mkfifo(target)
+
+
+def huge(target: Path) -> None:
+    """The true record after 64 MiB of spaces (valid JSON): too large to be ours."""
+    record = json.loads(target.with_name(target.name + ".kept").read_text())
+    with target.open("w") as file:
+        file.write(" " * (64 << 20))
+        file.write(json.dumps(record))
+
+
+def symlink(target: Path) -> None:
+    target.symlink_to(target.with_name(target.name + ".kept"))
+
+
+@pytest.mark.parametrize("make", [deep_nesting, short_deep_nesting, fifo, huge, symlink])
+def test_a_malformed_sidecar_means_the_check_runs(
+    written: Path, make: Callable[[Path], None]
+) -> None:
+    kept = written.with_name(sidecar(written).name + ".kept")
+    shutil.copy2(sidecar(written), kept)
+    replace_sidecar(written, make)
+    was_checked, said = opened(written, timeout=30)
+    assert (was_checked, said.count("refused")) == (True, 0)
+    assert opened(written)[0] is False  # the check's own record replaced it
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda target: target.chmod(0o664),
+        lambda target: target.chmod(0o646),
+        lambda target: os.chown(target, os.geteuid() + 4321, -1),
+    ],
+    ids=["group-writable", "world-writable", "another-owner"],
+)
+def test_a_sidecar_others_could_write_is_not_trusted(
+    written: Path, spoil: Callable[[Path], None]
+) -> None:
+    try:
+        spoil(sidecar(written))
+    except PermissionError:  # giving a file away needs root
+        pytest.skip("cannot give the sidecar to another user")
+    assert opened(written)[0] is True
+
+
+def test_a_sidecar_from_another_boot_is_not_trusted(written: Path) -> None:
+    """A power cut may roll back the last commits: the state vouched before it is not."""
+    record = sidecar_record(written)
+    sidecar(written).write_text(json.dumps(record))  # rewritten as it was: still trusted
+    assert opened(written)[0] is False
+    sidecar(written).write_text(json.dumps({**record, "boot": str(uuid.uuid4())}))
+    assert opened(written)[0] is True
+    assert (
+        sidecar_record(written)["boot"]
+        == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    )
+
+
+def test_a_file_stamped_in_whole_seconds_is_always_checked(written: Path) -> None:
+    """As on FAT: a change within the same second would keep the file's identity."""
+    whole = written.stat().st_mtime_ns // 1_000_000_000 * 1_000_000_000
+    os.utime(written, ns=(whole, whole))
+    assert opened(written)[0] is True
+    assert written.stat().st_mtime_ns == whole  # an open without writes keeps it
+    assert opened(written)[0] is True

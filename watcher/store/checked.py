@@ -24,7 +24,16 @@ Why a stale or foreign sidecar never skips a check that is due:
 The limit is the file system's clock: a change by another program within the same clock
 tick (a few ms) as opco-watch's own last write, keeping the size, is not told apart (the
 "racy" case of make, rsync and git). A closing process waits for the tick to pass before it
-records, so every change made after a ``Store`` is closed is seen.
+records, so every change made after a ``Store`` is closed is seen. A write by another
+program (not a SQLite commit, which ``PRAGMA data_version`` tells) in the microseconds
+between opco-watch's commit and its reading of the identity is not seen either. File
+systems that stamp whole seconds are never vouched: there, every open checks.
+
+The sidecar is trusted only when it is a small regular file, owned by this user or the
+database's and writable by no one else, written during this boot (a power cut may lose the
+last commits of a WAL database); any other sidecar, or one that does not parse, means the
+check runs. This defends against stale or accidental sidecars, not against a hostile user
+who can write the data folder (who could as well replace the database).
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import json
 import logging
 import os
 import secrets
+import stat
 import sys
 import threading
 import time
@@ -45,7 +55,12 @@ FileId = tuple[int, int, int, int, int]
 #: the database's and its write-ahead log's (None: absent or empty)
 Identity = tuple[FileId, FileId | None]
 
-FORMAT = 1
+FORMAT = 2
+#: a sidecar is one short line; anything larger is not ours
+MAX_SIZE = 4096
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
+_UNREAD = object()
+_boot: object = _UNREAD
 #: the clock the kernel stamps files with (Linux); elsewhere files carry the fine clock
 _COARSE = getattr(time, "CLOCK_REALTIME_COARSE", 5 if sys.platform.startswith("linux") else None)
 #: longest wait at close for the clock to pass the file's ctime (one tick is 1-10 ms)
@@ -85,7 +100,11 @@ def checked_at(path: Path, state: Identity) -> float | None:
 
 
 def vouch(path: Path, state: Identity, at: float) -> None:
-    """Record ``state`` as whole (checked at ``at``), here and in the sidecar."""
+    """Record ``state`` as whole (checked at ``at``), here and in the sidecar; never a state
+    whose times have no sub-second part (FAT, some network file systems), where a change
+    within the same second would keep the identity."""
+    if coarse(state):
+        return
     with _lock:
         if len(_known) > 256:  # a long-running process: old states never come back
             _known.clear()
@@ -106,10 +125,14 @@ def carry(path: Path, before: Identity | None, after: Identity | None) -> None:
 
 
 def settle(path: Path, before: Identity | None) -> None:
-    """At close (after the last connection's checkpoint): carry the file's state once the
-    clock has passed its ctime, so that any later write gives it another identity."""
+    """At close (after the last connection's checkpoint): carry ``before``, the state the
+    closing process's own checkpoint left, if the file differs from it at most by the
+    write-ahead log being gone, once the clock has passed its ctime, so that any later
+    write gives it another identity."""
     after = identity(path)
-    if before is None or after is None:
+    if before is None or after is None or after[0] != before[0]:
+        return
+    if after[1] is not None and after[1] != before[1]:
         return
     at = checked_at(path, before)
     if at is None:
@@ -124,33 +147,81 @@ def settle(path: Path, before: Identity | None) -> None:
         vouch(path, after, at)
 
 
+def coarse(state: Identity) -> bool:
+    """The file system stamps whole seconds (a fine clock ends on 0 ns once in 10^9)."""
+    database, wal = state
+    times = [database[3], database[4], *([] if wal is None else [wal[3]])]
+    return any(stamp % 1_000_000_000 == 0 for stamp in times)
+
+
 def _now() -> int:
     return time.clock_gettime_ns(_COARSE) if _COARSE is not None else time.time_ns()
 
 
 def _file_id(path: Path, *, ctime: bool = True) -> FileId | None:
     try:
-        stat = path.stat()
+        found = path.stat()
     except OSError:
         return None
-    changed = stat.st_ctime_ns if ctime else 0
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, changed
+    changed = found.st_ctime_ns if ctime else 0
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, changed
 
 
 def _read(path: Path) -> tuple[Identity, float] | None:
     """The sidecar's state and check time; None when absent, unreadable or not ours."""
     try:
-        data = json.loads(sidecar(path).read_text(encoding="utf-8"))
-        if data["format"] != FORMAT:
+        data = json.loads(_load(path))
+        if data["format"] != FORMAT or data["boot"] != boot_id():
             return None
         wal = data["wal"]
         state: Identity = (_ids(data["database"]), None if wal is None else _ids(wal))
         record = state, float(data["checked_at"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
     with _lock:
         _shared[str(path)] = state
     return record
+
+
+def _load(path: Path) -> bytes:
+    """The sidecar's bytes, if it is a small regular file we may trust (else ValueError).
+    Not following a link and not waiting on a FIFO, it never hangs or fills the memory."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(sidecar(path), flags)
+    try:
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_SIZE:
+            raise ValueError("not a small regular file")
+        if not _trusted(found, path):
+            raise ValueError("not owned by this user or writable by others")
+        data = os.read(descriptor, MAX_SIZE + 1)
+    finally:
+        os.close(descriptor)
+    if len(data) > MAX_SIZE:
+        raise ValueError("too large")
+    return data
+
+
+def _trusted(found: os.stat_result, path: Path) -> bool:
+    """Owned by this user or by the database's, and writable by no one else."""
+    if found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return False
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # no POSIX owners (Windows)
+        return True
+    return found.st_uid in (geteuid(), path.stat().st_uid)
+
+
+def boot_id() -> str | None:
+    """This boot's id (Linux): a state vouched before a power cut, which may lose the last
+    commits of a WAL database, is not trusted after it."""
+    global _boot
+    if _boot is _UNREAD:
+        try:
+            _boot = Path(BOOT_ID).read_text(encoding="ascii").strip() or None
+        except (OSError, ValueError):
+            _boot = None
+    return _boot if isinstance(_boot, str) else None
 
 
 def _ids(value: object) -> FileId:
@@ -163,12 +234,16 @@ def _write(path: Path, state: Identity, at: float) -> None:
     """Replace the sidecar atomically; a failure only means the next process checks."""
     database, wal = state
     text = json.dumps(
-        {"format": FORMAT, "database": database, "wal": wal, "checked_at": at}, indent=None
+        {"format": FORMAT, "boot": boot_id(), "database": database, "wal": wal, "checked_at": at},
+        indent=None,
     )
     target = sidecar(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        # Created 0o644 at most whatever the umask, so that _trusted accepts it.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
         os.replace(temporary, target)
     except OSError as exc:
         log.debug("cannot record the checked state of %s: %s", path, exc)

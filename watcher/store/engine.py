@@ -150,20 +150,57 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
         if write:
             conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
-            before = checked.identity(path) if path is not None else None
+            if path is not None:  # under the write lock: no other commit until ours
+                version = data_version(conn)
+                before = checked.identity(path)
             yield conn
         if path is not None:
-            checked.carry(path, before, checked.identity(path))
+            after = checked.identity(path)
+            # Another connection's commit between ours and ``after`` is not ours to carry.
+            if data_version(conn) == version:
+                checked.carry(path, before, after)
+
+
+def data_version(conn: Connection) -> int:
+    """SQLite's count of commits by *other* connections, read on this one's own handle
+    (outside SQLAlchemy, which would begin a transaction)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return int(raw.execute("PRAGMA data_version").fetchone()[0])
 
 
 def dispose(engine: Engine) -> None:
     """Close the engine's connections; the last one's checkpoint of a SQLite file known
     whole leaves it known whole."""
     path = sqlite_file(engine.url)
-    before = checked.identity(path) if path is not None else None
+    state = _checkpoint(engine, path) if path is not None and path.exists() else None
     engine.dispose()
     if path is not None:
-        checked.settle(path, before)
+        checked.settle(path, state)
+
+
+def _checkpoint(engine: Engine, path: Path) -> checked.Identity | None:
+    """Copy the write-ahead log into the file and empty it, carrying a state known whole
+    only when no other connection committed meanwhile: the state the closing connection
+    will leave, so ``settle`` accepts only the log's removal after it. None if busy."""
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA busy_timeout = 0")  # a close does not wait for a writer
+            raw.execute("BEGIN IMMEDIATE")
+            version = data_version(conn)
+            before = checked.identity(path)
+            raw.execute("COMMIT")
+            busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            after = checked.identity(path)
+            if busy or data_version(conn) != version:
+                return None
+            checked.carry(path, before, after)
+            return after
+    except DATABASE_ERRORS as exc:
+        logger.debug("no checkpoint of %s at close: %s", path, exc)
+        return None
 
 
 def reason(exc: BaseException) -> str:
