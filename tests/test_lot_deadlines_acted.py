@@ -246,6 +246,55 @@ def test_the_console_s_deadline_filter_and_countdown_go_by_lot_2(tmp_path: Path)
     assert where["lot-h"] < where["ang-1"] < where["lot-l"]
 
 
+def test_a_call_dated_only_by_its_lots_is_hidden_filtered_and_counted_down(
+    tmp_path: Path,
+) -> None:
+    """No deadline of its own, both lots closing the same day: the call goes by that day. Past
+    (3 days ago), it is hidden as « date limite passée »; in 5 days, « échéance 7 jours »
+    keeps it and its row counts down, J-5, with the other calls in date order."""
+    site = build_site(tmp_path)
+
+    def lots(days: int) -> tuple[Lot, ...]:
+        return (
+            Lot("Rennes", "1", deadline=site_day(days)),
+            Lot("Brest", "2", deadline=site_day(days)),
+        )
+
+    past = site_notice("lots-p", "Formation management passée", deadline=None, lots=lots(-3))
+    soon = site_notice("lots-s", "Formation management bientôt", deadline=None, lots=lots(5))
+    with site.store() as store:
+        poll(store, [past, soon], settings_of(site.config), at=SITE_NOW, verdict=site_verdict)
+    ids = site.ids()
+    with site.client() as client:
+        plain = client.get("/appels").text
+        every = client.get("/appels", params={"masques": "1"}).text
+        week = client.get("/appels", params={"echeance": "7"}).text
+    assert f'/appels/{ids["lots-p"]}"' not in plain
+    assert f'/appels/{ids["lots-p"]}"' in every
+    assert "date limite passée" in plain
+    day = site_day(5).astimezone(PARIS)
+    assert f"{day:%d/%m/%Y} {day.hour}h00 J-5" in _row_of(week, ids["lots-s"])
+    # the pipeline's order: by the lots' day (J-5), before « anglais » (J-9)
+    assert plain.index(f'/appels/{ids["lots-s"]}"') < plain.index(f'/appels/{ids["ang-1"]}"')
+
+
+def test_the_console_counts_down_to_lot_2_from_the_minute_lot_1_closes(tmp_path: Path) -> None:
+    """Lot 1 (and the call) closed at midnight today, lot 2 closes in 5 days: the row, which
+    sorts by lot 2, says lot 2's day and J-5 all day long, not lot 1's closed one."""
+    site = build_site(tmp_path)
+    midnight = SITE_NOW.astimezone(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
+    lots = (Lot("Rennes", "1", deadline=midnight), Lot("Brest", "2", deadline=site_day(5)))
+    half = site_notice("lot-m", "Formation management close ce matin", deadline=midnight, lots=lots)
+    with site.store() as store:
+        poll(store, [half], settings_of(site.config), at=SITE_NOW, verdict=site_verdict)
+    with site.client() as client:
+        plain = client.get("/appels").text
+    row = _row_of(plain, site.ids()["lot-m"])
+    lot2 = site_day(5).astimezone(PARIS)
+    assert f"lot 2{NB}: {lot2:%d/%m/%Y} {lot2.hour}h00 J-5" in row
+    assert "lot 1" not in row
+
+
 # ------------------------------------------------------------------------ the classifier
 
 
