@@ -313,9 +313,9 @@ def _two_lot_record(record: dict[str, Any]) -> Any:
     ("today", "blockers", "said"),
     [
         # lot 1 in 3 days, lot 2 in 10: not blocked, lot 1 told
-        (date(2026, 8, 22), (), f"lot 1{NB}: délai trop court{NB}: 3 jours (minimum 5)"),
+        (date(2026, 8, 22), (), f"lot 1 — délai trop court{NB}: 3 jours (minimum 5)"),
         # lot 1 closed yesterday, lot 2 in 6 days: not blocked, lot 1 told
-        (date(2026, 8, 26), (), "lot 1\u00a0: date limite dépassée (mardi 25 août 2026)"),
+        (date(2026, 8, 26), (), "lot 1 — date limite dépassée (mardi 25 août 2026)"),
         # lot 1 closed, lot 2 in 4 days: every lot blocked, by lot 2's lead time
         (date(2026, 8, 28), (f"délai trop court{NB}: 4 jours (minimum 5)",), None),
         # both closed: by the last deadline

@@ -184,14 +184,14 @@ class Checks:
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(blockers, reasons) of a call whose lots close on other days: blocked only when
         every lot is, by the last deadline's finding; else each lot blocked said as a reason,
-        « lot 1 : délai trop court : 3 jours (minimum 5) »."""
+        « lot 1 — délai trop court : 3 jours (minimum 5) » (a dash: the blocker has its colon)."""
         found = [
             (named or "autres lots", self.deadline_blockers(deadline_date(at), today))
             for named, at in sorted(lot_deadlines, key=lambda pair: pair[1])
         ]
         if all(blockers for _, blockers in found):
             return tuple(found[-1][1]), ()
-        return (), tuple(f"{named}\u00a0: {b}" for named, blockers in found for b in blockers)
+        return (), tuple(f"{named} — {b}" for named, blockers in found for b in blockers)
 
     def place_check(self, doc: Document) -> tuple[list[str], list[str]]:
         """(reasons, blockers) about the places of the notice (or, with none known, its
