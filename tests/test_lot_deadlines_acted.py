@@ -88,9 +88,9 @@ def test_list_sorts_a_call_open_by_lot_2_with_the_open_ones(
     assert [row.judged.tender.id for row in still_open] == [ids[r] for r in ("H1", "A", "U")]
 
 
-def _table(rows: list[CallRow], today: date) -> list[str]:
+def _table(rows: list[CallRow], now: datetime) -> list[str]:
     out = io.StringIO()
-    call_views.print_calls(Console(file=out, width=140, color_system=None), rows, today)
+    call_views.print_calls(Console(file=out, width=140, color_system=None), rows, now)
     return out.getvalue().splitlines()
 
 
@@ -111,10 +111,10 @@ def test_list_s_deadline_cell_keeps_the_column_as_narrow_as_without_lots() -> No
     split = Tender(1, (notice("S", deadline=call, lots=lots),))
     plain = Tender(2, (notice("N", "Formation management simple", deadline=call),))
     rows = [CallRow(Judged(t, Match(True, 80), NOW), ()) for t in (split, plain)]
-    header = _table(rows, NOW.date())[1]
+    header = _table(rows, NOW)[1]
     width = len(header.split("┃")[2]) - 2
     assert width == len("31/12/2026 12:00 J-28")
-    assert _date_column(_table(rows, NOW.date())) == [
+    assert _date_column(_table(rows, NOW)) == [
         "31/12/2026 12:00 J-28",
         f"lot 2{NB}:",
         "07/01/2027 12:00",
@@ -122,15 +122,22 @@ def test_list_s_deadline_cell_keeps_the_column_as_narrow_as_without_lots() -> No
     ]
     untitled = (Lot("Rennes", "1", deadline=call), Lot("Bretagne\nnord", None, deadline=lot2))
     named = Tender(3, (notice("T", deadline=call, lots=untitled),))
-    assert call_views._deadline_short(named, NOW.date()).splitlines()[1] == (
+    assert call_views._deadline_short(named, NOW).splitlines()[1] == (
         f"lot «{NB}Bretagne nord{NB}»{NB}:"
     )
-    after_lot1 = date(2027, 1, 2)
+    after_lot1 = datetime(2027, 1, 2, 9, 0, tzinfo=PARIS)
     assert _date_column(_table(rows, after_lot1)) == [
         "31/12/2026 12:00",
         f"lot 2{NB}:",
         "07/01/2027 12:00 J-5",
         "31/12/2026 12:00 dépassée",
+    ]
+    # lot 1 closed an hour ago: the countdown is lot 2's, the one `list` sorts by, all day
+    same_day = datetime(2026, 12, 31, 13, 0, tzinfo=PARIS)
+    assert _date_column(_table(rows[:1], same_day)) == [
+        "31/12/2026 12:00",
+        f"lot 2{NB}:",
+        "07/01/2027 12:00 J-7",
     ]
 
 

@@ -66,7 +66,7 @@ def list_command(
             return
         found = list(rows)
     if found:
-        call_views.print_calls(out, found, now.astimezone(PARIS).date())
+        call_views.print_calls(out, found, now)
     else:
         out.print("No call matches. Run `opco-watch poll` first, or widen the filters.")
 
