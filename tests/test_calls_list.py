@@ -34,7 +34,6 @@ from watcher.store import Store
 from watcher.store.schema import tenders
 
 NOW = T0 + timedelta(days=2)
-TODAY = NOW.astimezone(PARIS).date()
 SOON = datetime(2026, 3, 20, 12, 0, tzinfo=PARIS)
 WORDS = "Formation des encadrants intermédiaires à la prévention des risques psychosociaux"
 
@@ -83,10 +82,10 @@ def test_the_long_table_is_the_table_rich_drew(
     rows = rows_of(store, config, limit=None)
     fast, slow = screen(width), screen(width)
     assert long_table.fits(
-        call_views.CALL_COLUMNS, [call_views.call_cells(r, TODAY) for r in rows], width
+        call_views.CALL_COLUMNS, [call_views.call_cells(r, NOW) for r in rows], width
     )
-    call_views.print_calls(fast, rows, TODAY)
-    slow.print(call_views.calls_table(rows, TODAY))
+    call_views.print_calls(fast, rows, NOW)
+    slow.print(call_views.calls_table(rows, NOW))
     assert shown(fast) == shown(slow)
     assert len(rows) == 7 and all(f" {row.tender.id} │" in shown(fast) for row in rows)
     assert "Anti" in shown(fast)
@@ -100,8 +99,8 @@ def test_a_narrow_screen_narrows_the_columns_as_rich_does(
     with a space there)."""
     rows = rows_of(store, config, limit=None)
     fast, slow = screen(width), screen(width)
-    call_views.print_calls(fast, rows, TODAY)
-    slow.print(call_views.calls_table(rows, TODAY))
+    call_views.print_calls(fast, rows, NOW)
+    slow.print(call_views.calls_table(rows, NOW))
     drawn, rich_drew = shown(fast).splitlines(), shown(slow).splitlines()
     assert drawn[:4] == rich_drew[:4]  # the rules and the headers, so the column widths
     assert {len(line) for line in drawn} == {len(rich_drew[0])}  # every line as wide
@@ -125,7 +124,7 @@ def hostile_row() -> CallRow:
 @pytest.mark.parametrize("terminal", [False, True])
 def test_hostile_text_in_a_long_table_is_text_and_harmless(terminal: bool) -> None:
     console = screen(force_terminal=terminal, color_system="standard" if terminal else None)
-    call_views.print_calls(console, [hostile_row()] * 3, TODAY)
+    call_views.print_calls(console, [hostile_row()] * 3, NOW)
     raw = shown(console).encode()
     assert_harmless(raw, terminal=terminal)
     assert bool(SGR.search(raw)) is terminal  # colours on a terminal only
@@ -135,12 +134,12 @@ def test_hostile_text_in_a_long_table_is_text_and_harmless(terminal: bool) -> No
 
 def test_on_a_terminal_the_colours_are_rich_s_own() -> None:
     console = screen(force_terminal=True, color_system="standard")
-    call_views.print_calls(console, [hostile_row()], TODAY)
+    call_views.print_calls(console, [hostile_row()], NOW)
     out = shown(console)
     assert "\x1b[32m 80 go \x1b[0m" in out  # go: green, as rich writes it
     assert "\x1b[1m n° \x1b[0m" in out  # headers bold
     plain = screen()
-    call_views.print_calls(plain, [hostile_row()], TODAY)
+    call_views.print_calls(plain, [hostile_row()], NOW)
     assert re.sub("\x1b\\[[0-9;]*m", "", out) == shown(plain)
 
 
@@ -148,11 +147,11 @@ def test_wide_characters_are_left_to_rich(store: Store, config: NotifySettings) 
     row = rows_of(store, config, limit=1)[0]
     tender = Tender(row.tender.id, (notice("CJK", "職業訓練の入札 formation", deadline=SOON),))
     wide = CallRow(Judged(tender, None, T0), ())
-    cells = [call_views.call_cells(wide, TODAY)]
+    cells = [call_views.call_cells(wide, NOW)]
     assert not long_table.fits(call_views.CALL_COLUMNS, cells, 140)
     fast, slow = screen(), screen()
-    call_views.print_calls(fast, [wide], TODAY)
-    slow.print(call_views.calls_table([wide], TODAY))
+    call_views.print_calls(fast, [wide], NOW)
+    slow.print(call_views.calls_table([wide], NOW))
     assert shown(fast) == shown(slow)
 
 
@@ -160,11 +159,11 @@ def test_a_screen_too_narrow_for_the_dates_is_left_to_rich(
     store: Store, config: NotifySettings
 ) -> None:
     rows = rows_of(store, config, limit=None)
-    cells = [call_views.call_cells(r, TODAY) for r in rows]
+    cells = [call_views.call_cells(r, NOW) for r in rows]
     assert not long_table.fits(call_views.CALL_COLUMNS, cells, 40)
     fast, slow = screen(40), screen(40)
-    call_views.print_calls(fast, rows, TODAY)
-    slow.print(call_views.calls_table(rows, TODAY))
+    call_views.print_calls(fast, rows, NOW)
+    slow.print(call_views.calls_table(rows, NOW))
     assert shown(fast) == shown(slow)
 
 

@@ -203,3 +203,22 @@ def test_a_lot_title_only_mentioning_a_word_of_a_region_names_no_place() -> None
     assert region_ending("Lot n°3 - Provence-Alpes-Côte d'Azur (13)") == (
         "Provence-Alpes-Côte d'Azur"
     )
+
+
+def test_certificate_checked_against_the_first_lot_still_answerable() -> None:
+    """Lot 1 closed yesterday, lot 2 closes in 10 days: the certificate must last until lot 2's
+    day (before: lot 1's passed one, so an expiry in 5 days went unsaid)."""
+    lot1, lot2 = at(TODAY - timedelta(days=1)), at(TODAY + timedelta(days=10))
+    doc = Document(
+        title=TRAINING.title, deadline=lot1, lot_deadlines=(("lot 1", lot1), ("lot 2", lot2))
+    )
+    expires = TODAY + timedelta(days=5)
+    assert blockers(doc, qualiopi=qualiopi("actions de formation", expires=expires)) == (
+        f"certificat Qualiopi expiré avant la date limite (il expire le {long_date(expires)})",
+    )
+    # while lot 1 (in 3 days) is open, its day is the one to last until
+    lot1 = at(TODAY + timedelta(days=3))
+    doc = Document(
+        title=TRAINING.title, deadline=lot1, lot_deadlines=(("lot 1", lot1), ("lot 2", lot2))
+    )
+    assert blockers(doc, qualiopi=qualiopi("actions de formation", expires=expires)) == ()

@@ -237,7 +237,7 @@ def test_show_list_draft_and_console_tell_both_days() -> None:
     today = NOW.date()
     assert call_views._deadline_words(tender, today) == f"{TOLD} (J-28)"
     # `list`'s cell: lot 2 on lines of its own, the countdown beside the date it counts to
-    assert call_views._deadline_short(tender, today) == (
+    assert call_views._deadline_short(tender, NOW) == (
         f"31/12/2026 12:00 J-28\nlot 2{NB}:\n07/01/2027 12:00"
     )
     assert call_views.tender_json(tender)["lot_deadlines"] == [

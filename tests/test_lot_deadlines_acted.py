@@ -88,9 +88,9 @@ def test_list_sorts_a_call_open_by_lot_2_with_the_open_ones(
     assert [row.judged.tender.id for row in still_open] == [ids[r] for r in ("H1", "A", "U")]
 
 
-def _table(rows: list[CallRow], today: date) -> list[str]:
+def _table(rows: list[CallRow], now: datetime) -> list[str]:
     out = io.StringIO()
-    call_views.print_calls(Console(file=out, width=140, color_system=None), rows, today)
+    call_views.print_calls(Console(file=out, width=140, color_system=None), rows, now)
     return out.getvalue().splitlines()
 
 
@@ -111,10 +111,10 @@ def test_list_s_deadline_cell_keeps_the_column_as_narrow_as_without_lots() -> No
     split = Tender(1, (notice("S", deadline=call, lots=lots),))
     plain = Tender(2, (notice("N", "Formation management simple", deadline=call),))
     rows = [CallRow(Judged(t, Match(True, 80), NOW), ()) for t in (split, plain)]
-    header = _table(rows, NOW.date())[1]
+    header = _table(rows, NOW)[1]
     width = len(header.split("┃")[2]) - 2
     assert width == len("31/12/2026 12:00 J-28")
-    assert _date_column(_table(rows, NOW.date())) == [
+    assert _date_column(_table(rows, NOW)) == [
         "31/12/2026 12:00 J-28",
         f"lot 2{NB}:",
         "07/01/2027 12:00",
@@ -122,15 +122,22 @@ def test_list_s_deadline_cell_keeps_the_column_as_narrow_as_without_lots() -> No
     ]
     untitled = (Lot("Rennes", "1", deadline=call), Lot("Bretagne\nnord", None, deadline=lot2))
     named = Tender(3, (notice("T", deadline=call, lots=untitled),))
-    assert call_views._deadline_short(named, NOW.date()).splitlines()[1] == (
+    assert call_views._deadline_short(named, NOW).splitlines()[1] == (
         f"lot «{NB}Bretagne nord{NB}»{NB}:"
     )
-    after_lot1 = date(2027, 1, 2)
+    after_lot1 = datetime(2027, 1, 2, 9, 0, tzinfo=PARIS)
     assert _date_column(_table(rows, after_lot1)) == [
         "31/12/2026 12:00",
         f"lot 2{NB}:",
         "07/01/2027 12:00 J-5",
         "31/12/2026 12:00 dépassée",
+    ]
+    # lot 1 closed an hour ago: the countdown is lot 2's, the one `list` sorts by, all day
+    same_day = datetime(2026, 12, 31, 13, 0, tzinfo=PARIS)
+    assert _date_column(_table(rows[:1], same_day)) == [
+        "31/12/2026 12:00",
+        f"lot 2{NB}:",
+        "07/01/2027 12:00 J-7",
     ]
 
 
@@ -246,6 +253,55 @@ def test_the_console_s_deadline_filter_and_countdown_go_by_lot_2(tmp_path: Path)
     assert where["lot-h"] < where["ang-1"] < where["lot-l"]
 
 
+def test_a_call_dated_only_by_its_lots_is_hidden_filtered_and_counted_down(
+    tmp_path: Path,
+) -> None:
+    """No deadline of its own, both lots closing the same day: the call goes by that day. Past
+    (3 days ago), it is hidden as « date limite passée »; in 5 days, « échéance 7 jours »
+    keeps it and its row counts down, J-5, with the other calls in date order."""
+    site = build_site(tmp_path)
+
+    def lots(days: int) -> tuple[Lot, ...]:
+        return (
+            Lot("Rennes", "1", deadline=site_day(days)),
+            Lot("Brest", "2", deadline=site_day(days)),
+        )
+
+    past = site_notice("lots-p", "Formation management passée", deadline=None, lots=lots(-3))
+    soon = site_notice("lots-s", "Formation management bientôt", deadline=None, lots=lots(5))
+    with site.store() as store:
+        poll(store, [past, soon], settings_of(site.config), at=SITE_NOW, verdict=site_verdict)
+    ids = site.ids()
+    with site.client() as client:
+        plain = client.get("/appels").text
+        every = client.get("/appels", params={"masques": "1"}).text
+        week = client.get("/appels", params={"echeance": "7"}).text
+    assert f'/appels/{ids["lots-p"]}"' not in plain
+    assert f'/appels/{ids["lots-p"]}"' in every
+    assert "date limite passée" in plain
+    day = site_day(5).astimezone(PARIS)
+    assert f"{day:%d/%m/%Y} {day.hour}h00 J-5" in _row_of(week, ids["lots-s"])
+    # the pipeline's order: by the lots' day (J-5), before « anglais » (J-9)
+    assert plain.index(f'/appels/{ids["lots-s"]}"') < plain.index(f'/appels/{ids["ang-1"]}"')
+
+
+def test_the_console_counts_down_to_lot_2_from_the_minute_lot_1_closes(tmp_path: Path) -> None:
+    """Lot 1 (and the call) closed at midnight today, lot 2 closes in 5 days: the row, which
+    sorts by lot 2, says lot 2's day and J-5 all day long, not lot 1's closed one."""
+    site = build_site(tmp_path)
+    midnight = SITE_NOW.astimezone(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
+    lots = (Lot("Rennes", "1", deadline=midnight), Lot("Brest", "2", deadline=site_day(5)))
+    half = site_notice("lot-m", "Formation management close ce matin", deadline=midnight, lots=lots)
+    with site.store() as store:
+        poll(store, [half], settings_of(site.config), at=SITE_NOW, verdict=site_verdict)
+    with site.client() as client:
+        plain = client.get("/appels").text
+    row = _row_of(plain, site.ids()["lot-m"])
+    lot2 = site_day(5).astimezone(PARIS)
+    assert f"lot 2{NB}: {lot2:%d/%m/%Y} {lot2.hour}h00 J-5" in row
+    assert "lot 1" not in row
+
+
 # ------------------------------------------------------------------------ the classifier
 
 
@@ -264,9 +320,9 @@ def _two_lot_record(record: dict[str, Any]) -> Any:
     ("today", "blockers", "said"),
     [
         # lot 1 in 3 days, lot 2 in 10: not blocked, lot 1 told
-        (date(2026, 8, 22), (), f"lot 1{NB}: délai trop court{NB}: 3 jours (minimum 5)"),
+        (date(2026, 8, 22), (), f"lot 1 — délai trop court{NB}: 3 jours (minimum 5)"),
         # lot 1 closed yesterday, lot 2 in 6 days: not blocked, lot 1 told
-        (date(2026, 8, 26), (), "lot 1\u00a0: date limite dépassée (mardi 25 août 2026)"),
+        (date(2026, 8, 26), (), "lot 1 — date limite dépassée (mardi 25 août 2026)"),
         # lot 1 closed, lot 2 in 4 days: every lot blocked, by lot 2's lead time
         (date(2026, 8, 28), (f"délai trop court{NB}: 4 jours (minimum 5)",), None),
         # both closed: by the last deadline

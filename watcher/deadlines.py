@@ -22,16 +22,13 @@ closing a week after lot 1). The rules, everywhere a deadline is told or acted o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from watcher import fr
 from watcher.fr import NBSP
-from watcher.models import PARIS, Lot, Notice, NoticeKind, Tender, in_force
-
-_DIGITS = re.compile(r"\d+")
+from watcher.models import DIGITS, PARIS, Lot, Notice, NoticeKind, Tender, in_force
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +76,12 @@ class Deadlines:
     def next_open(self, today: date) -> datetime | None:
         """The earliest deadline not passed on ``today`` (Paris), else the last one."""
         return next_open([m.at for m in self.moments], today)
+
+    def soonest(self, now: datetime) -> Moment | None:
+        """The earliest deadline at ``now`` or later (``ahead``), else the last: what a list
+        ordered by the instant counts down to (lot 2's from the minute lot 1 closes)."""
+        at = ahead([m.at for m in self.moments], now) or self.last
+        return next((m for m in self.moments if m.at == at), None)
 
     def passed(self, now: datetime) -> bool:
         return passed(self.last, now)
@@ -168,7 +171,7 @@ def _lots_words(keys: list[str]) -> str:
 
 
 def _number_first(key: str) -> tuple[int, str]:
-    digits = _DIGITS.fullmatch(key.removeprefix("lot "))
+    digits = DIGITS.fullmatch(key.removeprefix("lot "))
     return (int(digits[0]), "") if digits else (10**9, key)
 
 

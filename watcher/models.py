@@ -272,7 +272,8 @@ def _lot_from_json(data: dict[str, Any]) -> Lot:
     return Lot(**values)
 
 
-_DIGITS = re.compile(r"\d+")
+#: a run of digits (a lot's number: « Lot 2 », « LOT-0002 »)
+DIGITS = re.compile(r"\d+")
 
 
 def in_force(given: Iterable[tuple[NoticeKind, datetime | None]]) -> datetime | None:
@@ -292,7 +293,7 @@ def in_force(given: Iterable[tuple[NoticeKind, datetime | None]]) -> datetime | 
 
 def number_in(text: str) -> int | None:
     """The first number written in ``text`` (« LOT-0002 » -> 2), None without digits."""
-    digits = _DIGITS.search(text)
+    digits = DIGITS.search(text)
     return int(digits[0]) if digits else None
 
 

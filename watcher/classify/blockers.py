@@ -65,7 +65,8 @@ def qualiopi_blockers(
     categories: set[str], doc: Document, profile: Profile, today: date
 ) -> list[str]:
     """Missing categories (for a training call) and an expired or expiring certificate."""
-    day = deadline_date(doc.deadline) if doc.deadline is not None else None
+    deadline = _answerable(doc.lot_deadlines, today) or doc.deadline
+    day = deadline_date(deadline) if deadline is not None else None
     return Checks(profile).qualiopi_blockers(categories, day, today)
 
 
@@ -91,6 +92,11 @@ def _places_named(known: list[tuple[str, str | None]]) -> str:
         if dept and dept not in found:
             found.append(dept)
     return ", ".join(f"{r} ({', '.join(d)})" if d else r for r, d in departments.items())
+
+
+def _answerable(lot_deadlines: tuple[tuple[str, datetime], ...], today: date) -> datetime | None:
+    """The earliest of the lots' deadlines not passed on ``today`` (None: none is)."""
+    return min((at for _, at in lot_deadlines if deadline_date(at) >= today), default=None)
 
 
 class Checks:
@@ -120,7 +126,9 @@ class Checks:
         repeat across a feed (pure results in bounded dicts, cleared when full: threads may
         at worst compute one twice)."""
         place_reasons, place_blockers = self._places_of(doc) if self._places else _NOTHING
-        deadline = doc.deadline
+        # lots closing apart: the certificate must last until the first one still answerable
+        # (lot 2's once lot 1 has passed); their deadline blockers are ``lots_findings``'
+        deadline = _answerable(doc.lot_deadlines, today) or doc.deadline
         needs = None if categories is None or not self._qualiopi else frozenset(categories)
         if deadline is not None or needs is not None:
             key = (deadline, today, needs)
@@ -184,14 +192,14 @@ class Checks:
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(blockers, reasons) of a call whose lots close on other days: blocked only when
         every lot is, by the last deadline's finding; else each lot blocked said as a reason,
-        « lot 1 : délai trop court : 3 jours (minimum 5) »."""
+        « lot 1 — délai trop court : 3 jours (minimum 5) » (a dash: the blocker has its colon)."""
         found = [
             (named or "autres lots", self.deadline_blockers(deadline_date(at), today))
             for named, at in sorted(lot_deadlines, key=lambda pair: pair[1])
         ]
         if all(blockers for _, blockers in found):
             return tuple(found[-1][1]), ()
-        return (), tuple(f"{named}\u00a0: {b}" for named, blockers in found for b in blockers)
+        return (), tuple(f"{named} — {b}" for named, blockers in found for b in blockers)
 
     def place_check(self, doc: Document) -> tuple[list[str], list[str]]:
         """(reasons, blockers) about the places of the notice (or, with none known, its

@@ -33,10 +33,10 @@ CALL_COLUMNS = (
 )
 
 
-def print_calls(console: Console, rows: list[CallRow], today: date) -> None:
+def print_calls(console: Console, rows: list[CallRow], now: datetime) -> None:
     """The ``list`` table on ``console``: laid out once (``long_table``) when it can be,
     else by rich."""
-    cells = [call_cells(row, today) for row in rows]
+    cells = [call_cells(row, now) for row in rows]
     width = console.width
     if not long_table.fits(CALL_COLUMNS, cells, width):
         console.print(_table(cells))
@@ -49,8 +49,8 @@ def print_calls(console: Console, rows: list[CallRow], today: date) -> None:
         console.print(text(JUDGED_NOTE))
 
 
-def calls_table(rows: list[CallRow], today: date) -> Table:
-    return _table([call_cells(row, today) for row in rows])
+def calls_table(rows: list[CallRow], now: datetime) -> Table:
+    return _table([call_cells(row, now) for row in rows])
 
 
 def _table(cells: list[list[long_table.Cell]]) -> Table:
@@ -67,13 +67,14 @@ def _table(cells: list[list[long_table.Cell]]) -> Table:
     return table
 
 
-def call_cells(row: CallRow, today: date) -> list[long_table.Cell]:
+def call_cells(row: CallRow, now: datetime) -> list[long_table.Cell]:
+    """``now``: the instant the rows were ordered at (``calls.iter_calls``)."""
     """A call's cells in ``list``: web text cleaned onto one line, never markup."""
     tender, match = row.tender, row.judged.match
     Cell = long_table.Cell
     return [
         Cell(str(tender.id)),
-        Cell(_deadline_short(tender, today)),
+        Cell(_deadline_short(tender, now)),
         Cell(clean(buyer_name(tender), one_line=True)),
         Cell(clean(tender.title[:140], one_line=True)),
         _score(match, row.judged.judged),
@@ -82,21 +83,23 @@ def call_cells(row: CallRow, today: date) -> list[long_table.Cell]:
     ]
 
 
-def _deadline_short(tender: Tender, today: date) -> str:
+def _deadline_short(tender: Tender, now: datetime) -> str:
     deadline = tender.deadline
     if deadline is None:
         raw = tender.main.deadline_text
         return clean(f"? ({raw[:30]})" if raw else "—", one_line=True)
     told = deadlines.of(tender)
-    soonest = told.next_open(today)
+    # the deadline the list sorts by (lot 2's from the minute lot 1 closes)
+    soonest = told.soonest(now)
     assert soonest is not None  # the call has a deadline
+    today = now.astimezone(PARIS).date()
     # the call's date first, then each lot closing apart on its own lines (« lot 2 : », its
     # date): the column stays as narrow as without lots; the countdown beside its date
     lines = []
     for moment in told.moments:
         when = short_datetime(moment.at)
-        if moment.at == soonest:
-            when = f"{when} {fr.countdown(soonest, today)}"
+        if moment is soonest:
+            when = f"{when} {fr.countdown(soonest.at, today)}"
         if moment.lots:
             # a lot's title maybe: on one line, its no-break spaces kept (« lot « … » : »)
             lots = clean(moment.lots).replace("\n", " ")

@@ -86,12 +86,17 @@ def _poll_step(
     return reports
 
 
+def _moment(day: date) -> datetime:
+    """The demo's instant: now, or the start of the day it is given."""
+    return datetime.combine(day, time.min, PARIS) if day != _today() else datetime.now(UTC)
+
+
 def _show_calls(console: Console, config: Config, day: date) -> None:
     console.rule("3. Ce qui a été enregistré, un appel par ligne (`opco-watch list`)", align="left")
     router = Router(settings_of(config))
     with Store.open(config.database) as store:
         rows = list_calls(store, CallFilter(), now=datetime.now(UTC), router=router, limit=20)
-    console.print(call_views.calls_table(rows, day))
+    console.print(call_views.calls_table(rows, _moment(day)))
 
 
 def _show_verdicts(console: Console, config: Config, day: date) -> tuple[Match, Tender] | None:
@@ -110,7 +115,7 @@ def _show_verdicts(console: Console, config: Config, day: date) -> tuple[Match, 
     verdicts.sort(key=lambda pair: (-pair[0].score, pair[1].id))
     console.print(views.verdicts_table(verdicts))
     # the draft step checks as `draft` does, at this moment (the start of a given day)
-    moment = datetime.combine(day, time.min, PARIS) if day != _today() else datetime.now(UTC)
+    moment = _moment(day)
     answerable = [(m, t) for m, t in verdicts if not entry_refusals(t, m, moment)]
     return max(answerable, key=lambda pair: pair[0].score, default=None)
 

@@ -67,7 +67,7 @@ def list_command(
             return
         found = list(rows)
     if found:
-        call_views.print_calls(out, found, now.astimezone(PARIS).date())
+        call_views.print_calls(out, found, now)
     else:
         out.print(
             f"Aucun appel ne correspond{NBSP}: lancez d'abord `opco-watch poll`, ou élargissez "

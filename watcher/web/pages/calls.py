@@ -151,14 +151,13 @@ def _pipeline(request: Request, console: Any, filters: Filters) -> Response:
     shown = picked["shown"]
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     number = min(filters.page, pages)
-    today = now.astimezone(PARIS).date()
     visible = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     hidden = [
         {"label": HIDDEN_LABELS[k][n > 1], "count": n} for k, n in picked["hidden"].items() if n
     ]
     listing = {
         "root": request.scope.get("root_path", ""),
-        "calls": [_row(r, today) for r in visible],
+        "calls": [_row(r, now) for r in visible],
         "filters": filters,
         "page_number": number,
         "pages": pages,
@@ -189,8 +188,9 @@ def _pipeline(request: Request, console: Any, filters: Filters) -> Response:
     )
 
 
-def _row(row: CallRow, today: Any) -> dict[str, Any]:
-    soonest = row.next_open(today)  # the earliest deadline still open, a lot's maybe
+def _row(row: CallRow, now: datetime) -> dict[str, Any]:
+    today = now.astimezone(PARIS).date()
+    soonest = row.soonest(now)  # the deadline the row sorts by: lot 2's once lot 1 closed
     split = len(row.moments) > 1
     return {
         "id": row.id,
