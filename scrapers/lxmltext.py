@@ -15,6 +15,10 @@ A reader that needs only a region's text, lines and links reads them here instea
   not there to hide its text;
 - a page nested deeper than libxml2 builds trees (``TooDeep``) is left to Beautiful Soup.
 
+One known difference: a ``<!DOCTYPE>`` written inside the page's body splits a string in
+Beautiful Soup's tree (``get_text(" ")`` puts a space there) while libxml2 drops it and joins
+the two strings, so such a page's body text may join two words; its lines are the same.
+
 ``tests/test_lxmltext.py`` holds each reading to Beautiful Soup's on the saved pages and on
 hostile variants.
 """

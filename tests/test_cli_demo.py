@@ -278,7 +278,9 @@ def test_a_demo_that_goes_wrong_says_why_in_one_line() -> None:
     again = [SourceReport("akto", True, not_modified=1), SourceReport("afdas", True)]
     assert _shortfall(fine, again) is None
     broken = SourceReport("afdas", False, error="HTTP 500")
-    assert _shortfall(fine, [again[0], broken]) == "la source AFDAS est en échec\u00a0: HTTP 500"
+    assert _shortfall(fine, [again[0], broken]) == (
+        "la source AFDAS est en échec\u00a0: HTTP 500 (erreur du site)"
+    )
     assert _shortfall(again, again) == "la première interrogation n'a enregistré aucun nouvel appel"
     changed = [SourceReport("akto", True, changed=2)]
     assert _shortfall(fine, changed) == (

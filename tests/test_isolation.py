@@ -225,7 +225,7 @@ def test_a_store_failure_in_one_source_leaves_the_others_complete(
     with pytest.raises(StoreError) as caught:
         run(config, demo_server)
     assert str(caught.value).startswith(
-        "1\u00a0source n'a pas pu être enregistrée (akto)\u00a0: database at "
+        "1\u00a0source n'a pas pu être enregistrée (AKTO)\u00a0: database at "
     )
     assert "database or disk is full" in str(caught.value)
     assert str(caught.value).endswith("\u00a0; 1\u00a0autre source a été interrogée")
@@ -239,7 +239,7 @@ def test_a_store_failure_in_one_source_leaves_the_others_complete(
     code, output = cli(
         config, "poll", "--mirror", demo_server.base_url, "-s", "akto", "-s", "boamp"
     )
-    assert code == 3 and "erreur\u00a0: 1\u00a0source n'a pas pu être enregistrée (akto)" in output
+    assert code == 3 and "erreur\u00a0: 1\u00a0source n'a pas pu être enregistrée (AKTO)" in output
     assert "Traceback" not in output
 
 
@@ -297,7 +297,7 @@ def test_a_full_disk_fails_the_source_that_needs_room_and_the_command_says_so(
     second = opco_watch(config, *polled, file_limit=512 * 1024)
     assert second.returncode == 3, second.stdout + second.stderr
     assert (
-        "erreur\u00a0: 1\u00a0source n'a pas pu être enregistrée (akto)\u00a0: database at"
+        "erreur\u00a0: 1\u00a0source n'a pas pu être enregistrée (AKTO)\u00a0: database at"
         in second.stderr
     )
     assert "1\u00a0autre source a été interrogée" in second.stderr

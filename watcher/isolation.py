@@ -29,6 +29,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from scrapers.base import Source
+from scrapers.registry import source_label
 from watcher.errors import FetchError, OpcoWatchError, RateLimited, StoreError
 from watcher.fr import NBSP, noun, plural
 from watcher.models import PARIS
@@ -139,7 +140,7 @@ def raise_store_failures(reports: Sequence[SourceReport]) -> None:
     failed = [r for r in reports if r.error_kind == StoreError.kind]
     if not failed:
         return
-    names = ", ".join(r.source for r in failed)
+    names = ", ".join(source_label(r.source) for r in failed)
     others = len(reports) - len(failed)
     polled = noun(others, "a été interrogée", "ont été interrogées")
     done = f"{NBSP}; {plural(others, 'autre source', 'autres sources')} {polled}" if others else ""

@@ -22,6 +22,7 @@ from watcher.config import Config, load_config
 from watcher.demo import mark_demo, snapshot_server
 from watcher.devserver import DevServer
 from watcher.errors import ConfigError
+from watcher.failure_words import in_french
 from watcher.fr import NBSP, noun, number_sign, plural
 from watcher.judging import Judge
 from watcher.models import PARIS, Match, Tender
@@ -222,7 +223,8 @@ def _shortfall(first: list[SourceReport], second: list[SourceReport]) -> str | N
     failed = [r for r in first + second if not r.ok]
     if failed:
         return f"{NBSP}; ".join(
-            f"la source {source_label(r.source)} est en échec{NBSP}: {r.error}" for r in failed[:3]
+            f"la source {source_label(r.source)} est en échec{NBSP}: {in_french(r.error)}"
+            for r in failed[:3]
         )
     if sum(r.new for r in first) == 0:
         return "la première interrogation n'a enregistré aucun nouvel appel"
