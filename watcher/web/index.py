@@ -95,7 +95,11 @@ class CallRow:
         one deadline (the order ``rows`` keeps)."""
         if len(self.moments) < 2:
             return self.first
-        return deadlines.ahead([m.at for m in self.moments], now) or self.open_until
+        return self.ahead(now) or self.open_until
+
+    def ahead(self, now: datetime) -> datetime | None:
+        """The call's earliest deadline at ``now`` or later (None when all have passed)."""
+        return deadlines.ahead([m.at for m in self.moments], now)
 
     def soonest(self, now: datetime) -> deadlines.Moment | None:
         """What the countdown counts to: the deadline the row sorts by (``sort_at``)."""

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from watcher import deadlines, fr
+from watcher import fr
 from watcher.classify.geo import REGIONS
 from watcher.fr import NBSP
 from watcher.models import PARIS
@@ -109,7 +109,7 @@ class Filters:
 
 def _closes_by(row: CallRow, now: datetime, limit: datetime) -> bool:
     """The call's next deadline not passed (lot 2's, once lot 1 has closed) is by ``limit``."""
-    soonest = deadlines.ahead([m.at for m in row.moments], now)
+    soonest = row.ahead(now)
     return soonest is not None and soonest <= limit
 
 
