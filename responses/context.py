@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -19,12 +19,12 @@ from responses import matching, wording
 from responses.sections import build_sections, quality_map
 from responses.settings import DocumentKind, ResponsesConfig, Trainer
 from responses.skeleton import INDICATORS, MISSING, TODO_MARKER, todo
-from responses.vault import DocumentStatus, Vault, deadline_day
+from responses.vault import DocumentStatus, Vault
 from scrapers.registry import source_label
 from watcher import deadlines, nuts
 from watcher.classify.profile import Course, Profile
 from watcher.fr import amount, estimate, long_date, long_datetime, of_name
-from watcher.models import Lot, Match, Notice
+from watcher.models import PARIS, Lot, Match, Notice
 from watcher.notify.opco import buyer_shown
 
 CONTEXT_DOC: dict[str, str] = {
@@ -78,10 +78,16 @@ class DraftInputs:
     profile: Profile
     settings: ResponsesConfig
     vault: Vault
-    today: date
+    #: when the draft is made: its countdown goes by the instant (``deadlines.Countdown``)
+    now: datetime
     lots: list[tuple[int, Lot]] = field(default_factory=list)
     chosen_lot: bool = False
     match: Match | None = None
+
+    @property
+    def today(self) -> date:
+        """The Paris day of ``now``: what documents are valid on, the date a draft bears."""
+        return self.now.astimezone(PARIS).date()
 
 
 @dataclass(frozen=True)
@@ -209,15 +215,16 @@ def _reference(notice: Notice) -> str:
     return wording.line(ref or notice.folder_id) or "non communiquée"
 
 
-def _deadline_note(notice: Notice, today: date) -> str:
-    """« dans 5 jours », to the earliest deadline still open (a lot's, when the call's has
-    passed and a lot closes later: ``watcher.deadlines``)."""
-    day = deadline_day(deadlines.of_notice(notice).next_open(today))
-    if day is None:
+def _deadline_note(notice: Notice, now: datetime) -> str:
+    """« dans 5 jours » (Paris days), to what every countdown counts to at ``now``: the
+    earliest deadline not passed (a lot's, once the call's has: ``Deadlines.countdown``)."""
+    countdown = deadlines.of_notice(notice).countdown(now)
+    if countdown is None:
         return ""
-    left = (day - today).days
-    if left < 0:
-        return f"dépassée depuis {-left} jour{'s' if left < -1 else ''}"
+    left = countdown.days
+    if countdown.passed:
+        # the list's word on the day itself (« depuis 0 jour » says nothing)
+        return f"dépassée depuis {-left} jour{'s' if left < -1 else ''}" if left < 0 else "dépassée"
     return "aujourd'hui" if left == 0 else f"dans {left} jour{'s' if left > 1 else ''}"
 
 
@@ -247,7 +254,7 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
         "source": source_label(notice.source),  # "BOAMP", not its id "boamp"
         "published": long_date(notice.published) if notice.published else "",
         "deadline": _deadline(notice),
-        "deadline_note": _deadline_note(notice, inputs.today),
+        "deadline_note": _deadline_note(notice, inputs.now),
         "summary": wording.block(notice.summary or notice.body[:3000]),
         "procedure": wording.line(notice.procedure),
         "estimated_value": estimate(notice.estimated_value, notice.estimated_value_max),

@@ -22,6 +22,8 @@ from watcher.classify.profile import load_example_profile
 from watcher.models import PARIS, Lot, Notice
 
 SAMPLE_DAY = date(2026, 3, 2)
+#: the sample's instant: 9h00 Paris on SAMPLE_DAY
+SAMPLE_NOW = datetime.combine(SAMPLE_DAY, time(9), PARIS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def sample_inputs(notice: Notice | None = None, vault_dir: Path | None = None) -
         profile=load_example_profile(),
         settings=settings,
         vault=Vault.load(documents, base),
-        today=SAMPLE_DAY,
+        now=SAMPLE_NOW,
         lots=select_lots(notice, None),
     )
 

@@ -69,10 +69,10 @@ def test_an_awarded_amount_is_not_called_an_estimate() -> None:
         winner="Bâti Formation Conseil",
     )
     call = award.with_changes(kind=NoticeKind.CALL, ref="26-71002")
-    today = datetime(2026, 12, 2, tzinfo=UTC).date()
-    awarded = tender_context(Tender(1, (award,), closed=True), None, today)
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    awarded = tender_context(Tender(1, (award,), closed=True), None, now)
     assert (awarded["value_label"], awarded["value"]) == ("Montant attribué", f"96{NNBSP}000 € HT")
-    assert tender_context(Tender(2, (call,)), None, today)["value_label"] == "Montant estimé"
+    assert tender_context(Tender(2, (call,)), None, now)["value_label"] == "Montant estimé"
 
 
 def test_nuts_places_are_said_as_their_region_alone() -> None:

@@ -22,7 +22,7 @@ from responses.context import _deadline as draft_deadline
 from responses.context import _deadline_note as draft_deadline_note
 from responses.demo import write_demo_files
 from responses.draft import make_draft
-from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_notice
+from responses.sample import SAMPLE_NOW, SampleOrganisation, sample_notice
 from responses.settings import load_example
 from responses.vault import Vault
 from scrapers.ted import Ted
@@ -86,8 +86,8 @@ def test_one_wording_names_the_lot_closing_apart() -> None:
     assert deadlines.words(told) == TOLD
     assert told.last == LOT2 and told.first == CALL and told.split
     assert [m.named for m in told.moments] == ["lot 1", "lot 2"]  # reminders, calendar, table
-    assert told.next_open(CALL.date()) == CALL
-    assert told.next_open(CALL.date() + timedelta(days=1)) == LOT2  # lot 1 closed
+    assert told.soonest(CALL) == told.moments[0]  # due at 12h00 still
+    assert told.soonest(CALL + timedelta(minutes=1)) == told.moments[1]  # lot 1 closed
 
 
 def test_lots_closing_with_the_call_change_nothing() -> None:
@@ -234,8 +234,7 @@ def test_the_digest_lists_each_deadline(store: Store, config: NotifySettings) ->
 
 def test_show_list_draft_and_console_tell_both_days() -> None:
     tender = tender_of(two_lots())
-    today = NOW.date()
-    assert call_views._deadline_words(tender, today) == f"{TOLD} (J-28)"
+    assert call_views._deadline_words(tender, NOW) == f"{TOLD} (J-28)"
     # `list`'s cell: lot 2 on lines of its own, the countdown beside the date it counts to
     assert call_views._deadline_short(tender, NOW) == (
         f"31/12/2026 12:00 J-28\nlot 2{NB}:\n07/01/2027 12:00"
@@ -245,7 +244,7 @@ def test_show_list_draft_and_console_tell_both_days() -> None:
     ]
     draft = tender_notice(tender)
     assert draft_deadline(draft) == TOLD
-    assert draft_deadline_note(draft, CALL.date() + timedelta(days=2)) == "dans 5 jours"
+    assert draft_deadline_note(draft, CALL + timedelta(days=2)) == "dans 5 jours"
     corrigendum = two_lots("L1-R", lot2=LOT2 + timedelta(days=7), kind=NoticeKind.CORRIGENDUM)
     shown = console_lots(tender_of(two_lots(), corrigendum))
     assert shown[1]["deadline"] == "jeudi 14 janvier 2027 à 12h00"  # the corrigendum's
@@ -369,7 +368,7 @@ def test_the_draft_tells_the_lot_closing_apart(tmp_path: Path) -> None:
         responses_settings=settings,
         vault=Vault.load(documents, tmp_path / "config"),
         out_dir=tmp_path / "out",
-        today=SAMPLE_DAY,
+        now=SAMPLE_NOW,
     )
     found = {path.name: path for path in result.files}
     told = f"lundi 23 mars 2026 à 12h00 — lot 2{NB}: lundi 30 mars 2026 à 12h00"

@@ -138,7 +138,7 @@ def test_an_alert_and_a_draft_name_the_opco_once(tmp_path: Path) -> None:
     from watcher.notify.context import tender_context
 
     call = Tender(1, (notice("B1", source="boamp", buyer="OPCO ATLAS"),))
-    context = tender_context(call, LANGUES, NOW.date())
+    context = tender_context(call, LANGUES, NOW)
     assert (context["opco"], context["buyer_detail"]) == ("Atlas", "")
     inputs = sample_inputs(replace(sample_notice(), buyer="OPCO ATLAS"))
     drafted = build_context(inputs, select(inputs))

@@ -13,7 +13,13 @@ from responses.context import build_context, select
 from responses.demo import demo_documents, demo_pdf, write_demo_files
 from responses.draft import make_draft
 from responses.matching import coverage, fitting_trainers, lot_key, rank_courses, select_lots
-from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_inputs, sample_notice
+from responses.sample import (
+    SAMPLE_DAY,
+    SAMPLE_NOW,
+    SampleOrganisation,
+    sample_inputs,
+    sample_notice,
+)
 from responses.settings import Trainer, load_example
 from responses.skeleton import INDICATORS, SECTIONS, applicable
 from responses.vault import Vault
@@ -195,7 +201,7 @@ def test_the_demo_documents_show_an_attestation_expiring_before_the_deadline(
         responses_settings=load_example()[1],
         vault=Vault.load(documents, tmp_path),
         out_dir=tmp_path / "draft",
-        today=SAMPLE_DAY,
+        now=SAMPLE_NOW,
     )
     assert (tmp_path / "documents" / "certificat-qualiopi.pdf").read_bytes().startswith(b"%PDF")
     assert result.warnings == [

@@ -16,7 +16,7 @@ from lxml import etree
 
 from responses.demo import write_demo_files
 from responses.draft import DraftResult, draft_folder_name, make_draft
-from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_notice
+from responses.sample import SAMPLE_DAY, SAMPLE_NOW, SampleOrganisation, sample_notice
 from responses.settings import DocumentsConfig, ResponsesConfig, load_example
 from responses.vault import Vault
 from watcher.classify.profile import Profile, load_example_profile
@@ -44,7 +44,7 @@ def draft(tmp_path: Path, notice: Notice, vault: Vault, **options: Any) -> Draft
         responses_settings=settings,
         vault=vault,
         out_dir=options.pop("out_dir", tmp_path / "out"),
-        today=SAMPLE_DAY,
+        now=SAMPLE_NOW,
         **options,
     )
 

@@ -18,7 +18,7 @@ from responses.demo import write_demo_files
 from responses.docx_builder import FRENCH_NAMES, NOTE_STYLE, TODO_STYLE, DocxBuilder
 from responses.draft import DraftResult, make_draft
 from responses.render import DC1_DOCX, DC2_DOCX, MEMOIRE_DOCX, SHIPPED, TEMPLATE_NAMES
-from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_notice
+from responses.sample import SAMPLE_NOW, SampleOrganisation, sample_notice
 from responses.settings import load_example
 from responses.templates_check import TemplateProblem, check_templates, templates_in_use
 from responses.vault import Vault
@@ -127,7 +127,7 @@ def drafting(tmp_path: Path) -> Drafting:
             responses_settings=settings,
             vault=vault,
             out_dir=tmp_path / "out",
-            today=SAMPLE_DAY,
+            now=SAMPLE_NOW,
             templates_folder=folder,
             overwrite=True,
         )

@@ -129,7 +129,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         tender = resolve(store, row.notice.key).tender
         assert tender is not None
         verdict = verdict_now(Judge.from_config(config, store), tender, day)
-        draft = write_call_draft(config, store, tender, today=day, match=verdict, actor="test")
+        draft = write_call_draft(config, store, tender, now=now, match=verdict, actor="test")
     (message, *_) = transport.sent
     text, html = parts(message)
     files = {path.name: path for path in draft.files}

@@ -221,7 +221,7 @@ def test_a_draft_of_the_old_console_folder_still_downloads_and_is_rewritten_in_p
     with site.store() as store:
         tender = tenders.get_tender(store, call)
         assert tender is not None
-        result = call_draft.draft_into(site.config, tender, old, today=NOW.date(), match=None)
+        result = call_draft.draft_into(site.config, tender, old, now=NOW, match=None)
         call_draft.record(store, call, result, "alice@example.org")
     with site.client() as client:
         before = client.get(f"/appels/{call}/reponse/DC1.docx")

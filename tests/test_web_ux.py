@@ -96,15 +96,14 @@ def _loose_template_text(page: str, data: Iterable[str]) -> list[str]:
 
 def _cards(site: Site) -> list[dict[str, Any]]:
     """The context of every call as the emails and the call pages are given it."""
-    today = NOW.astimezone(PARIS).date()
     ids = sorted(set(site.ids().values()))
     with site.store() as store:
         with store.transaction() as conn:
             judged = queries.load(conn, ids)
         pages = [load_call(store, i) for i in ids]
     links = settings_of(site.config).links
-    cards = [tender_context(j.tender, j.match, today, links) for j in judged]
-    return cards + [call_context(p, today) for p in pages if p is not None]
+    cards = [tender_context(j.tender, j.match, NOW, links) for j in judged]
+    return cards + [call_context(p, NOW) for p in pages if p is not None]
 
 
 def _email_link(sent: list[Any], recipient: str) -> str:

@@ -9,7 +9,7 @@ module costs nothing to the commands that do not draft.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,7 @@ def draft_into(
     tender: Tender,
     out_dir: Path,
     *,
-    today: date,
+    now: datetime,
     match: Match | None,
     lot: str | None = None,
     overwrite: bool = False,
@@ -61,7 +61,7 @@ def draft_into(
         responses_settings=config.responses,
         vault=Vault.load(config.documents, config.base_dir),
         out_dir=out_dir,
-        today=today,
+        now=now,
         lot=lot,
         match=match,
         overwrite=overwrite,
@@ -74,7 +74,7 @@ def write_call_draft(
     store: Store,
     tender: Tender,
     *,
-    today: date,
+    now: datetime,
     match: Match | None,
     actor: str,
     lot: str | None = None,
@@ -84,9 +84,7 @@ def write_call_draft(
     files, the checklist). Raises DraftError (a non-empty folder without ``overwrite``...).
     Blocking (docx rendering): the console runs it in a thread."""
     folder = folder_of(config, tender)
-    result = draft_into(
-        config, tender, folder, today=today, match=match, lot=lot, overwrite=overwrite
-    )
+    result = draft_into(config, tender, folder, now=now, match=match, lot=lot, overwrite=overwrite)
     record(store, tender.id, result, actor)
     return result
 

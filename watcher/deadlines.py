@@ -11,9 +11,11 @@ closing a week after lot 1). The rules, everywhere a deadline is told or acted o
 - a lot whose deadline differs from the call's is **told beside it**, with one wording
   (``words``): « jeudi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier 2027 à
   12h00 »; when every lot closes with the call, nothing is added.
-- alerts, countdowns and reminders go by the **earliest deadline still open**
-  (``next_open``): the safe one to plan against; reminders and calendar events exist for
-  **each distinct deadline**, labelled with its lots.
+- every countdown (the list, the console, alerts, digests, ``show``, drafts) goes by the
+  **earliest deadline at this instant or later**, else the last (``Deadlines.countdown``):
+  lot 2's from the minute lot 1 closes, « dépassée » from the minute the last one has; its
+  « J-5 » counts Paris days. Reminders and calendar events exist for **each distinct
+  deadline**, labelled with its lots.
 - a call is **still answerable** until its **last** deadline (``last``, ``open_until``,
   ``passed``; in SQL ``watcher.store.spans``): lot 2 can still be answered once lot 1 has
   closed. What is acted on by date (a list's order, the console's « échéance » filter) goes
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from watcher import fr
 from watcher.fr import NBSP
@@ -73,15 +75,16 @@ class Deadlines:
         """Whether some lot closes on another day than the call."""
         return len(self.moments) > 1
 
-    def next_open(self, today: date) -> datetime | None:
-        """The earliest deadline not passed on ``today`` (Paris), else the last one."""
-        return next_open([m.at for m in self.moments], today)
-
     def soonest(self, now: datetime) -> Moment | None:
         """The earliest deadline at ``now`` or later (``ahead``), else the last: what a list
         ordered by the instant counts down to (lot 2's from the minute lot 1 closes)."""
         at = ahead([m.at for m in self.moments], now) or self.last
         return next((m for m in self.moments if m.at == at), None)
+
+    def countdown(self, now: datetime) -> Countdown | None:
+        """What every countdown says at ``now`` (None: no deadline): to ``soonest``."""
+        moment = self.soonest(now)
+        return None if moment is None else Countdown(moment, now)
 
     def passed(self, now: datetime) -> bool:
         return passed(self.last, now)
@@ -102,11 +105,40 @@ def passed(last: datetime | None, now: datetime) -> bool:
     return last is not None and last < now
 
 
-def next_open(moments: Sequence[datetime], today: date) -> datetime | None:
-    """The earliest of ``moments`` not passed on ``today`` (Paris), else the last one: what a
-    countdown counts to."""
-    ahead = [at for at in moments if at.astimezone(PARIS).date() >= today]
-    return min(ahead) if ahead else max(moments, default=None)
+@dataclass(frozen=True, slots=True)
+class Countdown:
+    """A countdown to ``moment`` at ``now``: passed by the instant, days by the Paris date."""
+
+    moment: Moment
+    now: datetime
+
+    @property
+    def passed(self) -> bool:
+        return self.moment.at < self.now
+
+    @property
+    def days(self) -> int:
+        """Paris days from ``now`` to the deadline (0: today, even once it has passed)."""
+        return paris_days(self.moment.at, self.now)
+
+    @property
+    def words(self) -> str:
+        """« J-5 », « aujourd'hui », « dépassée » (``countdown``)."""
+        return countdown(self.moment.at, self.now)
+
+
+def countdown(at: datetime, now: datetime) -> str:
+    """Days left before a deadline, as bid teams write it: « J-5 », « aujourd'hui » (Paris
+    days), « dépassée » from the minute it has passed (at 14h00, one of 12h00 today is)."""
+    if at < now:
+        return "dépassée"
+    days = paris_days(at, now)
+    return f"J-{days}" if days > 0 else "aujourd'hui"
+
+
+def paris_days(at: datetime, now: datetime) -> int:
+    """Days from ``now``'s Paris date to ``at``'s (negative for a day gone by)."""
+    return (at.astimezone(PARIS).date() - now.astimezone(PARIS).date()).days
 
 
 def ahead(moments: Sequence[datetime], now: datetime) -> datetime | None:

@@ -91,14 +91,6 @@ def amount_label(kind: NoticeKind) -> str:
     return "Montant attribué" if kind == NoticeKind.AWARD else "Montant estimé"
 
 
-def countdown(deadline: datetime, today: date) -> str:
-    """Days left before a deadline, as bid teams write it: 'J-5', 'aujourd'hui', 'dépassée'."""
-    days = (deadline.astimezone(PARIS).date() - today).days
-    if days > 0:
-        return f"J-{days}"
-    return "aujourd'hui" if days == 0 else "dépassée"
-
-
 def week_span(monday: date) -> str:
     """'semaine 10, du lundi 2 au dimanche 8 mars 2026' for the ISO week starting ``monday``."""
     sunday = monday + timedelta(days=6)

@@ -3,7 +3,7 @@ from the web through ``safe``), plain dicts for ``--json``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -90,16 +90,15 @@ def _deadline_short(tender: Tender, now: datetime) -> str:
         return clean(f"? ({raw[:30]})" if raw else "—", one_line=True)
     told = deadlines.of(tender)
     # the deadline the list sorts by (lot 2's from the minute lot 1 closes)
-    soonest = told.soonest(now)
-    assert soonest is not None  # the call has a deadline
-    today = now.astimezone(PARIS).date()
+    countdown = told.countdown(now)
+    assert countdown is not None  # the call has a deadline
     # the call's date first, then each lot closing apart on its own lines (« lot 2 : », its
     # date): the column stays as narrow as without lots; the countdown beside its date
     lines = []
     for moment in told.moments:
         when = short_datetime(moment.at)
-        if moment is soonest:
-            when = f"{when} {fr.countdown(soonest.at, today)}"
+        if moment is countdown.moment:
+            when = f"{when} {countdown.words}"
         if moment.lots:
             # a lot's title maybe: on one line, its no-break spaces kept (« lot « … » : »)
             lots = clean(moment.lots).replace("\n", " ")
@@ -142,12 +141,13 @@ def buyer_name(tender: Tender) -> str:
 # ------------------------------------------------------------------------------- one call
 
 
-def call_panel(view: CallView, today: date) -> Panel:
+def call_panel(view: CallView, now: datetime) -> Panel:
+    """``show``: the call at ``now`` (its countdown the list's)."""
     tender = view.tender
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
-    for label, value in _facts(view, today):
+    for label, value in _facts(view, now):
         if value:
             grid.add_row(label, value if isinstance(value, Text) else text(value))
     parts: list[RenderableType] = [grid, Text(f"\nAvis de cet appel ({len(view.notices)})")]
@@ -159,7 +159,7 @@ def call_panel(view: CallView, today: date) -> Panel:
     return Panel(Group(*parts), title=title, title_align="left")
 
 
-def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
+def _facts(view: CallView, now: datetime) -> list[tuple[str, str | Text]]:
     tender, main, verdict = view.tender, view.tender.main, view.verdict
     deadline = tender.deadline
     return [
@@ -169,7 +169,7 @@ def _facts(view: CallView, today: date) -> list[tuple[str, str | Text]]:
         ),
         ("Intitulé", tender.title),
         ("OPCO / acheteur", _buyer_words(tender)),
-        ("Date limite", _deadline_words(tender, today) if deadline else main.deadline_text or "—"),
+        ("Date limite", _deadline_words(tender, now) if deadline else main.deadline_text or "—"),
         ("Statut", _status_words(tender)),
         ("Responsable", ", ".join(view.owners) or "personne (aucun domaine ni règle ne le vise)"),
         ("Jugement", _judgement_words(view.judgement)),
@@ -190,11 +190,11 @@ def _buyer_words(tender: Tender) -> str:
     return f"{opco} ({detail})" if opco and detail else opco or tender.buyer
 
 
-def _deadline_words(tender: Tender, today: date) -> str:
+def _deadline_words(tender: Tender, now: datetime) -> str:
     told = deadlines.of(tender)
-    soonest = told.next_open(today)
-    assert soonest is not None  # the call has a deadline
-    return f"{deadlines.words(told)} ({fr.countdown(soonest, today)})"
+    countdown = told.countdown(now)
+    assert countdown is not None  # the call has a deadline
+    return f"{deadlines.words(told)} ({countdown.words})"
 
 
 def _status_words(tender: Tender) -> str:

@@ -135,7 +135,7 @@ def _draft_step(
     match, tender = best
     with Store.open(config.database) as store:  # recorded: the console offers its files
         result = write_call_draft(
-            config, store, tender, today=day, match=match, actor=cli_actor(), overwrite=True
+            config, store, tender, now=_moment(day), match=match, actor=cli_actor(), overwrite=True
         )
     best_words = (
         f"Meilleur appel{NBSP}: {number_sign(tender.id)} «{NBSP}{tender.title}{NBSP}» "

@@ -94,7 +94,8 @@ def show_command(ctx: click.Context, ident: str, as_json: bool) -> None:
     IDENT is the call's number (as in the emails), or one of its notices: key
     (boamp:26-91551) or reference (26-91551)."""
     cfg = load(ctx)
-    today = datetime.now(PARIS).date()
+    now = datetime.now(UTC)
+    today = now.astimezone(PARIS).date()
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
         from watcher.judging import Judge  # the classifier: once the call is found
@@ -104,7 +105,7 @@ def show_command(ctx: click.Context, ident: str, as_json: bool) -> None:
     if as_json:
         click.echo(dumps(call_views.call_json(view)))
     else:
-        out.print(call_views.call_panel(view, today))
+        out.print(call_views.call_panel(view, now))
 
 
 def searched_text(value: str | None) -> str | None:

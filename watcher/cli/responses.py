@@ -6,7 +6,7 @@ commands, so that the other commands start fast."""
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,14 +127,14 @@ def draft_command(
     cfg = load(ctx)
     if out_dir is not None:
         output_folder(out_dir, "--out")
-    today = datetime.now(PARIS).date()
+    now = datetime.now(UTC)
     with Store.open(cfg.database) as store:
         tender = the_call(store, ident)
         from responses.draft import entry_refusals  # the classifier: once the call is found
         from watcher.judging import Judge
 
-        verdict = verdict_now(Judge.from_config(cfg, store), tender, today)
-        refusals = entry_refusals(tender, verdict, datetime.now(UTC))
+        verdict = verdict_now(Judge.from_config(cfg, store), tender, now.astimezone(PARIS).date())
+        refusals = entry_refusals(tender, verdict, now)
         for reason in refusals:
             err.print(line(("!", "yellow"), f" Appel n° {tender.id} : ", reason))
         if refusals and not force:
@@ -144,9 +144,9 @@ def draft_command(
                 EXIT_CONFIG,
             )
         if out_dir is not None:
-            result = _draft_elsewhere(cfg, tender, verdict, out_dir, lot, overwrite, today)
+            result = _draft_elsewhere(cfg, tender, verdict, out_dir, lot, overwrite, now)
         else:
-            result = _draft_in_its_folder(cfg, store, tender, verdict, lot, overwrite, today)
+            result = _draft_in_its_folder(cfg, store, tender, verdict, lot, overwrite, now)
     drafted = f"Projet de réponse à l'appel {number_sign(tender.id)} écrit dans {result.folder}"
     out.print(text(drafted), soft_wrap=True)
     for path in result.files:
@@ -162,7 +162,7 @@ def _draft_in_its_folder(
     verdict: Match,
     lot: str | None,
     overwrite: bool,
-    today: date,
+    now: datetime,
 ) -> DraftResult:
     """The call's own folder, the one the demo and the console write and show."""
     from watcher.activity import cli_actor
@@ -179,7 +179,7 @@ def _draft_in_its_folder(
         cfg,
         store,
         tender,
-        today=today,
+        now=now,
         match=verdict,
         actor=cli_actor(),
         lot=lot,
@@ -194,15 +194,13 @@ def _draft_elsewhere(
     out_dir: Path,
     lot: str | None,
     overwrite: bool,
-    today: date,
+    now: datetime,
 ) -> DraftResult:
     """``--out DIR``: a draft of the user's own, not recorded (the console keeps showing the
     call's folder)."""
     from watcher.call_draft import draft_into
 
-    return draft_into(
-        cfg, tender, out_dir, today=today, match=verdict, lot=lot, overwrite=overwrite
-    )
+    return draft_into(cfg, tender, out_dir, now=now, match=verdict, lot=lot, overwrite=overwrite)
 
 
 @click.group("templates")

@@ -64,13 +64,12 @@ def calendar_ics(
     feed.add("method", "PUBLISH")
     feed.add("x-wr-calname", f"opco-watch — dates limites {settings.organisation}".strip())
     feed.add("x-wr-timezone", "Europe/Paris")
-    today = now.astimezone(PARIS).date()
     for judged in chosen:
         moments = deadlines.of(judged.tender).between(now - PAST, now + AHEAD)
         if not moments:
             continue
         # the call's context once, for each of its deadlines' events
-        call = tender_context(judged.tender, judged.match, today, settings.links)
+        call = tender_context(judged.tender, judged.match, now, settings.links)
         for moment in moments:
             feed.add_component(_event(judged.tender, call, moment, settings, now))
     return bytes(feed.to_ical())

@@ -8,13 +8,13 @@ Every string from the web stays data: the templates escape it, nothing here rend
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from scrapers.registry import source_label
 from watcher import deadlines, fr, nuts
 from watcher.links import LinkSettings, page_url
-from watcher.models import PARIS, Lot, Match, Notice, Tender
+from watcher.models import Lot, Match, Notice, Tender
 from watcher.notify.opco import buyer_detail, canonical_opco
 
 STATUS_LABELS = {
@@ -29,10 +29,10 @@ Context = dict[str, Any]
 
 
 def tender_context(
-    tender: Tender, match: Match | None, today: date, console: LinkSettings | None = None
+    tender: Tender, match: Match | None, now: datetime, console: LinkSettings | None = None
 ) -> Context:
-    """Everything an email or the digest says about one call (``page_url``: its page in the
-    console, at ``console.base_url``)."""
+    """Everything an email or the digest says about one call at ``now`` (``page_url``: its
+    page in the console, at ``console.base_url``)."""
     main = tender.main
     return {
         "id": tender.id,
@@ -41,7 +41,7 @@ def tender_context(
         "buyer": tender.buyer or "acheteur non précisé",
         "opco": canonical_opco(tender.buyer) or "",
         "buyer_detail": buyer_detail(tender.buyer),  # "" when it only spells the OPCO
-        **deadline_context(deadlines.of(tender), main.deadline_text, today),
+        **deadline_context(deadlines.of(tender), main.deadline_text, now),
         "lots": lot_labels(tender.notices),
         "places": unique_places(tender.notices),
         "value": fr.estimate(main.estimated_value, main.estimated_value_max),
@@ -57,17 +57,17 @@ def tender_context(
     }
 
 
-def deadline_context(told: deadlines.Deadlines, raw: str, today: date) -> Context:
+def deadline_context(told: deadlines.Deadlines, raw: str, now: datetime) -> Context:
     """The deadline as told (the call's, and its lots' that differ: ``deadlines.words``); the
-    countdown to the earliest one still open."""
-    soonest = told.next_open(today)
-    if soonest is None:
+    countdown at ``now`` (``Deadlines.countdown``: the list's and the console's too)."""
+    countdown = told.countdown(now)
+    if countdown is None:
         return {"deadline": "", "deadline_raw": raw, "countdown": "", "days_left": None}
     return {
         "deadline": deadlines.words(told),
         "deadline_raw": raw,
-        "countdown": fr.countdown(soonest, today),
-        "days_left": (soonest.astimezone(PARIS).date() - today).days,
+        "countdown": countdown.words,
+        "days_left": countdown.days,
     }
 
 

@@ -163,18 +163,18 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
         return recipient is None or recipient in data.routed[judged.tender.id]
 
     def mine(items: list[Judged]) -> list[dict[str, Any]]:
-        return [_call(j, today, owners, data.links) for j in items if routed(j)]
+        return [_call(j, data.now, owners, data.links) for j in items if routed(j)]
 
     calls, in_progress = mine(data.calls), mine(data.in_progress)
     due = [
         row
         for j in data.deadlines
         if routed(j)
-        for row in _deadline_rows(_call(j, today, owners, data.links), j, data.now)
+        for row in _deadline_rows(_call(j, data.now, owners, data.links), j, data.now)
     ]
     due.sort(key=lambda row: row["at"])
     aside = [
-        {**_call(j, today, owners, data.links), "reason": kind, "why": words}
+        {**_call(j, data.now, owners, data.links), "reason": kind, "why": words}
         for j, kind, words in data.set_aside
         if routed(j)
     ]
@@ -206,10 +206,10 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
 
 
 def _call(
-    judged: Judged, today: date, owners: dict[str, str], console: LinkSettings | None = None
+    judged: Judged, now: datetime, owners: dict[str, str], console: LinkSettings | None = None
 ) -> dict[str, Any]:
     """A call's card, with what the compact table adds: a short deadline and its owners."""
-    context = tender_context(judged.tender, judged.match, today, console)
+    context = tender_context(judged.tender, judged.match, now, console)
     domains = judged.match.domains if judged.match is not None else ()
     addresses = call_owners(judged.tender.owner, domains, owners)
     return {
@@ -227,13 +227,12 @@ def _call(
 def _deadline_rows(card: dict[str, Any], judged: Judged, now: datetime) -> list[dict[str, Any]]:
     """The « dates limites » rows of a call: one per deadline in the next DEADLINE_DAYS days,
     a lot closing apart named (« lot 2 : jeudi 7 janvier 2027 à 12h00 »)."""
-    today = now.astimezone(PARIS).date()
     soon = deadlines.of(judged.tender).between(now, now + timedelta(days=DEADLINE_DAYS))
     return [
         {
             **card,
             "deadline": deadlines.named_words(m),
-            "countdown": fr.countdown(m.at, today),
+            "countdown": deadlines.countdown(m.at, now),
             "at": m.at.timestamp(),
         }
         for m in soon

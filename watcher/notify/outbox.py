@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from watcher import fr
 from watcher.links import ActionSigner, add_links
-from watcher.models import PARIS, Match, Tender
+from watcher.models import Match, Tender
 from watcher.notify.context import Context, tender_context
 from watcher.notify.queries import alerted
 from watcher.notify.routing import Router
@@ -171,11 +171,10 @@ def _remember(
 def alert_message(
     recipient: str, entries: list[_Entry], settings: NotifySettings, now: datetime
 ) -> OutboxMessage:
-    today = now.astimezone(PARIS).date()
     new = sorted((e for e in entries if not e.update), key=_rank)
     updates = sorted((e for e in entries if e.update), key=_rank)
-    new_calls = [_entry_context(e, today, settings) for e in new]
-    updated_calls = [_entry_context(e, today, settings) for e in updates]
+    new_calls = [_entry_context(e, now, settings) for e in new]
+    updated_calls = [_entry_context(e, now, settings) for e in updates]
     context = {
         "organisation": settings.organisation,
         "recipient": recipient,
@@ -200,9 +199,9 @@ def _rank(entry: _Entry) -> tuple[int, float, int]:
     return (-entry.match.score, deadline.timestamp() if deadline else float("inf"), entry.tender.id)
 
 
-def _entry_context(entry: _Entry, today: Any, settings: NotifySettings) -> Context:
+def _entry_context(entry: _Entry, now: datetime, settings: NotifySettings) -> Context:
     return {
-        **tender_context(entry.tender, entry.match, today, settings.links),
+        **tender_context(entry.tender, entry.match, now, settings.links),
         "is_update": entry.update,
         "changes": entry.changes,
     }

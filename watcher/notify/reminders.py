@@ -10,7 +10,7 @@ its call (``watcher.deadlines``) has reminders of its own, which name the lot.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -67,17 +67,16 @@ def _queue(
 ) -> int:
     """One reminder per recipient for each of the call's deadlines at a milestone: a lot
     closing on another day than the call has its own (``watcher.deadlines``)."""
-    today = now.astimezone(PARIS).date()
     queued = 0
     context: dict[str, Any] | None = None  # the call's, made once if some deadline is due
     for moment in deadlines.of(judged.tender).moments:
-        days_left = (moment.at.astimezone(PARIS).date() - today).days
+        days_left = deadlines.paris_days(moment.at, now)
         step = milestone(days_left, settings.schedule.reminder_days)
         if step is not None and moment.at >= now:
             if context is None:
-                context = tender_context(judged.tender, judged.match, today, settings.links)
+                context = tender_context(judged.tender, judged.match, now, settings.links)
             queued += sum(
-                insert(conn, _message(judged, context, moment, step, r, today, settings, now))
+                insert(conn, _message(judged, context, moment, step, r, settings, now))
                 for r in people
             )
     return queued
@@ -89,11 +88,10 @@ def _message(
     moment: deadlines.Moment,
     step: int,
     recipient: str,
-    today: date,
     settings: NotifySettings,
     now: datetime,
 ) -> OutboxMessage:
-    call = {**context, "countdown": fr.countdown(moment.at, today)}
+    call = {**context, "countdown": deadlines.countdown(moment.at, now)}
     parts = [str(judged.tender.id), f"J-{step}", moment.at.isoformat(), recipient]
     return OutboxMessage(
         message_id=message_id("reminder", parts, settings.domain),

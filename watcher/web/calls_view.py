@@ -94,7 +94,8 @@ def load_call(store: Store, tender_id: int) -> CallPage | None:
     )
 
 
-def call_context(call: CallPage, today: date) -> dict[str, Any]:
+def call_context(call: CallPage, now: datetime) -> dict[str, Any]:
+    """The page's words at ``now`` (its countdown the pipeline's)."""
     tender, main = call.tender, call.tender.main
     return {
         "id": tender.id,
@@ -108,7 +109,7 @@ def call_context(call: CallPage, today: date) -> dict[str, Any]:
         "closed_words": fr.closed_words(tender),
         "winner": tender.winner,
         "owner": call.owner,
-        **deadline_context(deadlines.of(tender), main.deadline_text, today),
+        **deadline_context(deadlines.of(tender), main.deadline_text, now),
         "value": _nbsp_euro(fr.estimate(main.estimated_value, main.estimated_value_max)),
         "value_label": fr.amount_label(main.kind),
         "lots": _lots(tender),

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from watcher import activity, call_draft, tenders
 from watcher.config import Config
-from watcher.models import PARIS, Match, Tender
+from watcher.models import Match, Tender
 from watcher.store import Store
 from watcher.store.schema import checklist_ticks, drafts
 
@@ -51,7 +51,7 @@ def write_draft(config: Config, store: Store, tender_id: int, actor: str) -> Wri
         config,
         store,
         tender,
-        today=datetime.now(PARIS).date(),
+        now=datetime.now(UTC),
         match=tenders.latest_match(store, tender_id),
         actor=actor,
         overwrite=True,  # « Préparer de nouveau la réponse » says it replaces the files

@@ -101,9 +101,9 @@ class CallRow:
         """The call's earliest deadline at ``now`` or later (None when all have passed)."""
         return deadlines.ahead([m.at for m in self.moments], now)
 
-    def soonest(self, now: datetime) -> deadlines.Moment | None:
-        """What the countdown counts to: the deadline the row sorts by (``sort_at``)."""
-        return deadlines.Deadlines(self.moments).soonest(now)
+    def countdown(self, now: datetime) -> deadlines.Countdown | None:
+        """The countdown at ``now``, to the deadline the row sorts by (``sort_at``)."""
+        return deadlines.Deadlines(self.moments).countdown(now)
 
     @property
     def pertinent(self) -> bool:

@@ -13,7 +13,6 @@ from starlette.routing import Route
 
 from watcher import accounts, activity, fr, tenders
 from watcher.errors import OpcoWatchError
-from watcher.models import PARIS
 from watcher.notify.context import STATUS_LABELS
 from watcher.notify.routing import call_owners, domain_owners
 from watcher.web import drafting
@@ -59,8 +58,7 @@ def _call_page(request: Request, extra: dict[str, Any], status_code: int) -> Res
     call = load_call(console.store, tender_id) if tender_id else None
     if call is None:
         return not_found(request, _no_call(tender_id))
-    today = datetime.now(PARIS).date()
-    context = call_context(call, today)
+    context = call_context(call, datetime.now(UTC))
     domains = call.match.domains if call.match is not None else ()
     context["owners"] = call_owners(call.owner, domains, domain_owners(console.config.profile))
     context["judged"] = _judged(call)

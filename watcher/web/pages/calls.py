@@ -14,10 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from watcher import fr
 from watcher.classify.geo import REGIONS
 from watcher.fr import NBSP
-from watcher.models import PARIS
 from watcher.notify.context import STATUS_LABELS
 from watcher.notify.opco import canonical_opco, opco_names
 from watcher.web.console import console_of, handler, redirect
@@ -189,8 +187,8 @@ def _pipeline(request: Request, console: Any, filters: Filters) -> Response:
 
 
 def _row(row: CallRow, now: datetime) -> dict[str, Any]:
-    today = now.astimezone(PARIS).date()
-    soonest = row.soonest(now)  # the deadline the row sorts by: lot 2's once lot 1 closed
+    countdown = row.countdown(now)  # to the deadline the row sorts by: lot 2's once lot 1 closed
+    soonest = countdown.moment if countdown else None
     split = len(row.moments) > 1
     return {
         "id": row.id,
@@ -200,8 +198,8 @@ def _row(row: CallRow, now: datetime) -> dict[str, Any]:
         "deadline": soonest.at if soonest else None,  # the date the countdown counts to
         "deadline_lots": f"{soonest.named}{NBSP}:" if split and soonest and soonest.named else "",
         "deadline_text": row.deadline_text,
-        "countdown": fr.countdown(soonest.at, today) if soonest else "",
-        "soon": soonest is not None and (soonest.at.astimezone(PARIS).date() - today).days <= 7,
+        "countdown": countdown.words if countdown else "",
+        "soon": countdown is not None and countdown.days <= 7,
         "score": row.score,
         "pertinent": row.pertinent,
         "judged": row.judged,
