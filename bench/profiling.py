@@ -38,8 +38,11 @@ AREAS = (
 
 #: idle time, not work: the event loop waiting for sockets, the store writer thread (profiled
 #: beside it by bench/pollwork.py) waiting for a source's batch
-WAITS = ("<method 'poll' of 'select.epoll' objects>", "<method 'select' of 'select.epoll' objects>")
-WAITS += ("<method 'get' of '_queue.SimpleQueue' objects>",)
+WAITS = (
+    "<method 'poll' of 'select.epoll' objects>",
+    "<method 'select' of 'select.epoll' objects>",
+    "<method 'get' of '_queue.SimpleQueue' objects>",
+)
 
 
 def summarise(path: Any, top: int = 25) -> str:
