@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import pstats
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -95,16 +96,46 @@ def _summary(reports: list[Any]) -> dict[str, Any]:
     }
 
 
-def _timed_poll(config: Any, names: list[str], profiler: cProfile.Profile | None) -> dict[str, Any]:
+def _timed_poll(config: Any, names: list[str], profile: str | None) -> dict[str, Any]:
+    """The poll, timed; with ``profile``, its CPU profile (both threads) written there."""
     from watcher.pipeline import poll
 
+    profilers = _Profilers() if profile else None
     wall, cpu = time.perf_counter(), self_cpu()
-    if profiler is not None:
-        profiler.enable()
+    if profilers is not None:
+        profilers.enable()
     reports = poll(config, names=names)
-    if profiler is not None:
-        profiler.disable()
-    return {"wall": time.perf_counter() - wall, "cpu": self_cpu() - cpu, **_summary(reports)}
+    if profilers is not None:
+        profilers.disable()
+    figures = {"wall": time.perf_counter() - wall, "cpu": self_cpu() - cpu, **_summary(reports)}
+    if profilers is not None and profile:
+        profilers.dump(profile)
+    return figures
+
+
+class _Profilers:
+    """The poll's thread and the store writer thread's (cProfile sees one thread): the
+    sources' grouping, judging and alert queueing run in the writer
+    (``watcher.offload.store_work``), which the warm-up poll has started already."""
+
+    def __init__(self) -> None:
+        from watcher import offload
+
+        self.writer = offload._writer_thread()  # the one the poll will use
+        self.main, self.store = cProfile.Profile(), cProfile.Profile()
+
+    def enable(self) -> None:
+        self.writer.submit(self.store.enable).result()
+        self.main.enable()
+
+    def disable(self) -> None:
+        self.main.disable()
+        self.writer.submit(self.store.disable).result()
+
+    def dump(self, path: str) -> None:
+        merged = pstats.Stats(self.main)
+        merged.add(pstats.Stats(self.store))
+        merged.dump_stats(path)
 
 
 def _tell(step: str, figures: dict[str, Any]) -> None:
@@ -122,14 +153,10 @@ def inproc(args: argparse.Namespace) -> None:
         poll(load_config(args.warm), names=names)
     _tell("warm", {})
     config = load_config(args.config)
-    profiler = cProfile.Profile() if args.profile else None
-    _tell("cold", _timed_poll(config, names, profiler))
-    if profiler is not None:
-        profiler.dump_stats(args.profile)
-    profiler = cProfile.Profile() if args.profile else None
-    repoll = _timed_poll(config, names, profiler)
-    if profiler is not None:  # the unchanged re-poll's profile beside the cold poll's
-        profiler.dump_stats(f"{args.profile}.repoll")
+    profile = str(args.profile) if args.profile else None
+    _tell("cold", _timed_poll(config, names, profile))
+    # the unchanged re-poll's profile beside the cold poll's
+    repoll = _timed_poll(config, names, f"{profile}.repoll" if profile else None)
     _tell("repoll", repoll)
 
 

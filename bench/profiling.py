@@ -36,8 +36,13 @@ AREAS = (
 )
 
 
-#: the event loop waiting for sockets: idle time, not work
-WAITS = ("<method 'poll' of 'select.epoll' objects>", "<method 'select' of 'select.epoll' objects>")
+#: idle time, not work: the event loop waiting for sockets, the store writer thread (profiled
+#: beside it by bench/pollwork.py) waiting for a source's batch
+WAITS = (
+    "<method 'poll' of 'select.epoll' objects>",
+    "<method 'select' of 'select.epoll' objects>",
+    "<method 'get' of '_queue.SimpleQueue' objects>",
+)
 
 
 def summarise(path: Any, top: int = 25) -> str:
@@ -47,8 +52,9 @@ def summarise(path: Any, top: int = 25) -> str:
     waiting = sum(row[2] for (_, _, func), row in entries.items() if func in WAITS)
     total = profiled - waiting
     lines = [
-        f"{profiled:.2f} s profiled (wall clock, cProfile overhead included), of which "
-        f"{waiting:.2f} s waiting for the network in the event loop's poll(); "
+        f"{profiled:.2f} s profiled (wall clock of the threads profiled, cProfile overhead "
+        f"included), of which {waiting:.2f} s idle (the event loop's poll() waiting for the "
+        "network, the store writer waiting for work); "
         f"busy {total:.2f} s = 100 %",
         "",
         "by area (cumulative, % of the busy time):",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from responses.settings import DocumentItem, DocumentKind, DocumentsConfig, add_months
 from watcher.fr import long_date
-from watcher.models import PARIS, Notice, NoticeKind
+from watcher.models import PARIS
 from watcher.vault_versions import uploaded_dates
 
 log = logging.getLogger(__name__)
@@ -356,14 +356,3 @@ def _relative(folder: Path, path: Path) -> str:
         return str(path.relative_to(folder))
     except ValueError:
         return str(path)
-
-
-def latest_open_deadline(notices: Iterable[Notice], now: datetime) -> Notice | None:
-    """The call in progress whose deadline is the furthest: documents are judged against it
-    by ``opco-watch documents`` when no call is named."""
-    open_calls = [
-        n
-        for n in notices
-        if n.kind == NoticeKind.CALL and n.deadline is not None and n.deadline >= now
-    ]
-    return max(open_calls, key=lambda n: n.deadline or now, default=None)

@@ -216,6 +216,20 @@ def test_help_imports_no_command_and_no_heavy_library() -> None:
     assert found["cli"] == ["watcher.cli.app", "watcher.cli.collector"]
 
 
+def test_the_fetch_layer_leaves_httpx_s_command_line_client_out() -> None:
+    """httpx imports its own command-line client (click, rich, pygments) when click is
+    installed; a poll never runs it, so ``watcher.fetch`` keeps it out, and httpx (with the
+    stub ``httpx.main`` it falls back to) works as before."""
+    code = (
+        "import sys, watcher.fetch, httpx\n"
+        "names = ('pygments', 'rich.syntax', 'rich.progress')\n"
+        "print(sorted(m for m in names if m in sys.modules))\n"
+        "print(httpx.AsyncClient.__name__, callable(httpx.main))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "AsyncClient True"]
+
+
 def test_a_command_imports_only_its_own_module() -> None:
     found = loaded_after("status", "--help")
     assert "watcher.cli.notify" in found["cli"]

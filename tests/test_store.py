@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from tests.conftest import Database
 from watcher.errors import StoreError
 from watcher.models import PARIS, Lot, Notice, NoticeKind
-from watcher.store import SCHEMA_HEAD, Store, UpsertResult
+from watcher.store import SCHEMA_HEAD, Store, UpsertResult, upserts
 from watcher.store.engine import resolve_url
 from watcher.store.migrations import MIGRATIONS, migrate
 from watcher.store.records import canonical_json
@@ -633,3 +633,39 @@ def _captured(store: Store, into: list[tuple[str, object]], reading: str) -> Ite
         yield
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
+
+
+# ------------------------------------------------------------------- INSERT … ON CONFLICT
+
+
+def test_insert_ignoring_counts_the_rows_it_inserted_in_few_statements(store: Store) -> None:
+    """Rows already there, a key given twice and more rows than one statement takes: the
+    count is the rows that went in, each key once, the first row of a key kept; one
+    statement per ``MAX_PARAMETERS`` values, whatever the number of rows."""
+    table = sa.Table(
+        "ignoring_probe",
+        sa.MetaData(),
+        sa.Column("k", sa.String, primary_key=True),
+        sa.Column("v", sa.Integer, nullable=False),
+    )
+    statements: list[str] = []
+
+    def count(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("INSERT"):
+            statements.append(statement)
+
+    with store.transaction() as conn:
+        table.create(conn)
+        assert upserts.insert_ignoring(conn, table, [{"k": "a", "v": 1}], ["k"]) == 1
+        rows = [{"k": f"r{i}", "v": i} for i in range(1000)] + [{"k": "a", "v": 2}]
+        rows += [{"k": "r5", "v": -5}, {"k": "b", "v": 3}]
+        sa.event.listen(conn, "before_cursor_execute", count)
+        try:
+            inserted = upserts.insert_ignoring(conn, table, rows, ["k"])
+        finally:
+            sa.event.remove(conn, "before_cursor_execute", count)
+        stored = {row.k: row.v for row in conn.execute(sa.select(table.c.k, table.c.v))}
+    assert inserted == 1001  # r0…r999 and b; "a" was there, "r5" given twice
+    assert len(stored) == 1002 and stored["a"] == 1 and stored["r5"] == 5 and stored["b"] == 3
+    per_statement = upserts.MAX_PARAMETERS // 2
+    assert len(statements) == -(-len(rows) // per_statement) == 3

@@ -24,10 +24,9 @@ from responses.vault import (
     Vault,
     document_reminders,
     documents_table,
-    latest_open_deadline,
     required_document_blockers,
 )
-from watcher.models import PARIS, Notice, NoticeKind
+from watcher.models import PARIS
 
 TODAY = date(2026, 3, 2)
 
@@ -280,22 +279,6 @@ def test_documents_table_rows(tmp_path: Path) -> None:
     assert cv["title"] == "CV — Anne Martin" and cv["file"] == "cv/a.pdf"
     assert "plus de 3 mois" in kbis["detail"]
     assert urssaf == {**urssaf, "status": "missing", "status_label": "manquant", "file": ""}
-
-
-def test_latest_open_deadline_picks_the_furthest_call_in_progress() -> None:
-    now = datetime(2026, 3, 2, 9, tzinfo=PARIS)
-
-    def notice(ref: str, day: int | None, kind: NoticeKind = NoticeKind.CALL) -> Notice:
-        deadline = datetime(2026, 3, day, 12, tzinfo=PARIS) if day else None
-        return Notice(
-            "boamp", ref, f"Avis {ref}", "https://x.fr/" + ref, deadline=deadline, kind=kind
-        )
-
-    award = notice("c", 28, NoticeKind.AWARD)
-    notices = [notice("a", 1), notice("b", 20), award, notice("d", None)]
-    found = latest_open_deadline(notices, now)
-    assert found is not None and found.ref == "b"
-    assert latest_open_deadline([notice("a", 1)], now) is None
 
 
 # ---------------------------------------------------- documents stay inside the documents folder

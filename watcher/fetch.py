@@ -26,8 +26,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
-import httpx
-
 from watcher.errors import FetchError, RateLimited
 from watcher.fetch_helpers import (
     conditional,
@@ -39,6 +37,7 @@ from watcher.fetch_helpers import (
     to_wire,
     with_params,
 )
+from watcher.httpx_lean import httpx
 from watcher.robots import refusal, when_unreachable
 from watcher.robots import rules_of as _rules
 from watcher.robots_memory import RobotsCopy, RobotsMemory

@@ -112,13 +112,16 @@ def enqueue_alerts(
     """
     settings = served(settings_of(config), conn)
     plan = _plan(conn, items, Router(settings))
-    queued = 0
     signer = ActionSigner.of(conn, settings.links) if plan else None
+    messages, remembered = [], []
     for recipient, entries in plan.items():
         message = alert_message(recipient, list(entries.values()), settings, now)
         add_links([*message.context["new"], *message.context["updates"]], recipient, signer)
-        queued += insert(conn, message)
-        _remember(conn, entries, recipient, message.message_id, now)
+        messages.append(message.row())
+        remembered += _remembered(entries, recipient, message.message_id, now)
+    # the batch's messages and who was told of what: a statement or two each, not one a row
+    queued = insert_ignoring(conn, outbox, messages, ["message_id"])
+    insert_ignoring(conn, alert_log, remembered, ["tender_id", "recipient"])
     if queued:
         log.info("queued alerts for %d recipient(s), %d event(s)", queued, len(items))
     return queued
@@ -157,15 +160,15 @@ def _add(plan: dict[str, dict[int, _Entry]], recipient: str, item: AlertItem, up
     entry.changes += [c for c in item.event.changes if c not in entry.changes]
 
 
-def _remember(
-    conn: Connection, entries: dict[int, _Entry], recipient: str, mid: str, now: datetime
-) -> None:
-    rows = [
+def _remembered(
+    entries: dict[int, _Entry], recipient: str, mid: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The alert_log rows of a message: the calls it tells ``recipient`` of for the first time."""
+    return [
         {"tender_id": tid, "recipient": recipient, "message_id": mid, "created_at": now}
         for tid, entry in entries.items()
         if not entry.update
     ]
-    insert_ignoring(conn, alert_log, rows, ["tender_id", "recipient"])
 
 
 def alert_message(

@@ -90,24 +90,46 @@ def excluded(name: str) -> sa.ColumnElement[Any]:
     return sa.literal_column(f"excluded.{name}")
 
 
+#: bound parameters in one multi-row statement: under SQLite's historical limit (999)
+MAX_PARAMETERS = 900
+
+
 def insert_ignoring(
     conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
 ) -> int:
     """INSERT the rows whose ``keys`` are not already there; returns how many went in.
 
-    Counted with RETURNING rather than ``rowcount`` (psycopg 3 reports -1 for some of these
-    statements through SQLAlchemy: sqlalchemy/sqlalchemy#10696)."""
+    One multi-row ``INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING`` per run of
+    rows with the same columns (at most ``MAX_PARAMETERS`` values each): the rows returned
+    are the rows inserted, on SQLite and PostgreSQL alike, where ``rowcount`` is not
+    (psycopg 3 reports -1 for some of these statements through SQLAlchemy:
+    sqlalchemy/sqlalchemy#10696) and RETURNING with executemany varies by driver. A key given
+    twice goes in once (the second row conflicts with the first)."""
     if not rows:
         return 0
     if not has_on_conflict(conn):
         return sum(_insert_if_absent(conn, table, row, keys) for row in rows)
     build = _INSERTS[conn.dialect.name]
-    statement = build(table).on_conflict_do_nothing(index_elements=list(keys))
     marker = table.c[keys[0]]
     inserted = 0
-    for row in rows:  # one statement per row: RETURNING with executemany varies by driver
-        inserted += len(conn.execute(statement.values(**row).returning(marker)).all())
+    for chunk in _same_columns(rows):
+        statement = build(table).values(chunk).on_conflict_do_nothing(index_elements=list(keys))
+        inserted += len(conn.execute(statement.returning(marker)).all())
     return inserted
+
+
+def _same_columns(rows: Sequence[Mapping[str, Any]]) -> Iterator[list[Mapping[str, Any]]]:
+    """Consecutive rows with the same columns, ``MAX_PARAMETERS`` values at most a chunk."""
+    chunk: list[Mapping[str, Any]] = []
+    for row in rows:
+        if chunk and (
+            row.keys() != chunk[0].keys() or (len(chunk) + 1) * len(row) > MAX_PARAMETERS
+        ):
+            yield chunk
+            chunk = []
+        chunk.append(row)
+    if chunk:
+        yield chunk
 
 
 def insert_all_ignoring(
