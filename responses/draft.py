@@ -35,7 +35,7 @@ from responses.context import (
 )
 from responses.matching import select_lots
 from responses.settings import DocumentKind, ResponsesConfig
-from responses.vault import Vault, deadline_day, required_document_blockers
+from responses.vault import Vault, required_document_blockers
 from responses.wording import safe_name
 from watcher import deadlines, fr
 from watcher.classify.blockers import CLOSED_KIND_BLOCKERS, DEADLINE_PASSED
@@ -296,12 +296,23 @@ def _document_warnings(inputs: DraftInputs, items: list[dict[str, str]]) -> list
 
 
 def _deadline_warning(inputs: DraftInputs) -> str | None:
-    day = deadline_day(inputs.notice.deadline)
-    if day is None:
+    """Unknown, every deadline passed, or some lots closed already while others are open
+    (a call is answerable until its last deadline: ``watcher.deadlines``), at the instant."""
+    told = deadlines.of_notice(inputs.notice)
+    if told.last is None:
         return "date limite inconnue\u00a0: vérifiez-la dans le règlement de consultation"
-    if day < inputs.today:
-        return f"la date limite est dépassée ({day.isoformat()})"
+    closed = [m for m in told.moments if deadlines.passed(m.at, inputs.now)]
+    if len(closed) == len(told.moments):
+        return f"la date limite est dépassée ({fr.long_datetime(told.last)})"
+    if closed:
+        which = " ; ".join(f"{_lots_article(m.named)} ({fr.long_datetime(m.at)})" for m in closed)
+        return f"date limite dépassée pour {which}\u00a0: seuls les lots encore ouverts comptent"
     return None
+
+
+def _lots_article(named: str) -> str:
+    """« le lot 1 », « les lots 2 et 3 »."""
+    return f"les {named}" if named.startswith("lots ") else f"le {named}"
 
 
 def _qualiopi_mismatch(inputs: DraftInputs) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ def draft(tmp_path: Path, notice: Notice, vault: Vault, **options: Any) -> Draft
         responses_settings=settings,
         vault=vault,
         out_dir=options.pop("out_dir", tmp_path / "out"),
-        now=SAMPLE_NOW,
+        now=options.pop("now", SAMPLE_NOW),
         **options,
     )
 
@@ -405,7 +405,25 @@ def test_qualiopi_numbers_that_disagree_are_reported(tmp_path: Path, vault: Vaul
 def test_a_past_deadline_is_a_warning(tmp_path: Path, vault: Vault) -> None:
     notice = replace(sample_notice(), deadline=datetime(2026, 2, 20, 12, tzinfo=PARIS))
     result = draft(tmp_path, notice, vault)
-    assert "la date limite est dépassée (2026-02-20)" in result.warnings
+    assert "la date limite est dépassée (vendredi 20 février 2026 à 12h00)" in result.warnings
+
+
+def test_a_closed_lot_is_a_warning_while_another_is_open(tmp_path: Path, vault: Vault) -> None:
+    """At 14h00, lot 1 (the call's deadline) closed at 12h00 and lot 2 closes in three days:
+    not « dépassée » for the call, a warning naming lot 1; at 11h00, no warning."""
+    call = datetime(2026, 3, 2, 12, tzinfo=PARIS)
+    lots = (
+        Lot("Management", "1", deadline=call),
+        Lot("Bureautique", "2", deadline=call + timedelta(days=3)),
+    )
+    notice = replace(sample_notice(), deadline=call, lots=lots)
+    after = draft(tmp_path / "a", notice, vault, now=call + timedelta(hours=2))
+    assert [w for w in after.warnings if "date limite" in w] == [
+        "date limite dépassée pour le lot 1 (lundi 2 mars 2026 à 12h00)\u00a0: "
+        "seuls les lots encore ouverts comptent"
+    ]
+    before = draft(tmp_path / "b", notice, vault, now=call - timedelta(hours=1))
+    assert not [w for w in before.warnings if "date limite" in w]
 
 
 def test_estimated_values_are_french_amounts(tmp_path: Path, vault: Vault) -> None:
