@@ -165,7 +165,8 @@ def _remember(
         for tid, entry in entries.items()
         if not entry.update
     ]
-    insert_ignoring(conn, alert_log, rows, ["tender_id", "recipient"])
+    # one executemany for the recipient's calls (the count is not needed)
+    upserts.insert_all_ignoring(conn, alert_log, rows, ["tender_id", "recipient"])
 
 
 def alert_message(
