@@ -57,13 +57,14 @@ def history_notice(n: int, total: int, today: date, sources: int) -> Any:
 
 
 def seed(args: argparse.Namespace) -> dict[str, Any]:
-    """H notices, each its own open tender, made by the checkout's own code (``_create``:
-    the row, its identity keys and whatever else the checkout keeps for later lookups)."""
+    """H notices, each its own open tender, made by the checkout's own code (``create_each``
+    or ``_create``: the row, its identity keys and whatever else it keeps for lookups)."""
     from watcher import tenders
     from watcher.store import Store
 
     today = date.fromisoformat(args.today)
     create = getattr(tenders, "_create", None)
+    create_each = getattr(tenders, "create_each", None)  # since the set-based grouping
     started = time.perf_counter()
     with Store.open(args.db) as store:
         for start in range(0, args.history, BATCH):
@@ -75,14 +76,18 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             at = datetime.now(UTC) - age
 
             def group(conn: Any, result: Any, at: datetime = at) -> None:
-                if create is not None:
+                if create_each is not None:
+                    create_each(conn, result.new, at=at)
+                elif create is not None:
                     for notice in result.new:
                         create(conn, notice, at)
                 else:  # slower (it compares each with the open tenders) but the same result
                     tenders.assign(conn, result.new, at=at)
 
             store.upsert(batch, seen_at=at, in_transaction=group)
-    via = "tenders._create" if create else "tenders.assign"
+    via = (
+        "tenders.create_each" if create_each else "tenders._create" if create else "tenders.assign"
+    )
     return {"seeded": args.history, "seconds": time.perf_counter() - started, "via": via}
 
 
@@ -98,13 +103,38 @@ def _summary(reports: list[Any]) -> dict[str, Any]:
 def _timed_poll(config: Any, names: list[str], profiler: cProfile.Profile | None) -> dict[str, Any]:
     from watcher.pipeline import poll
 
+    statements = _SqlCount()
     wall, cpu = time.perf_counter(), self_cpu()
     if profiler is not None:
         profiler.enable()
-    reports = poll(config, names=names)
+    with statements:
+        reports = poll(config, names=names)
     if profiler is not None:
         profiler.disable()
-    return {"wall": time.perf_counter() - wall, "cpu": self_cpu() - cpu, **_summary(reports)}
+    figures = {"wall": time.perf_counter() - wall, "cpu": self_cpu() - cpu}
+    return {**figures, "statements": statements.count, **_summary(reports)}
+
+
+class _SqlCount:
+    """The SQL statements every engine sends meanwhile (an executemany counts once)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "before_cursor_execute", self._seen)
+
+    def __exit__(self, *_: object) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.remove(Engine, "before_cursor_execute", self._seen)
 
 
 def _tell(step: str, figures: dict[str, Any]) -> None:

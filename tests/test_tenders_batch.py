@@ -236,3 +236,31 @@ def test_a_notice_published_long_after_a_call_joins_the_new_one(store: Store) ->
     new, closed = store_and_group(store, award, call_again)
     assert (new.kind, closed.kind) == ("new", "closed")
     assert closed.tender_id == new.tender_id != old.tender_id
+
+
+def test_an_undated_tender_is_a_candidate_for_a_dated_call_of_its_title(store: Store) -> None:
+    """A call stored without a deadline, then in one batch: a call of another day and the
+    same call with its deadline; the dated one joins the undated tender (the same-day
+    window reads that day's tenders and the undated ones)."""
+    (undated,) = store_and_group(
+        store, notice("akto", "u", "Formation cariste CACES R489", deadline=None)
+    )
+    elsewhere = notice("akto", "e", "Formation soudure TIG", deadline=DEADLINE)
+    dated = notice("boamp", "26-4", "Formation cariste CACES R489", deadline=DEADLINE)
+    other, joined = store_and_group(store, elsewhere, dated)
+    assert other.kind == "new" and joined.tender_id == undated.tender_id
+
+
+def test_create_each_makes_one_tender_per_notice(store: Store) -> None:
+    """What bench/pollwork.py seeds its history with: no grouping, the keys stored."""
+    twins = [notice("akto", "a", "Formation cariste"), notice("akto", "b", "Formation cariste")]
+    made: list[tenders.TenderEvent] = []
+
+    def create(conn: Any, result: Any) -> None:
+        made.extend(tenders.create_each(conn, result.new, at=AT))
+
+    store.upsert(twins, seen_at=AT, in_transaction=create)
+    assert [e.kind for e in made] == ["new", "new"] and made[0].tender_id != made[1].tender_id
+    with store.transaction() as conn:
+        keys = dict(conn.execute(sa.select(tender_keys.c.key, tender_keys.c.tender_id)).all())
+    assert keys == {"notice:akto:a": made[0].tender_id, "notice:akto:b": made[1].tender_id}

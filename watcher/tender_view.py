@@ -15,9 +15,10 @@ changed by a later notice is read again (``reread``).
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,8 @@ class Window:
     start: datetime
     end: datetime | None
     undated_since: datetime
+    #: a call's window: its deadline's day (``start`` to ``end``)
+    day: date | None = None
 
     def admits(self, row: Candidate) -> bool:
         if row.deadline is None:
@@ -57,7 +60,7 @@ def window(notice: Notice, at: datetime, horizon: timedelta) -> Window:
     if notice.kind == NoticeKind.CALL and notice.deadline is not None:
         # compatible_deadlines compares the stored (UTC) deadline's date with the notice's
         day = datetime.combine(notice.deadline.date(), time(0), UTC)
-        return Window(day, day + timedelta(days=1), reference - horizon)
+        return Window(day, day + timedelta(days=1), reference - horizon, day.date())
     return Window(reference - horizon, None, reference - horizon)
 
 
@@ -71,14 +74,59 @@ class Candidate:
     updated_at: datetime
 
 
-def order(tender_id: int) -> tuple[bool, int]:
+def order(row: Candidate) -> tuple[bool, int]:
     """Id order, with the batch's not yet inserted tenders (negative ids, -1, -2…) after the
     stored ones, in creation order: the ids the database will give them."""
-    return (tender_id < 0, abs(tender_id))
+    return (row.id < 0, abs(row.id))
+
+
+class Rows:
+    """One buyer's candidates, in id order: all of them, and by deadline day (UTC, as
+    stored) with the undated ones apart, so a call's same-day window reads only its day's."""
+
+    def __init__(self, rows: list[Candidate]) -> None:
+        self.all: list[Candidate] = []
+        self.undated: list[Candidate] = []
+        self.by_day: dict[date, list[Candidate]] = {}
+        for row in rows:  # already in id order
+            for kept in self._lists(row):
+                kept.append(row)
+
+    def _lists(self, row: Candidate) -> tuple[list[Candidate], list[Candidate]]:
+        if row.deadline is None:
+            return self.all, self.undated
+        return self.all, self.by_day.setdefault(row.deadline.date(), [])
+
+    def around(self, where: Window) -> Iterable[Candidate]:
+        """The rows that may be in the window, in id order (``Window.admits`` decides)."""
+        if where.day is None:
+            return self.all
+        return heapq.merge(self.by_day.get(where.day, ()), self.undated, key=order)
+
+    def add(self, row: Candidate) -> None:
+        for kept in self._lists(row):
+            bisect.insort(kept, row, key=order)
+
+    def remove(self, tender_id: int) -> None:
+        for kept in (self.all, self.undated, *self.by_day.values()):
+            kept[:] = [row for row in kept if row.id != tender_id]
+
+    def renumber(self, ids: dict[int, int]) -> None:
+        """Stand-in ids become real ones. The stand-ins are the tail of each list and get ids
+        in their order, above the stored ones (re-sorted if not: not the database's way)."""
+        top = 0
+        for row in reversed(self.all):
+            if row.id > 0:
+                top = row.id
+                break
+            row.id = ids.get(row.id, row.id)
+        if ids and min(ids.values()) < top:
+            for kept in (self.all, self.undated, *self.by_day.values()):
+                kept.sort(key=order)
 
 
 class BatchView:
-    def __init__(self, keys: dict[str, int], candidates: dict[str, list[Candidate]]) -> None:
+    def __init__(self, keys: dict[str, int], candidates: dict[str, Rows]) -> None:
         self.keys = keys
         self.candidates = candidates
 
@@ -116,7 +164,8 @@ class BatchView:
         where = window(notice, at, horizon)
         call_name = grouping.amended_call_name(notice)
         named: list[int] = []
-        for row in self.candidates.get(buyer, ()):
+        rows = self.candidates.get(buyer)
+        for row in rows.around(where) if rows is not None else ():
             if not where.admits(row):
                 continue
             if grouping.similar_titles(row.title_norm, title) and grouping.compatible_deadlines(
@@ -140,21 +189,19 @@ class BatchView:
     def add_tender(self, buyer: str, row: Candidate) -> None:
         """A tender created in the batch (open): a candidate for the notices after it."""
         rows = self.candidates.get(buyer)
-        if rows is not None:  # no buyer's list: no notice of the batch asks about that buyer
-            bisect.insort(rows, row, key=lambda r: order(r.id))
+        if rows is not None:  # no buyer's rows: no notice of the batch asks about that buyer
+            rows.add(row)
 
     def renumber(self, ids: dict[int, int]) -> None:
         """The batch's new tenders were inserted: their stand-in ids become the real ones."""
         self.keys = {key: ids.get(tender, tender) for key, tender in self.keys.items()}
         for rows in self.candidates.values():
-            for row in rows:
-                row.id = ids.get(row.id, row.id)
-            rows.sort(key=lambda r: order(r.id))
+            rows.renumber(ids)
 
     def reread(self, conn: Connection, tender_id: int) -> None:
         """A tender of the database changed (a notice joined or amended it): its row again."""
         for rows in self.candidates.values():
-            rows[:] = [row for row in rows if row.id != tender_id]
+            rows.remove(tender_id)
         query = sa.select(*_COLUMNS, tenders.c.buyer_norm, tenders.c.closed)
         row = conn.execute(query.where(tenders.c.id == tender_id)).first()
         if row is not None and not row.closed:
@@ -179,7 +226,7 @@ def _candidate(row: Any) -> Candidate:
     return Candidate(int(row.id), row.title_norm, row.deadline, row.updated_at)
 
 
-def _candidates(conn: Connection, buyer: str, windows: list[Window]) -> list[Candidate]:
+def _candidates(conn: Connection, buyer: str, windows: list[Window]) -> Rows:
     """The buyer's open tenders in any of the windows (a superset: exact windows later)."""
     spans = _merged([(w.start, w.end) for w in windows])
     undated_since = min(w.undated_since for w in windows)
@@ -189,7 +236,7 @@ def _candidates(conn: Connection, buyer: str, windows: list[Window]) -> list[Can
         if end is not None:
             values[f"end{number}"] = end
     statement = _statement(len(spans), spans[-1][1] is None)
-    return [_candidate(row) for row in conn.execute(statement, values)]
+    return Rows([_candidate(row) for row in conn.execute(statement, values)])
 
 
 Span = tuple[datetime, datetime | None]

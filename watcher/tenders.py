@@ -85,6 +85,15 @@ def assign(
     return [batch.final(event) for event in events if event is not None]
 
 
+def create_each(conn: Connection, stored: Sequence[Notice], *, at: datetime) -> list[TenderEvent]:
+    """Each notice its own new tender, ungrouped, as ``assign`` creates them (for histories
+    made up by measurements: ``bench/pollwork.py``)."""
+    batch = _Batch(conn, BatchView({}, {}), at, HORIZON)
+    events = [batch.create(notice) for notice in stored]
+    batch.flush()
+    return [batch.final(event) for event in events]
+
+
 def _tender_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
     """The tender of each notice already in one (one statement for the batch)."""
     found: dict[str, int] = {}
@@ -117,7 +126,7 @@ class _Batch:
             return event
         found = self.view.by_keys(notice) or self.view.similar(notice, self.at, self.horizon)
         if found is None:
-            return self._create(notice)
+            return self.create(notice)
         self.flush()
         found = self.ids.get(found, found)
         joined = _attach(self.conn, found, notice, self.at)
@@ -125,7 +134,7 @@ class _Batch:
         self.view.reread(self.conn, found)
         return joined
 
-    def _create(self, notice: Notice) -> TenderEvent:
+    def create(self, notice: Notice) -> TenderEvent:
         values = _tender_values(notice, self.at)
         self.new_tenders.append(values)
         stand_in = -(len(self.ids) + len(self.new_tenders))
