@@ -219,6 +219,7 @@ def run_inproc(
                 log = sites.log()
                 prefix = "in_" if step["step"] == "cold" else "re_"
                 figures |= {f"{prefix}wall": step["wall"], f"{prefix}cpu": step["cpu"]}
+                figures[f"{prefix}statements"] = step["statements"]
                 figures[f"{prefix}requests"] = len(log)
                 if step["step"] == "cold":
                     figures |= {"events": step["events"], **work_done(config, history)}
@@ -275,7 +276,9 @@ ROWS = (
     ("in process: cold poll wall", "in_wall", "s"),
     ("in process: wall / politeness bound", "in_bound", "x"),
     ("in process: cold poll CPU", "in_cpu", "s"),
+    ("in process: cold poll SQL statements", "in_statements", ""),
     ("in process: unchanged re-poll wall", "re_wall", "s"),
+    ("in process: unchanged re-poll SQL statements", "re_statements", ""),
     ("in process: unchanged re-poll requests", "re_requests", ""),
     ("whole process: cold poll CPU (user+sys)", "pr_cpu", "s"),
     ("whole process: cold poll wall", "pr_wall", "s"),

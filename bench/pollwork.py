@@ -14,6 +14,7 @@ import cProfile
 import json
 import pstats
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -58,13 +59,14 @@ def history_notice(n: int, total: int, today: date, sources: int) -> Any:
 
 
 def seed(args: argparse.Namespace) -> dict[str, Any]:
-    """H notices, each its own open tender, made by the checkout's own code (``_create``:
-    the row, its identity keys and whatever else the checkout keeps for later lookups)."""
+    """H notices, each its own open tender, made by the checkout's own code (``create_each``
+    or ``_create``: the row, its identity keys and whatever else it keeps for lookups)."""
     from watcher import tenders
     from watcher.store import Store
 
     today = date.fromisoformat(args.today)
     create = getattr(tenders, "_create", None)
+    create_each = getattr(tenders, "create_each", None)  # since the set-based grouping
     started = time.perf_counter()
     with Store.open(args.db) as store:
         for start in range(0, args.history, BATCH):
@@ -76,14 +78,18 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             at = datetime.now(UTC) - age
 
             def group(conn: Any, result: Any, at: datetime = at) -> None:
-                if create is not None:
+                if create_each is not None:
+                    create_each(conn, result.new, at=at)
+                elif create is not None:
                     for notice in result.new:
                         create(conn, notice, at)
                 else:  # slower (it compares each with the open tenders) but the same result
                     tenders.assign(conn, result.new, at=at)
 
             store.upsert(batch, seen_at=at, in_transaction=group)
-    via = "tenders._create" if create else "tenders.assign"
+    via = (
+        "tenders.create_each" if create_each else "tenders._create" if create else "tenders.assign"
+    )
     return {"seeded": args.history, "seconds": time.perf_counter() - started, "via": via}
 
 
@@ -101,16 +107,18 @@ def _timed_poll(config: Any, names: list[str], profile: str | None) -> dict[str,
     from watcher.pipeline import poll
 
     profilers = _Profilers() if profile else None
+    statements = _SqlCount()
     wall, cpu = time.perf_counter(), self_cpu()
     if profilers is not None:
         profilers.enable()
-    reports = poll(config, names=names)
+    with statements:
+        reports = poll(config, names=names)
     if profilers is not None:
         profilers.disable()
-    figures = {"wall": time.perf_counter() - wall, "cpu": self_cpu() - cpu, **_summary(reports)}
+    figures = {"wall": time.perf_counter() - wall, "cpu": self_cpu() - cpu}
     if profilers is not None and profile:
         profilers.dump(profile)
-    return figures
+    return {**figures, "statements": statements.count, **_summary(reports)}
 
 
 class _Profilers:
@@ -136,6 +144,31 @@ class _Profilers:
         merged = pstats.Stats(self.main)
         merged.add(pstats.Stats(self.store))
         merged.dump_stats(path)
+
+
+class _SqlCount:
+    """The SQL statements every engine sends meanwhile (an executemany counts once), from
+    the loop's thread and the store writer's alike."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def _seen(self, *_: Any) -> None:
+        with self._lock:
+            self.count += 1
+
+    def __enter__(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "before_cursor_execute", self._seen)
+
+    def __exit__(self, *_: object) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.remove(Engine, "before_cursor_execute", self._seen)
 
 
 def _tell(step: str, figures: dict[str, Any]) -> None:

@@ -317,17 +317,15 @@ def _judge(
 ) -> dict[int, Tender]:
     """Classify each tender that is new or changed, and keep the verdict; returns the
     tenders read (the alerts that follow in the transaction need the same)."""
-    loaded: dict[int, Tender] = {}
     if ctx.judge is None:
-        return loaded
+        return {}
     verdicts = []
-    for tender_id in dict.fromkeys(e.tender_id for e in events if e.kind != "merged"):
-        tender = tenders.load_tender(conn, tender_id)
-        if tender is not None:
-            loaded[tender_id] = tender
-            match = ctx.judge.judge(tender_notice(tender), today=ctx.today)
-            verdicts.append((tender_id, match))
-            ctx.verdicts[tender_id] = match
+    # the batch's tenders in two statements (not two per tender)
+    loaded = tenders.load_tenders(conn, (e.tender_id for e in events if e.kind != "merged"))
+    for tender_id, tender in loaded.items():
+        match = ctx.judge.judge(tender_notice(tender), today=ctx.today)
+        verdicts.append((tender_id, match))
+        ctx.verdicts[tender_id] = match
     tenders.save_matches(conn, verdicts, at=at)  # one statement for the batch
     return loaded
 
@@ -342,14 +340,14 @@ def _alert(
     """Queue the alert emails of this poll, in the notices' transaction (exactly once)."""
     if ctx.notify is None:
         return
-    items = []
-    for event in events:
-        match = ctx.verdicts.get(event.tender_id)
-        if match is None or event.kind == "merged":
-            continue
-        tender = loaded.get(event.tender_id) or tenders.load_tender(conn, event.tender_id)
-        if tender is not None:
-            items.append(AlertItem(tender, match, event))
+    told = [e for e in events if e.kind != "merged" and e.tender_id in ctx.verdicts]
+    missing = [e.tender_id for e in told if e.tender_id not in loaded]
+    loaded = {**loaded, **tenders.load_tenders(conn, missing)} if missing else loaded
+    items = [
+        AlertItem(loaded[e.tender_id], ctx.verdicts[e.tender_id], e)
+        for e in told
+        if e.tender_id in loaded
+    ]
     if items:
         enqueue_alerts(conn, items, config=ctx.notify, now=at)
 

@@ -8,20 +8,23 @@ rules of "same consultation" are in ``watcher/grouping.py``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from watcher import activity, deadlines, grouping
-from watcher.errors import OpcoWatchError
+from watcher.errors import OpcoWatchError, StoreError
 from watcher.models import Lot, Match, Notice, NoticeKind, Tender
 from watcher.store import Store, locks, upserts
+from watcher.store.engine import executemany
 from watcher.store.records import notice_from_data
 from watcher.store.schema import matches, notice_changes, notices, tender_keys, tenders
+from watcher.tender_view import BatchView, Candidate
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +67,31 @@ def assign(
     One grouping at a time across processes, until the transaction ends (with the verdicts
     and alerts that follow in it): two sources' polls racing on one consultation would each
     find no tender and create two (``locks.serialise``; SQLite's write lock does the same).
-    ``horizon``: how long after its deadline a call stays a candidate for the title match."""
+    ``horizon``: how long after its deadline a call stays a candidate for the title match.
+
+    Set-based (issue 12): what the batch may look up is read first (``tender_view``), the
+    tenders it creates are inserted and their notices linked together at the end, so a batch
+    of new calls costs a handful of statements whatever its size. A notice joining or amending
+    a tender takes the statement-per-notice path, after the pending writes are flushed."""
     if not stored:
         return []
     locks.serialise(conn, "tenders")
     ordered = sorted(stored, key=lambda n: KIND_ORDER[n.kind])
     grouped = _tender_ids(conn, [n.key for n in ordered])
-    events = [_assign_one(conn, notice, grouped.get(notice.key), at, horizon) for notice in ordered]
-    return [event for event in events if event is not None]
+    fresh = [notice for notice in ordered if notice.key not in grouped]
+    batch = _Batch(conn, BatchView.read(conn, fresh, at, horizon), at, horizon)
+    events = [batch.assign(notice, grouped.get(notice.key)) for notice in ordered]
+    batch.flush()
+    return [batch.final(event) for event in events if event is not None]
+
+
+def create_each(conn: Connection, stored: Sequence[Notice], *, at: datetime) -> list[TenderEvent]:
+    """Each notice its own new tender, ungrouped, as ``assign`` creates them (for histories
+    made up by measurements: ``bench/pollwork.py``)."""
+    batch = _Batch(conn, BatchView({}, {}), at, HORIZON)
+    events = [batch.create(notice) for notice in stored]
+    batch.flush()
+    return [batch.final(event) for event in events]
 
 
 def _tender_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
@@ -85,15 +105,69 @@ def _tender_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
     return found
 
 
-def _assign_one(
-    conn: Connection, notice: Notice, tender_id: int | None, at: datetime, horizon: timedelta
-) -> TenderEvent | None:
-    if tender_id is not None:
-        return _amended(conn, tender_id, notice, at)
-    tender_id = _find_by_keys(conn, notice) or _find_similar(conn, notice, at, horizon)
-    if tender_id is None:
-        return _create(conn, notice, at)
-    return _attach(conn, tender_id, notice, at)
+class _Batch:
+    """One ``assign``: its view of the database, and the writes it has not made yet.
+
+    The tenders it creates get stand-in ids (-1, -2…) until ``flush`` inserts them (in
+    creation order, so their real ids follow it) and links their notices and keys."""
+
+    def __init__(self, conn: Connection, view: BatchView, at: datetime, horizon: timedelta):
+        self.conn, self.view, self.at, self.horizon = conn, view, at, horizon
+        self.new_tenders: list[dict[str, Any]] = []
+        self.links: list[tuple[str, int]] = []  # notice key, tender id
+        self.new_keys: list[tuple[str, int]] = []  # tender key, tender id
+        self.ids: dict[int, int] = {}  # stand-in -> real id, once inserted
+
+    def assign(self, notice: Notice, tender_id: int | None) -> TenderEvent | None:
+        if tender_id is not None:
+            self.flush()
+            event = _amended(self.conn, tender_id, notice, self.at)
+            self.view.reread(self.conn, tender_id)
+            return event
+        found = self.view.by_keys(notice) or self.view.similar(notice, self.at, self.horizon)
+        if found is None:
+            return self.create(notice)
+        self.flush()
+        found = self.ids.get(found, found)
+        joined = _attach(self.conn, found, notice, self.at)
+        self.view.name(found, grouping.identity_keys(notice))  # as _link inserted them
+        self.view.reread(self.conn, found)
+        return joined
+
+    def create(self, notice: Notice) -> TenderEvent:
+        values = _tender_values(notice, self.at)
+        self.new_tenders.append(values)
+        stand_in = -(len(self.ids) + len(self.new_tenders))
+        self.links.append((notice.key, stand_in))
+        taken = self.view.name(stand_in, grouping.identity_keys(notice))
+        self.new_keys += [(key, stand_in) for key in taken]
+        if values["closed"]:
+            return TenderEvent(stand_in, "closed", notice.key, _closing_words(notice))
+        # as the database will read it back: the deadline in UTC
+        deadline = notice.deadline.astimezone(UTC) if notice.deadline else None
+        row = Candidate(stand_in, values["title_norm"], deadline, self.at)
+        self.view.add_tender(values["buyer_norm"], row)
+        return TenderEvent(stand_in, "new", notice.key)
+
+    def flush(self) -> None:
+        """Insert the tenders created so far, link their notices and keys (3 statements)."""
+        if not self.new_tenders:
+            return
+        first = len(self.ids) + 1
+        inserted = _insert_tenders(self.conn, self.new_tenders)
+        made = {-(first + i): tender_id for i, tender_id in enumerate(inserted)}
+        self.ids.update(made)
+        links = [{"b_key": key, "tender_id": made[tender]} for key, tender in self.links]
+        executemany(self.conn, _LINK_MANY, links)
+        rows = [{"key": key, "tender_id": made[tender]} for key, tender in self.new_keys]
+        upserts.insert_all_ignoring(self.conn, tender_keys, rows, ["key"])
+        self.view.renumber(made)
+        self.new_tenders, self.links, self.new_keys = [], [], []
+
+    def final(self, event: TenderEvent) -> TenderEvent:
+        """The event with its tender's real id (after the last ``flush``)."""
+        real = self.ids.get(event.tender_id)
+        return event if real is None else replace(event, tender_id=real)
 
 
 def _amended(conn: Connection, tender_id: int, notice: Notice, at: datetime) -> TenderEvent | None:
@@ -119,9 +193,10 @@ def _attach(conn: Connection, tender_id: int, notice: Notice, at: datetime) -> T
     return TenderEvent(tender_id, "updated" if found else "merged", notice.key, found)
 
 
-def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
+def _tender_values(notice: Notice, at: datetime) -> dict[str, Any]:
+    """The row of a tender made of this one notice (its summary columns are the notice's)."""
     closing = notice.kind in (NoticeKind.AWARD, NoticeKind.CANCELLATION)
-    values = {
+    return {
         "title": notice.title,
         "buyer": notice.buyer,
         "deadline": notice.deadline,
@@ -134,99 +209,44 @@ def _create(conn: Connection, notice: Notice, at: datetime) -> TenderEvent:
         "buyer_norm": grouping.normalise_buyer(notice.buyer),
         "title_norm": grouping.normalise_title(notice.title),
     }
-    inserted = conn.execute(_NEW_TENDER, values).inserted_primary_key
-    assert inserted is not None
-    tender_id = int(inserted[0])
-    _link(conn, tender_id, notice)  # one notice: the summary columns are already right
-    if closing:
-        return TenderEvent(tender_id, "closed", notice.key, _closing_words(notice))
-    return TenderEvent(tender_id, "new", notice.key)
 
 
-# The statements run for every new notice are built once, with bind parameters: building a
-# SQLAlchemy statement (and its union's columns) cost more than running it.
-_BY_KEYS = (
-    sa.select(tender_keys.c.tender_id)
-    .where(tender_keys.c.key.in_(sa.bindparam("keys", expanding=True)))
-    .limit(1)
+#: PostgreSQL: SQLAlchemy's multi-row INSERT … RETURNING ("insertmanyvalues"), the ids in the
+#: rows' order (sort_by_parameter_order)
+_NEW_TENDERS = sa.insert(tenders).returning(tenders.c.id, sort_by_parameter_order=True)
+_LAST_ID = sa.select(sa.func.max(tenders.c.id))
+_IDS_AFTER = (
+    sa.select(tenders.c.id).where(tenders.c.id > sa.bindparam("last")).order_by(tenders.c.id)
 )
 
 
-def _find_by_keys(conn: Connection, notice: Notice) -> int | None:
-    keys = sorted(grouping.lookup_keys(notice))
-    return conn.execute(_BY_KEYS, {"keys": keys}).scalar() if keys else None
+def _insert_tenders(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the tenders in one statement (per 1,000); their ids, in the rows' order."""
+    if conn.dialect.name != "sqlite":
+        inserted = [int(tender_id) for tender_id in conn.execute(_NEW_TENDERS, rows).scalars()]
+    else:
+        # SQLAlchemy sends ordered RETURNING one row at a time on SQLite; instead, one
+        # executemany: each row gets a rowid above every one before it, in the rows' order,
+        # and no other writer runs in this write transaction (BEGIN IMMEDIATE)
+        last = conn.execute(_LAST_ID).scalar() or 0
+        executemany(conn, sa.insert(tenders), rows)
+        inserted = [
+            int(tender_id) for tender_id in conn.execute(_IDS_AFTER, {"last": last}).scalars()
+        ]
+    if len(inserted) != len(rows):
+        raise StoreError(f"tenders: {len(inserted)} ids for {len(rows)} rows inserted")
+    return inserted
 
 
-def _find_similar(conn: Connection, notice: Notice, at: datetime, horizon: timedelta) -> int | None:
-    """An open tender of the same buyer with the same significant title words (or, for a
-    notice quoting its call's name, the buyer's one open call of that name).
-
-    Candidates come from an index (buyer, open, deadline): for a call with a deadline, the
-    tenders whose deadline is on the same day (``grouping.compatible_deadlines``); for other
-    notices, the tenders whose deadline is at most ``horizon`` before the notice. A tender
-    without a deadline stays a candidate until ``horizon`` after its last update. So the work
-    is bounded by the calls of one buyer around one date, not by the history kept."""
-    buyer, title = grouping.normalise_buyer(notice.buyer), grouping.normalise_title(notice.title)
-    if not buyer or not title:
-        return None
-    query, window = _candidates_query(notice, at, horizon)
-    rows = conn.execute(query, {"buyer": buyer, **window})
-    call_name = grouping.amended_call_name(notice)
-    named: list[int] = []
-    for row in rows:
-        if grouping.similar_titles(row.title_norm, title) and grouping.compatible_deadlines(
-            row.deadline, notice.deadline, notice.kind
-        ):
-            return int(row.id)
-        if call_name and grouping.names_call(call_name, row.title_norm):
-            named.append(int(row.id))
-    # A quoted name is trusted only when it points at one open call of that buyer.
-    return named[0] if len(named) == 1 else None
-
-
-def _candidates(dated: sa.ColumnElement[bool]) -> sa.Select[Any]:
-    """The open tenders of ``:buyer`` whose deadline is in the ``dated`` window, and those
-    without a deadline updated since ``:undated_since``; by id."""
-    columns = (tenders.c.id, tenders.c.title_norm, tenders.c.deadline)
-    open_of_buyer = (tenders.c.buyer_norm == sa.bindparam("buyer"), tenders.c.closed == sa.false())
-    undated = sa.and_(
-        tenders.c.deadline.is_(None), tenders.c.updated_at >= sa.bindparam("undated_since")
-    )
-    # two range scans of ix_tenders_candidates (an OR would scan all the buyer's entries)
-    query = sa.union_all(
-        sa.select(*columns).where(*open_of_buyer, dated),
-        sa.select(*columns).where(*open_of_buyer, undated),
-    ).subquery()
-    return sa.select(query).order_by(query.c.id)
-
-
-#: a call with a deadline: the tenders whose deadline is on the same day
-_SAME_DAY = _candidates(
-    sa.and_(tenders.c.deadline >= sa.bindparam("day"), tenders.c.deadline < sa.bindparam("next"))
-)
-#: other notices: the tenders whose deadline is at most the horizon before the notice
-_SINCE = _candidates(tenders.c.deadline >= sa.bindparam("since"))
-
-
-def _candidates_query(
-    notice: Notice, at: datetime, horizon: timedelta
-) -> tuple[sa.Select[Any], dict[str, datetime]]:
-    """The candidates' statement and where their deadlines may be (see ``_find_similar``)."""
-    reference = datetime.combine(notice.published or at.date(), time(0), UTC)
-    undated = {"undated_since": reference - horizon}
-    if notice.kind == NoticeKind.CALL and notice.deadline is not None:
-        # compatible_deadlines compares the stored (UTC) deadline's date with the notice's
-        day = datetime.combine(notice.deadline.date(), time(0), UTC)
-        return _SAME_DAY, {"day": day, "next": day + timedelta(days=1), **undated}
-    return _SINCE, {"since": reference - horizon, **undated}
-
-
-_NEW_TENDER = sa.insert(tenders)
 _LINK = (
     sa.update(notices)
     .where(notices.c.key == sa.bindparam("b_key"))
     .values(tender_id=sa.bindparam("b_tender"))
 )
+
+
+#: the batch's links, by executemany (``watcher.store.engine``): one statement for the batch
+_LINK_MANY = sa.update(notices).where(notices.c.key == sa.bindparam("b_key"))
 
 
 def _link(conn: Connection, tender_id: int, notice: Notice) -> None:
@@ -304,6 +324,33 @@ def load_tender(conn: Connection, tender_id: int) -> Tender | None:
     members = [
         notice_from_data(data) for data in conn.execute(_MEMBERS, {"tender": tender_id}).scalars()
     ]
+    return _tender(row, members)
+
+
+_TENDERS = sa.select(tenders).where(tenders.c.id.in_(sa.bindparam("ids", expanding=True)))
+_MEMBERS_OF = (
+    sa.select(notices.c.tender_id, notices.c.data)
+    .where(notices.c.tender_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(notices.c.tender_id, notices.c.id)
+)
+
+
+def load_tenders(conn: Connection, ids: Iterable[int]) -> dict[int, Tender]:
+    """``load_tender`` of each id, in two statements per 500 ids; by id, in the order given
+    (the ids of no tender, or of one without notices, are left out)."""
+    wanted = list(dict.fromkeys(ids))
+    rows: dict[int, Any] = {}
+    members: defaultdict[int, list[Notice]] = defaultdict(list)
+    for start in range(0, len(wanted), 500):
+        chunk = {"ids": wanted[start : start + 500]}
+        rows.update({row.id: row for row in conn.execute(_TENDERS, chunk)})
+        for row in conn.execute(_MEMBERS_OF, chunk):
+            members[row.tender_id].append(notice_from_data(row.data))
+    loaded = {tender_id: _tender(rows[tender_id], members[tender_id]) for tender_id in rows}
+    return {i: tender for i in wanted if (tender := loaded.get(i)) is not None}
+
+
+def _tender(row: Any, members: list[Notice]) -> Tender | None:
     if not members:
         return None
     return Tender(
@@ -361,8 +408,7 @@ def tenders_with_deadline_between(store: Store, start: datetime, end: datetime) 
 def _load_many(store: Store, query: sa.Select[Any]) -> list[Tender]:
     with store.transaction() as conn:
         ids = list(conn.execute(query).scalars())
-        loaded = [load_tender(conn, tender_id) for tender_id in ids]
-    return [tender for tender in loaded if tender is not None]
+        return list(load_tenders(conn, ids).values())
 
 
 def save_match(conn: Connection, tender_id: int, match: Match, *, at: datetime) -> None:
