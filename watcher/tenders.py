@@ -400,11 +400,6 @@ def tenders_between(store: Store, start: datetime, end: datetime) -> list[Tender
     return _load_many(store, query)
 
 
-def tenders_with_deadline_between(store: Store, start: datetime, end: datetime) -> list[Tender]:
-    query = sa.select(tenders.c.id).where(tenders.c.deadline >= start, tenders.c.deadline < end)
-    return _load_many(store, query.order_by(tenders.c.deadline))
-
-
 def _load_many(store: Store, query: sa.Select[Any]) -> list[Tender]:
     with store.transaction() as conn:
         ids = list(conn.execute(query).scalars())
