@@ -17,11 +17,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from responses.demo import write_demo_files
-from responses.draft import make_draft
-from responses.sample import SampleOrganisation
-from responses.settings import load_example
-from responses.vault import Vault
+from tests.drafts import example_draft
 from tests.notify_data import Collect, notice, parts, poll, settings
 from tests.smtp_server import smtp_server
 from tests.test_cli import cli
@@ -30,7 +26,6 @@ from tests.web_site import build_site
 from tests.web_site import verdict as site_verdict
 from watcher import calls, deadlines, fr, tenders
 from watcher.calls import CallFilter
-from watcher.classify.profile import load_example_profile
 from watcher.cli import call_views
 from watcher.models import PARIS, Lot, Notice, Tender, tender_notice
 from watcher.notify.digest import gather, view
@@ -170,18 +165,7 @@ def test_list(tmp_path: Path, store: Store, case: tuple[Notice, str, str, str]) 
 
 def test_the_draft(tmp_path: Path, case: tuple[Notice, str, str, str]) -> None:
     made, told, _countdown, note = case
-    documents, responses = load_example()
-    write_demo_files(documents, tmp_path / "config" / documents.folder)
-    result = make_draft(
-        tender_notice(Tender(1, (made,))),
-        organisation=SampleOrganisation(),
-        profile=load_example_profile(),
-        responses_settings=responses,
-        vault=Vault.load(documents, tmp_path / "config"),
-        out_dir=tmp_path / "out",
-        now=AT,
-    )
-    found = {path.name: path for path in result.files}
+    found = example_draft(tmp_path, tender_notice(Tender(1, (made,))), now=AT)
     checklist = found["checklist.md"].read_text("utf-8")
     assert f"**Date limite de remise des offres{NB}: {told}** ({note})" in checklist
     memoire = found["memoire-technique.md"].read_text("utf-8")

@@ -20,13 +20,10 @@ from icalendar import Calendar
 
 from responses.context import _deadline as draft_deadline
 from responses.context import _deadline_note as draft_deadline_note
-from responses.demo import write_demo_files
-from responses.draft import make_draft
-from responses.sample import SAMPLE_NOW, SampleOrganisation, sample_notice
-from responses.settings import load_example
-from responses.vault import Vault
+from responses.sample import SAMPLE_NOW, sample_notice
 from scrapers.ted import Ted
 from tests.conftest import Database
+from tests.drafts import example_draft
 from tests.notify_data import T0, Collect, notice, parts, poll, settings
 from tests.smtp_server import smtp_server
 from tests.test_ted import REAL, SEARCH
@@ -37,7 +34,6 @@ from tests.web_site import build_site
 from tests.web_site import verdict as site_verdict
 from watcher import calls, deadlines, fr, grouping, tenders
 from watcher.calls import CallFilter
-from watcher.classify.profile import load_example_profile
 from watcher.cli import call_views
 from watcher.models import PARIS, Lot, Match, NoticeKind, Tender, tender_notice
 from watcher.notify import answerable
@@ -359,18 +355,7 @@ def test_the_draft_tells_the_lot_closing_apart(tmp_path: Path) -> None:
     assert sample.deadline is not None
     later = sample.deadline + timedelta(days=7)
     lots = (sample.lots[0], dc_replace(sample.lots[1], deadline=later))
-    documents, settings = load_example()
-    write_demo_files(documents, tmp_path / "config" / documents.folder)
-    result = make_draft(
-        dc_replace(sample, lots=lots),
-        organisation=SampleOrganisation(),
-        profile=load_example_profile(),
-        responses_settings=settings,
-        vault=Vault.load(documents, tmp_path / "config"),
-        out_dir=tmp_path / "out",
-        now=SAMPLE_NOW,
-    )
-    found = {path.name: path for path in result.files}
+    found = example_draft(tmp_path, dc_replace(sample, lots=lots), now=SAMPLE_NOW)
     told = f"lundi 23 mars 2026 à 12h00 — lot 2{NB}: lundi 30 mars 2026 à 12h00"
     checklist = found["checklist.md"].read_text("utf-8")
     assert f"**Date limite de remise des offres{NB}: {told}** (dans 21 jours)" in checklist
