@@ -78,9 +78,9 @@ NOT_NEEDED += (*CLASSIFIER, "watcher.classify.blockers", "responses.draft")
 #: addresses are plain ones, checked without it
 EMAIL = ("email_validator", "idna")
 NOT_NEEDED += EMAIL
-#: web text cleaned on its way into the store, and the errors' French words: for a poll, a
-#: source's failure shown
-NOT_NEEDED += ("watcher.sanitise", "watcher.failure_words")
+#: web text cleaned on its way into the store, robots.txt copies, the errors' French words:
+#: for a poll, a source's failure shown
+NOT_NEEDED += ("watcher.sanitise", "watcher.robots_memory", "watcher.failure_words")
 #: no store either for these
 NO_STORE = ("sqlalchemy", "watcher.store")
 #: the grouping of notices into calls: only for a command that looks one call up
