@@ -83,6 +83,9 @@ NOT_NEEDED += EMAIL
 NOT_NEEDED += ("watcher.sanitise", "watcher.robots_memory", "watcher.failure_words")
 #: no store either for these
 NO_STORE = ("sqlalchemy", "watcher.store")
+#: the outbox (alerts composed, messages queued): only for a command that sends or queues
+OUTBOX = ("watcher.notify.queue", "watcher.notify.outbox", "watcher.notify.subjects")
+SENDS = ("send", "reminders", "digest")
 #: the grouping of notices into calls: only for a command that looks one call up
 ONE_CALL = ("watcher.tenders", "watcher.activity")
 LOOKS_ONE_UP = ("show", "status", "feedback", "draft")
@@ -151,7 +154,8 @@ def test_a_command_imports_only_what_it_uses(
     migrated: Path, args: tuple[str, ...], code: int, allowed: tuple[str, ...], store: bool
 ) -> None:
     """Each command loads its own libraries when it runs, not every command's (issue 12)."""
-    found = command_loads(migrated, args, NOT_NEEDED + NO_STORE + ONE_CALL + ("watcher.config",))
+    watched = NOT_NEEDED + NO_STORE + ONE_CALL + OUTBOX + ("watcher.config",)
+    found = command_loads(migrated, args, watched)
     assert found["code"] == code  # the command really ran (a config error would load less)
     assert "watcher.config" in found["loaded"]
     assert set(found["loaded"]) & set(NOT_NEEDED) <= set(allowed)
@@ -159,6 +163,8 @@ def test_a_command_imports_only_what_it_uses(
         assert not set(found["loaded"]) & set(ONE_CALL)
     if not store:
         assert not set(found["loaded"]) & set(NO_STORE)
+    if args[0] not in SENDS:
+        assert not set(found["loaded"]) & set(OUTBOX)
 
 
 #: rich's console and tables, and the OPCOs' names (only a route naming OPCOs, or a call's
