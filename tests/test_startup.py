@@ -78,8 +78,14 @@ NOT_NEEDED += (*CLASSIFIER, "watcher.classify.blockers", "responses.draft")
 #: addresses are plain ones, checked without it
 EMAIL = ("email_validator", "idna")
 NOT_NEEDED += EMAIL
+#: web text cleaned on its way into the store, robots.txt copies, the errors' French words:
+#: for a poll, a source's failure shown
+NOT_NEEDED += ("watcher.sanitise", "watcher.robots_memory", "watcher.failure_words")
 #: no store either for these
 NO_STORE = ("sqlalchemy", "watcher.store")
+#: the outbox (alerts composed, messages queued): only for a command that sends or queues
+OUTBOX = ("watcher.notify.queue", "watcher.notify.outbox", "watcher.notify.subjects")
+SENDS = ("send", "reminders", "digest")
 #: the grouping of notices into calls: only for a command that looks one call up
 ONE_CALL = ("watcher.tenders", "watcher.activity")
 LOOKS_ONE_UP = ("show", "status", "feedback", "draft")
@@ -148,7 +154,8 @@ def test_a_command_imports_only_what_it_uses(
     migrated: Path, args: tuple[str, ...], code: int, allowed: tuple[str, ...], store: bool
 ) -> None:
     """Each command loads its own libraries when it runs, not every command's (issue 12)."""
-    found = command_loads(migrated, args, NOT_NEEDED + NO_STORE + ONE_CALL + ("watcher.config",))
+    watched = NOT_NEEDED + NO_STORE + ONE_CALL + OUTBOX + ("watcher.config",)
+    found = command_loads(migrated, args, watched)
     assert found["code"] == code  # the command really ran (a config error would load less)
     assert "watcher.config" in found["loaded"]
     assert set(found["loaded"]) & set(NOT_NEEDED) <= set(allowed)
@@ -156,6 +163,48 @@ def test_a_command_imports_only_what_it_uses(
         assert not set(found["loaded"]) & set(ONE_CALL)
     if not store:
         assert not set(found["loaded"]) & set(NO_STORE)
+    if args[0] not in SENDS:
+        assert not set(found["loaded"]) & set(OUTBOX)
+
+
+#: rich's console and tables, and the OPCOs' names (only a route naming OPCOs, or a call's
+#: buyer shown, needs them)
+RICH = ("rich.console", "rich.table", "rich.text")
+PLAIN_OUTPUT = (("sources", "--json"), ("documents", "--json"), ("calendar", "-o", "-"))
+
+
+@pytest.mark.parametrize("args", PLAIN_OUTPUT, ids=[" ".join(a) for a in PLAIN_OUTPUT])
+def test_a_command_writing_no_table_never_imports_rich(
+    migrated: Path, args: tuple[str, ...]
+) -> None:
+    """JSON or a calendar on stdout: the consoles are never built, rich is not imported."""
+    found = command_loads(migrated, args, (*RICH, "watcher.notify.opco", "watcher.config"))
+    assert found["code"] == 0
+    assert "watcher.config" in found["loaded"]
+    assert not set(found["loaded"]) & set(RICH)
+    if args[0] != "calendar":  # its events name their buyer
+        assert "watcher.notify.opco" not in found["loaded"]
+
+
+def test_the_consoles_are_built_when_first_used() -> None:
+    """``out`` and ``err`` are rich consoles once used: printing, options, ``with`` (rich's
+    Live), an attribute set; stdout's console still ends the command on a closed pipe."""
+    code = """
+import io, sys
+from watcher.cli import common
+before = "rich.console" in sys.modules
+common.out.print("bonjour")
+from rich.console import Console
+with common.err:
+    common.err.print("erreur")
+common.err.quiet = True
+common.err.print("not shown")
+print(before, isinstance(common.out.console, Console), common.out.width, common.err.console.quiet,
+      type(common.out.console).on_broken_pipe is not Console.on_broken_pipe)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.splitlines() == ["bonjour", "False True 140 True True"], done.stderr
+    assert done.stderr == "erreur\n"
 
 
 def test_reading_the_configuration_imports_no_scraper(migrated: Path) -> None:

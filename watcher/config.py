@@ -8,7 +8,6 @@ traceback; ``load_config`` collects all problems of a file before raising.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -379,6 +378,8 @@ def _option_problems(
 
 
 def _unknown_source(name: str) -> ConfigError:
+    import difflib  # for a mistake only
+
     close = difflib.get_close_matches(name, list(SOURCES), n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"known sources: {', '.join(SOURCES)}"
     if PLATFORMS and not close:
@@ -448,6 +449,8 @@ def shown(value: Any) -> str:
 def _unknown_key(loc: tuple[Any, ...]) -> ConfigError:
     key = ".".join(str(part) for part in loc)
     known = _known_keys(loc[:-1])
+    import difflib
+
     close = difflib.get_close_matches(str(loc[-1]), known, n=1)
     if close:
         hint = f"did you mean '{close[0]}'?"

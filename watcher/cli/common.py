@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
-from rich.console import Console
 
 from watcher.cli import collector
 from watcher.cli.safe import clean, line
@@ -20,6 +20,8 @@ from watcher.errors import ConfigError, OpcoWatchError, StoreError
 from watcher.fr import NBSP
 
 if TYPE_CHECKING:  # each command imports the store and the configuration where it uses them
+    from rich.console import Console
+
     from watcher.calls import Lookup
     from watcher.config import Config
     from watcher.models import Tender
@@ -38,20 +40,62 @@ def stop_writing_stdout() -> None:
     os.close(devnull)
 
 
-class Output(Console):
-    """stdout's console: a reader that goes away ends the command as ``friendly`` ends it."""
+class LazyConsole:
+    """A rich ``Console`` built when first used: a command that prints nothing through rich
+    (``--json``, a file written) never imports ``rich.console`` (issue 12). Every attribute
+    is the console's."""
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        stop_writing_stdout()
-        raise SystemExit(EXIT_BROKEN_PIPE)
+    def __init__(self, build: Callable[[], Console]) -> None:
+        object.__setattr__(self, "_build", build)
+        object.__setattr__(self, "_console", None)
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            object.__setattr__(self, "_console", self._build())
+        return cast("Console", self._console)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.console, name, value)
+
+    def __enter__(self) -> Console:  # ``with console:`` (rich's Live) is looked up on the type
+        return self.console.__enter__()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.console.__exit__(kind, exc, tb)
 
 
 # Markup off: a string printed is shown as written, whatever brackets it holds (data from the
 # web reaches the consoles; our own styles are given as Text, see safe.line). Piped output
 # gets a readable width rather than rich's 80 columns.
-out = Output(width=None if sys.stdout.isatty() else 140, markup=False, emoji=False, highlight=False)
-err = Console(stderr=True, markup=False, emoji=False, highlight=False)
+def _stdout_console() -> Console:
+    from rich.console import Console
+
+    class Output(Console):
+        """stdout's console: a reader that goes away ends the command as ``friendly`` does."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            stop_writing_stdout()
+            raise SystemExit(EXIT_BROKEN_PIPE)
+
+    width = None if sys.stdout.isatty() else 140
+    return Output(width=width, markup=False, emoji=False, highlight=False)
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, markup=False, emoji=False, highlight=False)
+
+
+out = cast("Console", LazyConsole(_stdout_console))
+err = cast("Console", LazyConsole(_stderr_console))
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -27,7 +27,6 @@ from watcher.config_types import EmailStr
 from watcher.errors import ConfigError
 from watcher.fr import NBSP, noun, number_sign, plural
 from watcher.models import PARIS
-from watcher.notify import queue
 from watcher.notify.context import STATUS_LABELS
 from watcher.notify.settings import NotifySettings, settings_of
 from watcher.notify.week import Week
@@ -44,6 +43,7 @@ def utcnow() -> datetime:
 
 def _send(store: Store, settings: NotifySettings) -> DrainReport:
     """Drain the outbox and say what happened, in one line."""
+    from watcher.notify import queue
     from watcher.notify.sender import drain
 
     report = drain(store, settings)
@@ -73,6 +73,8 @@ def _send(store: Store, settings: NotifySettings) -> DrainReport:
 @friendly
 def send_command(ctx: click.Context, show_failed: bool, retry_failed: bool) -> None:
     """Send the queued emails: alerts, digests, reminders, admin alerts."""
+    from watcher.notify import queue  # the outbox: not for status or calendar (issue 12)
+
     cfg = load(ctx)
     settings = settings_of(cfg)
     with Store.open(cfg.database) as store:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from watcher.calls import verdict_now
 from watcher.cli.common import (
@@ -62,6 +61,8 @@ def documents_command(ctx: click.Context, call: str | None, as_json: bool) -> No
         return
     if not vault.configured:
         out.print(f"Aucun document déclaré{NBSP}: ajoutez [[documents.items]] à la configuration.")
+    from rich.table import Table  # not for --json (issue 12)
+
     table = Table(*(header for _, header in DOCUMENT_COLUMNS))
     for row in rows:
         cells = (row["status_label" if k == "status" else k] for k, _ in DOCUMENT_COLUMNS)

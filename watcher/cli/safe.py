@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
+if TYPE_CHECKING:  # rich loads with the first Text: a --json command never needs it (issue 12)
+    from rich.text import Text
 
 #: whole escape sequences first (their payload goes with them), 7-bit and 8-bit forms
 _SEQUENCES = re.compile(
@@ -49,12 +50,16 @@ def clean(value: object, *, one_line: bool = False) -> str:
 
 def text(value: object, style: str = "", *, one_line: bool = False) -> Text:
     """A rich ``Text`` of cleaned data: shown as written, never read as markup."""
+    from rich.text import Text
+
     return Text(clean(value, one_line=one_line), style=style)
 
 
 def line(*parts: str | Text | tuple[str, str]) -> Text:
     """One line from parts: ``(words, style)`` pairs are the program's own labels, anything
     else is data (cleaned)."""
+    from rich.text import Text
+
     out = Text()
     for part in parts:
         if isinstance(part, tuple):

@@ -7,19 +7,17 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from watcher.cli.safe import clean, text
 from watcher.config import Config
-from watcher.failure_words import in_french
 from watcher.fr import NBSP, noun, plural, poll_event
 from watcher.models import PARIS, Match, Tender
 from watcher.store import SourceState
 
 if TYPE_CHECKING:  # the poller (httpx, bs4) and its progress line load only for a poll
+    from rich.console import Console
     from rich.progress import TaskID
+    from rich.table import Table
+    from rich.text import Text
 
     from watcher.runs import SourceReport
 
@@ -64,6 +62,11 @@ REPORT_COLUMNS = ("source", "résultat", "pages", "304", "avis", "nouveaux", "mo
 
 
 def reports_table(reports: list[SourceReport]) -> Table:
+    from rich.table import Table  # rich and the errors' French words: for a table only
+    from rich.text import Text
+
+    from watcher.failure_words import in_french
+
     table = Table(title="Interrogation", title_justify="left")
     for column in REPORT_COLUMNS:
         table.add_column(column, justify="left" if column in REPORT_COLUMNS[:2] else "right")
@@ -91,6 +94,9 @@ def report_json(report: SourceReport) -> dict[str, Any]:
 
 def verdicts_table(verdicts: list[tuple[Match, Tender]]) -> Table:
     """The verdict on each call, with its number (the demo's step 4)."""
+    from rich.table import Table
+    from rich.text import Text
+
     from watcher.notify.opco import buyer_shown
 
     table = Table(show_lines=True)
@@ -145,6 +151,9 @@ def source_rows(config: Config, states: dict[str, SourceState]) -> list[dict[str
 
 
 def sources_table(rows: list[dict[str, Any]]) -> Table:
+    from rich.table import Table  # not for --json (issue 12)
+    from rich.text import Text
+
     table = Table(title="Sources", title_justify="left")
     for column in ("source", "active", "dernier succès", "avis", "échecs", "secours"):
         table.add_column(column)
@@ -164,6 +173,8 @@ def sources_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def _health_notes(row: dict[str, Any]) -> list[str]:
+    from watcher.failure_words import in_french
+
     """The last error, a Retry-After pause, detail pages that keep failing, records skipped."""
     notes = [in_french(row["last_error"])] if row["last_error"] else []
     if row["skipped_last"]:  # each with its reason in the log
@@ -188,6 +199,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _failures(count: int) -> Text:
+    from rich.text import Text
+
     return Text(str(count), style="red" if count else "green")
 
 

@@ -12,7 +12,6 @@ from watcher.classify import geo
 from watcher.classify.profile import Profile
 from watcher.classify.text import fold
 from watcher.models import Match, Tender
-from watcher.notify.opco import canonical_opco
 from watcher.notify.settings import NotifySettings, Route
 
 
@@ -59,6 +58,8 @@ def call_owners(
 
 def selects(route: Route, tender: Tender, match: Match) -> bool:
     """A route selects a call when each of its non-empty criteria holds."""
+    from watcher.notify.opco import canonical_opco  # the OPCOs' names: for a route naming some
+
     if route.opcos and canonical_opco(tender.buyer) not in route.opcos:
         return False
     if route.buyers and not any(fold(b) in fold(tender.buyer) for b in route.buyers):

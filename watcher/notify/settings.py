@@ -21,7 +21,6 @@ from watcher.classify.profile import Profile, checked_region
 from watcher.config_types import ConfigPath, EmailStr, empty_list
 from watcher.errors import ConfigError
 from watcher.links import LinkSettings, link_settings, served_links
-from watcher.notify.opco import canonical_opco, opco_names
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -61,6 +60,10 @@ class Route(_Section):
     @field_validator("opcos")
     @classmethod
     def _opcos(cls, values: list[str]) -> list[str]:
+        if not values:
+            return []
+        from watcher.notify.opco import canonical_opco, opco_names  # a route naming OPCOs only
+
         found = []
         for value in values:
             name = canonical_opco(value)

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from watcher.models import Notice
-from watcher.sanitise import clean_block
 from watcher.store import upserts
 from watcher.store.records import SourceState, notice_from_data
 from watcher.store.schema import feedback, http_cache, notices, source_state
@@ -85,6 +84,8 @@ def _details(details: tuple[int, str] | None) -> tuple[dict[str, Any], dict[str,
 
 def _text(error: str) -> str:
     """An error as stored: web text in it cleaned of control codes, its length bounded."""
+    from watcher.sanitise import clean_block  # for a failure only: not at each store open
+
     return clean_block(error)[:ERROR_TEXT_MAX]
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import NullPool
@@ -17,10 +18,13 @@ from sqlalchemy.pool import NullPool
 from watcher.errors import StoreError
 from watcher.models import Notice
 from watcher.store import engine as db
-from watcher.store import integrity, locks, robots, state
+from watcher.store import integrity, locks, state
 from watcher.store import notices as notice_sql
 from watcher.store.migrations import HEAD, current_version, migrate
 from watcher.store.records import NoticeChange, SourceState, StoredNotice, UpsertResult
+
+if TYPE_CHECKING:  # robots.txt copies: for a poll only
+    from watcher.robots_memory import RobotsCopy
 
 logger = logging.getLogger(__name__)
 
@@ -202,12 +206,16 @@ class Store:
 
     # -------------------------------------------------------------------- source health
 
-    def robots_copy(self, origin: str) -> robots.RobotsCopy | None:
+    def robots_copy(self, origin: str) -> RobotsCopy | None:
         """The robots.txt kept for ``origin`` (fresh or not: see ``RobotsCopy.fresh``)."""
+        from watcher.store import robots  # a poll's: not at each store open
+
         with self.transaction() as conn:
             return robots.get(conn, origin)
 
-    def save_robots(self, origin: str, copy: robots.RobotsCopy) -> None:
+    def save_robots(self, origin: str, copy: RobotsCopy) -> None:
+        from watcher.store import robots
+
         with self.transaction(write=True) as conn:
             robots.save(conn, origin, copy)
 
