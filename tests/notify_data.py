@@ -53,6 +53,13 @@ def settings(folder: Path, **mail: Any) -> NotifySettings:
     )
 
 
+def loopback_settings(folder: Path, port: int) -> NotifySettings:
+    """``settings`` sending through the test's own SMTP server on ``port`` (no TLS)."""
+    return settings(
+        folder, smtp_host="127.0.0.1", smtp_port=port, security="none", timeout_seconds=30
+    )
+
+
 def notice(
     ref: str, title: str = "Formation management des équipes", source: str = "akto", **fields: Any
 ) -> Notice:

@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from tests.drafts import example_draft
-from tests.notify_data import Collect, notice, parts, poll, settings
+from tests.notify_data import Collect, loopback_settings, notice, parts, poll, settings
 from tests.smtp_server import smtp_server
 from tests.test_cli import cli
 from tests.web_site import _notice as site_notice
@@ -83,13 +83,7 @@ def test_the_rule(case: tuple[Notice, str, str, str]) -> None:
 def test_the_alert_email(tmp_path: Path, store: Store, case: tuple[Notice, str, str, str]) -> None:
     made, told, countdown, _note = case
     with smtp_server() as server:
-        mail = settings(
-            tmp_path,
-            smtp_host="127.0.0.1",
-            smtp_port=server.port,
-            security="none",
-            timeout_seconds=30,
-        )
+        mail = loopback_settings(tmp_path, server.port)
         assert poll(store, [made], mail, at=AT) == 1
         assert drain(store, mail, clock=lambda: AT).sent == 1
         (received,) = server.handler.received

@@ -24,7 +24,7 @@ from responses.sample import SAMPLE_NOW, sample_notice
 from scrapers.ted import Ted
 from tests.conftest import Database
 from tests.drafts import example_draft
-from tests.notify_data import T0, Collect, notice, parts, poll, settings
+from tests.notify_data import T0, Collect, loopback_settings, notice, parts, poll, settings
 from tests.smtp_server import smtp_server
 from tests.test_ted import REAL, SEARCH
 from tests.web_site import NOW as SITE_NOW
@@ -144,13 +144,7 @@ def test_the_alert_email_tells_both_days(
     tmp_path: Path, store: Store, config: NotifySettings
 ) -> None:
     with smtp_server() as server:
-        mail = settings(
-            tmp_path,
-            smtp_host="127.0.0.1",
-            smtp_port=server.port,
-            security="none",
-            timeout_seconds=30,
-        )
+        mail = loopback_settings(tmp_path, server.port)
         poll(store, [two_lots()], mail, at=NOW)
         assert drain(store, mail, clock=lambda: NOW).sent == 1
         (received,) = server.handler.received
