@@ -22,7 +22,7 @@ from pathlib import Path
 
 from responses.demo import write_demo_files
 from responses.draft import make_draft
-from responses.sample import SAMPLE_DAY, SampleOrganisation, sample_notice
+from responses.sample import SAMPLE_NOW, SampleOrganisation, sample_notice
 from responses.settings import load_example
 from responses.vault import Vault
 from watcher.classify.profile import load_example_profile
@@ -63,7 +63,7 @@ class Bench:
             responses_settings=self.settings,
             vault=self.vault,
             out_dir=self.root / f"draft-{self.count}",
-            today=SAMPLE_DAY,
+            now=SAMPLE_NOW,
         )
         return time.perf_counter() - start
 

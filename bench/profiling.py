@@ -3,7 +3,7 @@ parsing, fetching, alerts, store) and by the functions that cost most in themsel
 
     python bench/profiling.py FILE.prof     (bench/poll.py --profile FILE prints the same)
 
-Cumulative figures overlap (``load_tender`` is called by grouping, judging and alerts alike);
+Cumulative figures overlap (``load_tenders`` is called by judging and alerts alike);
 each line says what it covers. Standard library only.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 #: (label, file path suffix, function name): cumulative time of that function
 AREAS = (
     ("grouping: tenders.assign", "watcher/tenders.py", "assign"),
-    ("  of which tenders._find_similar", "watcher/tenders.py", "_find_similar"),
+    ("  of which the title match (BatchView.similar)", "watcher/tender_view.py", "similar"),
     ("judging: pipeline._judge", "watcher/pipeline.py", "_judge"),
     ("  of which Classifier.classify", "watcher/classify/classifier.py", "classify"),
     ("  of which tenders.save_match", "watcher/tenders.py", "save_match"),
     ("alerts: pipeline._alert", "watcher/pipeline.py", "_alert"),
     ("  of which outbox.enqueue_alerts", "watcher/notify/outbox.py", "enqueue_alerts"),
-    ("tenders.load_tender (all callers)", "watcher/tenders.py", "load_tender"),
+    ("tenders.load_tenders (all callers)", "watcher/tenders.py", "load_tenders"),
     ("store: Store.upsert (with grouping, judging, alerts)", "watcher/store/store.py", "upsert"),
     ("store: notices.upsert (the notices' own SQL)", "watcher/store/notices.py", "upsert"),
     ("parsing: listings (Source.parse)", "scrapers/base.py", "parse"),

@@ -311,7 +311,10 @@ def _deadline_warning(inputs: DraftInputs) -> str | None:
 
 
 def _lots_article(named: str) -> str:
-    """« le lot 1 », « les lots 2 et 3 »."""
+    """« le lot 1 », « les lots 2 et 3 »; « l'appel » for the call's own deadline when no
+    lot closes with it."""
+    if not named:
+        return "l'appel"
     return f"les {named}" if named.startswith("lots ") else f"le {named}"
 
 

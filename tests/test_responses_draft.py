@@ -424,6 +424,13 @@ def test_a_closed_lot_is_a_warning_while_another_is_open(tmp_path: Path, vault: 
     ]
     before = draft(tmp_path / "b", notice, vault, now=call - timedelta(hours=1))
     assert not [w for w in before.warnings if "date limite" in w]
+    # every lot closes after the call's own deadline: that one is the call's
+    later = (replace(lots[0], deadline=call + timedelta(days=1)), lots[1])
+    past = draft(tmp_path / "c", replace(notice, lots=later), vault, now=call + timedelta(hours=2))
+    assert [w for w in past.warnings if "date limite" in w] == [
+        "date limite dépassée pour l'appel (lundi 2 mars 2026 à 12h00)\u00a0: "
+        "seuls les lots encore ouverts comptent"
+    ]
 
 
 def test_estimated_values_are_french_amounts(tmp_path: Path, vault: Vault) -> None:
