@@ -26,10 +26,9 @@ from sqlalchemy.engine import Connection
 
 from watcher import grouping
 from watcher.models import Notice, NoticeKind
+from watcher.store.notices import CHUNK
 from watcher.store.schema import tender_keys, tenders
 
-#: rows per IN list (SQLite's bound-parameter limit is far above; PostgreSQL plans stay cheap)
-CHUNK = 500
 #: deadline windows per buyer's statement: more are merged across their smallest gaps (a few
 #: more rows read, then left out by the exact windows in Python)
 MAX_WINDOWS = 16

@@ -22,6 +22,7 @@ from watcher.errors import OpcoWatchError, StoreError
 from watcher.models import Lot, Match, Notice, NoticeKind, Tender
 from watcher.store import Store, locks, upserts
 from watcher.store.engine import executemany
+from watcher.store.notices import CHUNK
 from watcher.store.records import notice_from_data
 from watcher.store.schema import matches, notice_changes, notices, tender_keys, tenders
 from watcher.tender_view import BatchView, Candidate
@@ -97,9 +98,9 @@ def create_each(conn: Connection, stored: Sequence[Notice], *, at: datetime) -> 
 def _tender_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
     """The tender of each notice already in one (one statement for the batch)."""
     found: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
+    for start in range(0, len(keys), CHUNK):
         query = sa.select(notices.c.key, notices.c.tender_id).where(
-            notices.c.key.in_(keys[start : start + 500]), notices.c.tender_id.is_not(None)
+            notices.c.key.in_(keys[start : start + CHUNK]), notices.c.tender_id.is_not(None)
         )
         found.update({row.key: int(row.tender_id) for row in conn.execute(query)})
     return found
@@ -336,13 +337,13 @@ _MEMBERS_OF = (
 
 
 def load_tenders(conn: Connection, ids: Iterable[int]) -> dict[int, Tender]:
-    """``load_tender`` of each id, in two statements per 500 ids; by id, in the order given
+    """``load_tender`` of each id, in two statements per ``CHUNK`` ids; by id, in the order given
     (the ids of no tender, or of one without notices, are left out)."""
     wanted = list(dict.fromkeys(ids))
     rows: dict[int, Any] = {}
     members: defaultdict[int, list[Notice]] = defaultdict(list)
-    for start in range(0, len(wanted), 500):
-        chunk = {"ids": wanted[start : start + 500]}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = {"ids": wanted[start : start + CHUNK]}
         rows.update({row.id: row for row in conn.execute(_TENDERS, chunk)})
         for row in conn.execute(_MEMBERS_OF, chunk):
             members[row.tender_id].append(notice_from_data(row.data))
