@@ -152,7 +152,7 @@ def plan_draft(inputs: DraftInputs) -> DraftPlan:
     selection = select(inputs)
     context = build_context(inputs, selection)
     dc2 = _dc2_names(context)
-    deadline = inputs.notice.deadline
+    deadline = _answered_by(inputs)
     attachments = bundle.plan_attachments(inputs.vault, selection.trainers, inputs.today, deadline)
     items = _checklist(inputs, selection, dc2, attachments)
     call = context["call"]
@@ -267,7 +267,7 @@ def _checklist(
             text=inputs.notice.text(),
             vault=inputs.vault,
             today=inputs.today,
-            deadline=inputs.notice.deadline,
+            deadline=_answered_by(inputs),
             trainers=selection.trainers,
             turnover_years=[t.year for t in inputs.settings.turnover],
             drafted={"dc1": [DC1], "dc2": [n for n, _ in dc2], "memoire": [MEMOIRE, MEMOIRE_MD]},
@@ -286,13 +286,22 @@ def _warnings(inputs: DraftInputs, items: list[dict[str, str]]) -> list[str]:
 
 
 def _document_warnings(inputs: DraftInputs, items: list[dict[str, str]]) -> list[str]:
-    blockers = required_document_blockers(inputs.vault, inputs.today, inputs.notice.deadline)
+    blockers = required_document_blockers(inputs.vault, inputs.today, _answered_by(inputs))
     warnings = [f"pièce bloquante\u00a0: {b}" for b in blockers]
     listed = [i for i in items if i["status"] in ("missing", "expired", "expiring")]
     if not inputs.vault.configured:  # one line rather than one per document
         listed = [i for i in listed if i["source"] != "vault"]
         warnings.append(NO_DOCUMENTS)
     return warnings + [f"{i['label']}\u00a0: {i['status_label']}" for i in listed]
+
+
+def _answered_by(inputs: DraftInputs) -> datetime | None:
+    """The deadline this draft answers: the lot's asked with ``--lot``, else the countdown's
+    (lot 2's once lot 1 has closed). Documents must be valid on it to count, to be attached
+    and to be « valide » in the checklist."""
+    if inputs.chosen_lot and inputs.lots:
+        return inputs.lots[0][1].deadline or inputs.notice.deadline
+    return deadlines.of_notice(inputs.notice).answered_by(inputs.now)
 
 
 def _deadline_warning(inputs: DraftInputs) -> str | None:

@@ -18,6 +18,9 @@ import pytest
 import sqlalchemy as sa
 from rich.console import Console
 
+from responses.demo import write_demo_files
+from responses.settings import load_example
+from responses.vault import Vault
 from tests.notify_data import notice, poll, settings
 from tests.test_lot_deadlines import _ted
 from tests.test_lot_deadlines import real_record as real_record  # a fixture
@@ -341,3 +344,21 @@ def test_a_call_is_blocked_by_its_deadlines_only_when_every_lot_is(
     assert match.blockers == blockers
     lot_reasons = [r for r in match.reasons if r.startswith("lot ")]
     assert lot_reasons == ([said] if said else [])
+
+
+def test_a_verdict_judges_the_vault_against_the_open_lot(tmp_path: Path) -> None:
+    """Without ``[profile.qualiopi]``, the vault's certificate is the verdict's Qualiopi check:
+    valid until 31 March 2027, lot 1 (the call's deadline) closed on 15 March, lot 2 closes on
+    15 April. On 20 March the certificate blocks (lot 2 is what can be answered); on 10 March
+    it does not (lot 1 is). Before, the call's own deadline was used: never a blocker."""
+    documents, _ = load_example()
+    write_demo_files(documents, tmp_path / documents.folder)
+    judge = Judge(Classifier(Profile()), Vault.load(documents, tmp_path))
+    call = datetime(2027, 3, 15, 12, tzinfo=PARIS)
+    lots = (Lot("Rennes", "1", deadline=call), Lot("Brest", "2", deadline=call.replace(month=4)))
+    judged = notice("Q", deadline=call, lots=lots)
+    expiring = (
+        "certificat Qualiopi expiré à la date limite (valable jusqu'au mercredi 31 mars 2027)"
+    )
+    assert expiring in judge.judge(judged, today=date(2027, 3, 20)).blockers
+    assert expiring not in judge.judge(judged, today=date(2027, 3, 10)).blockers

@@ -438,3 +438,34 @@ def test_estimated_values_are_french_amounts(tmp_path: Path, vault: Vault) -> No
     memoire = files(draft(tmp_path, notice, vault))["memoire-technique.md"].read_text("utf-8")
     assert "montant estimé 1\u202f234,50 € HT" in memoire
     assert date(2026, 3, 2) == SAMPLE_DAY
+
+
+def test_documents_are_judged_against_the_deadline_the_draft_answers(
+    tmp_path: Path, vault: Vault
+) -> None:
+    """The example Qualiopi certificate is valid until Wednesday 31 March 2027. Lot 1 (the
+    call's deadline) closed on 15 March, lot 2 closes on 15 April: on 20 March the draft
+    answers lot 2, on which the certificate will have expired. Before, documents were judged
+    against the call's own (passed) deadline: no blocker, the certificate attached."""
+    call = datetime(2027, 3, 15, 12, tzinfo=PARIS)
+    lots = (
+        Lot("Management", "1", deadline=call),
+        Lot("Bureautique", "2", deadline=call.replace(month=4)),
+    )
+    notice = replace(sample_notice(), deadline=call, lots=lots)
+    expiring = (
+        "pièce bloquante\u00a0: certificat Qualiopi expiré à la date limite "
+        "(valable jusqu'au mercredi 31 mars 2027)"
+    )
+    late = draft(tmp_path / "late", notice, vault, now=datetime(2027, 3, 20, 9, tzinfo=PARIS))
+    assert expiring in late.warnings
+    with zipfile.ZipFile(files(late)["dossier.zip"]) as archive:
+        assert not [n for n in archive.namelist() if "qualiopi" in n]
+    early = draft(tmp_path / "early", notice, vault, now=datetime(2027, 3, 10, 9, tzinfo=PARIS))
+    assert expiring not in early.warnings  # lot 1 is answered first: valid on its day
+    with zipfile.ZipFile(files(early)["dossier.zip"]) as archive:
+        assert [n for n in archive.namelist() if "qualiopi" in n]
+    asked = draft(
+        tmp_path / "lot2", notice, vault, now=datetime(2027, 3, 10, 9, tzinfo=PARIS), lot="2"
+    )
+    assert expiring in asked.warnings  # --lot 2: its own deadline, even before lot 1 closes

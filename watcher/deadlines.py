@@ -20,13 +20,16 @@ closing a week after lot 1). The rules, everywhere a deadline is told or acted o
   ``passed``; in SQL ``watcher.store.spans``): lot 2 can still be answered once lot 1 has
   closed. What is acted on by date (a list's order, the console's « échéance » filter) goes
   by the earliest deadline not passed (``ahead``).
+- documents must be valid on the **deadline being answered** (``answered_by``): the
+  countdown's for a draft (lot 2's once lot 1 has closed; with ``--lot``, that lot's), the
+  earliest not passed on its day for a verdict (as the classifier's Qualiopi check).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from watcher import fr
 from watcher.fr import NBSP
@@ -88,6 +91,18 @@ class Deadlines:
 
     def passed(self, now: datetime) -> bool:
         return passed(self.last, now)
+
+    def answered_by(self, now: datetime) -> datetime | None:
+        """The deadline an answer made at ``now`` is for (``soonest``): the one a document
+        must still be valid on (a draft's blockers, attachments and checklist)."""
+        moment = self.soonest(now)
+        return None if moment is None else moment.at
+
+    def answered_by_day(self, today: date) -> datetime | None:
+        """``answered_by`` for a verdict, which is made by the Paris date (the classifier's
+        Qualiopi rule): the earliest deadline not passed on ``today``, else the call's."""
+        open_on = [m.at for m in self.moments if m.at.astimezone(PARIS).date() >= today]
+        return min(open_on, default=self.first)
 
     def between(self, start: datetime, end: datetime) -> tuple[Moment, ...]:
         return tuple(m for m in self.moments if start <= m.at < end)

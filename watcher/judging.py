@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from responses.settings import DocumentKind
 from responses.vault import Vault, required_document_blockers
+from watcher import deadlines
 from watcher.classify import Classifier, Learner, from_notice
 from watcher.classify.profile import Profile
 from watcher.config import Config
@@ -59,7 +60,8 @@ class Judge:
         match = self.classifier.classify(notice, today=today)
         if self.vault is None:
             return match
-        extra = required_document_blockers(self.vault, today, notice.deadline, skip=self.skip)
+        deadline = deadlines.of_notice(notice).answered_by_day(today)  # a lot's, maybe
+        extra = required_document_blockers(self.vault, today, deadline, skip=self.skip)
         return replace(match, blockers=(*match.blockers, *extra)) if extra else match
 
     def learn(self, notice: Notice, relevant: bool) -> None:
