@@ -265,9 +265,9 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
 
 
 def _places(places: Iterable[str]) -> str:
-    """The places, each once, a NUTS code said as its region (« Bretagne », not « FRH »)."""
-    named = (nuts.place_name(wording.line(p)) for p in places)
-    return ", ".join(dict.fromkeys(name for name in named if name))
+    """The places, each once, a NUTS code said as its region (« Bretagne », not « FRH »), as
+    an email says them (``nuts.places_named``)."""
+    return ", ".join(nuts.places_named(wording.line(p) for p in places))
 
 
 def _http(url: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -94,6 +96,24 @@ def test_nuts_places_are_said_as_their_region_alone() -> None:
         "35",
         "Bretagne",
     ]
+
+
+def test_a_draft_says_the_places_as_an_email_does(tmp_path: Path) -> None:
+    """One wording of a call's places everywhere: a region given twice in other cases or
+    spacing (« Bretagne », « BRETAGNE », « Pays  de la Loire ») is said once in the draft's
+    lot table as in the alert. Before, the draft kept « Bretagne, BRETAGNE, Pays de la Loire,
+    pays de la loire »."""
+    from responses.sample import SAMPLE_NOW, sample_notice
+    from tests.drafts import example_draft
+    from watcher.models import Lot
+    from watcher.notify.context import unique_places
+
+    places = ("FRH03", "BRETAGNE", "Pays  de la Loire", "pays de la loire")
+    notice = replace(sample_notice(), places=places, lots=(Lot("Management", "1", places=places),))
+    assert unique_places((notice,)) == ["Bretagne", "Pays de la Loire"]
+    memoire = example_draft(tmp_path, notice, now=SAMPLE_NOW)["memoire-technique.md"]
+    text = memoire.read_text("utf-8")
+    assert "| Management | Bretagne, Pays de la Loire |" in text and "BRETAGNE" not in text
 
 
 def _tender(*kinds: NoticeKind, closed: bool = True, winner: str = "") -> Tender:

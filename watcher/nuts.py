@@ -7,6 +7,7 @@ import the classifier; ``watcher.classify.geo`` reads places with it too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 NATIONAL = "France entière"
 
@@ -42,6 +43,17 @@ def nuts_region(code: str) -> str | None:
     if code == "FR":
         return NATIONAL
     return NUTS_REGIONS.get(code[:4]) or NUTS_REGIONS.get(code[:3])
+
+
+def places_named(places: Iterable[str]) -> list[str]:
+    """The places as users read them (``place_name``), each once whatever its case or
+    spacing, first seen first: an email, the console, ``show`` and a draft say the same."""
+    found: dict[str, str] = {}
+    for place in places:
+        text = place_name(" ".join(place.split()))
+        if text:
+            found.setdefault(text.casefold(), text)
+    return list(found.values())
 
 
 def place_name(place: str) -> str:

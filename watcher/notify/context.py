@@ -94,12 +94,7 @@ def lot_labels(notices: tuple[Notice, ...]) -> list[str]:
 def unique_places(notices: tuple[Notice, ...]) -> list[str]:
     """The places of the notices, each once (whatever its case or spacing), first seen first;
     a NUTS code (TED) is said as its region alone: « Hauts-de-France », not « (FRE11) »."""
-    found: dict[str, str] = {}
-    for place in (p for n in notices for p in n.places):
-        text = nuts.place_name(" ".join(place.split()))
-        if text:
-            found.setdefault(text.casefold(), text)
-    return list(found.values())
+    return nuts.places_named(p for n in notices for p in n.places)
 
 
 _LOT_TITLE = re.compile(r"^lot\s*n?°?\s*(\d+)\b", re.IGNORECASE)
