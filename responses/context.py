@@ -322,11 +322,14 @@ def _ranked_blocks(inputs: DraftInputs) -> list[tuple[str, list[matching.RankedC
 
 
 def _lot_courses(inputs: DraftInputs, head: str, lot: Lot) -> list[matching.RankedCourse]:
-    """Courses named by the lot itself (thematic lots); else by the call and the lot
-    (geographic lots, whose title says only where)."""
+    """Courses named by the lot itself; for a lot whose title says only where (a geographic
+    lot), by the call and the lot. A thematic lot the catalogue lacks gets none (« Programme
+    à rédiger »), not the call's other subjects."""
     catalogue = inputs.profile.catalogue
     own = matching.rank_courses(catalogue, lot.title, lot.description)
-    return own or matching.rank_courses(catalogue, head, lot.title, lot.description)
+    if own or not matching.says_only_where(lot):
+        return own
+    return matching.rank_courses(catalogue, head, lot.title, lot.description)
 
 
 def _block(label: str, found: list[matching.RankedCourse]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from responses.settings import Trainer
-from watcher.classify import blockers
+from watcher.classify import blockers, geo
 from watcher.classify.document import Document
 from watcher.classify.profile import Course, Profile
 from watcher.classify.scoring import GENERIC_STEMS
@@ -113,6 +113,30 @@ def select_lots(notice: Notice, wanted: str | None) -> list[tuple[int, Lot]]:
         known = ", ".join(lot_key(lot, i) for i, lot in lots)
         raise DraftError(f"--lot {wanted}: no such lot in {notice.key} (lots: {known})")
     return chosen[:1]
+
+
+#: what separates a lot title's parts: « Lot 2 – Bretagne », « Lot 3 : Rennes (35) »
+_TITLE_PARTS = re.compile(r"\s+-\s+|[–—:;,/()]")
+#: the words before a place that say where without naming a subject (folded)
+_WHERE_PREFIX = re.compile(
+    r"^(?:(?:lots?|n|no|numero|region|departement|territoire|secteur|zone|site|agence|"
+    r"delegation|perimetre|geographique|de|du|des|la|le|les|l|d|en|sur|\d+)\b\W*)*"
+)
+_POINTS = re.compile(r"(?:nord|sud|est|ouest|centre)(?:[-\s]+(?:nord|sud|est|ouest))*")
+
+
+def says_only_where(lot: Lot) -> bool:
+    """Whether a lot's title says only where, no subject: « Lot 2 – Bretagne », « Lot 3 :
+    Département du Finistère (29) », « Secteur nord-est ». Such a lot is answered with the
+    call's courses; a lot that names anything else is a subject of its own."""
+    places = {fold(place).strip() for place in lot.places}
+    for part in _TITLE_PARTS.split(lot.title):
+        rest = _WHERE_PREFIX.sub("", fold(part).strip()).strip(" .")
+        if rest and not (
+            geo.names_a_place(rest) or rest in places or _POINTS.fullmatch(rest) is not None
+        ):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------------- trainers

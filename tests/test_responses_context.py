@@ -12,7 +12,14 @@ import pytest
 from responses.context import build_context, select
 from responses.demo import demo_documents, demo_pdf, write_demo_files
 from responses.draft import make_draft
-from responses.matching import coverage, fitting_trainers, lot_key, rank_courses, select_lots
+from responses.matching import (
+    coverage,
+    fitting_trainers,
+    lot_key,
+    rank_courses,
+    says_only_where,
+    select_lots,
+)
 from responses.sample import (
     SAMPLE_DAY,
     SAMPLE_NOW,
@@ -65,6 +72,45 @@ def test_thematic_lots_get_their_own_courses_geographic_lots_the_calls() -> None
         "Sauveteur secouriste du travail (SST)",
         "Manager une équipe de proximité",
     }
+
+
+def test_a_thematic_lot_the_catalogue_lacks_is_to_write_not_given_the_calls_courses() -> None:
+    notice = replace(
+        sample_notice(),
+        title="Formations : manager une équipe de proximité ; langues étrangères",
+        summary="",
+        lots=(Lot("Manager une équipe", "1"), Lot("Langues étrangères", "2")),
+    )
+    inputs = replace(sample_inputs(notice), lots=select_lots(notice, None))
+    blocks = select(inputs).blocks
+    assert [r.course.title for r in blocks[0][1]] == ["Manager une équipe de proximité"]
+    assert blocks[1][1] == []  # no module of the catalogue: the draft says « Programme à rédiger »
+
+
+@pytest.mark.parametrize(
+    ("title", "where"),
+    [
+        ("Lot 2 – Bretagne", True),
+        ("LOT 02 - ILE DE FRANCE", True),
+        ("Lot 3 : Département du Finistère (29)", True),
+        ("Lot 4 : Ille-et-Vilaine", True),
+        ("Lot 5 - Région Pays de la Loire", True),
+        ("Lot n°2 : 35", True),
+        ("Secteur nord-est", True),
+        ("France entière", True),
+        ("Lot 1", True),
+        ("Lot 1 : Langues étrangères", False),
+        ("Lot 2 - Management", False),
+        ("Lot 2 - Management - Bretagne", False),
+        ("Lot 3 : Rennes (35)", False),  # a town is a place only where the lot says so
+    ],
+)
+def test_which_lot_titles_say_only_where(title: str, where: bool) -> None:
+    assert says_only_where(Lot(title)) is where
+
+
+def test_a_lot_titled_by_one_of_its_places_says_only_where() -> None:
+    assert says_only_where(Lot("Lot 3 : Rennes (35)", places=("Rennes",)))
 
 
 def test_trainers_fit_by_domain_or_skill_phrase() -> None:

@@ -177,4 +177,8 @@ def test_the_local_post_creates_the_first_admin_and_the_console_closes(site: Sit
         assert page.status_code == 200 and "ouverte à ce poste" in page.text
         made = post(local, "/compte/comptes", {"email": ADMIN, "role": "admin"}, page="/compte")
         assert made.status_code == 200 and LINK.search(made.text)
+        # the page says what is now true: no more « Poste local », a login from now on
+        assert "demande désormais une connexion" in made.text
+        for stale in ("Poste local", "Aucun compte n", "ouverte à ce poste seulement"):
+            assert stale not in made.text, stale
         assert local.get("/appels").status_code == 303, "no more open mode: log in"

@@ -97,6 +97,18 @@ def test_status_owner_and_note_are_recorded_with_who(site: Site) -> None:
     assert "sofia@of.fr" in page
 
 
+@pytest.mark.parametrize("typed", ["@", "sofia@", "@of.fr", "sofia@of", "so fia@of.fr"])
+def test_an_owner_that_is_no_address_is_refused_and_not_recorded(site: Site, typed: str) -> None:
+    call = site.ids()["ang-1"]
+    with site.client() as client:
+        answer = post(client, f"/appels/{call}/responsable", {"responsable": typed})
+    assert answer.status_code == 400
+    said = f"«\u00a0{typed}\u00a0» n'est pas une adresse e-mail."
+    assert said in html.unescape(answer.text)
+    with site.store() as store:
+        assert [e.action for e in activity.history(store, call)] == []
+
+
 def words(page: str) -> str:
     """The page's text, tags removed, on one line."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())

@@ -204,6 +204,36 @@ def test_a_one_time_link_sets_the_password_once(site: Site) -> None:
         assert client.get(f"/mot-de-passe/{token}x").status_code == 400
 
 
+def test_a_removed_accounts_session_does_not_open_the_next_account(site: Site) -> None:
+    """SQLite gives a removed account's id to the next one: the id alone must not say who."""
+    add_account(site, ADMIN, "admin")
+    add_account(site, MEMBER, "member")
+    with site.client() as client:
+        login(client, MEMBER)
+        assert MEMBER in client.get("/appels").text
+        with site.store() as store:
+            removed = accounts.find_user(store, MEMBER)
+            accounts.remove_user(store, MEMBER)
+            newcomer = accounts.add_user(store, "nouvelle@of.fr", "admin")
+            accounts.set_password(store, newcomer.id, "a password of hers")
+        assert newcomer.id == removed.id and removed.session_version == 2  # as hers now
+        answer = client.get("/appels")
+        assert answer.status_code == 303 and "nouvelle@of.fr" not in answer.text
+
+
+def test_a_removed_accounts_link_does_not_open_the_next_account(site: Site) -> None:
+    add_account(site, ADMIN, "admin")
+    with site.store() as store:
+        removed = accounts.add_user(store, MEMBER, "member")
+        link = accounts.password_token(store, MEMBER)
+        accounts.remove_user(store, MEMBER)
+        assert accounts.add_user(store, "nouvelle@of.fr", "admin").id == removed.id
+    with site.client() as client:
+        refused = client.get(f"/mot-de-passe/{link}")
+    assert refused.status_code == 400 and "pas valide" in refused.text
+    assert "nouvelle@of.fr" not in refused.text
+
+
 def test_passwords_are_stored_as_argon2id_hashes(site: Site) -> None:
     add_account(site, MEMBER, "member")
     import sqlalchemy as sa

@@ -49,6 +49,9 @@ class User:
     role: str
     has_password: bool
     session_version: int
+    #: which account this is beyond its id: SQLite gives a removed account's id to the next
+    #: one, and a link or session of the removed account must not open the new one
+    stamp: str = ""
 
     @property
     def admin(self) -> bool:
@@ -57,7 +60,16 @@ class User:
 
 def user_of(row: Row[object]) -> User:
     r = row._mapping
-    return User(r["id"], r["email"], r["role"], bool(r["password_hash"]), r["session_version"])
+    stamp = account_stamp(r["id"], r["email"], r["created_at"])
+    return User(
+        r["id"], r["email"], r["role"], bool(r["password_hash"]), r["session_version"], stamp
+    )
+
+
+def account_stamp(user_id: int, email: str, created_at: datetime) -> str:
+    """A digest of what no later account shares with this one (id, address, creation)."""
+    text = f"{user_id}|{email}|{created_at.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def normalise_email(email: str) -> str:
@@ -160,7 +172,7 @@ def password_token(store: Store, email: str) -> str:
     with store.transaction(write=True) as conn:
         user = _by_email(conn, normalise_email(email))
         current = conn.execute(sa.select(users.c.password_hash).where(users.c.id == user.id))
-        payload = {"u": user.id, "f": _fingerprint(current.scalar())}
+        payload = {"u": user.id, "a": user.stamp, "f": _fingerprint(current.scalar())}
         return str(_password_serializer(conn).dumps(payload))
 
 
@@ -174,7 +186,9 @@ def read_password_token(store: Store, token: str) -> User:
         except BadSignature:
             raise AccountError("ce lien n'est pas valide") from None
         row = conn.execute(sa.select(users).where(users.c.id == data.get("u"))).first()
-    if row is None or _fingerprint(row._mapping["password_hash"]) != data.get("f"):
+    if row is None or user_of(row).stamp != data.get("a"):
+        raise AccountError("ce lien n'est pas valide")
+    if _fingerprint(row._mapping["password_hash"]) != data.get("f"):
         raise AccountError("ce lien a déjà servi\u00a0: demandez-en un nouveau")
     return user_of(row)
 

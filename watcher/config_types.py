@@ -101,3 +101,15 @@ def plain_address(value: str) -> str | None:
     if local.lower() in MAILBOX_NAMES:
         local = local.lower()
     return f"{local}@{domain}"
+
+
+def email_address(value: str) -> str | None:
+    """``value`` as an address, normalized as the configuration's (``EmailStr``), or None
+    when it is not one: what a form takes where the configuration would take an address."""
+    plain = plain_address(value)
+    if plain is not None:
+        return plain
+    try:
+        return str(pydantic.TypeAdapter(EmailStr).validate_python(value))
+    except pydantic.ValidationError:
+        return None

@@ -174,6 +174,7 @@ def users_add(ctx: click.Context, email: str, role: str, prompt: bool) -> None:
         "Envoyez ce lien, à usage unique, pour choisir le mot de passe (valable 3 jours)"
         f"{NBSP}:\n{link}",
         highlight=False,
+        soft_wrap=True,  # a link cut across lines opens nothing
     )
 
 
@@ -199,7 +200,7 @@ def users_link(ctx: click.Context, email: str) -> None:
     with Store.open(cfg.database) as store:
         if accounts.find_user(store, email) is None:
             fail(f"aucun compte pour {email} (voir `opco-watch users list`)", EXIT_NOT_FOUND)
-        out.print(_password_link(cfg, store, email), highlight=False)
+        out.print(_password_link(cfg, store, email), highlight=False, soft_wrap=True)
 
 
 @users_group.command("list")

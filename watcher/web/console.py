@@ -118,9 +118,23 @@ class Session:
     version: int
     csrf: str
     fresh: bool = False
+    #: the account's stamp: a session outlives no removal of its account (see User.stamp)
+    stamp: str = ""
+
+    @classmethod
+    def of(cls, user: User) -> Session:
+        """A new session of ``user``, with a new CSRF token."""
+        return cls(user.id, user.session_version, secrets.token_urlsafe(24), stamp=user.stamp)
 
     def payload(self) -> dict[str, Any]:
-        return {"u": self.user_id, "v": self.version, "c": self.csrf}
+        return {"u": self.user_id, "v": self.version, "c": self.csrf, "a": self.stamp}
+
+    def opens(self, user: User | None) -> bool:
+        """Whether this session is still one of ``user``'s."""
+        return user is not None and (user.session_version, user.stamp) == (
+            self.version,
+            self.stamp,
+        )
 
 
 def console_of(request: Request) -> Console:
@@ -134,7 +148,7 @@ def read_session(request: Request) -> Session:
     if raw:
         try:
             data = console.serializer.loads(raw, max_age=console.config.web.session_days * 86400)
-            return Session(int(data["u"]), int(data["v"]), str(data["c"]))
+            return Session(int(data["u"]), int(data["v"]), str(data["c"]), stamp=str(data["a"]))
         except (BadSignature, KeyError, TypeError, ValueError):
             pass
     return Session(0, 0, secrets.token_urlsafe(24), fresh=True)
@@ -162,18 +176,14 @@ def identify(console: Console, session: Session) -> tuple[bool, User | None]:
             return False, None
         row = conn.execute(sa.select(users).where(users.c.id == session.user_id)).first()
     user = accounts.user_of(row) if row is not None else None
-    if user is None or user.session_version != session.version:
-        return False, None
-    return False, user
+    return False, user if session.opens(user) else None
 
 
 def current_user(console: Console, session: Session) -> User | None:
     if session.user_id == 0:
         return None
     user = accounts.get_user(console.store, session.user_id)
-    if user is None or user.session_version != session.version:
-        return None
-    return user
+    return user if session.opens(user) else None
 
 
 Handler = Callable[[Request], Awaitable[Response]]

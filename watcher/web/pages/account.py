@@ -4,7 +4,6 @@ a new one-time password link, remove one) — what ``opco-watch users`` does, fr
 from __future__ import annotations
 
 import logging
-import secrets
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -103,8 +102,8 @@ async def change_password(request: Request) -> Response:
     changed = await run_in_threadpool(accounts.get_user, console.store, user.id)
     done = f"Mot de passe changé{fr.NBSP}: vos autres sessions sont fermées."
     response = redirect(request, "/compte", done)
-    version = changed.session_version if changed else 0
-    write_session(request, response, Session(user.id, version, secrets.token_urlsafe(24)))
+    if changed is not None:
+        write_session(request, response, Session.of(changed))
     return response
 
 
@@ -136,7 +135,22 @@ async def add_account(request: Request) -> Response:
     except AccountError as error:
         return await _page(request, error=str(error), status=400)
     log.info("account %s (%s) created by %s", link[0], role, request.state.user.email)
+    if request.state.open_mode:
+        return _first_account(request, link, role)
     return await _page(request, link=link)
+
+
+def _first_account(request: Request, link: tuple[str, str], role: str) -> Response:
+    """The page after the first account: open mode has ended with it, so the page no longer
+    shows the local post's menu and account, only the link and the way to log in."""
+    request.state.open_mode, request.state.user = False, None
+    context = {
+        "title": "Premier compte créé",
+        "link": link,
+        "role": ROLE_NAMES[role],
+        "link_days": accounts.PASSWORD_LINK_DAYS,
+    }
+    return page(request, "first_account.html", context)
 
 
 def _other(console: Console, request: Request) -> User | None:

@@ -65,9 +65,7 @@ async def login(request: Request) -> Response:
     console.limiter.succeeded(email)
     response = redirect(request, suite)
     # a new session (and CSRF token) at login: nothing from before the login carries over
-    write_session(
-        request, response, Session(user.id, user.session_version, secrets.token_urlsafe(24))
-    )
+    write_session(request, response, Session.of(user))
     return response
 
 

@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from watcher import accounts, activity, fr, tenders
+from watcher.config_types import email_address
 from watcher.errors import OpcoWatchError
 from watcher.notify.context import STATUS_LABELS
 from watcher.notify.routing import call_owners, domain_owners
@@ -137,11 +138,11 @@ async def set_status(request: Request) -> Response:
 @handler()
 async def set_owner(request: Request) -> Response:
     console = console_of(request)
-    tender_id, owner = _id(request) or 0, form_text(request, "responsable")
-    if owner and "@" not in owner:
-        return await render_call(
-            request, {"error": "Le responsable est une adresse e-mail."}, status_code=400
-        )
+    tender_id, typed = _id(request) or 0, form_text(request, "responsable")
+    owner = email_address(typed) if typed else ""
+    if owner is None:
+        error = f"«{fr.NBSP}{typed}{fr.NBSP}» n'est pas une adresse e-mail."
+        return await render_call(request, {"error": error}, status_code=400)
     try:
         await run_in_threadpool(
             lambda: activity.set_owner(
