@@ -241,10 +241,9 @@ def _turnover(years: list[int]) -> tuple[ItemStatus, str]:
     return ItemStatus.DRAFTED, f"prérempli dans le DC2 ({min(years)}–{max(years)})"
 
 
-def checklist_context(
-    items: list[dict[str, str]], deadline: str, deadline_note: str, today: date
-) -> dict[str, Any]:
-    """The ``checklist`` entry of the template context."""
+def checklist_context(items: list[dict[str, str]], deadline: str, today: date) -> dict[str, Any]:
+    """The ``checklist`` entry of the template context; ``deadline`` as told, its countdown
+    beside its date (``call.deadline_told``)."""
     stages = [
         {"title": title, "pieces": [i for i in items if i["stage"] == key]}
         for key, title in STAGES.items()
@@ -254,7 +253,6 @@ def checklist_context(
         "stages": [s for s in stages if s["pieces"]],
         "pieces": items,
         "deadline": deadline,
-        "deadline_note": deadline_note,
         "counts": counts,
         "problems": counts["missing"] + counts["expired"] + counts["expiring"],
         "checked_on": long_date(today),

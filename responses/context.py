@@ -33,8 +33,8 @@ CONTEXT_DOC: dict[str, str] = {
     "(year, amount), regions, departments",
     "qualiopi": "number, certifier, categories, valid_until, issued, known (bool)",
     "call": 'title, short_title, buyer, of_buyer ("d\'AKTO"), reference, url, platform_url, '
-    "source (its name: BOAMP), published, deadline, deadline_note, summary, procedure, "
-    "estimated_value, cpv, places (regions named, not NUTS codes), answer_scope",
+    "source (its name: BOAMP), published, deadline, deadline_note, deadline_told, summary, "
+    "procedure, estimated_value, cpv, places (regions named, not NUTS codes), answer_scope",
     "lots": "the lots answered: key, label, title, description, places, estimated_value, "
     "deadline, coverage, courses[]",
     "lot": "the lot of this DC2 (or the one chosen with --lot); None when not per lot",
@@ -49,7 +49,7 @@ CONTEXT_DOC: dict[str, str] = {
     "indicators_text, todos[] (title, text)",
     "quality_map": "section -> Qualiopi indicators: section, indicators",
     "checklist": "stages[] (title, pieces[]: label, status, status_label, symbol, detail), "
-    "pieces[], deadline, deadline_note, counts, problems, checked_on",
+    "pieces[], deadline (its countdown beside its date), counts, problems, checked_on",
     "verdict": "the classifier's verdict, or None: score, domains, reasons[], blockers[]",
     "generated_on": "the day of the draft, in French",
     "marker": f'the marker of passages to write: "{TODO_MARKER}"',
@@ -228,6 +228,17 @@ def _deadline_note(notice: Notice, now: datetime) -> str:
     return "aujourd'hui" if left == 0 else f"dans {left} jour{'s' if left > 1 else ''}"
 
 
+def _deadline_told(notice: Notice, now: datetime) -> str:
+    """``_deadline`` with ``_deadline_note`` beside the date it counts to: « lundi 2 mars
+    2026 à 12h00 (dépassée) — lot 2 : lundi 30 mars 2026 à 12h00 (dans 28 jours) »."""
+    told = deadlines.of_notice(notice)
+    countdown = told.countdown(now)
+    if countdown is None:
+        return _deadline(notice)
+    head, tail = deadlines.around(told, countdown.moment)
+    return f"{head} ({_deadline_note(notice, now)}){tail}"
+
+
 def _deadline(notice: Notice) -> str:
     """The call's deadline, and its lots' that differ: « … — lot 2 : … »."""
     if notice.deadline is not None:
@@ -255,6 +266,8 @@ def _call(inputs: DraftInputs) -> dict[str, Any]:
         "published": long_date(notice.published) if notice.published else "",
         "deadline": _deadline(notice),
         "deadline_note": _deadline_note(notice, inputs.now),
+        # both in one: the note beside the date it counts to (what the .md files say)
+        "deadline_told": _deadline_told(notice, inputs.now),
         "summary": wording.block(notice.summary or notice.body[:3000]),
         "procedure": wording.line(notice.procedure),
         "estimated_value": estimate(notice.estimated_value, notice.estimated_value_max),

@@ -156,9 +156,7 @@ def plan_draft(inputs: DraftInputs) -> DraftPlan:
     attachments = bundle.plan_attachments(inputs.vault, selection.trainers, inputs.today, deadline)
     items = _checklist(inputs, selection, dc2, attachments)
     call = context["call"]
-    context["checklist"] = checklist.checklist_context(
-        items, call["deadline"], call["deadline_note"], inputs.today
-    )
+    context["checklist"] = checklist.checklist_context(items, call["deadline_told"], inputs.today)
     return DraftPlan(context, dc2, attachments, items)
 
 

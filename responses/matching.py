@@ -117,10 +117,12 @@ def select_lots(notice: Notice, wanted: str | None) -> list[tuple[int, Lot]]:
 
 #: what separates a lot title's parts: « Lot 2 – Bretagne », « Lot 3 : Rennes (35) »
 _TITLE_PARTS = re.compile(r"\s+-\s+|[–—:;,/()]")
-#: the words before a place that say where without naming a subject (folded)
+#: the words before a place that say where without naming a subject (folded): « Lot 2 :
+#: Région Bretagne », « Sessions en Normandie », « Formations dans le Finistère »
 _WHERE_PREFIX = re.compile(
     r"^(?:(?:lots?|n|no|numero|region|departement|territoire|secteur|zone|site|agence|"
-    r"delegation|perimetre|geographique|de|du|des|la|le|les|l|d|en|sur|\d+)\b\W*)*"
+    r"delegation|perimetre|geographique|sessions?|formations?|actions?|interventions?|"
+    r"prestations?|de|du|des|la|le|les|l|d|en|sur|a|au|aux|dans|pour|\d+)\b\W*)*"
 )
 _POINTS = re.compile(r"(?:nord|sud|est|ouest|centre)(?:[-\s]+(?:nord|sud|est|ouest))*")
 

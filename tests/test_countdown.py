@@ -161,7 +161,7 @@ def test_the_draft(tmp_path: Path, case: tuple[Notice, str, str, str]) -> None:
     made, told, _countdown, note = case
     found = example_draft(tmp_path, tender_notice(Tender(1, (made,))), now=AT)
     checklist = found["checklist.md"].read_text("utf-8")
-    assert f"**Date limite de remise des offres{NB}: {told}** ({note})" in checklist
+    assert f"**Date limite de remise des offres{NB}: {told} ({note})**" in checklist
     memoire = found["memoire-technique.md"].read_text("utf-8")
     assert f"| Date limite de remise des offres | {told} ({note}) |" in memoire
 

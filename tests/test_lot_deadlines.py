@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import re
 from dataclasses import replace as dc_replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,6 +59,8 @@ NB = "\u00a0"
 CALL = datetime(2026, 12, 31, 12, 0, tzinfo=PARIS)
 LOT2 = datetime(2027, 1, 7, 12, 0, tzinfo=PARIS)
 TOLD = f"jeudi 31 décembre 2026 à 12h00 — lot 2{NB}: jeudi 7 janvier 2027 à 12h00"
+#: as told with its countdown at NOW: beside the date it counts to, the call's, not after lot 2's
+COUNTED = f"jeudi 31 décembre 2026 à 12h00 (J-28) — lot 2{NB}: jeudi 7 janvier 2027 à 12h00"
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=PARIS)
 
 
@@ -84,6 +87,25 @@ def test_one_wording_names_the_lot_closing_apart() -> None:
     assert [m.named for m in told.moments] == ["lot 1", "lot 2"]  # reminders, calendar, table
     assert told.soonest(CALL) == told.moments[0]  # due at 12h00 still
     assert told.soonest(CALL + timedelta(minutes=1)) == told.moments[1]  # lot 1 closed
+
+
+def test_the_json_deadline_wording_is_the_one_of_the_date_in_force() -> None:
+    """After a corrigendum moved the date, `list --json` and `show --json` give its wording,
+    not the call's old one beside the new date."""
+    call = two_lots(lots=(), deadline_text="31/12/2026 à 12h00")
+    moved = CALL + timedelta(days=7)
+    fixed = two_lots(
+        "L1-R",
+        lots=(),
+        deadline=moved,
+        deadline_text="07/01/2027 à 12h00",
+        kind=NoticeKind.CORRIGENDUM,
+        related_refs=("L1",),
+    )
+    data = call_views.tender_json(tender_of(call, fixed))
+    assert (data["deadline"], data["deadline_text"]) == (moved.isoformat(), "07/01/2027 à 12h00")
+    undated = tender_of(two_lots(lots=(), deadline=None, deadline_text="voir le règlement"))
+    assert call_views.tender_json(undated)["deadline_text"] == "voir le règlement"
 
 
 def test_lots_closing_with_the_call_change_nothing() -> None:
@@ -149,8 +171,11 @@ def test_the_alert_email_tells_both_days(
         assert drain(store, mail, clock=lambda: NOW).sent == 1
         (received,) = server.handler.received
     text, html = parts(received.message)
-    assert f"Date limite{NB}: {TOLD} (J-28)" in text
-    assert f"<strong>{TOLD}</strong>" in html
+    assert f"Date limite{NB}: {COUNTED}" in text
+    assert "<strong>jeudi 31 décembre 2026 à 12h00</strong>" in html
+    counted = html[html.index("<strong>jeudi 31 décembre 2026 à 12h00</strong>") :]
+    beside = rf"<strong>[^<]*</strong> <span[^>]*>\(J-28\)</span> — lot 2{NB}: jeudi 7"
+    assert re.match(beside, counted)
 
 
 def test_reminders_and_calendar_events_per_deadline(store: Store, config: NotifySettings) -> None:
@@ -205,7 +230,7 @@ def test_the_update_email_says_lot_2_moved(store: Store, config: NotifySettings)
     text, _ = parts(transport.sent[-1])
     assert f"lot 2{NB}: date limite repoussée au jeudi 14 janvier 2027 à 12h00" in text
     assert "date limite repoussée au jeudi 31" not in text and "avancée" not in text
-    assert f"lot 2{NB}: jeudi 14 janvier 2027 à 12h00 (J-28)" in text
+    assert f"à 12h00 (J-28) — lot 2{NB}: jeudi 14 janvier 2027 à 12h00\n" in text
 
 
 def test_the_digest_lists_each_deadline(store: Store, config: NotifySettings) -> None:
@@ -222,9 +247,21 @@ def test_the_digest_lists_each_deadline(store: Store, config: NotifySettings) ->
     assert f"lot 2{NB}: jeudi 7 janvier 2027 à 12h00 (J-10)" in text
 
 
+def test_the_digest_counts_down_beside_the_date_it_counts_to(
+    store: Store, config: NotifySettings
+) -> None:
+    poll(store, [two_lots()], config, at=NOW)
+    context = view(gather(store, config, Week.of(NOW.date()), NOW), config, None)
+    text = render("digest/digest.txt.j2", {**context, "subject": "s"})
+    html_ = render("digest/digest.html.j2", {**context, "subject": "s", "standalone": False})
+    assert COUNTED in text
+    beside = f'à 12h00 <strong style="white-space:nowrap;">(J-28)</strong> — lot 2{NB}: jeudi 7'
+    assert beside in html_
+
+
 def test_show_list_draft_and_console_tell_both_days() -> None:
     tender = tender_of(two_lots())
-    assert call_views._deadline_words(tender, NOW) == f"{TOLD} (J-28)"
+    assert call_views._deadline_words(tender, NOW) == COUNTED
     # `list`'s cell: lot 2 on lines of its own, the countdown beside the date it counts to
     assert call_views._deadline_short(tender, NOW) == (
         f"31/12/2026 12:00 J-28\nlot 2{NB}:\n07/01/2027 12:00"
@@ -351,10 +388,11 @@ def test_the_draft_tells_the_lot_closing_apart(tmp_path: Path) -> None:
     lots = (sample.lots[0], dc_replace(sample.lots[1], deadline=later))
     found = example_draft(tmp_path, dc_replace(sample, lots=lots), now=SAMPLE_NOW)
     told = f"lundi 23 mars 2026 à 12h00 — lot 2{NB}: lundi 30 mars 2026 à 12h00"
+    counted = f"lundi 23 mars 2026 à 12h00 (dans 21 jours) — lot 2{NB}: lundi 30 mars 2026 à 12h00"
     checklist = found["checklist.md"].read_text("utf-8")
-    assert f"**Date limite de remise des offres{NB}: {told}** (dans 21 jours)" in checklist
-    assert told in found["checklist.html"].read_text("utf-8")
-    assert f"| Date limite de remise des offres | {told} (dans 21 jours) |" in (
+    assert f"**Date limite de remise des offres{NB}: {counted}**" in checklist
+    assert counted in found["checklist.html"].read_text("utf-8")
+    assert f"| Date limite de remise des offres | {counted} |" in (
         found["memoire-technique.md"].read_text("utf-8")
     )
     memoire = docx.Document(str(found["memoire-technique.docx"]))
@@ -401,6 +439,7 @@ def test_the_call_page_tells_both_days_and_the_lot_moved(tmp_path: Path) -> None
         pipeline = client.get("/appels").text
         page = html.unescape(client.get(f"/appels/{number}").text)
     assert f'/appels/{still_open}"' in pipeline  # not hidden as « date limite passée »
-    assert f"{fr.long_datetime(call)} — lot 2{NB}: {fr.long_datetime(moved)}" in page
+    said = re.sub(r"<[^>]+>", "", page)  # the countdown beside the date it counts to
+    assert f"{fr.long_datetime(call)} (J-10) — lot 2{NB}: {fr.long_datetime(moved)}" in said
     assert f"lot 2{NB}: date limite repoussée au {fr.long_datetime(moved)}" in page
     assert fr.long_datetime(lot2) not in page  # lot 2's first day is no longer told

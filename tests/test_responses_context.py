@@ -97,6 +97,8 @@ def test_a_thematic_lot_the_catalogue_lacks_is_to_write_not_given_the_calls_cour
         ("Lot 5 - Région Pays de la Loire", True),
         ("Lot n°2 : 35", True),
         ("Secteur nord-est", True),
+        ("Sessions en Normandie", True),
+        ("Formations dans le Finistère", True),
         ("France entière", True),
         ("Lot 1", True),
         ("Lot 1 : Langues étrangères", False),

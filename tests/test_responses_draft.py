@@ -138,8 +138,8 @@ def test_markdown_and_checklists(tmp_path: Path, vault: Vault) -> None:
     assert "> **À COMPLÉTER — Reformulation du besoin**" in memoire
     assert "| SIRET | 123 456 789 00012 |" in memoire
     checklist = found["checklist.md"].read_text("utf-8")
-    deadline = "**Date limite de remise des offres\u00a0: lundi 23 mars 2026 à 12h00**"
-    deadline += " (dans 21 jours)"
+    deadline = "**Date limite de remise des offres\u00a0: lundi 23 mars 2026 à 12h00"
+    deadline += " (dans 21 jours)**"
     assert deadline in checklist
     qualiopi = "| ✓ | Certificat Qualiopi (actions de formation) | joint au dossier | pieces/"
     assert qualiopi + "certificat-qualiopi.pdf" in checklist

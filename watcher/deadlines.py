@@ -229,6 +229,29 @@ def words(told: Deadlines, when: Callable[[datetime], str] = fr.long_datetime) -
     return " — ".join(moment_words(m, when) for m in told.moments)
 
 
+def around(
+    told: Deadlines, counted: Moment, when: Callable[[datetime], str] = fr.long_datetime
+) -> tuple[str, str]:
+    """``words`` cut right after the deadline a countdown counts to, so that the countdown
+    stands beside its own date: (« jeudi 31 décembre 2026 à 12h00 — lot 2 : jeudi 7 janvier
+    2027 à 12h00 », "") for lot 2's, (« jeudi 31 décembre 2026 à 12h00 », « — lot 2 : … »)
+    for the call's."""
+    index = told.moments.index(counted)
+    head = " — ".join(moment_words(m, when) for m in told.moments[: index + 1])
+    tail = "".join(f" — {moment_words(m, when)}" for m in told.moments[index + 1 :])
+    return head, tail
+
+
+def counted_words(told: Deadlines, now: datetime) -> str:
+    """``words`` with the countdown at ``now`` beside the date it counts to: « jeudi 31
+    décembre 2026 à 12h00 (J-3) — lot 2 : jeudi 28 janvier 2027 à 12h00 »."""
+    countdown = told.countdown(now)
+    if countdown is None:
+        return ""
+    head, tail = around(told, countdown.moment)
+    return f"{head} ({countdown.words}){tail}"
+
+
 def moment_words(moment: Moment, when: Callable[[datetime], str] = fr.long_datetime) -> str:
     """One deadline with its lots: « lot 2 : jeudi 7 janvier 2027 à 12h00 »."""
     return f"{moment.label}{when(moment.at)}"

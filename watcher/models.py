@@ -193,6 +193,18 @@ class Tender:
         """The deadline in force (``in_force``)."""
         return in_force((n.kind, n.deadline) for n in self.notices)
 
+    @property
+    def deadline_text(self) -> str:
+        """The deadline as published by the notice that set the one in force (a
+        corrigendum's wording once it moved the date, not the call's old one); without any
+        deadline, the call's wording (« voir le règlement de consultation »)."""
+        deadline = self.deadline
+        if deadline is None:
+            return self.main.deadline_text
+        setting = [n for n in self.notices if n.deadline == deadline]
+        amended = [n for n in setting if n.kind == NoticeKind.CORRIGENDUM]
+        return (amended or setting)[-1].deadline_text
+
 
 @dataclass(frozen=True, slots=True)
 class Match:

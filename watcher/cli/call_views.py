@@ -191,10 +191,7 @@ def _buyer_words(tender: Tender) -> str:
 
 
 def _deadline_words(tender: Tender, now: datetime) -> str:
-    told = deadlines.of(tender)
-    countdown = told.countdown(now)
-    assert countdown is not None  # the call has a deadline
-    return f"{deadlines.words(told)} ({countdown.words})"
+    return deadlines.counted_words(deadlines.of(tender), now)
 
 
 def _status_words(tender: Tender) -> str:
@@ -274,7 +271,7 @@ def tender_json(tender: Tender) -> dict[str, Any]:
         "buyer": tender.buyer,
         "opco": canonical_opco(tender.buyer) or "",
         "deadline": deadline.isoformat() if deadline else None,
-        "deadline_text": tender.main.deadline_text,
+        "deadline_text": tender.deadline_text,  # the wording of the date in force
         # the lots closing on other days than the call (``watcher.deadlines``)
         "lot_deadlines": [
             {"lots": m.lots, "deadline": m.at.isoformat()}

@@ -62,9 +62,20 @@ def deadline_context(told: deadlines.Deadlines, raw: str, now: datetime) -> Cont
     countdown at ``now`` (``Deadlines.countdown``: the list's and the console's too)."""
     countdown = told.countdown(now)
     if countdown is None:
-        return {"deadline": "", "deadline_raw": raw, "countdown": "", "days_left": None}
+        return {
+            "deadline": "",
+            "deadline_counted": "",
+            "deadline_after": "",
+            "deadline_raw": raw,
+            "countdown": "",
+            "days_left": None,
+        }
+    # the countdown goes between the two: beside the date it counts to (``deadlines.around``)
+    counted, after = deadlines.around(told, countdown.moment)
     return {
         "deadline": deadlines.words(told),
+        "deadline_counted": counted,
+        "deadline_after": after,
         "deadline_raw": raw,
         "countdown": countdown.words,
         "days_left": countdown.days,

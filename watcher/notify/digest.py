@@ -232,6 +232,9 @@ def _deadline_rows(card: dict[str, Any], judged: Judged, now: datetime) -> list[
         {
             **card,
             "deadline": deadlines.named_words(m),
+            # one date per row: its countdown follows it
+            "deadline_counted": deadlines.named_words(m),
+            "deadline_after": "",
             "countdown": deadlines.countdown(m.at, now),
             "at": m.at.timestamp(),
         }
