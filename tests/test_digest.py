@@ -155,6 +155,33 @@ def test_each_recipient_sees_the_calls_routed_to_them(store: Store, config: Noti
     }
 
 
+def test_a_personal_digest_says_which_figures_count_the_whole_team(
+    store: Store, config: NotifySettings
+) -> None:
+    """Claire's digest lists her calls, but its follow-up counts, per-OPCO table and chart
+    count everyone's: their headings say « toute l'équipe »; the full digest's do not."""
+    enqueue_digest(store, config, W10, NOW)
+    transport = Collect()
+    drain(store, config, transport)
+    mails = {m["To"]: parts(m) for m in transport.sent if m["X-Opco-Watch-Kind"] == "digest"}
+    (claire_text, claire_html), (full_text, full_html) = mails[CLAIRE], mails[VEILLE]
+    team = [
+        "SUIVI DES APPELS (8 semaines, toute l'équipe, statuts au",
+        "APPELS DE LA SEMAINE PAR OPCO (toute l'équipe)",
+        "APPELS PAR SEMAINE (8 semaines, toute l'équipe)",
+    ]
+    for heading in team:
+        assert heading in claire_text, heading
+    for heading in [
+        "Suivi sur 8 semaines, toute l'équipe (statuts au",
+        "Appels de la semaine par OPCO (toute l'équipe)",
+        "Appels par OPCO, 8 dernières semaines (toute l'équipe)",
+    ]:
+        assert heading in unescape(claire_html), heading
+    assert "toute l'équipe" not in full_text and "toute l'équipe" not in unescape(full_html)
+    assert "SUIVI DES APPELS (8 semaines, statuts au" in full_text
+
+
 def test_digest_emails_once_per_week_and_recipient(store: Store, config: NotifySettings) -> None:
     assert enqueue_digest(store, config, W10, NOW) == 4
     assert enqueue_digest(store, config, W10, NOW + timedelta(hours=1)) == 0

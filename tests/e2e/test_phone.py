@@ -10,9 +10,18 @@ import pytest
 
 from tests.e2e.conftest import skip_without_chromium
 from tests.notify_data import poll
-from tests.web_site import ADMIN, MEMBER, NOW, PASSWORD, Site, add_account, build_site, serve
+from tests.web_site import (
+    ADMIN,
+    MEMBER,
+    NOW,
+    PASSWORD,
+    Site,
+    add_account,
+    build_site,
+    serve,
+    verdict,
+)
 from tests.web_site import _notice as notice
-from tests.web_site import verdict
 from watcher.notify.settings import settings_of
 
 skip_without_chromium()

@@ -182,6 +182,9 @@ def view(data: DigestData, settings: NotifySettings, recipient: str | None) -> d
     return {
         "organisation": settings.organisation,
         "recipient": recipient or "",
+        # a personal digest lists the recipient's calls, but its follow-up counts, per-OPCO
+        # table and chart count every call: their headings say so
+        "team_wide": recipient is not None,
         "week": data.week.label,
         "week_words": data.week.words,
         "generated": fr.long_datetime(data.now),
