@@ -115,30 +115,47 @@ def select_lots(notice: Notice, wanted: str | None) -> list[tuple[int, Lot]]:
     return chosen[:1]
 
 
-#: what separates a lot title's parts: « Lot 2 – Bretagne », « Lot 3 : Rennes (35) »
-_TITLE_PARTS = re.compile(r"\s+-\s+|[–—:;,/()]")
+#: what separates a lot title's parts: « Lot 2 – Bretagne », « Lot 3 : Rennes (35) »,
+#: « Bretagne et Normandie », « Bretagne & Normandie »
+_TITLE_PARTS = re.compile(r"\s+-\s+|\s+(?:et|ou)\s+|[–—:;,/()&+]")
 #: the words before a place that say where without naming a subject (folded): « Lot 2 :
-#: Région Bretagne », « Sessions en Normandie », « Formations dans le Finistère »
+#: Région Bretagne », « LOT2- », « Lot B », « Lot IV », « Départements 22 », « Sessions en
+#: Normandie », « Formations dans le Finistère »
 _WHERE_PREFIX = re.compile(
-    r"^(?:(?:lots?|n|no|numero|region|departement|territoire|secteur|zone|site|agence|"
-    r"delegation|perimetre|geographique|sessions?|formations?|actions?|interventions?|"
-    r"prestations?|de|du|des|la|le|les|l|d|en|sur|a|au|aux|dans|pour|\d+)\b\W*)*"
+    r"^(?:(?:lot\s*(?:\d+\s*(?:bis|ter)?|[a-z]|[ivxl]+)\b|lots?|n|no|numero|regions?|"
+    r"departements?|territoires?|secteurs?|zones?|sites?|agences?|delegations?|perimetre|"
+    r"geographique|sessions?|formations?|actions?|interventions?|prestations?|de|du|des|"
+    r"la|le|les|l|d|en|sur|a|au|aux|dans|pour|\d+(?:\s*(?:bis|ter))?)\b\W*)*"
 )
 _POINTS = re.compile(r"(?:nord|sud|est|ouest|centre)(?:[-\s]+(?:nord|sud|est|ouest))*")
+#: a place then a cardinal point: « Occitanie Est », « Bretagne nord-ouest »
+_POINT_AFTER = re.compile(r"\s+" + _POINTS.pattern + "$")
+#: a part that takes away from a place: « Auvergne-Rhône-Alpes (hors Lyon) »
+_EXCEPT = re.compile(r"(?:hors|sauf|excepte)\b")
 
 
 def says_only_where(lot: Lot) -> bool:
     """Whether a lot's title says only where, no subject: « Lot 2 – Bretagne », « Lot 3 :
-    Département du Finistère (29) », « Secteur nord-est ». Such a lot is answered with the
-    call's courses; a lot that names anything else is a subject of its own."""
+    Département du Finistère (29) », « Secteur nord-est », « Bretagne et Normandie »,
+    « Outre-mer ». Such a lot is answered with the call's courses; a lot that names
+    anything else is a subject of its own."""
     places = {fold(place).strip() for place in lot.places}
+    named = False  # « hors … » takes away from a place named before it, or says nothing
     for part in _TITLE_PARTS.split(lot.title):
-        rest = _WHERE_PREFIX.sub("", fold(part).strip()).strip(" .")
-        if rest and not (
-            geo.names_a_place(rest) or rest in places or _POINTS.fullmatch(rest) is not None
-        ):
+        rest = _WHERE_PREFIX.sub("", fold(part).strip()).strip(" .-")
+        if not rest or (named and _EXCEPT.match(rest)):
+            continue
+        if not _says_where(rest, places):
             return False
+        named = True
     return True
+
+
+def _says_where(part: str, places: set[str]) -> bool:
+    """Whether one folded part of a lot's title (its prefix words gone) says where."""
+    if _POINTS.fullmatch(part) or part in places:
+        return True
+    return geo.names_a_place(part) or geo.names_a_place(_POINT_AFTER.sub("", part))
 
 
 # --------------------------------------------------------------------------------- trainers

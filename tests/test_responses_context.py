@@ -105,6 +105,26 @@ def test_a_thematic_lot_the_catalogue_lacks_is_to_write_not_given_the_calls_cour
         ("Lot 2 - Management", False),
         ("Lot 2 - Management - Bretagne", False),
         ("Lot 3 : Rennes (35)", False),  # a town is a place only where the lot says so
+        ("Lot 2 – Hauts-de-France et Grand Est", True),
+        ("Lot 4 : Bretagne & Normandie", True),
+        ("Lot 9 : Régions Bretagne et Pays de la Loire", True),
+        ("Lot 7 : Départements 22, 29", True),
+        ("Lot 3 : Outre-mer", True),
+        ("Lot 4 : DROM", True),
+        ("Lot 5 : Paris et petite couronne", True),
+        ("Lot 7 : Région PACA", True),
+        ("Lot 8 : Grand Ouest", True),
+        ("Lot 6 : Auvergne-Rhône-Alpes (hors Lyon)", True),
+        ("Lot 16 : Nord-Pas-de-Calais", True),  # the regions before 2016
+        ("Lot 41 : Occitanie Est", True),
+        ("LOT2- Bretagne", True),
+        ("Lot B - Normandie", True),
+        ("Lot IV : Bretagne", True),
+        ("Lot 2bis : Bretagne", True),
+        ("Lot 8 : Management – région Sud", False),
+        ("Lot 4 : Santé et sécurité au travail", False),
+        ("Lot 3 : Hors temps de travail", False),
+        ("Lot 2 : Bureautique (hors Excel)", False),
     ],
 )
 def test_which_lot_titles_say_only_where(title: str, where: bool) -> None:

@@ -125,13 +125,29 @@ def region_ending(title: str) -> str | None:
 _DEPARTMENT_BY_KEY = {region_key(name): code for code, name in DEPARTMENT_NAMES.items()}
 
 
+#: names of parts of France that are neither a region nor a department, as calls write them:
+#: overseas, the Paris area, the big quarters, and the regions before 2016 (still used)
+AREA_NAMES: tuple[str, ...] = (
+    *("Outre-mer", "DROM", "DOM", "DOM-TOM", "DROM-COM", "Antilles", "Antilles-Guyane"),
+    *("IDF", "PACA", "Paris", "petite couronne", "grande couronne", "métropole"),
+    *("France métropolitaine", "Grand Ouest", "Grand Sud", "Grand Nord", "Grand Sud-Ouest"),
+    *("Grand Sud-Est", "Grand Nord-Est", "Grand Nord-Ouest", "Grand Centre"),
+    *("Alsace", "Aquitaine", "Auvergne", "Basse-Normandie", "Haute-Normandie", "Bourgogne"),
+    *("Champagne-Ardenne", "Franche-Comté", "Languedoc-Roussillon", "Limousin", "Lorraine"),
+    *("Midi-Pyrénées", "Nord-Pas-de-Calais", "Picardie", "Poitou-Charentes", "Rhône-Alpes"),
+    *("Centre", "Nouvelle-Calédonie", "Polynésie française", "Saint-Pierre-et-Miquelon"),
+)
+_AREA_KEYS = frozenset(region_key(name) for name in AREA_NAMES)
+
+
 def names_a_place(text: str) -> bool:
-    """Whether ``text`` is, whole, a region, a department (code or name), a NUTS code or
-    the whole country: « Bretagne », « 35 », « Finistère », « FRH03 », « France entière »."""
+    """Whether ``text`` is, whole, a region, a department (code or name), a NUTS code, a
+    named part of France or the whole country: « Bretagne », « 35 », « Finistère »,
+    « FRH03 », « Outre-mer », « Rhône-Alpes », « France entière »."""
     if canonical_department(text) is not None or nuts_region(text) is not None:
         return True
     key = region_key(text)
-    return bool(key) and (key in _REGION_BY_KEY or key in _DEPARTMENT_BY_KEY)
+    return bool(key) and (key in _REGION_BY_KEY or key in _DEPARTMENT_BY_KEY or key in _AREA_KEYS)
 
 
 def describe_departments() -> str:
